@@ -1,0 +1,3 @@
+from ossrestore.cli import main
+
+main()

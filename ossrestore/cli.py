@@ -1,0 +1,55 @@
+"""The `oss-restore` click group. It only assembles commands; each lives in `ossrestore/commands/`."""
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+from ossrestore.errors import OssRestoreError
+
+# name -> "module:attribute". Loaded on first use so that `oss-restore run` never pays for
+# importing cdktf (and its Node kernel) and `deploy` never imports the emulator.
+_COMMANDS = {
+    "run": "ossrestore.commands.run:cli",
+    "demo": "ossrestore.commands.demo:cli",
+    "emulator": "ossrestore.commands.emulator:cli",
+    "synth": "ossrestore.commands.infra:synth",
+    "plan": "ossrestore.commands.infra:plan",
+    "deploy": "ossrestore.commands.infra:deploy",
+    "start": "ossrestore.commands.cloud:start",
+    "status": "ossrestore.commands.cloud:status",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=_LazyGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages to stderr.")
+def group(verbose: bool) -> None:
+    """Restore Archive, Cold Archive and Deep Cold Archive objects in Alibaba Cloud OSS."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    try:
+        rc = group(standalone_mode=False)
+    except click.exceptions.Abort:
+        raise SystemExit(130)
+    except click.ClickException as e:
+        e.show()
+        raise SystemExit(2)
+    except OssRestoreError as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(e.exit_code)
+    raise SystemExit(rc if isinstance(rc, int) else 0)

@@ -1,0 +1,12 @@
+"""Errors of the command. Each becomes a one-line message and exit code 2 at the edge."""
+from __future__ import annotations
+
+
+class OssRestoreError(Exception):
+    """Base of every error the command reports without a traceback."""
+
+    exit_code = 2
+
+
+class UsageError(OssRestoreError):
+    """The user asked for something that cannot be done as asked (bad flag, missing tool or credentials)."""
