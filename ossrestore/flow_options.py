@@ -1,0 +1,86 @@
+"""The flow input as command-line options, shared by `run` (local) and `start` (cloud).
+
+Precedence: a flag, then the `--input` JSON file, then the defaults of `validate_flow_input`, which
+is the same validation the handlers apply, so a run is refused here exactly when the cloud would refuse it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ossrestore.errors import UsageError
+from ossrestore.paths import use_function_code
+
+# flow input field -> (flag, click type, help)
+FLOW_FIELDS: dict[str, tuple[str, Any, str]] = {
+    "endpoint": ("--endpoint", str, "OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com."),
+    "bucketName": ("--bucket", str, "Bucket to restore."),
+    "region": ("--region", str, "Region id (e.g. cn-hangzhou); when given, requests are signed with V4."),
+    "prefix": ("--prefix", str, "Only keys under this prefix. Default: the whole bucket."),
+    "marker": ("--marker", str, "Resume after this key. Default: from the start."),
+    "maxKeys": ("--max-keys", int, "Keys per ListObjects page, 1-1000. Default 100."),
+    "pollInterval": ("--poll-interval", int, "Seconds between status polls, 1-172800. Default 10."),
+    "workers": ("--workers", int, "Restore threads per function invocation, 1-100. Default 10."),
+    "groupSize": ("--group-size", int, "Keys per restore invocation, 1-1000. Default 1."),
+    "days": ("--days", int, "Days to keep restored objects readable (fitted per class). Default 1."),
+    "tier": ("--tier", click.Choice(["Expedited", "Standard", "Bulk"]), "Cold/Deep Cold retrieval tier. Default Standard."),
+    "waitPerBatch": ("--wait-per-batch/--pipelined", bool, "Wait for each page to be readable before the next (the original sample's way). Default: pipelined."),
+    "pagesPerExecution": ("--pages-per-execution", int, "Pages one execution lists before continuing as new."),
+    "pollsPerExecution": ("--polls-per-execution", int, "Status polls one execution makes before continuing as new."),
+}
+
+
+def _param_name(field: str) -> str:
+    return "flow_" + field
+
+
+def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add one option per flow input field, plus `--input FILE`."""
+    for field, (flag, type_, help_) in reversed(list(FLOW_FIELDS.items())):
+        if type_ is bool:
+            command = click.option(flag, _param_name(field), default=None, help=help_)(command)
+        else:
+            command = click.option(flag, _param_name(field), type=type_, default=None, help=help_)(command)
+    return click.option(
+        "--input", "input_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="JSON file holding the flow input (flags override its fields).",
+    )(command)
+
+
+def _read_input_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--input: no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UsageError(f"--input: {path} is not a JSON file: {e}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--input: {path} must hold a JSON object with the flow input fields")
+    unknown = sorted(set(data) - set(FLOW_FIELDS))
+    if unknown:
+        raise UsageError(f"--input: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FLOW_FIELDS)}")
+    return data
+
+
+def flow_input_from_options(input_file: Path | None = None, **options: Any) -> dict[str, Any]:
+    """Merge flags over the input file and validate; raise UsageError naming the flag and the range."""
+    raw = _read_input_file(input_file) if input_file else {}
+    for field in FLOW_FIELDS:
+        value = options.get(_param_name(field))
+        if value is not None:
+            raw[field] = value
+    use_function_code()
+    from restore_core.errors import InvalidParameter
+    from restore_core.params import validate_flow_input
+
+    try:
+        flow_input = validate_flow_input(raw)
+    except InvalidParameter as e:
+        flag = FLOW_FIELDS.get(e.field, (e.field,))[0].split("/")[0]
+        raise UsageError(f"{flag}: {e}") from None
+    # The confirm phase scans from where this run's scope begins; continuations carry it along.
+    flow_input.setdefault("startMarker", flow_input.get("marker", ""))
+    return flow_input
