@@ -1,0 +1,1 @@
+"""CDKTF infrastructure of oss-restore: one `RestoreStack` per (environment, region) of `environments.yaml`."""

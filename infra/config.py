@@ -1,0 +1,178 @@
+"""The deployment matrix: one validated `DeploymentConfig` per (environment, region).
+
+Read from `infra/environments.yaml`; every value is checked here so that a bad entry fails before
+synthesis with the field name and the allowed range, never halfway through a Terraform apply.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from infra.errors import ConfigError, UnknownStackError
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
+
+RUNTIMES = ("python3.10", "python3.12")
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_ACCOUNT = re.compile(r"^[0-9]{6,20}$")
+_ENV = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+
+
+@dataclass(frozen=True)
+class LocalStateBackend:
+    """State in a file named after the stack, relative to the stack directory."""
+
+
+@dataclass(frozen=True)
+class OssStateBackend:
+    """State in an OSS bucket, optionally locked through a Tablestore table."""
+
+    bucket: str
+    region: str
+    prefix: str = "oss-restore"
+    tablestore_endpoint: str | None = None
+    tablestore_table: str | None = None
+
+
+StateBackend = Union[LocalStateBackend, OssStateBackend]
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    """Everything one stack needs; constructs read only this, never environment names."""
+
+    env: str
+    region: str
+    name_prefix: str
+    runtime: str
+    memory_mb: int
+    timeout_s: int
+    log_retention_days: int
+    buckets: tuple[str, ...]
+    backend: StateBackend
+    account_id: str | None = None
+
+    @property
+    def stack_id(self) -> str:
+        return f"oss-restore-{self.env}-{self.region}"
+
+    @property
+    def regional_prefix(self) -> str:
+        """Prefix for account-wide names (RAM roles, policies, log projects), which regions must not share."""
+        return f"{self.name_prefix}-{self.region}"
+
+
+def load_matrix(path: Path = DEFAULT_CONFIG_PATH) -> tuple[DeploymentConfig, ...]:
+    """Every (environment, region) of the configuration file, validated, in file order."""
+    source = str(path.name)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(source, "<file>", f"cannot be read as YAML ({e})") from e
+    envs = _mapping(source, "environments", (raw or {}).get("environments") if isinstance(raw, dict) else None)
+    if not envs:
+        raise ConfigError(source, "environments", "must declare at least one environment")
+    return tuple(cfg for name, body in envs.items() for cfg in _environment(source, str(name), body))
+
+
+def select(matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None = None) -> tuple[DeploymentConfig, ...]:
+    """The stacks of one environment (and one region of it, when given)."""
+    in_env = [c for c in matrix if c.env == env]
+    if not in_env:
+        raise UnknownStackError("environment", env, sorted({c.env for c in matrix}))
+    if region is None:
+        return tuple(in_env)
+    chosen = [c for c in in_env if c.region == region]
+    if not chosen:
+        raise UnknownStackError(f"region for environment {env!r}", region, [c.region for c in in_env])
+    return tuple(chosen)
+
+
+def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
+    where = f"environments.{env}"
+    if not _ENV.match(env):
+        raise ConfigError(source, where, "environment names are 1-16 lowercase letters and digits, starting with a letter")
+    body = _mapping(source, where, body)
+    regions = _string_list(source, f"{where}.regions", body.get("regions"), _REGION, "region ids such as cn-hangzhou")
+    common = dict(
+        env=env,
+        name_prefix=_match(source, f"{where}.name_prefix", body.get("name_prefix"), _PREFIX,
+                           "3-24 lowercase letters, digits and '-', starting with a letter"),
+        runtime=_choice(source, f"{where}.runtime", body.get("runtime"), RUNTIMES),
+        memory_mb=_memory(source, f"{where}.memory_mb", body.get("memory_mb")),
+        timeout_s=_int(source, f"{where}.timeout_s", body.get("timeout_s"), 1, 86400),
+        log_retention_days=_int(source, f"{where}.log_retention_days", body.get("log_retention_days"), 1, 3650),
+        buckets=tuple(_string_list(source, f"{where}.buckets", body.get("buckets"), _BUCKET,
+                                   "OSS bucket names (3-63 lowercase letters, digits and '-'; no wildcards)")),
+        backend=_backend(source, f"{where}.backend", body.get("backend")),
+        account_id=_optional_match(source, f"{where}.account_id", body.get("account_id"), _ACCOUNT, "6-20 digits"),
+    )
+    return [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]
+
+
+def _backend(source: str, where: str, raw: Any) -> StateBackend:
+    body = _mapping(source, where, raw if raw is not None else {"type": "local"})
+    kind = _choice(source, f"{where}.type", body.get("type", "local"), ("local", "oss"))
+    if kind == "local":
+        return LocalStateBackend()
+    return OssStateBackend(
+        bucket=_match(source, f"{where}.bucket", body.get("bucket"), _BUCKET, "an OSS bucket name"),
+        region=_match(source, f"{where}.region", body.get("region"), _REGION, "a region id such as cn-hangzhou"),
+        prefix=str(body.get("prefix", "oss-restore")),
+        tablestore_endpoint=_optional_str(body.get("tablestore_endpoint")),
+        tablestore_table=_optional_str(body.get("tablestore_table")),
+    )
+
+
+def _mapping(source: str, where: str, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(source, where, "must be a mapping")
+    return raw
+
+
+def _choice(source: str, where: str, raw: Any, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(allowed)}")
+    return str(raw)
+
+
+def _int(source: str, where: str, raw: Any, low: int, high: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise ConfigError(source, where, f"got {raw!r}; allowed: an integer from {low} to {high}")
+    return raw
+
+
+def _memory(source: str, where: str, raw: Any) -> int:
+    value = _int(source, where, raw, 128, 32768)
+    if value % 64:
+        raise ConfigError(source, where, f"got {value}; allowed: a multiple of 64 from 128 to 32768")
+    return value
+
+
+def _match(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> str:
+    if not isinstance(raw, str) or not pattern.match(raw):
+        raise ConfigError(source, where, f"got {raw!r}; allowed: {allowed}")
+    return raw
+
+
+def _optional_match(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> str | None:
+    return None if raw is None else _match(source, where, str(raw), pattern, allowed)
+
+
+def _optional_str(raw: Any) -> str | None:
+    return None if raw is None else str(raw)
+
+
+def _string_list(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(source, where, f"must be a non-empty list of {allowed}")
+    values = [_match(source, f"{where}[{i}]", item, pattern, allowed) for i, item in enumerate(raw)]
+    if len(set(values)) != len(values):
+        raise ConfigError(source, where, "lists a value twice")
+    return values

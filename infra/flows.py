@@ -1,0 +1,59 @@
+"""Flow definitions as deployed: the YAML in `flows/` with one stack's ARNs and names put in."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.config import DeploymentConfig
+from infra.errors import InfraError
+from infra.naming import StackNames, function_arn
+
+FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class FlowDefinitions:
+    main: str
+    restore: str
+
+
+def flow_variables(cfg: DeploymentConfig, names: StackNames) -> dict[str, str]:
+    """The values of the placeholders the flows use, for this stack."""
+    fn = names.functions
+    return {
+        "listArchiveFilesArn": function_arn(cfg, names.service, fn["listArchiveFiles"]),
+        "restoreArn": function_arn(cfg, names.service, fn["restore"]),
+        "restoreStatusArn": function_arn(cfg, names.service, fn["restoreStatus"]),
+        "restoreFlowName": names.restore_flow,
+    }
+
+
+def render_flows(cfg: DeploymentConfig, names: StackNames, flows_dir: Path = FLOWS_DIR) -> FlowDefinitions:
+    variables = flow_variables(cfg, names)
+    return FlowDefinitions(
+        main=render((flows_dir / "main.yaml").read_text(encoding="utf-8"), variables),
+        restore=render((flows_dir / "restore.yaml").read_text(encoding="utf-8"), variables),
+    )
+
+
+def render(text: str, variables: dict[str, str]) -> str:
+    """Fill `{{name}}` placeholders; a placeholder without a value is an error, never left in a deploy."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in variables:
+            raise InfraError(f"flow definition uses {{{{{name}}}}}, which infra does not define; "
+                             f"known: {', '.join(sorted(variables))}")
+        return variables[name]
+    return _PLACEHOLDER.sub(value, text)
+
+
+def terraform_literal(text: str) -> str:
+    """Escape Terraform template sequences so the definition reaches FnF exactly as written."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def from_terraform_literal(text: str) -> str:
+    """What Terraform sends for a string escaped with `terraform_literal`."""
+    return text.replace("$${", "${").replace("%%{", "%{")

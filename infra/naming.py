@@ -1,0 +1,70 @@
+"""Resource names and ARNs of one stack, derived from its configuration alone.
+
+ARNs are built from names rather than read back from Terraform attributes: the names are fixed at
+synth time, so the flow definitions hold literal ARNs that the local engine can map to handlers, and
+the RAM policies can name exactly these resources. FC 2.0 ARNs have the form FDL v1 task steps use,
+`acs:fc:{region}:{account}:services/{service}/functions/{function}`. Without a configured account the
+flow ARNs leave it empty (the service fills in the caller's account) and RAM policies use `*` there,
+which still pins region, service and function names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.config import DeploymentConfig
+
+# FC function base name -> handler in the code package (the zip root is `functions/`).
+FUNCTIONS: dict[str, str] = {
+    "listArchiveFiles": "list_archive_files.handler",
+    "restore": "restore.handler",
+    "restoreStatus": "restore_status.handler",
+}
+LOG_STORE = "functions"
+
+
+@dataclass(frozen=True)
+class StackNames:
+    service: str
+    functions: dict[str, str]
+    main_flow: str
+    restore_flow: str
+    fc_role: str
+    fc_policy: str
+    flow_role: str
+    flow_policy: str
+    log_project: str
+    log_store: str
+
+
+def names_for(cfg: DeploymentConfig) -> StackNames:
+    regional = cfg.regional_prefix
+    return StackNames(
+        service=f"{cfg.name_prefix}-service",
+        functions={base: f"{cfg.name_prefix}-{base}" for base in FUNCTIONS},
+        main_flow=f"{cfg.name_prefix}-main",
+        restore_flow=f"{cfg.name_prefix}-restore",
+        fc_role=f"{regional}-fc",
+        fc_policy=f"{regional}-fc-policy",
+        flow_role=f"{regional}-flow",
+        flow_policy=f"{regional}-flow-policy",
+        log_project=f"{regional}-logs",
+        log_store=LOG_STORE,
+    )
+
+
+def function_arn(cfg: DeploymentConfig, service: str, function: str, *, for_policy: bool = False) -> str:
+    return f"acs:fc:{cfg.region}:{_account(cfg, for_policy)}:services/{service}/functions/{function}"
+
+
+def flow_arn(cfg: DeploymentConfig, flow: str) -> str:
+    return f"acs:fnf:{cfg.region}:{_account(cfg, True)}:flow/{flow}"
+
+
+def execution_arns(cfg: DeploymentConfig, flow: str) -> str:
+    return f"{flow_arn(cfg, flow)}/execution/*"
+
+
+def _account(cfg: DeploymentConfig, for_policy: bool) -> str:
+    if cfg.account_id:
+        return cfg.account_id
+    return "*" if for_policy else ""

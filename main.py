@@ -1,0 +1,19 @@
+"""CDKTF entry point (`cdktf synth` runs it): synthesizes every stack of `infra/environments.yaml`."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from infra.app import synthesize  # noqa: E402  (cdktf starts its Node kernel on import)
+
+
+def main() -> None:
+    # Relative to this file, so `python main.py` from anywhere writes the same cdktf.out/.
+    stacks = synthesize(outdir=Path(__file__).resolve().parent / "cdktf.out")
+    print(f"synthesized {len(stacks)} stacks: {', '.join(c.stack_id for c in stacks)}")
+
+
+if __name__ == "__main__":
+    main()
