@@ -1,0 +1,75 @@
+"""Errors the handlers raise. FC reports the class name as the error type, and the flows catch and
+retry on exactly these names, so the class names are part of the handler contract."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+
+class RestoreCoreError(Exception):
+    """Base of every error a handler raises on purpose."""
+
+    retryable: ClassVar[bool] = False
+
+
+class InvalidParameter(RestoreCoreError, ValueError):
+    """Bad input: names the field, what it allows and what it got."""
+
+    def __init__(self, field: str, allowed: str, value: Any, *, message: str | None = None) -> None:
+        self.field = field
+        self.allowed = allowed
+        self.value = value
+        super().__init__(message or f"{field} must be {allowed} (got {_show(value)})")
+
+
+class RestoreIncomplete(RestoreCoreError):
+    """Some keys still failed with transient errors after the handler's own retries."""
+
+    retryable = True
+
+    def __init__(self, failures: Iterable[tuple[str, str]], *, done: int = 0) -> None:
+        self.failures = tuple(failures)
+        self.done = done
+        shown = ", ".join(f"{key!r} ({code})" for key, code in self.failures[:10])
+        more = f" and {len(self.failures) - 10} more" if len(self.failures) > 10 else ""
+        super().__init__(
+            f"{len(self.failures)} key(s) still failing after retries ({done} done): {shown}{more}"
+        )
+
+
+class OSSUnavailable(RestoreCoreError):
+    """OSS kept answering 5xx / 503 or the connection kept failing after retries."""
+
+    retryable = True
+
+    def __init__(self, operation: str, status: int, code: str) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        super().__init__(f"{operation} failed after retries: HTTP {status} {code or '(no code)'}")
+
+
+class OSSAccessDenied(RestoreCoreError):
+    """403 from OSS: the credentials, the role's policy or the clock are wrong; retrying will not help."""
+
+    def __init__(self, operation: str, code: str, message: str = "") -> None:
+        self.operation = operation
+        self.code = code
+        detail = f": {message}" if message else ""
+        super().__init__(f"{operation} denied by OSS ({code or 'AccessDenied'}){detail}")
+
+
+class OSSRequestRejected(RestoreCoreError):
+    """A permanent OSS error other than 403 on a request the handler cannot do without (a listing)."""
+
+    def __init__(self, operation: str, status: int, code: str, message: str = "") -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        detail = f": {message}" if message else ""
+        super().__init__(f"{operation} rejected by OSS: HTTP {status} {code}{detail}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

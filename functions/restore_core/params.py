@@ -1,0 +1,152 @@
+"""Validation of handler and flow inputs.
+
+Every check raises `InvalidParameter` naming the field, the allowed values and what was given. Missing
+fields and JSON nulls both mean "use the default": a flow mapping an absent optional input yields null.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from restore_core.errors import InvalidParameter
+
+TIERS = ("Expedited", "Standard", "Bulk")
+MAX_KEY_BYTES = 1023
+MAX_WAIT_SECONDS = 172800  # an FDL wait step lasts at most two days
+
+_HOST = re.compile(r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
+_DIGITS = re.compile(r"^\s*[0-9]+\s*$")
+
+
+def _absent(raw: Mapping[str, Any], field: str) -> bool:
+    return raw.get(field) is None
+
+
+def integer(raw: Mapping[str, Any], field: str, *, default: int, lo: int, hi: int) -> int:
+    """An integer in [lo, hi]; integral floats and digit strings count, booleans do not."""
+    if _absent(raw, field):
+        return default
+    value = raw[field]
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _DIGITS.match(value):
+        number = int(value)
+    if number is None or not lo <= number <= hi:
+        raise InvalidParameter(field, f"an integer from {lo} to {hi}", value)
+    return number
+
+
+def boolean(raw: Mapping[str, Any], field: str, *, default: bool) -> bool:
+    """A boolean; the strings "true" / "false" count because flow conditions compare strings."""
+    if _absent(raw, field):
+        return default
+    value = raw[field]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise InvalidParameter(field, "true or false", value)
+
+
+def choice(raw: Mapping[str, Any], field: str, *, default: str, allowed: tuple[str, ...]) -> str:
+    if _absent(raw, field):
+        return default
+    value = raw[field]
+    if value not in allowed:
+        raise InvalidParameter(field, "one of " + ", ".join(allowed), value)
+    return str(value)
+
+
+def text(raw: Mapping[str, Any], field: str, *, default: str = "", max_bytes: int = MAX_KEY_BYTES) -> str:
+    """A string of at most max_bytes UTF-8 bytes (OSS limits keys, prefixes and markers to 1,023)."""
+    if _absent(raw, field):
+        return default
+    value = raw[field]
+    if not isinstance(value, str) or len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise InvalidParameter(field, f"a string of at most {max_bytes} UTF-8 bytes", value)
+    return value
+
+
+def object_key(value: Any, field: str) -> str:
+    """One object key: a non-empty string of at most 1,023 UTF-8 bytes, not starting with / or \\."""
+    ok = isinstance(value, str) and value and value[0] not in "/\\"
+    if not ok or len(value.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise InvalidParameter(
+            field, "an object key: 1 to 1023 UTF-8 bytes, not starting with '/' or '\\'", value
+        )
+    return str(value)
+
+
+def endpoint(raw: Mapping[str, Any]) -> str:
+    value = raw.get("endpoint")
+    if not isinstance(value, str) or not _HOST.match(value):
+        raise InvalidParameter(
+            "endpoint", "http(s)://host[:port] or a host name such as oss-cn-hangzhou.aliyuncs.com", value
+        )
+    return value.rstrip("/")
+
+
+def bucket_name(raw: Mapping[str, Any]) -> str:
+    value = raw.get("bucketName")
+    if not isinstance(value, str) or not _BUCKET.match(value):
+        raise InvalidParameter(
+            "bucketName",
+            "a bucket name: 3 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
+            value,
+        )
+    return value
+
+
+def region(raw: Mapping[str, Any]) -> str | None:
+    if _absent(raw, "region") or raw["region"] == "":
+        return None
+    value = raw["region"]
+    if not isinstance(value, str) or not _REGION.match(value):
+        raise InvalidParameter("region", "a region id such as cn-hangzhou", value)
+    return value
+
+
+# name -> (default, lo, hi) for the integer fields of the main flow input.
+_FLOW_INTEGERS: dict[str, tuple[int, int, int]] = {
+    "maxKeys": (100, 1, 1000),
+    "pollInterval": (10, 1, MAX_WAIT_SECONDS),
+    "workers": (10, 1, 100),
+    "groupSize": (1, 1, 1000),
+    "days": (1, 1, 365),
+    "pagesPerExecution": (200, 1, 1000),
+    "pollsPerExecution": (300, 1, 1000),
+}
+FLOW_FIELDS = (
+    "endpoint", "bucketName", "region", "prefix", "marker", *_FLOW_INTEGERS, "tier", "waitPerBatch",
+)
+
+
+def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the main flow's input and return it with every default filled in.
+
+    Unknown fields are rejected, since a misspelt option (`maxkeys`) would otherwise be ignored
+    silently. `region` is present in the result only when given.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidParameter("input", "a JSON object", raw)
+    for name in raw:
+        if name not in FLOW_FIELDS:
+            raise InvalidParameter(name, "not a known field; known fields: " + ", ".join(FLOW_FIELDS), raw[name],
+                                   message=f"unknown field {name!r}; known fields: " + ", ".join(FLOW_FIELDS))
+    out: dict[str, Any] = {"endpoint": endpoint(raw), "bucketName": bucket_name(raw)}
+    where = region(raw)
+    if where is not None:
+        out["region"] = where
+    out["prefix"] = text(raw, "prefix")
+    out["marker"] = text(raw, "marker")
+    for name, (default, lo, hi) in _FLOW_INTEGERS.items():
+        out[name] = integer(raw, name, default=default, lo=lo, hi=hi)
+    out["tier"] = choice(raw, "tier", default="Standard", allowed=TIERS)
+    out["waitPerBatch"] = boolean(raw, "waitPerBatch", default=False)
+    return out
