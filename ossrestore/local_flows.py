@@ -1,0 +1,77 @@
+"""The project's flows and handlers wired into the embedded FDL engine, as FC and CloudFlow wire them.
+
+The YAML in `flows/` is rendered with local ARNs (the same placeholders infra/ fills with a stack's
+real ARNs) and each ARN is bound to the real handler module from `functions/`.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import fdl
+from ossrestore.paths import FLOWS_DIR, use_function_code
+
+MAIN_FLOW = "oss-restore-main"
+RESTORE_FLOW = "oss-restore-restore"
+_SERVICE = "oss-restore"
+_ACCOUNT = "000000000000"
+
+# placeholder -> (FC function name, handler module in functions/)
+FUNCTIONS: dict[str, tuple[str, str]] = {
+    "listArchiveFilesArn": ("listArchiveFiles", "list_archive_files"),
+    "restoreArn": ("restore", "restore"),
+    "restoreStatusArn": ("restoreStatus", "restore_status"),
+}
+
+Observer = Callable[[str, dict[str, Any], dict[str, Any]], None]
+
+
+def function_arn(function_name: str, *, region: str = "local") -> str:
+    return f"acs:fc:{region}:{_ACCOUNT}:services/{_SERVICE}/functions/{function_name}"
+
+
+def local_variables() -> dict[str, str]:
+    variables = {placeholder: function_arn(name) for placeholder, (name, _) in FUNCTIONS.items()}
+    variables["restoreFlowName"] = RESTORE_FLOW
+    return variables
+
+
+def load_handler(module_name: str) -> Callable[[Any, Any], str]:
+    use_function_code()
+    return importlib.import_module(module_name).handler  # type: ignore[no-any-return]
+
+
+def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: Observer) -> Callable[[Any, Any], str]:
+    """Call the real handler, then show its event and result to the observer (progress, report)."""
+
+    def call(event: Any, context: Any) -> str:
+        body = handler(event, context)
+        observer(function_name, json.loads(event), json.loads(body))
+        return body
+
+    return call
+
+
+@dataclass(frozen=True)
+class LocalFlows:
+    registry: fdl.Registry
+    main_flow: str = MAIN_FLOW
+
+
+def build_registry(*, observer: Observer | None = None, variables: dict[str, str] | None = None) -> LocalFlows:
+    """Register the flows of `flows/` and the handlers of `functions/` under the ARNs the YAML names."""
+    variables = variables or local_variables()
+    registry = fdl.Registry()
+    for placeholder, (function_name, module_name) in FUNCTIONS.items():
+        handler = load_handler(module_name)
+        if observer is not None:
+            handler = _observed(function_name, handler, observer)
+        registry.add_function(variables[placeholder], handler)
+    registry.add_flow(MAIN_FLOW, fdl.load_flow(FLOWS_DIR / "main.yaml", name=MAIN_FLOW, variables=variables))
+    registry.add_flow(
+        variables["restoreFlowName"],
+        fdl.load_flow(FLOWS_DIR / "restore.yaml", name=variables["restoreFlowName"], variables=variables),
+    )
+    return LocalFlows(registry=registry)

@@ -1,0 +1,170 @@
+"""What a run has done so far, learned from the handlers' own results, and its live display."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+ARCHIVE_ORDER = ("Archive", "ColdArchive", "DeepColdArchive")
+
+
+def group_keys(files: Any) -> list[str]:
+    """The keys of one restore group, in the order the handler indexes its outcomes."""
+    if isinstance(files, dict):
+        return [key for cls in ARCHIVE_ORDER for key in files.get(cls, [])]
+    return list(files or [])
+
+
+@dataclass(frozen=True)
+class KeyContact:
+    """The first useful answer OSS gave to a restore of this key in this run."""
+
+    status: int
+    code: str = ""
+    at: float = 0.0
+
+
+@dataclass
+class Counters:
+    listed: int = 0
+    archive: int = 0
+    not_archived: int = 0
+    already_readable: int = 0
+    requested: int = 0
+    in_progress: int = 0
+    already_restored: int = 0
+    skipped: int = 0
+    failed: int = 0
+    readable: int = 0
+    restoring: int = 0
+    rerequested: int = 0
+    pages: int = 0
+    polls: int = 0
+
+
+class RunTracker:
+    """Thread-safe tally of handler results; the engine calls it from many foreach threads."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counters = Counters()
+        self._contacts: dict[str, KeyContact] = {}
+        self.started_at = clock()
+
+    def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
+        with self._lock:
+            if function_name == "listArchiveFiles":
+                self._on_listing(result)
+            elif function_name == "restore":
+                self._on_restore(event, result)
+            elif function_name == "restoreStatus":
+                self._on_status(event, result)
+
+    def _on_listing(self, result: dict[str, Any]) -> None:
+        c = self._counters
+        skipped = result.get("skipped") or {}
+        c.pages += 1
+        c.listed += int(result.get("listedCount") or 0)
+        c.archive += int(result.get("archiveFilesCount") or 0)
+        c.not_archived += int(skipped.get("notArchived") or 0)
+        c.already_readable += int(skipped.get("alreadyRestored") or 0)
+
+    def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
+        c, now = self._counters, self._clock()
+        c.requested += int(result.get("requested") or 0)
+        c.in_progress += int(result.get("inProgress") or 0)
+        c.already_restored += int(result.get("alreadyRestored") or 0)
+        c.skipped += int(result.get("skipped") or 0)
+        c.failed += int(result.get("failed") or 0)
+        keys = group_keys(event.get("files"))
+        for status, indices in (result.get("outcomes") or {}).items():
+            for i in indices:
+                if 0 <= i < len(keys):
+                    self._contact(keys[i], KeyContact(int(status), at=now))
+        for entry in (result.get("skippedKeys") or []) + (result.get("failedKeys") or []):
+            self._contact(entry["key"], KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
+
+    def _contact(self, key: str, contact: KeyContact) -> None:
+        # A retried invocation answers 409 for keys its first attempt requested; keep the first
+        # success, but let a later success replace an earlier failure.
+        previous = self._contacts.get(key)
+        if previous is None or (previous.status >= 300 and contact.status < 300) or previous.status == 409 and contact.status == 202:
+            self._contacts[key] = contact
+
+    def _on_status(self, event: dict[str, Any], result: dict[str, Any]) -> None:
+        c = self._counters
+        c.polls += 1
+        c.restoring = int(result.get("restoring") or 0)
+        c.rerequested += int(result.get("rerequested") or 0)
+        if "confirmed" in result:  # scan mode: the cursor only moves past objects known readable
+            c.readable += int(result.get("confirmed") or 0)
+        elif result.get("status") == "success":  # a per-batch check of a whole page
+            c.readable += int(result.get("readable") or 0)
+
+    def snapshot(self) -> Counters:
+        with self._lock:
+            return replace(self._counters)
+
+    def contacts(self) -> dict[str, KeyContact]:
+        with self._lock:
+            return dict(self._contacts)
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}"
+
+
+def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
+    c = tracker.snapshot()
+    elapsed = max((now or time.time()) - tracker.started_at, 1e-9)
+    table = Table(title="oss-restore", title_justify="left")
+    for column in ("listed", "requested", "restoring", "readable", "skipped", "failed", "rate", "elapsed"):
+        table.add_column(column, justify="right")
+    submitted = c.requested + c.in_progress + c.already_restored
+    table.add_row(
+        str(c.listed), str(c.requested + c.in_progress), str(c.restoring), str(c.readable),
+        str(c.not_archived + c.skipped), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
+    )
+    return table
+
+
+class ProgressView:
+    """A live table on a terminal; elsewhere (CI, pipes) one plain line every few seconds."""
+
+    def __init__(self, tracker: RunTracker, *, console: Console, enabled: bool = True, interval: float = 5.0) -> None:
+        self._tracker, self._console, self._enabled, self._interval = tracker, console, enabled, interval
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "ProgressView":
+        if not self._enabled:
+            return self
+        if self._console.is_terminal:
+            self._live = Live(get_renderable=lambda: progress_table(self._tracker), console=self._console, refresh_per_second=4)
+            self._live.__enter__()
+        else:
+            self._thread = threading.Thread(target=self._print_lines, daemon=True)
+            self._thread.start()
+        return self
+
+    def _print_lines(self) -> None:
+        while not self._stop.wait(self._interval):
+            c = self._tracker.snapshot()
+            self._console.print(
+                f"listed {c.listed}  requested {c.requested + c.in_progress}  restoring {c.restoring}  "
+                f"readable {c.readable}  skipped {c.not_archived + c.skipped}  failed {c.failed}",
+                highlight=False,
+            )
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._enabled and self._console.is_terminal:
+            self._live.__exit__(*exc)
+

@@ -1,0 +1,107 @@
+"""The end of a run: check by listing what is readable, and account for every object in scope.
+
+The verdict comes from a fresh listing (RestoreInfo per object), not from what the handlers said, so
+the report shows what a reader of the bucket would find now. What the handlers said only explains why.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import oss2
+
+from ossrestore.progress import KeyContact
+
+ARCHIVE_CLASSES = frozenset({"Archive", "ColdArchive", "DeepColdArchive"})
+OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
+
+
+@dataclass
+class RunSummary:
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    by_class: Counter[str] = field(default_factory=Counter)
+    flow_errors: list[str] = field(default_factory=list)
+
+    @property
+    def all_readable(self) -> bool:
+        return not self.flow_errors and self.by_outcome["in_progress"] == 0 and self.by_outcome["failed"] == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.all_readable else 1
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _restore_state(restore_info: str | None) -> tuple[str, str | None]:
+    """('frozen' | 'restoring' | 'readable', expiry) from a RestoreInfo value."""
+    if not restore_info:
+        return "frozen", None
+    if 'ongoing-request="true"' in restore_info:
+        return "restoring", None
+    expiry = restore_info.split('expiry-date="', 1)[1].rstrip('"') if "expiry-date=" in restore_info else None
+    return "readable", expiry
+
+
+def classify(storage_class: str, restore_info: str | None, contact: KeyContact | None) -> tuple[str, str, str]:
+    """(outcome, OSS code, reason) of one listed object."""
+    if storage_class not in ARCHIVE_CLASSES:
+        return "skipped", "", f"storage class {storage_class} needs no restore"
+    state, _ = _restore_state(restore_info)
+    if state == "readable":
+        if contact is None or contact.status == 200:
+            return "already_restored", "", "readable before this run asked"
+        return "restored", "", "readable"
+    if state == "restoring":
+        return "in_progress", "", "restore still running"
+    if contact is not None and contact.status >= 300 and contact.status != 409:
+        return "failed", contact.code, f"restore refused with HTTP {contact.status}"
+    return "failed", "", "frozen: restore never took effect or expired"
+
+
+def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    checked_at = _iso(time.time())
+    for obj in oss2.ObjectIterator(bucket, prefix=prefix, marker=marker, max_keys=1000):
+        seen.add(obj.key)
+        contact = contacts.get(obj.key)
+        outcome, code, reason = classify(obj.storage_class, obj.restore_info, contact)
+        yield {
+            "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
+            "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
+            "expiry": _restore_state(obj.restore_info)[1], "size": obj.size,
+        }
+    # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
+    for key in sorted(set(contacts) - seen):
+        contact = contacts[key]
+        yield {
+            "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
+            "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
+            "expiry": None, "size": None,
+        }
+
+
+def verify_and_report(
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report_path: Path | None
+) -> RunSummary:
+    summary = RunSummary()
+    out = report_path.open("w", encoding="utf-8") if report_path else None
+    try:
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts):
+            summary.by_outcome[row["outcome"]] += 1
+            summary.by_class[row["storageClass"] or "(deleted)"] += 1
+            if out:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if out:
+            out.close()
+    return summary
