@@ -31,7 +31,19 @@ class _LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Library errors are the user's to fix: one line and exit 2, never a traceback. A command
+        # returns its exit code (run: 0 all readable, 1 some not).
+        try:
+            rv = super().invoke(ctx)
+        except OssRestoreError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        if isinstance(rv, int):
+            ctx.exit(rv)
+        return rv
 
 
 @click.group(cls=_LazyGroup)
@@ -42,14 +54,4 @@ def group(verbose: bool) -> None:
 
 
 def main() -> None:
-    try:
-        rc = group(standalone_mode=False)
-    except click.exceptions.Abort:
-        raise SystemExit(130)
-    except click.ClickException as e:
-        e.show()
-        raise SystemExit(2)
-    except OssRestoreError as e:
-        click.echo(f"error: {e}", err=True)
-        raise SystemExit(e.exit_code)
-    raise SystemExit(rc if isinstance(rc, int) else 0)
+    group(prog_name="oss-restore")
