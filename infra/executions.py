@@ -1,0 +1,124 @@
+"""Executions of a deployed main flow through the Serverless Workflow API (fnf, 2019-03-15).
+
+Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / optional _SECURITY_TOKEN and are
+never logged or printed; `CloudCredentials` keeps them out of its repr.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from infra.errors import CloudApiError, CredentialsError
+
+HISTORY_PAGE = 100
+HISTORY_MAX_PAGES = 50  # 5,000 events: the per-execution event limit
+
+
+@dataclass(frozen=True)
+class CloudCredentials:
+    access_key_id: str = field(repr=False)
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    event_id: int
+    step_name: str
+    type: str
+    time: str
+
+
+@dataclass(frozen=True)
+class ExecutionProgress:
+    flow_name: str
+    name: str
+    status: str
+    started_time: str
+    stopped_time: str
+    output: str
+    events: tuple[HistoryEvent, ...]
+
+    @property
+    def steps_succeeded(self) -> int:
+        return sum(1 for e in self.events if e.type == "StepSucceeded")
+
+    @property
+    def last_step(self) -> str:
+        named = [e for e in self.events if e.step_name]
+        return named[-1].step_name if named else ""
+
+
+def credentials_from_env(env: Mapping[str, str] = os.environ) -> CloudCredentials:
+    key_id, secret = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if not key_id or not secret:
+        raise CredentialsError("no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
+                               "ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS)")
+    return CloudCredentials(key_id, secret, env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)
+
+
+def fnf_client(*, region: str, credentials: CloudCredentials, endpoint: str | None = None) -> Any:
+    """An fnf SDK client; `endpoint` (`http://host:port` or a host) overrides the regional one."""
+    from alibabacloud_fnf20190315.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    protocol = "https"
+    if endpoint and "://" in endpoint:
+        protocol, endpoint = endpoint.split("://", 1)
+    config = Config(access_key_id=credentials.access_key_id, access_key_secret=credentials.access_key_secret,
+                    security_token=credentials.security_token, region_id=region, endpoint=endpoint,
+                    protocol=protocol, connect_timeout=5000, read_timeout=10000)
+    return Client(config)
+
+
+def new_execution_name(bucket: str, now: datetime | None = None) -> str:
+    """`<bucket>-<UTC time>-<random>`: valid as an FnF execution name and unique per start."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    base = re.sub(r"[^A-Za-z0-9_-]", "-", bucket)
+    return f"{base}-{stamp}-{secrets.token_hex(3)}"[:128]
+
+
+def start_execution(client: Any, *, flow_name: str, execution_name: str, flow_input: dict[str, Any]) -> str:
+    from alibabacloud_fnf20190315 import models
+
+    request = models.StartExecutionRequest(flow_name=flow_name, execution_name=execution_name,
+                                           input=json.dumps(flow_input, sort_keys=True))
+    body = _call("StartExecution", client.start_execution, request).body
+    return str(body.name)
+
+
+def execution_progress(client: Any, *, flow_name: str, execution_name: str) -> ExecutionProgress:
+    from alibabacloud_fnf20190315 import models
+
+    described = _call("DescribeExecution", client.describe_execution,
+                      models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name)).body
+    events: list[HistoryEvent] = []
+    token: str | None = None
+    for _ in range(HISTORY_MAX_PAGES):
+        request = models.GetExecutionHistoryRequest(flow_name=flow_name, execution_name=execution_name,
+                                                    limit=HISTORY_PAGE, next_token=token)
+        page = _call("GetExecutionHistory", client.get_execution_history, request).body
+        events += [HistoryEvent(int(e.event_id or 0), e.step_name or "", e.type or "", e.time or "")
+                   for e in page.events or []]
+        token = page.next_token
+        if not token:
+            break
+    return ExecutionProgress(flow_name=flow_name, name=str(described.name), status=str(described.status),
+                             started_time=described.started_time or "", stopped_time=described.stopped_time or "",
+                             output=described.output or "", events=tuple(events))
+
+
+def _call(operation: str, method: Any, request: Any) -> Any:
+    from Tea.exceptions import TeaException, UnretryableException
+
+    try:
+        return method(request)
+    except UnretryableException as e:  # a subclass of TeaException: no answer from the service at all
+        raise CloudApiError(operation, "NetworkError", str(getattr(e, "inner_exception", e))) from None
+    except TeaException as e:
+        raise CloudApiError(operation, str(e.code), str(e.message)) from None
