@@ -1,0 +1,40 @@
+"""A long run through continue-as-new: every execution stays under CloudFlow's 5,000 events.
+
+Seeds N Archive objects (default 50,000), restores them with maxKeys 100 on the embedded engine, prints
+the events of each execution of the chain and ends with `max_events_per_execution: N`.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from _common import DEMO_CREDENTIALS, flow_input, seeded_emulator
+
+from ossrestore.local_run import run_local
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objects", type=int, default=50_000)
+    parser.add_argument("--max-keys", type=int, default=100)
+    parser.add_argument("--group-size", type=int, default=10)
+    parser.add_argument("--restore-latency", type=float, default=1.0)
+    args = parser.parse_args()
+    with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as emu:
+        started = time.perf_counter()
+        run = run_local(
+            flow_input(emu, maxKeys=args.max_keys, groupSize=args.group_size, pollInterval=1),
+            credentials=DEMO_CREDENTIALS, show_progress=False,
+        )
+        elapsed = time.perf_counter() - started
+    events = {r.name: len(r.events) for r in run.executions}
+    for name, count in events.items():
+        print(f"execution {name}: {count} events")
+    readable = run.summary.by_outcome["restored"] + run.summary.by_outcome["already_restored"]
+    print(f"objects: {args.objects}  readable: {readable}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")
+    print(f"executions: {len(events)}")
+    print(f"max_events_per_execution: {max(events.values())}")
+
+
+if __name__ == "__main__":
+    main()
