@@ -90,7 +90,7 @@ def select(matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None
         return tuple(in_env)
     chosen = [c for c in in_env if c.region == region]
     if not chosen:
-        raise UnknownStackError(f"region for environment {env!r}", region, [c.region for c in in_env])
+        raise UnknownStackError("region", region, [c.region for c in in_env], f" for environment {env!r}")
     return tuple(chosen)
 
 

@@ -18,8 +18,8 @@ class ConfigError(InfraError):
 class UnknownStackError(InfraError):
     """An environment or region was asked for that the configuration does not declare."""
 
-    def __init__(self, kind: str, value: str, allowed: list[str]) -> None:
-        super().__init__(f"unknown {kind} {value!r}; the configuration declares: {', '.join(allowed) or 'none'}")
+    def __init__(self, kind: str, value: str, allowed: list[str], where: str = "") -> None:
+        super().__init__(f"unknown {kind} {value!r}{where}; the configuration declares: {', '.join(allowed) or 'none'}")
         self.kind = kind
         self.value = value
 

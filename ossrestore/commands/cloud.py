@@ -1,0 +1,88 @@
+"""`oss-restore start` and `status`: executions of a deployed stack's main flow (fnf SDK)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+from ossrestore.errors import UsageError
+from ossrestore.flow_options import flow_input_from_options, flow_input_options
+
+_ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
+
+
+@click.command()
+@click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
+@click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
+@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@flow_input_options
+def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
+    """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
+    from infra.executions import credentials_from_env, fnf_client, new_execution_name, start_execution
+    from infra.naming import names_for
+
+    cfg = _stack(env, options.get("flow_region"))
+    if not options.get("flow_endpoint") and not _input_has(options, "endpoint"):
+        # The functions run in the stack's region, where the internal endpoint is free and closest.
+        options["flow_endpoint"] = f"https://oss-{cfg.region}-internal.aliyuncs.com"
+    flow_input = flow_input_from_options(**options)
+    if flow_input["bucketName"] not in cfg.buckets:
+        raise UsageError(f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
+                         f"allowed: {', '.join(cfg.buckets)}")
+    name = execution_name or new_execution_name(flow_input["bucketName"])
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
+                                             flow_input=flow_input))
+    click.echo(started)
+
+
+@click.command()
+@click.argument("execution_name")
+@click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
+@click.option("--region", required=True, help="Region of the stack that runs the execution.")
+@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@click.option("--events", "show_events", is_flag=True, help="List every history event.")
+def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
+    """Show an execution's status and progress from its history."""
+    from infra.executions import credentials_from_env, execution_progress, fnf_client
+    from infra.naming import names_for
+
+    cfg = _stack(env, region)
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
+                                                 execution_name=execution_name))
+    click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
+    click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
+    click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
+               f"last step {progress.last_step or '-'}")
+    if progress.output:
+        click.echo(f"output {progress.output}")
+    for event in progress.events if show_events else ():
+        click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
+
+
+def _stack(env: str, region: str | None) -> Any:
+    from infra.config import load_matrix, select
+
+    if not region:
+        raise UsageError("--region: required; the region of the stack to use (it also signs OSS requests)")
+    return _guard(lambda: select(load_matrix(), env=env, region=region))[0]
+
+
+def _input_has(options: dict[str, Any], field: str) -> bool:
+    import json
+
+    path = options.get("input_file")
+    try:
+        return bool(path) and field in json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # flow_input_from_options reports the unreadable file
+
+
+def _guard(call: Callable[[], Any]) -> Any:
+    from infra.errors import InfraError
+
+    try:
+        return call()
+    except InfraError as e:
+        raise UsageError(str(e)) from None
