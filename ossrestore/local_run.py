@@ -56,6 +56,21 @@ def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket
     return oss2.Bucket(auth, flow_input["endpoint"], flow_input["bucketName"], region=region)
 
 
+def preflight(bucket: oss2.Bucket, *, prefix: str) -> None:
+    """One cheap listing before anything runs, so a wrong endpoint, bucket or key fails in a second
+    with a plain message instead of deep inside a flow."""
+    try:
+        bucket.list_objects(prefix=prefix, max_keys=1)
+    except oss2.exceptions.NoSuchBucket:
+        raise UsageError(f"--bucket: no bucket named {bucket.bucket_name!r} at {bucket.endpoint}") from None
+    except oss2.exceptions.RequestError as e:
+        raise UsageError(f"--endpoint: cannot reach {bucket.endpoint}: {e.exception}") from None
+    except oss2.exceptions.OssError as e:
+        if e.status == 403:
+            raise UsageError(f"OSS refused the credentials for bucket {bucket.bucket_name!r}: {e.code} {e.message}") from None
+        raise
+
+
 @dataclass(frozen=True)
 class LocalRun:
     summary: RunSummary
@@ -74,6 +89,8 @@ def run_local(
 ) -> LocalRun:
     """Run the main flow (and every execution it continues as) to the end, then verify by listing."""
     console = console or Console(stderr=True)
+    bucket = _bucket(flow_input, credentials)
+    preflight(bucket, prefix=flow_input.get("prefix") or "")
     tracker = RunTracker()
     flows = build_registry(observer=tracker.observe)
     engine = fdl.Engine(flows.registry, clock=clock, credentials=credentials)
@@ -81,7 +98,7 @@ def run_local(
     with ProgressView(tracker, console=console, enabled=show_progress):
         executions = engine.wait_all()
     summary = verify_and_report(
-        _bucket(flow_input, credentials),
+        bucket,
         prefix=flow_input.get("prefix") or "",
         marker=flow_input.get("startMarker") or "",
         contacts=tracker.contacts(),

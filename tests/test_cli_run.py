@@ -1,0 +1,195 @@
+"""`oss-restore run` and `demo` end to end: the real flows on the engine, the real handlers, the real
+oss2 over HTTP to the emulator. Verdicts are checked with an independent listing, not the run's report."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import oss2
+import pytest
+from click.testing import CliRunner
+
+from ossemu import Emulator, RestoreLatency
+from ossrestore.cli import group
+from ossrestore.flow_options import flow_input_from_options
+from ossrestore.local_run import Credentials, run_local
+
+AK, SK = "run-test-ak", "run-test-secret"
+BUCKET = "run-bucket"
+ARCHIVE = {"Archive", "ColdArchive", "DeepColdArchive"}
+
+
+@pytest.fixture
+def emu():
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.3)) as emu:
+        emu.create_bucket(BUCKET)
+        yield emu
+
+
+@pytest.fixture
+def creds_env(monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+
+
+def invoke(*args: str):
+    return CliRunner(mix_stderr=False).invoke(group, list(args))
+
+
+def listed(emu: Emulator, prefix: str = "") -> dict[str, oss2.models.SimplifiedObjectInfo]:
+    bucket = oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET)
+    return {o.key: o for o in oss2.ObjectIterator(bucket, prefix=prefix, max_keys=1000)}
+
+
+def read_report(path: Path) -> dict[str, dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return {row["key"]: row for row in rows}
+
+
+def test_run_restores_every_archive_object_of_5000_and_skips_the_rest(emu, creds_env, tmp_path):
+    # GIVEN 5,000 objects of every class under two prefixes
+    emu.seed(BUCKET, counts={"Archive": 1500, "ColdArchive": 800, "DeepColdArchive": 700, "Standard": 600}, prefix="a/")
+    emu.seed(BUCKET, counts={"Archive": 500, "ColdArchive": 200, "IA": 700}, prefix="b/")
+    report = tmp_path / "report.jsonl"
+    # WHEN the whole bucket is restored
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "1000", "--group-size", "50",
+                    "--poll-interval", "1", "--tier", "Bulk", "--days", "30", "--report", str(report), "--quiet")
+    # THEN it exits 0, and an independent listing finds every archive object readable
+    assert result.exit_code == 0, result.output + result.stderr
+    objects = listed(emu)
+    assert len(objects) == 5000
+    for key, obj in objects.items():
+        if obj.storage_class in ARCHIVE:
+            assert obj.restore_info and 'ongoing-request="false"' in obj.restore_info, key
+    # AND the report accounts for every object: archives restored, the others skipped with a reason
+    rows = read_report(report)
+    assert set(rows) == set(objects)
+    for key, row in rows.items():
+        expected = "restored" if objects[key].storage_class in ARCHIVE else "skipped"
+        assert row["outcome"] == expected, row
+        assert row["storageClass"] == objects[key].storage_class
+    assert all("needs no restore" in r["reason"] for r in rows.values() if r["outcome"] == "skipped")
+    # AND each archive object was asked for once (the confirm phase found nothing to re-request)
+    assert emu.stats.get("RestoreObject") == 3700
+
+
+def test_a_second_run_reports_already_restored_and_requests_nothing_again(emu, creds_env, tmp_path):
+    emu.seed(BUCKET, counts={"Archive": 30, "ColdArchive": 20}, prefix="x/")
+    args = ("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet")
+    assert invoke(*args).exit_code == 0
+    requests_after_first = emu.stats.get("RestoreObject")
+    # WHEN the same run is repeated
+    result = invoke(*args, "--report", str(tmp_path / "r.jsonl"))
+    # THEN nothing is paid for twice and every object is reported as already restored
+    assert result.exit_code == 0, result.stderr
+    assert emu.stats.get("RestoreObject") == requests_after_first
+    assert {r["outcome"] for r in read_report(tmp_path / "r.jsonl").values()} == {"already_restored"}
+
+
+def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_env, tmp_path):
+    for i in range(20):
+        emu.put_object(BUCKET, f"k{i:02d}", b"x", storage_class="Archive")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--marker", "k09", "--poll-interval", "1",
+                    "--report", str(tmp_path / "r.jsonl"), "--quiet")
+    assert result.exit_code == 0, result.stderr
+    objects = listed(emu)
+    assert all(objects[f"k{i:02d}"].restore_info is None for i in range(10))
+    assert all(objects[f"k{i:02d}"].restore_info for i in range(10, 20))
+    assert sorted(read_report(tmp_path / "r.jsonl")) == [f"k{i:02d}" for i in range(10, 20)]
+
+
+def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
+    emu.seed(BUCKET, counts={"Archive": 25, "DeepColdArchive": 5, "Standard": 5}, prefix="w/")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "10", "--poll-interval", "1",
+                    "--wait-per-batch", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert all(o.restore_info for o in listed(emu).values() if o.storage_class in ARCHIVE)
+
+
+def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
+    # GIVEN more pages than one execution may list
+    emu.seed(BUCKET, counts={"Archive": 60, "ColdArchive": 15}, prefix="c/")
+    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=10,
+                                         flow_pollInterval=1, flow_pagesPerExecution=2)
+    # WHEN it runs
+    run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
+    # THEN several executions share the work and every object is readable
+    assert len(run.executions) >= 4
+    assert all(r.status == "Succeeded" for r in run.executions)
+    assert run.summary.exit_code == 0
+    assert run.summary.by_outcome["restored"] == 75
+
+
+def test_input_file_is_read_and_flags_override_it(emu, creds_env, tmp_path):
+    emu.seed(BUCKET, counts={"Archive": 5}, prefix="in/")
+    emu.seed(BUCKET, counts={"Archive": 5}, prefix="out/")
+    spec = tmp_path / "input.json"
+    spec.write_text(json.dumps({"endpoint": emu.endpoint, "bucketName": BUCKET, "prefix": "out/", "pollInterval": 1}))
+    result = invoke("run", "--input", str(spec), "--prefix", "in/", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    objects = listed(emu)
+    assert all(o.restore_info for k, o in objects.items() if k.startswith("in/"))
+    assert not any(o.restore_info for k, o in objects.items() if k.startswith("out/"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--max-keys", "5000"], "--max-keys"),
+        (["--workers", "0"], "--workers"),
+        (["--poll-interval", "200000"], "--poll-interval"),
+        (["--days", "366"], "--days"),
+        (["--group-size", "0"], "--group-size"),
+    ],
+)
+def test_bad_input_names_the_flag_and_range_and_exits_2(emu, creds_env, args, expected):
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, *args)
+    assert result.exit_code == 2
+    assert expected in result.stderr and " to " in result.stderr
+    assert "Traceback" not in result.stderr + result.output
+
+
+def test_bad_bucket_name_and_unknown_input_field_exit_2(emu, creds_env, tmp_path):
+    assert "--bucket" in invoke("run", "--endpoint", emu.endpoint, "--bucket", "Bad_Name").stderr
+    spec = tmp_path / "input.json"
+    spec.write_text(json.dumps({"endpoint": emu.endpoint, "bucketName": BUCKET, "maxkeys": 10}))
+    result = invoke("run", "--input", str(spec))
+    assert result.exit_code == 2 and "maxkeys" in result.stderr
+
+
+def test_missing_credentials_exit_2_without_a_traceback(emu, monkeypatch):
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET)
+    assert result.exit_code == 2
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in result.stderr
+
+
+def test_wrong_secret_or_missing_bucket_fail_fast_with_exit_2_and_the_secret_never_shows(emu, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET)
+    assert result.exit_code == 2 and "SignatureDoesNotMatch" in result.stderr
+    assert "not-the-secret" not in result.stderr + result.output
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", "no-such-bucket")
+    assert result.exit_code == 2 and "no-such-bucket" in result.stderr
+
+
+def test_demo_runs_end_to_end_and_reports_every_object(tmp_path):
+    result = invoke("demo", "--objects", "300", "--restore-latency", "0.2", "--quiet", "--report", str(tmp_path / "d.jsonl"))
+    assert result.exit_code == 0, result.stderr
+    rows = read_report(tmp_path / "d.jsonl")
+    assert len(rows) == 300
+    assert {r["outcome"] for r in rows.values()} == {"restored", "skipped"}
+    assert "restored" in result.output
+
+
+def test_the_console_script_starts_and_lists_its_commands():
+    out = subprocess.run([sys.executable, "-m", "ossrestore", "--help"], capture_output=True, text=True, env=os.environ, check=True)
+    for command in ("run", "demo", "emulator", "synth", "plan", "deploy", "start", "status"):
+        assert command in out.stdout
