@@ -1,0 +1,98 @@
+"""Buckets and objects in memory, compact enough for millions of objects.
+
+Keys are kept in a `SortedList` of `str`: code-point order equals UTF-8 byte order, so a listing page
+costs O(log n + page). Records use `__slots__`, and seeded objects share one content buffer.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+import crcmod
+from sortedcontainers import SortedList
+
+from ossemu.errors import NoSuchBucketError, NoSuchKeyError
+
+_crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Bytes with the checksums OSS reports for them; shared by every object seeded with the same size."""
+
+    data: bytes
+    etag: str
+    crc64: int
+
+    @classmethod
+    def of(cls, data: bytes) -> Content:
+        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data))
+
+
+class RestoreRecord:
+    """One restore: when it was asked for, at which tier, when it becomes readable and when it expires."""
+
+    __slots__ = ("requested_at", "tier", "ready_at", "expiry")
+
+    def __init__(self, requested_at: float, tier: str | None, ready_at: float, expiry: float) -> None:
+        self.requested_at = requested_at
+        self.tier = tier
+        self.ready_at = ready_at
+        self.expiry = expiry
+
+
+class ObjectRecord:
+    __slots__ = ("storage_class", "content", "mtime", "restore")
+
+    def __init__(self, storage_class: str, content: Content, mtime: float) -> None:
+        self.storage_class = storage_class
+        self.content = content
+        self.mtime = mtime
+        self.restore: RestoreRecord | None = None
+
+
+class BucketStore:
+    def __init__(self, name: str, created: float) -> None:
+        self.name = name
+        self.created = created
+        self.keys: SortedList = SortedList()
+        self.objects: dict[str, ObjectRecord] = {}
+        self.seeded = 0
+
+    def put(self, key: str, record: ObjectRecord) -> None:
+        if key not in self.objects:
+            self.keys.add(key)
+        self.objects[key] = record
+
+    def delete(self, key: str) -> bool:
+        if self.objects.pop(key, None) is None:
+            return False
+        self.keys.remove(key)
+        return True
+
+    def add_new(self, records: dict[str, ObjectRecord]) -> int:
+        """Bulk insert of keys known to be absent: one sort instead of one bisect per key."""
+        self.objects.update(records)
+        self.keys.update(records.keys())
+        return len(records)
+
+
+class Store:
+    """All buckets. One lock guards every mutation and every multi-step read."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.buckets: dict[str, BucketStore] = {}
+
+    def bucket(self, name: str) -> BucketStore:
+        try:
+            return self.buckets[name]
+        except KeyError:
+            raise NoSuchBucketError(name) from None
+
+    def record(self, bucket: str, key: str) -> ObjectRecord:
+        rec = self.bucket(bucket).objects.get(key)
+        if rec is None:
+            raise NoSuchKeyError(bucket, key)
+        return rec

@@ -1,0 +1,50 @@
+"""Shared fixtures: a started OSS emulator on a free loopback port, and oss2 buckets bound to it.
+
+    def test_x(emulator, bucket):          # bucket: oss2.Bucket for "test-bucket", V1-signed
+        emulator.put_object("test-bucket", "k", b"", storage_class="Archive")
+        bucket.restore_object("k")
+
+Other buckets: `oss_bucket(emulator, "name")` (from ossemu.testing, re-exported here), after
+`emulator.create_bucket("name")`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import oss2
+import pytest
+
+from ossemu import Emulator, ManualClock
+from ossemu.testing import oss_bucket as _oss_bucket
+
+ACCESS_KEY_ID = "test-ak"
+ACCESS_KEY_SECRET = "test-secret"
+BUCKET_NAME = "test-bucket"
+
+# One pool for every test: connections to a stopped emulator are simply discarded.
+SESSION = oss2.Session(pool_size=64)
+
+
+def oss_bucket(emulator: Emulator, name: str, **kwargs: object) -> oss2.Bucket:
+    """oss2.Bucket(oss2.Auth("test-ak", "test-secret"), emulator.endpoint, name) on the shared session."""
+    kwargs.setdefault("session", SESSION)
+    return _oss_bucket(emulator, name, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def emulator(clock: ManualClock) -> Iterator[Emulator]:
+    """A started emulator: credentials {"test-ak": "test-secret"}, a ManualClock, realistic latencies."""
+    with Emulator(credentials={ACCESS_KEY_ID: ACCESS_KEY_SECRET}, clock=clock) as emu:
+        yield emu
+
+
+@pytest.fixture
+def bucket(emulator: Emulator) -> oss2.Bucket:
+    """oss2.Bucket for the (created) bucket "test-bucket" on `emulator`, V1-signed, shared session."""
+    emulator.create_bucket(BUCKET_NAME)
+    return oss_bucket(emulator, BUCKET_NAME)
