@@ -1,0 +1,152 @@
+"""Every synthesized stack, checked against the provider schema and for least privilege."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from infra.app import synthesize  # noqa: E402
+from infra.config import DeploymentConfig  # noqa: E402
+from infra.flows import from_terraform_literal  # noqa: E402
+from infra.naming import names_for  # noqa: E402
+from infra.package import fc_crc64  # noqa: E402
+from infra.schema_check import check_stack, load_schema  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[DeploymentConfig, dict[str, Any], Path]]:
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    matrix = synthesize(outdir=outdir)
+    stacks = {}
+    for cfg in matrix:
+        stack_dir = outdir / "stacks" / cfg.stack_id
+        stacks[cfg.stack_id] = (cfg, json.loads((stack_dir / "cdk.tf.json").read_text()), stack_dir)
+    return stacks
+
+
+def _resources(stack: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
+    return list(stack["resource"].get(rtype, {}).values())
+
+
+def test_every_stack_of_the_matrix_is_synthesized(synthesized: dict[str, Any]) -> None:
+    assert {"oss-restore-dev-cn-hangzhou", "oss-restore-prod-cn-hangzhou", "oss-restore-prod-cn-shanghai"} <= set(synthesized)
+
+
+def test_every_stack_passes_the_provider_schema(synthesized: dict[str, Any]) -> None:
+    schema = load_schema()
+    for stack_id, (_, stack, _) in synthesized.items():
+        assert check_stack(stack, schema) == [], stack_id
+
+
+def test_provider_region_backend_and_outputs(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        assert stack["provider"]["alicloud"] == [{"region": cfg.region}]
+        backend = stack["terraform"]["backend"]
+        if cfg.backend.__class__.__name__ == "LocalStateBackend":
+            # relative: the default local backend would write this machine's absolute path
+            assert backend == {"local": {"path": f"{cfg.stack_id}.tfstate"}}
+        else:
+            assert backend["oss"]["bucket"] == cfg.backend.bucket
+            assert backend["oss"]["key"] == f"{cfg.stack_id}.tfstate"
+        assert set(stack["output"]) == {"main_flow_name", "restore_flow_name", "listArchiveFiles_arn", "restore_arn",
+                                        "restoreStatus_arn", "function_role_arn", "flow_role_arn"}
+        assert "/work/" not in json.dumps(stack) and "/root/" not in json.dumps(stack)
+
+
+def test_functions_use_one_package_whose_checksum_matches_its_bytes(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, stack_dir in synthesized.values():
+        functions = _resources(stack, "alicloud_fc_function")
+        assert sorted(f["handler"] for f in functions) == [
+            "list_archive_files.handler", "restore.handler", "restore_status.handler"]
+        assert {f["runtime"] for f in functions} == {cfg.runtime}
+        assert {(f["memory_size"], f["timeout"]) for f in functions} == {(cfg.memory_mb, cfg.timeout_s)}
+        assert len({f["filename"] for f in functions}) == 1
+        package = (stack_dir / functions[0]["filename"]).read_bytes()
+        assert {f["code_checksum"] for f in functions} == {fc_crc64(package)}
+
+
+def _policy(stack: dict[str, Any], name: str) -> dict[str, Any]:
+    (policy,) = [p for p in _resources(stack, "alicloud_ram_policy") if p["policy_name"] == name]
+    return json.loads(policy["policy_document"])
+
+
+def test_no_policy_grants_a_wildcard_action(synthesized: dict[str, Any]) -> None:
+    for _, stack, _ in synthesized.values():
+        for policy in _resources(stack, "alicloud_ram_policy"):
+            for statement in json.loads(policy["policy_document"])["Statement"]:
+                assert statement["Effect"] == "Allow"
+                assert all("*" not in action for action in statement["Action"]), statement
+
+
+def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        names = names_for(cfg)
+        grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.fc_policy)["Statement"]}
+        assert grants == {
+            ("oss:ListObjects",): [f"acs:oss:*:*:{b}" for b in cfg.buckets],
+            ("oss:GetObject", "oss:RestoreObject"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
+            ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
+        }
+
+
+def test_flow_role_may_only_invoke_its_functions_and_run_its_flows(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        names = names_for(cfg)
+        grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.flow_policy)["Statement"]}
+        service = f"acs:fc:{cfg.region}:*:services/{names.service}/functions/"
+        assert grants[("fc:InvokeFunction",)] == [service + names.functions[f]
+                                                   for f in ("listArchiveFiles", "restore", "restoreStatus")]
+        flows = grants[("fnf:StartExecution", "fnf:DescribeExecution", "fnf:StopExecution")]
+        assert {arn.split(":flow/")[1].split("/")[0] for arn in flows} == {names.main_flow, names.restore_flow}
+        assert len(grants) == 2
+
+
+def test_roles_trust_only_their_service_and_names_do_not_collide_across_regions(synthesized: dict[str, Any]) -> None:
+    role_names: list[str] = []
+    for _, stack, _ in synthesized.values():
+        for role in _resources(stack, "alicloud_ram_role"):
+            (statement,) = json.loads(role["assume_role_policy_document"])["Statement"]
+            assert statement["Principal"]["Service"] in (["fc.aliyuncs.com"], ["fnf.aliyuncs.com"])
+            role_names.append(role["role_name"])
+    # RAM roles are account-wide: two regions of one environment must not fight over one role.
+    assert len(role_names) == len(set(role_names))
+
+
+def test_flow_definitions_name_this_stacks_functions_and_subflow(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        names = names_for(cfg)
+        flows = {f["name"]: from_terraform_literal(f["definition"]) for f in _resources(stack, "alicloud_fnf_flow")}
+        assert set(flows) == {names.main_flow, names.restore_flow}
+        assert all(f["type"] == "FDL" for f in _resources(stack, "alicloud_fnf_flow"))
+        assert not re.search(r"\{\{\s*\w+\s*\}\}", "".join(flows.values()))
+        assert f"acs:fnf:::flow/{names.restore_flow}" in flows[names.main_flow]
+        assert f"services/{names.service}/functions/{names.functions['restore']}" in flows[names.restore_flow]
+
+
+def test_checker_reports_what_the_provider_would_refuse() -> None:
+    # GIVEN a stack with an unknown attribute, a missing required one, a bad enum and a bad type
+    stack = {
+        "terraform": {"required_providers": {"alicloud": {"source": "aliyun/alicloud"}}, "backend": {"local": {}}},
+        "resource": {
+            "alicloud_fnf_flow": {"f": {"name": "x", "definition": "d", "type": "YAML", "bogus": 1}},
+            "alicloud_fc_function": {"g": {"service": "s", "handler": "h", "runtime": "python3.10", "memory_size": "big"}},
+            "alicloud_fc_service": {"s": {"log_config": [{"project": "p"}, {"project": "q", "logstore": "l"}]}},
+            "alicloud_nope": {"n": {}},
+        },
+    }
+    # WHEN checked
+    problems = check_stack(stack, load_schema())
+    # THEN each is named
+    assert "alicloud_fnf_flow.f.bogus: unknown attribute or block" in problems
+    assert "alicloud_fnf_flow.f.description: required attribute missing" in problems
+    assert any(p.startswith("alicloud_fnf_flow.f.type: 'YAML' is not one of") for p in problems)
+    assert any(p.startswith("alicloud_fc_function.g.memory_size: 'big' is not of type number") for p in problems)
+    assert "alicloud_fc_service.s.log_config: 2 blocks, allowed 0..1" in problems
+    assert "alicloud_fc_service.s.log_config[0].logstore: required attribute missing" in problems
+    assert "alicloud_nope: not a resource type of the provider" in problems
