@@ -1,0 +1,60 @@
+"""A local interpreter for Serverless Workflow (CloudFlow) FDL v1 flows.
+
+It runs flows with CloudFlow's data flow, conditions, retry/catch, nested flows and limits, calling
+Function Compute handlers registered by ARN, so a flow that would break in the cloud breaks here
+with an error naming the rule or limit. It knows nothing about what the handlers do.
+"""
+from __future__ import annotations
+
+import logging
+
+from fdl.clock import ManualClock, RealClock
+from fdl.conditions import parse_condition
+from fdl.engine import Engine, ExecutionResult
+from fdl.errors import (
+    ExecutionAlreadyExists,
+    ExecutionNotFound,
+    FdlError,
+    FlowDefinitionError,
+    FlowNotFound,
+    InvalidValueError,
+    LimitExceeded,
+    StepError,
+    TemplateError,
+)
+from fdl.events import Event
+from fdl.fc import Credentials, FCContext
+from fdl.limits import Limits
+from fdl.loader import load_flow
+from fdl.model import (
+    Branch,
+    CatchRule,
+    Choice,
+    ChoiceStep,
+    DefaultChoice,
+    FailStep,
+    Flow,
+    ForeachStep,
+    IterationMapping,
+    Mapping,
+    ParallelStep,
+    PassStep,
+    RetryRule,
+    Step,
+    SucceedStep,
+    TaskStep,
+    WaitStep,
+)
+from fdl.registry import Registry
+from fdl.template import placeholders, render
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "Branch", "CatchRule", "Choice", "ChoiceStep", "Credentials", "DefaultChoice", "Engine", "Event",
+    "ExecutionAlreadyExists", "ExecutionNotFound", "ExecutionResult", "FCContext", "FailStep", "FdlError",
+    "Flow", "FlowDefinitionError", "FlowNotFound", "ForeachStep", "InvalidValueError", "IterationMapping",
+    "LimitExceeded", "Limits", "ManualClock", "Mapping", "ParallelStep", "PassStep", "RealClock", "Registry",
+    "RetryRule", "Step", "StepError", "SucceedStep", "TaskStep", "TemplateError", "WaitStep", "load_flow",
+    "parse_condition", "placeholders", "render",
+]

@@ -1,0 +1,99 @@
+"""Time for the engine: every wait, retry interval and task timeout goes through a clock.
+
+`RealClock` sleeps. `ManualClock` keeps virtual time: `sleep` advances it at once (sleeps of
+concurrent threads add up), so tests never wait. A task timeout under `ManualClock` is measured in
+the virtual seconds the handler itself slept through the clock (`clock.sleep` from the handler's
+thread), which lets a fake handler "take" 700 s in no real time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class CallTimedOut(Exception):
+    """`call_with_timeout` gave up waiting."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def call_with_timeout(self, fn: Callable[[], T], timeout: float) -> T: ...
+
+
+class RealClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def call_with_timeout(self, fn: Callable[[], T], timeout: float) -> T:
+        """Run `fn` in a daemon thread; a thread cannot be killed, so a late one finishes unobserved."""
+        box: dict[str, object] = {}
+
+        def target() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as e:  # handed over to the caller's thread
+                box["error"] = e
+
+        worker = threading.Thread(target=target, daemon=True, name="fdl-task")
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise CallTimedOut(f"no result after {timeout:g} s")
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["result"]  # type: ignore[return-value]
+
+
+class ManualClock:
+    """Virtual time, thread-safe. `sleeps` lists every sleep in order (retry intervals, waits)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2024, 1, 1, tzinfo=timezone.utc)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self._now += timedelta(seconds=max(seconds, 0))
+        elapsed = getattr(self._local, "elapsed", None)
+        if elapsed is not None:
+            self._local.elapsed = elapsed + max(seconds, 0)
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward without recording a sleep (as if the world moved on)."""
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+    def call_with_timeout(self, fn: Callable[[], T], timeout: float) -> T:
+        outer = getattr(self._local, "elapsed", None)
+        self._local.elapsed = 0.0
+        error: Exception | None = None
+        try:
+            result = fn()
+        except Exception as e:  # a timeout wins over what the late handler raised
+            error = e
+        finally:
+            elapsed = self._local.elapsed
+            self._local.elapsed = None if outer is None else outer + elapsed
+        if elapsed > timeout:
+            raise CallTimedOut(f"the call slept {elapsed:g} virtual s, over {timeout:g} s")
+        if error is not None:
+            raise error
+        return result

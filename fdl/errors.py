@@ -1,0 +1,82 @@
+"""Errors of the FDL engine. Everything raised to callers derives from `FdlError`."""
+from __future__ import annotations
+
+
+class FdlError(Exception):
+    """Base class of every error the engine raises to its callers."""
+
+
+class FlowDefinitionError(FdlError):
+    """A flow document breaks an FDL rule; names the file and the key path."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        self.message = message
+        super().__init__(f"{source}: {path}: {message}" if path else f"{source}: {message}")
+
+
+class TemplateError(FdlError):
+    """A `{{name}}` placeholder has no value (or a `{{` is not a placeholder)."""
+
+    def __init__(self, placeholder: str, line: int, known: list[str]) -> None:
+        self.placeholder = placeholder
+        self.line = line
+        names = ", ".join(sorted(known)) or "none"
+        super().__init__(f"line {line}: placeholder {{{{{placeholder}}}}} has no value (variables given: {names})")
+
+
+class InvalidValueError(FdlError, ValueError):
+    """A value given to the engine's API is out of its allowed range."""
+
+    def __init__(self, field: str, value: object, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}={value!r} is invalid: allowed {allowed}")
+
+
+class FlowNotFound(FdlError, LookupError):
+    def __init__(self, flow_name: str) -> None:
+        self.flow_name = flow_name
+        super().__init__(f"flow {flow_name!r} is not registered")
+
+
+class ExecutionAlreadyExists(FdlError):
+    def __init__(self, flow_name: str, name: str) -> None:
+        self.flow_name = flow_name
+        self.name = name
+        super().__init__(f"execution {name!r} of flow {flow_name!r} already exists")
+
+
+class ExecutionNotFound(FdlError, LookupError):
+    def __init__(self, name: str, detail: str = "no such execution") -> None:
+        self.name = name
+        super().__init__(f"execution {name!r}: {detail}")
+
+
+class StepError(FdlError):
+    """A step failed with an FDL error name (what `retry`/`catch` match) and a cause.
+
+    `flow`, `execution`, `step` and `attempt` are filled in as the error travels up, so the
+    message says where it happened.
+    """
+
+    def __init__(self, error: str, cause: str = "", *, step: str = "", attempt: int = 0) -> None:
+        self.error = error
+        self.cause = cause
+        self.step = step
+        self.attempt = attempt
+        self.flow = ""
+        self.execution = ""
+        super().__init__(error)
+
+    def __str__(self) -> str:
+        where = [f"flow {self.flow}" if self.flow else "", f"execution {self.execution}" if self.execution else "",
+                 f"step {self.step}" if self.step else "", f"attempt {self.attempt}" if self.attempt else ""]
+        prefix = ", ".join(w for w in where if w)
+        return f"{prefix}: {self.error}: {self.cause}" if prefix else f"{self.error}: {self.cause}"
+
+
+class LimitExceeded(StepError):
+    """A service limit broke: the execution fails; `retry` and `catch` never see it."""

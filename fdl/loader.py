@@ -1,0 +1,385 @@
+"""YAML → `Flow`. Everything is validated here, before any step runs.
+
+`load_flow` reads a `Path` (or a `str` ending in .yaml/.yml naming a file) or YAML text, renders
+`{{name}}` placeholders, parses with `yaml.safe_load` and builds the frozen model. Every error is a
+`FlowDefinitionError` naming the file and the key path, e.g.
+`flows/main.yaml: steps[2] (checkEnd).choices[0].condition: ...`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping as MappingABC
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from fdl import model as m
+from fdl.conditions import ConditionSyntaxError, parse_condition
+from fdl.errors import FlowDefinitionError, TemplateError
+from fdl.limits import Limits
+from fdl.paths import PathExpr, PathSyntaxError, parse_path, parse_source
+from fdl.template import render
+
+VERSIONS = ("v1", "v1beta1")
+PATTERNS = ("requestResponse", "sync")
+START_EXECUTION = "fnf:StartExecution"
+FC_ARN = re.compile(r"acs:fc:([^:]*):([^:]*):(?:services/([^/]+)/)?functions/([^/]+)")
+FLOW_ARN = re.compile(r"acs:fnf:::flow/(.+)")
+CONTEXT_KEYS = ("execution", "flow", "step", "task")
+MAX_FLOW_TIMEOUT = 365 * 24 * 3600
+_COMMON = ("type", "name", "end", "inputMappings", "outputMappings")
+_DEFAULTS = Limits()
+
+
+def load_flow(source: str | Path, *, name: str | None = None, variables: MappingABC[str, str] | None = None) -> m.Flow:
+    label, text = _read(source, name)
+    try:
+        text = render(text, variables or {})
+    except TemplateError as e:
+        raise FlowDefinitionError(label, "", str(e)) from e
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise FlowDefinitionError(label, where, f"not valid YAML for yaml.safe_load: {getattr(e, 'problem', e)}") from e
+    return _Loader(label).flow(raw)
+
+
+def _read(source: str | Path, name: str | None) -> tuple[str, str]:
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
+        path = Path(source)
+        try:
+            return name or str(source), path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise FlowDefinitionError(name or str(source), "", f"cannot read: {e.strerror}") from e
+    return name or "<flow>", source
+
+
+class _Loader:
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def fail(self, where: str, message: str) -> FlowDefinitionError:
+        return FlowDefinitionError(self.label, where, message)
+
+    def flow(self, raw: Any) -> m.Flow:
+        self.keys(raw, "", ("version", "type", "steps", "timeoutSeconds", "inputMappings", "outputMappings"), ("version", "type", "steps"))
+        if raw["version"] not in VERSIONS:
+            raise self.fail("version", f"{raw['version']!r} is not supported; use one of {', '.join(VERSIONS)}")
+        if raw["type"] != "flow":
+            raise self.fail("type", f"{raw['type']!r}: a flow document has type: flow")
+        return m.Flow(
+            version=raw["version"], type="flow", steps=self.steps(raw["steps"], ""),
+            timeout_seconds=self.integer(raw, "timeoutSeconds", "", 1, MAX_FLOW_TIMEOUT),
+            input_mappings=self.mappings(raw.get("inputMappings"), "inputMappings"),
+            output_mappings=self.mappings(raw.get("outputMappings"), "outputMappings"),
+            source=self.label,
+        )
+
+    # --- generic checks -------------------------------------------------------------------------
+
+    def keys(self, raw: Any, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
+        if not isinstance(raw, dict):
+            raise self.fail(where, f"expected a mapping with keys {', '.join(allowed)}, got {type(raw).__name__}")
+        unknown = [k for k in raw if k not in allowed]
+        if unknown:
+            raise self.fail(_join(where, str(unknown[0])), f"unknown key; allowed here: {', '.join(allowed)}")
+        missing = [k for k in required if raw.get(k) is None]
+        if missing:
+            raise self.fail(_join(where, missing[0]), "is required")
+
+    def integer(self, raw: dict[str, Any], key: str, where: str, low: int, high: int | None) -> int | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+            allowed = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
+            raise self.fail(_join(where, key), f"{value!r} is out of range: allowed {allowed}")
+        return value
+
+    def number(self, raw: dict[str, Any], key: str, where: str, low: float, high: float | None, default: float) -> float:
+        value = raw.get(key, default)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < low or (high is not None and value > high):
+            allowed = f"a number from {low:g} to {high:g}" if high is not None else f"a number >= {low:g}"
+            raise self.fail(_join(where, key), f"{value!r} is out of range: allowed {allowed}")
+        return value
+
+    def string(self, raw: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+        value = raw.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self.fail(_join(where, key), f"{value!r}: expected a non-empty string")
+        return value
+
+    def ref(self, text: Any, where: str) -> PathExpr:
+        """A `$` / `$.path` reference into the step's own input."""
+        if not isinstance(text, str) or not text.startswith("$"):
+            raise self.fail(where, f"{text!r}: expected a reference $ or $.path into the step input")
+        path = self.path(text, where)
+        if path.root:
+            raise self.fail(where, f"{text!r}: here references use $ or $.path (the step input), not ${path.root}")
+        return path
+
+    def path(self, text: str, where: str) -> PathExpr:
+        try:
+            return parse_path(text)
+        except PathSyntaxError as e:
+            raise self.fail(where, str(e)) from e
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def steps(self, raw: Any, where: str) -> tuple[m.Step, ...]:
+        at = _join(where, "steps")
+        if not isinstance(raw, list) or not raw:
+            raise self.fail(at, "expected a non-empty list of steps")
+        steps: list[m.Step] = []
+        for index, item in enumerate(raw):
+            label = f"{at}[{index}]"
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                label += f" ({item['name']})"
+            steps.append(self.step(item, label))
+        self.check_siblings(steps, raw, at)
+        return tuple(steps)
+
+    def check_siblings(self, steps: list[m.Step], raw: list[Any], at: str) -> None:
+        names: dict[str, int] = {}
+        for index, step in enumerate(steps):
+            if step.name in names:
+                raise self.fail(f"{at}[{index}] ({step.name}).name", f"duplicate step name; steps[{names[step.name]}] has it already")
+            names[step.name] = index
+        for index, step in enumerate(steps):
+            for where, target in _gotos(step):
+                if target not in names:
+                    label = f"{at}[{index}] ({step.name}).{where}"
+                    raise self.fail(label, f"goto {target!r} is not a sibling step; siblings: {', '.join(names)}")
+
+    def step(self, raw: Any, where: str) -> m.Step:
+        if not isinstance(raw, dict):
+            raise self.fail(where, f"expected a step mapping, got {type(raw).__name__}")
+        kind = raw.get("type")
+        builder = self.builders().get(kind) if isinstance(kind, str) else None
+        if builder is None:
+            raise self.fail(_join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}")
+        extra, required = _STEP_KEYS[kind]
+        self.keys(raw, where, _COMMON + extra, ("name",) + required)
+        self.string(raw, "name", where, required=True)
+        if not isinstance(raw.get("end", False), bool):
+            raise self.fail(_join(where, "end"), "expected true or false")
+        common = dict(
+            name=raw["name"], end=raw.get("end", False),
+            input_mappings=self.mappings(raw.get("inputMappings"), _join(where, "inputMappings")),
+            output_mappings=self.mappings(raw.get("outputMappings"), _join(where, "outputMappings")),
+        )
+        return builder(raw, where, common)
+
+    def builders(self) -> dict[str, Callable[[dict[str, Any], str, dict[str, Any]], m.Step]]:
+        return {"pass": self.pass_step, "task": self.task, "choice": self.choice, "foreach": self.foreach,
+                "parallel": self.parallel, "wait": self.wait, "succeed": self.succeed, "fail": self.fail_step}
+
+    def pass_step(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        return m.PassStep(**common)
+
+    def succeed(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        return m.SucceedStep(**common)
+
+    def fail_step(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        cause = raw.get("cause", "")
+        if not isinstance(cause, str):
+            raise self.fail(_join(where, "cause"), "expected a string")
+        return m.FailStep(**common, error=self.string(raw, "error", where, required=True) or "", cause=cause)
+
+    def task(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        arn, action = raw.get("resourceArn"), raw.get("action")
+        if (arn is None) == (action is None):
+            raise self.fail(where, "a task needs exactly one of resourceArn or action")
+        if action is not None and action != START_EXECUTION:
+            raise self.fail(_join(where, "action"), f"{action!r}: the only action is {START_EXECUTION}")
+        if arn is not None:
+            self.check_arn(arn, _join(where, "resourceArn"))
+        pattern = raw.get("pattern", "requestResponse")
+        if pattern == "waitForCallback":
+            raise self.fail(_join(where, "pattern"), "waitForCallback is valid FDL but the local engine does not run callbacks")
+        if pattern not in PATTERNS:
+            raise self.fail(_join(where, "pattern"), f"{pattern!r}: use requestResponse or sync")
+        params = self.service_params(raw.get("serviceParams"), _join(where, "serviceParams"))
+        if action is not None and "FlowName" not in dict(params):
+            raise self.fail(_join(where, "serviceParams.FlowName"), f"is required by {START_EXECUTION}")
+        return m.TaskStep(
+            **common, resource_arn=arn, action=action, pattern=pattern,
+            timeout_seconds=self.integer(raw, "timeoutSeconds", where, 1, 86400), service_params=params,
+            retry=tuple(self.retry(r, f"{where}.retry[{i}]") for i, r in enumerate(self.items(raw, "retry", where))),
+            catch=tuple(self.catch(c, f"{where}.catch[{i}]") for i, c in enumerate(self.items(raw, "catch", where))),
+            error_mappings=self.mappings(raw.get("errorMappings"), _join(where, "errorMappings")),
+        )
+
+    def check_arn(self, arn: Any, where: str) -> None:
+        if not isinstance(arn, str) or not (FC_ARN.fullmatch(arn) or FLOW_ARN.fullmatch(arn)):
+            raise self.fail(where, f"{arn!r} is not a function ARN (acs:fc:<region>:<account>:services/<service>[.<qualifier>]/functions/<function>) "
+                                   "or a flow ARN (acs:fnf:::flow/<name>)")
+
+    def items(self, raw: dict[str, Any], key: str, where: str) -> list[Any]:
+        value = raw.get(key) or []
+        if not isinstance(value, list):
+            raise self.fail(_join(where, key), "expected a list")
+        return value
+
+    def service_params(self, raw: Any, where: str) -> tuple[tuple[str, m.Source], ...]:
+        if raw is None:
+            return ()
+        self.keys(raw, where, ("Input", "ExecutionName", "FlowName"))
+        params = []
+        for key, value in raw.items():
+            at = _join(where, key)
+            source = self.ref(value, at) if isinstance(value, str) and value.startswith("$") else parse_source(value)
+            params.append((key, source))
+        return tuple(params)
+
+    def retry(self, raw: Any, where: str) -> m.RetryRule:
+        self.keys(raw, where, ("errors", "intervalSeconds", "maxAttempts", "multiplier", "maxIntervalSeconds"), ("errors",))
+        return m.RetryRule(
+            errors=self.errors(raw, where),
+            interval_seconds=self.number(raw, "intervalSeconds", where, 1, 86400, 1),
+            max_attempts=self.integer(raw, "maxAttempts", where, 0, None) if "maxAttempts" in raw else 3,  # type: ignore[arg-type]
+            multiplier=self.number(raw, "multiplier", where, 1, None, 2),
+            max_interval_seconds=self.number(raw, "maxIntervalSeconds", where, 1, 86400, 86400),
+        )
+
+    def catch(self, raw: Any, where: str) -> m.CatchRule:
+        self.keys(raw, where, ("errors", "goto"), ("errors", "goto"))
+        return m.CatchRule(errors=self.errors(raw, where), goto=self.string(raw, "goto", where, required=True) or "")
+
+    def errors(self, raw: dict[str, Any], where: str) -> tuple[str, ...]:
+        errors = raw["errors"]
+        if not isinstance(errors, list) or not errors or not all(isinstance(e, str) and e for e in errors):
+            raise self.fail(_join(where, "errors"), "expected a non-empty list of error names")
+        return tuple(errors)
+
+    def choice(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        choices = raw["choices"]
+        if not isinstance(choices, list) or not choices:
+            raise self.fail(_join(where, "choices"), "expected a non-empty list")
+        built = []
+        for index, item in enumerate(choices):
+            at = f"{where}.choices[{index}]"
+            self.keys(item, at, ("condition", "steps", "goto"), ("condition",))
+            try:
+                condition = parse_condition(item["condition"])
+            except ConditionSyntaxError as e:
+                raise self.fail(f"{at}.condition", f"{item['condition']!r}: {e}") from e
+            built.append(m.Choice(condition, item["condition"], self.optional_steps(item, at), self.string(item, "goto", at)))
+        default = None
+        if raw.get("default") is not None:
+            at = _join(where, "default")
+            self.keys(raw["default"], at, ("steps", "goto"))
+            default = m.DefaultChoice(self.optional_steps(raw["default"], at), self.string(raw["default"], "goto", at))
+        return m.ChoiceStep(**common, choices=tuple(built), default=default)
+
+    def optional_steps(self, raw: dict[str, Any], where: str) -> tuple[m.Step, ...]:
+        return self.steps(raw["steps"], where) if raw.get("steps") is not None else ()
+
+    def foreach(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        at = _join(where, "iterationMapping")
+        mapping = raw["iterationMapping"]
+        self.keys(mapping, at, ("collection", "item", "index"), ("collection", "item"))
+        iteration = m.IterationMapping(
+            collection=self.ref(mapping["collection"], _join(at, "collection")),
+            item=self.string(mapping, "item", at, required=True) or "", index=self.string(mapping, "index", at),
+        )
+        return m.ForeachStep(**common, iteration_mapping=iteration, steps=self.steps(raw["steps"], where))
+
+    def parallel(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        branches = raw["branches"]
+        at = _join(where, "branches")
+        if not isinstance(branches, list) or not branches:
+            raise self.fail(at, "expected a non-empty list of branches")
+        if len(branches) > _DEFAULTS.parallel_branches:
+            raise self.fail(at, f"{len(branches)} branches: CloudFlow allows at most {_DEFAULTS.parallel_branches}")
+        built = []
+        for index, branch in enumerate(branches):
+            self.keys(branch, f"{at}[{index}]", ("steps",), ("steps",))
+            built.append(m.Branch(self.steps(branch["steps"], f"{at}[{index}]")))
+        return m.ParallelStep(**common, branches=tuple(built))
+
+    def wait(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        duration, timestamp = raw.get("duration"), raw.get("timestamp")
+        if (duration is None) == (timestamp is None):
+            raise self.fail(where, "a wait step needs exactly one of duration or timestamp")
+        if isinstance(duration, str):
+            return m.WaitStep(**common, duration=self.ref(duration, _join(where, "duration")))
+        if duration is not None:
+            return m.WaitStep(**common, duration=self.number(raw, "duration", where, 0, _DEFAULTS.wait_seconds, 0))
+        at = _join(where, "timestamp")
+        if isinstance(timestamp, str) and timestamp.startswith("$"):
+            return m.WaitStep(**common, timestamp=self.ref(timestamp, at))
+        return m.WaitStep(**common, timestamp=self.timestamp(timestamp, at))
+
+    def timestamp(self, value: Any, where: str) -> datetime:
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            raise self.fail(where, f"{value!r} is not an RFC 3339 time with a zone, e.g. 2024-01-31T08:00:00Z")
+        return parsed
+
+    # --- mappings -------------------------------------------------------------------------------
+
+    def mappings(self, raw: Any, where: str) -> tuple[m.Mapping, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail(where, "expected a list of {target, source}")
+        return tuple(self.mapping(item, f"{where}[{index}]") for index, item in enumerate(raw))
+
+    def mapping(self, raw: Any, where: str) -> m.Mapping:
+        self.keys(raw, where, ("target", "source"), ("target",))
+        if "source" not in raw:
+            raise self.fail(_join(where, "source"), "is required")
+        target = self.string(raw, "target", where, required=True) or ""
+        value = raw["source"]
+        if not (isinstance(value, str) and value.startswith("$")):
+            return m.Mapping(target, parse_source(value))
+        path = self.path(value, _join(where, "source"))
+        if not path.root:
+            raise self.fail(_join(where, "source"), f"{value!r}: mapping sources use $input, $local or $context")
+        if path.root == "context" and (not path.segments or path.segments[0] not in CONTEXT_KEYS):
+            raise self.fail(_join(where, "source"), f"{value!r}: $context has {', '.join(CONTEXT_KEYS)}")
+        return m.Mapping(target, path)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _gotos(step: m.Step) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(step, m.ChoiceStep):
+        found += [(f"choices[{i}].goto", c.goto) for i, c in enumerate(step.choices) if c.goto]
+        if step.default is not None and step.default.goto:
+            found.append(("default.goto", step.default.goto))
+    if isinstance(step, m.TaskStep):
+        found += [(f"catch[{i}].goto", c.goto) for i, c in enumerate(step.catch)]
+    return found
+
+
+_STEP_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pass": ((), ()),
+    "task": (("resourceArn", "action", "pattern", "timeoutSeconds", "serviceParams", "retry", "catch", "errorMappings"), ()),
+    "choice": (("choices", "default"), ("choices",)),
+    "foreach": (("iterationMapping", "steps"), ("iterationMapping", "steps")),
+    "parallel": (("branches",), ("branches",)),
+    "wait": (("duration", "timestamp"), ()),
+    "succeed": ((), ()),
+    "fail": (("error", "cause"), ("error",)),
+}
