@@ -1,0 +1,88 @@
+"""Build the oss2 Bucket a handler works with: credentials, one shared connection pool, signing."""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import oss2
+from oss2.credentials import StaticCredentialsProvider
+
+from restore_core.errors import InvalidParameter
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds; oss2 passes it to requests as the single timeout, so it bounds connect and each read."""
+_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    access_key_secret: str = ""
+    security_token: str | None = None
+
+    def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
+        return f"Credentials(access_key_id={self.access_key_id!r}, ...)"
+
+
+def resolve_credentials(context: Any, environ: Mapping[str, str] = os.environ) -> Credentials:
+    """`context.credentials` (FC python3.10 and older) first, else the ALIBABA_CLOUD_* variables
+    that every runtime sets (python3.12 removed `context.credentials`)."""
+    given = getattr(context, "credentials", None)
+    if given is not None and getattr(given, "access_key_id", None):
+        return Credentials(given.access_key_id, given.access_key_secret, getattr(given, "security_token", None) or None)
+    ak, sk, token = (environ.get(name, "") for name in _ENV)
+    if not ak or not sk:
+        raise InvalidParameter(
+            "credentials", "context.credentials or ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET in the environment",
+            None, message="no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID / "
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET are set",
+        )
+    return Credentials(ak, sk, token or None)
+
+
+_session: oss2.Session | None = None
+_session_size = 0
+_session_lock = threading.Lock()
+
+
+def shared_session(pool_size: int) -> oss2.Session:
+    """One Session per process, grown when a caller needs more connections than it has.
+
+    A warm FC instance serves many invocations; sharing the pool keeps their connections alive, and a
+    pool smaller than the worker count would make urllib3 discard connections.
+    """
+    global _session, _session_size
+    with _session_lock:
+        if _session is None or pool_size > _session_size:
+            _session, _session_size = oss2.Session(pool_size=pool_size), pool_size
+        return _session
+
+
+def make_auth(credentials: Credentials, region: str | None) -> Any:
+    provider = StaticCredentialsProvider(
+        credentials.access_key_id, credentials.access_key_secret, credentials.security_token
+    )
+    if region and hasattr(oss2, "ProviderAuthV4"):
+        return oss2.ProviderAuthV4(provider)
+    return oss2.ProviderAuth(provider)
+
+
+def normalise_endpoint(endpoint: str) -> str:
+    """A bare host name gets https://: oss2 would otherwise default to plain http."""
+    return endpoint if "://" in endpoint else "https://" + endpoint
+
+
+def make_bucket(
+    *, endpoint: str, bucket_name: str, credentials: Credentials, region: str | None = None,
+    pool_size: int = 10, connect_timeout: float = CONNECT_TIMEOUT,
+) -> oss2.Bucket:
+    extra: dict[str, Any] = {}
+    if region and hasattr(oss2, "ProviderAuthV4"):
+        extra["region"] = region  # V4 signs with it; oss2 before 2.18 has neither V4 nor the argument
+    return oss2.Bucket(
+        make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
+        session=shared_session(pool_size), connect_timeout=connect_timeout, **extra,
+    )

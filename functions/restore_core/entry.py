@@ -1,0 +1,36 @@
+"""What the three FC handlers share: event → request → Bucket → plain function → JSON string."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import oss2
+
+from restore_core import budget, client
+from restore_core.errors import RestoreCoreError
+from restore_core.inputs import Location, parse_event
+
+_LOGGER = logging.getLogger("restore_core")
+_LOGGER.addHandler(logging.NullHandler())
+
+R = TypeVar("R")
+
+
+def handle(
+    event: Any, context: Any, *,
+    parse: Callable[[Mapping[str, Any]], R],
+    task: Callable[[oss2.Bucket, R], dict[str, Any]],
+    pool_size: Callable[[R], int] = lambda _: 10,
+) -> str:
+    try:
+        request = parse(parse_event(event))
+        where: Location = getattr(request, "where")
+        bucket = client.make_bucket(
+            endpoint=where.endpoint, bucket_name=where.bucket_name, region=where.region,
+            credentials=client.resolve_credentials(context), pool_size=pool_size(request),
+        )
+        return budget.dumps(task(bucket, request))
+    except RestoreCoreError:
+        _LOGGER.exception("handler failed")
+        raise

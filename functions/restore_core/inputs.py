@@ -1,0 +1,173 @@
+"""The three handlers' inputs as frozen dataclasses, validated field by field."""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from restore_core import classes, params
+from restore_core.errors import InvalidParameter
+from restore_core.restorer import Target
+
+MAX_GROUP_KEYS = 1000
+MAX_HEAD_KEYS = 100
+_COUNTER_MAX = 10**9
+
+
+def parse_event(event: Any) -> dict[str, Any]:
+    """FC passes the event as JSON bytes; tests and the local engine may pass str or dict."""
+    if isinstance(event, Mapping):
+        return dict(event)
+    try:
+        data = json.loads(event if event else b"{}")
+    except (TypeError, ValueError, UnicodeDecodeError) as e:
+        raise InvalidParameter("event", "a JSON object", event, message=f"event is not JSON: {e}") from e
+    if not isinstance(data, dict):
+        raise InvalidParameter("event", "a JSON object", data)
+    return data
+
+
+@dataclass(frozen=True)
+class Location:
+    endpoint: str
+    bucket_name: str
+    region: str | None
+    prefix: str
+
+
+def location(raw: Mapping[str, Any]) -> Location:
+    return Location(params.endpoint(raw), params.bucket_name(raw), params.region(raw), params.text(raw, "prefix"))
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    where: Location
+    marker: str
+    max_keys: int
+    group_size: int
+    pages: int
+    pages_per_execution: int
+    execution_name: str | None
+    poll_interval: int
+    wait_per_batch: bool
+
+
+def list_request(raw: Mapping[str, Any]) -> ListRequest:
+    return ListRequest(
+        where=location(raw),
+        marker=params.text(raw, "marker"),
+        max_keys=params.integer(raw, "maxKeys", default=100, lo=1, hi=1000),
+        group_size=params.integer(raw, "groupSize", default=1, lo=1, hi=MAX_GROUP_KEYS),
+        pages=params.integer(raw, "pages", default=0, lo=0, hi=_COUNTER_MAX),
+        pages_per_execution=params.integer(raw, "pagesPerExecution", default=200, lo=1, hi=1000),
+        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
+        poll_interval=params.integer(raw, "pollInterval", default=10, lo=1, hi=params.MAX_WAIT_SECONDS),
+        wait_per_batch=params.boolean(raw, "waitPerBatch", default=False),
+    )
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    where: Location
+    targets: tuple[Target, ...]
+    workers: int
+    days: int
+    tier: str
+
+
+def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
+    return RestoreRequest(
+        where=location(raw),
+        targets=files(raw.get("files"), "files"),
+        workers=params.integer(raw, "workers", default=10, lo=1, hi=100),
+        days=params.integer(raw, "days", default=1, lo=1, hi=365),
+        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
+    )
+
+
+def files(value: Any, field: str) -> tuple[Target, ...]:
+    """A group ({class: [keys]}, taken in the order Archive, ColdArchive, DeepColdArchive) or a
+    plain list of keys whose class is unknown."""
+    if isinstance(value, list):
+        targets = tuple(Target(params.object_key(k, f"{field}[{i}]"), None) for i, k in enumerate(value))
+    elif isinstance(value, Mapping):
+        targets = _group(value, field)
+    else:
+        raise InvalidParameter(field, "a group {storageClass: [keys]} or a list of keys", value)
+    if len(targets) > MAX_GROUP_KEYS:
+        raise InvalidParameter(field, f"at most {MAX_GROUP_KEYS} keys", f"{len(targets)} keys")
+    return targets
+
+
+def _group(value: Mapping[str, Any], field: str) -> tuple[Target, ...]:
+    for name in value:
+        if name not in classes.ARCHIVE_CLASSES:
+            raise InvalidParameter(f"{field}.{name}", "a storage class: " + ", ".join(classes.ARCHIVE_CLASSES), name)
+    targets: list[Target] = []
+    for name in classes.ARCHIVE_CLASSES:
+        keys = value.get(name) or []
+        if not isinstance(keys, list):
+            raise InvalidParameter(f"{field}.{name}", "a list of keys", keys)
+        targets += [Target(params.object_key(k, f"{field}.{name}[{i}]"), name) for i, k in enumerate(keys)]
+    return tuple(targets)
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    where: Location
+    mode: str  # "keys" | "group" | "scan"
+    targets: tuple[Target, ...]  # keys and group modes; class None in keys mode
+    page_marker: str  # group mode: where the listing that holds the keys starts
+    marker: str  # scan mode: the start of the run's scope, never scanned before
+    status_marker: str  # scan mode: where the previous poll left off
+    max_pages: int
+    rerequest: bool
+    days: int
+    tier: str
+    workers: int
+    polls: int
+    polls_per_execution: int
+    execution_name: str | None
+
+
+def status_request(raw: Mapping[str, Any]) -> StatusRequest:
+    has_keys, has_group = raw.get("keys") is not None, raw.get("filesGroup") is not None
+    if has_keys and has_group:
+        raise InvalidParameter("keys", "absent when filesGroup is given (one mode per call)", raw["keys"])
+    mode, targets = "scan", ()
+    if has_keys:
+        mode, targets = "keys", _head_keys(raw["keys"])
+    elif has_group:
+        mode, targets = "group", _groups(raw["filesGroup"])
+    return StatusRequest(
+        where=location(raw), mode=mode, targets=targets,
+        page_marker=params.text(raw, "pageMarker"),
+        marker=params.text(raw, "marker"),
+        status_marker=params.text(raw, "statusMarker"),
+        max_pages=params.integer(raw, "maxPages", default=10, lo=1, hi=100),
+        rerequest=params.boolean(raw, "rerequest", default=False),
+        days=params.integer(raw, "days", default=1, lo=1, hi=365),
+        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
+        workers=params.integer(raw, "workers", default=10, lo=1, hi=100),
+        polls=params.integer(raw, "polls", default=0, lo=0, hi=_COUNTER_MAX),
+        polls_per_execution=params.integer(raw, "pollsPerExecution", default=300, lo=1, hi=1000),
+        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
+    )
+
+
+def _head_keys(value: Any) -> tuple[Target, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_HEAD_KEYS:
+        raise InvalidParameter("keys", f"a list of 1 to {MAX_HEAD_KEYS} keys (use filesGroup or a scan for more)", value)
+    return tuple(Target(params.object_key(k, f"keys[{i}]"), None) for i, k in enumerate(value))
+
+
+def _groups(value: Any) -> tuple[Target, ...]:
+    if isinstance(value, Mapping):
+        value = [value]  # one foreach item passed on its own
+    if not isinstance(value, list):
+        raise InvalidParameter("filesGroup", "a list of groups {storageClass: [keys]}", value)
+    targets: list[Target] = []
+    for i, group in enumerate(value):
+        targets += files(group, f"filesGroup[{i}]")
+    return tuple(targets)

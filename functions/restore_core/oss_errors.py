@@ -1,0 +1,82 @@
+"""Sort oss2 errors into transient and permanent at the SDK boundary.
+
+oss2 retries nothing but its list iterators, so every call site retries on `is_transient` itself.
+"""
+from __future__ import annotations
+
+import logging
+
+import oss2
+from oss2 import http as oss2_http
+
+from restore_core.errors import (
+    InvalidParameter,
+    OSSAccessDenied,
+    OSSRequestRejected,
+    OSSUnavailable,
+    RestoreCoreError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+_LOGGER.addHandler(logging.NullHandler())
+
+# 408 and 429 are the only 4xx a retry can fix (as in OSS's own v2 SDK retry rules).
+_RETRYABLE_4XX = frozenset({408, 429})
+# 403 codes that say the request itself (credentials, token, clock) is wrong, not the object.
+CREDENTIAL_CODES = frozenset({
+    "SignatureDoesNotMatch", "InvalidAccessKeyId", "SecurityTokenExpired", "InvalidSecurityToken",
+    "RequestTimeTooSkewed",
+})
+# Reading a streamed body can fail after oss2 has stopped wrapping errors into RequestError.
+CONNECTION_ERRORS = (oss2_http.requests.RequestException, ConnectionError, TimeoutError)
+
+
+def status_of(e: BaseException) -> int:
+    if isinstance(e, oss2.exceptions.OssError):
+        return int(e.status)
+    return -2  # connection-level, as oss2's RequestError
+
+
+def code_of(e: BaseException) -> str:
+    """The OSS error code, else a stand-in that still says what happened."""
+    if isinstance(e, oss2.exceptions.RequestError) or isinstance(e, CONNECTION_ERRORS):
+        return "RequestError"
+    code = getattr(e, "code", "") or ""
+    return code or f"HTTP{status_of(e)}"
+
+
+def is_transient(e: BaseException) -> bool:
+    if isinstance(e, (oss2.exceptions.RequestError, *CONNECTION_ERRORS)):
+        return True
+    if isinstance(e, oss2.exceptions.ServerError):
+        return e.status >= 500 or e.status in _RETRYABLE_4XX
+    return False
+
+
+def is_throttling(e: BaseException) -> bool:
+    return isinstance(e, oss2.exceptions.ServerError) and e.status == 503
+
+
+def is_credential_error(e: BaseException) -> bool:
+    return status_of(e) == 403 and code_of(e) in CREDENTIAL_CODES
+
+
+def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError:
+    """The domain error for a request the handler cannot do without (a listing, a HEAD)."""
+    status, code = status_of(e), code_of(e)
+    _LOGGER.error("%s on bucket %s failed: HTTP %s %s", operation, bucket, status, code)
+    if is_transient(e):
+        return OSSUnavailable(operation, status, code)
+    if status == 403:
+        return OSSAccessDenied(operation, code, getattr(e, "message", "") or "")
+    if code == "NoSuchBucket":
+        return InvalidParameter("bucketName", "an existing bucket", bucket)
+    return OSSRequestRejected(operation, status, code, getattr(e, "message", "") or "")
+
+# Everything an oss2 call can raise that `translate` knows how to sort.
+SDK_ERRORS = (oss2.exceptions.OssError, *CONNECTION_ERRORS)
+
+
+def is_transient_status(status: int) -> bool:
+    """The status-only form of is_transient, for outcomes already reduced to (status, code)."""
+    return status == -2 or status >= 500 or status in _RETRYABLE_4XX

@@ -1,0 +1,130 @@
+"""Request restores for many keys at once over one shared connection pool.
+
+Outcomes per key: 202 requested, 200 already restored (the call extends it), 409 in progress; 400
+OperationNotSupported and 404 are skipped (the object changed or went away since it was listed);
+other permanent errors are failures reported with their code; transient ones (5xx, 503, connection)
+are retried with backoff and, if they persist, make the caller raise RestoreIncomplete.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import oss2
+from oss2.models import RestoreConfiguration, RestoreJobParameters
+
+from restore_core import classes, oss_errors, retry
+
+_LOGGER = logging.getLogger(__name__)
+_LOGGER.addHandler(logging.NullHandler())
+
+RESTORE_RETRY = retry.RetryPolicy(max_attempts=6, initial_interval=0.2, maximum_interval=5.0)
+
+
+class Kind(enum.Enum):
+    REQUESTED = "requested"
+    ALREADY_RESTORED = "alreadyRestored"
+    IN_PROGRESS = "inProgress"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # permanent, reported per key
+    INCOMPLETE = "incomplete"  # transient errors outlasted the retries
+    DENIED = "denied"  # the credentials are refused: no other key can succeed either
+    NOT_TRIED = "notTried"  # left alone after a DENIED
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    storage_class: str | None  # None: unknown, send the request every archive class accepts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    kind: Kind
+    status: int
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    days: int = 1
+    tier: str = classes.DEFAULT_TIER
+    workers: int = 10
+    policy: retry.RetryPolicy = RESTORE_RETRY
+    sleep: retry.Sleep = field(default=time.sleep, compare=False)
+
+
+def kind_of(status: int, code: str) -> Kind:
+    if status == 202:
+        return Kind.REQUESTED
+    if status == 200:
+        return Kind.ALREADY_RESTORED
+    if status == 409:
+        return Kind.IN_PROGRESS
+    if status == 404 or (status == 400 and code == "OperationNotSupported"):
+        return Kind.SKIPPED
+    if status == 403 and code in oss_errors.CREDENTIAL_CODES:
+        return Kind.DENIED
+    return Kind.FAILED
+
+
+def restore_all(bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings) -> list[Outcome]:
+    """One outcome per target, in the targets' order."""
+    throttle = retry.Throttle(sleep=settings.sleep)
+    denied = threading.Event()
+
+    def one(target: Target) -> Outcome:
+        if denied.is_set():
+            return Outcome(target.key, Kind.NOT_TRIED, 0)
+        outcome = restore_one(bucket, target, settings, throttle)
+        if outcome.kind is Kind.DENIED:
+            denied.set()
+        return outcome
+
+    workers = max(1, min(settings.workers, len(targets)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="restore") as pool:
+        return list(pool.map(one, targets))
+
+
+def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: retry.Throttle) -> Outcome:
+    plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
+    status, code = _request(bucket, target.key, plan, settings, throttle)
+    universal, _ = classes.fit(None, settings.days, settings.tier)
+    if status == 400 and code != "OperationNotSupported" and plan != universal:
+        # The object's class changed since it was listed (an Archive object rejects a Tier): the
+        # request every archive class accepts still restores it.
+        _LOGGER.info("restore of %r refused with %s, retrying as class-agnostic", target.key, code)
+        status, code = _request(bucket, target.key, universal, settings, throttle)
+    kind = kind_of(status, code)
+    if kind is Kind.FAILED and oss_errors.is_transient_status(status):
+        kind = Kind.INCOMPLETE
+    return Outcome(target.key, kind, status, code)
+
+
+def _request(
+    bucket: oss2.Bucket, key: str, plan: classes.RestorePlan, settings: Settings, throttle: retry.Throttle,
+) -> tuple[int, str]:
+    job = RestoreJobParameters(plan.tier) if plan.tier else None
+    config = RestoreConfiguration(plan.days, job_parameters=job)
+
+    def attempt() -> int:
+        throttle.wait()
+        try:
+            result = bucket.restore_object(key, input=config)
+        except Exception as e:
+            if oss_errors.is_throttling(e):
+                throttle.throttled()
+            raise
+        throttle.succeeded()
+        return int(result.status)
+
+    try:
+        return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), ""
+    except oss_errors.SDK_ERRORS as e:
+        return oss_errors.status_of(e), oss_errors.code_of(e)

@@ -1,0 +1,124 @@
+"""restoreStatus: are the objects asked about readable yet?
+
+Three modes: a short explicit `keys` list (one HEAD each), a page's `filesGroup` (re-listed from its
+`pageMarker`, one request per 1,000 keys), or a scan of the prefix from `statusMarker` (at most
+`maxPages` listing pages per call), which may request frozen objects again.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import oss2
+
+from restore_core import listing, oss_errors, retry
+from restore_core.errors import OSSAccessDenied, RestoreIncomplete
+from restore_core.execution_names import next_name
+from restore_core.inputs import StatusRequest
+from restore_core.restore_info import RestoreInfo, parse
+from restore_core.restorer import Kind, Settings, Target, restore_all
+from restore_core.status_tally import Tally
+
+SCAN_PAGE_KEYS = 1000
+HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_interval=5.0)
+
+
+def restore_status(
+    bucket: oss2.Bucket, req: StatusRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
+) -> dict[str, Any]:
+    tally = Tally(scan=req.mode == "scan")
+    status_marker = req.status_marker
+    if req.mode == "keys":
+        for target, state in zip(req.targets, _head_all(bucket, req, sleep)):
+            tally.add(target, state)
+    elif req.mode == "group":
+        _check_group(bucket, req, tally, sleep, raw_xml)
+    else:
+        status_marker = _scan(bucket, req, tally, sleep, raw_xml)
+    if tally.frozen and req.rerequest:
+        _rerequest(bucket, req, tally, sleep)
+    out = tally.output()
+    out["statusMarker"] = status_marker
+    out["polls"] = req.polls + 1
+    out["handOver"] = "true" if out["status"] == "running" and req.polls + 1 >= req.polls_per_execution else "false"
+    if req.execution_name:
+        out["nextExecutionName"] = next_name(req.execution_name, "status", f"{req.execution_name}\n{status_marker}")
+    return out
+
+
+# --- keys: one HEAD each ---------------------------------------------------------------------
+
+def _head_all(bucket: oss2.Bucket, req: StatusRequest, sleep: retry.Sleep) -> list[tuple[str, RestoreInfo] | None]:
+    with ThreadPoolExecutor(max_workers=min(req.workers, len(req.targets))) as pool:
+        return list(pool.map(lambda t: _head(bucket, t.key, sleep), req.targets))
+
+
+def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep) -> tuple[str, RestoreInfo] | None:
+    """(storage class, restore state), or None when the key does not exist."""
+    try:
+        result = retry.call(lambda: bucket.head_object(key), policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep)
+    except oss_errors.SDK_ERRORS as e:
+        if oss_errors.status_of(e) == 404:
+            return None
+        raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
+    return result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore"))
+
+
+# --- group: re-list the page ------------------------------------------------------------------
+
+def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None) -> None:
+    wanted = {t.key: t for t in req.targets}
+    last = max((k.encode("utf-8", "surrogatepass") for k in wanted), default=b"")
+    marker = req.page_marker
+    while wanted:
+        page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
+                                 sleep=sleep, raw_xml=raw_xml)
+        for obj in page.objects:
+            target = wanted.pop(obj.key, None)
+            if target is not None:
+                tally.add(target, (obj.storage_class, obj.restore))
+        past = bool(page.objects) and page.objects[-1].key.encode("utf-8", "surrogatepass") >= last
+        if past or not page.truncated:
+            break
+        marker = page.next_marker
+    for target in wanted.values():  # not listed where it was: deleted or renamed since
+        tally.add(target, None)
+
+
+# --- scan: everything under the prefix ---------------------------------------------------------
+
+def _scan(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None) -> str:
+    """Tally up to maxPages pages and return the new statusMarker: the last key of the leading run of
+    objects already known readable, so the next poll starts at the first one that was not."""
+    start = max(req.marker, req.status_marker, key=lambda k: k.encode("utf-8", "surrogatepass"))
+    marker, status_marker, leading = start, start, True
+    for _ in range(req.max_pages):
+        page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
+                                 sleep=sleep, raw_xml=raw_xml)
+        for obj in page.objects:
+            settled = tally.add(Target(obj.key, obj.storage_class), (obj.storage_class, obj.restore))
+            leading = leading and settled
+            if leading:
+                status_marker = obj.key
+        if not page.truncated:
+            tally.reached_end = True
+            break
+        marker = page.next_marker
+    return status_marker
+
+
+# --- rerequest frozen objects ---------------------------------------------------------------
+
+def _rerequest(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep) -> None:
+    settings = Settings(days=req.days, tier=req.tier, workers=req.workers, sleep=sleep)
+    outcomes = restore_all(bucket, tally.frozen, settings)
+    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
+    if denied is not None:
+        raise OSSAccessDenied("RestoreObject", denied.code)
+    incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
+    if incomplete:
+        raise RestoreIncomplete(incomplete, done=len(outcomes) - len(incomplete))
+    for target, outcome in zip(tally.frozen, outcomes):
+        tally.rerequested(target, outcome)
+    tally.frozen = []
