@@ -1,0 +1,153 @@
+"""`oss-restore start/status` through the real fnf SDK, against a loopback server that answers as the
+Serverless Workflow API (2019-03-15) documents and records every request it gets."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from ossrestore.commands.cloud import start, status
+from ossrestore.errors import UsageError
+
+SECRET = "loopback-secret-never-printed"
+
+
+class FakeFnf:
+    """Requests seen, and canned answers keyed by Action."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.history = [
+            {"StepName": "init", "Type": "StepStarted", "EventId": 1, "ScheduleEventId": 0, "Time": "2026-01-01T00:00:00Z", "EventDetail": "{}"},
+            {"StepName": "init", "Type": "StepSucceeded", "EventId": 2, "ScheduleEventId": 1, "Time": "2026-01-01T00:00:01Z", "EventDetail": "{}"},
+            {"StepName": "listArchiveFiles", "Type": "TaskScheduled", "EventId": 3, "ScheduleEventId": 0, "Time": "2026-01-01T00:00:02Z", "EventDetail": "{}"},
+        ]
+        self.fail_start: tuple[int, str] | None = None
+
+    def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self.requests.append(params)
+        action = params.get("Action")
+        execution = {"Name": params.get("ExecutionName"), "FlowName": params.get("FlowName"), "Status": "Running",
+                     "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "", "Input": params.get("Input", "{}"),
+                     "Output": "", "FlowDefinition": "version: v1", "RequestId": "req-1"}
+        if action == "StartExecution":
+            if self.fail_start:
+                code, name = self.fail_start
+                return code, {"Code": name, "Message": f"{name} for test", "RequestId": "req-err"}
+            return 200, execution
+        if action == "DescribeExecution":
+            return 200, execution
+        if action == "GetExecutionHistory":
+            # Two pages, the second asked for with NextToken, as the API pages history.
+            if params.get("NextToken") == "page2":
+                return 200, {"Events": self.history[2:], "RequestId": "req-3"}
+            return 200, {"Events": self.history[:2], "NextToken": "page2", "RequestId": "req-2"}
+        return 404, {"Code": "InvalidAction.NotFound", "Message": action or "", "RequestId": "req-x"}
+
+
+@pytest.fixture()
+def fnf(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFnf]:
+    fake = FakeFnf()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            params = dict(parse_qsl(urlsplit(self.path).query)) | dict(parse_qsl(body))
+            params["_method"] = self.command
+            code, answer = fake.answer(params)
+            data = json.dumps(answer).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    monkeypatch.setenv("OSS_RESTORE_FNF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "loopback-key")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -> None:
+    # GIVEN a deployed prod stack in cn-shanghai WHEN a run is started on a configured bucket
+    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
+                                        "--prefix", "logs/", "--days", "3", "--name", "run-1"])
+    # THEN one StartExecution of that stack's main flow carries the validated input, and the name is printed
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "run-1"
+    (request,) = fnf.requests
+    assert (request["_method"], request["Action"], request["Version"]) == ("POST", "StartExecution", "2019-03-15")
+    assert (request["FlowName"], request["ExecutionName"], request["AccessKeyId"]) == ("ossr-prod-main", "run-1", "loopback-key")
+    flow_input = json.loads(request["Input"])
+    assert flow_input["bucketName"] == "example-archive-prod" and flow_input["prefix"] == "logs/"
+    assert flow_input["region"] == "cn-shanghai" and flow_input["days"] == 3
+    assert flow_input["endpoint"] == "https://oss-cn-shanghai-internal.aliyuncs.com"
+    assert flow_input["maxKeys"] == 100 and flow_input["startMarker"] == ""
+    assert SECRET not in json.dumps(fnf.requests) and SECRET not in result.output
+
+
+def test_start_generates_a_valid_unique_execution_name(fnf: FakeFnf) -> None:
+    args = ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev"]
+    names = [CliRunner().invoke(start, args).output.strip() for _ in range(2)]
+    assert names[0] != names[1]
+    assert all(n.startswith("example-archive-dev-") and len(n) <= 128 for n in names)
+    assert [r["ExecutionName"] for r in fnf.requests] == names
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--bucket", "someone-elses-bucket"], "--bucket: 'someone-elses-bucket' is not a bucket the dev functions may restore"),
+    (["--bucket", "example-archive-dev", "--max-keys", "5000"], "--max-keys"),
+    (["--bucket", "example-archive-dev", "--region", "eu-central-1"], "unknown region 'eu-central-1' for environment 'dev'"),
+])
+def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list[str], message: str) -> None:
+    base = ["--env", "dev"] + ([] if "--region" in args else ["--region", "cn-hangzhou"])
+    result = CliRunner().invoke(start, [*base, *args])
+    assert isinstance(result.exception, UsageError), result.output
+    assert message in str(result.exception)
+    assert fnf.requests == []
+
+
+def test_start_reports_the_services_error_code(fnf: FakeFnf) -> None:
+    fnf.fail_start = (409, "ExecutionAlreadyExists")
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--name", "again"])
+    assert isinstance(result.exception, UsageError)
+    assert str(result.exception).startswith("StartExecution failed: ExecutionAlreadyExists")
+
+
+def test_start_without_credentials_is_a_clear_error(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev"])
+    assert isinstance(result.exception, UsageError)
+    assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in str(result.exception)
+    assert fnf.requests == []
+
+
+def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
+    # GIVEN an execution whose history spans two pages WHEN its status is asked for
+    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--events"])
+    # THEN it reads DescribeExecution and both history pages, and summarises them
+    assert result.exit_code == 0, result.output
+    assert [(r["Action"], r.get("NextToken")) for r in fnf.requests] == [
+        ("DescribeExecution", None), ("GetExecutionHistory", None), ("GetExecutionHistory", "page2")]
+    assert all(r["FlowName"] == "ossr-prod-main" and r["ExecutionName"] == "run-1" for r in fnf.requests)
+    assert "execution run-1 of ossr-prod-main: Running" in result.output
+    assert "3 events, 1 steps succeeded, last step listArchiveFiles" in result.output
+    assert "TaskScheduled listArchiveFiles" in result.output
