@@ -30,8 +30,9 @@ class RestoreIncomplete(RestoreCoreError):
     def __init__(self, failures: Iterable[tuple[str, str]], *, done: int = 0) -> None:
         self.failures = tuple(failures)
         self.done = done
-        shown = ", ".join(f"{key!r} ({code})" for key, code in self.failures[:10])
-        more = f" and {len(self.failures) - 10} more" if len(self.failures) > 10 else ""
+        # The message becomes the flow's error cause: keep it short whatever the keys.
+        shown = ", ".join(f"{_show(key)} ({code})" for key, code in self.failures[:5])
+        more = f" and {len(self.failures) - 5} more" if len(self.failures) > 5 else ""
         super().__init__(
             f"{len(self.failures)} key(s) still failing after retries ({done} done): {shown}{more}"
         )

@@ -76,8 +76,9 @@ def list_archive_files(
         last_examined = obj.key
     end = not cut and not page.truncated
     marker = "" if end else (last_examined if cut else page.next_marker)
+    ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
-        filesGroup=groups.groups, marker=marker, end=_flag(end), empty=_flag(not groups.groups),
+        filesGroup=ordered, marker=marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()), skipped={"notArchived": skipped["notArchived"], "alreadyRestored": skipped["alreadyRestored"]},
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
     )
