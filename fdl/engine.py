@@ -38,6 +38,7 @@ class ExecutionResult:
     error: str | None
     cause: str | None
     events: tuple[Event, ...]
+    message: str | None = None  # on failure: flow, execution, step and attempt, error and cause
 
 
 @dataclass
@@ -147,22 +148,25 @@ class Engine:
         run.history.record("ExecutionStarted", input=run.input)
         _LOGGER.debug("%s: started", run.label)
         output: dict[str, Any] | None = None
+        error: str | None = None
+        cause: str | None = None
+        message: str | None = None
         try:
             output = Interpreter(run, self).run_flow()
-            error, cause = None, None
         except StepError as e:
             e.flow, e.execution = run.flow_name, run.name
-            error, cause = e.error, e.cause
+            error, cause, message = e.error, e.cause, str(e)
             _LOGGER.debug("%s: failed: %s", run.label, e)
         except Exception as e:  # a bug in the engine must still end the execution
             _LOGGER.exception("%s: engine error", run.label)
             error, cause = "FnF.InternalError", f"{type(e).__name__}: {e}"
+            message = f"flow {run.flow_name}, execution {run.name}: {error}: {cause}"
         if error is None:
             run.history.record("ExecutionSucceeded", output=output)
         else:
             run.history.record("ExecutionFailed", error=error, cause=cause)
         status = SUCCEEDED if error is None else FAILED
-        run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()))
+        run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()), message)
         run.done.set()
 
     def _find(self, name: str, flow_name: str | None) -> ExecutionRun:
