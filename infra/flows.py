@@ -1,16 +1,17 @@
 """Flow definitions as deployed: the YAML in `flows/` with one stack's ARNs and names put in."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import fdl
+from fdl.errors import TemplateError
 
 from infra.config import DeploymentConfig
 from infra.errors import InfraError
 from infra.naming import StackNames, function_arn
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,12 @@ def render_flows(cfg: DeploymentConfig, names: StackNames, flows_dir: Path = FLO
 
 
 def render(text: str, variables: dict[str, str]) -> str:
-    """Fill `{{name}}` placeholders; a placeholder without a value is an error, never left in a deploy."""
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in variables:
-            raise InfraError(f"flow definition uses {{{{{name}}}}}, which infra does not define; "
-                             f"known: {', '.join(sorted(variables))}")
-        return variables[name]
-    return _PLACEHOLDER.sub(value, text)
+    """Fill `{{name}}` placeholders with the engine's own renderer, so deployed and local text match;
+    a placeholder without a value is an error, never left in a deploy."""
+    try:
+        return fdl.render(text, variables)
+    except TemplateError as e:
+        raise InfraError(f"flow definition: {e}") from None
 
 
 def terraform_literal(text: str) -> str:

@@ -14,7 +14,7 @@ import oss2.utils
 from infra.package import build_package, fc_crc64, package_files
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("main.py", "cdktf.json", "infra", "flows", "functions")
+SHIPPED = ("main.py", "cdktf.json", "infra", "flows", "functions", "fdl")
 
 
 def _copy_repository(dest: Path, *, mtime: int, mode: int, reverse: bool) -> Path:
