@@ -1,0 +1,163 @@
+"""The listArchiveFiles handler with the real oss2 SDK against the OSS emulator."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ossemu import Faults
+from ossrestore.paths import use_function_code
+
+use_function_code()
+
+import list_archive_files  # noqa: E402
+from restore_core import inputs, listing  # noqa: E402
+from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable  # noqa: E402
+from restore_core.list_task import list_archive_files as list_plain  # noqa: E402
+
+EVENTS = Path(__file__).parent / "events"
+BUCKET = "test-bucket"
+CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
+ARCHIVE_CLASSES = ("Archive", "ColdArchive", "DeepColdArchive")
+
+
+def invoke(emulator, context=CONTEXT, **fields):
+    doc = json.loads((EVENTS / "list_archive_files.json").read_text())
+    return json.loads(list_archive_files.handler(json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode(), context))
+
+
+def list_all(emulator, **fields):
+    """Page through as the main flow does: marker and pages carried until end == "true"."""
+    outputs, marker, pages = [], fields.pop("marker", ""), 0
+    while True:
+        out = invoke(emulator, marker=marker, pages=pages, **fields)
+        outputs.append(out)
+        if out["end"] == "true":
+            return outputs
+        marker, pages = out["marker"], out["pages"]
+
+
+def listed_keys(outputs):
+    return [k for out in outputs for group in out["filesGroup"] for keys in group.values() for k in keys]
+
+
+def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket):
+    # GIVEN every storage class, one Archive object restored and one ColdArchive restoring
+    for i, cls in enumerate(["Standard", "IA", *ARCHIVE_CLASSES, "Archive", "ColdArchive"]):
+        emulator.put_object(BUCKET, f"k{i}", b"", storage_class=cls)
+    bucket.restore_object("k5")
+    emulator.finish_restore(BUCKET, "k5")
+    bucket.restore_object("k6")
+    # WHEN listed in groups of two
+    (out,) = list_all(emulator, groupSize=2)
+    # THEN readable objects are skipped, ongoing restores kept, groups follow listing order by class
+    assert out["filesGroup"] == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"ColdArchive": ["k6"], "DeepColdArchive": ["k4"]}]
+    assert [list(g) for g in out["filesGroup"]] == [["Archive", "ColdArchive"], ["ColdArchive", "DeepColdArchive"]]
+    assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1}
+    assert (out["archiveFilesCount"], out["listedCount"], out["end"], out["empty"], out["marker"]) == (4, 7, "true", "false", "")
+
+
+@pytest.mark.parametrize("count", [0, 1, 9, 10, 11, 20, 21])
+def test_page_boundaries_lose_and_repeat_nothing(emulator, bucket, count):
+    # GIVEN count archive objects and 10 keys per page
+    emulator.seed(BUCKET, counts={"Archive": count} if count else {"Standard": 1})
+    outputs = list_all(emulator, maxKeys=10)
+    # THEN every key is listed exactly once and pages count the calls
+    assert listed_keys(outputs) == [k for k in emulator.keys(BUCKET) if count]
+    assert outputs[-1]["pages"] == len(outputs) and outputs[-1]["marker"] == ""
+    assert all(o["empty"] == ("false" if o["filesGroup"] else "true") for o in outputs)
+
+
+def test_the_prefix_limits_the_listing(emulator, bucket):
+    emulator.seed(BUCKET, counts={"Archive": 3}, prefix="in/")
+    emulator.seed(BUCKET, counts={"Archive": 3}, prefix="out/")
+    assert listed_keys(list_all(emulator, prefix="in/")) == emulator.keys(BUCKET, "in/")
+
+
+def test_a_page_is_cut_at_100_groups_and_resumed_after_the_last_key(emulator, bucket):
+    emulator.seed(BUCKET, counts={"ColdArchive": 250})
+    outputs = list_all(emulator, maxKeys=1000)
+    assert [len(o["filesGroup"]) for o in outputs] == [100, 100, 50]
+    assert outputs[0]["marker"] == emulator.keys(BUCKET)[99] and outputs[0]["end"] == "false"
+    assert listed_keys(outputs) == emulator.keys(BUCKET)
+
+
+def test_long_keys_cut_the_page_to_16_kib(emulator, bucket):
+    keys = [f"{i:03d}" + "é" * 500 for i in range(60)]
+    for key in keys:
+        emulator.put_object(BUCKET, key, b"", storage_class="DeepColdArchive")
+    outputs = list_all(emulator, maxKeys=100, groupSize=1000)
+    assert len(outputs) > 1
+    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= 16 * 1024 for o in outputs)
+    assert listed_keys(outputs) == keys
+
+
+def test_awkward_keys_are_listed_decoded(emulator, bucket):
+    keys = sorted(["a b", "a+b", "100%", "x#y", "q?", "ü/中文", "k" * 1000], key=lambda k: k.encode())
+    for key in keys:
+        emulator.put_object(BUCKET, key, b"", storage_class="Archive")
+    assert listed_keys(list_all(emulator, maxKeys=2)) == keys
+
+
+def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, monkeypatch):
+    # GIVEN oss2 as in FC python3.10, whose listing drops RestoreInfo
+    emulator.seed(BUCKET, counts={"Archive": 4, "Standard": 1})
+    first, *_ = emulator.keys(BUCKET)
+    bucket.restore_object(first)
+    emulator.finish_restore(BUCKET, first)
+    sdk = invoke(emulator)
+    monkeypatch.setattr(listing, "SDK_PARSES_RESTORE_INFO", False)
+    # WHEN the handler lists with the fallback THEN it sees the same states as the SDK path
+    assert invoke(emulator) == sdk and sdk["skipped"] == {"notArchived": 1, "alreadyRestored": 1}
+
+
+def test_continue_as_new_fields(emulator, bucket):
+    emulator.seed(BUCKET, counts={"Archive": 5})
+    first = invoke(emulator, maxKeys=2, pagesPerExecution=2, pages=0)
+    second = invoke(emulator, maxKeys=2, pagesPerExecution=2, pages=1, marker=first["marker"])
+    assert (first["handOver"], second["handOver"], second["pages"]) == ("false", "true", 2)
+    assert second["nextExecutionName"].startswith("restore-run-1--")
+    assert second["nextExecutionName"] == invoke(emulator, maxKeys=2, pages=1, marker=first["marker"])["nextExecutionName"]
+    assert (first["pollInterval"], first["waitPerBatch"]) == (10, "false")
+
+
+def test_transient_listing_faults_are_retried(emulator, bucket):
+    emulator.seed(BUCKET, counts={"Archive": 30})
+    emulator.set_faults(Faults(rate=0.5, seed=3))
+    req = inputs.list_request({"endpoint": emulator.endpoint, "bucketName": BUCKET})
+    out = list_plain(bucket, req, sleep=lambda s: None)
+    assert out["archiveFilesCount"] == 30
+
+
+def test_persistent_listing_faults_raise_oss_unavailable(emulator, bucket):
+    emulator.set_faults(Faults(rate=1.0, kinds=("500",)))
+    req = inputs.list_request({"endpoint": emulator.endpoint, "bucketName": BUCKET})
+    with pytest.raises(OSSUnavailable, match="HTTP 500 InternalError"):
+        list_plain(bucket, req, sleep=lambda s: None)
+
+
+def test_listing_with_a_wrong_key_is_access_denied(emulator, bucket):
+    wrong = SimpleNamespace(credentials=SimpleNamespace(access_key_id="other", access_key_secret="x", security_token=None))
+    with pytest.raises(OSSAccessDenied, match="InvalidAccessKeyId"):
+        invoke(emulator, context=wrong)
+
+
+def test_a_missing_bucket_names_the_field(emulator):
+    with pytest.raises(InvalidParameter) as caught:
+        invoke(emulator, bucketName="no-such-bucket")
+    assert caught.value.field == "bucketName"
+
+
+def test_missing_credentials_are_reported(emulator, bucket, monkeypatch):
+    for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(InvalidParameter, match="no credentials") as caught:
+        invoke(emulator, context=SimpleNamespace())
+    assert caught.value.field == "credentials"
+
+
+def test_bad_input_names_the_field(emulator):
+    with pytest.raises(InvalidParameter, match=r"^maxKeys must be an integer from 1 to 1000 \(got 0\)$"):
+        invoke(emulator, maxKeys=0)
