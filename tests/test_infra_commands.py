@@ -124,3 +124,12 @@ def test_command_line_reports_a_bad_environment_in_one_line_with_exit_2() -> Non
                           text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: unknown environment 'qa'; the configuration declares: dev, prod"
+
+
+def test_command_modules_do_not_load_cdktf_terraform_or_the_sdk_on_import() -> None:
+    # `oss-restore --help` imports every command module; none may start the jsii kernel or load the SDKs.
+    code = ("import sys, ossrestore.commands.infra, ossrestore.commands.cloud; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('cdktf', 'jsii', 'python_terraform', 'alibabacloud_fnf20190315', 'infra')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"
