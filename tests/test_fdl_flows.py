@@ -145,3 +145,25 @@ def test_unknown_flow_and_execution_are_typed_errors():
         engine.start_execution("nope", {})
     with pytest.raises(fdl.ExecutionNotFound):
         engine.wait("nope")
+
+
+def test_on_event_sees_every_event_of_every_execution_in_order():
+    seen: list[tuple[str, int, str]] = []
+    engine = engine_for({"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(),
+                        on_event=lambda execution, event: seen.append((execution, event.event_id, event.type)))
+    engine.run("parent", {"payload": {"n": 1}, "childName": "kid"}, name="mom")
+    for name in ("mom", "kid"):
+        mine = [(event_id, kind) for execution, event_id, kind in seen if execution == name]
+        assert mine == [(e.event_id, e.type) for e in engine.history(name)]
+    assert ("kid", 1, "ExecutionStarted") in seen and seen[-1] == ("mom", len(engine.history("mom")), "ExecutionSucceeded")
+
+
+def test_flow_timeout_seconds_fails_an_execution_that_runs_too_long():
+    flow = HEAD + """
+timeoutSeconds: 60
+steps:
+  - {type: wait, name: long, duration: 61}
+  - {type: pass, name: late}
+"""
+    result = engine_for({"f": flow}, clock=fdl.ManualClock()).run("f", {})
+    assert result.error == "FnF.ExecutionTimedOut" and "before step late" in (result.cause or "")
