@@ -3,6 +3,26 @@
 It runs flows with CloudFlow's data flow, conditions, retry/catch, nested flows and limits, calling
 Function Compute handlers registered by ARN, so a flow that would break in the cloud breaks here
 with an error naming the rule or limit. It knows nothing about what the handlers do.
+
+    flow = fdl.load_flow(Path("flows/main.yaml"), variables={...})
+    registry = fdl.Registry()
+    registry.add_flow("main", flow)
+    registry.add_function("acs:fc:::services/svc/functions/fn", handler)
+    result = fdl.Engine(registry, clock=fdl.ManualClock()).run("main", {...})
+
+Choices where CloudFlow's documentation is silent (each stated where it is implemented):
+
+- a mapping from a path that does not exist yields null (`fdl.paths`);
+- `true == "true"` holds by default (`boolean_compare="string"`), not with "strict" (`fdl.conditions`);
+- `maxAttempts` counts retries after the first call, per retry rule (`fdl.interpreter`);
+- a function result that is not a JSON object fails the task with `FnF.InvalidTaskResult` (`fdl.fc`);
+- `succeed` inside a choice branch also ends the sequence around the choice, up to the nearest
+  foreach iteration, parallel branch or flow (`fdl.interpreter`);
+- foreach/parallel: the first failure wins once running iterations finish (`fdl.interpreter`);
+- requestResponse and fnf:StartExecution tasks output `{}`; sync outputs the child's output;
+- limits fail the execution with `FnF.StepDataTooLarge`, `FnF.EventLimitExceeded`,
+  `FnF.ForeachItemsExceeded`, `FnF.ParallelBranchesExceeded`, `FnF.WaitTooLong` or
+  `FnF.ExecutionTimedOut`, which retry and catch never see (`fdl.limits`).
 """
 from __future__ import annotations
 

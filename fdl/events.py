@@ -7,6 +7,7 @@ TaskFailed, TaskTimedOut, IterationEntered, IterationExited, BranchEntered, Bran
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,9 @@ from fdl.errors import LimitExceeded
 
 TERMINAL = ("ExecutionSucceeded", "ExecutionFailed")
 EVENT_LIMIT = "FnF.EventLimitExceeded"
+
+_LOGGER = logging.getLogger(__name__)
+_LOGGER.addHandler(logging.NullHandler())
 
 EventCallback = Callable[[str, "Event"], None]
 
@@ -35,7 +39,11 @@ class Event:
 
 
 class History:
-    """Thread-safe, append-only; refuses events past the limit (terminal events always fit)."""
+    """Thread-safe, append-only; refuses events past the limit (terminal events always fit).
+
+    `on_event` runs under the history's (re-entrant) lock, so a listener sees one execution's
+    events in order even when foreach iterations record concurrently; it must be cheap.
+    """
 
     def __init__(self, execution: str, *, limit: int, now: Callable[[], datetime], on_event: EventCallback | None) -> None:
         self.execution = execution
@@ -43,7 +51,7 @@ class History:
         self._now = now
         self._on_event = on_event
         self._events: list[Event] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def record(self, type_: str, step_name: str = "", **detail: Any) -> Event:
         with self._lock:
@@ -56,8 +64,11 @@ class History:
                 )
             event = Event(len(self._events) + 1, type_, step_name, self._now(), detail)
             self._events.append(event)
-        if self._on_event is not None:
-            self._on_event(self.execution, event)
+            if self._on_event is not None:
+                try:
+                    self._on_event(self.execution, event)
+                except Exception:  # a listener's bug must not change how the flow runs
+                    _LOGGER.exception("on_event listener failed on %s event %d", self.execution, event.event_id)
         return event
 
     def events(self) -> list[Event]:

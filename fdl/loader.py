@@ -142,10 +142,10 @@ class _Loader:
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 label += f" ({item['name']})"
             steps.append(self.step(item, label))
-        self.check_siblings(steps, raw, at)
+        self.check_siblings(steps, at)
         return tuple(steps)
 
-    def check_siblings(self, steps: list[m.Step], raw: list[Any], at: str) -> None:
+    def check_siblings(self, steps: list[m.Step], at: str) -> None:
         names: dict[str, int] = {}
         for index, step in enumerate(steps):
             if step.name in names:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-ROOTS = ("input", "local", "context", "")
 _ROOT = re.compile(r"\$(input|local|context)?")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+|\*)\]")
 ALL = "*"
