@@ -114,7 +114,9 @@ def summary_table(run: LocalRun) -> Table:
     table.add_column("objects", justify="right")
     for outcome in OUTCOMES:
         table.add_row(outcome, str(run.summary.by_outcome[outcome]))
-    table.add_row("executions", str(len(run.executions)))
+    main = sum(1 for r in run.executions if r.flow_name == MAIN_FLOW)
+    table.add_row("main flow executions", str(main))
+    table.add_row("restore sub-flow executions", str(len(run.executions) - main))
     return table
 
 

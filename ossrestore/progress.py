@@ -129,8 +129,10 @@ def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
     for column in ("listed", "requested", "restoring", "readable", "skipped", "failed", "rate", "elapsed"):
         table.add_column(column, justify="right")
     submitted = c.requested + c.in_progress + c.already_restored
+    # Until the confirm scan reaches them, listed archive objects not yet seen readable are restoring.
+    restoring = max(c.restoring, c.archive + c.already_readable - c.readable - c.skipped - c.failed, 0)
     table.add_row(
-        str(c.listed), str(c.requested + c.in_progress), str(c.restoring), str(c.readable),
+        str(c.listed), str(c.requested + c.in_progress), str(restoring), str(c.readable),
         str(c.not_archived + c.skipped), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
     )
     return table

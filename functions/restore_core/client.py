@@ -43,6 +43,11 @@ def resolve_credentials(context: Any, environ: Mapping[str, str] = os.environ) -
     return Credentials(ak, sk, token or None)
 
 
+# An instance may serve several invocations at once (FC instance concurrency; the local engine runs up
+# to 100 foreach iterations in one process), each with its own workers. urllib3 opens connections
+# lazily, so a generous pool costs nothing unused and spares the churn of discarded connections.
+MIN_POOL_SIZE = 256
+
 _session: oss2.Session | None = None
 _session_size = 0
 _session_lock = threading.Lock()
@@ -55,6 +60,7 @@ def shared_session(pool_size: int) -> oss2.Session:
     pool smaller than the worker count would make urllib3 discard connections.
     """
     global _session, _session_size
+    pool_size = max(pool_size, MIN_POOL_SIZE)
     with _session_lock:
         if _session is None or pool_size > _session_size:
             _session, _session_size = oss2.Session(pool_size=pool_size), pool_size

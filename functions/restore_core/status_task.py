@@ -12,7 +12,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import listing, oss_errors, retry
+from restore_core import classes, listing, oss_errors, retry
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.execution_names import next_name
 from restore_core.inputs import StatusRequest
@@ -35,11 +35,14 @@ def restore_status(
     elif req.mode == "group":
         _check_group(bucket, req, tally, sleep, raw_xml)
     else:
-        status_marker = _scan(bucket, req, tally, sleep, raw_xml)
+        status_marker, confirmed = _scan(bucket, req, tally, sleep, raw_xml)
     if tally.frozen and req.rerequest:
         _rerequest(bucket, req, tally, sleep)
     out = tally.output()
     out["statusMarker"] = status_marker
+    if req.mode == "scan":
+        # Archive objects the cursor moved past in this call: they add up to the run's readable count.
+        out["confirmed"] = confirmed
     out["polls"] = req.polls + 1
     out["handOver"] = "true" if out["status"] == "running" and req.polls + 1 >= req.polls_per_execution else "false"
     if req.execution_name:
@@ -88,11 +91,14 @@ def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: r
 
 # --- scan: everything under the prefix ---------------------------------------------------------
 
-def _scan(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None) -> str:
-    """Tally up to maxPages pages and return the new statusMarker: the last key of the leading run of
-    objects already known readable, so the next poll starts at the first one that was not."""
+def _scan(
+    bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None,
+) -> tuple[str, int]:
+    """Tally up to maxPages pages and return the new statusMarker (the last key of the leading run of
+    objects already known readable, so the next poll starts at the first one that was not) and how
+    many archive objects that run holds."""
     start = max(req.marker, req.status_marker, key=lambda k: k.encode("utf-8", "surrogatepass"))
-    marker, status_marker, leading = start, start, True
+    marker, status_marker, leading, confirmed = start, start, True, 0
     for _ in range(req.max_pages):
         page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
                                  sleep=sleep, raw_xml=raw_xml)
@@ -101,11 +107,12 @@ def _scan(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sl
             leading = leading and settled
             if leading:
                 status_marker = obj.key
+                confirmed += classes.is_archive(obj.storage_class)
         if not page.truncated:
             tally.reached_end = True
             break
         marker = page.next_marker
-    return status_marker
+    return status_marker, confirmed
 
 
 # --- rerequest frozen objects ---------------------------------------------------------------
