@@ -56,7 +56,9 @@ def _serve(emu: Emulator, access_key_id: str, buckets: tuple[str, ...]) -> None:
     def _on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Handled explicitly: a shell may start us with SIGINT ignored, and Ctrl-C must still stop cleanly.
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)
     try:
         emu.start()
     except OSError as e:
