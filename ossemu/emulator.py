@@ -61,7 +61,7 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is None:
             self._server = OssHTTPServer(self._address, self.service)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="ossemu")
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="ossemu")
             self._thread.start()
         return self
 
