@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from ossemu.store import BucketStore, ObjectRecord
 MAX_KEYS_LIMIT = 1000
 DEFAULT_MAX_KEYS = 100
 OWNER_ID = "1000000000000000"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,14 @@ def encode_token(after: str) -> str:
 
 def decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+        if not _TOKEN.fullmatch(token):
+            raise ValueError(token)
+        after = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+        if after:
+            return after
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _invalid("continuation-token", token, "was not issued by this service") from None
+        pass
+    raise _invalid("continuation-token", token, "was not issued by this service")
 
 
 def _past(prefix: str) -> str:
