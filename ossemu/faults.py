@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ossemu.errors import ConfigError
@@ -39,8 +40,9 @@ class Faults:
 class FaultInjector:
     """Decides, per request, whether to fail it. Deterministic for a seed and a request order."""
 
-    def __init__(self, faults: Faults) -> None:
+    def __init__(self, faults: Faults, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.faults = faults
+        self._monotonic = monotonic
         self._random = random.Random(faults.seed)
         self._lock = threading.Lock()
         self._window = -1
@@ -56,7 +58,7 @@ class FaultInjector:
         return None
 
     def _over_budget(self) -> bool:
-        window = int(time.monotonic())
+        window = int(self._monotonic())
         if window != self._window:
             self._window, self._count = window, 0
         self._count += 1
