@@ -68,7 +68,9 @@ def parse_latency(specs: Sequence[str], *, option: str = "--restore-latency") ->
         allowed = sc.RULES[cls].tiers
         if tier and tier not in allowed:
             raise OptionError(option, item, f"a TIER for {cls} among {', '.join(allowed) or '(none: Archive has no tiers)'}")
-        per[(cls, tier or None)] = _seconds(raw, option, item)
+        seconds = _seconds(raw, option, item)
+        # A class without a tier covers all its tiers, also those an earlier uniform value set.
+        per.update({key: seconds for key in REALISTIC if key[0] == cls and (not tier or key[1] == tier)})
     return RestoreLatency(per=per)
 
 
