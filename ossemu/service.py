@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -21,7 +20,7 @@ from ossemu.auth import SignedRequest, Verifier
 from ossemu.clock import Clock
 from ossemu.errors import OssError
 from ossemu.faults import FaultInjector
-from ossemu.formats import error_xml, http_date, restore_value
+from ossemu.formats import error_xml, http_date, iso_date, restore_value
 from ossemu.latency import RestoreLatency
 from ossemu.stats import Stats
 from ossemu.store import BucketStore, Content, ObjectRecord, Store
@@ -204,7 +203,7 @@ class Service:
             names = sorted(self.store.buckets)
             created = {n: self.store.buckets[n].created for n in names}
         items = "".join(
-            f"<Bucket><CreationDate>{listing.iso_date(created[n])}</CreationDate><ExtranetEndpoint>127.0.0.1</ExtranetEndpoint>"
+            f"<Bucket><CreationDate>{iso_date(created[n])}</CreationDate><ExtranetEndpoint>127.0.0.1</ExtranetEndpoint>"
             f"<IntranetEndpoint>127.0.0.1</IntranetEndpoint><Location>oss-local</Location><Name>{n}</Name>"
             f"<StorageClass>Standard</StorageClass></Bucket>"
             for n in names

@@ -5,7 +5,17 @@ import threading
 from collections import Counter
 
 
+# Always present in a snapshot, so callers can index them without a default.
+BASE_COUNTERS = (
+    "ListObjects", "ListObjectsV2", "HeadObject", "GetObjectMeta", "GetObject", "PutObject", "DeleteObject",
+    "RestoreObject", "CleanRestoredObject", "restore:billed", "restore:rebilled", "restore:extended",
+    "restore:upgraded", "fault:500", "fault:503", "fault:drop", "throttled",
+)
+
+
 class Stats:
+    """Counters by name: operations ("RestoreObject"), outcomes ("RestoreObject:409"), billing, faults."""
+
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -20,7 +30,7 @@ class Stats:
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
-            return dict(self._counts)
+            return {**dict.fromkeys(BASE_COUNTERS, 0), **self._counts}
 
     def reset(self) -> None:
         with self._lock:
