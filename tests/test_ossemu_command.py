@@ -92,3 +92,15 @@ def test_bad_value_exits_2_with_one_line():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: --fault-rate: '7' is not allowed; expected a number from 0 to 1"]
+
+
+def test_port_in_use_is_a_usage_error_naming_the_port():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--port", str(port)])
+    assert isinstance(result.exception, UsageError)
+    assert "--port" in str(result.exception)

@@ -51,14 +51,6 @@ def _build(host: str, port: int, credentials: dict[str, str], latency_specs: tup
 
 
 def _serve(emu: Emulator, access_key_id: str, buckets: tuple[str, ...]) -> None:
-    stop = threading.Event()
-
-    def _on_term(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    # Handled explicitly: a shell may start us with SIGINT ignored, and Ctrl-C must still stop cleanly.
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
     try:
         emu.start()
     except OSError as e:
@@ -68,11 +60,18 @@ def _serve(emu: Emulator, access_key_id: str, buckets: tuple[str, ...]) -> None:
     for name in buckets:
         click.echo(f"bucket {name}: {emu.object_count(name)} objects")
     click.echo("Press Ctrl-C to stop.")
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    # Handled explicitly: a shell may start us with SIGINT ignored, and Ctrl-C must still stop cleanly.
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         emu.stop()
     click.echo("stopped")
