@@ -201,3 +201,36 @@ def render_v2(
     w.contents(page, now=now, owner=owner)
     w.parts.append("</ListBucketResult>")
     return w.body()
+
+
+def render_versions(bucket: str, q: ListQuery, page: Page, *, url: bool, key_marker: str, now: float) -> bytes:
+    """ListObjectVersions for an unversioned bucket: one "null" version per object, always the latest."""
+    w = _Writer(url)
+    w.parts.append("<ListVersionsResult>")
+    w.el("Name", bucket)
+    w.el("Prefix", q.prefix, encode=True)
+    w.el("KeyMarker", key_marker, encode=True)
+    w.el("VersionIdMarker", "")
+    w.el("MaxKeys", str(q.max_keys))
+    w.el("Delimiter", q.delimiter, encode=True)
+    if url:
+        w.el("EncodingType", "url")
+    w.el("IsTruncated", "true" if page.truncated else "false")
+    if page.truncated:
+        w.el("NextKeyMarker", page.last, encode=True)
+        w.el("NextVersionIdMarker", "null")
+    for key, rec in page.entries:
+        c = rec.content
+        w.parts.append(
+            f"<Version><Key>{w.text(key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>"
+            f"<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>\"{c.etag}\"</ETag><Type>Normal</Type>"
+            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
+        )
+        info = restore_value(rec, state_of(rec, now)) if rec.storage_class in sc.ARCHIVE_CLASSES else None
+        if info is not None:
+            w.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
+        w.parts.append(f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner></Version>")
+    for cp in page.prefixes:
+        w.parts.append(f"<CommonPrefixes><Prefix>{w.text(cp)}</Prefix></CommonPrefixes>")
+    w.parts.append("</ListVersionsResult>")
+    return w.body()

@@ -14,8 +14,8 @@ from ossemu.service import Request, Response, Service
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 411: "Length Required", 500: "Internal Server Error", 501: "Not Implemented",
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 206: "Partial Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            409: "Conflict", 411: "Length Required", 416: "Requested Range Not Satisfiable", 500: "Internal Server Error", 501: "Not Implemented",
             503: "Service Unavailable"}
 
 

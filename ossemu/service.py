@@ -162,6 +162,8 @@ class Service:
                 return "PutBucket", self._put_bucket
             if m == "DELETE" and not p:
                 return "DeleteBucket", self._delete_bucket
+            if m == "GET" and "versions" in p:
+                return "ListObjectVersions", self._list_versions
             if m == "GET" and not any(k in _BUCKET_SUBRESOURCES for k in p):
                 return ("ListObjectsV2", self._list_v2) if p.get("list-type") == "2" else ("ListObjects", self._list_v1)
             return "Unsupported", self._unsupported
@@ -250,6 +252,16 @@ class Service:
             )
         return Response(200, {"Content-Type": "application/xml"}, body)
 
+    def _list_versions(self, call: _Call) -> Response:
+        p = call.params
+        url = listing.check_common(p)
+        key_marker = p.get("key-marker", "")
+        q = listing.ListQuery(p.get("prefix", ""), p.get("delimiter", ""), key_marker, listing.parse_max_keys(p))
+        with self.store.lock:
+            page = listing.list_page(self._bucket(call), q)
+            body = listing.render_versions(call.bucket, q, page, url=url, key_marker=key_marker, now=self.clock.now())
+        return Response(200, {"Content-Type": "application/xml"}, body)
+
     # -- objects ----------------------------------------------------------------------------------------
 
     def _object_headers(self, rec: ObjectRecord, *, now: float) -> dict[str, str]:
@@ -289,7 +301,14 @@ class Service:
                 raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
             headers = self._object_headers(rec, now=now)
         headers["Accept-Ranges"] = "bytes"
-        return Response(200, headers, rec.content.data)
+        data = rec.content.data
+        span = _byte_range(call.req.headers.get("range", ""), len(data))
+        if span is None:
+            return Response(200, headers, data)
+        start, end = span
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        del headers["Content-Length"]
+        return Response(206, headers, data[start : end + 1])
 
     def _put(self, call: _Call) -> Response:
         h = call.req.headers
@@ -327,6 +346,26 @@ class Service:
         with self.store.lock:
             restore.clean(self._record(call), now=self.clock.now())
         return Response(200)
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """One `bytes=a-b` / `a-` / `-n` range; like OSS, a malformed or multi-part range means the whole object."""
+    spec = header.strip()
+    if not spec.startswith("bytes=") or "," in spec:
+        return None
+    first, sep, last = spec[6:].partition("-")
+    try:
+        if not first:
+            start, end = max(size - int(last), 0), size - 1
+        else:
+            start, end = int(first), (int(last) if last else size - 1)
+    except ValueError:
+        return None
+    if not sep or start > end:
+        return None
+    if start >= size:
+        raise OssError(416, "InvalidRange", "The requested range cannot be satisfied.", headers={"Content-Range": f"bytes */{size}"})
+    return start, min(end, size - 1)
 
 
 # Bucket-level features the emulator does not model; a GET with one of them is not a listing.

@@ -7,7 +7,7 @@ from collections import Counter
 
 # Always present in a snapshot, so callers can index them without a default.
 BASE_COUNTERS = (
-    "ListObjects", "ListObjectsV2", "HeadObject", "GetObjectMeta", "GetObject", "PutObject", "DeleteObject",
+    "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadObject", "GetObjectMeta", "GetObject", "PutObject", "DeleteObject",
     "RestoreObject", "CleanRestoredObject", "restore:billed", "restore:rebilled", "restore:extended",
     "restore:upgraded", "fault:500", "fault:503", "fault:drop", "throttled",
 )

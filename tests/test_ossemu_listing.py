@@ -151,3 +151,19 @@ def test_bad_continuation_token_is_invalid_argument(bucket):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket.list_objects_v2(continuation_token="!!")
     assert (e.value.status, e.value.code) == (400, "InvalidArgument")
+
+
+def test_list_object_versions_of_an_unversioned_bucket(emulator, bucket, clock):
+    # GIVEN archive objects, one of them restoring
+    _put_all(emulator, ["v/a b", "v/b", "v/c"], storage_class="ColdArchive")
+    bucket.restore_object("v/b")
+    # WHEN listed by versions two at a time
+    first = bucket.list_object_versions(prefix="v/", max_keys=2)
+    second = bucket.list_object_versions(prefix="v/", max_keys=2, key_marker=first.next_key_marker,
+                                         versionid_marker=first.next_versionid_marker)
+    # THEN every object is one latest "null" version carrying its RestoreInfo
+    versions = first.versions + second.versions
+    assert [v.key for v in versions] == ["v/a b", "v/b", "v/c"]
+    assert first.is_truncated and not second.is_truncated
+    assert all(v.versionid == "null" and v.is_latest for v in versions)
+    assert [v.restore_info for v in versions] == [None, 'ongoing-request="true"', None]

@@ -194,3 +194,17 @@ def test_stop_closes_idle_keep_alive_connections():
 
 def test_shared_session_is_bounded():
     assert SESSION.session.adapters["http://"]._pool_maxsize >= 32
+
+
+@pytest.mark.parametrize(("byte_range", "expected"), [((1, 3), b"ell"), ((None, 2), b"lo"), ((3, None), b"lo"), ((2, 99), b"llo")])
+def test_ranged_get_returns_the_slice(bucket, byte_range, expected):
+    bucket.put_object("k", b"hello")
+    result = bucket.get_object("k", byte_range=byte_range)
+    assert (result.status, result.read()) == (206, expected)
+
+
+def test_range_past_the_end_is_416(bucket):
+    bucket.put_object("k", b"hello")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("k", byte_range=(10, 20))
+    assert (e.value.status, e.value.code) == (416, "InvalidRange")
