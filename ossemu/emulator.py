@@ -20,7 +20,14 @@ from ossemu.store import BucketStore, Content, ObjectRecord, Store
 
 
 class Emulator:
-    """An OSS-protocol server for the real oss2 SDK, with direct Python access for tests and tools."""
+    """An OSS-protocol server for the real oss2 SDK, with direct Python access for tests and tools.
+
+    `credentials` maps access key ids to secrets and `sts_tokens` maps STS key ids to (secret, token);
+    with neither, every signed request is refused as OSS would (InvalidAccessKeyId), unless
+    `verify_signatures=False`. `clock` drives restores and expiries only (signatures are checked against
+    wall time, within `max_skew_seconds`). `port=0` picks a free port; read it from `endpoint` after
+    `start()`. Direct methods (create_bucket, put_object, seed, ...) bypass HTTP, signatures and faults.
+    """
 
     def __init__(
         self,
