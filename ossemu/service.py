@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import logging
 import os
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -162,6 +163,8 @@ class Service:
                 return "PutBucket", self._put_bucket
             if m == "DELETE" and not p:
                 return "DeleteBucket", self._delete_bucket
+            if "bucketArchiveDirectRead" in p and m in ("GET", "PUT"):
+                return f"{m.title()}BucketArchiveDirectRead", self._archive_direct_read
             if m == "GET" and "versions" in p:
                 return "ListObjectVersions", self._list_versions
             if m == "GET" and not any(k in _BUCKET_SUBRESOURCES for k in p):
@@ -262,6 +265,16 @@ class Service:
             body = listing.render_versions(call.bucket, q, page, url=url, key_marker=key_marker, now=self.clock.now())
         return Response(200, {"Content-Type": "application/xml"}, body)
 
+    def _archive_direct_read(self, call: _Call) -> Response:
+        with self.store.lock:
+            b = self._bucket(call)
+            if call.req.method == "PUT":
+                b.archive_direct_read = _parse_enabled(call.req.body)
+                return Response(200)
+            enabled = "true" if b.archive_direct_read else "false"
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<ArchiveDirectReadConfiguration><Enabled>{enabled}</Enabled></ArchiveDirectReadConfiguration>'
+        return Response(200, {"Content-Type": "application/xml"}, body.encode())
+
     # -- objects ----------------------------------------------------------------------------------------
 
     def _object_headers(self, rec: ObjectRecord, *, now: float) -> dict[str, str]:
@@ -297,7 +310,8 @@ class Service:
         with self.store.lock:
             rec = self._record(call)
             now = self.clock.now()
-            if rec.storage_class in sc.ARCHIVE_CLASSES and restore.state_of(rec, now) != restore.RESTORED:
+            direct = rec.storage_class == sc.ARCHIVE and self._bucket(call).archive_direct_read
+            if rec.storage_class in sc.ARCHIVE_CLASSES and not direct and restore.state_of(rec, now) != restore.RESTORED:
                 raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
             headers = self._object_headers(rec, now=now)
         headers["Accept-Ranges"] = "bytes"
@@ -348,6 +362,16 @@ class Service:
         return Response(200)
 
 
+def _parse_enabled(body: bytes) -> bool:
+    try:
+        text = (ET.fromstring(body).findtext("Enabled") or "").strip().lower()
+    except ET.ParseError:
+        text = ""
+    if text not in ("true", "false"):
+        raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+    return text == "true"
+
+
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     """One `bytes=a-b` / `a-` / `-n` range; like OSS, a malformed or multi-part range means the whole object."""
     spec = header.strip()
@@ -371,5 +395,5 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
 # Bucket-level features the emulator does not model; a GET with one of them is not a listing.
 _BUCKET_SUBRESOURCES = frozenset(
     "acl uploads versions versioning lifecycle logging website cors referer policy tagging encryption inventory "
-    "worm replication bucketInfo location stat qos bucketArchiveDirectRead objectMeta symlink delete".split()
+    "worm replication bucketInfo location stat qos objectMeta symlink delete".split()
 )

@@ -59,6 +59,8 @@ class BucketStore:
         self.keys: SortedList = SortedList()
         self.objects: dict[str, ObjectRecord] = {}
         self.seeded = 0
+        # PutBucketArchiveDirectRead: GetObject may read Archive (not Cold) objects without a restore.
+        self.archive_direct_read = False
 
     def put(self, key: str, record: ObjectRecord) -> None:
         if key not in self.objects:

@@ -208,3 +208,17 @@ def test_range_past_the_end_is_416(bucket):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket.get_object("k", byte_range=(10, 20))
     assert (e.value.status, e.value.code) == (416, "InvalidRange")
+
+
+def test_archive_direct_read_lets_get_read_archive_but_not_cold(emulator, bucket):
+    # GIVEN a bucket with archive direct read turned on through oss2
+    emulator.put_object(B, "a", b"archive", storage_class="Archive")
+    emulator.put_object(B, "c", b"cold", storage_class="ColdArchive")
+    assert bucket.get_bucket_archive_direct_read().enabled is False
+    bucket.put_bucket_archive_direct_read(True)
+    assert bucket.get_bucket_archive_direct_read().enabled is True
+    # THEN frozen Archive objects read directly, Cold Archive ones still need a restore
+    assert bucket.get_object("a").read() == b"archive"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("c")
+    assert e.value.code == "InvalidObjectState"
