@@ -9,7 +9,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ossemu.formats import http_date
-from ossemu.service import Request, Response, Service
+from ossemu.protocol import Request, Response
+from ossemu.service import Service
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())

@@ -1,0 +1,67 @@
+"""What flows between the transport, the service and the operations: requests, responses, context."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ossemu.clock import Clock
+from ossemu.errors import OssError
+from ossemu.latency import RestoreLatency
+from ossemu.stats import Stats
+from ossemu.store import BucketStore, ObjectRecord, Store
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Call:
+    """A routed request: bucket and key decoded, query parameters decoded (`k=` and `k` alike)."""
+
+    req: Request
+    bucket: str
+    key: str
+    params: dict[str, str]
+    request_id: str
+
+
+def no_bucket(name: str) -> OssError:
+    return OssError(404, "NoSuchBucket", "The specified bucket does not exist.", ec="0015-00000101", extra={"BucketName": name})
+
+
+def no_key(key: str) -> OssError:
+    return OssError(404, "NoSuchKey", "The specified key does not exist.", ec="0026-00000001", extra={"Key": key})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every operation may use. Callers hold `store.lock` around multi-step reads and writes."""
+
+    store: Store
+    stats: Stats
+    clock: Clock
+    latency: Callable[[], RestoreLatency]
+
+    def bucket(self, call: Call) -> BucketStore:
+        b = self.store.buckets.get(call.bucket)
+        if b is None:
+            raise no_bucket(call.bucket)
+        return b
+
+    def record(self, call: Call) -> ObjectRecord:
+        rec = self.bucket(call).objects.get(call.key)
+        if rec is None:
+            raise no_key(call.key)
+        return rec
