@@ -1,10 +1,17 @@
-"""What the flow benchmarks share: a seeded emulator and a validated flow input pointing at it."""
+"""What the flow benchmarks share: an emulator in its own process, seeded, and a flow input for it.
+
+The emulator runs as `oss-restore emulator` in a separate process, as OSS is a separate service: in
+the benchmark's own process its request handling would compete with the client for one interpreter
+lock and the figures would measure the emulator as much as the flows.
+"""
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import Credentials
 
@@ -13,16 +20,31 @@ BUCKET = "bench-archive"
 
 
 @contextmanager
-def seeded_emulator(*, counts: dict[str, int], latency: float) -> Iterator[Emulator]:
-    emu = Emulator(
-        credentials={DEMO_CREDENTIALS.access_key_id: DEMO_CREDENTIALS.access_key_secret},
-        latency=RestoreLatency.uniform(latency),
+def seeded_emulator(*, counts: dict[str, int], latency: float) -> Iterator[str]:
+    """Start a seeded emulator process; yield its endpoint."""
+    seed = ",".join(f"{cls}={n}" for cls, n in counts.items())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ossrestore", "emulator", "--port", "0", "--bucket", BUCKET, "--seed", seed,
+         "--seed-prefix", "data/", "--restore-latency", str(latency),
+         "--access-key-id", DEMO_CREDENTIALS.access_key_id, "--access-key-secret", DEMO_CREDENTIALS.access_key_secret],
+        stdout=subprocess.PIPE, text=True,
     )
-    with emu:
-        emu.create_bucket(BUCKET)
-        emu.seed(BUCKET, counts=counts, prefix="data/")
-        yield emu
+    try:
+        assert proc.stdout is not None
+        endpoint = None
+        for line in proc.stdout:
+            found = re.search(r"listening on (\S+)", line)
+            if found:
+                endpoint = found.group(1)
+            if line.startswith("Press Ctrl-C"):
+                break
+        if endpoint is None:
+            raise SystemExit(f"emulator did not start (exit code {proc.wait()})")
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
-def flow_input(emu: Emulator, **fields: Any) -> dict[str, Any]:
-    return flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, **{f"flow_{k}": v for k, v in fields.items()})
+def flow_input(endpoint: str, **fields: Any) -> dict[str, Any]:
+    return flow_input_from_options(flow_endpoint=endpoint, flow_bucketName=BUCKET, **{f"flow_{k}": v for k, v in fields.items()})

@@ -20,10 +20,10 @@ def main() -> None:
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--restore-latency", type=float, default=1.0)
     args = parser.parse_args()
-    with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as emu:
+    with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
-            flow_input(emu, maxKeys=args.max_keys, groupSize=args.group_size, pollInterval=1),
+            flow_input(endpoint, maxKeys=args.max_keys, groupSize=args.group_size, pollInterval=1),
             credentials=DEMO_CREDENTIALS, show_progress=False,
         )
         elapsed = time.perf_counter() - started

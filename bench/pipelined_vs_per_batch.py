@@ -15,10 +15,10 @@ from ossrestore.local_run import run_local
 
 
 def timed_run(*, objects: int, latency: float, wait_per_batch: bool, max_keys: int, poll: int) -> float:
-    with seeded_emulator(counts={"Archive": objects}, latency=latency) as emu:
+    with seeded_emulator(counts={"Archive": objects}, latency=latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
-            flow_input(emu, maxKeys=max_keys, pollInterval=poll, waitPerBatch=wait_per_batch),
+            flow_input(endpoint, maxKeys=max_keys, pollInterval=poll, waitPerBatch=wait_per_batch),
             credentials=DEMO_CREDENTIALS, show_progress=False,
         )
         elapsed = time.perf_counter() - started

@@ -24,7 +24,7 @@ FLOW_FIELDS: dict[str, tuple[str, Any, str]] = {
     "maxKeys": ("--max-keys", int, "Keys per ListObjects page, 1-1000. Default 100."),
     "pollInterval": ("--poll-interval", int, "Seconds between status polls, 1-172800. Default 10."),
     "workers": ("--workers", int, "Restore threads per function invocation, 1-100. Default 10."),
-    "groupSize": ("--group-size", int, "Keys per restore invocation, 1-1000. Default 1."),
+    "groupSize": ("--group-size", int, "Keys per restore invocation, 1-1000. Default 10."),
     "days": ("--days", int, "Days to keep restored objects readable (fitted per class). Default 1."),
     "tier": ("--tier", click.Choice(["Expedited", "Standard", "Bulk"]), "Cold/Deep Cold retrieval tier. Default Standard."),
     "waitPerBatch": ("--wait-per-batch/--pipelined", bool, "Wait for each page to be readable before the next (the original sample's way). Default: pipelined."),

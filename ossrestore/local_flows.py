@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import fdl
+from ossrestore.fc_instances import FunctionInstances
 from ossrestore.paths import FLOWS_DIR, use_function_code
 
 MAIN_FLOW = "oss-restore-main"
@@ -48,7 +49,7 @@ def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: 
 
     def call(event: Any, context: Any) -> str:
         body = handler(event, context)
-        observer(function_name, json.loads(event), json.loads(body))
+        observer(function_name, json.loads(event), body if isinstance(body, dict) else json.loads(body))
         return body
 
     return call
@@ -60,12 +61,18 @@ class LocalFlows:
     main_flow: str = MAIN_FLOW
 
 
-def build_registry(*, observer: Observer | None = None, variables: dict[str, str] | None = None) -> LocalFlows:
-    """Register the flows of `flows/` and the handlers of `functions/` under the ARNs the YAML names."""
+def build_registry(
+    *, observer: Observer | None = None, variables: dict[str, str] | None = None, instances: FunctionInstances | None = None
+) -> LocalFlows:
+    """Register the flows of `flows/` and the handlers of `functions/` under the ARNs the YAML names.
+
+    With `instances` each call runs in a worker process, as FC runs it in an instance; without, in
+    this process.
+    """
     variables = variables or local_variables()
     registry = fdl.Registry()
     for placeholder, (function_name, module_name) in FUNCTIONS.items():
-        handler = load_handler(module_name)
+        handler = instances.handler(module_name) if instances else load_handler(module_name)
         if observer is not None:
             handler = _observed(function_name, handler, observer)
         registry.add_function(variables[placeholder], handler)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
+from ossrestore.fc_instances import FunctionInstances
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, verify_and_report
@@ -71,6 +72,10 @@ def preflight(bucket: oss2.Bucket, *, prefix: str) -> None:
         raise
 
 
+def _engine_credentials(credentials: Credentials) -> fdl.Credentials:
+    return fdl.Credentials(credentials.access_key_id, credentials.access_key_secret, credentials.security_token or "")
+
+
 @dataclass(frozen=True)
 class LocalRun:
     summary: RunSummary
@@ -92,11 +97,12 @@ def run_local(
     bucket = _bucket(flow_input, credentials)
     preflight(bucket, prefix=flow_input.get("prefix") or "")
     tracker = RunTracker()
-    flows = build_registry(observer=tracker.observe)
-    engine = fdl.Engine(flows.registry, clock=clock, credentials=credentials)
-    engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
-    with ProgressView(tracker, console=console, enabled=show_progress):
-        executions = engine.wait_all()
+    with FunctionInstances() as instances:
+        flows = build_registry(observer=tracker.observe, instances=instances)
+        engine = fdl.Engine(flows.registry, clock=clock, credentials=_engine_credentials(credentials))
+        engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
+        with ProgressView(tracker, console=console, enabled=show_progress):
+            executions = engine.wait_all()
     summary = verify_and_report(
         bucket,
         prefix=flow_input.get("prefix") or "",

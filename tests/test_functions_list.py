@@ -115,12 +115,33 @@ def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, mon
 
 def test_continue_as_new_fields(emulator, bucket):
     emulator.seed(BUCKET, counts={"Archive": 5})
-    first = invoke(emulator, maxKeys=2, pagesPerExecution=2, pages=0)
-    second = invoke(emulator, maxKeys=2, pagesPerExecution=2, pages=1, marker=first["marker"])
+    one_page = {"maxKeys": 2, "pagesPerExecution": 2, "waitPerBatch": True}
+    first = invoke(emulator, pages=0, **one_page)
+    second = invoke(emulator, pages=1, marker=first["marker"], **one_page)
     assert (first["handOver"], second["handOver"], second["pages"]) == ("false", "true", 2)
     assert second["nextExecutionName"].startswith("restore-run-1--")
-    assert second["nextExecutionName"] == invoke(emulator, maxKeys=2, pages=1, marker=first["marker"])["nextExecutionName"]
-    assert (first["pollInterval"], first["waitPerBatch"]) == (10, "false")
+    assert second["nextExecutionName"] == invoke(emulator, pages=1, marker=first["marker"], **one_page)["nextExecutionName"]
+    assert (first["pollInterval"], first["waitPerBatch"]) == (10, "true")
+
+
+def test_pipelined_calls_read_on_until_the_foreach_is_full_and_per_batch_calls_read_one_page(emulator, bucket):
+    # GIVEN 250 archive objects behind pages of 20 keys
+    emulator.seed(BUCKET, counts={"Archive": 250, "Standard": 30})
+    # WHEN listed pipelined with one key per group
+    out = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=False)
+    # THEN one call reads pages until it holds the foreach's 100 groups, and resumes after the last key taken
+    assert len(out["filesGroup"]) == 100 and out["end"] == "false"
+    taken = [k for g in out["filesGroup"] for k in g["Archive"]]
+    assert out["marker"] == taken[-1]
+    assert emulator.stats.get("ListObjects") > 1
+    # AND waiting per batch, a call reads exactly one page, as the original sample did
+    emulator.stats.reset()
+    single = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=True)
+    assert single["archiveFilesCount"] + single["skipped"]["notArchived"] == 20
+    assert emulator.stats.get("ListObjects") == 1
+    # AND pipelined paging from start to end still sees every object exactly once
+    listed = [k for o in list_all(emulator, maxKeys=20, groupSize=3) for g in o["filesGroup"] for k in g["Archive"]]
+    assert len(listed) == len(set(listed)) == 250
 
 
 def test_transient_listing_faults_are_retried(emulator, bucket):

@@ -21,7 +21,7 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 100, "pollInterval": 10, "workers": 10, "groupSize": 1,
+        **BASE, "prefix": "", "marker": "", "maxKeys": 100, "pollInterval": 10, "workers": 10, "groupSize": 10,
         "days": 1, "pagesPerExecution": 200, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
     }
 

@@ -58,7 +58,7 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         where=location(raw),
         marker=params.text(raw, "marker"),
         max_keys=params.integer(raw, "maxKeys", default=100, lo=1, hi=1000),
-        group_size=params.integer(raw, "groupSize", default=1, lo=1, hi=MAX_GROUP_KEYS),
+        group_size=params.integer(raw, "groupSize", default=params.DEFAULT_GROUP_SIZE, lo=1, hi=MAX_GROUP_KEYS),
         pages=params.integer(raw, "pages", default=0, lo=0, hi=_COUNTER_MAX),
         pages_per_execution=params.integer(raw, "pagesPerExecution", default=200, lo=1, hi=1000),
         execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,

@@ -15,6 +15,7 @@ from restore_core.restore_info import RestoreState
 
 OUTPUT_LIMIT = 16 * 1024
 MAX_GROUPS = 100  # a foreach step runs at most 100 items
+MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
 
 
 class _Groups:
@@ -25,6 +26,13 @@ class _Groups:
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
+
+    @property
+    def full(self) -> bool:
+        return len(self.groups) >= MAX_GROUPS and self._in_last >= self._size
+
+    def reserve(self, size: int) -> None:
+        self._room -= size
 
     def add(self, obj: ObjectInfo) -> bool:
         new_group = self._in_last >= self._size
@@ -58,32 +66,51 @@ def skip_reason(obj: ObjectInfo) -> str | None:
 def list_archive_files(
     bucket: oss2.Bucket, req: ListRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
 ) -> dict[str, Any]:
-    page = listing.list_page(
-        bucket, prefix=req.where.prefix, marker=req.marker, max_keys=req.max_keys, sleep=sleep, raw_xml=raw_xml,
-    )
-    longest = max((o.key for o in page.objects), key=budget.size, default="")
-    out = _output(req, longest)  # worst case for the fixed part: the longest marker
+    """One page, or in pipelined mode as many pages as it takes to fill the restore flow's foreach.
+
+    Waiting per batch, a call reads exactly one page, as the original sample did. Pipelined, it reads
+    on until it holds 100 groups (or the output budget is spent): each restore flow then runs a full
+    foreach, and there are fewer round trips per object in the main flow.
+    """
+    pages_left = 1 if req.wait_per_batch else MAX_PAGES_PER_CALL
+    marker, longest = req.marker, ""
+    out = _output(req, longest)
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
     skipped: Counter[str] = Counter()
-    last_examined, cut = req.marker, False
-    for obj in page.objects:
-        reason = skip_reason(obj)
-        if reason:
-            skipped[reason] += 1
-        elif not groups.add(obj):
-            cut = True
-            break
-        last_examined = obj.key
-    end = not cut and not page.truncated
-    marker = "" if end else (last_examined if cut else page.next_marker)
+    cut = truncated = False
+    while pages_left and not cut:
+        page = listing.list_page(
+            bucket, prefix=req.where.prefix, marker=marker, max_keys=req.max_keys, sleep=sleep, raw_xml=raw_xml,
+        )
+        pages_left -= 1
+        # The output's marker may be any key read so far: keep room for the longest.
+        page_longest = max((o.key for o in page.objects), key=budget.size, default="")
+        if budget.size(page_longest) > budget.size(longest):
+            groups.reserve(budget.size(page_longest) - budget.size(longest))
+            longest = page_longest
+        for obj in page.objects:
+            reason = skip_reason(obj)
+            if reason:
+                skipped[reason] += 1
+            elif not groups.add(obj):
+                cut = True
+                break
+            marker = obj.key
+        truncated = page.truncated
+        if not cut:
+            marker = page.next_marker if truncated else marker
+            if not truncated or groups.full:
+                break
+    end = not cut and not truncated
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
-        filesGroup=ordered, marker=marker, end=_flag(end), empty=_flag(not groups.groups),
-        archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()), skipped={"notArchived": skipped["notArchived"], "alreadyRestored": skipped["alreadyRestored"]},
+        filesGroup=ordered, marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
+        archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
+        skipped={"notArchived": skipped["notArchived"], "alreadyRestored": skipped["alreadyRestored"]},
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
     )
     if req.execution_name:
-        out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
+        out["nextExecutionName"] = next_name(req.execution_name, "list", out["marker"])
     return out
 
 

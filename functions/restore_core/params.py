@@ -14,6 +14,9 @@ from restore_core.errors import InvalidParameter
 TIERS = ("Expedited", "Standard", "Bulk")
 MAX_KEY_BYTES = 1023
 MAX_WAIT_SECONDS = 172800  # an FDL wait step lasts at most two days
+# Ten keys per restore invocation: with 10 workers each, a page of 100 keys still runs 100 restores at
+# once, for a tenth of the FC invocations and foreach iterations (both billed) that one key each costs.
+DEFAULT_GROUP_SIZE = 10
 
 _HOST = re.compile(r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -117,7 +120,7 @@ _FLOW_INTEGERS: dict[str, tuple[int, int, int]] = {
     "maxKeys": (100, 1, 1000),
     "pollInterval": (10, 1, MAX_WAIT_SECONDS),
     "workers": (10, 1, 100),
-    "groupSize": (1, 1, 1000),
+    "groupSize": (DEFAULT_GROUP_SIZE, 1, 1000),
     "days": (1, 1, 365),
     "pagesPerExecution": (200, 1, 1000),
     "pollsPerExecution": (300, 1, 1000),
