@@ -126,6 +126,21 @@ def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
     assert emu.stats.get("RestoreObject") == 350
 
 
+def test_pages_of_1000_byte_keys_stay_inside_the_32_kib_step_limit(emu):
+    # GIVEN archive objects whose keys are about 1,000 bytes, which a whole page could not carry
+    keys = [f"long/{i:04d}-" + "k\u00e9y" * 248 for i in range(150)]
+    for key in keys:
+        emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
+    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=100,
+                                         flow_groupSize=1, flow_pollInterval=1)
+    # WHEN they are restored through the flows, whose engine enforces CloudFlow's limits
+    run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
+    # THEN no step broke a limit and every object is readable
+    assert [r.error for r in run.executions if r.status != "Succeeded"] == []
+    assert run.summary.by_outcome["restored"] == 150
+    assert all(len(k.encode()) > 990 for k in keys)
+
+
 def test_input_file_is_read_and_flags_override_it(emu, creds_env, tmp_path):
     emu.seed(BUCKET, counts={"Archive": 5}, prefix="in/")
     emu.seed(BUCKET, counts={"Archive": 5}, prefix="out/")

@@ -84,13 +84,13 @@ def test_a_page_is_cut_at_100_groups_and_resumed_after_the_last_key(emulator, bu
     assert listed_keys(outputs) == emulator.keys(BUCKET)
 
 
-def test_long_keys_cut_the_page_to_16_kib(emulator, bucket):
+def test_long_keys_cut_the_page_to_12_kib(emulator, bucket):
     keys = [f"{i:03d}" + "é" * 500 for i in range(60)]
     for key in keys:
         emulator.put_object(BUCKET, key, b"", storage_class="DeepColdArchive")
     outputs = list_all(emulator, maxKeys=100, groupSize=1000)
     assert len(outputs) > 1
-    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= 16 * 1024 for o in outputs)
+    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= 12 * 1024 for o in outputs)
     assert listed_keys(outputs) == keys
 
 

@@ -13,7 +13,9 @@ from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
 from restore_core.restore_info import RestoreState
 
-OUTPUT_LIMIT = 16 * 1024
+# With the step's $local (the same result) and its mapped input, this stays inside the 32 KiB that
+# CloudFlow allows a step's input + output + local.
+OUTPUT_LIMIT = 12 * 1024
 MAX_GROUPS = 100  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
 
