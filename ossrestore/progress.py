@@ -94,7 +94,8 @@ class RunTracker:
         # A retried invocation answers 409 for keys its first attempt requested; keep the first
         # success, but let a later success replace an earlier failure.
         previous = self._contacts.get(key)
-        if previous is None or (previous.status >= 300 and contact.status < 300) or previous.status == 409 and contact.status == 202:
+        replaces_failure = previous is not None and previous.status >= 300 and contact.status < 300
+        if previous is None or replaces_failure or (previous.status == 409 and contact.status == 202):
             self._contacts[key] = contact
 
     def _on_status(self, event: dict[str, Any], result: dict[str, Any]) -> None:
