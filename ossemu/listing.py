@@ -138,6 +138,12 @@ class _Writer:
     def el(self, tag: str, value: str, *, encode: bool = False) -> None:
         self.parts.append(f"<{tag}>{self.text(value) if encode else escape(value)}</{tag}>")
 
+    def restore_info(self, rec: ObjectRecord, *, now: float) -> None:
+        """`<RestoreInfo>` where an archive object has a live restore; absent otherwise, as in OSS."""
+        info = restore_value(rec, state_of(rec, now)) if rec.storage_class in sc.ARCHIVE_CLASSES else None
+        if info is not None:
+            self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
+
     def contents(self, page: Page, *, now: float, owner: bool) -> None:
         for key, rec in page.entries:
             c = rec.content
@@ -146,9 +152,7 @@ class _Writer:
                 f'<ETag>"{c.etag}"</ETag><Type>Normal</Type><Size>{len(c.data)}</Size>'
                 f"<StorageClass>{rec.storage_class}</StorageClass>"
             )
-            info = restore_value(rec, state_of(rec, now)) if rec.storage_class in sc.ARCHIVE_CLASSES else None
-            if info is not None:
-                self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
+            self.restore_info(rec, now=now)
             if rec.storage_class in sc.COLD_CLASSES:
                 self.parts.append(f"<TransitionTime>{iso_date(rec.mtime)}</TransitionTime>")
             if owner:
@@ -226,9 +230,7 @@ def render_versions(bucket: str, q: ListQuery, page: Page, *, url: bool, key_mar
             f"<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>\"{c.etag}\"</ETag><Type>Normal</Type>"
             f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
         )
-        info = restore_value(rec, state_of(rec, now)) if rec.storage_class in sc.ARCHIVE_CLASSES else None
-        if info is not None:
-            w.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
+        w.restore_info(rec, now=now)
         w.parts.append(f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner></Version>")
     for cp in page.prefixes:
         w.parts.append(f"<CommonPrefixes><Prefix>{w.text(cp)}</Prefix></CommonPrefixes>")
