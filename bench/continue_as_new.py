@@ -17,7 +17,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=50_000)
     parser.add_argument("--max-keys", type=int, default=100)
-    parser.add_argument("--group-size", type=int, default=10)
+    # One key per group: a listing call then takes one page, so 50,000 objects need 500 calls, more
+    # than one execution may make (pagesPerExecution), and the run must continue as new.
+    parser.add_argument("--group-size", type=int, default=1)
     parser.add_argument("--restore-latency", type=float, default=1.0)
     args = parser.parse_args()
     with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as endpoint:

@@ -129,5 +129,7 @@ def summary_table(run: LocalRun) -> Table:
 def print_summary(run: LocalRun, console: Console) -> None:
     console.print(progress_table(run.tracker))
     console.print(summary_table(run))
+    for adjustment in run.tracker.adjustments():
+        console.print(f"fitted to the class: {adjustment}", highlight=False)
     for error in run.summary.flow_errors:
         console.print(f"[red]execution failed[/red] {error}")

@@ -55,6 +55,7 @@ class RunTracker:
         self._lock = threading.Lock()
         self._counters = Counters()
         self._contacts: dict[str, KeyContact] = {}
+        self._adjustments: set[tuple[str, str, str, str]] = set()
         self.started_at = clock()
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
@@ -82,6 +83,8 @@ class RunTracker:
         c.already_restored += int(result.get("alreadyRestored") or 0)
         c.skipped += int(result.get("skipped") or 0)
         c.failed += int(result.get("failed") or 0)
+        for a in result.get("adjustments") or []:
+            self._adjustments.add((str(a.get("storageClass")), str(a.get("field")), str(a.get("from")), str(a.get("to"))))
         keys = group_keys(event.get("files"))
         for status, indices in (result.get("outcomes") or {}).items():
             for i in indices:
@@ -111,6 +114,11 @@ class RunTracker:
     def snapshot(self) -> Counters:
         with self._lock:
             return replace(self._counters)
+
+    def adjustments(self) -> list[str]:
+        """How Days and Tier were fitted to each class, e.g. `Archive: days 30 -> 7`."""
+        with self._lock:
+            return [f"{cls}: {field_} {was} -> {now}" for cls, field_, was, now in sorted(self._adjustments)]
 
     def contacts(self) -> dict[str, KeyContact]:
         with self._lock:

@@ -73,6 +73,8 @@ def test_run_restores_every_archive_object_of_5000_and_skips_the_rest(emu, creds
         assert row["outcome"] == expected, row
         assert row["storageClass"] == objects[key].storage_class
     assert all("needs no restore" in r["reason"] for r in rows.values() if r["outcome"] == "skipped")
+    # AND the summary says how Days and Tier were fitted to each class
+    assert "Archive: days 30 -> 7" in result.output and "DeepColdArchive: tier Bulk -> Standard" in result.output
     # AND each archive object was asked for once (the confirm phase found nothing to re-request)
     assert emu.stats.get("RestoreObject") == 3700
 
