@@ -28,8 +28,8 @@ FLOW_FIELDS: dict[str, tuple[str, Any, str]] = {
     "days": ("--days", int, "Days to keep restored objects readable (fitted per class). Default 1."),
     "tier": ("--tier", click.Choice(["Expedited", "Standard", "Bulk"]), "Cold/Deep Cold retrieval tier. Default Standard."),
     "waitPerBatch": ("--wait-per-batch/--pipelined", bool, "Wait for each page to be readable before the next (the original sample's way). Default: pipelined."),
-    "pagesPerExecution": ("--pages-per-execution", int, "Pages one execution lists before continuing as new."),
-    "pollsPerExecution": ("--polls-per-execution", int, "Status polls one execution makes before continuing as new."),
+    "pagesPerExecution": ("--pages-per-execution", int, "Listing calls one execution makes before continuing as new, 1-300. Default 200."),
+    "pollsPerExecution": ("--polls-per-execution", int, "Status polls one execution makes before continuing as new, 1-400. Default 300."),
 }
 
 

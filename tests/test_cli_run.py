@@ -128,6 +128,23 @@ def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
     assert emu.stats.get("RestoreObject") == 350
 
 
+def test_a_long_confirm_phase_continues_as_new_in_executions_of_its_own():
+    # GIVEN restores that take several polls to complete
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(2.5)) as slow:
+        slow.create_bucket(BUCKET)
+        slow.seed(BUCKET, counts={"DeepColdArchive": 12}, prefix="s/")
+        flow_input = flow_input_from_options(flow_endpoint=slow.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
+                                             flow_pollsPerExecution=1)
+        # WHEN one poll is all an execution may make
+        run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
+    # THEN the listing execution hands the confirm phase over, each poll runs in a new execution,
+    # and the run still ends with everything readable
+    main = [r for r in run.executions if r.flow_name == "oss-restore-main"]
+    assert len(main) >= 3 and all(r.status == "Succeeded" for r in main)
+    assert len({r.name for r in main}) == len(main)
+    assert run.summary.by_outcome["restored"] == 12 and run.summary.exit_code == 0
+
+
 def test_pages_of_1000_byte_keys_stay_inside_the_32_kib_step_limit(emu):
     # GIVEN archive objects whose keys are about 1,000 bytes, which a whole page could not carry
     keys = [f"long/{i:04d}-" + "k\u00e9y" * 248 for i in range(150)]

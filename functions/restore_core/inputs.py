@@ -57,12 +57,12 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
     return ListRequest(
         where=location(raw),
         marker=params.text(raw, "marker"),
-        max_keys=params.integer(raw, "maxKeys", default=100, lo=1, hi=1000),
-        group_size=params.integer(raw, "groupSize", default=params.DEFAULT_GROUP_SIZE, lo=1, hi=MAX_GROUP_KEYS),
+        max_keys=params.flow_integer(raw, "maxKeys"),
+        group_size=params.flow_integer(raw, "groupSize"),
         pages=params.integer(raw, "pages", default=0, lo=0, hi=_COUNTER_MAX),
-        pages_per_execution=params.integer(raw, "pagesPerExecution", default=200, lo=1, hi=1000),
+        pages_per_execution=params.flow_integer(raw, "pagesPerExecution"),
         execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
-        poll_interval=params.integer(raw, "pollInterval", default=10, lo=1, hi=params.MAX_WAIT_SECONDS),
+        poll_interval=params.flow_integer(raw, "pollInterval"),
         wait_per_batch=params.boolean(raw, "waitPerBatch", default=False),
     )
 
@@ -80,8 +80,8 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
     return RestoreRequest(
         where=location(raw),
         targets=files(raw.get("files"), "files"),
-        workers=params.integer(raw, "workers", default=10, lo=1, hi=100),
-        days=params.integer(raw, "days", default=1, lo=1, hi=365),
+        workers=params.flow_integer(raw, "workers"),
+        days=params.flow_integer(raw, "days"),
         tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
     )
 
@@ -147,11 +147,11 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         status_marker=params.text(raw, "statusMarker"),
         max_pages=params.integer(raw, "maxPages", default=10, lo=1, hi=100),
         rerequest=params.boolean(raw, "rerequest", default=False),
-        days=params.integer(raw, "days", default=1, lo=1, hi=365),
+        days=params.flow_integer(raw, "days"),
         tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
-        workers=params.integer(raw, "workers", default=10, lo=1, hi=100),
+        workers=params.flow_integer(raw, "workers"),
         polls=params.integer(raw, "polls", default=0, lo=0, hi=_COUNTER_MAX),
-        polls_per_execution=params.integer(raw, "pollsPerExecution", default=300, lo=1, hi=1000),
+        polls_per_execution=params.flow_integer(raw, "pollsPerExecution"),
         execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
     )
 

@@ -116,18 +116,26 @@ def region(raw: Mapping[str, Any]) -> str | None:
 
 
 # name -> (default, lo, hi) for the integer fields of the main flow input.
-_FLOW_INTEGERS: dict[str, tuple[int, int, int]] = {
+FLOW_INTEGERS: dict[str, tuple[int, int, int]] = {
     "maxKeys": (100, 1, 1000),
     "pollInterval": (10, 1, MAX_WAIT_SECONDS),
     "workers": (10, 1, 100),
     "groupSize": (DEFAULT_GROUP_SIZE, 1, 1000),
     "days": (1, 1, 365),
-    "pagesPerExecution": (200, 1, 1000),
-    "pollsPerExecution": (300, 1, 1000),
+    # A listing call costs about 14 events of the main flow and a status poll about 10: these bounds
+    # keep an execution under CloudFlow's 5,000 events with room to spare.
+    "pagesPerExecution": (200, 1, 300),
+    "pollsPerExecution": (300, 1, 400),
 }
 FLOW_FIELDS = (
-    "endpoint", "bucketName", "region", "prefix", "marker", *_FLOW_INTEGERS, "tier", "waitPerBatch",
+    "endpoint", "bucketName", "region", "prefix", "marker", *FLOW_INTEGERS, "tier", "waitPerBatch",
 )
+
+
+def flow_integer(raw: Mapping[str, Any], name: str) -> int:
+    """One of the flow's integer settings, with the flow's default and range."""
+    default, lo, hi = FLOW_INTEGERS[name]
+    return integer(raw, name, default=default, lo=lo, hi=hi)
 
 
 def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,7 +156,7 @@ def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
         out["region"] = where
     out["prefix"] = text(raw, "prefix")
     out["marker"] = text(raw, "marker")
-    for name, (default, lo, hi) in _FLOW_INTEGERS.items():
+    for name, (default, lo, hi) in FLOW_INTEGERS.items():
         out[name] = integer(raw, name, default=default, lo=lo, hi=hi)
     out["tier"] = choice(raw, "tier", default="Standard", allowed=TIERS)
     out["waitPerBatch"] = boolean(raw, "waitPerBatch", default=False)
