@@ -113,6 +113,39 @@ def execution_progress(client: Any, *, flow_name: str, execution_name: str) -> E
                              output=described.output or "", events=tuple(events))
 
 
+@dataclass(frozen=True)
+class ChainLink:
+    name: str
+    status: str
+    started_time: str
+
+
+def continuations(client: Any, *, flow_name: str, execution_name: str) -> list[ChainLink]:
+    """The executions a run continued as (continue-as-new), oldest first.
+
+    Their names are the run's base name plus `--<digest>` (see functions/restore_core/execution_names),
+    so one ListExecutions by name prefix finds them all.
+    """
+    from alibabacloud_fnf20190315 import models
+
+    from ossrestore.paths import use_function_code
+
+    use_function_code()
+    from restore_core.execution_names import base_name
+
+    prefix, links, token = base_name(execution_name) + "--", [], None
+    for _ in range(HISTORY_MAX_PAGES):
+        request = models.ListExecutionsRequest(flow_name=flow_name, execution_name_prefix=prefix, limit=HISTORY_PAGE,
+                                               next_token=token)
+        page = _call("ListExecutions", client.list_executions, request).body
+        links += [ChainLink(str(e.name), str(e.status), e.started_time or "") for e in page.executions or []
+                  if str(e.name) != execution_name]
+        token = page.next_token
+        if not token:
+            break
+    return sorted(links, key=lambda link: link.started_time)
+
+
 def _call(operation: str, method: Any, request: Any) -> Any:
     from Tea.exceptions import TeaException, UnretryableException
 

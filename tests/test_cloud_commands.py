@@ -47,6 +47,11 @@ class FakeFnf:
             if params.get("NextToken") == "page2":
                 return 200, {"Events": self.history[2:], "RequestId": "req-3"}
             return 200, {"Events": self.history[:2], "NextToken": "page2", "RequestId": "req-2"}
+        if action == "ListExecutions":
+            names = [params.get("ExecutionNamePrefix", "") + suffix for suffix in ("0123456789abcdef", "fedcba9876543210")]
+            return 200, {"Executions": [{"Name": n, "Status": s, "StartedTime": t} for n, s, t in
+                                        zip(names, ("Succeeded", "Running"), ("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"))],
+                         "RequestId": "req-4"}
         return 404, {"Code": "InvalidAction.NotFound", "Message": action or "", "RequestId": "req-x"}
 
 
@@ -146,8 +151,13 @@ def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
     # THEN it reads DescribeExecution and both history pages, and summarises them
     assert result.exit_code == 0, result.output
     assert [(r["Action"], r.get("NextToken")) for r in fnf.requests] == [
-        ("DescribeExecution", None), ("GetExecutionHistory", None), ("GetExecutionHistory", "page2")]
-    assert all(r["FlowName"] == "ossr-prod-main" and r["ExecutionName"] == "run-1" for r in fnf.requests)
+        ("DescribeExecution", None), ("GetExecutionHistory", None), ("GetExecutionHistory", "page2"),
+        ("ListExecutions", None)]
+    assert all(r["FlowName"] == "ossr-prod-main" for r in fnf.requests)
+    assert all(r["ExecutionName"] == "run-1" for r in fnf.requests[:3])
+    # AND it follows the run through the executions it continued as (names: the run's name + "--<digest>")
+    assert fnf.requests[3]["ExecutionNamePrefix"] == "run-1--"
+    assert "continued as new in 2 more execution(s); latest run-1--fedcba9876543210: Running" in result.output
     assert "execution run-1 of ossr-prod-main: Running" in result.output
     assert "3 events, 1 steps succeeded, last step listArchiveFiles" in result.output
     assert "TaskScheduled listArchiveFiles" in result.output

@@ -44,7 +44,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
     """Show an execution's status and progress from its history."""
-    from infra.executions import credentials_from_env, execution_progress, fnf_client
+    from infra.executions import continuations, credentials_from_env, execution_progress, fnf_client
     from infra.naming import names_for
 
     cfg = _stack(env, region)
@@ -57,6 +57,9 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
                f"last step {progress.last_step or '-'}")
     if progress.output:
         click.echo(f"output {progress.output}")
+    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name))
+    if chain:
+        click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
     for event in progress.events if show_events else ():
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
 
