@@ -158,7 +158,9 @@ class ProgressView:
         if not self._enabled:
             return self
         if self._console.is_terminal:
-            self._live = Live(get_renderable=lambda: progress_table(self._tracker), console=self._console, refresh_per_second=4)
+            # transient: the summary prints the final table, so the live one need not stay behind
+            self._live = Live(get_renderable=lambda: progress_table(self._tracker), console=self._console,
+                              refresh_per_second=4, transient=True)
             self._live.__enter__()
         else:
             self._thread = threading.Thread(target=self._print_lines, daemon=True)
