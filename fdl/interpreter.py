@@ -77,7 +77,7 @@ class Interpreter:
         return sequence.local
 
     def run_steps(self, steps: tuple[m.Step, ...], data: dict[str, Any]) -> Sequence:
-        index, local = 0, {}
+        index, local = 0, {}  # type: int, dict[str, Any]
         positions = {step.name: i for i, step in enumerate(steps)}
         while index < len(steps):
             step = steps[index]

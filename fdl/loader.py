@@ -164,7 +164,7 @@ class _Loader:
         builder = self.builders().get(kind) if isinstance(kind, str) else None
         if builder is None:
             raise self.fail(_join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}")
-        extra, required = _STEP_KEYS[kind]
+        extra, required = _STEP_KEYS[str(kind)]
         self.keys(raw, where, _COMMON + extra, ("name",) + required)
         self.string(raw, "name", where, required=True)
         if not isinstance(raw.get("end", False), bool):

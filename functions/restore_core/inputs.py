@@ -135,7 +135,7 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
     has_keys, has_group = raw.get("keys") is not None, raw.get("filesGroup") is not None
     if has_keys and has_group:
         raise InvalidParameter("keys", "absent when filesGroup is given (one mode per call)", raw["keys"])
-    mode, targets = "scan", ()
+    mode, targets = "scan", ()  # type: str, tuple[Target, ...]
     if has_keys:
         mode, targets = "keys", _head_keys(raw["keys"])
     elif has_group:

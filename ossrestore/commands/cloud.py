@@ -76,9 +76,11 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
     import json
 
     path = options.get("input_file")
+    if path is None:
+        return False
     try:
-        return bool(path) and field in json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return field in json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
         return False  # flow_input_from_options reports the unreadable file
 
 
