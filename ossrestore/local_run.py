@@ -15,10 +15,19 @@ from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
+from ossrestore.paths import use_function_code
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, verify_and_report
+
+use_function_code()
+from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError  # noqa: E402
+from restore_core.listing import list_page  # noqa: E402
+from restore_core.retry import RetryPolicy  # noqa: E402
+
+# Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
+_PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
 
 
 @dataclass(frozen=True)
@@ -58,18 +67,16 @@ def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket
 
 
 def preflight(bucket: oss2.Bucket, *, prefix: str) -> None:
-    """One cheap listing before anything runs, so a wrong endpoint, bucket or key fails in a second
+    """One cheap listing before anything runs, so a wrong endpoint, bucket or key fails in seconds
     with a plain message instead of deep inside a flow."""
     try:
-        bucket.list_objects(prefix=prefix, max_keys=1)
-    except oss2.exceptions.NoSuchBucket:
+        list_page(bucket, prefix=prefix, marker="", max_keys=1, policy=_PREFLIGHT_RETRY)
+    except InvalidParameter:
         raise UsageError(f"--bucket: no bucket named {bucket.bucket_name!r} at {bucket.endpoint}") from None
-    except oss2.exceptions.RequestError as e:
-        raise UsageError(f"--endpoint: cannot reach {bucket.endpoint}: {e.exception}") from None
-    except oss2.exceptions.OssError as e:
-        if e.status == 403:
-            raise UsageError(f"OSS refused the credentials for bucket {bucket.bucket_name!r}: {e.code} {e.message}") from None
-        raise
+    except OSSUnavailable as e:
+        raise UsageError(f"--endpoint: cannot list {bucket.bucket_name!r} at {bucket.endpoint}: {e}") from None
+    except RestoreCoreError as e:  # 403 and other refusals: the credentials or the role
+        raise UsageError(f"OSS refused to list bucket {bucket.bucket_name!r}: {e}") from None
 
 
 def _engine_credentials(credentials: Credentials) -> fdl.Credentials:

@@ -15,10 +15,23 @@ from typing import Any, Iterator
 
 import oss2
 
+from ossrestore.errors import OssRestoreError
+from ossrestore.paths import use_function_code
 from ossrestore.progress import KeyContact
 
-ARCHIVE_CLASSES = frozenset({"Archive", "ColdArchive", "DeepColdArchive"})
+use_function_code()
+from restore_core.classes import is_archive  # noqa: E402  (the handlers' package, from functions/)
+from restore_core.errors import RestoreCoreError  # noqa: E402
+from restore_core.listing import ObjectInfo, list_page  # noqa: E402
+from restore_core.restore_info import RestoreInfo, RestoreState  # noqa: E402
+
 OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
+
+
+class VerificationFailed(OssRestoreError):
+    """The final listing could not be made: the verdict is unknown, which is not a success."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -36,49 +49,50 @@ class RunSummary:
         return 0 if self.all_readable else 1
 
 
-def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
+def _iso(moment: float | datetime | None) -> str | None:
+    if moment is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _restore_state(restore_info: str | None) -> tuple[str, str | None]:
-    """('frozen' | 'restoring' | 'readable', expiry) from a RestoreInfo value."""
-    if not restore_info:
-        return "frozen", None
-    if 'ongoing-request="true"' in restore_info:
-        return "restoring", None
-    expiry = restore_info.split('expiry-date="', 1)[1].rstrip('"') if "expiry-date=" in restore_info else None
-    return "readable", expiry
-
-
-def classify(storage_class: str, restore_info: str | None, contact: KeyContact | None) -> tuple[str, str, str]:
+def classify(storage_class: str, restore: RestoreInfo, contact: KeyContact | None) -> tuple[str, str, str]:
     """(outcome, OSS code, reason) of one listed object."""
-    if storage_class not in ARCHIVE_CLASSES:
+    if not is_archive(storage_class):
         return "skipped", "", f"storage class {storage_class} needs no restore"
-    state, _ = _restore_state(restore_info)
-    if state == "readable":
+    if restore.state is RestoreState.RESTORED:
         if contact is None or contact.status == 200:
             return "already_restored", "", "readable before this run asked"
         return "restored", "", "readable"
-    if state == "restoring":
+    if restore.state is RestoreState.RESTORING:
         return "in_progress", "", "restore still running"
     if contact is not None and contact.status >= 300 and contact.status != 409:
         return "failed", contact.code, f"restore refused with HTTP {contact.status}"
     return "failed", "", "frozen: restore never took effect or expired"
 
 
+def listed_objects(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[ObjectInfo]:
+    """Every object under prefix after marker, a page of 1,000 at a time, transient errors retried."""
+    while True:
+        page = list_page(bucket, prefix=prefix, marker=marker, max_keys=1000)
+        yield from page.objects
+        if not page.truncated:
+            return
+        marker = page.next_marker
+
+
 def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
     seen: set[str] = set()
     checked_at = _iso(time.time())
-    for obj in oss2.ObjectIterator(bucket, prefix=prefix, marker=marker, max_keys=1000):
+    for obj in listed_objects(bucket, prefix=prefix, marker=marker):
         seen.add(obj.key)
         contact = contacts.get(obj.key)
-        outcome, code, reason = classify(obj.storage_class, obj.restore_info, contact)
+        outcome, code, reason = classify(obj.storage_class, obj.restore, contact)
         yield {
             "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
             "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
-            "expiry": _restore_state(obj.restore_info)[1], "size": obj.size,
+            "expiry": _iso(obj.restore.expiry),
         }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for key in sorted(set(contacts) - seen):
@@ -86,7 +100,7 @@ def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, 
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
             "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
-            "expiry": None, "size": None,
+            "expiry": None,
         }
 
 
@@ -101,6 +115,8 @@ def verify_and_report(
             summary.by_class[row["storageClass"] or "(deleted)"] += 1
             if out:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except RestoreCoreError as e:
+        raise VerificationFailed(f"could not check the result by listing the bucket: {e}") from None
     finally:
         if out:
             out.close()
