@@ -53,9 +53,9 @@ class FunctionInstances:
     """A pool of worker processes standing in for FC instances, shared by the three functions."""
 
     def __init__(self, *, processes: int | None = None) -> None:
-        # One per core: each instance already overlaps its waits on OSS with its `workers` threads, and
+        # One per core (at most 8): each instance already overlaps its waits on OSS with its `workers` threads, and
         # more processes than cores only add switching (measured: 2 beat 4 and 6 on two cores).
-        count = processes or max(2, os.cpu_count() or 1)
+        count = processes or max(2, min(8, os.cpu_count() or 1))
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["oss2", "ossrestore.fc_instances"])
         self._pool = ProcessPoolExecutor(
