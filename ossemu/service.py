@@ -92,6 +92,13 @@ def parse(req: Request, request_id: str) -> Call:
     return Call(req, unquote_to_bytes(bucket).decode("utf-8", "replace"), key, params, request_id)
 
 
+def _operation_of(req: Request, request_id: str) -> str:
+    try:
+        return route(parse(req, request_id))[0]
+    except OssError:
+        return "Unknown"
+
+
 class Service:
     def __init__(
         self,
@@ -113,6 +120,9 @@ class Service:
     def handle(self, req: Request) -> Response | None:
         """Answer `req`; None means drop the connection without a response."""
         request_id = f"{self._id_prefix}{next(self._ids):016X}"
+        # Every attempt counts, injected failures included: `attempt:RestoreObject` is what a client
+        # really sent, `RestoreObject` what got past the faults.
+        self.stats.incr(f"attempt:{_operation_of(req, request_id)}")
         fault = self._faults().decide()
         if fault == "drop":
             self.stats.incr("fault:drop")

@@ -27,8 +27,9 @@ def test_server_faults_are_oss_errors(emulator, bucket, kind, status, code):
     assert (e.value.status, e.value.code) == (status, code)
     assert e.value.request_id
     assert emulator.stats.get(f"fault:{kind}") == 1
-    # Faulted requests never reach an operation.
+    # Faulted requests never reach an operation, but they count as attempts at it.
     assert emulator.stats.get("HeadObject") == 0
+    assert emulator.stats.get("attempt:HeadObject") == 1
 
 
 def test_qps_limit_rejects_requests_past_the_budget(emulator, bucket):
