@@ -11,7 +11,8 @@ from typing import Any
 from infra.config import DeploymentConfig
 from infra.naming import StackNames, execution_arns, flow_arn, function_arn
 
-FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects",)
+# GetBucketArchiveDirectRead: the handlers skip Archive objects a bucket already serves without a restore.
+FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead")
 FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject")
 FUNCTION_ACTIONS_ON_LOGS = ("log:PostLogStoreLogs",)
 FLOW_ACTIONS_ON_FUNCTIONS = ("fc:InvokeFunction",)

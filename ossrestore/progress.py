@@ -34,6 +34,7 @@ class Counters:
     listed: int = 0
     archive: int = 0
     not_archived: int = 0
+    direct_read: int = 0  # Archive objects a bucket with archive direct read serves without a restore
     already_readable: int = 0
     requested: int = 0
     in_progress: int = 0
@@ -74,6 +75,7 @@ class RunTracker:
         c.listed += int(result.get("listedCount") or 0)
         c.archive += int(result.get("archiveFilesCount") or 0)
         c.not_archived += int(skipped.get("notArchived") or 0)
+        c.direct_read += int(skipped.get("archiveDirectRead") or 0)
         c.already_readable += int(skipped.get("alreadyRestored") or 0)
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
@@ -142,7 +144,7 @@ def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
     restoring = max(c.restoring, c.archive + c.already_readable - c.readable - c.skipped - c.failed, 0)
     table.add_row(
         str(c.listed), str(c.requested + c.in_progress), str(restoring), str(c.readable),
-        str(c.not_archived + c.skipped), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
+        str(c.not_archived + c.direct_read + c.skipped), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
     )
     return table
 
@@ -172,7 +174,7 @@ class ProgressView:
             c = self._tracker.snapshot()
             self._console.print(
                 f"listed {c.listed}  requested {c.requested + c.in_progress}  restoring {c.restoring}  "
-                f"readable {c.readable}  skipped {c.not_archived + c.skipped}  failed {c.failed}",
+                f"readable {c.readable}  skipped {c.not_archived + c.direct_read + c.skipped}  failed {c.failed}",
                 highlight=False,
             )
 

@@ -21,6 +21,7 @@ from ossrestore.progress import KeyContact
 
 use_function_code()
 from restore_core.classes import is_archive  # noqa: E402  (the handlers' package, from functions/)
+from restore_core.direct_read import archive_direct_read  # noqa: E402
 from restore_core.errors import RestoreCoreError  # noqa: E402
 from restore_core.listing import ObjectInfo, list_page  # noqa: E402
 from restore_core.restore_info import RestoreInfo, RestoreState  # noqa: E402
@@ -57,10 +58,14 @@ def _iso(moment: float | datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def classify(storage_class: str, restore: RestoreInfo, contact: KeyContact | None) -> tuple[str, str, str]:
+def classify(
+    storage_class: str, restore: RestoreInfo, contact: KeyContact | None, *, direct_read: bool = False
+) -> tuple[str, str, str]:
     """(outcome, OSS code, reason) of one listed object."""
     if not is_archive(storage_class):
         return "skipped", "", f"storage class {storage_class} needs no restore"
+    if direct_read and storage_class == "Archive" and restore.state is RestoreState.FROZEN:
+        return "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
     if restore.state is RestoreState.RESTORED:
         if contact is None or contact.status == 200:
             return "already_restored", "", "readable before this run asked"
@@ -85,10 +90,11 @@ def listed_objects(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator
 def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
     seen: set[str] = set()
     checked_at = _iso(time.time())
+    direct_read = archive_direct_read(bucket)
     for obj in listed_objects(bucket, prefix=prefix, marker=marker):
         seen.add(obj.key)
         contact = contacts.get(obj.key)
-        outcome, code, reason = classify(obj.storage_class, obj.restore, contact)
+        outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct_read)
         yield {
             "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
             "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,

@@ -92,6 +92,22 @@ def test_a_second_run_reports_already_restored_and_requests_nothing_again(emu, c
     assert {r["outcome"] for r in read_report(tmp_path / "r.jsonl").values()} == {"already_restored"}
 
 
+def test_archive_direct_read_buckets_pay_only_for_the_colder_classes(emu, creds_env, tmp_path):
+    # GIVEN a bucket that serves Archive objects without a restore (archive direct read)
+    emu.seed(BUCKET, counts={"Archive": 40, "ColdArchive": 10}, prefix="d/")
+    oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET).put_bucket_archive_direct_read(True)
+    # WHEN it is restored
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet",
+                    "--report", str(tmp_path / "r.jsonl"))
+    # THEN only the Cold Archive objects were requested (the confirm phase re-requested nothing either),
+    # and the Archive objects are reported as skipped with the reason
+    assert result.exit_code == 0, result.stderr
+    assert emu.stats.get("RestoreObject") == 10
+    rows = read_report(tmp_path / "r.jsonl").values()
+    assert {(r["storageClass"], r["outcome"]) for r in rows} == {("Archive", "skipped"), ("ColdArchive", "restored")}
+    assert all("archive direct read" in r["reason"] for r in rows if r["storageClass"] == "Archive")
+
+
 def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_env, tmp_path):
     for i in range(20):
         emu.put_object(BUCKET, f"k{i:02d}", b"x", storage_class="Archive")

@@ -55,7 +55,7 @@ def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket):
     # THEN readable objects are skipped, ongoing restores kept, groups follow listing order by class
     assert out["filesGroup"] == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"ColdArchive": ["k6"], "DeepColdArchive": ["k4"]}]
     assert [list(g) for g in out["filesGroup"]] == [["Archive", "ColdArchive"], ["ColdArchive", "DeepColdArchive"]]
-    assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1}
+    assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1, "archiveDirectRead": 0}
     assert (out["archiveFilesCount"], out["listedCount"], out["end"], out["empty"], out["marker"]) == (4, 7, "true", "false", "")
 
 
@@ -110,7 +110,7 @@ def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, mon
     sdk = invoke(emulator)
     monkeypatch.setattr(listing, "SDK_PARSES_RESTORE_INFO", False)
     # WHEN the handler lists with the fallback THEN it sees the same states as the SDK path
-    assert invoke(emulator) == sdk and sdk["skipped"] == {"notArchived": 1, "alreadyRestored": 1}
+    assert invoke(emulator) == sdk and sdk["skipped"] == {"notArchived": 1, "alreadyRestored": 1, "archiveDirectRead": 0}
 
 
 def test_continue_as_new_fields(emulator, bucket):
@@ -182,3 +182,15 @@ def test_missing_credentials_are_reported(emulator, bucket, monkeypatch):
 def test_bad_input_names_the_field(emulator):
     with pytest.raises(InvalidParameter, match=r"^maxKeys must be an integer from 1 to 1000 \(got 0\)$"):
         invoke(emulator, maxKeys=0)
+
+
+def test_archive_objects_of_a_bucket_with_archive_direct_read_are_not_restored(emulator, bucket):
+    # GIVEN a bucket whose Archive objects GetObject already reads without a restore
+    emulator.seed(BUCKET, counts={"Archive": 4, "ColdArchive": 2, "DeepColdArchive": 1})
+    bucket.put_bucket_archive_direct_read(True)
+    # WHEN listed
+    (out,) = list_all(emulator, groupSize=10)
+    # THEN restoring them would pay for nothing: they are skipped with that reason, the colder classes kept
+    assert out["skipped"]["archiveDirectRead"] == 4
+    assert {cls for group in out["filesGroup"] for cls in group} == {"ColdArchive", "DeepColdArchive"}
+    assert out["archiveFilesCount"] == 3

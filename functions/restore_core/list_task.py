@@ -8,6 +8,7 @@ from typing import Any
 import oss2
 
 from restore_core import budget, classes, listing, retry
+from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
@@ -18,6 +19,7 @@ from restore_core.restore_info import RestoreState
 OUTPUT_LIMIT = 12 * 1024
 MAX_GROUPS = 100  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
+SKIP_REASONS = ("notArchived", "alreadyRestored", "archiveDirectRead")
 
 
 class _Groups:
@@ -55,11 +57,13 @@ class _Groups:
         return True
 
 
-def skip_reason(obj: ObjectInfo) -> str | None:
+def skip_reason(obj: ObjectInfo, *, direct_read: bool = False) -> str | None:
     """Why an object needs no restore, or None if it does (ongoing restores are kept: restore
     answers 409 for them and counts them as in progress, so a rerun over them is harmless)."""
     if not classes.is_archive(obj.storage_class):
         return "notArchived"
+    if direct_read and obj.storage_class == classes.ARCHIVE:
+        return "archiveDirectRead"
     if obj.restore.state is RestoreState.RESTORED:
         return "alreadyRestored"
     return None
@@ -75,6 +79,7 @@ def list_archive_files(
     foreach, and there are fewer round trips per object in the main flow.
     """
     pages_left = 1 if req.wait_per_batch else MAX_PAGES_PER_CALL
+    direct_read = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
@@ -91,7 +96,7 @@ def list_archive_files(
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
-            reason = skip_reason(obj)
+            reason = skip_reason(obj, direct_read=direct_read)
             if reason:
                 skipped[reason] += 1
             elif not groups.add(obj):
@@ -108,7 +113,7 @@ def list_archive_files(
     out.update(
         filesGroup=ordered, marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
-        skipped={"notArchived": skipped["notArchived"], "alreadyRestored": skipped["alreadyRestored"]},
+        skipped={reason: skipped[reason] for reason in SKIP_REASONS},
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
     )
     if req.execution_name:
@@ -121,7 +126,7 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "bucketName": req.where.bucket_name, "filesGroup": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
-        "skipped": {"notArchived": big, "alreadyRestored": big}, "pages": req.pages + 1, "handOver": "false",
+        "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),
     }
     if req.execution_name:

@@ -12,6 +12,7 @@ from restore_core.restorer import Kind, Outcome, Target
 @dataclass
 class Tally:
     scan: bool  # a scan counts only archive objects: the others were never part of the job
+    direct_read: bool = False  # the bucket reads Archive objects without a restore
     readable: int = 0
     restoring: int = 0
     requested_again: int = 0
@@ -29,7 +30,7 @@ class Tally:
             # Standard or IA (moved out of the archive classes since listing) reads fine.
             self.readable += 0 if self.scan else 1
             return True
-        if info.state is RestoreState.RESTORED:
+        if info.state is RestoreState.RESTORED or (self.direct_read and storage_class == classes.ARCHIVE):
             self.readable += 1
             return True
         if info.state is RestoreState.RESTORING:

@@ -14,6 +14,7 @@ import oss2
 
 from restore_core import classes, listing, oss_errors, retry
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
+from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import StatusRequest
 from restore_core.restore_info import RestoreInfo, parse
@@ -27,7 +28,7 @@ HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_int
 def restore_status(
     bucket: oss2.Bucket, req: StatusRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
 ) -> dict[str, Any]:
-    tally = Tally(scan=req.mode == "scan")
+    tally = Tally(scan=req.mode == "scan", direct_read=archive_direct_read(bucket))
     status_marker = req.status_marker
     if req.mode == "keys":
         for target, state in zip(req.targets, _head_all(bucket, req, sleep)):
