@@ -56,11 +56,14 @@ class FunctionInstances:
         # One per core (at most 8): each instance already overlaps its waits on OSS with its `workers` threads, and
         # more processes than cores only add switching (measured: 2 beat 4 and 6 on two cores).
         count = processes or max(2, min(8, os.cpu_count() or 1))
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["oss2", "ossrestore.fc_instances"])
+        # forkserver where the platform has it (forks from a clean, preloaded process), spawn elsewhere.
+        forkserver = "forkserver" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if forkserver else "spawn")
+        if forkserver:
+            multiprocessing.set_forkserver_preload(["oss2", "ossrestore.fc_instances"])
         self._pool = ProcessPoolExecutor(
             max_workers=count,
-            # forkserver, not fork: the engine's threads may hold locks at the moment a fork would copy them.
+            # never plain fork: the engine's threads may hold locks at the moment a fork would copy them.
             mp_context=context,
             initializer=_start_instance,
             initargs=(str(FUNCTIONS_DIR),),
