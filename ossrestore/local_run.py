@@ -9,35 +9,26 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import oss2
-from oss2.credentials import StaticCredentialsProvider
 from rich.console import Console
 from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
-from ossrestore.paths import use_function_code
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.local_flows import MAIN_FLOW, build_registry
+from ossrestore.paths import use_function_code
 from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, verify_and_report
 
 use_function_code()
+# The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
+from restore_core.client import Credentials, make_bucket  # noqa: E402
 from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError  # noqa: E402
 from restore_core.listing import list_page  # noqa: E402
 from restore_core.retry import RetryPolicy  # noqa: E402
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    access_key_secret: str
-    security_token: str | None = None
-
-    def __repr__(self) -> str:  # never let a secret reach a log line or a traceback
-        return f"Credentials(access_key_id={self.access_key_id!r}, ...)"
 
 
 def credentials_from_env(env: Mapping[str, str] = os.environ) -> Credentials:
@@ -57,13 +48,9 @@ def execution_name(bucket: str, *, now: float | None = None) -> str:
 
 
 def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket:
-    """An oss2 Bucket for the final check, signed like the handlers sign (V4 when a region is given)."""
-    provider = StaticCredentialsProvider(
-        credentials.access_key_id, credentials.access_key_secret, credentials.security_token or ""
-    )
-    region = flow_input.get("region") or None
-    auth = oss2.ProviderAuthV4(provider) if region else oss2.ProviderAuth(provider)
-    return oss2.Bucket(auth, flow_input["endpoint"], flow_input["bucketName"], region=region)
+    """The bucket as the handlers reach it (same signing, endpoint rules and connection pool)."""
+    return make_bucket(endpoint=flow_input["endpoint"], bucket_name=flow_input["bucketName"],
+                       credentials=credentials, region=flow_input.get("region") or None)
 
 
 def preflight(bucket: oss2.Bucket, *, prefix: str) -> None:
