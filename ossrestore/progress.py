@@ -108,6 +108,9 @@ class RunTracker:
         c.polls += 1
         c.restoring = int(result.get("restoring") or 0)
         c.rerequested += int(result.get("rerequested") or 0)
+        now = self._clock()
+        for entry in result.get("rerequestedKeys") or []:  # the confirm phase asked again: this run paid
+            self._contact(entry["key"], KeyContact(int(entry.get("status") or 202), at=now))
         if "confirmed" in result:  # scan mode: the cursor only moves past objects known readable
             c.readable += int(result.get("confirmed") or 0)
         elif result.get("status") == "success":  # a per-batch check of a whole page

@@ -97,6 +97,7 @@ def test_scan_rerequests_frozen_and_expired_objects(emulator, bucket):
     out = invoke(emulator, "restore_status_scan.json", days=30, tier="Expedited")
     # THEN the frozen ones are requested again and the marker stops before the first unreadable one
     assert (out["status"], out["readable"], out["restoring"], out["rerequested"]) == ("running", 1, 2, 2)
+    assert out["rerequestedKeys"] == [{"key": "2-expired", "status": 202}, {"key": "3-frozen", "status": 202}]
     assert out["statusMarker"] == "1-restored"
     assert emulator.restore_state(BUCKET, "3-frozen") == "restoring"
     assert out["nextExecutionName"].startswith("restore-run-1--")

@@ -16,6 +16,7 @@ class Tally:
     readable: int = 0
     restoring: int = 0
     requested_again: int = 0
+    requested_keys: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     frozen: list[Target] = field(default_factory=list)
     reached_end: bool = False
@@ -42,7 +43,9 @@ class Tally:
     def rerequested(self, target: Target, outcome: Outcome) -> None:
         if outcome.kind in (Kind.REQUESTED, Kind.IN_PROGRESS):
             self.restoring += 1
-            self.requested_again += outcome.kind is Kind.REQUESTED
+            if outcome.kind is Kind.REQUESTED:
+                self.requested_again += 1
+                self.requested_keys.append({"key": target.key, "status": outcome.status})
         elif outcome.kind is Kind.ALREADY_RESTORED or outcome.code == "OperationNotSupported":
             self.readable += 1
         elif outcome.status == 404 and self.scan:
@@ -62,4 +65,5 @@ class Tally:
         return {
             "status": self.status(), "readable": self.readable, "restoring": self.restoring,
             "failed": len(failures), "rerequested": self.requested_again, "failedKeys": budget.capped(failures),
+            "rerequestedKeys": budget.capped(self.requested_keys),
         }
