@@ -67,7 +67,10 @@ def classify(
     if direct_read and storage_class == "Archive" and restore.state is RestoreState.FROZEN:
         return "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
     if restore.state is RestoreState.RESTORED:
-        if contact is None or contact.status == 200:
+        # Every key a restore was sent for was listed as not readable, so even a 200 (readable when
+        # asked: a retried attempt's own 202, or a restore already under way) means it became readable
+        # during this run. Only objects the listing already found readable were restored before.
+        if contact is None:
             return "already_restored", "", "readable before this run asked"
         return "restored", "", "readable"
     if restore.state is RestoreState.RESTORING:

@@ -49,6 +49,14 @@ def test_objects_the_confirm_phase_requested_again_are_restored_not_already_rest
     assert classify("Archive", READABLE, None)[0] == "already_restored"
 
 
+def test_a_200_for_a_listed_key_means_it_became_readable_during_the_run():
+    # GIVEN a group whose first attempt raised after requesting (no result seen) and whose retry got 200
+    tracker = tracker_at()
+    tracker.observe("restore", {"files": {"Archive": ["k"]}}, {"alreadyRestored": 1, "outcomes": {"200": [0]}})
+    # THEN the key was listed as not readable, so the run restored it rather than finding it restored
+    assert classify("Archive", READABLE, tracker.contacts()["k"])[0] == "restored"
+
+
 def test_classification_of_every_final_state():
     tracker = tracker_at()
     tracker.observe("restore", {"files": ["denied"]}, {"failedKeys": [{"key": "denied", "status": 403, "code": "AccessDenied"}]})
