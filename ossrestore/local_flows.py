@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import fdl
@@ -55,15 +54,9 @@ def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: 
     return call
 
 
-@dataclass(frozen=True)
-class LocalFlows:
-    registry: fdl.Registry
-    main_flow: str = MAIN_FLOW
-
-
 def build_registry(
     *, observer: Observer | None = None, variables: dict[str, str] | None = None, instances: FunctionInstances | None = None
-) -> LocalFlows:
+) -> fdl.Registry:
     """Register the flows of `flows/` and the handlers of `functions/` under the ARNs the YAML names.
 
     With `instances` each call runs in a worker process, as FC runs it in an instance; without, in
@@ -81,4 +74,4 @@ def build_registry(
         variables["restoreFlowName"],
         fdl.load_flow(FLOWS_DIR / "restore.yaml", name=variables["restoreFlowName"], variables=variables),
     )
-    return LocalFlows(registry=registry)
+    return registry

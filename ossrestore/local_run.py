@@ -92,8 +92,8 @@ def run_local(
     preflight(bucket, prefix=flow_input.get("prefix") or "")
     tracker = RunTracker()
     with FunctionInstances() as instances:
-        flows = build_registry(observer=tracker.observe, instances=instances)
-        engine = fdl.Engine(flows.registry, clock=clock, credentials=_engine_credentials(credentials))
+        registry = build_registry(observer=tracker.observe, instances=instances)
+        engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials))
         engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
         with ProgressView(tracker, console=console, enabled=show_progress):
             executions = engine.wait_all()

@@ -38,7 +38,6 @@ class VerificationFailed(OssRestoreError):
 @dataclass
 class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
-    by_class: Counter[str] = field(default_factory=Counter)
     flow_errors: list[str] = field(default_factory=list)
 
     @property
@@ -121,7 +120,6 @@ def verify_and_report(
     try:
         for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts):
             summary.by_outcome[row["outcome"]] += 1
-            summary.by_class[row["storageClass"] or "(deleted)"] += 1
             if out:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     except RestoreCoreError as e:
