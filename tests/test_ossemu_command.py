@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ossemu import RestoreLatency
 from ossemu.options import DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET, OptionError, parse_latency, parse_seed
-from ossrestore.commands.emulator import cli
+from ossrestore.commands.emulator import _build, cli
 from ossrestore.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,3 +104,17 @@ def test_port_in_use_is_a_usage_error_naming_the_port():
         result = CliRunner().invoke(cli, ["--port", str(port)])
     assert isinstance(result.exception, UsageError)
     assert "--port" in str(result.exception)
+
+
+def test_a_security_token_makes_the_served_key_an_sts_key():
+    # GIVEN the command's emulator built with a security token
+    emu = _build("127.0.0.1", 0, "STS.key", "sts-secret", "token-1", (), None, "0", "500,503,drop")
+    with emu:
+        emu.create_bucket("sts-bucket")
+        # THEN the key works only together with its token, as STS credentials do
+        good = oss2.Bucket(oss2.StsAuth("STS.key", "sts-secret", "token-1"), emu.endpoint, "sts-bucket")
+        assert good.list_objects().status == 200
+        for auth in (oss2.Auth("STS.key", "sts-secret"), oss2.StsAuth("STS.key", "sts-secret", "other")):
+            with pytest.raises(oss2.exceptions.OssError) as denied:
+                oss2.Bucket(auth, emu.endpoint, "sts-bucket").list_objects()
+            assert denied.value.status == 403

@@ -18,6 +18,8 @@ from ossrestore.errors import UsageError
 @click.option("--access-key-id", envvar="ALIBABA_CLOUD_ACCESS_KEY_ID", default=opts.DEV_ACCESS_KEY_ID, show_default=True)
 @click.option("--access-key-secret", envvar="ALIBABA_CLOUD_ACCESS_KEY_SECRET", default=opts.DEV_ACCESS_KEY_SECRET,
               show_default="the fixed development secret", help="Never printed.")
+@click.option("--security-token", envvar="ALIBABA_CLOUD_SECURITY_TOKEN", default=None,
+              help="Accept the key only with this STS security token (as STS credentials are). Never printed.")
 @click.option("--bucket", "buckets", multiple=True, help="Create this bucket (repeatable).")
 @click.option("--seed", "seed_spec", help="Objects to add to every --bucket, e.g. Archive=1000,ColdArchive=10.")
 @click.option("--seed-prefix", default="seed/", show_default=True)
@@ -26,11 +28,13 @@ from ossrestore.errors import UsageError
 @click.option("--qps-limit", type=int, help="Answer 503 TotalQpsLimitExceeded past N requests per second.")
 @click.option("--fault-rate", default="0", show_default=True, help="Fraction (0..1) of requests that fail.")
 @click.option("--fault-kinds", default="500,503,drop", show_default=True, help="Failures to pick from.")
-def cli(host: str, port: int, access_key_id: str, access_key_secret: str, buckets: tuple[str, ...], seed_spec: str | None,
+def cli(host: str, port: int, access_key_id: str, access_key_secret: str, security_token: str | None,
+        buckets: tuple[str, ...], seed_spec: str | None,
         seed_prefix: str, latency_specs: tuple[str, ...], qps_limit: int | None, fault_rate: str, fault_kinds: str) -> None:
     """Serve an OSS-protocol emulator for oss2 until Ctrl-C."""
     try:
-        emu = _build(host, port, {access_key_id: access_key_secret}, latency_specs, qps_limit, fault_rate, fault_kinds)
+        emu = _build(host, port, access_key_id, access_key_secret, security_token, latency_specs, qps_limit,
+                     fault_rate, fault_kinds)
         counts = opts.parse_seed(seed_spec) if seed_spec else None
         if counts and not buckets:
             raise opts.OptionError("--seed", seed_spec, "at least one --bucket to seed into")
@@ -43,11 +47,14 @@ def cli(host: str, port: int, access_key_id: str, access_key_secret: str, bucket
     _serve(emu, access_key_id, buckets)
 
 
-def _build(host: str, port: int, credentials: dict[str, str], latency_specs: tuple[str, ...], qps_limit: int | None,
-           fault_rate: str, fault_kinds: str) -> Emulator:
+def _build(host: str, port: int, access_key_id: str, access_key_secret: str, security_token: str | None,
+           latency_specs: tuple[str, ...], qps_limit: int | None, fault_rate: str, fault_kinds: str) -> Emulator:
     latency = opts.parse_latency(latency_specs) if latency_specs else None
     faults = opts.build_faults(rate=fault_rate, kinds=fault_kinds, qps_limit=qps_limit)
-    return Emulator(credentials=credentials, latency=latency, faults=faults, host=host, port=port)
+    if security_token:  # STS credentials: the key is valid only together with its token
+        return Emulator(credentials={}, sts_tokens={access_key_id: (access_key_secret, security_token)},
+                        latency=latency, faults=faults, host=host, port=port)
+    return Emulator(credentials={access_key_id: access_key_secret}, latency=latency, faults=faults, host=host, port=port)
 
 
 def _serve(emu: Emulator, access_key_id: str, buckets: tuple[str, ...]) -> None:
