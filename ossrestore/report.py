@@ -25,6 +25,11 @@ from restore_core.direct_read import archive_direct_read  # noqa: E402
 from restore_core.errors import RestoreCoreError  # noqa: E402
 from restore_core.listing import ObjectInfo, list_page  # noqa: E402
 from restore_core.restore_info import RestoreInfo, RestoreState  # noqa: E402
+from restore_core.retry import RetryPolicy  # noqa: E402
+
+# The verdict comes after all the work: worth more patience with a struggling OSS than one page inside
+# a flow, which the flow's own retry would repeat anyway.
+_VERDICT_RETRY = RetryPolicy(max_attempts=10, initial_interval=0.5, maximum_interval=10.0)
 
 OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
 
@@ -82,7 +87,7 @@ def classify(
 def listed_objects(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[ObjectInfo]:
     """Every object under prefix after marker, a page of 1,000 at a time, transient errors retried."""
     while True:
-        page = list_page(bucket, prefix=prefix, marker=marker, max_keys=1000)
+        page = list_page(bucket, prefix=prefix, marker=marker, max_keys=1000, policy=_VERDICT_RETRY)
         yield from page.objects
         if not page.truncated:
             return
