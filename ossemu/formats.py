@@ -1,6 +1,8 @@
 """The exact text formats oss2 parses: dates, x-oss-restore values, error XML."""
 from __future__ import annotations
 
+import calendar
+import re
 import time
 from xml.sax.saxutils import escape
 
@@ -15,6 +17,23 @@ def http_date(ts: float) -> str:
     """RFC 1123 in GMT with a two-digit day, as oss2's strict Last-Modified regex requires."""
     t = time.gmtime(ts)
     return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+
+
+_HTTP_DATE = re.compile(
+    r"(?:%s), (\d{2}) (%s) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT" % ("|".join(_DAYS), "|".join(_MONTHS))
+)
+
+
+def parse_http_date(text: str) -> int | None:
+    """Seconds since the epoch of an RFC 1123 GMT date (the form OSS documents for request dates), or None."""
+    m = _HTTP_DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    day, month, year, hour, minute, second = m.groups()
+    try:
+        return calendar.timegm(time.strptime(f"{year} {_MONTHS.index(month) + 1} {day} {hour} {minute} {second}", "%Y %m %d %H %M %S"))
+    except ValueError:
+        return None
 
 
 def iso_date(ts: float) -> str:

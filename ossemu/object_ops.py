@@ -5,7 +5,7 @@ import base64
 import hashlib
 
 from ossemu import classes as sc
-from ossemu import restore
+from ossemu import conditions, object_meta, restore
 from ossemu.errors import OssError
 from ossemu.formats import http_date, restore_value
 from ossemu.protocol import Call, Context, Response
@@ -15,7 +15,7 @@ from ossemu.store import Content, ObjectRecord
 def _object_headers(rec: ObjectRecord, *, now: float) -> dict[str, str]:
     c = rec.content
     h = {
-        "Content-Type": "application/octet-stream",
+        "Content-Type": c.content_type,
         "Content-Length": str(len(c.data)),
         "ETag": f'"{c.etag}"',
         "Last-Modified": http_date(rec.mtime),
@@ -29,7 +29,15 @@ def _object_headers(rec: ObjectRecord, *, now: float) -> dict[str, str]:
         value = restore_value(rec, restore.state_of(rec, now))
         if value is not None:
             h["x-oss-restore"] = value
+    # Stored lower-case, returned as stored (HeadObject: "x-oss-meta-*").
+    h.update(c.user_meta)
     return h
+
+
+def _not_modified(headers: dict[str, str]) -> Response:
+    """304: no body; the validators and the length a 200 would carry (RFC 7230 3.3.2)."""
+    keep = ("ETag", "Last-Modified", "Content-Length")
+    return Response(304, {k: headers[k] for k in keep})
 
 
 def head(ctx: Context, call: Call) -> Response:
@@ -37,9 +45,11 @@ def head(ctx: Context, call: Call) -> Response:
         rec = ctx.record(call)
         headers = _object_headers(rec, now=ctx.clock.now())
     if "objectMeta" in call.params:
-        # GetObjectMeta carries neither storage class nor restore status.
-        for name in ("x-oss-storage-class", "x-oss-restore", "x-oss-transition-time", "x-oss-object-type", "Content-Type"):
-            headers.pop(name, None)
+        # GetObjectMeta returns only ETag, size and Last-Modified (no storage class, restore status,
+        # Content-Type or user metadata) and documents no conditional headers.
+        return Response(200, {k: headers[k] for k in ("ETag", "Content-Length", "Last-Modified", "x-oss-hash-crc64ecma")})
+    if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
+        return _not_modified(headers)
     return Response(200, headers)
 
 
@@ -51,6 +61,9 @@ def get(ctx: Context, call: Call) -> Response:
         if rec.storage_class in sc.ARCHIVE_CLASSES and not direct and restore.state_of(rec, now) != restore.RESTORED:
             raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
         headers = _object_headers(rec, now=now)
+    # Conditions after the object state: GetObject on a frozen object is refused whatever it asks for.
+    if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
+        return _not_modified(headers)
     headers["Accept-Ranges"] = "bytes"
     data = rec.content.data
     span = _byte_range(call.req.headers.get("range", ""), len(data))
@@ -64,6 +77,7 @@ def get(ctx: Context, call: Call) -> Response:
 
 def put(ctx: Context, call: Call) -> Response:
     h = call.req.headers
+    conditions.refuse_on_put(h)
     storage_class = h.get("x-oss-storage-class", sc.STANDARD)
     if storage_class not in sc.STORAGE_CLASSES:
         raise OssError(
@@ -75,7 +89,7 @@ def put(ctx: Context, call: Call) -> Response:
     md5 = h.get("content-md5")
     if md5 is not None and md5 != base64.b64encode(hashlib.md5(call.req.body).digest()).decode():
         raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-    content = Content.of(call.req.body)
+    content = Content.of(call.req.body, content_type=object_meta.content_type(h), user_meta=object_meta.user_meta(h))
     with ctx.store.lock:
         ctx.bucket(call).put(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
     return Response(200, {"ETag": f'"{content.etag}"', "x-oss-hash-crc64ecma": str(content.crc64)})

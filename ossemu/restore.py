@@ -92,15 +92,30 @@ def request(rec: ObjectRecord, req: RestoreRequest, *, now: float, latency: Rest
         ready = now + latency.seconds(rec.storage_class, tier)
         rebill = ("restore:rebilled",) if rec.restore is not None else ()
         rec.restore = RestoreRecord(now, tier, ready, ready + req.days * day)
-        return RestoreOutcome(202, events=("restore:billed",) + rebill)
+        return RestoreOutcome(202, headers=_priority(rec), events=("restore:billed",) + rebill)
     r = rec.restore
     assert r is not None
     if state == RESTORING:
         return _while_restoring(rec, r, tier, now=now, latency=latency)
     max_days = sc.RULES[rec.storage_class].max_days
     r.expiry = min(r.expiry + req.days * day, r.ready_at + max_days * day)
-    headers = {"x-oss-object-restore-priority": r.tier or sc.STANDARD_TIER} if rec.storage_class == sc.COLD_ARCHIVE else {}
-    return RestoreOutcome(200, headers=headers, events=("restore:extended",))
+    return RestoreOutcome(200, headers=_priority(rec), events=("restore:extended",))
+
+
+def _priority(rec: ObjectRecord) -> dict[str, str]:
+    """`x-oss-object-restore-priority`: the tier of the object's restore, Cold and Deep Cold only.
+
+    RestoreObject's page says the header is "displayed only for the Cold Archive or Deep Cold Archive
+    object in the restored state" and shows it on a 200 (help.aliyun.com/en/oss/developer-reference/
+    restoreobject); ali-oss's tests against OSS (test/node/object.test.js, "Restore Cold Archive object
+    with default settings" and the Deep Cold ones) read it from the first, 202, answer too: Standard by
+    default, else the Tier asked for. Archive objects have no tier and never get it; HeadObject and
+    GetObject document no such header.
+    """
+    r = rec.restore
+    if rec.storage_class not in sc.COLD_CLASSES or r is None:
+        return {}
+    return {"x-oss-object-restore-priority": r.tier or sc.STANDARD_TIER}
 
 
 def _while_restoring(rec: ObjectRecord, r: RestoreRecord, tier: str | None, *, now: float, latency: RestoreLatency) -> RestoreOutcome:
@@ -109,7 +124,7 @@ def _while_restoring(rec: ObjectRecord, r: RestoreRecord, tier: str | None, *, n
         ready = min(r.ready_at, now + latency.seconds(rec.storage_class, tier))
         r.expiry += ready - r.ready_at
         r.ready_at, r.tier = ready, tier
-        return RestoreOutcome(202, events=("restore:upgraded",))
+        return RestoreOutcome(202, headers=_priority(rec), events=("restore:upgraded",))
     lowered = tier is not None and sc.tier_rank(tier) < sc.tier_rank(r.tier)
     raise OssError(
         409,

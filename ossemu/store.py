@@ -17,17 +17,27 @@ from ossemu.errors import NoSuchBucketError, NoSuchKeyError
 _crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
 
 
+# PutObject without a Content-Type: "If the object name has no extension, OSS defaults to
+# application/octet-stream"; inferring a type from the extension is the SDKs' job, not the server's
+# ("How do I configure the Content-Type of objects?", alibabacloud.com/help/doc-detail/39522.htm).
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
 @dataclass(frozen=True)
 class Content:
-    """Bytes with the checksums OSS reports for them; shared by every object seeded with the same size."""
+    """Bytes with the checksums OSS reports for them and the headers stored with them (Content-Type,
+    user metadata as lower-case (name, value) pairs, values as sent on the wire). Shared by every
+    object seeded with the same size, so the headers cost nothing per seeded object."""
 
     data: bytes
     etag: str
     crc64: int
+    content_type: str = DEFAULT_CONTENT_TYPE
+    user_meta: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, data: bytes) -> Content:
-        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data))
+    def of(cls, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE, user_meta: tuple[tuple[str, str], ...] = ()) -> Content:
+        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data), content_type, user_meta)
 
 
 class RestoreRecord:

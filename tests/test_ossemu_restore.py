@@ -98,9 +98,38 @@ def test_restored_cold_archive_reports_restore_priority(emulator, bucket, clock)
 
 def test_restored_archive_has_no_restore_priority_header(emulator, bucket, clock):
     emulator.put_object("test-bucket", "k", b"x", storage_class="Archive")
-    _restore(bucket, "k")
+    assert "x-oss-object-restore-priority" not in _restore(bucket, "k").headers
     clock.advance(60)
     assert "x-oss-object-restore-priority" not in _restore(bucket, "k").headers
+
+
+@pytest.mark.parametrize(
+    ("cls", "tier", "expected"),
+    [
+        ("ColdArchive", None, "Standard"),
+        ("ColdArchive", "Bulk", "Bulk"),
+        ("DeepColdArchive", None, "Standard"),
+        ("DeepColdArchive", "Expedited", "Expedited"),
+    ],
+)
+def test_first_cold_restore_reports_its_priority(emulator, bucket, clock, cls, tier, expected):
+    # GIVEN a frozen Cold or Deep Cold object WHEN a restore is accepted (202)
+    emulator.put_object("test-bucket", "k", b"x", storage_class=cls)
+    result = _restore(bucket, "k", tier=tier)
+    # THEN the answer names the tier in effect, the default Standard when none was asked for
+    assert (result.status, result.headers["x-oss-object-restore-priority"]) == (202, expected)
+    # AND HeadObject, which documents no such header, does not carry it while restoring
+    head = bucket.head_object("k").headers
+    assert head["x-oss-restore"] == 'ongoing-request="true"' and "x-oss-object-restore-priority" not in head
+
+
+def test_faster_tier_while_restoring_reports_the_new_priority(emulator, bucket, clock):
+    emulator.put_object("test-bucket", "k", b"x", storage_class="DeepColdArchive")
+    _restore(bucket, "k")
+    result = _restore(bucket, "k", tier="Expedited")
+    assert (result.status, result.headers["x-oss-object-restore-priority"]) == (202, "Expedited")
+    clock.advance(12 * HOUR)
+    assert _restore(bucket, "k").headers["x-oss-object-restore-priority"] == "Expedited"
 
 
 def test_higher_tier_while_restoring_is_accepted_and_speeds_up(emulator, bucket, clock):
