@@ -1,4 +1,5 @@
-"""The headers PutObject stores with an object (Content-Type, user metadata) and returns on GET/HEAD.
+"""The headers PutObject stores with an object and GetObject/HeadObject return: Content-Type, the
+other standard HTTP headers, and the user metadata.
 
 Header values arrive as the transport decoded them, latin-1, one character per wire byte; they are
 stored and sent back that way, so a UTF-8 value (what oss2 sends for `bytes` values) round-trips
@@ -13,6 +14,10 @@ from ossemu.errors import OssError
 from ossemu.store import DEFAULT_CONTENT_TYPE
 
 META_PREFIX = "x-oss-meta-"
+# "OSS retains standard HTTP headers for each object": Content-Type, Content-Encoding,
+# Content-Language, Content-Disposition, Cache-Control, Expires ("Manage object metadata",
+# alibabacloud.com/help/en/oss/user-guide/manage-object-metadata). Returned under these names.
+STANDARD_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
 # "the total size of all user metadata cannot exceed 8 KB"; the error page counts "all x-oss-meta-*
 # header names and values" and fails at "8 KB or more" (0011-00000002,
 # help.aliyun.com/en/oss/user-guide/0011-00000002): names with their prefix count, 8,192 bytes fails.
@@ -55,3 +60,9 @@ def user_meta(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 def content_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type") or DEFAULT_CONTENT_TYPE
+
+
+def stored_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """What a PutObject request stores besides Content-Type: standard headers first, then user metadata."""
+    standard = tuple((name, headers[name.lower()]) for name in STANDARD_HEADERS if headers.get(name.lower()))
+    return standard + user_meta(headers)

@@ -29,8 +29,7 @@ def _object_headers(rec: ObjectRecord, *, now: float) -> dict[str, str]:
         value = restore_value(rec, restore.state_of(rec, now))
         if value is not None:
             h["x-oss-restore"] = value
-    # Stored lower-case, returned as stored (HeadObject: "x-oss-meta-*").
-    h.update(c.user_meta)
+    h.update(c.stored_headers)
     return h
 
 
@@ -46,7 +45,7 @@ def head(ctx: Context, call: Call) -> Response:
         headers = _object_headers(rec, now=ctx.clock.now())
     if "objectMeta" in call.params:
         # GetObjectMeta returns only ETag, size and Last-Modified (no storage class, restore status,
-        # Content-Type or user metadata) and documents no conditional headers.
+        # Content-Type or other stored headers) and documents no conditional headers.
         return Response(200, {k: headers[k] for k in ("ETag", "Content-Length", "Last-Modified", "x-oss-hash-crc64ecma")})
     if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
         return _not_modified(headers)
@@ -89,7 +88,7 @@ def put(ctx: Context, call: Call) -> Response:
     md5 = h.get("content-md5")
     if md5 is not None and md5 != base64.b64encode(hashlib.md5(call.req.body).digest()).decode():
         raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-    content = Content.of(call.req.body, content_type=object_meta.content_type(h), user_meta=object_meta.user_meta(h))
+    content = Content.of(call.req.body, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h))
     with ctx.store.lock:
         ctx.bucket(call).put(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
     return Response(200, {"ETag": f'"{content.etag}"', "x-oss-hash-crc64ecma": str(content.crc64)})

@@ -15,9 +15,9 @@ from ossemu.service import Service
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 206: "Partial Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 411: "Length Required", 416: "Requested Range Not Satisfiable", 500: "Internal Server Error", 501: "Not Implemented",
-            503: "Service Unavailable"}
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden",
+            404: "Not Found", 409: "Conflict", 411: "Length Required", 412: "Precondition Failed", 416: "Requested Range Not Satisfiable",
+            500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
 
 
 class _Handler(BaseHTTPRequestHandler):

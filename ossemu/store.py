@@ -25,19 +25,22 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 @dataclass(frozen=True)
 class Content:
-    """Bytes with the checksums OSS reports for them and the headers stored with them (Content-Type,
-    user metadata as lower-case (name, value) pairs, values as sent on the wire). Shared by every
-    object seeded with the same size, so the headers cost nothing per seeded object."""
+    """Bytes with the checksums OSS reports for them and the headers PutObject stored with them
+    (Content-Type; the other standard HTTP headers and the user metadata as (name, value) pairs,
+    values as sent on the wire). Shared by every object seeded with the same size, so the headers
+    cost nothing per seeded object."""
 
     data: bytes
     etag: str
     crc64: int
     content_type: str = DEFAULT_CONTENT_TYPE
-    user_meta: tuple[tuple[str, str], ...] = ()
+    stored_headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE, user_meta: tuple[tuple[str, str], ...] = ()) -> Content:
-        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data), content_type, user_meta)
+    def of(
+        cls, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE, stored_headers: tuple[tuple[str, str], ...] = ()
+    ) -> Content:
+        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data), content_type, stored_headers)
 
 
 class RestoreRecord:

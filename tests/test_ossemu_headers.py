@@ -48,6 +48,16 @@ def test_without_content_type_oss_default_is_octet_stream(bucket):
     assert bucket.head_object("x.json").content_type == "application/octet-stream"
 
 
+def test_standard_http_headers_are_stored_and_returned(bucket):
+    sent = {"Cache-Control": "no-cache", "Content-Disposition": 'attachment; filename="r.csv"', "Content-Language": "zh-CN",
+            "Expires": "Fri, 13 Nov 2015 14:47:53 GMT"}
+    bucket.put_object("r.csv", b"a,b", headers=sent)
+    for result in (bucket.head_object("r.csv"), bucket.get_object("r.csv")):
+        assert {k: result.headers[k] for k in sent} == sent
+    bucket.put_object("r.csv", b"a,b")
+    assert "Cache-Control" not in bucket.head_object("r.csv").headers
+
+
 # -- user metadata ------------------------------------------------------------------------------------
 
 

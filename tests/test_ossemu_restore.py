@@ -242,3 +242,13 @@ def test_clean_restored_object_ends_restore_early(emulator, bucket, clock):
     clock.advance(5 * HOUR)
     _clean(bucket, "k")
     assert emulator.restore_state("test-bucket", "k") == "frozen"
+
+
+def test_get_of_a_restored_object_carries_x_oss_restore_like_head(emulator, bucket, clock):
+    # GetObject's "object is restored" example returns x-oss-restore with the expiry, as HeadObject does.
+    emulator.put_object("test-bucket", "k", b"x", storage_class="ColdArchive")
+    _restore(bucket, "k", tier="Expedited")
+    clock.advance(HOUR)
+    got = bucket.get_object("k")
+    assert got.headers["x-oss-restore"] == bucket.head_object("k").headers["x-oss-restore"]
+    assert got.headers["x-oss-restore"].startswith('ongoing-request="false", expiry-date="')
