@@ -107,10 +107,10 @@ def _priority(rec: ObjectRecord) -> dict[str, str]:
 
     RestoreObject's page says the header is "displayed only for the Cold Archive or Deep Cold Archive
     object in the restored state" and shows it on a 200 (help.aliyun.com/en/oss/developer-reference/
-    restoreobject); ali-oss's tests against OSS (test/node/object.test.js, "Restore Cold Archive object
-    with default settings" and the Deep Cold ones) read it from the first, 202, answer too: Standard by
-    default, else the Tier asked for. Archive objects have no tier and never get it; HeadObject and
-    GetObject document no such header.
+    restoreobject); ali-oss's tests against OSS (ali-sdk/ali-oss test/node/object.test.js, "Restore
+    Cold Archive object with default settings" and the Deep Cold ones) read it from the first, 202,
+    answer too: Standard by default, else the Tier asked for. Archive objects have no tier and never
+    get it; HeadObject and GetObject document no such header.
     """
     r = rec.restore
     if rec.storage_class not in sc.COLD_CLASSES or r is None:
