@@ -58,6 +58,22 @@ def user_meta(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+# GetObject's response-* parameters set these headers "only when the request is successful"
+# (GetObject, "Request headers"; help.aliyun.com/en/oss/developer-reference/getobject).
+RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def response_overrides(params: Mapping[str, str]) -> dict[str, str]:
+    return {header: params[name] for name, header in RESPONSE_OVERRIDES.items() if params.get(name)}
+
+
 def content_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type") or DEFAULT_CONTENT_TYPE
 

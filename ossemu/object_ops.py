@@ -64,6 +64,7 @@ def get(ctx: Context, call: Call) -> Response:
     if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
         return _not_modified(headers)
     headers["Accept-Ranges"] = "bytes"
+    headers.update(object_meta.response_overrides(call.params))
     data = rec.content.data
     span = _byte_range(call.req.headers.get("range", ""), len(data))
     if span is None:

@@ -58,6 +58,18 @@ def test_standard_http_headers_are_stored_and_returned(bucket):
     assert "Cache-Control" not in bucket.head_object("r.csv").headers
 
 
+@pytest.mark.parametrize("auth", ["v1", "v4"])
+def test_get_response_parameters_override_headers_of_a_successful_read(emulator, auth):
+    emulator.create_bucket(B)
+    b = oss_bucket(emulator, B, auth=auth)
+    b.put_object("r.csv", b"a,b", headers={"Content-Disposition": "inline"})
+    params = {"response-content-type": "text/plain", "response-content-disposition": 'attachment; filename="x.csv"'}
+    got = b.get_object("r.csv", params=params)
+    assert (got.content_type, got.headers["Content-Disposition"]) == ("text/plain", 'attachment; filename="x.csv"')
+    # AND the stored headers are unchanged
+    assert b.head_object("r.csv").content_type == "text/csv"
+
+
 # -- user metadata ------------------------------------------------------------------------------------
 
 
