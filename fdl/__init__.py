@@ -12,7 +12,8 @@ with an error naming the rule or limit. It knows nothing about what the handlers
 
 Choices where CloudFlow's documentation is silent (each stated where it is implemented):
 
-- a mapping from a path that does not exist yields null (`fdl.paths`);
+- a mapping from a path that does not exist fails the step with `FnF.MappingSourceMissing` naming the
+  path (`mappings="strict"`, the default); `mappings="lenient"` maps it to null (`fdl.paths`);
 - `true == "true"` holds by default (`boolean_compare="string"`), not with "strict" (`fdl.conditions`);
 - `maxAttempts` counts retries after the first call, per retry rule (`fdl.interpreter`);
 - a function result that is not a JSON object fails the task with `FnF.InvalidTaskResult` (`fdl.fc`);
@@ -33,12 +34,15 @@ from fdl.conditions import parse_condition
 from fdl.engine import Engine, ExecutionResult
 from fdl.errors import (
     ExecutionAlreadyExists,
+    ExecutionLimitExceeded,
     ExecutionNotFound,
+    ExecutionThrottled,
     FdlError,
     FlowDefinitionError,
     FlowNotFound,
     InvalidValueError,
     LimitExceeded,
+    MappingSourceMissing,
     StepError,
     TemplateError,
 )
@@ -46,6 +50,7 @@ from fdl.events import Event
 from fdl.fc import Credentials, FCContext
 from fdl.limits import Limits
 from fdl.loader import load_flow
+from fdl.quotas import Quotas, QuotaStats
 from fdl.model import (
     Branch,
     CatchRule,
@@ -72,9 +77,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Branch", "CatchRule", "Choice", "ChoiceStep", "Credentials", "DefaultChoice", "Engine", "Event",
-    "ExecutionAlreadyExists", "ExecutionNotFound", "ExecutionResult", "FCContext", "FailStep", "FdlError",
+    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "FCContext", "FailStep", "FdlError",
     "Flow", "FlowDefinitionError", "FlowNotFound", "ForeachStep", "InvalidValueError", "IterationMapping",
-    "LimitExceeded", "Limits", "ManualClock", "Mapping", "ParallelStep", "PassStep", "RealClock", "Registry",
+    "LimitExceeded", "Limits", "ManualClock", "Mapping", "MappingSourceMissing", "QuotaStats", "Quotas", "ParallelStep", "PassStep", "RealClock", "Registry",
     "RetryRule", "Step", "StepError", "SucceedStep", "TaskStep", "TemplateError", "WaitStep", "load_flow",
     "parse_condition", "placeholders", "render",
 ]

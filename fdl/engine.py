@@ -1,7 +1,14 @@
 """The engine: starts executions of registered flows, each on its own thread, and keeps their results.
 
-Execution names are unique per flow, as in CloudFlow; starting a name twice raises
-`ExecutionAlreadyExists` (from a task: the step error `fnf.ExecutionAlreadyExists`).
+Execution names are unique per flow and StartExecution is idempotent as CloudFlow documents it
+("StartExecution", https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution):
+starting the name of an execution still running returns that execution and starts nothing; the name
+of one that has ended raises `ExecutionAlreadyExists` (from a task: `fnf.ExecutionAlreadyExists`).
+A name given must follow CloudFlow's rule (`fdl.limits.check_name`); without one the engine names the
+execution with a UUID, as CloudFlow does, which may start with a digit.
+
+`mappings="strict"` (the default) fails a step whose mapping reads a path that does not exist;
+"lenient" maps it to null. `quotas=Quotas()` turns on the account quotas of `fdl.quotas`.
 """
 from __future__ import annotations
 
@@ -15,18 +22,27 @@ from typing import Any
 
 from fdl.clock import Clock, RealClock
 from fdl.conditions import BOOLEAN_COMPARE_MODES
-from fdl.errors import ExecutionAlreadyExists, ExecutionNotFound, InvalidValueError, StepError
+from fdl.errors import (
+    ExecutionAlreadyExists,
+    ExecutionLimitExceeded,
+    ExecutionNotFound,
+    ExecutionThrottled,
+    InvalidValueError,
+    StepError,
+)
 from fdl.events import Event, EventCallback, History
 from fdl.fc import Credentials
 from fdl.interpreter import Interpreter
 from fdl.limits import Limits, check_name
 from fdl.model import Flow
+from fdl.quotas import Quotas, QuotaStats, TokenBucket
 from fdl.registry import Registry
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
 SUCCEEDED, FAILED, RUNNING = "Succeeded", "Failed", "Running"
+MAPPING_MODES = ("strict", "lenient")
 
 
 @dataclass(frozen=True)
@@ -69,17 +85,31 @@ class Engine:
         credentials: Credentials | None = None,
         on_event: EventCallback | None = None,
         boolean_compare: str = "string",
+        mappings: str = "strict",
+        quotas: Quotas | None = None,
     ) -> None:
         if boolean_compare not in BOOLEAN_COMPARE_MODES:
             raise InvalidValueError("boolean_compare", boolean_compare, " or ".join(BOOLEAN_COMPARE_MODES))
+        if mappings not in MAPPING_MODES:
+            raise InvalidValueError("mappings", mappings, " or ".join(MAPPING_MODES))
         self.registry = registry
         self.clock: Clock = clock or RealClock()
         self.limits = limits
         self.credentials = credentials
         self.on_event = on_event
         self.boolean_compare = boolean_compare
+        self.mappings = mappings
+        self.quotas = quotas
+        self.quota_stats = QuotaStats()
         self._runs: dict[tuple[str, str], ExecutionRun] = {}
+        self._running = 0
         self._lock = threading.Lock()
+        self._step_bucket = self._start_bucket = None  # type: TokenBucket | None, TokenBucket | None
+        if quotas is not None:
+            now = self.clock.now
+            self._step_bucket = TokenBucket(capacity=quotas.step_tokens, rate=quotas.step_refill_per_second, now=now)
+            self._start_bucket = TokenBucket(capacity=quotas.start_execution_tokens,
+                                             rate=quotas.start_execution_refill_per_second, now=now)
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -121,18 +151,44 @@ class Engine:
     # --- internals ------------------------------------------------------------------------------
 
     def launch(self, flow_name: str, input: dict[str, Any], *, name: str | None = None) -> ExecutionRun:
+        """StartExecution: a new run, or the running one of that name (see the module docstring)."""
         flow = self.registry.flow(flow_name)
-        name = name if name is not None else f"exec-{uuid.uuid4().hex}"
-        check_name("execution name", name, max_length=self.limits.name_length)
+        if name is None:
+            name = str(uuid.uuid4())
+        else:
+            check_name("execution name", name, max_length=self.limits.name_length)
         self._check_input(input)
+        if self._start_bucket is not None:
+            wait = self._start_bucket.take()
+            if wait > 0:
+                with self._lock:
+                    self.quota_stats.starts_throttled += 1
+                raise ExecutionThrottled(flow_name, name, wait)
         history = History(name, limit=self.limits.events_per_execution, now=self.clock.now, on_event=self.on_event)
         run = ExecutionRun(name, flow_name, flow, json.loads(json.dumps(input)), history, self.clock.now())
         with self._lock:
-            if (flow_name, name) in self._runs:
+            existing = self._runs.get((flow_name, name))
+            if existing is not None:
+                if not existing.done.is_set():
+                    return existing
                 raise ExecutionAlreadyExists(flow_name, name)
+            if self.quotas is not None and self._running >= self.quotas.running_executions:
+                self.quota_stats.starts_refused_running += 1
+                raise ExecutionLimitExceeded(flow_name, name, self.quotas.running_executions)
             self._runs[(flow_name, name)] = run
+            self._running += 1
         threading.Thread(target=self._execute, args=(run,), name=f"fdl-{name}", daemon=True).start()
         return run
+
+    def admit_step(self) -> None:
+        """Step entry under the step-rate quota: wait on the clock until the account's bucket has a token."""
+        if self._step_bucket is None:
+            return
+        while (wait := self._step_bucket.take()) > 0:
+            with self._lock:
+                self.quota_stats.step_delays += 1
+                self.quota_stats.step_delay_seconds += wait
+            self.clock.sleep(wait)
 
     def _check_input(self, input: Any) -> None:
         if not isinstance(input, dict):
@@ -167,6 +223,8 @@ class Engine:
             run.history.record("ExecutionFailed", error=error, cause=cause)
         status = SUCCEEDED if error is None else FAILED
         run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()), message)
+        with self._lock:
+            self._running -= 1
         run.done.set()
 
     def _find(self, name: str, flow_name: str | None) -> ExecutionRun:

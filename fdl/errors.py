@@ -80,3 +80,46 @@ class StepError(FdlError):
 
 class LimitExceeded(StepError):
     """A service limit broke: the execution fails; `retry` and `catch` never see it."""
+
+
+class MappingSourceMissing(StepError):
+    """Strict mappings: a mapping's source path names nothing, so the step fails naming the path.
+
+    CloudFlow does not document what a mapping from a missing path yields; the engine's default
+    (`mappings="strict"`) refuses to guess, so a flow never depends on it.
+    """
+
+    ERROR = "FnF.MappingSourceMissing"
+
+    def __init__(self, kind: str, target: str, source: str, missing: str, *, step: str = "") -> None:
+        self.kind = kind
+        self.target = target
+        self.source = source
+        self.missing = missing
+        cause = f"{kind} target {target!r}: source {source} does not exist (nothing at {missing})"
+        super().__init__(self.ERROR, cause, step=step)
+
+
+class ExecutionThrottled(FdlError):
+    """StartExecution past the account's token bucket (quotas on): the API's ResourceThrottled."""
+
+    code = "ResourceThrottled"
+
+    def __init__(self, flow_name: str, name: str, retry_after: float) -> None:
+        self.flow_name = flow_name
+        self.name = name
+        self.retry_after = retry_after
+        super().__init__(f"{self.code}: StartExecution of {flow_name}/{name} throttled (next token in {retry_after:.3f} s)")
+
+
+class ExecutionLimitExceeded(FdlError):
+    """StartExecution while the account already has its quota of running executions (quotas on)."""
+
+    code = "ExecutionLimitExceeded"
+
+    def __init__(self, flow_name: str, name: str, limit: int) -> None:
+        self.flow_name = flow_name
+        self.name = name
+        self.limit = limit
+        super().__init__(f"{self.code}: cannot start {flow_name}/{name}: {limit} executions are already running "
+                         f"(Quotas.running_executions)")

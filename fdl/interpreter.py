@@ -30,9 +30,18 @@ from typing import TYPE_CHECKING, Any
 from fdl import fc
 from fdl import model as m
 from fdl.conditions import ConditionTypeError, evaluate
-from fdl.errors import ExecutionAlreadyExists, FlowNotFound, InvalidValueError, LimitExceeded, StepError
+from fdl.errors import (
+    ExecutionAlreadyExists,
+    ExecutionLimitExceeded,
+    ExecutionThrottled,
+    FlowNotFound,
+    InvalidValueError,
+    LimitExceeded,
+    MappingSourceMissing,
+    StepError,
+)
 from fdl.loader import FLOW_ARN, parse_timestamp
-from fdl.paths import PathExpr, resolve, walk
+from fdl.paths import Constant, PathExpr, first_missing, path_text, resolve, walk
 
 if TYPE_CHECKING:
     from fdl.engine import Engine, ExecutionRun
@@ -64,16 +73,17 @@ class Interpreter:
         self.limits = engine.limits
         self.clock = engine.clock
         self.record = run.history.record
+        self.strict = engine.mappings == "strict"
 
     # --- flow and sequences ---------------------------------------------------------------------
 
     def run_flow(self) -> dict[str, Any]:
         flow, context = self.run.flow, self.context("")
         raw = self.run.input
-        data = map_values(flow.input_mappings, input=raw, local={}, context=context) if flow.input_mappings else dict(raw)
+        data = self.map("flow inputMappings", flow.input_mappings, input=raw, local={}, context=context) if flow.input_mappings else dict(raw)
         sequence = self.run_steps(flow.steps, data)
         if flow.output_mappings:
-            return map_values(flow.output_mappings, input=data, local=sequence.local, context=context)
+            return self.map("flow outputMappings", flow.output_mappings, input=data, local=sequence.local, context=context)
         return sequence.local
 
     def run_steps(self, steps: tuple[m.Step, ...], data: dict[str, Any]) -> Sequence:
@@ -97,8 +107,9 @@ class Interpreter:
 
     def run_step(self, step: m.Step, parent_input: dict[str, Any], parent_local: dict[str, Any]) -> Outcome:
         context = self.context(step.name, task=isinstance(step, m.TaskStep))
+        self.engine.admit_step()
         if step.input_mappings:
-            data = map_values(step.input_mappings, input=parent_input, local=parent_local, context=context)
+            data = self.map("inputMappings", step.input_mappings, input=parent_input, local=parent_local, context=context, step=step.name)
         else:
             data = {**parent_input, **parent_local}
         self.check_time(step.name)
@@ -113,7 +124,7 @@ class Interpreter:
             raise
         output = outcome.output
         if output is None and step.output_mappings:
-            output = map_values(step.output_mappings, input=data, local=outcome.local, context=context)
+            output = self.map("outputMappings", step.output_mappings, input=data, local=outcome.local, context=context, step=step.name)
         elif output is None:
             output = outcome.local if isinstance(step, (m.TaskStep, m.ChoiceStep)) else {}
         self.check_size(step.name, data, output, outcome.local)
@@ -160,7 +171,7 @@ class Interpreter:
             _LOGGER.debug("%s: step %s caught %s, goto %s", self.run.label, step.name, e.error, rule.goto)
             self.note_failure(step.name, e)
             caught = {"error": e.error, "cause": e.cause}
-            output = map_values(step.error_mappings, input=data, local=caught, context=context) if step.error_mappings else {}
+            output = self.map("errorMappings", step.error_mappings, input=data, local=caught, context=context, step=step.name) if step.error_mappings else {}
             return Outcome({}, goto=rule.goto, output=output)
 
     def with_retry(self, step: m.TaskStep, data: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +214,8 @@ class Interpreter:
         return local
 
     def flow_task(self, step: m.TaskStep, data: dict[str, Any]) -> dict[str, Any]:
+        for key, source in step.service_params:
+            self.check_source("serviceParams", key, source, {"": data}, step.name)
         params = {key: resolve(source, {"": data}) for key, source in step.service_params}
         match = FLOW_ARN.fullmatch(step.resource_arn or "")
         flow_name = match.group(1) if match else params.get("FlowName")
@@ -227,6 +240,10 @@ class Interpreter:
             raise StepError("fnf.FlowNotExists", str(e)) from e
         except InvalidValueError as e:
             raise StepError("fnf.InvalidArgument", str(e)) from e
+        except ExecutionThrottled as e:
+            raise StepError("fnf." + e.code, str(e)) from e
+        except ExecutionLimitExceeded as e:
+            raise StepError("fnf." + e.code, str(e)) from e
 
     # --- choice, foreach, parallel, wait --------------------------------------------------------
 
@@ -306,6 +323,21 @@ class Interpreter:
         self.clock.sleep(seconds)
 
     # --- checks and helpers ---------------------------------------------------------------------
+
+    def map(self, kind: str, mappings: tuple[m.Mapping, ...], *, input: Any, local: Any, context: dict[str, Any],
+            step: str = "") -> dict[str, Any]:
+        roots = {"input": input, "local": local, "context": context}
+        for mapping in mappings:
+            self.check_source(kind, mapping.target, mapping.source, roots, step)
+        return map_values(mappings, input=input, local=local, context=context)
+
+    def check_source(self, kind: str, target: str, source: PathExpr | Constant, roots: dict[str, Any], step: str) -> None:
+        """Strict mappings: a source path that names nothing fails the step, naming the path."""
+        if not self.strict or not isinstance(source, PathExpr):
+            return
+        missing = first_missing(roots.get(source.root), source.segments)
+        if missing is not None:
+            raise MappingSourceMissing(kind, target, source.text, path_text(source.root, missing), step=step)
 
     def context(self, step: str, *, task: bool = False) -> dict[str, Any]:
         return {"execution": {"name": self.run.name}, "flow": {"name": self.run.flow_name},

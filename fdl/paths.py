@@ -1,7 +1,9 @@
 """Data references of FDL v1: `$input.a.b`, `$local[*].x`, `$context.execution.name`, `$.x`, `$`.
 
-A reference to a path that does not exist evaluates to null (None). CloudFlow does not document
-this case; null keeps optional inputs optional and lets handlers apply their defaults.
+CloudFlow does not document what a reference to a path that does not exist evaluates to. `walk`
+yields null (None) for it, which conditions, waits and foreach collections then judge; mappings ask
+`first_missing` first, and in the engine's strict mode (its default) a missing mapping source fails
+the step (`fdl.errors.MappingSourceMissing`) instead of guessing.
 
 `[*]` projects over a list; a second `[*]` later in the path flattens one level, so
 `$local[*].parts[*]` is the list of every part of every element.
@@ -70,6 +72,32 @@ def walk(value: Any, segments: tuple[str | int, ...]) -> Any:
     if isinstance(head, int):
         return walk(value[head], rest) if isinstance(value, list) and head < len(value) else None
     return walk(value.get(head), rest) if isinstance(value, dict) else None
+
+
+def first_missing(value: Any, segments: tuple[str | int, ...], done: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """The shortest prefix of `segments` that names nothing in `value`, or None when the path exists.
+
+    A key holding null exists. Through `[*]` the rest of the path must exist in every element.
+    """
+    if not segments:
+        return None
+    head, rest = segments[0], segments[1:]
+    here = (*done, head)
+    if head == ALL:
+        if not isinstance(value, list):
+            return here
+        return next((m for m in (first_missing(item, rest, here) for item in value) if m is not None), None)
+    if isinstance(head, int):
+        present = isinstance(value, list) and head < len(value)
+    else:
+        present = isinstance(value, dict) and head in value
+    return first_missing(value[head], rest, here) if present else here
+
+
+def path_text(root: str, segments: tuple[str | int, ...]) -> str:
+    """`$input.a[0]` from its parts."""
+    parts = "".join(f"[{s}]" if isinstance(s, int) or s == ALL else f".{s}" for s in segments)
+    return f"${root}{parts}"
 
 
 def _flatten(results: list[Any]) -> list[Any]:

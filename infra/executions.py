@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -77,10 +76,14 @@ def fnf_client(*, region: str, credentials: CloudCredentials, endpoint: str | No
 
 
 def new_execution_name(bucket: str, now: datetime | None = None) -> str:
-    """`<bucket>-<UTC time>-<random>`: valid as an FnF execution name and unique per start."""
+    """`<bucket>-<UTC time>-<random>`, made valid (a bucket may start with a digit), unique per start."""
+    from ossrestore.paths import use_function_code
+
+    use_function_code()
+    from restore_core.execution_names import valid_name
+
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
-    base = re.sub(r"[^A-Za-z0-9_-]", "-", bucket)
-    return f"{base}-{stamp}-{secrets.token_hex(3)}"[:128]
+    return valid_name(f"{bucket}-{stamp}-{secrets.token_hex(3)}")
 
 
 def start_execution(client: Any, *, flow_name: str, execution_name: str, flow_input: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ use_function_code()
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
 from restore_core.client import Credentials, make_bucket  # noqa: E402
 from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError  # noqa: E402
+from restore_core.execution_names import valid_name  # noqa: E402
 from restore_core.listing import list_page  # noqa: E402
 from restore_core.retry import RetryPolicy  # noqa: E402
 
@@ -44,7 +44,7 @@ def credentials_from_env(env: Mapping[str, str] = os.environ) -> Credentials:
 def execution_name(bucket: str, *, now: float | None = None) -> str:
     """A CloudFlow-valid execution name: [A-Za-z0-9_-], a letter first, at most 128 characters."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now or time.time()))
-    return re.sub(r"[^A-Za-z0-9_-]", "-", f"restore-{bucket}-{stamp}")[:100]
+    return valid_name(f"restore-{bucket}-{stamp}", max_length=100)
 
 
 def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket:

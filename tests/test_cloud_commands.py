@@ -3,8 +3,10 @@ Serverless Workflow API (2019-03-15) documents and records every request it gets
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,6 +17,9 @@ from ossrestore.commands.cloud import start, status
 from ossrestore.errors import UsageError
 
 SECRET = "loopback-secret-never-printed"
+# CloudFlow's naming rule, as its "Limits" page states it (written out here, not imported from the code
+# under test): https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits
+CLOUDFLOW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 
 
 class FakeFnf:
@@ -36,6 +41,9 @@ class FakeFnf:
                      "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "", "Input": params.get("Input", "{}"),
                      "Output": "", "FlowDefinition": "version: v1", "RequestId": "req-1"}
         if action == "StartExecution":
+            name = params.get("ExecutionName")
+            if name is not None and not CLOUDFLOW_NAME.fullmatch(name):
+                return 400, {"Code": "InvalidArgument", "Message": f"execution name {name!r} is invalid", "RequestId": "req-bad"}
             if self.fail_start:
                 code, name = self.fail_start
                 return code, {"Code": name, "Message": f"{name} for test", "RequestId": "req-err"}
@@ -114,6 +122,50 @@ def test_start_generates_a_valid_unique_execution_name(fnf: FakeFnf) -> None:
     assert names[0] != names[1]
     assert all(n.startswith("example-archive-dev-") and len(n) <= 128 for n in names)
     assert [r["ExecutionName"] for r in fnf.requests] == names
+
+
+def test_start_on_a_bucket_starting_with_a_digit_sends_a_valid_name(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    # GIVEN an environment whose functions may restore "2024-archive" (a bucket name may start with a digit)
+    import yaml
+
+    from infra import config
+
+    matrix = yaml.safe_load(config.DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    matrix["environments"]["dev"]["buckets"] = ["2024-archive"]
+    (tmp_path / "environments.yaml").write_text(yaml.safe_dump(matrix), encoding="utf-8")
+    real_load = config.load_matrix
+    monkeypatch.setattr(config, "load_matrix", lambda path=tmp_path / "environments.yaml": real_load(path))
+    # WHEN a run is started on it without --name
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "2024-archive"])
+    # THEN the name sent (and accepted: the fake answers 400 InvalidArgument otherwise) is valid and names the bucket
+    assert result.exit_code == 0, result.output
+    (request,) = fnf.requests
+    assert CLOUDFLOW_NAME.fullmatch(request["ExecutionName"]), request["ExecutionName"]
+    assert "2024-archive-" in request["ExecutionName"] and result.output.strip() == request["ExecutionName"]
+
+
+@pytest.mark.parametrize("name", ["2024-run", "run.1", "-run", "x" * 129, "运行"])
+def test_start_refuses_an_invalid_name_before_calling_the_api(fnf: FakeFnf, name: str) -> None:
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--name", name])
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2, result.output
+    assert str(result.exception).startswith("--name: ") and "first a letter or _" in str(result.exception)
+    assert fnf.requests == []
+
+
+def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf) -> None:
+    # GIVEN a start request whose name CloudFlow would refuse, sent straight through the SDK
+    import os
+
+    from infra.errors import CloudApiError
+    from infra.executions import CloudCredentials, fnf_client, start_execution
+
+    client = fnf_client(region="cn-hangzhou", credentials=CloudCredentials("loopback-key", SECRET),
+                        endpoint=os.environ["OSS_RESTORE_FNF_ENDPOINT"])
+    # WHEN it is sent THEN the service answers InvalidArgument
+    with pytest.raises(CloudApiError, match="InvalidArgument"):
+        start_execution(client, flow_name="ossr-dev-main", execution_name="2024-archive-x", flow_input={})
 
 
 @pytest.mark.parametrize(("args", "message"), [

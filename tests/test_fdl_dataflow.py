@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import fdl
 from fdl.testing import engine_for, json_handler
 
@@ -27,11 +29,75 @@ steps:
       - {target: word, source: dummy_email@dummy_address}
       - {target: copied, source: $input.a.b}
       - {target: first, source: "$input.list[0]"}
-      - {target: missing, source: $input.nope.deeper}
-""", {"a": {"b": "B"}, "list": ["x", "y"]})
+      - {target: null_value, source: $input.none}
+""", {"a": {"b": "B"}, "list": ["x", "y"], "none": None})
     assert result.status == "Succeeded"
     assert result.output == {"number": 100, "text": "hello", "empty": "", "word": "dummy_email@dummy_address",
-                             "copied": "B", "first": "x", "missing": None}
+                             "copied": "B", "first": "x", "null_value": None}
+
+
+MISSING = """
+steps:
+  - type: task
+    name: t
+    resourceArn: acs:fc:::services/svc/functions/echo
+    inputMappings:
+      - {target: present, source: $input.a.b}
+      - {target: region, source: $input.a.region}
+"""
+
+
+def test_strict_mappings_fail_the_step_naming_the_missing_path():
+    # GIVEN the engine's default (strict) mappings and an input without a.region
+    calls: list[dict[str, Any]] = []
+    result = run(MISSING, {"a": {"b": 1}}, echo=lambda e: calls.append(e) or {})
+    # THEN the step fails before the function is called, with the target, the source and the path named
+    assert (result.status, result.error) == ("Failed", "FnF.MappingSourceMissing") and calls == []
+    assert result.cause == "inputMappings target 'region': source $input.a.region does not exist (nothing at $input.a.region)"
+    assert "step t" in (result.message or "")
+
+
+@pytest.mark.parametrize(("source", "payload", "missing"), [
+    ("$input.list[2]", {"list": [1, 2]}, "$input.list[2]"),
+    ("$input.a.b.c", {"a": {"b": 5}}, "$input.a.b.c"),
+    ("$input.a.b.c", {"a": None}, "$input.a.b"),
+    ("$input.rows[*].k", {"rows": [{"k": 1}, {}]}, "$input.rows[*].k"),
+    ("$local.x", {}, "$local.x"),
+])
+def test_strict_mappings_name_the_first_part_of_the_path_that_is_missing(source: str, payload: dict[str, Any], missing: str):
+    result = run(f"steps: [{{type: pass, name: p, outputMappings: [{{target: out, source: '{source}'}}]}}]", payload)
+    assert result.error == "FnF.MappingSourceMissing" and result.cause is not None
+    assert result.cause.endswith(f"(nothing at {missing})")
+
+
+def test_strict_mappings_check_service_params_and_flow_mappings_too():
+    child = HEAD + "steps: [{type: pass, name: p}]"
+    parent = HEAD + """
+steps:
+  - type: task
+    name: start
+    action: fnf:StartExecution
+    serviceParams: {FlowName: child, ExecutionName: $.nextName, Input: $}
+"""
+    result = engine_for({"parent": parent, "child": child}, clock=fdl.ManualClock()).run("parent", {})
+    assert result.error == "FnF.MappingSourceMissing" and "serviceParams target 'ExecutionName'" in (result.cause or "")
+    outputs = HEAD + "outputMappings: [{target: gone, source: $local.gone}]\nsteps: [{type: pass, name: p}]"
+    result = engine_for({"f": outputs}, clock=fdl.ManualClock()).run("f", {})
+    assert result.error == "FnF.MappingSourceMissing" and "flow outputMappings target 'gone'" in (result.cause or "")
+
+
+def test_lenient_mappings_map_a_missing_path_to_null():
+    # GIVEN the engine told explicitly to be lenient WHEN a mapping reads a missing path THEN it gets null
+    calls: list[dict[str, Any]] = []
+    engine = engine_for({"f": HEAD + MISSING}, {"echo": json_handler(lambda e: calls.append(e) or {})},
+                        clock=fdl.ManualClock(), mappings="lenient")
+    assert engine.run("f", {"a": {"b": 1}}).status == "Succeeded"
+    assert calls == [{"present": 1, "region": None}]
+
+
+def test_the_mapping_mode_is_checked():
+    with pytest.raises(fdl.InvalidValueError, match="mappings"):
+        fdl.Engine(fdl.Registry(), mappings="loose")
 
 
 def test_without_input_mappings_input_is_parent_input_merged_with_parent_local():

@@ -100,11 +100,11 @@ steps:
         choices: [{condition: $.item == 2, goto: done}]
       - {type: pass, name: mark, outputMappings: [{target: marked, source: $input.item}]}
       - {type: succeed, name: done}
-    outputMappings: [{target: marked, source: "$local[*].marked"}]
+    outputMappings: [{target: locals, source: $local}]
   - {type: pass, name: after, outputMappings: [{target: after, source: reached}]}
 """
     result = run(body, {"items": [1, 2, 3]})
-    assert result.output == {"marked": [1, None, 3], "after": "reached"}
+    assert result.output == {"locals": [{"marked": 1}, {}, {"marked": 3}], "after": "reached"}
 
 
 def test_succeed_in_a_choice_branch_ends_the_enclosing_sequence():

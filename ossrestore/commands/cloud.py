@@ -30,6 +30,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
         raise UsageError(f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
                          f"allowed: {', '.join(cfg.buckets)}")
     name = execution_name or new_execution_name(flow_input["bucketName"])
+    _check_name(name)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
                                              flow_input=flow_input))
@@ -62,6 +63,17 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
         click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
     for event in progress.events if show_events else ():
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
+
+
+def _check_name(name: str) -> None:
+    """CloudFlow refuses a name outside its rule (InvalidArgument): say so before calling it."""
+    from ossrestore.paths import use_function_code
+
+    use_function_code()
+    from restore_core.execution_names import NAME_RULE, is_valid_name
+
+    if not is_valid_name(name):
+        raise UsageError(f"--name: {name!r} is not a valid execution name; allowed: {NAME_RULE}")
 
 
 def _stack(env: str, region: str | None) -> Any:
