@@ -81,6 +81,15 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
     except InvalidParameter as e:
         flag = FLOW_FIELDS.get(e.field, (e.field,))[0].split("/")[0]
         raise UsageError(f"{flag}: {e}") from None
+    return execution_input(flow_input)
+
+
+def execution_input(flow_input: dict[str, Any]) -> dict[str, Any]:
+    """The first execution's input: every key flows/main.yaml maps, so no mapping reads a missing path
+    (CloudFlow does not document what that yields). Continuations pass the same keys on."""
+    flow_input.setdefault("region", "")  # "" signs with V1, as an absent region does
     # The confirm phase scans from where this run's scope begins; continuations carry it along.
     flow_input.setdefault("startMarker", flow_input.get("marker", ""))
+    flow_input.setdefault("phase", "list")
+    flow_input.setdefault("statusMarker", "")
     return flow_input
