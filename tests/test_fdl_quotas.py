@@ -1,0 +1,171 @@
+"""CloudFlow's account quotas (off by default, on with `quotas=Quotas()`) and StartExecution's
+documented idempotency, on the engine's injectable clock."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+import fdl
+from fdl.testing import engine_for, json_handler
+
+HEAD = "version: v1\ntype: flow\n"
+PASS = HEAD + "steps: [{type: pass, name: p}]"
+BLOCKING = HEAD + 'steps: [{type: task, name: hold, resourceArn: "acs:fc:::services/svc/functions/hold"}]'
+HAND_OFF = HEAD + """
+steps:
+  - type: task
+    name: handOff
+    action: fnf:StartExecution
+    serviceParams: {FlowName: held, ExecutionName: $.next, Input: $}
+    retry: [{errors: [fnf.ResourceThrottled], intervalSeconds: 1, maxAttempts: 3}]
+"""
+
+
+class Gate:
+    """A function that holds every call until opened, so executions stay Running."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.entered.release()
+        assert self.opened.wait(10)
+        return {"done": True}
+
+
+def held_engine(gate: Gate, **options: Any) -> fdl.Engine:
+    return engine_for({"held": BLOCKING, "parent": HAND_OFF, "pass": PASS}, {"hold": json_handler(gate)},
+                      clock=fdl.ManualClock(), **options)
+
+
+# --- StartExecution idempotency ------------------------------------------------------------------
+
+def test_starting_the_name_of_a_running_execution_returns_it_and_starts_nothing():
+    gate = Gate()
+    engine = held_engine(gate)
+    # GIVEN an execution "run-1" still running
+    engine.start_execution("held", {"a": 1}, name="run-1")
+    assert gate.entered.acquire(timeout=10)
+    # WHEN it is started again by name, even with another input
+    again = engine.start_execution("held", {"a": 2}, name="run-1")
+    # THEN the running execution is returned and nothing new runs
+    assert again == "run-1" and engine.executions() == ["run-1"] and engine.status("run-1") == "Running"
+    gate.opened.set()
+    assert engine.wait("run-1").status == "Succeeded"
+    assert [e.detail["input"] for e in engine.history("run-1") if e.type == "ExecutionStarted"] == [{"a": 1}]
+
+
+def test_starting_the_name_of_a_finished_execution_is_execution_already_exists():
+    engine = engine_for({"pass": PASS}, clock=fdl.ManualClock())
+    assert engine.run("pass", {}, name="done-1").status == "Succeeded"
+    with pytest.raises(fdl.ExecutionAlreadyExists, match="done-1"):
+        engine.start_execution("pass", {}, name="done-1")
+
+
+def test_a_hand_off_to_a_running_execution_succeeds_without_a_second_start():
+    gate = Gate()
+    engine = held_engine(gate)
+    engine.start_execution("held", {}, name="next-1")
+    assert gate.entered.acquire(timeout=10)
+    # WHEN a flow hands off (fnf:StartExecution) to the name of that running execution
+    result = engine.run("parent", {"next": "next-1"}, name="parent-1")
+    # THEN the task succeeds, as the service returns the running execution, and no duplicate runs
+    assert result.status == "Succeeded"
+    assert sorted(engine.executions()) == ["next-1", "parent-1"]
+    gate.opened.set()
+    engine.wait_all()
+
+
+# --- quotas --------------------------------------------------------------------------------------
+
+def test_quotas_are_off_by_default():
+    engine = engine_for({"pass": PASS}, clock=fdl.ManualClock())
+    names = [engine.start_execution("pass", {}, name=f"e{i}") for i in range(150)]
+    assert len(engine.wait_all()) == len(names) == 150
+    assert engine.quota_stats == fdl.QuotaStats()
+
+
+def test_start_execution_is_a_bucket_of_100_refilled_at_100_per_second():
+    # GIVEN CloudFlow's quotas on a clock that does not move
+    clock = fdl.ManualClock()
+    engine = engine_for({"pass": PASS}, clock=clock, quotas=fdl.Quotas())
+    for i in range(100):
+        engine.start_execution("pass", {}, name=f"e{i}")
+    # WHEN a 101st start comes within the same instant THEN it is throttled, naming ResourceThrottled
+    with pytest.raises(fdl.ExecutionThrottled, match="ResourceThrottled") as throttled:
+        engine.start_execution("pass", {}, name="e100")
+    assert throttled.value.code == "ResourceThrottled" and throttled.value.retry_after == pytest.approx(0.01)
+    # AND a hundredth of a second later one token is back, and only one
+    clock.advance(0.01)
+    engine.start_execution("pass", {}, name="e100")
+    with pytest.raises(fdl.ExecutionThrottled):
+        engine.start_execution("pass", {}, name="e101")
+    engine.wait_all()
+    assert engine.quota_stats.starts_throttled == 2
+
+
+def test_a_throttled_start_from_a_task_is_fnf_resource_throttled_and_retried():
+    # GIVEN a bucket of one StartExecution, refilled at one per second, which starting the parent empties
+    gate = Gate()
+    gate.opened.set()
+    engine = held_engine(gate, quotas=fdl.Quotas(start_execution_tokens=1, start_execution_refill_per_second=1))
+    # WHEN the parent hands off at once
+    result = engine.run("parent", {"next": "child-1"}, name="parent-1")
+    engine.wait_all()
+    # THEN its first attempt fails with fnf.ResourceThrottled and the retry, a second later, starts the child
+    failed = [e.detail["error"] for e in result.events if e.type == "TaskFailed"]
+    assert failed == ["fnf.ResourceThrottled"] and result.status == "Succeeded"
+    assert engine.status("child-1") == "Succeeded"
+
+
+def test_step_entries_wait_for_the_accounts_step_tokens():
+    # GIVEN a bucket of 2 step tokens refilled at 1 per second, and a flow of 5 steps
+    clock = fdl.ManualClock()
+    flow = HEAD + "steps: [" + ", ".join(f"{{type: pass, name: s{i}}}" for i in range(5)) + "]"
+    engine = engine_for({"f": flow}, clock=clock, quotas=fdl.Quotas(step_tokens=2, step_refill_per_second=1))
+    # WHEN it runs
+    result = engine.run("f", {})
+    # THEN it succeeds, the first two steps enter at once and each later one waits a second for its token
+    assert result.status == "Succeeded" and clock.sleeps == [1.0, 1.0, 1.0]
+    entered = [e.time for e in result.events if e.type == "StepEntered"]
+    assert [(t - entered[0]).total_seconds() for t in entered] == [0, 0, 1, 2, 3]
+    assert (engine.quota_stats.step_delays, engine.quota_stats.step_delay_seconds) == (3, 3.0)
+
+
+def test_a_foreach_of_100_steps_past_the_bucket_is_slowed_to_100_per_second():
+    clock = fdl.ManualClock()
+    flow = HEAD + """
+steps:
+  - type: foreach
+    name: each
+    iterationMapping: {collection: $.items, item: item}
+    steps: [{type: pass, name: a}, {type: pass, name: b}]
+"""
+    engine = engine_for({"f": flow}, clock=clock, quotas=fdl.Quotas())
+    result = engine.run("f", {"items": list(range(100))})
+    # 201 step entries (the foreach and two per iteration) against 100 tokens: about a second of waiting
+    assert result.status == "Succeeded" and engine.quota_stats.step_delays >= 101
+    assert sum(clock.sleeps) >= 1.0
+
+
+def test_at_most_the_quota_of_executions_run_at_once():
+    gate = Gate()
+    engine = held_engine(gate, quotas=fdl.Quotas(running_executions=2))
+    engine.start_execution("held", {}, name="r1")
+    engine.start_execution("held", {}, name="r2")
+    # WHEN a third starts while two run THEN it is refused
+    with pytest.raises(fdl.ExecutionLimitExceeded, match="2 executions are already running"):
+        engine.start_execution("held", {}, name="r3")
+    # AND once they end it starts
+    gate.opened.set()
+    engine.wait_all()
+    engine.start_execution("held", {}, name="r3")
+    assert engine.wait("r3").status == "Succeeded" and engine.quota_stats.starts_refused_running == 1
+
+
+def test_quota_values_are_checked():
+    with pytest.raises(fdl.InvalidValueError, match="Quotas.step_tokens"):
+        fdl.Quotas(step_tokens=0)
