@@ -10,6 +10,8 @@ import time
 
 from _common import DEMO_CREDENTIALS, flow_input, seeded_emulator
 
+import fdl
+
 from ossrestore.local_run import run_local
 
 
@@ -21,12 +23,14 @@ def main() -> None:
     # than one execution may make (pagesPerExecution), and the run must continue as new.
     parser.add_argument("--group-size", type=int, default=1)
     parser.add_argument("--restore-latency", type=float, default=1.0)
+    parser.add_argument("--cloudflow-quotas", action="store_true",
+                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
     args = parser.parse_args()
     with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
             flow_input(endpoint, maxKeys=args.max_keys, groupSize=args.group_size, pollInterval=1),
-            credentials=DEMO_CREDENTIALS, show_progress=False,
+            credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if args.cloudflow_quotas else None,
         )
         elapsed = time.perf_counter() - started
     events = {r.name: len(r.events) for r in run.executions}
@@ -36,6 +40,10 @@ def main() -> None:
     print(f"objects: {args.objects}  readable: {readable}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")
     print(f"executions: {len(events)}")
     print(f"max_events_per_execution: {max(events.values())}")
+    if run.quota_stats is not None:
+        stats = run.quota_stats
+        print(f"quota_step_delays: {stats.step_delays}  quota_step_delay_seconds: {stats.step_delay_seconds:.1f}  "
+              f"quota_starts_throttled: {stats.starts_throttled}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from ossrestore.report import OUTCOMES, RunSummary, verify_and_report
 use_function_code()
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
 from restore_core.client import Credentials, make_bucket  # noqa: E402
-from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError  # noqa: E402
+from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError  # noqa: E402
 from restore_core.execution_names import valid_name  # noqa: E402
 from restore_core.listing import list_page  # noqa: E402
 from restore_core.retry import RetryPolicy  # noqa: E402
@@ -75,6 +75,7 @@ class LocalRun:
     summary: RunSummary
     tracker: RunTracker
     executions: list[fdl.ExecutionResult]
+    quota_stats: fdl.QuotaStats | None = None  # with CloudFlow's quotas on: what they cost
 
 
 def run_local(
@@ -85,6 +86,7 @@ def run_local(
     console: Console | None = None,
     show_progress: bool = True,
     clock: Any = None,
+    quotas: fdl.Quotas | None = None,
 ) -> LocalRun:
     """Run the main flow (and every execution it continues as) to the end, then verify by listing."""
     console = console or Console(stderr=True)
@@ -93,10 +95,12 @@ def run_local(
     tracker = RunTracker()
     with FunctionInstances() as instances:
         registry = build_registry(observer=tracker.observe, instances=instances)
-        engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials))
+        # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
+        engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas)
         engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
         with ProgressView(tracker, console=console, enabled=show_progress):
             executions = engine.wait_all()
+    _refuse_if_poll_interval_too_short(executions)
     summary = verify_and_report(
         bucket,
         prefix=flow_input.get("prefix") or "",
@@ -105,7 +109,16 @@ def run_local(
         report_path=report_path,
     )
     summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded")
-    return LocalRun(summary=summary, tracker=tracker, executions=executions)
+    return LocalRun(summary=summary, tracker=tracker, executions=executions,
+                    quota_stats=engine.quota_stats if quotas is not None else None)
+
+
+def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) -> None:
+    """listArchiveFiles refuses (as it would in the cloud) a waitPerBatch pollInterval a batch's classes
+    cannot finish in within one execution's events: the command reports it as the bad flag it is."""
+    refused = next((r for r in executions if r.error == PollIntervalTooShort.__name__), None)
+    if refused is not None:
+        raise UsageError(f"--poll-interval: {refused.cause}")
 
 
 def summary_table(run: LocalRun) -> Table:

@@ -121,11 +121,25 @@ def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_
 
 
 def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
-    emu.seed(BUCKET, counts={"Archive": 25, "DeepColdArchive": 5, "Standard": 5}, prefix="w/")
+    # Archive restores take at most a minute: a 1 s poll finishes well inside one sub-flow's events
+    emu.seed(BUCKET, counts={"Archive": 25, "Standard": 5}, prefix="w/")
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "10", "--poll-interval", "1",
                     "--wait-per-batch", "--quiet")
     assert result.exit_code == 0, result.stderr
     assert all(o.restore_info for o in listed(emu).values() if o.storage_class in ARCHIVE)
+
+
+def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(emu, creds_env):
+    # GIVEN Deep Cold Archive objects, which may take 48 h at tier Standard
+    emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
+    # WHEN waiting per batch with the default 10 s poll (at most 449 polls in one sub-flow execution)
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--quiet")
+    # THEN the run is refused with exit 2, the field named and the smallest interval that works, and no
+    # restore of that batch was requested
+    assert result.exit_code == 2, result.stderr
+    assert "--poll-interval: pollInterval must be at least 385 s (got 10)" in result.stderr
+    assert "the smallest that works is 385" in result.stderr and "Traceback" not in result.stderr
+    assert emu.stats.get("RestoreObject") == 0
 
 
 def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):

@@ -51,6 +51,7 @@ class ListRequest:
     execution_name: str | None
     poll_interval: int
     wait_per_batch: bool
+    tier: str  # waitPerBatch: the batch's classes must finish at this tier within one execution's events
 
 
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
@@ -64,6 +65,7 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
         poll_interval=params.flow_integer(raw, "pollInterval"),
         wait_per_batch=params.boolean(raw, "waitPerBatch", default=False),
+        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, listing, retry
+from restore_core import budget, classes, listing, poll_budget, retry
 from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
@@ -109,6 +109,9 @@ def list_archive_files(
             if not truncated or groups.full:
                 break
     end = not cut and not truncated
+    if req.wait_per_batch:
+        # Before any restore of this batch is requested: a cloud run refuses here, as the command does.
+        poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g}, req.tier)
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),

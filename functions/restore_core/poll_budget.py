@@ -1,0 +1,69 @@
+"""waitPerBatch's event budget: the restore sub-flow polls a batch inside one execution, which CloudFlow
+caps at 5,000 events, so a poll interval too short for the batch's classes would run out of events
+before the restores can complete. Such a setting is refused, naming the smallest interval that works.
+
+Worst-case restore times per class and tier, from OSS's "Restore objects" page
+(https://www.alibabacloud.com/help/en/oss/user-guide/restore-objects-for-access): Archive 1 minute;
+Cold Archive Expedited 1 hour, Standard 2-5 hours, Bulk 5-12 hours; Deep Cold Archive Expedited 12 hours,
+Standard 48 hours. The upper bound of each range is used.
+
+Events of one restore sub-flow execution (flows/restore.yaml, counted on the engine by the tests):
+8 fixed, 7 per foreach iteration (group), 9 per poll (wait 2, status task 5, choice 2). A batch has at
+most 100 groups, and retries of failing tasks need room too, hence the reserve.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from restore_core import classes
+from restore_core.errors import PollIntervalTooShort
+
+EVENT_LIMIT = 5000
+FIXED_EVENTS = 8
+EVENTS_PER_GROUP = 7
+EVENTS_PER_POLL = 9
+MAX_GROUPS = 100
+RETRY_RESERVE_EVENTS = 250
+MAX_POLLS = (EVENT_LIMIT - FIXED_EVENTS - EVENTS_PER_GROUP * MAX_GROUPS - RETRY_RESERVE_EVENTS) // EVENTS_PER_POLL
+
+HOUR = 3600
+# (class, tier it is restored with after fitting; None for Archive, which takes none) -> worst-case seconds
+WORST_RESTORE_SECONDS: dict[tuple[str, str | None], int] = {
+    (classes.ARCHIVE, None): 60,
+    (classes.COLD_ARCHIVE, "Expedited"): 1 * HOUR,
+    (classes.COLD_ARCHIVE, "Standard"): 5 * HOUR,
+    (classes.COLD_ARCHIVE, "Bulk"): 12 * HOUR,
+    (classes.DEEP_COLD_ARCHIVE, "Expedited"): 12 * HOUR,
+    (classes.DEEP_COLD_ARCHIVE, "Standard"): 48 * HOUR,
+}
+
+
+def child_events(*, groups: int, polls: int) -> int:
+    """Events of a restore sub-flow execution that runs `groups` iterations and `polls` polls, no retries."""
+    return FIXED_EVENTS + EVENTS_PER_GROUP * groups + EVENTS_PER_POLL * polls
+
+
+def worst_restore_seconds(storage_class: str, tier: str) -> int:
+    plan, _ = classes.fit(storage_class, 1, tier)
+    return WORST_RESTORE_SECONDS[(storage_class, plan.tier)]
+
+
+def min_poll_interval(storage_classes: Iterable[str], tier: str) -> int:
+    """The smallest pollInterval whose MAX_POLLS polls outlast the slowest restore of these classes."""
+    worst = max((worst_restore_seconds(c, tier) for c in storage_classes if classes.is_archive(c)), default=0)
+    return max(1, math.ceil(worst / MAX_POLLS))
+
+
+def check_wait_per_batch(poll_interval: int, storage_classes: Iterable[str], tier: str) -> None:
+    """Refuse (PollIntervalTooShort, field pollInterval) an interval the batch's classes cannot finish in."""
+    present = sorted({c for c in storage_classes if classes.is_archive(c)}, key=classes.ARCHIVE_CLASSES.index)
+    needed = min_poll_interval(present, tier)
+    if poll_interval < needed:
+        slowest = max(present, key=lambda c: worst_restore_seconds(c, tier))
+        hours = worst_restore_seconds(slowest, tier) / HOUR
+        raise PollIntervalTooShort(
+            needed, poll_interval,
+            f"with waitPerBatch a batch polls inside one sub-flow execution, at most {MAX_POLLS} polls under "
+            f"CloudFlow's {EVENT_LIMIT} events, and a {slowest} restore at tier {tier} may take {hours:g} h",
+        )
