@@ -11,15 +11,17 @@ import time
 
 from _common import DEMO_CREDENTIALS, flow_input, seeded_emulator
 
+import fdl
+
 from ossrestore.local_run import run_local
 
 
-def timed_run(*, objects: int, latency: float, wait_per_batch: bool, max_keys: int, poll: int) -> float:
+def timed_run(*, objects: int, latency: float, wait_per_batch: bool, max_keys: int, poll: int, quotas: bool) -> float:
     with seeded_emulator(counts={"Archive": objects}, latency=latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
             flow_input(endpoint, maxKeys=max_keys, pollInterval=poll, waitPerBatch=wait_per_batch),
-            credentials=DEMO_CREDENTIALS, show_progress=False,
+            credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if quotas else None,
         )
         elapsed = time.perf_counter() - started
     readable = run.summary.by_outcome["restored"] + run.summary.by_outcome["already_restored"]
@@ -34,8 +36,11 @@ def main() -> None:
     parser.add_argument("--max-keys", type=int, default=100)
     parser.add_argument("--restore-latency", type=float, default=2.0)
     parser.add_argument("--poll-interval", type=int, default=1)
+    parser.add_argument("--cloudflow-quotas", action="store_true",
+                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
     args = parser.parse_args()
-    common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys, poll=args.poll_interval)
+    common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys, poll=args.poll_interval,
+                  quotas=args.cloudflow_quotas)
     pipelined = timed_run(wait_per_batch=False, **common)
     print(f"pipelined_seconds: {pipelined:.1f}", flush=True)
     per_batch = timed_run(wait_per_batch=True, **common)

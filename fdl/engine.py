@@ -184,11 +184,14 @@ class Engine:
         """Step entry under the step-rate quota: wait on the clock until the account's bucket has a token."""
         if self._step_bucket is None:
             return
+        started = None
         while (wait := self._step_bucket.take()) > 0:
+            started = started or self.clock.now()
+            self.clock.sleep(wait)
+        if started is not None:
             with self._lock:
                 self.quota_stats.step_delays += 1
-                self.quota_stats.step_delay_seconds += wait
-            self.clock.sleep(wait)
+                self.quota_stats.step_delay_seconds += (self.clock.now() - started).total_seconds()
 
     def _check_input(self, input: Any) -> None:
         if not isinstance(input, dict):

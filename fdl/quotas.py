@@ -44,8 +44,8 @@ class Quotas:
 
 @dataclass
 class QuotaStats:
-    step_delays: int = 0
-    step_delay_seconds: float = 0.0
+    step_delays: int = 0  # step entries that had to wait for a token
+    step_delay_seconds: float = 0.0  # their waits added up (concurrent waits overlap in time)
     starts_throttled: int = 0
     starts_refused_running: int = 0
 
