@@ -56,10 +56,11 @@ def test_every_stacks_flows_restore_a_bucket_on_the_local_engine(stacks: list[tu
             emu.create_bucket(bucket_name)
             emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
             flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
-                                                 flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=1,
+                                                 flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=385,
                                                  flow_pagesPerExecution=2, flow_waitPerBatch=True)
             # WHEN the stack's main flow runs to the end, one page per batch so that it must continue as new
-            engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(AK, SK))
+            # (waits in virtual time: 385 s is the smallest poll a Deep Cold batch is allowed with waitPerBatch)
+            engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(AK, SK), clock=fdl.ManualClock())
             engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
             results = engine.wait_all()
             # THEN every execution succeeded, it continued as new, and every archive object is readable
