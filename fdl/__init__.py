@@ -21,6 +21,11 @@ Choices where CloudFlow's documentation is silent (each stated where it is imple
   foreach iteration, parallel branch or flow (`fdl.interpreter`);
 - foreach/parallel: the first failure wins once running iterations finish (`fdl.interpreter`);
 - requestResponse and fnf:StartExecution tasks output `{}`; sync outputs the child's output;
+- StartExecution of a running execution's name returns it; of an ended one, `ExecutionAlreadyExists`
+  (documented); an unnamed execution gets a UUID, as in CloudFlow (`fdl.engine`);
+- account quotas (`quotas=Quotas()`, off by default): a throttled StartExecution fails with
+  `ResourceThrottled`, a step entry waits for its token, a start past the running-executions quota
+  fails with `ExecutionLimitExceeded` (`fdl.quotas`);
 - limits fail the execution with `FnF.StepDataTooLarge`, `FnF.EventLimitExceeded`,
   `FnF.ForeachItemsExceeded`, `FnF.ParallelBranchesExceeded`, `FnF.WaitTooLong` or
   `FnF.ExecutionTimedOut`, which retry and catch never see (`fdl.limits`).

@@ -1,4 +1,9 @@
-"""CloudFlow service limits the engine enforces, and the flow/execution name rule."""
+"""CloudFlow service limits the engine enforces, and the flow/execution name rule.
+
+The name rule is CloudFlow's "Limits" page (https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits);
+StartExecution refuses a name outside it, so the engine does too (`InvalidValueError`; from a task,
+the step error `fnf.InvalidArgument`).
+"""
 from __future__ import annotations
 
 import re
