@@ -104,7 +104,8 @@ class Engine:
         self._runs: dict[tuple[str, str], ExecutionRun] = {}
         self._running = 0
         self._lock = threading.Lock()
-        self._step_bucket = self._start_bucket = None  # type: TokenBucket | None, TokenBucket | None
+        self._step_bucket: TokenBucket | None = None
+        self._start_bucket: TokenBucket | None = None
         if quotas is not None:
             now = self.clock.now
             self._step_bucket = TokenBucket(capacity=quotas.step_tokens, rate=quotas.step_refill_per_second, now=now)
