@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fdl.access import Authorize
 from fdl.clock import Clock, RealClock
 from fdl.conditions import BOOLEAN_COMPARE_MODES
 from fdl.errors import ExecutionAlreadyExists, ExecutionNotFound, InvalidValueError, StepError
@@ -69,6 +70,7 @@ class Engine:
         credentials: Credentials | None = None,
         on_event: EventCallback | None = None,
         boolean_compare: str = "string",
+        authorize: Authorize | None = None,
     ) -> None:
         if boolean_compare not in BOOLEAN_COMPARE_MODES:
             raise InvalidValueError("boolean_compare", boolean_compare, " or ".join(BOOLEAN_COMPARE_MODES))
@@ -78,6 +80,7 @@ class Engine:
         self.credentials = credentials
         self.on_event = on_event
         self.boolean_compare = boolean_compare
+        self.authorize = authorize  # the execution role's permissions (fdl.access); None checks nothing
         self._runs: dict[tuple[str, str], ExecutionRun] = {}
         self._lock = threading.Lock()
 
