@@ -20,6 +20,8 @@ Choices where CloudFlow's documentation is silent (each stated where it is imple
   foreach iteration, parallel branch or flow (`fdl.interpreter`);
 - foreach/parallel: the first failure wins once running iterations finish (`fdl.interpreter`);
 - requestResponse and fnf:StartExecution tasks output `{}`; sync outputs the child's output;
+- with an `authorize` hook, a sync task needs fnf:DescribeExecution as well as fnf:StartExecution to
+  wait for its child (`fdl.access`);
 - limits fail the execution with `FnF.StepDataTooLarge`, `FnF.EventLimitExceeded`,
   `FnF.ForeachItemsExceeded`, `FnF.ParallelBranchesExceeded`, `FnF.WaitTooLong` or
   `FnF.ExecutionTimedOut`, which retry and catch never see (`fdl.limits`).

@@ -13,6 +13,8 @@ table of action -> resource form -> documentation page):
 | oss:GetObject, oss:RestoreObject | the objects of those buckets       | same                                           |
 | log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
 
+The two fnf actions: https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution
+and .../api-fnf-2019-03-15-describeexecution ("RAM authorization": resource type "All Resources").
 An action without resource-level authorization granted on named ARNs grants nothing in the cloud, so
 `grant` takes the resource form from the catalog and never lets one be scoped (or a scoped one be `*`).
 OSS has no separate RAM action for HeadObject: it is authorised as `oss:GetObject`, so that is the

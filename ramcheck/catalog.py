@@ -37,6 +37,8 @@ class ActionSpec:
 _SPECS = (
     # FC 2.0. CloudFlow's execution-role guide ("Create execution roles") scopes fc:InvokeFunction to
     # acs:fc:::services/<service>/functions/<function>; a qualified call names `<service>.<qualifier>`.
+    # (The generated "RAM authorization" table of FC's InvokeFunction API page shows "All Resource";
+    # the guide written for exactly this use, a flow role invoking named functions, is followed here.)
     ActionSpec("fc:InvokeFunction", "acs:fc:{region}:{account}:services/{service}[.{qualifier}]/functions/{function}", _FNF_ROLE),
     # FnF API 2019-03-15: both list the resource type "All Resources".
     ActionSpec("fnf:StartExecution", ALL_RESOURCES, _FNF_API + "startexecution"),

@@ -93,6 +93,9 @@ DOCUMENTED_WITHOUT_RESOURCE_LEVEL = {
 
 def test_no_policy_grants_a_wildcard_action_or_an_unscoped_resource_level_action(synthesized: dict[str, Any]) -> None:
     for _, stack, _ in synthesized.values():
+        for role in _resources(stack, "alicloud_ram_role"):
+            for statement in json.loads(role["assume_role_policy_document"])["Statement"]:
+                assert statement["Action"] == ["sts:AssumeRole"], statement
         for policy in _resources(stack, "alicloud_ram_policy"):
             for statement in json.loads(policy["policy_document"])["Statement"]:
                 assert statement["Effect"] == "Allow"
