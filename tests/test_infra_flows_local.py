@@ -112,8 +112,8 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     return registry
 
 
-def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None) -> Run:
-    """The stack's main flow over a seeded bucket, one page per batch so that it must continue as new."""
+def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True) -> Run:
+    """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new."""
     flow_role, function_role = _policies(cfg, stack, without=without)
     bucket_name = cfg.buckets[0]
     # Only the function role's STS key is known to the emulator: every request is the functions'.
@@ -124,7 +124,7 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
         emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
         flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
                                              flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=1,
-                                             flow_pagesPerExecution=2, flow_waitPerBatch=True)
+                                             flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch)
         engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN),
                             authorize=flow_role)
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
@@ -132,15 +132,19 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
         return Run(results, flow_role, function_role, emu, bucket_name)
 
 
-def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks: list[Stack]) -> None:
+@pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
+def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks: list[Stack], wait_per_batch: bool) -> None:
     for cfg, stack in stacks:
         names = names_for(cfg)
         # GIVEN the stack's synthesized policies judging every call
         # WHEN the stack's main flow runs to the end over a bucket with archive and standard objects
-        run = _run(cfg, stack)
-        # THEN every execution succeeded, it continued as new, and every archive object is readable
+        run = _run(cfg, stack, wait_per_batch=wait_per_batch)
+        # THEN every execution succeeded, it called the restore flow and continued as new (one page per
+        # batch: after two listing calls; pipelined: into the confirm phase), and every archive object
+        # is readable
         assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
-        assert len([r for r in run.results if r.flow_name == names.main_flow]) >= 2
+        submitted = {e.step_name for r in run.results for e in r.events if e.type == "TaskSubmitted"}
+        assert submitted == {"invokeRestoreFlow", "continueListing" if wait_per_batch else "continueConfirming"}
         states = {key: run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)}
         assert sorted(set(states.values())) == ["not-archived", "restored"], states
         assert list(states.values()).count("restored") == 13
