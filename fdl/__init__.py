@@ -26,6 +26,8 @@ Choices where CloudFlow's documentation is silent (each stated where it is imple
 - account quotas (`quotas=Quotas()`, off by default): a throttled StartExecution fails with
   `ResourceThrottled`, a step entry waits for its token, a start past the running-executions quota
   fails with `ExecutionLimitExceeded` (`fdl.quotas`);
+- with an `authorize` hook, a sync task needs fnf:DescribeExecution as well as fnf:StartExecution to
+  wait for its child (`fdl.access`);
 - limits fail the execution with `FnF.StepDataTooLarge`, `FnF.EventLimitExceeded`,
   `FnF.ForeachItemsExceeded`, `FnF.ParallelBranchesExceeded`, `FnF.WaitTooLong` or
   `FnF.ExecutionTimedOut`, which retry and catch never see (`fdl.limits`).

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fdl.access import Authorize
 from fdl.clock import Clock, RealClock
 from fdl.conditions import BOOLEAN_COMPARE_MODES
 from fdl.errors import (
@@ -87,6 +88,7 @@ class Engine:
         boolean_compare: str = "string",
         mappings: str = "strict",
         quotas: Quotas | None = None,
+        authorize: Authorize | None = None,
     ) -> None:
         if boolean_compare not in BOOLEAN_COMPARE_MODES:
             raise InvalidValueError("boolean_compare", boolean_compare, " or ".join(BOOLEAN_COMPARE_MODES))
@@ -101,6 +103,7 @@ class Engine:
         self.mappings = mappings
         self.quotas = quotas
         self.quota_stats = QuotaStats()
+        self.authorize = authorize  # the execution role's permissions (fdl.access); None checks nothing
         self._runs: dict[tuple[str, str], ExecutionRun] = {}
         self._running = 0
         self._lock = threading.Lock()

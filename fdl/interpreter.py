@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fdl import fc
+from fdl import access, fc
 from fdl import model as m
 from fdl.conditions import ConditionTypeError, evaluate
 from fdl.errors import (
@@ -201,6 +201,7 @@ class Interpreter:
             if step.action is not None or FLOW_ARN.fullmatch(resource):
                 local = self.flow_task(step, data)
             else:
+                access.check(self.engine.authorize, "fc:InvokeFunction", resource, error=access.FC_DENIED)
                 spec = self.engine.registry.function(resource)
                 self.record("TaskStarted", step.name)
                 local = fc.invoke(spec, data, clock=self.clock, credentials=self.engine.credentials, timeout=step.timeout_seconds)
@@ -222,10 +223,13 @@ class Interpreter:
         child_input = params.get("Input", data)
         if not isinstance(child_input, dict):
             raise StepError("fnf.InvalidArgument", f"serviceParams.Input must be a JSON object, got {child_input!r}")
+        access.check(self.engine.authorize, "fnf:StartExecution", access.flow_arn(str(flow_name)), error=access.FNF_DENIED)
         child = self.start_child(str(flow_name), child_input, params.get("ExecutionName"))
         self.record("TaskSubmitted", step.name, flowName=flow_name, executionName=child.name)
         if step.action is not None or step.pattern != "sync":
             return {}
+        access.check(self.engine.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
+                     error=access.FNF_DENIED)
         result = self.engine.wait(child.name, flow_name=child.flow_name)
         if result.status != "Succeeded":
             raise StepError(result.error or "FnF.Unknown", result.cause or "")

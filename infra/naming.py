@@ -4,8 +4,9 @@ ARNs are built from names rather than read back from Terraform attributes: the n
 synth time, so the flow definitions hold literal ARNs that the local engine can map to handlers, and
 the RAM policies can name exactly these resources. FC 2.0 ARNs have the form FDL v1 task steps use,
 `acs:fc:{region}:{account}:services/{service}/functions/{function}`. Without a configured account the
-flow ARNs leave it empty (the service fills in the caller's account) and RAM policies use `*` there,
-which still pins region, service and function names.
+flow definitions leave it empty (the service fills in the caller's account) and RAM policies use `*`
+there, which still pins region, service and function names. Flows and executions need no ARN here:
+the fnf actions the flows use have no resource-level authorization (see `infra.policies`).
 """
 from __future__ import annotations
 
@@ -54,14 +55,6 @@ def names_for(cfg: DeploymentConfig) -> StackNames:
 
 def function_arn(cfg: DeploymentConfig, service: str, function: str, *, for_policy: bool = False) -> str:
     return f"acs:fc:{cfg.region}:{_account(cfg, for_policy)}:services/{service}/functions/{function}"
-
-
-def flow_arn(cfg: DeploymentConfig, flow: str) -> str:
-    return f"acs:fnf:{cfg.region}:{_account(cfg, True)}:flow/{flow}"
-
-
-def execution_arns(cfg: DeploymentConfig, flow: str) -> str:
-    return f"{flow_arn(cfg, flow)}/execution/*"
 
 
 def _account(cfg: DeploymentConfig, for_policy: bool) -> str:

@@ -1,5 +1,22 @@
-"""RAM policy documents: least privilege, named resources only, no wildcard actions.
+"""RAM policy documents: least privilege, no wildcard actions.
 
+Every action is granted in the form its service documents, taken from `ramcheck.catalog` (the one
+table of action -> resource form -> documentation page):
+
+| action                          | resource granted                    | source (ramcheck.catalog)                      |
+|---------------------------------|-------------------------------------|------------------------------------------------|
+| fc:InvokeFunction               | the stack's three functions         | CloudFlow "Create execution roles"             |
+| fnf:StartExecution              | `*`: API lists "All Resources"      | FnF API 2019-03-15 StartExecution              |
+| fnf:DescribeExecution           | `*`: API lists "All Resources"      | FnF API 2019-03-15 DescribeExecution           |
+| oss:ListObjects                 | the configured buckets              | OSS "Grant access to OSS by using RAM policies" |
+| oss:GetBucketArchiveDirectRead  | the configured buckets              | same                                           |
+| oss:GetObject, oss:RestoreObject | the objects of those buckets       | same                                           |
+| log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
+
+The two fnf actions: https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution
+and .../api-fnf-2019-03-15-describeexecution ("RAM authorization": resource type "All Resources").
+An action without resource-level authorization granted on named ARNs grants nothing in the cloud, so
+`grant` takes the resource form from the catalog and never lets one be scoped (or a scoped one be `*`).
 OSS has no separate RAM action for HeadObject: it is authorised as `oss:GetObject`, so that is the
 action the status checks need. Everything else is exactly what the handlers and the flows call.
 """
@@ -9,14 +26,23 @@ import json
 from typing import Any
 
 from infra.config import DeploymentConfig
-from infra.naming import StackNames, execution_arns, flow_arn, function_arn
+from infra.naming import StackNames, function_arn
+from ramcheck.catalog import ACTIONS, ALL_RESOURCES
 
 # GetBucketArchiveDirectRead: the handlers skip Archive objects a bucket already serves without a restore.
 FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead")
 FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject")
 FUNCTION_ACTIONS_ON_LOGS = ("log:PostLogStoreLogs",)
 FLOW_ACTIONS_ON_FUNCTIONS = ("fc:InvokeFunction",)
-FLOW_ACTIONS_ON_FLOWS = ("fnf:StartExecution", "fnf:DescribeExecution", "fnf:StopExecution")
+# StartExecution: the sync call of the restore flow and every continue-as-new. DescribeExecution: the
+# sync call waits for the child's result, and CloudFlow does not document which permissions that wait
+# needs ("Integrate with Serverless Workflow", help.aliyun.com/document_detail/149829), so the stricter
+# reading grants it and the local engine checks it. StopExecution is never called by the flows.
+FLOW_ACTIONS_ON_EXECUTIONS = ("fnf:StartExecution", "fnf:DescribeExecution")
+
+
+class PolicyFormError(ValueError):
+    """A statement would grant actions in a resource form their service does not document."""
 
 
 def trust_policy(service: str) -> str:
@@ -29,26 +55,33 @@ def function_policy(cfg: DeploymentConfig, names: StackNames) -> str:
     """List, head and restore in the configured buckets; write to the stack's own log store."""
     account = cfg.account_id or "*"
     return _dump([
-        _allow(FUNCTION_ACTIONS_ON_BUCKET, [f"acs:oss:*:{account}:{b}" for b in cfg.buckets]),
-        _allow(FUNCTION_ACTIONS_ON_OBJECTS, [f"acs:oss:*:{account}:{b}/*" for b in cfg.buckets]),
-        _allow(FUNCTION_ACTIONS_ON_LOGS,
+        grant(FUNCTION_ACTIONS_ON_BUCKET, [f"acs:oss:*:{account}:{b}" for b in cfg.buckets]),
+        grant(FUNCTION_ACTIONS_ON_OBJECTS, [f"acs:oss:*:{account}:{b}/*" for b in cfg.buckets]),
+        grant(FUNCTION_ACTIONS_ON_LOGS,
                [f"acs:log:{cfg.region}:{account}:project/{names.log_project}/logstore/{names.log_store}"]),
     ])
 
 
 def flow_policy(cfg: DeploymentConfig, names: StackNames) -> str:
-    """Invoke the three functions; start, describe and stop executions of the two flows."""
-    flows = (names.main_flow, names.restore_flow)
+    """Invoke the three functions; start executions (of the two flows, but RAM cannot scope that)."""
     return _dump([
-        _allow(FLOW_ACTIONS_ON_FUNCTIONS,
+        grant(FLOW_ACTIONS_ON_FUNCTIONS,
                [function_arn(cfg, names.service, fn, for_policy=True) for fn in names.functions.values()]),
-        _allow(FLOW_ACTIONS_ON_FLOWS,
-               [arn for f in flows for arn in (flow_arn(cfg, f), execution_arns(cfg, f))]),
+        grant(FLOW_ACTIONS_ON_EXECUTIONS, None),
     ])
 
 
-def _allow(actions: tuple[str, ...], resources: list[str]) -> dict[str, Any]:
-    return {"Action": list(actions), "Effect": "Allow", "Resource": resources}
+def grant(actions: tuple[str, ...], named: list[str] | None) -> dict[str, Any]:
+    """One Allow statement: `named` resources for actions with resource-level authorization, `*` (and
+    `named` None) for actions documented without it."""
+    levels = {ACTIONS[a].resource_level for a in actions}
+    if len(levels) != 1:
+        raise PolicyFormError(f"{', '.join(actions)}: mixes actions with and without resource-level authorization")
+    if levels == {True} and not named:
+        raise PolicyFormError(f"{', '.join(actions)}: resource-level actions need named resources")
+    if levels == {False} and named is not None:
+        raise PolicyFormError(f"{', '.join(actions)}: no resource-level authorization; only Resource \"*\" grants it")
+    return {"Action": list(actions), "Effect": "Allow", "Resource": named if named else [ALL_RESOURCES]}
 
 
 def _dump(statements: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from ossemu import classes as sc
 from ossemu import restore
+from ossemu.access import Authorize
 from ossemu.auth import Verifier
 from ossemu.clock import Clock, RealClock
 from ossemu.errors import ConfigError
@@ -25,8 +26,10 @@ class Emulator:
     `credentials` maps access key ids to secrets and `sts_tokens` maps STS key ids to (secret, token);
     with neither, every signed request is refused as OSS would (InvalidAccessKeyId), unless
     `verify_signatures=False`. `clock` drives restores and expiries only (signatures are checked against
-    wall time, within `max_skew_seconds`). `port=0` picks a free port; read it from `endpoint` after
-    `start()`. Direct methods (create_bucket, put_object, seed, ...) bypass HTTP, signatures and faults.
+    wall time, within `max_skew_seconds`). `authorize(access_key_id, action, resource)`, when given,
+    judges each request's RAM action (`ossemu.access`). `port=0` picks a free port; read it from
+    `endpoint` after `start()`. Direct methods (create_bucket, put_object, seed, ...) bypass HTTP,
+    signatures, authorization and faults.
     """
 
     def __init__(
@@ -41,6 +44,7 @@ class Emulator:
         port: int = 0,
         verify_signatures: bool = True,
         max_skew_seconds: float = 900.0,
+        authorize: Authorize | None = None,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ConfigError("port", port, "0 (any free port) to 65535")
@@ -58,6 +62,7 @@ class Emulator:
             latency=lambda: self._latency,
             faults=lambda: self._injector,
             verifier=verifier if verify_signatures else None,
+            authorize=authorize,
         )
         self._address = (host, port)
         self._server: OssHTTPServer | None = None

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from ossemu import bucket_ops, object_ops
+from ossemu import access, bucket_ops, object_ops
 from ossemu.auth import SignedRequest, Verifier
 from ossemu.clock import Clock
 from ossemu.errors import OssError
@@ -109,11 +109,13 @@ class Service:
         latency: Callable[[], RestoreLatency],
         faults: Callable[[], FaultInjector],
         verifier: Verifier | None,
+        authorize: access.Authorize | None = None,
     ) -> None:
         self.ctx = Context(store=store, stats=stats, clock=clock, latency=latency)
         self.stats = stats
         self._faults = faults
         self._verifier = verifier
+        self._authorize = authorize
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(4).hex().upper()
 
@@ -136,8 +138,10 @@ class Service:
             call = parse(req, request_id)
             op, action = route(call)
             self.stats.incr(op)
+            signer = ""
             if self._verifier is not None:
-                self._verifier.verify(SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers))
+                signer = self._verifier.verify(SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers))
+            access.check(self._authorize, signer, op, call.bucket, call.key)
             resp = action(self.ctx, call)
         except OssError as e:
             resp = self._error(e, req, request_id)

@@ -1,38 +1,105 @@
 """The YAML we deploy is the YAML we test: each synthesized stack's flow definitions run on the local
-engine, the stack's function ARNs bound to the real handlers, against the OSS emulator."""
+engine, the stack's function ARNs bound to the real handlers, against the OSS emulator.
+
+Every call is judged against the stack's own synthesized RAM policies (`ramcheck`): each FC invocation
+and StartExecution a flow makes against the flow role's policy (the engine's `authorize` hook), each
+OSS request the handlers make with the function role's STS credentials against the function role's
+policy (the emulator's `authorize` hook). The test seeds and checks the bucket directly, not over HTTP.
+"""
 from __future__ import annotations
 
 import json
 import os
 import re
-from pathlib import Path
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
-import oss2
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import fdl  # noqa: E402
+import ramcheck  # noqa: E402
 from infra.app import synthesize  # noqa: E402
+from infra.config import DeploymentConfig  # noqa: E402
 from infra.flows import from_terraform_literal  # noqa: E402
 from infra.naming import FUNCTIONS, names_for  # noqa: E402
 from ossemu import Emulator, RestoreLatency  # noqa: E402
 from ossrestore.flow_options import flow_input_from_options  # noqa: E402
 from ossrestore.local_flows import load_handler  # noqa: E402
 
-AK, SK = "stack-test-ak", "stack-test-secret"
+# What FC hands the functions: the function role's STS credentials.
+ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"
+# The caller's account, filled into ARNs that leave it empty, when the stack pins none.
+ACCOUNT = "1234567890123456"
 _FC_ARN = re.compile(r"acs:fc:[A-Za-z0-9-]*:[0-9*]*:services/[A-Za-z0-9_-]+/functions/[A-Za-z0-9_-]+")
+
+Stack = tuple[DeploymentConfig, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, dict[str, Any]]]:
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> list[Stack]:
     outdir = tmp_path_factory.mktemp("cdktf.out")
     return [(cfg, json.loads((outdir / "stacks" / cfg.stack_id / "cdk.tf.json").read_text()))
             for cfg in synthesize(outdir=outdir)]
 
 
-def _registry(cfg: Any, stack: dict[str, Any]) -> fdl.Registry:
+@pytest.fixture(autouse=True)
+def role_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FC sets the role's STS credentials in the environment too (the python3.12 runtime's only source)."""
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", ROLE_AK)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ROLE_SK)
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", ROLE_TOKEN)
+
+
+@dataclass
+class Judged:
+    """One role's authorizer, remembering what it allowed and what it denied."""
+
+    authorizer: ramcheck.Authorizer
+    allowed: list[tuple[str, str]] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, action: str, resource: str) -> None:
+        try:
+            self.authorizer(action, resource)
+        except ramcheck.AccessDenied as e:
+            with self.lock:
+                self.denied.append(str(e))
+            raise
+        with self.lock:
+            self.allowed.append((action, self.authorizer.qualify(resource)))
+
+    def actions(self) -> set[str]:
+        return {action for action, _ in self.allowed}
+
+
+@dataclass
+class Run:
+    results: list[fdl.ExecutionResult]
+    flow_role: Judged
+    function_role: Judged
+    emulator: Emulator
+    bucket_name: str
+
+
+def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None) -> tuple[Judged, Judged]:
+    """The stack's own flow and function policies, as synthesized, optionally minus one action."""
+    names = names_for(cfg)
+    documents = {p["policy_name"]: p["policy_document"] for p in stack["resource"]["alicloud_ram_policy"].values()}
+
+    def judged(policy_name: str) -> Judged:
+        policy = ramcheck.Policy.parse(documents[policy_name])
+        if without is not None:
+            policy = policy.without(without)
+        return Judged(ramcheck.Authorizer(policy, region=cfg.region, account=cfg.account_id or ACCOUNT))
+
+    return judged(names.flow_policy), judged(names.fc_policy)
+
+
+def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     """Each handler registered under the ARN the synthesized definition names, each flow under its name."""
     names = names_for(cfg)
     handler_of = {names.functions[base]: load_handler(module.split(".")[0]) for base, module in FUNCTIONS.items()}
@@ -45,32 +112,75 @@ def _registry(cfg: Any, stack: dict[str, Any]) -> fdl.Registry:
     return registry
 
 
-def test_every_stacks_flows_restore_a_bucket_on_the_local_engine(stacks: list[tuple[Any, dict[str, Any]]],
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
+def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True) -> Run:
+    """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new."""
+    flow_role, function_role = _policies(cfg, stack, without=without)
+    # One page per batch waits in virtual time: 385 s is the smallest poll a Deep Cold batch is allowed
+    # with waitPerBatch (one sub-flow execution's event budget).
+    poll_interval, clock = (385, fdl.ManualClock()) if wait_per_batch else (1, None)
+    bucket_name = cfg.buckets[0]
+    # Only the function role's STS key is known to the emulator: every request is the functions'.
+    emu = Emulator(sts_tokens={ROLE_AK: (ROLE_SK, ROLE_TOKEN)}, latency=RestoreLatency.uniform(0.2),
+                   authorize=lambda access_key_id, action, resource: function_role(action, resource))
+    with emu:
+        emu.create_bucket(bucket_name)
+        emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
+        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
+                                             flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=poll_interval,
+                                             flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch)
+        engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN), clock=clock,
+                            authorize=flow_role)
+        engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
+        results = engine.wait_all()
+        return Run(results, flow_role, function_role, emu, bucket_name)
+
+
+@pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
+def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks: list[Stack], wait_per_batch: bool) -> None:
     for cfg, stack in stacks:
-        bucket_name = cfg.buckets[0]
-        with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.2)) as emu:
-            # GIVEN a bucket with archive and standard objects in the stack's first configured bucket
-            emu.create_bucket(bucket_name)
-            emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
-            flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
-                                                 flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=385,
-                                                 flow_pagesPerExecution=2, flow_waitPerBatch=True)
-            # WHEN the stack's main flow runs to the end, one page per batch so that it must continue as new
-            # (waits in virtual time: 385 s is the smallest poll a Deep Cold batch is allowed with waitPerBatch)
-            engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(AK, SK), clock=fdl.ManualClock())
-            engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
-            results = engine.wait_all()
-            # THEN every execution succeeded, it continued as new, and every archive object is readable
-            assert {r.status for r in results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in results]
-            assert len([r for r in results if r.flow_name == names_for(cfg).main_flow]) >= 2
-            states = {key: emu.restore_state(bucket_name, key) for key in _keys(emu, bucket_name)}
-            assert sorted(set(states.values())) == ["not-archived", "restored"], states
-            assert list(states.values()).count("restored") == 13
+        names = names_for(cfg)
+        # GIVEN the stack's synthesized policies judging every call
+        # WHEN the stack's main flow runs to the end over a bucket with archive and standard objects
+        run = _run(cfg, stack, wait_per_batch=wait_per_batch)
+        # THEN every execution succeeded, it called the restore flow and continued as new (one page per
+        # batch: after two listing calls; pipelined: into the confirm phase), and every archive object
+        # is readable
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        submitted = {e.step_name for r in run.results for e in r.events if e.type == "TaskSubmitted"}
+        assert submitted == {"invokeRestoreFlow", "continueListing" if wait_per_batch else "continueConfirming"}
+        states = {key: run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)}
+        assert sorted(set(states.values())) == ["not-archived", "restored"], states
+        assert list(states.values()).count("restored") == 13
+        # AND nothing was denied, and the calls RAM judges were judged: the sync sub-flow call and the
+        # continue-as-new both started executions under the flow role's policy
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        started = {resource.rsplit("/", 1)[1] for action, resource in run.flow_role.allowed if action == "fnf:StartExecution"}
+        assert started == {names.restore_flow, names.main_flow}
+        assert run.flow_role.actions() == {"fc:InvokeFunction", "fnf:StartExecution", "fnf:DescribeExecution"}
+        assert run.function_role.actions() == {"oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:RestoreObject"}
+        invoked = {resource for action, resource in run.flow_role.allowed if action == "fc:InvokeFunction"}
+        assert invoked == {f"acs:fc:{cfg.region}:{cfg.account_id or ACCOUNT}:services/{names.service}/functions/{fn}"
+                           for fn in names.functions.values()}
 
 
-def _keys(emu: Emulator, bucket_name: str) -> list[str]:
-    bucket = oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, bucket_name)
-    return [o.key for o in oss2.ObjectIterator(bucket, max_keys=1000)]
+# Each permission the run needs, removed from one stack (the index picks which, so that every stack
+# loses one): the run fails and names the denied action. The flow role's denials are the task errors
+# FnF reports; the function role's, the handlers' errors carrying OSS's 403 AccessDenied.
+@pytest.mark.parametrize("action, error, index", [
+    ("fc:InvokeFunction", "FC.AccessDenied", 0),
+    ("fnf:StartExecution", "fnf.AccessDenied", 1),
+    ("fnf:DescribeExecution", "fnf.AccessDenied", 2),
+    ("oss:ListObjects", "OSSAccessDenied", 0),
+    ("oss:RestoreObject", "OSSAccessDenied", 1),
+])
+def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
+        stacks: list[Stack], action: str, error: str, index: int) -> None:
+    cfg, stack = stacks[index % len(stacks)]
+    # GIVEN the stack's policies without `action`
+    # WHEN its main flow runs
+    run = _run(cfg, stack, without=action)
+    # THEN the role denied that action, and the run failed with the documented error naming it
+    denied = run.flow_role.denied + run.function_role.denied
+    assert denied and all(d.startswith(f"{action} on ") for d in denied), denied
+    failures = [f"{r.error}: {r.cause}" for r in run.results if r.status == "Failed"]
+    assert any(f.startswith(f"{error}: ") and action in f for f in failures), failures

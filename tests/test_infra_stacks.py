@@ -16,7 +16,9 @@ from infra.config import DeploymentConfig  # noqa: E402
 from infra.flows import from_terraform_literal  # noqa: E402
 from infra.naming import names_for  # noqa: E402
 from infra.package import fc_crc64  # noqa: E402
+from infra.policies import PolicyFormError, grant  # noqa: E402
 from infra.schema_check import check_stack, load_schema  # noqa: E402
+import ramcheck  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,12 +82,37 @@ def _policy(stack: dict[str, Any], name: str) -> dict[str, Any]:
     return json.loads(policy["policy_document"])
 
 
-def test_no_policy_grants_a_wildcard_action(synthesized: dict[str, Any]) -> None:
+# Actions whose API reference lists the resource type "All Resources" (no resource-level authorization):
+# only these may be granted on Resource "*". Pinned here, apart from ramcheck.catalog, so that a wrong
+# catalog entry cannot silently widen a grant.
+DOCUMENTED_WITHOUT_RESOURCE_LEVEL = {
+    "fnf:StartExecution": "https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution",
+    "fnf:DescribeExecution": "https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-describeexecution",
+}
+
+
+def test_no_policy_grants_a_wildcard_action_or_an_unscoped_resource_level_action(synthesized: dict[str, Any]) -> None:
     for _, stack, _ in synthesized.values():
+        for role in _resources(stack, "alicloud_ram_role"):
+            for statement in json.loads(role["assume_role_policy_document"])["Statement"]:
+                assert statement["Action"] == ["sts:AssumeRole"], statement
         for policy in _resources(stack, "alicloud_ram_policy"):
             for statement in json.loads(policy["policy_document"])["Statement"]:
                 assert statement["Effect"] == "Allow"
-                assert all("*" not in action for action in statement["Action"]), statement
+                assert not any(c in action for action in statement["Action"] for c in "*?"), statement
+                if "*" in statement["Resource"]:
+                    # THEN Resource "*" appears alone, and only for actions documented without resource-level authorization
+                    assert statement["Resource"] == ["*"], statement
+                    assert set(statement["Action"]) <= set(DOCUMENTED_WITHOUT_RESOURCE_LEVEL), statement
+                else:
+                    # THEN such an action is never scoped to ARNs: that would grant nothing in the cloud
+                    assert not set(statement["Action"]) & set(DOCUMENTED_WITHOUT_RESOURCE_LEVEL), statement
+                    assert all(r.startswith("acs:") and not r.startswith("acs:*") for r in statement["Resource"]), statement
+
+
+def test_the_catalog_agrees_with_the_documented_list() -> None:
+    unscoped = {a: s.source for a, s in ramcheck.ACTIONS.items() if not s.resource_level}
+    assert unscoped == DOCUMENTED_WITHOUT_RESOURCE_LEVEL
 
 
 def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesized: dict[str, Any]) -> None:
@@ -99,16 +126,27 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
         }
 
 
-def test_flow_role_may_only_invoke_its_functions_and_run_its_flows(synthesized: dict[str, Any]) -> None:
+def test_flow_role_may_invoke_only_its_functions_and_start_executions_in_the_form_the_api_honours(
+        synthesized: dict[str, Any]) -> None:
     for cfg, stack, _ in synthesized.values():
         names = names_for(cfg)
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.flow_policy)["Statement"]}
         service = f"acs:fc:{cfg.region}:*:services/{names.service}/functions/"
-        assert grants[("fc:InvokeFunction",)] == [service + names.functions[f]
-                                                   for f in ("listArchiveFiles", "restore", "restoreStatus")]
-        flows = grants[("fnf:StartExecution", "fnf:DescribeExecution", "fnf:StopExecution")]
-        assert {arn.split(":flow/")[1].split("/")[0] for arn in flows} == {names.main_flow, names.restore_flow}
-        assert len(grants) == 2
+        assert grants == {
+            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus")],
+            ("fnf:StartExecution", "fnf:DescribeExecution"): ["*"],
+        }
+
+
+def test_a_grant_in_a_form_the_service_does_not_document_is_refused() -> None:
+    # WHEN StartExecution is scoped to a flow ARN, or InvokeFunction granted on "*", or the two mixed
+    # THEN synthesis refuses each, naming the actions
+    with pytest.raises(PolicyFormError, match="fnf:StartExecution: no resource-level authorization"):
+        grant(("fnf:StartExecution",), ["acs:fnf:cn-hangzhou:*:flow/x"])
+    with pytest.raises(PolicyFormError, match="fc:InvokeFunction: resource-level actions need named resources"):
+        grant(("fc:InvokeFunction",), None)
+    with pytest.raises(PolicyFormError, match="mixes actions"):
+        grant(("fc:InvokeFunction", "fnf:StartExecution"), ["acs:fc:cn-hangzhou:*:services/s/functions/f"])
 
 
 def test_roles_trust_only_their_service_and_names_do_not_collide_across_regions(synthesized: dict[str, Any]) -> None:

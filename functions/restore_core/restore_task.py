@@ -46,7 +46,7 @@ def _raise_for(outcomes: list[Outcome]) -> None:
     """Credentials refused: nothing can succeed, stop the flow. Transient leftovers: let it retry."""
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
-        raise OSSAccessDenied("RestoreObject", denied.code)
+        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
     incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
     if incomplete:
         done = sum(1 for o in outcomes if o.kind is not Kind.INCOMPLETE)

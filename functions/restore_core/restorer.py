@@ -33,7 +33,7 @@ class Kind(enum.Enum):
     SKIPPED = "skipped"
     FAILED = "failed"  # permanent, reported per key
     INCOMPLETE = "incomplete"  # transient errors outlasted the retries
-    DENIED = "denied"  # the credentials are refused: no other key can succeed either
+    DENIED = "denied"  # the credentials or the role's policy are refused: no other key can succeed either
     NOT_TRIED = "notTried"  # left alone after a DENIED
 
 
@@ -49,6 +49,7 @@ class Outcome:
     kind: Kind
     status: int
     code: str = ""
+    message: str = ""  # OSS's error message, for a DENIED outcome's error
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def kind_of(status: int, code: str) -> Kind:
         return Kind.IN_PROGRESS
     if status == 404 or (status == 400 and code == "OperationNotSupported"):
         return Kind.SKIPPED
-    if status == 403 and code in oss_errors.CREDENTIAL_CODES:
+    # AccessDenied: the role's policy lacks oss:RestoreObject on the bucket; every key would be refused.
+    if status == 403 and (code in oss_errors.CREDENTIAL_CODES or code == "AccessDenied"):
         return Kind.DENIED
     return Kind.FAILED
 
@@ -117,22 +119,22 @@ def _pool() -> ThreadPoolExecutor:
 
 def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: retry.Throttle) -> Outcome:
     plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
-    status, code = _request(bucket, target.key, plan, settings, throttle)
+    status, code, message = _request(bucket, target.key, plan, settings, throttle)
     universal, _ = classes.fit(None, settings.days, settings.tier)
     if status == 400 and code != "OperationNotSupported" and plan != universal:
         # The object's class changed since it was listed (an Archive object rejects a Tier): the
         # request every archive class accepts still restores it.
         _LOGGER.info("restore of %r refused with %s, retrying as class-agnostic", target.key, code)
-        status, code = _request(bucket, target.key, universal, settings, throttle)
+        status, code, message = _request(bucket, target.key, universal, settings, throttle)
     kind = kind_of(status, code)
     if kind is Kind.FAILED and oss_errors.is_transient_status(status):
         kind = Kind.INCOMPLETE
-    return Outcome(target.key, kind, status, code)
+    return Outcome(target.key, kind, status, code, message if kind is Kind.DENIED else "")
 
 
 def _request(
     bucket: oss2.Bucket, key: str, plan: classes.RestorePlan, settings: Settings, throttle: retry.Throttle,
-) -> tuple[int, str]:
+) -> tuple[int, str, str]:
     # OSS's own defaults (1 day; Standard tier where a tier applies) need no body at all, which spares
     # building and parsing the XML on every request.
     config = None
@@ -152,6 +154,6 @@ def _request(
         return int(result.status)
 
     try:
-        return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), ""
+        return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), "", ""
     except oss_errors.SDK_ERRORS as e:
-        return oss_errors.status_of(e), oss_errors.code_of(e)
+        return oss_errors.status_of(e), oss_errors.code_of(e), getattr(e, "message", "") or ""

@@ -123,7 +123,7 @@ def _rerequest(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: ret
     outcomes = restore_all(bucket, tally.frozen, settings)
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
-        raise OSSAccessDenied("RestoreObject", denied.code)
+        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
     incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
     if incomplete:
         raise RestoreIncomplete(incomplete, done=len(outcomes) - len(incomplete))

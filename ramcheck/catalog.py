@@ -1,0 +1,60 @@
+"""How RAM authorizes each action the project's roles use: the resource form each service documents.
+
+One table, action -> resource form -> source. `ALL_RESOURCES` marks an action documented without
+resource-level authorization ("All Resources" in its API reference): RAM checks it against `*`, so a
+statement naming ARNs grants nothing for it and only `"Resource": "*"` does. The policies in
+`infra/policies.py` are built from this table, and `ramcheck.Authorizer` evaluates requests with it.
+
+An action missing here is denied by the evaluator: its resource form is unknown, and guessing
+resource-level authorization would pass locally what the cloud may refuse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_RESOURCES = "*"
+
+_FNF_API = "https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-"
+_FNF_ROLE = "https://www.alibabacloud.com/help/en/serverless-workflow/latest/executive-role-1"
+_OSS_RAM = "https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview"
+_SLS_LOGSTORE = "https://www.alibabacloud.com/help/doc-detail/29018.html"
+
+OSS_BUCKET = "acs:oss:*:{account}:{bucket}"
+OSS_OBJECT = "acs:oss:*:{account}:{bucket}/{key}"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action: str
+    resource: str  # the ARN form RAM checks, or ALL_RESOURCES
+    source: str  # the documentation page that states it
+
+    @property
+    def resource_level(self) -> bool:
+        return self.resource != ALL_RESOURCES
+
+
+_SPECS = (
+    # FC 2.0. CloudFlow's execution-role guide ("Create execution roles") scopes fc:InvokeFunction to
+    # acs:fc:::services/<service>/functions/<function>; a qualified call names `<service>.<qualifier>`.
+    # (The generated "RAM authorization" table of FC's InvokeFunction API page shows "All Resource";
+    # the guide written for exactly this use, a flow role invoking named functions, is followed here.)
+    ActionSpec("fc:InvokeFunction", "acs:fc:{region}:{account}:services/{service}[.{qualifier}]/functions/{function}", _FNF_ROLE),
+    # FnF API 2019-03-15: both list the resource type "All Resources".
+    ActionSpec("fnf:StartExecution", ALL_RESOURCES, _FNF_API + "startexecution"),
+    ActionSpec("fnf:DescribeExecution", ALL_RESOURCES, _FNF_API + "describeexecution"),
+    # OSS: bucket-level actions name the bucket, object-level ones the object; HeadObject and
+    # GetObjectMeta are authorized as oss:GetObject, ListObjectsV2 as oss:ListObjects.
+    ActionSpec("oss:ListObjects", OSS_BUCKET, _OSS_RAM),
+    ActionSpec("oss:GetBucketArchiveDirectRead", OSS_BUCKET, _OSS_RAM),
+    ActionSpec("oss:GetObject", OSS_OBJECT, _OSS_RAM),
+    ActionSpec("oss:RestoreObject", OSS_OBJECT, _OSS_RAM),
+    # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.
+    ActionSpec("log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE),
+)
+
+ACTIONS: dict[str, ActionSpec] = {spec.action: spec for spec in _SPECS}
+
+
+def spec_of(action: str) -> ActionSpec | None:
+    return ACTIONS.get(action)
