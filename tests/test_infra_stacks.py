@@ -193,3 +193,13 @@ def test_checker_refuses_a_runtime_fc_2_offers_not() -> None:
     problems = check_stack(stack, load_schema())
     assert any(p.startswith("alicloud_fc_function.g.runtime: 'python3.12' is not one of") for p in problems)
     assert not any(p.startswith("alicloud_fcv3_function.h.runtime") for p in problems)
+
+
+def test_log_projects_are_named_per_account_within_log_service_rules(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        # GIVEN a synthesized stack WHEN its log project is read
+        (project,) = _resources(stack, "alicloud_log_project")
+        name = project["project_name"]
+        # THEN the name ends with the configured suffix (or account id) and follows SLS's name rules
+        assert name == f"{cfg.name_prefix}-{cfg.region}-logs-{cfg.log_project_suffix or cfg.account_id}"
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name), name
