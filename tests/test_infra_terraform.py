@@ -111,3 +111,27 @@ def test_a_code_checksum_fc_would_not_report_is_a_perpetual_diff(terraform: Terr
     result = terraform.run(work, "plan", "-detailed-exitcode", ok=(2,))
     # THEN the second plan wants to change code_checksum again: the stack is never stable
     assert '~ code_checksum' in result.stdout
+
+
+def test_the_deploy_command_applies_its_saved_plan_with_real_terraform(
+        terraform: TerraformHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ossrestore.commands.infra import deploy, plan
+
+    # GIVEN real Terraform with the stand-in provider, and an environment whose stack keeps state locally
+    (env,) = {cfg.env for cfg in MATRIX.values() if not isinstance(cfg.backend, OssStateBackend)}
+    for key, value in terraform.environment("commands").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "test-key-id")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "test-key-secret")
+    out = tmp_path / "out"
+    # WHEN `oss-restore plan` saves a plan and `deploy --saved-plan` applies it
+    planned = CliRunner().invoke(plan, ["--env", env, "--out", str(out), "--terraform", terraform.binary])
+    applied = CliRunner().invoke(deploy, ["--env", env, "--out", str(out), "--terraform", terraform.binary,
+                                          "--saved-plan"])
+    # THEN the plan had changes, the apply succeeded, and planning again finds none
+    assert planned.exit_code == 0 and ": changes, plan saved to" in planned.output, planned.output
+    assert applied.exit_code == 0 and ": applied" in applied.output, applied.output
+    again = CliRunner().invoke(plan, ["--env", env, "--out", str(out), "--terraform", terraform.binary])
+    assert again.exit_code == 0 and ": no changes" in again.output, again.output

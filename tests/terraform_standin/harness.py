@@ -76,8 +76,12 @@ class TerraformHarness:
         shutil.copytree(stack_dir, work)
         return work
 
+    def environment(self, name: str) -> dict[str, str]:
+        """The environment Terraform runs in, with a TF_DATA_DIR of its own for working directory `name`."""
+        return {**self.env, "TF_DATA_DIR": str(self.root / "data" / name)}
+
     def run(self, work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-        env = {**self.env, "TF_DATA_DIR": str(self.root / "data" / work.name)}
+        env = self.environment(work.name)
         command, *rest = args
         flags = ["-no-color", *(["-input=false"] if command in _INPUT else [])]
         result = subprocess.run([self.binary, command, *flags, *rest], cwd=work, env=env, capture_output=True, text=True, timeout=120)
