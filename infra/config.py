@@ -196,9 +196,10 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
 
 def _runtime(source: str, where: str, raw: Any) -> str:
     if raw not in RUNTIMES:
-        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (the Python runtimes FC "
-                                         f"{STACK_FC_VERSION} offers, {', '.join(FC_PYTHON_RUNTIMES[STACK_FC_VERSION])}, "
-                                         f"that the handlers support, Python 3.10 or newer)")
+        offered = ", ".join(FC_PYTHON_RUNTIMES[STACK_FC_VERSION])
+        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
+                                         f"{STACK_FC_VERSION} offers, {offered}, those the handlers support: "
+                                         "Python 3.10 or newer)")
     return str(raw)
 
 

@@ -38,8 +38,8 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
 
 
 @pytest.mark.parametrize(("field", "value", "expected"), [
-    ("runtime", "python3.9", "environments.test.runtime: got 'python3.9'; allowed: python3.10 (the Python "
-                             "runtimes FC 2.0 offers, python3.10, python3.9, python3, that the handlers support"),
+    ("runtime", "python3.9", "environments.test.runtime: got 'python3.9'; allowed: python3.10 (of the runtimes "
+                             "FC 2.0 offers, python3.10, python3.9, python3, those the handlers support"),
     # FC 2.0 (alicloud_fc_function) does not offer python3.12, although FC 3.0 does
     ("runtime", "python3.12", "environments.test.runtime: got 'python3.12'; allowed: python3.10 "),
     ("log_project_suffix", "Bad_Suffix", "environments.test.log_project_suffix: got 'Bad_Suffix'; allowed: 1-16"),
