@@ -17,9 +17,11 @@ from infra.errors import ConfigError, UnknownStackError
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 
 # Python runtimes each FC version offers, from FC's runtime pages:
-#   FC 2.0 "Function Compute: Overview" (Python), alibabacloud.com/help/en/functioncompute/fc-2-0/user-guide/overview:
+#   FC 2.0 "Function Compute: Overview" (Python runtimes):
+#     alibabacloud.com/help/en/functioncompute/fc-2-0/user-guide/overview
 #     python3.10, python3.9, python3 (3.6)
-#   FC 3.0 "Function Compute: Overview" (Python), alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-2:
+#   FC 3.0 "Function Compute: Overview" (Python runtimes):
+#     alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-2
 #     python3.12 (in listed regions only), python3.10, python3.9, python3
 FC_PYTHON_RUNTIMES: dict[str, tuple[str, ...]] = {
     "2.0": ("python3.10", "python3.9", "python3"),
@@ -38,7 +40,8 @@ _ENV = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _SUFFIX = re.compile(r"^[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?$")
 # Simple Log Service project names are unique per region across all accounts: 3-63 characters, lowercase
 # letters, digits and '-', starting and ending with a letter or digit ("Simple Log Service: CreateProject",
-# alibabacloud.com/help/en/sls/api-createproject; "Create a project", .../sls/developer-reference/create-project-python).
+# alibabacloud.com/help/en/sls/api-createproject; "Create a project",
+# alibabacloud.com/help/en/sls/developer-reference/create-project-python).
 _LOG_PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 # An OSS backend prefix: '/'-separated segments of letters, digits, '.', '_' and '-' (no empty segment, no
 # leading or trailing '/', which would make the state path differ from what Terraform lists).

@@ -52,7 +52,8 @@ class TerraformHarness:
         platform = json.loads(subprocess.run([binary, "version", "-json"], capture_output=True, text=True,
                                              check=True).stdout)["platform"]
         host_ns_name = f"registry.terraform.io/{PROVIDER_SOURCE}"
-        plugin = root / "mirror" / host_ns_name / PROVIDER_VERSION / platform / f"terraform-provider-alicloud_v{PROVIDER_VERSION}"
+        plugin = (root / "mirror" / host_ns_name / PROVIDER_VERSION / platform
+                  / f"terraform-provider-alicloud_v{PROVIDER_VERSION}")
         plugin.parent.mkdir(parents=True)
         plugin.write_text(_LAUNCHER.format(python=sys.executable, tests_dir=str(_TESTS_DIR)))
         plugin.chmod(0o755)
@@ -84,7 +85,8 @@ class TerraformHarness:
         env = self.environment(work.name)
         command, *rest = args
         flags = ["-no-color", *(["-input=false"] if command in _INPUT else [])]
-        result = subprocess.run([self.binary, command, *flags, *rest], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run([self.binary, command, *flags, *rest], cwd=work, env=env, capture_output=True,
+                                text=True, timeout=120)
         if result.returncode not in ok:
             raise TerraformFailed(f"terraform {' '.join(args)} in {work.name} exited {result.returncode}:\n"
                                   f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
