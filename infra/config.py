@@ -16,12 +16,36 @@ from infra.errors import ConfigError, UnknownStackError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 
-RUNTIMES = ("python3.10", "python3.12")
+# Python runtimes each FC version offers, from FC's runtime pages:
+#   FC 2.0 "Function Compute: Overview" (Python runtimes):
+#     alibabacloud.com/help/en/functioncompute/fc-2-0/user-guide/overview
+#     python3.10, python3.9, python3 (3.6)
+#   FC 3.0 "Function Compute: Overview" (Python runtimes):
+#     alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-2
+#     python3.12 (in listed regions only), python3.10, python3.9, python3
+FC_PYTHON_RUNTIMES: dict[str, tuple[str, ...]] = {
+    "2.0": ("python3.10", "python3.9", "python3"),
+    "3.0": ("python3.12", "python3.10", "python3.9", "python3"),
+}
+# The stacks declare alicloud_fc_service/alicloud_fc_function, which are FC 2.0 (see the README, "Why FC 2.0
+# resources"). The handlers need Python 3.10 or newer, so a runtime must be both offered and supported.
+STACK_FC_VERSION = "2.0"
+HANDLER_RUNTIMES = ("python3.10", "python3.12")
+RUNTIMES = tuple(r for r in FC_PYTHON_RUNTIMES[STACK_FC_VERSION] if r in HANDLER_RUNTIMES)
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _ACCOUNT = re.compile(r"^[0-9]{6,20}$")
 _ENV = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+_SUFFIX = re.compile(r"^[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?$")
+# Simple Log Service project names are unique per region across all accounts: 3-63 characters, lowercase
+# letters, digits and '-', starting and ending with a letter or digit ("Simple Log Service: CreateProject",
+# alibabacloud.com/help/en/sls/api-createproject; "Create a project",
+# alibabacloud.com/help/en/sls/developer-reference/create-project-python).
+_LOG_PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# An OSS backend prefix: '/'-separated segments of letters, digits, '.', '_' and '-' (no empty segment, no
+# leading or trailing '/', which would make the state path differ from what Terraform lists).
+_STATE_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,15 @@ class OssStateBackend:
     prefix: str = "oss-restore"
     tablestore_endpoint: str | None = None
     tablestore_table: str | None = None
+
+    def state_prefix(self, stack_id: str) -> str:
+        """Each stack's own directory under the configured prefix.
+
+        Terraform's oss backend lists workspaces as the first path segment of every object under
+        `<prefix>/` other than `<prefix>/<key>` (internal/backend/remote-state/oss/backend_state.go,
+        `Workspaces`): two stacks sharing a prefix would each see the other's state file as a workspace.
+        """
+        return f"{self.prefix}/{stack_id}"
 
 
 StateBackend = Union[LocalStateBackend, OssStateBackend]
@@ -57,6 +90,7 @@ class DeploymentConfig:
     buckets: tuple[str, ...]
     backend: StateBackend
     account_id: str | None = None
+    log_project_suffix: str | None = None
 
     @property
     def stack_id(self) -> str:
@@ -66,6 +100,15 @@ class DeploymentConfig:
     def regional_prefix(self) -> str:
         """Prefix for account-wide names (RAM roles, policies, log projects), which regions must not share."""
         return f"{self.name_prefix}-{self.region}"
+
+    @property
+    def log_project(self) -> str:
+        """The functions' SLS project: `<prefix>-<region>-logs-<suffix or account id>`.
+
+        Project names are unique per region across all customers, so a fixed name may already be taken
+        by another account; the configured suffix (or else the account id) makes it ours.
+        """
+        return f"{self.regional_prefix}-logs-{self.log_project_suffix or self.account_id}"
 
 
 def load_matrix(path: Path = DEFAULT_CONFIG_PATH) -> tuple[DeploymentConfig, ...]:
@@ -104,7 +147,7 @@ def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
         env=env,
         name_prefix=_match(source, f"{where}.name_prefix", body.get("name_prefix"), _PREFIX,
                            "3-24 lowercase letters, digits and '-', starting with a letter"),
-        runtime=_choice(source, f"{where}.runtime", body.get("runtime"), RUNTIMES),
+        runtime=_runtime(source, f"{where}.runtime", body.get("runtime")),
         memory_mb=_memory(source, f"{where}.memory_mb", body.get("memory_mb")),
         timeout_s=_int(source, f"{where}.timeout_s", body.get("timeout_s"), 1, 86400),
         log_retention_days=_int(source, f"{where}.log_retention_days", body.get("log_retention_days"), 1, 3650),
@@ -112,8 +155,31 @@ def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
                                    "OSS bucket names (3-63 lowercase letters, digits and '-'; no wildcards)")),
         backend=_backend(source, f"{where}.backend", body.get("backend")),
         account_id=_optional_match(source, f"{where}.account_id", body.get("account_id"), _ACCOUNT, "6-20 digits"),
+        log_project_suffix=_optional_match(source, f"{where}.log_project_suffix", body.get("log_project_suffix"),
+                                           _SUFFIX, "1-16 lowercase letters, digits and '-', starting and "
+                                           "ending with a letter or digit"),
     )
-    return [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]
+    configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]
+    for cfg in configs:
+        _check_log_project(source, where, cfg)
+    return configs
+
+
+def _check_log_project(source: str, where: str, cfg: DeploymentConfig) -> None:
+    # Neither set: refused (the stricter choice). Deriving the account at apply time would need a data
+    # source the provider schema file does not hold, and the function policy names the project at synth time.
+    if not cfg.log_project_suffix and not cfg.account_id:
+        raise ConfigError(source, f"{where}.log_project_suffix",
+                          "required when account_id is not set: Simple Log Service project names are unique "
+                          "per region across all accounts, so the log project name needs the account id or a "
+                          "suffix of your own (1-16 lowercase letters, digits and '-')")
+    name = cfg.log_project
+    if not _LOG_PROJECT.match(name):
+        field = "log_project_suffix" if cfg.log_project_suffix else "account_id"
+        raise ConfigError(source, f"{where}.{field}",
+                          f"gives the log project name {name!r} ({len(name)} characters) in {cfg.region}; allowed: "
+                          "3-63 lowercase letters, digits and '-', starting and ending with a letter or digit "
+                          "(shorten name_prefix or the suffix)")
 
 
 def _backend(source: str, where: str, raw: Any) -> StateBackend:
@@ -124,10 +190,20 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
     return OssStateBackend(
         bucket=_match(source, f"{where}.bucket", body.get("bucket"), _BUCKET, "an OSS bucket name"),
         region=_match(source, f"{where}.region", body.get("region"), _REGION, "a region id such as cn-hangzhou"),
-        prefix=str(body.get("prefix", "oss-restore")),
+        prefix=_match(source, f"{where}.prefix", body.get("prefix", "oss-restore"), _STATE_PREFIX,
+                      "'/'-separated segments of letters, digits, '.', '_' and '-' (no leading or trailing '/')"),
         tablestore_endpoint=_optional_str(body.get("tablestore_endpoint")),
         tablestore_table=_optional_str(body.get("tablestore_table")),
     )
+
+
+def _runtime(source: str, where: str, raw: Any) -> str:
+    if raw not in RUNTIMES:
+        offered = ", ".join(FC_PYTHON_RUNTIMES[STACK_FC_VERSION])
+        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
+                                         f"{STACK_FC_VERSION} offers, {offered}, those the handlers support: "
+                                         "Python 3.10 or newer)")
+    return str(raw)
 
 
 def _mapping(source: str, where: str, raw: Any) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def names_for(cfg: DeploymentConfig) -> StackNames:
         fc_policy=f"{regional}-fc-policy",
         flow_role=f"{regional}-flow",
         flow_policy=f"{regional}-flow-policy",
-        log_project=f"{regional}-logs",
+        log_project=cfg.log_project,
         log_store=LOG_STORE,
     )
 

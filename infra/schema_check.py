@@ -18,8 +18,10 @@ _META_KEYS = {"//", "depends_on", "provider", "lifecycle", "count", "for_each", 
 _FC_RUNTIMES = {"python2.7", "python3", "python3.9", "python3.10", "python3.12", "nodejs12", "nodejs14",
                 "nodejs16", "nodejs18", "nodejs20", "java8", "java11", "php7.2", "dotnetcore3.1", "go1",
                 "custom", "custom.debian10", "custom.debian11", "custom.debian12", "custom-container"}
+# FC 2.0's Python runtimes stop at python3.10; python3.12 is FC 3.0 only (infra/config.py cites both pages).
+_FC2_RUNTIMES = _FC_RUNTIMES - {"python3.12"}
 ENUMS: dict[tuple[str, str], set[Any]] = {
-    ("alicloud_fc_function", "runtime"): _FC_RUNTIMES,
+    ("alicloud_fc_function", "runtime"): _FC2_RUNTIMES,
     ("alicloud_fcv3_function", "runtime"): _FC_RUNTIMES,
     ("alicloud_fcv3_function", "log_config.log_begin_rule"): {"None", "DefaultRegex"},
     ("alicloud_fnf_flow", "type"): {"FDL", "DEFAULT"},

@@ -55,6 +55,6 @@ class RestoreStack(TerraformStack):
         if isinstance(backend, LocalStateBackend):
             LocalBackend(self, path=f"{cfg.stack_id}.tfstate")
             return
-        OssBackend(self, bucket=backend.bucket, region=backend.region, prefix=backend.prefix,
-                   key=f"{cfg.stack_id}.tfstate", encrypt=True,
+        OssBackend(self, bucket=backend.bucket, region=backend.region, prefix=backend.state_prefix(cfg.stack_id),
+                   key="terraform.tfstate", encrypt=True,
                    tablestore_endpoint=backend.tablestore_endpoint, tablestore_table=backend.tablestore_table)

@@ -1,6 +1,7 @@
 """The deployment matrix: the shipped file and the errors a bad entry gets."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from infra.config import LocalStateBackend, OssStateBackend, load_matrix, select
 from infra.errors import ConfigError, UnknownStackError
 
 GOOD = {
-    "name_prefix": "ossr-test", "regions": ["cn-hangzhou"], "runtime": "python3.12", "memory_mb": 256,
+    "name_prefix": "ossr-test", "regions": ["cn-hangzhou"], "runtime": "python3.10", "memory_mb": 256,
     "timeout_s": 600, "log_retention_days": 7, "buckets": ["some-bucket"], "backend": {"type": "local"},
+    "log_project_suffix": "t1",
 }
 
 
@@ -36,7 +38,15 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
 
 
 @pytest.mark.parametrize(("field", "value", "expected"), [
-    ("runtime", "python3.9", "environments.test.runtime: got 'python3.9'; allowed: python3.10, python3.12"),
+    ("runtime", "python3.9", "environments.test.runtime: got 'python3.9'; allowed: python3.10 (of the runtimes "
+                             "FC 2.0 offers, python3.10, python3.9, python3, those the handlers support"),
+    # FC 2.0 (alicloud_fc_function) does not offer python3.12, although FC 3.0 does
+    ("runtime", "python3.12", "environments.test.runtime: got 'python3.12'; allowed: python3.10 "),
+    ("log_project_suffix", "Bad_Suffix", "environments.test.log_project_suffix: got 'Bad_Suffix'; allowed: 1-16"),
+    ("log_project_suffix", "x" * 17, "environments.test.log_project_suffix: got 'xxxxxxxxxxxxxxxxx'"),
+    ("log_project_suffix", None, "environments.test.log_project_suffix: required when account_id is not set"),
+    ("backend", {"type": "oss", "bucket": "state-bucket", "region": "cn-hangzhou", "prefix": "/states/"},
+     "environments.test.backend.prefix: got '/states/'; allowed: '/'-separated segments"),
     ("memory_mb", 100, "environments.test.memory_mb: got 100; allowed: an integer from 128 to 32768"),
     ("memory_mb", 200, "allowed: a multiple of 64 from 128 to 32768"),
     ("timeout_s", 0, "environments.test.timeout_s: got 0; allowed: an integer from 1 to 86400"),
@@ -64,3 +74,38 @@ def test_select_rejects_unknown_environment_and_region() -> None:
     with pytest.raises(UnknownStackError, match="unknown region 'us-east-1' for environment 'prod'.*cn-hangzhou"):
         select(matrix, env="prod", region="us-east-1")
     assert [c.region for c in select(matrix, env="prod")] == ["cn-hangzhou", "cn-shanghai"]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    ({"log_project_suffix": "q7d2x9"}, "ossr-test-cn-hangzhou-logs-q7d2x9"),
+    ({"log_project_suffix": None, "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-1234567890123456"),
+    ({"log_project_suffix": "team-a", "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-team-a"),
+])
+def test_log_project_name_is_made_unique_by_the_suffix_or_else_the_account(
+        tmp_path: Path, overrides: dict[str, object], expected: str) -> None:
+    # GIVEN a suffix, an account id, or both WHEN the configuration is loaded
+    (cfg,) = load_matrix(_write(tmp_path, **overrides))
+    # THEN the log project name ends with the suffix when there is one, else with the account id
+    assert cfg.log_project == expected
+
+
+def test_a_log_project_name_longer_than_log_service_allows_is_refused(tmp_path: Path) -> None:
+    # GIVEN a long prefix, a long region id and a 20-digit account id: 24 + 1 + 21 + 5 + 1 + 20 = 72 characters
+    path = _write(tmp_path, name_prefix="ossr-a-very-long-prefix1", regions=["cn-shanghai-finance-1"],
+                  log_project_suffix=None, account_id="12345678901234567890")
+    # WHEN it is loaded THEN the error names the field, the name, its length and the allowed form
+    with pytest.raises(ConfigError) as info:
+        load_matrix(path)
+    assert ("environments.test.account_id: gives the log project name "
+            "'ossr-a-very-long-prefix1-cn-shanghai-finance-1-logs-12345678901234567890' (72 characters) "
+            "in cn-shanghai-finance-1; allowed: 3-63 lowercase letters") in str(info.value)
+
+
+def test_shipped_matrix_log_projects_follow_log_service_name_rules() -> None:
+    # GIVEN the shipped configuration WHEN its log project names are derived
+    names = [cfg.log_project for cfg in load_matrix()]
+    # THEN each is 3-63 of [a-z0-9-], starts and ends with a letter or digit, and is not the bare regional name
+    for name, cfg in zip(names, load_matrix()):
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name), name
+        assert name != f"{cfg.name_prefix}-{cfg.region}-logs"
+    assert len(set(names)) == len(names)

@@ -57,7 +57,7 @@ def test_provider_region_backend_and_outputs(synthesized: dict[str, Any]) -> Non
             assert backend == {"local": {"path": f"{cfg.stack_id}.tfstate"}}
         else:
             assert backend["oss"]["bucket"] == cfg.backend.bucket
-            assert backend["oss"]["key"] == f"{cfg.stack_id}.tfstate"
+            assert backend["oss"]["prefix"] == f"{cfg.backend.prefix}/{cfg.stack_id}"
         assert set(stack["output"]) == {"main_flow_name", "restore_flow_name", "listArchiveFiles_arn", "restore_arn",
                                         "restoreStatus_arn", "function_role_arn", "flow_role_arn"}
         # nothing of the machine that synthesized it: not the checkout's path, not the home directory
@@ -75,6 +75,34 @@ def test_functions_use_one_package_whose_checksum_matches_its_bytes(synthesized:
         assert len({f["filename"] for f in functions}) == 1
         package = (stack_dir / functions[0]["filename"]).read_bytes()
         assert {f["code_checksum"] for f in functions} == {fc_crc64(package)}
+
+
+def _oss_workspaces(lister: dict[str, Any], objects: list[str]) -> list[str]:
+    """The workspaces Terraform's oss backend configured as `lister` lists in a bucket holding `objects`.
+
+    internal/backend/remote-state/oss/backend_state.go, `Workspaces`: list under `<prefix>/`, skip
+    `<prefix>/<key>` (the default workspace), and every other object's first path segment is a workspace.
+    """
+    prefix, key = lister["prefix"], lister["key"]
+    return sorted({o[len(prefix) + 1:].split("/")[0] for o in objects
+                   if o.startswith(prefix + "/") and o != f"{prefix}/{key}" and o[len(prefix) + 1:]})
+
+
+def test_each_stack_state_is_no_workspace_of_another_stack(synthesized: dict[str, Any]) -> None:
+    # GIVEN the oss backend blocks of all stacks, and every stack's state written to its bucket, in the
+    # default workspace and in a workspace "staging"
+    backends = [stack["terraform"]["backend"]["oss"] for _, stack, _ in synthesized.values()
+                if "oss" in stack["terraform"]["backend"]]
+    assert len(backends) >= 2
+    objects: dict[str, list[str]] = {}
+    for b in backends:
+        objects.setdefault(b["bucket"], []).extend([f"{b['prefix']}/{b['key']}", f"{b['prefix']}/staging/{b['key']}"])
+    for b in backends:
+        # WHEN Terraform lists the workspaces of one stack
+        listed = _oss_workspaces(b, objects[b["bucket"]])
+        # THEN it sees only its own "staging", never another stack's state
+        assert listed == ["staging"], (b["prefix"], listed)
+    assert len({(b["bucket"], b["prefix"]) for b in backends}) == len(backends)
 
 
 def _policy(stack: dict[str, Any], name: str) -> dict[str, Any]:
@@ -192,3 +220,24 @@ def test_checker_reports_what_the_provider_would_refuse() -> None:
     assert "alicloud_fc_service.s.log_config: 2 blocks, allowed 0..1" in problems
     assert "alicloud_fc_service.s.log_config[0].logstore: required attribute missing" in problems
     assert "alicloud_nope: not a resource type of the provider" in problems
+
+
+def test_checker_refuses_a_runtime_fc_2_offers_not() -> None:
+    # GIVEN an FC 2.0 function on python3.12, a runtime only FC 3.0 offers
+    stack = {"terraform": {"required_providers": {"alicloud": {"source": "aliyun/alicloud"}}, "backend": {"local": {}}},
+             "resource": {"alicloud_fc_function": {"g": {"service": "s", "handler": "h", "runtime": "python3.12"}},
+                          "alicloud_fcv3_function": {"h": {"handler": "h", "runtime": "python3.12"}}}}
+    # WHEN checked THEN the FC 2.0 function is refused and the FC 3.0 one is not
+    problems = check_stack(stack, load_schema())
+    assert any(p.startswith("alicloud_fc_function.g.runtime: 'python3.12' is not one of") for p in problems)
+    assert not any(p.startswith("alicloud_fcv3_function.h.runtime") for p in problems)
+
+
+def test_log_projects_are_named_per_account_within_log_service_rules(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        # GIVEN a synthesized stack WHEN its log project is read
+        (project,) = _resources(stack, "alicloud_log_project")
+        name = project["project_name"]
+        # THEN the name ends with the configured suffix (or account id) and follows SLS's name rules
+        assert name == f"{cfg.name_prefix}-{cfg.region}-logs-{cfg.log_project_suffix or cfg.account_id}"
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name), name
