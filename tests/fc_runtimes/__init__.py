@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,7 @@ def find_interpreter(version: str) -> str:
     if on_path and _reports_version(on_path, version):
         return on_path
     tried = [f"${override} (unset)", f"{exe} on PATH"]
-    pyenv = shutil.which("pyenv")
+    pyenv = _pyenv()
     if pyenv:
         # A pyenv shim on PATH fails unless the version is active: ask pyenv for the real binary, by
         # prefix ("3.10"), else by the latest installed release of it (older pyenv resolves no prefix).
@@ -86,6 +87,14 @@ def find_interpreter(version: str) -> str:
     else:
         tried.append("pyenv (not installed)")
     raise RuntimeUnavailable(f"no Python {version} found (tried {', '.join(tried)}); set ${override} to one")
+
+
+def _pyenv() -> str | None:
+    """pyenv from PATH, else from $PYENV_ROOT or pyenv's default root (~/.pyenv), where a shell
+    without pyenv's init (CI's, for one) still has it."""
+    roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")]
+    candidates = [shutil.which("pyenv")] + [str(Path(root) / "bin" / "pyenv") for root in roots if root]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 def _reports_version(path: str, version: str) -> bool:
@@ -177,9 +186,21 @@ class RuntimeWorker:
 
 
 class InProcess:
-    """The handlers in the test process itself: this interpreter and the project's pinned oss2."""
+    """The handlers in the test process itself: this interpreter and the project's pinned oss2.
+
+    Handler exceptions propagate as they are; the worker's other requests run as they do there.
+    """
 
     name = "pinned"
 
+    def __init__(self) -> None:
+        if str(FUNCTIONS_DIR) not in sys.path:
+            sys.path.insert(0, str(FUNCTIONS_DIR))  # the code package root, as FC puts it on the path
+
     def invoke(self, module: str, event: bytes, context: Any) -> str:
         return str(importlib.import_module(module).handler(event, context))
+
+    def request(self, **message: Any) -> Any:
+        from fc_runtimes import worker
+
+        return worker.OPS[message["op"]](message)

@@ -52,7 +52,7 @@ def _sdk_request(msg: dict[str, Any]) -> Any:
     return {"status": resp.status, "body": resp.read().decode("utf-8")}
 
 
-_OPS = {"invoke": _invoke, "describe": _describe, "sdk_request": _sdk_request}
+OPS = {"invoke": _invoke, "describe": _describe, "sdk_request": _sdk_request}
 
 
 def main() -> None:
@@ -64,7 +64,7 @@ def main() -> None:
     for line in sys.stdin:
         msg = json.loads(line)
         try:
-            answer = {"kind": "ok", "result": _OPS[msg["op"]](msg)}
+            answer = {"kind": "ok", "result": OPS[msg["op"]](msg)}
         except Exception as e:  # FC reports an unhandled exception by its class name and message
             answer = {"kind": "error", "type": type(e).__name__, "message": str(e)}
         answers.write(json.dumps(answer) + "\n")
