@@ -12,7 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import fc_runtimes
-from fc_runtimes import InProcess, RUNTIMES, RuntimeUnavailable, find_interpreter
+from fc_runtimes import RUNTIMES, InProcess, RuntimeUnavailable, find_interpreter
+from infra import config
 
 EVENTS = Path(__file__).parent / "events"
 BUCKET = "test-bucket"
@@ -81,6 +82,13 @@ def test_a_direct_read_bucket_pays_only_for_the_colder_classes_on_every_runtime(
     assert emulator.stats.get("RestoreObject") == 5
     assert all(emulator.restore_state(BUCKET, k) != "restored" for k in archive)
     assert (status["status"], status["readable"], status["rerequested"], status["warnings"]) == ("success", 11, 0, [])
+
+
+def test_every_runtime_a_stack_may_declare_has_a_row():
+    # GIVEN the runtimes the stack configuration accepts (and those the handlers are declared to support)
+    declarable = set(config.RUNTIMES) | set(getattr(config, "HANDLER_RUNTIMES", ()))
+    # THEN each is tested here under its own interpreter and SDKs
+    assert declarable <= set(RUNTIMES), f"add a row to tests/fc_runtimes for {sorted(declarable - set(RUNTIMES))}"
 
 
 def test_every_runtime_row_names_its_pins_in_its_requirements_file():

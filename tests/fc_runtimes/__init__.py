@@ -51,9 +51,11 @@ class Runtime:
         return "PYTHON" + self.python.replace(".", "")
 
 
-# FC documentation, "Python runtimes" (built-in modules per runtime).
+# FC documentation, "Python runtimes" (built-in modules per runtime),
+# alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-2.
 RUNTIMES = {r.name: r for r in (
     Runtime("python3.10", python="3.10", oss2="2.16.0", requests="2.28.1"),
+    Runtime("python3.12", python="3.12", oss2="2.18.6", requests="2.32.3"),
 )}
 
 
@@ -76,12 +78,9 @@ def find_interpreter(version: str) -> str:
     if pyenv:
         # A pyenv shim on PATH fails unless the version is active: ask pyenv for the real binary, by
         # prefix ("3.10"), else by the latest installed release of it (older pyenv resolves no prefix).
-        latest = subprocess.run([pyenv, "latest", "-q", version], capture_output=True, text=True).stdout.strip()
-        for chosen in dict.fromkeys(v for v in (version, latest) if v):
-            found = subprocess.run([pyenv, "which", exe], env={**os.environ, "PYENV_VERSION": chosen},
-                                   capture_output=True, text=True)
-            path = found.stdout.strip()
-            if found.returncode == 0 and path and _reports_version(path, version):
+        for chosen in (lambda: version, lambda: _run_out([pyenv, "latest", "-q", version])):
+            path = _run_out([pyenv, "which", exe], PYENV_VERSION=chosen())
+            if path and _reports_version(path, version):
                 return path
         tried.append(f"PYENV_VERSION={version} pyenv which {exe}")
     else:
@@ -95,6 +94,12 @@ def _pyenv() -> str | None:
     roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")]
     candidates = [shutil.which("pyenv")] + [str(Path(root) / "bin" / "pyenv") for root in roots if root]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def _run_out(cmd: list[str], **env: str) -> str:
+    """The command's stdout, stripped; "" when it fails."""
+    done = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _reports_version(path: str, version: str) -> bool:
