@@ -217,3 +217,22 @@ def test_an_unreadable_archive_direct_read_is_reported_not_taken_for_off(emulato
     assert out["warnings"] == ["archive direct read unknown (HTTP 403 SignatureDoesNotMatch): "
                                "Archive objects are restored as if it were off"]
     assert (out["archiveFilesCount"], out["skipped"]["archiveDirectRead"]) == (3, 0)
+
+
+def test_no_answer_about_archive_direct_read_is_unknown_and_a_known_one_is_kept_a_minute(emulator, bucket, monkeypatch):
+    # GIVEN an endpoint where nothing listens (connection refused), then the emulator on the same bucket
+    from restore_core import direct_read
+    from restore_core.direct_read import archive_direct_read
+
+    monkeypatch.setattr(direct_read, "_cache", {})  # nothing from earlier tests on a reused port
+
+    creds = client.Credentials("test-ak", "test-secret")
+    nowhere = client.make_bucket(endpoint="http://127.0.0.1:1", bucket_name=BUCKET, credentials=creds)
+    # WHEN asked THEN the setting is unknown, with the reason, rather than off
+    answer = archive_direct_read(nowhere, now=0.0)
+    assert (answer.state, answer.problem) == ("unknown", "no answer: RequestError")
+    # AND a known answer is asked once and kept a minute
+    bucket.put_bucket_archive_direct_read(True)
+    here = client.make_bucket(endpoint=emulator.endpoint, bucket_name=BUCKET, credentials=creds)
+    assert [archive_direct_read(here, now=t).state for t in (0.0, 30.0, 61.0)] == ["on"] * 3
+    assert emulator.stats.get("GetBucketArchiveDirectRead") == 2

@@ -112,7 +112,7 @@ def make_bucket(
 ) -> oss2.Bucket:
     extra: dict[str, Any] = {}
     if region and hasattr(oss2, "ProviderAuthV4"):
-        extra["region"] = region  # V4 signs with it; oss2 before 2.18 has neither V4 nor the argument
+        extra["region"] = region  # V4 signs with it; an oss2 without ProviderAuthV4 has no such argument either
     return oss2.Bucket(
         make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
         session=shared_session(pool_size), connect_timeout=connect_timeout, **extra,
