@@ -107,6 +107,7 @@ def run_local(
         marker=flow_input.get("startMarker") or "",
         contacts=tracker.contacts(),
         report_path=report_path,
+        warnings=tracker.warnings(),
     )
     summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded")
     return LocalRun(summary=summary, tracker=tracker, executions=executions,
@@ -138,5 +139,7 @@ def print_summary(run: LocalRun, console: Console) -> None:
     console.print(summary_table(run))
     for adjustment in run.tracker.adjustments():
         console.print(f"fitted to the class: {adjustment}", highlight=False)
+    for warning in run.summary.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:
         console.print(f"[red]execution failed[/red] {error}")

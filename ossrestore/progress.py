@@ -57,10 +57,13 @@ class RunTracker:
         self._counters = Counters()
         self._contacts: dict[str, KeyContact] = {}
         self._adjustments: set[tuple[str, str, str, str]] = set()
+        self._warnings: dict[str, None] = {}  # insertion-ordered set
         self.started_at = clock()
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
         with self._lock:
+            # listArchiveFiles and restoreStatus say when they could not read a setting they rely on
+            self._warnings.update(dict.fromkeys(str(w) for w in result.get("warnings") or []))
             if function_name == "listArchiveFiles":
                 self._on_listing(result)
             elif function_name == "restore":
@@ -124,6 +127,11 @@ class RunTracker:
         """How Days and Tier were fitted to each class, e.g. `Archive: days 30 -> 7`."""
         with self._lock:
             return [f"{cls}: {field_} {was} -> {now}" for cls, field_, was, now in sorted(self._adjustments)]
+
+    def warnings(self) -> list[str]:
+        """What the handlers could not find out (each once), e.g. an unreadable archive direct read."""
+        with self._lock:
+            return list(self._warnings)
 
     def contacts(self) -> dict[str, KeyContact]:
         with self._lock:

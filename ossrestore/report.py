@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import oss2
 
@@ -21,7 +21,7 @@ from ossrestore.progress import KeyContact
 
 use_function_code()
 from restore_core.classes import is_archive  # noqa: E402  (the handlers' package, from functions/)
-from restore_core.direct_read import archive_direct_read  # noqa: E402
+from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read  # noqa: E402
 from restore_core.errors import RestoreCoreError  # noqa: E402
 from restore_core.listing import ObjectInfo, list_page  # noqa: E402
 from restore_core.restore_info import RestoreInfo, RestoreState  # noqa: E402
@@ -44,6 +44,7 @@ class VerificationFailed(OssRestoreError):
 class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
     flow_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
 
     @property
     def all_readable(self) -> bool:
@@ -94,14 +95,23 @@ def listed_objects(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator
         marker = page.next_marker
 
 
-def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
+def _rows(
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], summary: RunSummary,
+) -> Iterator[dict[str, Any]]:
     seen: set[str] = set()
     checked_at = _iso(time.time())
-    direct_read = archive_direct_read(bucket)
+    direct = archive_direct_read(bucket)
+    if direct.warning and direct.warning not in summary.warnings:
+        summary.warnings.append(direct.warning)
+    # An Archive object's outcome depends on archive direct read: its reason says when it was not known.
+    unknown = [w for w in summary.warnings if w.startswith(DIRECT_READ_UNKNOWN)]
+    archive_note = f" ({'; '.join(unknown)})" if unknown else ""
     for obj in listed_objects(bucket, prefix=prefix, marker=marker):
         seen.add(obj.key)
         contact = contacts.get(obj.key)
-        outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct_read)
+        outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
+        if obj.storage_class == "Archive":
+            reason += archive_note
         yield {
             "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
             "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
@@ -118,12 +128,15 @@ def _rows(bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, 
 
 
 def verify_and_report(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report_path: Path | None
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report_path: Path | None,
+    warnings: Sequence[str] = (),
 ) -> RunSummary:
-    summary = RunSummary()
+    """`warnings`: what the handlers said they could not find out; they reach the summary and the
+    reasons of the objects they concern."""
+    summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
     out = report_path.open("w", encoding="utf-8") if report_path else None
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary):
             summary.by_outcome[row["outcome"]] += 1
             if out:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

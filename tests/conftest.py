@@ -9,11 +9,13 @@ Other buckets: `oss_bucket(emulator, "name")` (from ossemu.testing, re-exported 
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import oss2
 import pytest
 
+import fc_runtimes
 from ossemu import Emulator, ManualClock
 from ossemu.testing import oss_bucket as _oss_bucket
 
@@ -48,3 +50,32 @@ def bucket(emulator: Emulator) -> oss2.Bucket:
     """oss2.Bucket for the (created) bucket "test-bucket" on `emulator`, V1-signed, shared session."""
     emulator.create_bucket(BUCKET_NAME)
     return oss_bucket(emulator, BUCKET_NAME)
+
+
+@pytest.fixture(scope="session")
+def fc_runtime_workers() -> Iterator[dict[str, fc_runtimes.RuntimeWorker | str]]:
+    """One worker per FC runtime for the whole session, started on first use (or why it cannot be)."""
+    workers: dict[str, fc_runtimes.RuntimeWorker | str] = {}
+    yield workers
+    for worker in workers.values():
+        if isinstance(worker, fc_runtimes.RuntimeWorker):
+            worker.close()
+
+
+@pytest.fixture(params=["pinned", *fc_runtimes.RUNTIMES])
+def fc_runtime(request: pytest.FixtureRequest, fc_runtime_workers: dict) -> object:
+    """Where a handler test invokes the handlers: in this process with the pinned oss2, then in each FC
+    runtime's own interpreter with the SDKs it ships (skipped, saying what is missing, where absent)."""
+    if request.param == "pinned":
+        return fc_runtimes.InProcess()
+    if request.param not in fc_runtime_workers:
+        try:
+            fc_runtime_workers[request.param] = fc_runtimes.RuntimeWorker(fc_runtimes.RUNTIMES[request.param])
+        except fc_runtimes.RuntimeUnavailable as e:
+            fc_runtime_workers[request.param] = f"FC runtime {request.param}: {e}"
+    worker = fc_runtime_workers[request.param]
+    if isinstance(worker, str):
+        if os.environ.get("CI"):  # CI's machine has every runtime's interpreter: a miss there is a failure
+            pytest.fail(worker)
+        pytest.skip(worker)
+    return worker

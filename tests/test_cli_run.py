@@ -11,11 +11,15 @@ from pathlib import Path
 import oss2
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
 from ossrestore.flow_options import flow_input_from_options
-from ossrestore.local_run import Credentials, run_local
+from ossrestore.local_run import Credentials, LocalRun, print_summary, run_local
+from ossrestore.progress import RunTracker
+from ossrestore.report import verify_and_report
+from restore_core import client
 
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"
@@ -106,6 +110,33 @@ def test_archive_direct_read_buckets_pay_only_for_the_colder_classes(emu, creds_
     rows = read_report(tmp_path / "r.jsonl").values()
     assert {(r["storageClass"], r["outcome"]) for r in rows} == {("Archive", "skipped"), ("ColdArchive", "restored")}
     assert all("archive direct read" in r["reason"] for r in rows if r["storageClass"] == "Archive")
+
+
+def test_an_archive_direct_read_nobody_could_read_is_printed_and_explains_the_archive_rows(emu, tmp_path, monkeypatch):
+    # GIVEN a direct-read bucket, handlers that reported the setting unknown, and a final listing whose
+    # V1 signer also leaves the sub-resource unsigned (as oss2 2.16.0's does), so OSS answers 403
+    emu.seed(BUCKET, counts={"Archive": 2, "ColdArchive": 1}, prefix="u/")
+    oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET).put_bucket_archive_direct_read(True)
+    handler_warning = "archive direct read unknown (HTTP 403 AccessDenied): Archive objects are restored as if it were off"
+    tracker = RunTracker()
+    for _ in range(2):  # every page says so; the summary says it once
+        tracker.observe("listArchiveFiles", {}, {"archiveDirectRead": "unknown", "warnings": [handler_warning]})
+    monkeypatch.setattr(client._ProviderAuth, "_subresource_key_set",
+                        oss2.ProviderAuth._subresource_key_set - {"bucketArchiveDirectRead"})
+    bucket = client.make_bucket(endpoint=emu.endpoint, bucket_name=BUCKET, credentials=Credentials(AK, SK))
+    # WHEN the run is verified, reported and summarised
+    summary = verify_and_report(bucket, prefix="u/", marker="", contacts=tracker.contacts(),
+                                report_path=tmp_path / "r.jsonl", warnings=tracker.warnings())
+    console = Console(record=True, width=400)
+    print_summary(LocalRun(summary=summary, tracker=tracker, executions=[]), console)
+    # THEN both warnings are printed, and every Archive row's reason carries them (the colder rows not)
+    verdict_warning = handler_warning.replace("AccessDenied", "SignatureDoesNotMatch")
+    assert summary.warnings == [handler_warning, verdict_warning]
+    printed = console.export_text()
+    assert f"warning {handler_warning}" in printed and f"warning {verdict_warning}" in printed
+    rows = read_report(tmp_path / "r.jsonl").values()
+    assert all(r["reason"].endswith(f"({handler_warning}; {verdict_warning})") for r in rows if r["storageClass"] == "Archive")
+    assert not any("direct read" in r["reason"] for r in rows if r["storageClass"] == "ColdArchive")
 
 
 def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_env, tmp_path):

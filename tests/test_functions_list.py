@@ -5,15 +5,17 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import oss2
 import pytest
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from ossrestore.paths import use_function_code
 
 use_function_code()
 
 import list_archive_files  # noqa: E402
-from restore_core import inputs, listing  # noqa: E402
+from restore_core import client, inputs, listing  # noqa: E402
 from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable  # noqa: E402
 from restore_core.list_task import list_archive_files as list_plain  # noqa: E402
 
@@ -23,16 +25,18 @@ CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", a
 ARCHIVE_CLASSES = ("Archive", "ColdArchive", "DeepColdArchive")
 
 
-def invoke(emulator, context=CONTEXT, **fields):
+def invoke(emulator, context=CONTEXT, runtime=InProcess(), **fields):
+    """The handler as FC calls it, in `runtime` (this process unless a test's fc_runtime says otherwise)."""
     doc = json.loads((EVENTS / "list_archive_files.json").read_text())
-    return json.loads(list_archive_files.handler(json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode(), context))
+    event = json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode()
+    return json.loads(runtime.invoke("list_archive_files", event, context))
 
 
-def list_all(emulator, **fields):
+def list_all(emulator, runtime=InProcess(), **fields):
     """Page through as the main flow does: marker and pages carried until end == "true"."""
     outputs, marker, pages = [], fields.pop("marker", ""), 0
     while True:
-        out = invoke(emulator, marker=marker, pages=pages, **fields)
+        out = invoke(emulator, runtime=runtime, marker=marker, pages=pages, **fields)
         outputs.append(out)
         if out["end"] == "true":
             return outputs
@@ -43,20 +47,21 @@ def listed_keys(outputs):
     return [k for out in outputs for group in out["filesGroup"] for keys in group.values() for k in keys]
 
 
-def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket):
+def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket, fc_runtime):
     # GIVEN every storage class, one Archive object restored and one ColdArchive restoring
     for i, cls in enumerate(["Standard", "IA", *ARCHIVE_CLASSES, "Archive", "ColdArchive"]):
         emulator.put_object(BUCKET, f"k{i}", b"", storage_class=cls)
     bucket.restore_object("k5")
     emulator.finish_restore(BUCKET, "k5")
     bucket.restore_object("k6")
-    # WHEN listed in groups of two
-    (out,) = list_all(emulator, groupSize=2)
+    # WHEN listed in groups of two (restore states read from the XML where the runtime's oss2 drops them)
+    (out,) = list_all(emulator, fc_runtime, groupSize=2)
     # THEN readable objects are skipped, ongoing restores kept, groups follow listing order by class
     assert out["filesGroup"] == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"ColdArchive": ["k6"], "DeepColdArchive": ["k4"]}]
     assert [list(g) for g in out["filesGroup"]] == [["Archive", "ColdArchive"], ["ColdArchive", "DeepColdArchive"]]
     assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1, "archiveDirectRead": 0}
     assert (out["archiveFilesCount"], out["listedCount"], out["end"], out["empty"], out["marker"]) == (4, 7, "true", "false", "")
+    assert (out["archiveDirectRead"], out["warnings"]) == ("off", [])
 
 
 @pytest.mark.parametrize("count", [0, 1, 9, 10, 11, 20, 21])
@@ -94,11 +99,11 @@ def test_long_keys_cut_the_page_to_12_kib(emulator, bucket):
     assert listed_keys(outputs) == keys
 
 
-def test_awkward_keys_are_listed_decoded(emulator, bucket):
+def test_awkward_keys_are_listed_decoded(emulator, bucket, fc_runtime):
     keys = sorted(["a b", "a+b", "100%", "x#y", "q?", "ü/中文", "k" * 1000], key=lambda k: k.encode())
     for key in keys:
         emulator.put_object(BUCKET, key, b"", storage_class="Archive")
-    assert listed_keys(list_all(emulator, maxKeys=2)) == keys
+    assert listed_keys(list_all(emulator, fc_runtime, maxKeys=2)) == keys
 
 
 def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, monkeypatch):
@@ -184,13 +189,50 @@ def test_bad_input_names_the_field(emulator):
         invoke(emulator, maxKeys=0)
 
 
-def test_archive_objects_of_a_bucket_with_archive_direct_read_are_not_restored(emulator, bucket):
+def test_archive_objects_of_a_bucket_with_archive_direct_read_are_not_restored(emulator, bucket, fc_runtime):
     # GIVEN a bucket whose Archive objects GetObject already reads without a restore
     emulator.seed(BUCKET, counts={"Archive": 4, "ColdArchive": 2, "DeepColdArchive": 1})
     bucket.put_bucket_archive_direct_read(True)
-    # WHEN listed
-    (out,) = list_all(emulator, groupSize=10)
+    # WHEN listed (on FC python3.10 too, whose oss2 2.16.0 alone does not sign the request)
+    (out,) = list_all(emulator, fc_runtime, groupSize=10)
     # THEN restoring them would pay for nothing: they are skipped with that reason, the colder classes kept
     assert out["skipped"]["archiveDirectRead"] == 4
     assert {cls for group in out["filesGroup"] for cls in group} == {"ColdArchive", "DeepColdArchive"}
     assert out["archiveFilesCount"] == 3
+    assert (out["archiveDirectRead"], out["warnings"]) == ("on", [])
+
+
+def test_an_unreadable_archive_direct_read_is_reported_not_taken_for_off(emulator, bucket, monkeypatch):
+    # GIVEN a bucket with archive direct read, asked with a V1 signer that leaves the sub-resource
+    # unsigned (as oss2 2.16.0's own signer does), so OSS answers 403 SignatureDoesNotMatch
+    emulator.seed(BUCKET, counts={"Archive": 2, "ColdArchive": 1})
+    bucket.put_bucket_archive_direct_read(True)
+    monkeypatch.setattr(client._ProviderAuth, "_subresource_key_set",
+                        oss2.ProviderAuth._subresource_key_set - {"bucketArchiveDirectRead"})
+    # WHEN listed
+    (out,) = list_all(emulator)
+    # THEN the output says the setting is unknown and why, and the Archive objects are kept (restored
+    # as if it were off: at worst unnecessary, never an object left unreadable)
+    assert out["archiveDirectRead"] == "unknown"
+    assert out["warnings"] == ["archive direct read unknown (HTTP 403 SignatureDoesNotMatch): "
+                               "Archive objects are restored as if it were off"]
+    assert (out["archiveFilesCount"], out["skipped"]["archiveDirectRead"]) == (3, 0)
+
+
+def test_no_answer_about_archive_direct_read_is_unknown_and_a_known_one_is_kept_a_minute(emulator, bucket, monkeypatch):
+    # GIVEN an endpoint where nothing listens (connection refused), then the emulator on the same bucket
+    from restore_core import direct_read
+    from restore_core.direct_read import archive_direct_read
+
+    monkeypatch.setattr(direct_read, "_cache", {})  # nothing from earlier tests on a reused port
+
+    creds = client.Credentials("test-ak", "test-secret")
+    nowhere = client.make_bucket(endpoint="http://127.0.0.1:1", bucket_name=BUCKET, credentials=creds)
+    # WHEN asked THEN the setting is unknown, with the reason, rather than off
+    answer = archive_direct_read(nowhere, now=0.0)
+    assert (answer.state, answer.problem) == ("unknown", "no answer: RequestError")
+    # AND a known answer is asked once and kept a minute
+    bucket.put_bucket_archive_direct_read(True)
+    here = client.make_bucket(endpoint=emulator.endpoint, bucket_name=BUCKET, credentials=creds)
+    assert [archive_direct_read(here, now=t).state for t in (0.0, 30.0, 61.0)] == ["on"] * 3
+    assert emulator.stats.get("GetBucketArchiveDirectRead") == 2

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from ossrestore.paths import use_function_code
 
@@ -32,8 +33,9 @@ def event(emulator, name: str = "restore_group.json", **fields):
     return json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode()
 
 
-def invoke(emulator, context=CONTEXT, **fields):
-    return json.loads(restore.handler(event(emulator, **fields), context))
+def invoke(emulator, context=CONTEXT, runtime=InProcess(), **fields):
+    """The handler as FC calls it, in `runtime` (this process unless a test's fc_runtime says otherwise)."""
+    return json.loads(runtime.invoke("restore", event(emulator, **fields), context))
 
 
 def run_plain(emulator, bucket, *, policy=NO_WAIT, **fields):
@@ -51,7 +53,7 @@ def objects(emulator, bucket):
 
 @pytest.mark.parametrize("storage_class", ARCHIVE_CLASSES)
 @pytest.mark.parametrize("tier", TIERS)
-def test_outcome_table_for_every_class_and_tier(emulator, objects, storage_class, tier):
+def test_outcome_table_for_every_class_and_tier(emulator, objects, storage_class, tier, fc_runtime):
     # GIVEN one frozen, one restoring and one restored object of the class, a Standard one and a missing key
     objects("frozen", "restoring", "restored", storage_class=storage_class)
     objects("standard", storage_class="Standard")
@@ -59,7 +61,7 @@ def test_outcome_table_for_every_class_and_tier(emulator, objects, storage_class
     emulator.finish_restore(BUCKET, "restored")
     keys = ["frozen", "restoring", "restored", "standard", "missing"]
     # WHEN the handler restores them all as that class
-    out = invoke(emulator, files={storage_class: keys}, tier=tier, days=2)
+    out = invoke(emulator, runtime=fc_runtime, files={storage_class: keys}, tier=tier, days=2)
     # THEN 202 / 409 / 200 are successes and 400 / 404 are skipped with their codes
     assert out["outcomes"] == {"202": [0], "409": [1], "200": [2]}
     assert (out["requested"], out["inProgress"], out["alreadyRestored"], out["skipped"], out["failed"]) == (1, 1, 1, 2, 0)
@@ -85,10 +87,10 @@ def test_days_and_tier_are_fitted_and_reported(emulator, objects, storage_class,
     assert (out["requested"], out["adjustments"]) == (1, expected)
 
 
-def test_plain_key_list_restores_every_class_without_extra_requests(emulator, objects):
+def test_plain_key_list_restores_every_class_without_extra_requests(emulator, objects, fc_runtime):
     for cls in ARCHIVE_CLASSES:
         objects(cls, storage_class=cls)
-    out = invoke(emulator, name="restore_keys.json", files=list(ARCHIVE_CLASSES), days=30, tier="Bulk")
+    out = invoke(emulator, runtime=fc_runtime, name="restore_keys.json", files=list(ARCHIVE_CLASSES), days=30, tier="Bulk")
     assert out["outcomes"] == {"202": [0, 1, 2]}
     assert {"storageClass": None, "field": "days", "from": 30, "to": 7} in out["adjustments"]
     assert emulator.stats.get("RestoreObject") == 3 and emulator.stats.get("HeadObject") == 0
@@ -102,16 +104,16 @@ def test_a_class_changed_since_listing_is_still_restored(emulator, objects):
     assert out["outcomes"] == {"202": [0]} and out["failed"] == 0
 
 
-def test_awkward_keys_survive_the_round_trip(emulator, objects):
+def test_awkward_keys_survive_the_round_trip(emulator, objects, fc_runtime):
     objects(*SPECIAL_KEYS, storage_class="ColdArchive")
-    out = invoke(emulator, files={"ColdArchive": SPECIAL_KEYS})
+    out = invoke(emulator, runtime=fc_runtime, files={"ColdArchive": SPECIAL_KEYS})
     assert out["outcomes"] == {"202": list(range(len(SPECIAL_KEYS)))}
     assert all(emulator.restore_state(BUCKET, k) == "restoring" for k in SPECIAL_KEYS)
 
 
-def test_v4_signing_when_region_is_given(emulator, objects):
+def test_v4_signing_when_region_is_given(emulator, objects, fc_runtime):
     objects("k")
-    assert invoke(emulator, files=["k"], region="cn-hangzhou")["requested"] == 1
+    assert invoke(emulator, runtime=fc_runtime, files=["k"], region="cn-hangzhou")["requested"] == 1
 
 
 def test_injected_faults_lose_and_double_no_key(emulator, bucket, objects):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from ossrestore.paths import use_function_code
 
@@ -21,9 +22,11 @@ BUCKET = "test-bucket"
 CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
 
 
-def invoke(emulator, name, context=CONTEXT, **fields):
+def invoke(emulator, name, context=CONTEXT, runtime=InProcess(), **fields):
+    """The handler as FC calls it, in `runtime` (this process unless a test's fc_runtime says otherwise)."""
     doc = json.loads((EVENTS / name).read_text())
-    return json.loads(restore_status.handler(json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode(), context))
+    event = json.dumps({**doc, "endpoint": emulator.endpoint, **fields}).encode()
+    return json.loads(runtime.invoke("restore_status", event, context))
 
 
 def put(emulator, *keys, storage_class="ColdArchive"):
@@ -31,16 +34,16 @@ def put(emulator, *keys, storage_class="ColdArchive"):
         emulator.put_object(BUCKET, key, b"", storage_class=storage_class)
 
 
-def test_keys_mode_follows_a_restore_to_success(emulator, bucket):
+def test_keys_mode_follows_a_restore_to_success(emulator, bucket, fc_runtime):
     # GIVEN two objects whose restores were requested
     put(emulator, "a", "c")
     bucket.restore_object("a")
     bucket.restore_object("c")
     # WHEN polled while restoring, then after both finished
-    running = invoke(emulator, "restore_status_keys.json")
+    running = invoke(emulator, "restore_status_keys.json", runtime=fc_runtime)
     emulator.finish_restore(BUCKET, "a")
     emulator.finish_restore(BUCKET, "c")
-    done = invoke(emulator, "restore_status_keys.json", polls=running["polls"])
+    done = invoke(emulator, "restore_status_keys.json", runtime=fc_runtime, polls=running["polls"])
     # THEN running, then success, one HEAD per key per poll
     assert (running["status"], running["restoring"]) == ("running", 2)
     assert (done["status"], done["readable"], done["polls"]) == ("success", 2, 2)
@@ -55,7 +58,7 @@ def test_keys_mode_counts_missing_and_frozen_as_failed(emulator, bucket):
     assert out["failedKeys"] == [{"key": "gone", "reason": "NoSuchKey"}, {"key": "frozen", "reason": "NotRestored"}]
 
 
-def test_group_mode_lists_instead_of_heads(emulator, bucket):
+def test_group_mode_lists_instead_of_heads(emulator, bucket, fc_runtime):
     # GIVEN a page of 300 objects, 200 of them in the groups asked about, all requested
     emulator.seed(BUCKET, counts={"Archive": 200, "Standard": 100})
     archive = [k for k in emulator.keys(BUCKET) if emulator.storage_class(BUCKET, k) == "Archive"]
@@ -64,12 +67,12 @@ def test_group_mode_lists_instead_of_heads(emulator, bucket):
     groups = [{"Archive": archive[i:i + 50]} for i in range(0, 200, 50)]
     before = emulator.stats.get("ListObjects")
     # WHEN polled before and after the restores finish
-    running = invoke(emulator, "restore_status_group.json", filesGroup=groups)
+    running = invoke(emulator, "restore_status_group.json", runtime=fc_runtime, filesGroup=groups)
     for key in archive[:-1]:
         emulator.finish_restore(BUCKET, key)
-    still = invoke(emulator, "restore_status_group.json", filesGroup=groups)
+    still = invoke(emulator, "restore_status_group.json", runtime=fc_runtime, filesGroup=groups)
     emulator.finish_restore(BUCKET, archive[-1])
-    done = invoke(emulator, "restore_status_group.json", filesGroup=groups)
+    done = invoke(emulator, "restore_status_group.json", runtime=fc_runtime, filesGroup=groups)
     # THEN one listing request per poll and no HEAD at all
     assert [o["status"] for o in (running, still, done)] == ["running", "running", "success"]
     assert (still["readable"], still["restoring"], done["readable"]) == (199, 1, 200)
@@ -85,7 +88,7 @@ def test_group_mode_reports_keys_deleted_since_listing(emulator, bucket):
     assert {f["key"]: f["reason"] for f in out["failedKeys"]} == {"b": "NotRestored", "zz": "NoSuchKey"}
 
 
-def test_scan_rerequests_frozen_and_expired_objects(emulator, bucket):
+def test_scan_rerequests_frozen_and_expired_objects(emulator, bucket, fc_runtime):
     # GIVEN one restored, one expired, one never requested and one Standard object
     put(emulator, "1-restored", "2-expired", "3-frozen")
     put(emulator, "0-plain", storage_class="Standard")
@@ -94,13 +97,28 @@ def test_scan_rerequests_frozen_and_expired_objects(emulator, bucket):
         emulator.finish_restore(BUCKET, key)
     emulator.expire_restore(BUCKET, "2-expired")
     # WHEN the confirm phase scans with rerequest
-    out = invoke(emulator, "restore_status_scan.json", days=30, tier="Expedited")
+    out = invoke(emulator, "restore_status_scan.json", runtime=fc_runtime, days=30, tier="Expedited")
     # THEN the frozen ones are requested again and the marker stops before the first unreadable one
     assert (out["status"], out["readable"], out["restoring"], out["rerequested"]) == ("running", 1, 2, 2)
     assert out["rerequestedKeys"] == [{"key": "2-expired", "status": 202}, {"key": "3-frozen", "status": 202}]
     assert out["statusMarker"] == "1-restored"
     assert emulator.restore_state(BUCKET, "3-frozen") == "restoring"
     assert out["nextExecutionName"].startswith("restore-run-1--")
+    assert (out["archiveDirectRead"], out["warnings"]) == ("off", [])
+
+
+def test_scan_of_a_direct_read_bucket_counts_archive_readable_and_rerequests_the_colder(emulator, bucket, fc_runtime):
+    # GIVEN a bucket with archive direct read holding frozen Archive and Cold Archive objects
+    put(emulator, "a-archive", storage_class="Archive")
+    put(emulator, "b-cold")
+    bucket.put_bucket_archive_direct_read(True)
+    # WHEN the confirm phase scans with rerequest (on FC python3.10 too)
+    out = invoke(emulator, "restore_status_scan.json", runtime=fc_runtime)
+    # THEN the Archive object is readable as it is, and only the Cold Archive one is requested
+    assert (out["readable"], out["restoring"], out["rerequested"]) == (1, 1, 1)
+    assert out["rerequestedKeys"] == [{"key": "b-cold", "status": 202}]
+    assert emulator.restore_state(BUCKET, "a-archive") != "restoring" and emulator.stats.get("RestoreObject") == 1
+    assert (out["archiveDirectRead"], out["warnings"]) == ("on", [])
 
 
 def test_scan_without_rerequest_fails_on_frozen_objects(emulator, bucket):

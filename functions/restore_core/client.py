@@ -78,13 +78,27 @@ def _new_session(pool_size: int) -> oss2.Session:
     return session
 
 
+# Sub-resources the handlers send that some oss2 versions leave out of the V1 string to sign, so OSS
+# answers 403 SignatureDoesNotMatch: oss2 signs bucketArchiveDirectRead only from 2.18.5 on, and FC's
+# python3.10 runtime ships 2.16.0. V1 signs exactly the query names in its sub-resource list (OSS docs,
+# "Include a V1 signature in the Authorization header": CanonicalizedResource); V4 signs every query
+# parameter, so only V1 needs this.
+HANDLER_SUBRESOURCES = frozenset({"bucketArchiveDirectRead"})
+
+
+class _ProviderAuth(oss2.ProviderAuth):
+    """oss2's V1 signer, signing the handlers' sub-resources whatever the installed oss2 knows."""
+
+    _subresource_key_set = frozenset(oss2.ProviderAuth._subresource_key_set) | HANDLER_SUBRESOURCES
+
+
 def make_auth(credentials: Credentials, region: str | None) -> Any:
     provider = StaticCredentialsProvider(
         credentials.access_key_id, credentials.access_key_secret, credentials.security_token
     )
     if region and hasattr(oss2, "ProviderAuthV4"):
         return oss2.ProviderAuthV4(provider)
-    return oss2.ProviderAuth(provider)
+    return _ProviderAuth(provider)
 
 
 def normalise_endpoint(endpoint: str) -> str:
@@ -98,7 +112,7 @@ def make_bucket(
 ) -> oss2.Bucket:
     extra: dict[str, Any] = {}
     if region and hasattr(oss2, "ProviderAuthV4"):
-        extra["region"] = region  # V4 signs with it; oss2 before 2.18 has neither V4 nor the argument
+        extra["region"] = region  # V4 signs with it; an oss2 without ProviderAuthV4 has no such argument either
     return oss2.Bucket(
         make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
         session=shared_session(pool_size), connect_timeout=connect_timeout, **extra,

@@ -8,7 +8,7 @@ from typing import Any
 import oss2
 
 from restore_core import budget, classes, listing, poll_budget, retry
-from restore_core.direct_read import archive_direct_read
+from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
@@ -79,7 +79,7 @@ def list_archive_files(
     foreach, and there are fewer round trips per object in the main flow.
     """
     pages_left = 1 if req.wait_per_batch else MAX_PAGES_PER_CALL
-    direct_read = archive_direct_read(bucket)
+    direct = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
@@ -96,7 +96,7 @@ def list_archive_files(
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
-            reason = skip_reason(obj, direct_read=direct_read)
+            reason = skip_reason(obj, direct_read=direct.enabled)
             if reason:
                 skipped[reason] += 1
             elif not groups.add(obj):
@@ -118,6 +118,7 @@ def list_archive_files(
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
         skipped={reason: skipped[reason] for reason in SKIP_REASONS},
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
+        archiveDirectRead=direct.state, warnings=[direct.warning] if direct.warning else [],
     )
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", out["marker"])
@@ -131,6 +132,7 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
         "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),
+        "archiveDirectRead": "unknown", "warnings": [LONGEST_UNKNOWN.warning],
     }
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)

@@ -28,7 +28,8 @@ HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_int
 def restore_status(
     bucket: oss2.Bucket, req: StatusRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
 ) -> dict[str, Any]:
-    tally = Tally(scan=req.mode == "scan", direct_read=archive_direct_read(bucket))
+    direct = archive_direct_read(bucket)
+    tally = Tally(scan=req.mode == "scan", direct_read=direct.enabled)
     status_marker = req.status_marker
     if req.mode == "keys":
         for target, state in zip(req.targets, _head_all(bucket, req, sleep)):
@@ -45,6 +46,7 @@ def restore_status(
         # Archive objects the cursor moved past in this call: they add up to the run's readable count.
         out["confirmed"] = confirmed
     out["polls"] = req.polls + 1
+    out["archiveDirectRead"], out["warnings"] = direct.state, [direct.warning] if direct.warning else []
     out["handOver"] = "true" if out["status"] == "running" and req.polls + 1 >= req.polls_per_execution else "false"
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "status", f"{req.execution_name}\n{status_marker}")
