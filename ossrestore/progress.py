@@ -74,12 +74,19 @@ class RunTracker:
     def _on_listing(self, result: dict[str, Any]) -> None:
         c = self._counters
         skipped = result.get("skipped") or {}
+        running = int(skipped.get("restoreInProgress") or 0)
         c.pages += 1
         c.listed += int(result.get("listedCount") or 0)
-        c.archive += int(result.get("archiveFilesCount") or 0)
+        c.archive += int(result.get("archiveFilesCount") or 0) + running
         c.not_archived += int(skipped.get("notArchived") or 0)
         c.direct_read += int(skipped.get("archiveDirectRead") or 0)
         c.already_readable += int(skipped.get("alreadyRestored") or 0)
+        # A restore found running (an earlier run asked for it) is not requested again, but it is this
+        # run's to confirm: counted and remembered as OSS would have answered a request, 409.
+        c.in_progress += running
+        now = self._clock()
+        for key in result.get("inProgressKeys") or []:
+            self._contact(key, KeyContact(409, at=now))
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c, now = self._counters, self._clock()

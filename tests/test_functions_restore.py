@@ -15,7 +15,7 @@ use_function_code()
 
 import restore  # noqa: E402
 from restore_core import inputs  # noqa: E402
-from restore_core.errors import OSSAccessDenied, RestoreIncomplete  # noqa: E402
+from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete  # noqa: E402
 from restore_core.restore_task import restore_files  # noqa: E402
 from restore_core.retry import RetryPolicy  # noqa: E402
 
@@ -121,11 +121,13 @@ def test_injected_faults_lose_and_double_no_key(emulator, bucket, objects):
     keys = [f"f/{i:04d}" for i in range(120)]
     objects(*keys, storage_class="DeepColdArchive")
     emulator.set_faults(Faults(rate=0.4, seed=7))
-    # WHEN restored by 16 workers with retries
-    out = run_plain(emulator, bucket, files={"DeepColdArchive": keys}, workers=16)
+    # WHEN restored by 16 workers with retries, keys left pending sent again as the flow sends them
+    outs = [run_plain(emulator, bucket, files={"DeepColdArchive": keys}, workers=16)]
+    while outs[-1]["pending"]:
+        outs.append(run_plain(emulator, bucket, files={"DeepColdArchive": keys}, workers=16, pending=outs[-1]["pending"]))
     # THEN every key has exactly one outcome and is restoring, each requested (billed) once
-    indices = sorted(i for group in out["outcomes"].values() for i in group)
-    assert indices == list(range(120)) and out["requested"] + out["inProgress"] == 120
+    indices = sorted(i for out in outs for group in out["outcomes"].values() for i in group)
+    assert indices == list(range(120)) and sum(out["requested"] + out["inProgress"] for out in outs) == 120
     assert all(emulator.restore_state(BUCKET, k) == "restoring" for k in keys)
     assert emulator.stats.get("restore:billed") == 120
     assert emulator.stats.get("fault:drop") > 0 and emulator.stats.get("fault:503") > 0
@@ -150,6 +152,35 @@ def test_persistent_failures_raise_restore_incomplete_naming_the_keys(emulator, 
         run_plain(emulator, bucket, policy=RetryPolicy(max_attempts=3, initial_interval=0, maximum_interval=0), files=["a", "b"])
     assert caught.value.failures == (("a", "ServiceUnavailable"), ("b", "ServiceUnavailable"))
     assert "'a' (ServiceUnavailable)" in str(caught.value) and caught.value.retryable
+
+
+def test_keys_left_without_an_answer_come_back_pending_and_only_they_are_sent_again(emulator, bucket, objects):
+    # GIVEN 40 keys and a server failing half the requests, with no retry inside the handler
+    keys = [f"p/{i:02d}" for i in range(40)]
+    objects(*keys, storage_class="ColdArchive")
+    emulator.set_faults(Faults(rate=0.5, kinds=("503",), seed=3))
+    once = RetryPolicy(max_attempts=1, initial_interval=0, maximum_interval=0)
+    # WHEN the group is restored
+    first = run_plain(emulator, bucket, policy=once, files={"ColdArchive": keys}, workers=4)
+    # THEN the keys that got no answer come back as pending indices, the others are answered
+    answered = sorted(i for group in first["outcomes"].values() for i in group)
+    assert first["retry"] == "true" and first["pending"] and answered
+    assert sorted(answered + first["pending"]) == list(range(40))
+    # WHEN the pending keys are sent again until none is left
+    emulator.set_faults(Faults())
+    before = emulator.stats.get("attempt:RestoreObject")
+    again = run_plain(emulator, bucket, policy=once, files={"ColdArchive": keys}, workers=4, pending=first["pending"])
+    # THEN only they were sent, their outcomes use the group's indices, and no key was answered twice
+    assert emulator.stats.get("attempt:RestoreObject") - before == len(first["pending"])
+    assert sorted(again["outcomes"]["202"]) == first["pending"] and (again["pending"], again["retry"]) == ([], "false")
+    assert emulator.stats.get("RestoreObject") == 40 and emulator.stats.get("restore:billed") == 40
+
+
+@pytest.mark.parametrize("pending", [[], [40], [-1], [1, 1], ["1"], [True], "0"])
+def test_pending_must_name_distinct_keys_of_the_group(emulator, pending):
+    keys = [f"p/{i:02d}" for i in range(40)]
+    with pytest.raises(InvalidParameter, match="pending"):
+        invoke(emulator, files={"Archive": keys}, pending=pending)
 
 
 def test_wrong_secret_is_access_denied(emulator, objects):

@@ -88,6 +88,21 @@ def test_group_mode_reports_keys_deleted_since_listing(emulator, bucket):
     assert {f["key"]: f["reason"] for f in out["failedKeys"]} == {"b": "NotRestored", "zz": "NoSuchKey"}
 
 
+def test_group_mode_counts_a_key_given_twice_twice(emulator, bucket):
+    # GIVEN a readable key and a restoring key, each named twice in the group, and a missing key named twice
+    put(emulator, "a", "b")
+    bucket.restore_object("a")
+    emulator.finish_restore(BUCKET, "a")
+    bucket.restore_object("b")
+    group = {"ColdArchive": ["a", "b", "a", "b", "zz", "zz"]}
+    # WHEN polled in group mode
+    out = invoke(emulator, "restore_status_group.json", filesGroup=[group], pageMarker="")
+    # THEN every entry is counted, as keys mode (one HEAD per entry) counts it
+    keys = invoke(emulator, "restore_status_keys.json", keys=group["ColdArchive"])
+    assert (out["readable"], out["restoring"], out["failed"]) == (2, 2, 2)
+    assert (keys["readable"], keys["restoring"], keys["failed"]) == (2, 2, 2)
+
+
 def test_scan_rerequests_frozen_and_expired_objects(emulator, bucket, fc_runtime):
     # GIVEN one restored, one expired, one never requested and one Standard object
     put(emulator, "1-restored", "2-expired", "3-frozen")

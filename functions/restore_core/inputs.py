@@ -76,16 +76,31 @@ class RestoreRequest:
     workers: int
     days: int
     tier: str
+    pending: tuple[int, ...] | None = None  # a retry: only these indices into targets get a request
 
 
 def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
+    targets = files(raw.get("files"), "files")
     return RestoreRequest(
         where=location(raw),
-        targets=files(raw.get("files"), "files"),
+        targets=targets,
         workers=params.flow_integer(raw, "workers"),
         days=params.flow_integer(raw, "days"),
         tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
+        pending=_pending(raw.get("pending"), len(targets)),
     )
+
+
+def _pending(value: Any, count: int) -> tuple[int, ...] | None:
+    """Indices of the group's keys still owed a request (a previous call's `pending`); None: all."""
+    if value is None:
+        return None
+    allowed = f"a list of distinct indices from 0 to {count - 1} into the keys of files"
+    if not isinstance(value, list) or not value or len(value) > count:
+        raise InvalidParameter("pending", allowed, value)
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < count for i in value) or len(set(value)) != len(value):
+        raise InvalidParameter("pending", allowed, value)
+    return tuple(sorted(value))
 
 
 def files(value: Any, field: str) -> tuple[Target, ...]:

@@ -19,7 +19,8 @@ from restore_core.restore_info import RestoreState
 OUTPUT_LIMIT = 12 * 1024
 MAX_GROUPS = 100  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
-SKIP_REASONS = ("notArchived", "alreadyRestored", "archiveDirectRead")
+SKIP_REASONS = ("notArchived", "alreadyRestored", "archiveDirectRead", "restoreInProgress")
+IN_PROGRESS = "restoreInProgress"
 
 
 class _Groups:
@@ -27,9 +28,15 @@ class _Groups:
 
     def __init__(self, *, size: int, room: int) -> None:
         self.groups: list[dict[str, list[str]]] = []
+        self.in_progress: list[str] = []
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
+
+    @property
+    def _holds_any(self) -> bool:
+        # The first key is always taken, so that a call makes progress whatever the key's length.
+        return bool(self.count or self.in_progress)
 
     @property
     def full(self) -> bool:
@@ -38,6 +45,15 @@ class _Groups:
     def reserve(self, size: int) -> None:
         self._room -= size
 
+    def note_in_progress(self, obj: ObjectInfo) -> bool:
+        """Name a key whose restore is already running, from the same budget as the groups."""
+        cost = budget.size(obj.key) + 1
+        if cost > self._room and self._holds_any:
+            return False
+        self.in_progress.append(obj.key)
+        self._room -= cost
+        return True
+
     def add(self, obj: ObjectInfo) -> bool:
         new_group = self._in_last >= self._size
         if new_group and len(self.groups) >= MAX_GROUPS:
@@ -45,7 +61,7 @@ class _Groups:
         last = {} if new_group else self.groups[-1]
         cost = budget.size(obj.key) + 1 + (3 if new_group else 0)
         cost += 0 if obj.storage_class in last else budget.size(obj.storage_class) + 4
-        if cost > self._room and self.count:
+        if cost > self._room and self._holds_any:
             return False
         if new_group:
             self.groups.append(last)
@@ -58,14 +74,23 @@ class _Groups:
 
 
 def skip_reason(obj: ObjectInfo, *, direct_read: bool = False) -> str | None:
-    """Why an object needs no restore, or None if it does (ongoing restores are kept: restore
-    answers 409 for them and counts them as in progress, so a rerun over them is harmless)."""
+    """Why an object needs no restore request, or None if it does.
+
+    This is the one rule of what needs a restore; `status_tally.Tally.add` (the confirm phase, which
+    re-requests only frozen objects) and the command's report follow it. A restore in progress
+    (RestoreInfo `ongoing-request="true"`) is not requested again: OSS would answer 409 and count the
+    request against the bucket's QPS, and after an interrupted run that is every object the run had
+    asked for. Such objects are named in the output (`inProgressKeys`) and confirmed by listing like
+    the others.
+    """
     if not classes.is_archive(obj.storage_class):
         return "notArchived"
     if direct_read and obj.storage_class == classes.ARCHIVE:
         return "archiveDirectRead"
     if obj.restore.state is RestoreState.RESTORED:
         return "alreadyRestored"
+    if obj.restore.state is RestoreState.RESTORING:
+        return IN_PROGRESS
     return None
 
 
@@ -97,11 +122,12 @@ def list_archive_files(
             longest = page_longest
         for obj in page.objects:
             reason = skip_reason(obj, direct_read=direct.enabled)
-            if reason:
-                skipped[reason] += 1
-            elif not groups.add(obj):
+            kept = groups.note_in_progress(obj) if reason == IN_PROGRESS else (reason is not None or groups.add(obj))
+            if not kept:
                 cut = True
                 break
+            if reason:
+                skipped[reason] += 1
             marker = obj.key
         truncated = page.truncated
         if not cut:
@@ -116,7 +142,7 @@ def list_archive_files(
     out.update(
         filesGroup=ordered, marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
-        skipped={reason: skipped[reason] for reason in SKIP_REASONS},
+        skipped={reason: skipped[reason] for reason in SKIP_REASONS}, inProgressKeys=groups.in_progress,
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
         archiveDirectRead=direct.state, warnings=[direct.warning] if direct.warning else [],
     )
@@ -128,7 +154,7 @@ def list_archive_files(
 def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     big = 10**9
     out: dict[str, Any] = {
-        "bucketName": req.where.bucket_name, "filesGroup": [], "pageMarker": req.marker, "marker": marker,
+        "bucketName": req.where.bucket_name, "filesGroup": [], "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
         "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),

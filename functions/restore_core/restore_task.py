@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import oss2
@@ -18,9 +19,21 @@ def restore_files(
     bucket: oss2.Bucket, req: RestoreRequest, *,
     policy: retry.RetryPolicy = RESTORE_RETRY, sleep: retry.Sleep = time.sleep,
 ) -> dict[str, Any]:
+    """Request the group's restores, or with `pending` only those keys.
+
+    Keys whose requests kept failing transiently come back as `pending` (indices into the group)
+    with `retry` "true", and the flow sends only them again: a retry of the whole group would send
+    every key that was already answered a second time (a 200 extends a finished restore, a 409 is a
+    wasted request). Only when no key got an answer does the handler raise RestoreIncomplete, so the
+    flow's retry of the same input again sends only keys that were never answered.
+    """
     settings = Settings(days=req.days, tier=req.tier, workers=req.workers, policy=policy, sleep=sleep)
-    outcomes = restore_all(bucket, req.targets, settings)
-    _raise_for(outcomes)
+    indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
+    sent = restore_all(bucket, [req.targets[i] for i in indices], settings)
+    _raise_for(sent)
+    outcomes: list[Outcome | None] = [None] * len(req.targets)
+    for index, outcome in zip(indices, sent):
+        outcomes[index] = outcome
     return report(outcomes, adjustments(req))
 
 
@@ -29,28 +42,31 @@ def adjustments(req: RestoreRequest) -> list[dict[str, Any]]:
     return [a.as_dict() for cls in seen for a in classes.fit(cls, req.days, req.tier)[1]]
 
 
-def report(outcomes: list[Outcome], changes: list[dict[str, Any]]) -> dict[str, Any]:
-    by_kind = {kind: [i for i, o in enumerate(outcomes) if o.kind is kind] for kind in Kind}
+def report(outcomes: Sequence[Outcome | None], changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts of this call's answers; indices into the group (None: a key this call did not send)."""
+    by_kind = {kind: [i for i, o in enumerate(outcomes) if o is not None and o.kind is kind] for kind in Kind}
     skipped = [_entry(outcomes[i]) for i in by_kind[Kind.SKIPPED]]
     failed = [_entry(outcomes[i]) for i in by_kind[Kind.FAILED]]
+    pending = by_kind[Kind.INCOMPLETE]
     out: dict[str, Any] = {
         "requested": len(by_kind[Kind.REQUESTED]), "alreadyRestored": len(by_kind[Kind.ALREADY_RESTORED]),
         "inProgress": len(by_kind[Kind.IN_PROGRESS]), "skipped": len(skipped), "failed": len(failed),
         "outcomes": {status: by_kind[kind] for kind, status in _OUTCOME_STATUS.items() if by_kind[kind]},
         "skippedKeys": budget.capped(skipped), "failedKeys": budget.capped(failed), "adjustments": changes,
+        "pending": pending, "retry": "true" if pending else "false",
     }
     return out
 
 
 def _raise_for(outcomes: list[Outcome]) -> None:
-    """Credentials refused: nothing can succeed, stop the flow. Transient leftovers: let it retry."""
+    """Credentials refused: nothing can succeed, stop the flow. No key answered at all: let the flow
+    retry the same call (every key it sends is still owed an answer)."""
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
     incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
-    if incomplete:
-        done = sum(1 for o in outcomes if o.kind is not Kind.INCOMPLETE)
-        raise RestoreIncomplete(incomplete, done=done)
+    if incomplete and len(incomplete) == len(outcomes):
+        raise RestoreIncomplete(incomplete, done=0)
 
 
 def _entry(outcome: Outcome) -> dict[str, Any]:

@@ -74,22 +74,26 @@ def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep) -> tuple[str, Resto
 # --- group: re-list the page ------------------------------------------------------------------
 
 def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None) -> None:
-    wanted = {t.key: t for t in req.targets}
+    # A key given twice is counted twice, as `keys` mode (one HEAD per entry) counts it: the counts
+    # always add up to the number of keys asked about.
+    wanted: dict[str, list[Target]] = {}
+    for target in req.targets:
+        wanted.setdefault(target.key, []).append(target)
     last = max((k.encode("utf-8", "surrogatepass") for k in wanted), default=b"")
     marker = req.page_marker
     while wanted:
         page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
                                  sleep=sleep, raw_xml=raw_xml)
         for obj in page.objects:
-            target = wanted.pop(obj.key, None)
-            if target is not None:
+            for target in wanted.pop(obj.key, []):
                 tally.add(target, (obj.storage_class, obj.restore))
         past = bool(page.objects) and page.objects[-1].key.encode("utf-8", "surrogatepass") >= last
         if past or not page.truncated:
             break
         marker = page.next_marker
-    for target in wanted.values():  # not listed where it was: deleted or renamed since
-        tally.add(target, None)
+    for targets in wanted.values():  # not listed where it was: deleted or renamed since
+        for target in targets:
+            tally.add(target, None)
 
 
 # --- scan: everything under the prefix ---------------------------------------------------------
