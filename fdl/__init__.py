@@ -44,6 +44,7 @@ from fdl.errors import (
     ExecutionLimitExceeded,
     ExecutionNotFound,
     ExecutionThrottled,
+    ExecutionStopped,
     FdlError,
     FlowDefinitionError,
     FlowNotFound,
@@ -84,7 +85,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Branch", "CatchRule", "Choice", "ChoiceStep", "Credentials", "DefaultChoice", "Engine", "Event",
-    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "FCContext", "FailStep", "FdlError",
+    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "ExecutionStopped", "FCContext", "FailStep", "FdlError",
     "Flow", "FlowDefinitionError", "FlowNotFound", "ForeachStep", "InvalidValueError", "IterationMapping",
     "LimitExceeded", "Limits", "ManualClock", "Mapping", "MappingSourceMissing", "QuotaStats", "Quotas", "ParallelStep", "PassStep", "RealClock", "Registry",
     "RetryRule", "Step", "StepError", "SucceedStep", "TaskStep", "TemplateError", "WaitStep", "load_flow",

@@ -28,12 +28,19 @@ class Clock(Protocol):
 
 
 class RealClock:
+    def __init__(self) -> None:
+        self._interrupted = threading.Event()
+
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            time.sleep(seconds)
+            self._interrupted.wait(seconds)
+
+    def interrupt(self) -> None:
+        """End every sleep now and make later ones return at once (the engine is stopping)."""
+        self._interrupted.set()
 
     def call_with_timeout(self, fn: Callable[[], T], timeout: float) -> T:
         """Run `fn` in a daemon thread; a thread cannot be killed, so a late one finishes unobserved."""

@@ -9,12 +9,18 @@ execution with a UUID, as CloudFlow does, which may start with a digit.
 
 `mappings="strict"` (the default) fails a step whose mapping reads a path that does not exist;
 "lenient" maps it to null. `quotas=Quotas()` turns on the account quotas of `fdl.quotas`.
+
+`stop()` is what an interrupted command calls (CloudFlow's StopExecution, for every execution): no
+step starts after it, waits and retry intervals end at once, calls in flight finish or fail, and every
+execution ends with status Stopped. Nothing that happens in an execution thread escapes it, so a
+stopped run never prints a traceback.
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +33,7 @@ from fdl.errors import (
     ExecutionAlreadyExists,
     ExecutionLimitExceeded,
     ExecutionNotFound,
+    ExecutionStopped,
     ExecutionThrottled,
     InvalidValueError,
     StepError,
@@ -42,7 +49,7 @@ from fdl.registry import Registry
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
-SUCCEEDED, FAILED, RUNNING = "Succeeded", "Failed", "Running"
+SUCCEEDED, FAILED, RUNNING, STOPPED = "Succeeded", "Failed", "Running", "Stopped"
 MAPPING_MODES = ("strict", "lenient")
 
 
@@ -114,6 +121,7 @@ class Engine:
             self._step_bucket = TokenBucket(capacity=quotas.step_tokens, rate=quotas.step_refill_per_second, now=now)
             self._start_bucket = TokenBucket(capacity=quotas.start_execution_tokens,
                                              rate=quotas.start_execution_refill_per_second, now=now)
+        self._stopping = threading.Event()
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -131,15 +139,32 @@ class Engine:
         assert run.result is not None
         return run.result
 
-    def wait_all(self) -> list[ExecutionResult]:
-        """Wait until nothing runs, including executions started meanwhile (continue-as-new chains)."""
+    def wait_all(self, *, timeout: float | None = None) -> list[ExecutionResult]:
+        """Wait until nothing runs, including executions started meanwhile (continue-as-new chains);
+        with a timeout, return the results there are when it passes."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
                 pending = [run for run in self._runs.values() if not run.done.is_set()]
                 if not pending:
                     return [run.result for run in self._runs.values() if run.result is not None]
             for run in pending:
-                run.done.wait()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and (left <= 0 or not run.done.wait(left)):
+                    with self._lock:
+                        return [r.result for r in self._runs.values() if r.result is not None]
+                run.done.wait(left)
+
+    def stop(self) -> None:
+        """Stop every execution (see the module's docstring); returns at once, `wait_all` waits."""
+        self._stopping.set()
+        interrupt = getattr(self.clock, "interrupt", None)  # a virtual clock's sleeps end at once anyway
+        if interrupt is not None:
+            interrupt()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def history(self, name: str, *, flow_name: str | None = None) -> list[Event]:
         return self._find(name, flow_name).history.events()
@@ -215,24 +240,33 @@ class Engine:
         cause: str | None = None
         message: str | None = None
         try:
-            output = Interpreter(run, self).run_flow()
-        except StepError as e:
-            e.flow, e.execution = run.flow_name, run.name
-            error, cause, message = e.error, e.cause, str(e)
-            _LOGGER.debug("%s: failed: %s", run.label, e)
-        except Exception as e:  # a bug in the engine must still end the execution
-            _LOGGER.exception("%s: engine error", run.label)
-            error, cause = "FnF.InternalError", f"{type(e).__name__}: {e}"
-            message = f"flow {run.flow_name}, execution {run.name}: {error}: {cause}"
-        if error is None:
-            run.history.record("ExecutionSucceeded", output=output)
-        else:
-            run.history.record("ExecutionFailed", error=error, cause=cause)
-        status = SUCCEEDED if error is None else FAILED
-        run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()), message)
-        with self._lock:
-            self._running -= 1
-        run.done.set()
+            try:
+                output = Interpreter(run, self).run_flow()
+            except StepError as e:
+                e.flow, e.execution = run.flow_name, run.name
+                error, cause, message = e.error, e.cause, str(e)
+                _LOGGER.debug("%s: failed: %s", run.label, e)
+            except Exception as e:  # a bug in the engine must still end the execution
+                if not self.stopping:
+                    _LOGGER.exception("%s: engine error", run.label)
+                error, cause = "FnF.InternalError", f"{type(e).__name__}: {e}"
+                message = f"flow {run.flow_name}, execution {run.name}: {error}: {cause}"
+            except BaseException as e:  # KeyboardInterrupt or SystemExit carried over from a handler call
+                error, cause = ExecutionStopped.ERROR, f"{type(e).__name__}: {e}"
+                message = f"flow {run.flow_name}, execution {run.name}: stopped by {type(e).__name__}"
+            if self.stopping and error is not None:
+                # Whatever failed after stop() failed because of it (a call cut short, a step refused).
+                error = ExecutionStopped.ERROR
+            status = SUCCEEDED if error is None else STOPPED if error == ExecutionStopped.ERROR else FAILED
+            if status == SUCCEEDED:
+                run.history.record("ExecutionSucceeded", output=output)
+            else:
+                run.history.record("ExecutionStopped" if status == STOPPED else "ExecutionFailed", error=error, cause=cause)
+            run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()), message)
+        finally:
+            with self._lock:
+                self._running -= 1
+            run.done.set()
 
     def _find(self, name: str, flow_name: str | None) -> ExecutionRun:
         with self._lock:

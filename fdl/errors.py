@@ -123,3 +123,12 @@ class ExecutionLimitExceeded(FdlError):
         self.limit = limit
         super().__init__(f"{self.code}: cannot start {flow_name}/{name}: {limit} executions are already running "
                          f"(Quotas.running_executions)")
+
+
+class ExecutionStopped(StepError):
+    """The engine was stopped (`Engine.stop`): the execution ends as Stopped; retry and catch never see it."""
+
+    ERROR = "FnF.ExecutionStopped"
+
+    def __init__(self, cause: str = "the engine was stopped", *, step: str = "") -> None:
+        super().__init__(self.ERROR, cause, step=step)

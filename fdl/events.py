@@ -1,6 +1,6 @@
 """Execution history, shaped like CloudFlow's GetExecutionHistory.
 
-Event types used (CloudFlow names): ExecutionStarted, ExecutionSucceeded, ExecutionFailed,
+Event types used (CloudFlow names): ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionStopped,
 StepEntered, StepExited, StepFailed, TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded,
 TaskFailed, TaskTimedOut, IterationEntered, IterationExited, BranchEntered, BranchExited.
 """
@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from fdl.errors import LimitExceeded
 
-TERMINAL = ("ExecutionSucceeded", "ExecutionFailed")
+TERMINAL = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionStopped")
 EVENT_LIMIT = "FnF.EventLimitExceeded"
 
 _LOGGER = logging.getLogger(__name__)

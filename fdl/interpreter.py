@@ -33,6 +33,7 @@ from fdl.conditions import ConditionTypeError, evaluate
 from fdl.errors import (
     ExecutionAlreadyExists,
     ExecutionLimitExceeded,
+    ExecutionStopped,
     ExecutionThrottled,
     FlowNotFound,
     InvalidValueError,
@@ -106,6 +107,8 @@ class Interpreter:
     # --- one step: prepare → check → run → record -----------------------------------------------
 
     def run_step(self, step: m.Step, parent_input: dict[str, Any], parent_local: dict[str, Any]) -> Outcome:
+        if self.engine.stopping:
+            raise ExecutionStopped(step=step.name)
         context = self.context(step.name, task=isinstance(step, m.TaskStep))
         self.engine.admit_step()
         if step.input_mappings:
@@ -166,7 +169,7 @@ class Interpreter:
             raise
         except StepError as e:
             rule = next((c for c in step.catch if c.matches(e.error)), None)
-            if rule is None:
+            if rule is None or self.engine.stopping:
                 raise
             _LOGGER.debug("%s: step %s caught %s, goto %s", self.run.label, step.name, e.error, rule.goto)
             self.note_failure(step.name, e)
@@ -187,12 +190,14 @@ class Interpreter:
             except StepError as e:
                 e.step, e.attempt = step.name, attempt
                 index = next((i for i, rule in enumerate(step.retry) if rule.matches(e.error)), None)
-                if index is None or retries[index] >= step.retry[index].max_attempts:
+                if index is None or retries[index] >= step.retry[index].max_attempts or self.engine.stopping:
                     raise
                 delay = step.retry[index].delay(retries[index])
                 retries[index] += 1
                 _LOGGER.debug("%s: step %s attempt %d failed with %s; retrying in %g s", self.run.label, step.name, attempt, e.error, delay)
                 self.clock.sleep(delay)
+                if self.engine.stopping:
+                    raise ExecutionStopped(step=step.name) from e
 
     def attempt(self, step: m.TaskStep, data: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         resource = step.resource_arn or step.action or ""

@@ -39,8 +39,12 @@ class _LazyGroup(click.Group):
         try:
             rv = super().invoke(ctx)
         except OssRestoreError as e:
-            click.echo(f"error: {e}", err=True)
+            click.echo(f"{e.label}: {e}", err=True)
             ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C outside a run's own handling (while starting, or after the verdict): the shell's
+            # 130, not click's "Aborted!" and 1, which means "some objects not readable" here.
+            ctx.exit(130)
         if isinstance(rv, int):
             ctx.exit(rv)
         return rv

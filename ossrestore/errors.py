@@ -6,6 +6,7 @@ class OssRestoreError(Exception):
     """Base of every error the command reports without a traceback."""
 
     exit_code = 2
+    label = "error"  # the one line reads "<label>: <message>"
 
 
 class UsageError(OssRestoreError):

@@ -6,14 +6,25 @@ process they would share one interpreter lock, and a local run would crawl on on
 cloud spreads the same work over many instances. The call crosses the boundary the way it crosses FC:
 JSON bytes in, a response body out, and an unhandled exception comes back as its type name and
 message (FC's `errorType` / `errorMessage`), raised here as an exception of that name.
+
+Instances never outlive the command. Ctrl-C reaches the whole process group; instances ignore SIGINT
+(from the moment they are forked: `ossrestore.instance_preload`), so only the command decides what
+an interruption does. Each instance holds the read end of a pipe whose only write end is the
+command's (its "lifeline"): when the command closes it, or dies even by SIGKILL, the read sees EOF and
+the instance exits at once. Then the fork server (alive while any instance holds its descriptor) and
+multiprocessing's resource tracker (alive while any process holds its pipe) see EOF and exit too.
 """
 from __future__ import annotations
 
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -22,9 +33,21 @@ from ossrestore.paths import FUNCTIONS_DIR
 _error_types: dict[str, type[Exception]] = {}
 
 
-def _start_instance(functions_dir: str) -> None:
+def _start_instance(functions_dir: str, lifeline: Connection) -> None:
+    # Spawned (not forked from the preloaded server) an instance learns to ignore Ctrl-C only here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_the_command, args=(lifeline,), name="lifeline", daemon=True).start()
     if functions_dir not in sys.path:
         sys.path.insert(0, functions_dir)
+
+
+def _exit_with_the_command(lifeline: Connection) -> None:
+    """Block until the command closes its end of the lifeline (or dies), then end this instance."""
+    try:
+        lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(0)  # a call in flight is abandoned, as FC abandons an instance whose caller went away
 
 
 def _invoke(
@@ -60,31 +83,59 @@ class FunctionInstances:
         forkserver = "forkserver" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if forkserver else "spawn")
         if forkserver:
-            multiprocessing.set_forkserver_preload(["oss2", "ossrestore.fc_instances"])
+            multiprocessing.set_forkserver_preload(["ossrestore.instance_preload", "oss2", "ossrestore.fc_instances"])
+        lifeline, self._lifeline = context.Pipe(duplex=False)  # instances read, only this process writes
         self._pool = ProcessPoolExecutor(
             max_workers=count,
             # never plain fork: the engine's threads may hold locks at the moment a fork would copy them.
             mp_context=context,
             initializer=_start_instance,
-            initargs=(str(FUNCTIONS_DIR),),
+            initargs=(str(FUNCTIONS_DIR), lifeline),
         )
+        self._in_flight: set[Future[Any]] = set()
+        self._lock = threading.Lock()
 
     def handler(self, module_name: str) -> Callable[[bytes, Any], Any]:
         def call(event: bytes, context: Any) -> Any:
             creds = getattr(context, "credentials", None)
             secret = (creds.access_key_id, creds.access_key_secret, creds.security_token or "") if creds else None
             function = getattr(getattr(context, "function", None), "name", module_name)
-            kind, payload = self._pool.submit(
-                _invoke, module_name, event, secret, getattr(context, "request_id", ""), function
-            ).result()
+            future = self._pool.submit(_invoke, module_name, event, secret, getattr(context, "request_id", ""), function)
+            with self._lock:
+                self._in_flight.add(future)
+            future.add_done_callback(self._done)
+            kind, payload = future.result()
             if kind == "error":
                 raise error_named(payload[0])(payload[1])
             return payload
 
         return call
 
-    def close(self) -> None:
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+
+    def _running(self) -> bool:
+        with self._lock:
+            return any(not f.done() for f in self._in_flight)
+
+    def close(self, *, grace: float | None = None, hurry: threading.Event | None = None) -> None:
+        """Stop the instances. grace=None: let every call submitted finish (a normal end). Otherwise
+        (an interruption) calls not started are cancelled, those running get `grace` seconds (less once
+        `hurry` is set), and then the instances exit whatever they are doing."""
+        if self._lifeline.closed:
+            return
+        if grace is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            hurry = hurry or threading.Event()
+            deadline = time.monotonic() + grace
+            # Polled, not concurrent.futures.wait: that never counts a future cancelled by shutdown() as done.
+            while self._running() and time.monotonic() < deadline and not hurry.wait(0.05):
+                pass
+            self._lifeline.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if not self._lifeline.closed:  # last: an interruption during the shutdown above can still close with grace
+            self._lifeline.close()
 
     def __enter__(self) -> "FunctionInstances":
         return self

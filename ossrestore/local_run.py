@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TextIO
 
 import oss2
 from rich.console import Console
@@ -14,10 +14,11 @@ from rich.table import Table
 import fdl
 from ossrestore.errors import UsageError
 from ossrestore.fc_instances import FunctionInstances
+from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.paths import use_function_code
 from ossrestore.progress import ProgressView, RunTracker, progress_table
-from ossrestore.report import OUTCOMES, RunSummary, verify_and_report
+from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
 
 use_function_code()
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
@@ -78,40 +79,114 @@ class LocalRun:
     quota_stats: fdl.QuotaStats | None = None  # with CloudFlow's quotas on: what they cost
 
 
+# When interrupted, calls already running in the instances get this long to finish, so that what OSS
+# answered them reaches the report; a second Ctrl-C cuts it short.
+GRACE_SECONDS = 3.0
+_ENGINE_WIND_DOWN_SECONDS = 5.0
+
+
+class _Session:
+    """One local run's moving parts, so that an interruption at any moment can stop what has started."""
+
+    def __init__(self, *, tracker: RunTracker, report: TextIO | None, signals: SignalState) -> None:
+        self.tracker, self.report, self.signals = tracker, report, signals
+        self.phase = "check"  # check (preflight) -> flows -> verify
+        self.engine: fdl.Engine | None = None
+        self.instances: FunctionInstances | None = None
+
+    def run_flows(
+        self, flow_input: dict[str, Any], *, credentials: Credentials, clock: Any, quotas: fdl.Quotas | None, progress: ProgressView,
+    ) -> list[fdl.ExecutionResult]:
+        self.phase = "flows"
+        self.instances = FunctionInstances()
+        registry = build_registry(observer=self.tracker.observe, instances=self.instances)
+        # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
+        self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas)
+        self.engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
+        with progress:
+            executions = self.engine.wait_all()
+        self.instances.close()
+        return executions
+
+    def stop(self) -> None:
+        """Stop the engine, give calls in flight their grace, end the instances, let the engine wind down."""
+        if self.engine is not None:
+            self.engine.stop()
+        if self.instances is not None:
+            self.instances.close(grace=GRACE_SECONDS, hurry=self.signals.hurry)
+        if self.engine is not None:
+            self.engine.wait_all(timeout=_ENGINE_WIND_DOWN_SECONDS)
+
+    def close(self) -> None:
+        if self.instances is not None:
+            self.instances.close(grace=0)
+
+    def interrupted(self, signum: int) -> RunInterrupted:
+        """Keep what the run learned (the report) and say, in one line, what was done and how to resume."""
+        self.stop()
+        name = signal.Signals(signum).name
+        if self.phase == "check":
+            return RunInterrupted(signum, f"{name} before anything was requested; run the same command again to start.")
+        if self.phase == "verify":
+            rows = "" if self.report is None else " The report holds the objects checked so far."
+            return RunInterrupted(signum, f"{name} while checking the result by listing; every restore had been requested."
+                                  f"{rows} To finish, run the same command again: nothing is requested twice.")
+        written = 0
+        for row in partial_rows(self.tracker.contacts()):
+            write_row(self.report, row)
+            written += 1
+        if self.report is not None:
+            self.report.flush()
+        c = self.tracker.snapshot()
+        rows = "" if self.report is None else f" The report lists the {written} objects this run asked about (not checked by listing)."
+        return RunInterrupted(
+            signum,
+            f"{name} after listing {c.listed} objects: {c.requested} restores requested, {c.in_progress} found in progress, "
+            f"{c.readable} confirmed readable.{rows} To resume, run the same command again: objects already readable "
+            f"and restores in progress are not requested again.",
+        )
+
+
 def run_local(
     flow_input: dict[str, Any],
     *,
     credentials: Credentials,
-    report_path: Path | None = None,
+    report: TextIO | None = None,
     console: Console | None = None,
     show_progress: bool = True,
     clock: Any = None,
     quotas: fdl.Quotas | None = None,
 ) -> LocalRun:
-    """Run the main flow (and every execution it continues as) to the end, then verify by listing."""
+    """Run the main flow (and every execution it continues as) to the end, then verify by listing.
+
+    SIGINT or SIGTERM (in the main thread) stops it cleanly: RunInterrupted, exit 130 or 143.
+    """
     console = console or Console(stderr=True)
-    bucket = _bucket(flow_input, credentials)
-    preflight(bucket, prefix=flow_input.get("prefix") or "")
-    tracker = RunTracker()
-    with FunctionInstances() as instances:
-        registry = build_registry(observer=tracker.observe, instances=instances)
-        # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
-        engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas)
-        engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
-        with ProgressView(tracker, console=console, enabled=show_progress):
-            executions = engine.wait_all()
-    _refuse_if_poll_interval_too_short(executions)
-    summary = verify_and_report(
-        bucket,
-        prefix=flow_input.get("prefix") or "",
-        marker=flow_input.get("startMarker") or "",
-        contacts=tracker.contacts(),
-        report_path=report_path,
-        warnings=tracker.warnings(),
-    )
+    with interruptible() as signals:
+        session = _Session(tracker=RunTracker(), report=report, signals=signals)
+        try:
+            bucket = _bucket(flow_input, credentials)
+            preflight(bucket, prefix=flow_input.get("prefix") or "")
+            progress = ProgressView(session.tracker, console=console, enabled=show_progress)
+            executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
+            _refuse_if_poll_interval_too_short(executions)
+            session.phase = "verify"
+            summary = verify_and_report(
+                bucket,
+                prefix=flow_input.get("prefix") or "",
+                marker=flow_input.get("startMarker") or "",
+                contacts=session.tracker.contacts(),
+                report=report,
+                warnings=session.tracker.warnings(),
+            )
+        except Interrupted as e:
+            raise session.interrupted(e.signum) from None
+        finally:
+            session.close()
     summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded")
-    return LocalRun(summary=summary, tracker=tracker, executions=executions,
-                    quota_stats=engine.quota_stats if quotas is not None else None)
+    engine = session.engine
+    return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
+                    quota_stats=engine.quota_stats if quotas is not None and engine is not None else None)
 
 
 def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) -> None:

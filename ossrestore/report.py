@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence, TextIO
 
 import oss2
 
-from ossrestore.errors import OssRestoreError
+from ossrestore.errors import OssRestoreError, UsageError
 from ossrestore.paths import use_function_code
 from ossrestore.progress import KeyContact
 
@@ -127,22 +128,69 @@ def _rows(
         }
 
 
+def open_report(path: Path | None, *, flag: str = "--report") -> TextIO | None:
+    """Open (create or truncate) the report before the run starts, so that a path that cannot be
+    written fails at once with exit 2, not after every restore was paid for."""
+    if path is None:
+        return None
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"{flag}: cannot write {str(path)!r}: {e.strerror or e}") from None
+
+
+@contextmanager
+def closing_report(out: TextIO | None) -> Iterator[TextIO | None]:
+    """Close the report (if any) however the run ends, so whatever was written reaches the file."""
+    try:
+        yield out
+    finally:
+        if out is not None:
+            out.close()
+
+
+def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
+    if out is not None:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def verify_and_report(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report_path: Path | None,
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report: TextIO | None,
     warnings: Sequence[str] = (),
 ) -> RunSummary:
-    """`warnings`: what the handlers said they could not find out; they reach the summary and the
-    reasons of the objects they concern."""
+    """Check by listing and write one line per object into `report`, flushed even when interrupted
+    (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
+    out; they reach the summary and the reasons of the objects they concern."""
     summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
-    out = report_path.open("w", encoding="utf-8") if report_path else None
     try:
         for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary):
             summary.by_outcome[row["outcome"]] += 1
-            if out:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            write_row(report, row)
     except RestoreCoreError as e:
         raise VerificationFailed(f"could not check the result by listing the bucket: {e}") from None
     finally:
-        if out:
-            out.close()
+        if report is not None:
+            report.flush()
     return summary
+
+
+def partial_rows(contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
+    """After an interruption: one line per object this run asked OSS about (or found restoring), as
+    OSS answered then. Not checked by listing (`checkedAt` null): the rerun's report is the verdict."""
+    for key in sorted(contacts):
+        contact = contacts[key]
+        outcome, reason = _answered(contact)
+        yield {
+            "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
+            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+        }
+
+
+def _answered(contact: KeyContact) -> tuple[str, str]:
+    if contact.status == 200:
+        return "restored", "interrupted: readable when the restore was requested"
+    if contact.status in (202, 409):
+        return "in_progress", "interrupted: restore requested or found running, not yet confirmed"
+    if contact.status == 404 or contact.code == "OperationNotSupported":
+        return "skipped", "interrupted: the object changed or went away since it was listed"
+    return "failed", f"interrupted: restore refused with HTTP {contact.status}"

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import Credentials, print_summary, run_local
+from ossrestore.report import closing_report, open_report
 
 DEMO_BUCKET = "demo-archive"
 _DEMO_CREDENTIALS = Credentials("demo-access-key", "demo-access-secret")
@@ -39,7 +40,8 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
 
     err = Console(stderr=True)
     creds = _DEMO_CREDENTIALS
-    with Emulator(credentials={creds.access_key_id: creds.access_key_secret}, latency=RestoreLatency.uniform(restore_latency)) as emu:
+    with closing_report(open_report(report)) as out, \
+            Emulator(credentials={creds.access_key_id: creds.access_key_secret}, latency=RestoreLatency.uniform(restore_latency)) as emu:
         emu.create_bucket(DEMO_BUCKET)
         for prefix, counts in demo_layout(objects).items():
             emu.seed(DEMO_BUCKET, counts=counts, prefix=prefix)
@@ -48,7 +50,7 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
             flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_maxKeys=100,
             flow_groupSize=10, flow_workers=10, flow_days=3,
         )
-        run = run_local(flow_input, credentials=creds, report_path=report, console=err, show_progress=not quiet)
+        run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet)
         restore_calls = emu.stats.get("RestoreObject")
     print_summary(run, Console())
     err.print(f"RestoreObject requests: {restore_calls} for {run.tracker.snapshot().archive} archive objects listed")

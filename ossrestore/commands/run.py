@@ -9,6 +9,7 @@ from rich.console import Console
 
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.local_run import credentials_from_env, print_summary, run_local
+from ossrestore.report import closing_report, open_report
 
 
 @click.command()
@@ -20,10 +21,12 @@ def cli(report: Path | None, quiet: bool, input_file: Path | None, **options: An
 
     Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and optional
     ALIBABA_CLOUD_SECURITY_TOKEN. Exit 0: every archive object in scope is readable; 1: some are not;
-    2: bad input.
+    2: bad input; 130 / 143: interrupted by SIGINT / SIGTERM (run the same command again to resume).
     """
     flow_input = flow_input_from_options(input_file, **options)
     credentials = credentials_from_env()
-    run = run_local(flow_input, credentials=credentials, report_path=report, console=Console(stderr=True), show_progress=not quiet)
+    # Opened before any request: a report that cannot be written must not be found out after the restores were paid for.
+    with closing_report(open_report(report)) as out:
+        run = run_local(flow_input, credentials=credentials, report=out, console=Console(stderr=True), show_progress=not quiet)
     print_summary(run, Console())
     return run.summary.exit_code
