@@ -125,8 +125,9 @@ def test_an_archive_direct_read_nobody_could_read_is_printed_and_explains_the_ar
                         oss2.ProviderAuth._subresource_key_set - {"bucketArchiveDirectRead"})
     bucket = client.make_bucket(endpoint=emu.endpoint, bucket_name=BUCKET, credentials=Credentials(AK, SK))
     # WHEN the run is verified, reported and summarised
-    summary = verify_and_report(bucket, prefix="u/", marker="", contacts=tracker.contacts(),
-                                report_path=tmp_path / "r.jsonl", warnings=tracker.warnings())
+    with (tmp_path / "r.jsonl").open("w", encoding="utf-8") as report:
+        summary = verify_and_report(bucket, prefix="u/", marker="", contacts=tracker.contacts(),
+                                    report=report, warnings=tracker.warnings())
     console = Console(record=True, width=400)
     print_summary(LocalRun(summary=summary, tracker=tracker, executions=[]), console)
     # THEN both warnings are printed, and every Archive row's reason carries them (the colder rows not)
@@ -163,13 +164,13 @@ def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
 def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(emu, creds_env):
     # GIVEN Deep Cold Archive objects, which may take 48 h at tier Standard
     emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
-    # WHEN waiting per batch with the default 10 s poll (at most 449 polls in one sub-flow execution)
+    # WHEN waiting per batch with the default 10 s poll (at most 426 polls in one sub-flow execution)
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--quiet")
     # THEN the run is refused with exit 2, the field named and the smallest interval that works, and no
     # restore of that batch was requested
     assert result.exit_code == 2, result.stderr
-    assert "--poll-interval: pollInterval must be at least 385 s (got 10)" in result.stderr
-    assert "the smallest that works is 385" in result.stderr and "Traceback" not in result.stderr
+    assert "--poll-interval: pollInterval must be at least 406 s (got 10)" in result.stderr
+    assert "the smallest that works is 406" in result.stderr and "Traceback" not in result.stderr
     assert emu.stats.get("RestoreObject") == 0
 
 

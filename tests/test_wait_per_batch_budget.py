@@ -34,7 +34,7 @@ def restore_flow_engine(*, polls_until_success: int) -> tuple[fdl.Engine, dict[s
         return {"status": "success" if seen["polls"] >= polls_until_success else "running"}
 
     variables = local_variables()
-    counts = {"requested": 1, "alreadyRestored": 0, "inProgress": 0, "skipped": 0, "failed": 0}
+    counts = {"requested": 1, "alreadyRestored": 0, "inProgress": 0, "skipped": 0, "failed": 0, "pending": [], "retry": "false"}
     functions = {variables["restoreArn"]: json_handler(lambda e: counts), variables["restoreStatusArn"]: json_handler(status)}
     assert set(FUNCTIONS) >= {"restoreArn", "restoreStatusArn"}
     engine = engine_for({RESTORE_FLOW: FLOWS_DIR / "restore.yaml"}, functions, variables=variables, clock=fdl.ManualClock())
@@ -76,11 +76,11 @@ def invoke(emulator, **fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("seed", "tier", "smallest"), [
     ({"Archive": 3}, "Standard", 1),
     ({"Archive": 2, "ColdArchive": 2}, "Expedited", 9),
-    ({"ColdArchive": 2}, "Standard", 41),
-    ({"ColdArchive": 2}, "Bulk", 97),
-    ({"DeepColdArchive": 2}, "Expedited", 97),
-    ({"Archive": 1, "DeepColdArchive": 2}, "Standard", 385),
-    ({"DeepColdArchive": 2}, "Bulk", 385),  # Deep Cold has no Bulk: restored at Standard
+    ({"ColdArchive": 2}, "Standard", 43),
+    ({"ColdArchive": 2}, "Bulk", 102),
+    ({"DeepColdArchive": 2}, "Expedited", 102),
+    ({"Archive": 1, "DeepColdArchive": 2}, "Standard", 406),
+    ({"DeepColdArchive": 2}, "Bulk", 406),  # Deep Cold has no Bulk: restored at Standard
 ])
 def test_list_archive_files_refuses_a_poll_interval_the_batch_cannot_finish_in(emulator, bucket, seed, tier, smallest):
     emulator.seed("test-bucket", counts=seed)
