@@ -35,6 +35,7 @@ class Tally:
             self.readable += 1
             return True
         if info.state is RestoreState.RESTORING:
+            # Waited for, never requested again: the rule of list_task.skip_reason.
             self.restoring += 1
         else:
             self.frozen.append(Target(target.key, storage_class))
