@@ -7,6 +7,7 @@ import logging
 import click
 
 from ossrestore.errors import OssRestoreError
+from ossrestore.interruption import Interrupted
 
 # name -> "module:attribute". Loaded on first use so that `oss-restore run` never pays for
 # importing cdktf (and its Node kernel) and `deploy` never imports the emulator.
@@ -45,6 +46,8 @@ class _LazyGroup(click.Group):
             # Ctrl-C outside a run's own handling (while starting, or after the verdict): the shell's
             # 130, not click's "Aborted!" and 1, which means "some objects not readable" here.
             ctx.exit(130)
+        except Interrupted as e:  # a signal in the instant a run hands its handling back
+            ctx.exit(128 + e.signum)
         if isinstance(rv, int):
             ctx.exit(rv)
         return rv

@@ -74,3 +74,19 @@ def test_adjustments_are_reported_once_each():
     for _ in range(3):
         tracker.observe("restore", {"files": []}, {"adjustments": [adjustment]})
     assert tracker.adjustments() == ["Archive: days 30 -> 7"]
+
+
+def test_a_restore_the_listing_found_running_is_this_runs_to_confirm():
+    # GIVEN a listing call that found one restore already running (an interrupted run had asked for it)
+    tracker = tracker_at()
+    listing = {"listedCount": 3, "archiveFilesCount": 1, "inProgressKeys": ["running"],
+               "skipped": {"notArchived": 1, "alreadyRestored": 0, "archiveDirectRead": 0, "restoreInProgress": 1}}
+    # WHEN observed
+    tracker.observe("listArchiveFiles", {}, listing)
+    c = tracker.snapshot()
+    # THEN it counts as an archive object in progress, and once readable it was restored during this run,
+    # not before it; still running, it is in progress
+    assert (c.archive, c.in_progress, c.requested) == (2, 1, 0)
+    contact = tracker.contacts()["running"]
+    assert classify("ColdArchive", READABLE, contact)[0] == "restored"
+    assert classify("ColdArchive", RESTORING, contact)[0] == "in_progress"
