@@ -149,11 +149,10 @@ class Engine:
                 if not pending:
                     return [run.result for run in self._runs.values() if run.result is not None]
             for run in pending:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and (left <= 0 or not run.done.wait(left)):
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+                if not run.done.wait(left):
                     with self._lock:
                         return [r.result for r in self._runs.values() if r.result is not None]
-                run.done.wait(left)
 
     def stop(self) -> None:
         """Stop every execution (see the module's docstring); returns at once, `wait_all` waits."""
