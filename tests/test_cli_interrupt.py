@@ -31,7 +31,7 @@ OUTCOMES = {"restored", "already_restored", "in_progress", "skipped", "failed"}
 @pytest.fixture
 def emu():
     # Restores outlast the gap between the two runs, so the rerun finds some still in progress.
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(2.5)) as emu:
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(4)) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": 200, "ColdArchive": 100}, prefix="i/")
         yield emu
@@ -141,7 +141,9 @@ def test_sigterm_stops_cleanly_with_exit_143(emu, tmp_path):
 
 
 def test_ctrl_c_in_the_confirm_phase_and_the_rerun_requests_nothing(emu, tmp_path):
-    # GIVEN a run that has requested every restore and is confirming them by listing
+    # GIVEN a run that has requested every restore and is confirming them by listing (restores slow
+    # enough to still run when the rerun lists them)
+    emu.set_latency(RestoreLatency.uniform(6))
     report = tmp_path / "first.jsonl"
     proc = start(emu, report)
     wait_until(lambda: emu.stats.get("RestoreObject") >= OBJECTS, proc)
