@@ -131,3 +131,96 @@ def test_events_must_be_json_objects(event):
 def test_event_accepts_bytes_str_and_dict():
     doc = {**BASE, "files": ["a"]}
     assert inputs.parse_event(json.dumps(doc).encode()) == inputs.parse_event(json.dumps(doc)) == inputs.parse_event(doc)
+
+
+@pytest.mark.parametrize(
+    "event, field",
+    [
+        ({"prefix": "\ud800"}, "prefix"),
+        ({"marker": "a\udcff"}, "marker"),
+        ({"statusMarker": "\udfff"}, "statusMarker"),
+        ({"keys": ["ok", "\ud800"]}, "keys[1]"),
+        ({"filesGroup": [{"Archive": ["a", "\ud800"]}]}, "filesGroup[0].Archive[1]"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(event, field):
+    # GIVEN a string with a lone surrogate, as JSON's "\ud800" escape delivers it
+    data = json.dumps({**BASE, **event}).encode()
+    # WHEN the status handler's input is parsed THEN it is refused: a surrogate has no UTF-8 form for OSS
+    with pytest.raises(InvalidParameter) as caught:
+        inputs.status_request(inputs.parse_event(data))
+    assert caught.value.field == field
+    assert "without lone surrogates" in str(caught.value)
+    str(caught.value).encode("utf-8")  # the message itself stays printable
+
+
+def test_raw_utf8_surrogates_are_not_utf8():
+    # GIVEN an event whose bytes encode a surrogate directly (invalid UTF-8) THEN the event is refused
+    with pytest.raises(InvalidParameter, match="^event is not UTF-8"):
+        inputs.parse_event(b'{"prefix": "\xed\xa0\x80"}')
+
+
+def test_a_5000_digit_number_is_refused_before_conversion():
+    # GIVEN a 5,000-digit number, as JSON and as a digit string (Python's int() refuses past 4,300)
+    for value in ("9" * 5000, '"' + "9" * 5000 + '"'):
+        data = ('{"endpoint": "http://h", "bucketName": "my-bucket", "maxKeys": ' + value + "}").encode()
+        with pytest.raises(InvalidParameter) as caught:
+            inputs.list_request(inputs.parse_event(data))
+        # THEN the error names the field and its range, and shows the value without converting it
+        assert caught.value.field == "maxKeys"
+        assert str(caught.value).startswith("maxKeys must be an integer from 1 to 1000 (got ")
+
+
+def test_an_unknown_field_may_hold_a_huge_number_without_harm():
+    data = b'{"endpoint": "http://h", "bucketName": "my-bucket", "flowState": ' + b"1" * 5000 + b"}"
+    assert inputs.list_request(inputs.parse_event(data)).max_keys == 100
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_deep_nesting_is_refused_before_parsing(depth):
+    # GIVEN an event nested deeper than 32 levels (Python's parser would raise RecursionError past ~1,000)
+    data = b'{"files": ' + b"[" * depth + b"]" * depth + b"}"
+    # WHEN parsed THEN a typed error names the event and the limit
+    with pytest.raises(InvalidParameter, match="^event is nested more than 32 levels deep"):
+        inputs.parse_event(data)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    doc = {**BASE, "prefix": "[" * 100 + '\\"{' * 50}
+    assert inputs.parse_event(json.dumps(doc)) == doc
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:65536", "ftp://h", "http://", "http://a..b",
+     "http://-a.com", "http://a_b", "http://host\n", "http://" + "a" * 64 + ".com", "HTTP://h", "http://h:",
+     "http://h/path"],
+)
+def test_endpoints_are_checked_whole_before_any_request(endpoint):
+    with pytest.raises(InvalidParameter) as caught:
+        validate_flow_input({**BASE, "endpoint": endpoint})
+    assert caught.value.field == "endpoint" and "port 1 to 65535" in caught.value.allowed
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:1", "https://h:65535/", "oss-cn-hangzhou-internal.aliyuncs.com"])
+def test_endpoints_at_the_edges_of_the_range_are_accepted(endpoint):
+    assert validate_flow_input({**BASE, "endpoint": endpoint})["endpoint"] == endpoint.rstrip("/")
+
+
+@pytest.mark.parametrize("field, value", [("bucketName", "my-bucket\n"), ("region", "cn-hangzhou\n")])
+def test_names_do_not_accept_a_trailing_newline(field, value):
+    with pytest.raises(InvalidParameter) as caught:
+        validate_flow_input({**BASE, field: value})
+    assert caught.value.field == field
+
+
+def test_the_value_shown_in_an_error_is_bounded_whatever_it_is():
+    # GIVEN values whose repr() would fail or recurse (a huge int, deep nesting) or run long
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    for value in (10**5000, nested, "x" * 10**6):
+        with pytest.raises(InvalidParameter) as caught:
+            validate_flow_input({**BASE, "maxKeys": value})
+        # THEN the message is still built, short
+        assert len(str(caught.value)) < 200

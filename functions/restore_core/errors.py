@@ -2,6 +2,7 @@
 retry on exactly these names, so the class names are part of the handler contract."""
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -16,10 +17,11 @@ class InvalidParameter(RestoreCoreError, ValueError):
     """Bad input: names the field, what it allows and what it got."""
 
     def __init__(self, field: str, allowed: str, value: Any, *, message: str | None = None) -> None:
-        self.field = field
+        # A field path can hold a name from the input (`files.<class>`): keep the message printable.
+        self.field = printable(field)
         self.allowed = allowed
         self.value = value
-        super().__init__(message or f"{field} must be {allowed} (got {_show(value)})")
+        super().__init__(printable(message or f"{self.field} must be {allowed} (got {_show(value)})"))
 
 
 class RestoreIncomplete(RestoreCoreError):
@@ -71,8 +73,23 @@ class OSSRequestRejected(RestoreCoreError):
         super().__init__(f"{operation} rejected by OSS: HTTP {status} {code}{detail}")
 
 
+def printable(text: str) -> str:
+    """text with lone surrogates written as escapes, so it can be encoded, logged and returned as JSON."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# Bounded in depth, width and length whatever the value: a deeply nested list, a megabyte string.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 80, 80, 6, 6
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length()} bits>"  # repr() of a few thousand digits fails
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # an integer beyond Python's conversion limit inside a container
+        text = f"<a {type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -1,12 +1,11 @@
 """The three handlers' inputs as frozen dataclasses, validated field by field."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import classes, params
+from restore_core import classes, json_input, params
 from restore_core.errors import InvalidParameter
 from restore_core.restorer import Target
 
@@ -19,10 +18,9 @@ def parse_event(event: Any) -> dict[str, Any]:
     """FC passes the event as JSON bytes; tests and the local engine may pass str or dict."""
     if isinstance(event, Mapping):
         return dict(event)
-    try:
-        data = json.loads(event if event else b"{}")
-    except (TypeError, ValueError, UnicodeDecodeError) as e:
-        raise InvalidParameter("event", "a JSON object", event, message=f"event is not JSON: {e}") from e
+    if not isinstance(event, (str, bytes, bytearray)) and event is not None:
+        raise InvalidParameter("event", "a JSON object", event)
+    data = json_input.loads(event or b"{}", field="event")
     if not isinstance(data, dict):
         raise InvalidParameter("event", "a JSON object", data)
     return data

@@ -18,10 +18,18 @@ MAX_WAIT_SECONDS = 172800  # an FDL wait step lasts at most two days
 # once, for a tenth of the FC invocations and foreach iterations (both billed) that one key each costs.
 DEFAULT_GROUP_SIZE = 10
 
-_HOST = re.compile(r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
-_DIGITS = re.compile(r"^\s*[0-9]+\s*$")
+# Patterns are matched with fullmatch: `$` would also accept a trailing newline.
+# Host names as RFC 1123 spells them: dot-separated labels of 1-63 letters, digits or '-', no label starting
+# or ending with '-', at most 253 characters (IPv4 addresses fit the same rule).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ENDPOINT = re.compile(rf"(?:(?P<scheme>https?)://)?(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?/?")
+_MAX_HOST_LENGTH = 253
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}[a-z0-9]")
+_DIGITS = re.compile(r"\s*[0-9]+\s*")
+# Every integer the flows take fits in 10 digits; a longer digit string is refused before int() sees it,
+# since converting a few thousand digits fails (Python's int conversion limit) or costs quadratic time.
+MAX_INTEGER_DIGITS = 18
 
 
 def _absent(raw: Mapping[str, Any], field: str) -> bool:
@@ -38,7 +46,7 @@ def integer(raw: Mapping[str, Any], field: str, *, default: int, lo: int, hi: in
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and _DIGITS.match(value):
+    elif isinstance(value, str) and len(value.strip()) <= MAX_INTEGER_DIGITS and _DIGITS.fullmatch(value):
         number = int(value)
     if number is None or not lo <= number <= hi:
         raise InvalidParameter(field, f"an integer from {lo} to {hi}", value)
@@ -66,38 +74,60 @@ def choice(raw: Mapping[str, Any], field: str, *, default: str, allowed: tuple[s
     return str(value)
 
 
+def utf8_length(value: Any) -> int | None:
+    """Bytes of value in UTF-8; None when it is not a string that has a UTF-8 form.
+
+    A lone surrogate (JSON's "\\ud800", or an undecodable byte in a command-line argument) has none:
+    OSS names are UTF-8 (see "Object naming conventions" in the OSS documentation), and such a string
+    could be neither sent nor returned as JSON, so it is refused here rather than passed on.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
+
+
 def text(raw: Mapping[str, Any], field: str, *, default: str = "", max_bytes: int = MAX_KEY_BYTES) -> str:
     """A string of at most max_bytes UTF-8 bytes (OSS limits keys, prefixes and markers to 1,023)."""
     if _absent(raw, field):
         return default
     value = raw[field]
-    if not isinstance(value, str) or len(value.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise InvalidParameter(field, f"a string of at most {max_bytes} UTF-8 bytes", value)
-    return value
+    size = utf8_length(value)
+    if size is None or size > max_bytes:
+        raise InvalidParameter(field, f"a string of at most {max_bytes} UTF-8 bytes, without lone surrogates", value)
+    return str(value)
 
 
 def object_key(value: Any, field: str) -> str:
     """One object key: a non-empty string of at most 1,023 UTF-8 bytes, not starting with / or \\."""
-    ok = isinstance(value, str) and value and value[0] not in "/\\"
-    if not ok or len(value.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    size = utf8_length(value)
+    if size is None or not 1 <= size <= MAX_KEY_BYTES or str(value)[0] in "/\\":
         raise InvalidParameter(
-            field, "an object key: 1 to 1023 UTF-8 bytes, not starting with '/' or '\\'", value
+            field, "an object key: 1 to 1023 UTF-8 bytes without lone surrogates, not starting with '/' or '\\'",
+            value,
         )
     return str(value)
 
 
 def endpoint(raw: Mapping[str, Any]) -> str:
+    """Checked whole before any request: scheme http or https, an RFC 1123 host name, port 1-65535."""
     value = raw.get("endpoint")
-    if not isinstance(value, str) or not _HOST.match(value):
+    match = _ENDPOINT.fullmatch(value) if isinstance(value, str) else None
+    port = match.group("port") if match else None
+    if not match or len(match.group("host")) > _MAX_HOST_LENGTH or (port is not None and not 1 <= int(port) <= 65535):
         raise InvalidParameter(
-            "endpoint", "http(s)://host[:port] or a host name such as oss-cn-hangzhou.aliyuncs.com", value
+            "endpoint",
+            "http(s)://host[:port] (port 1 to 65535) or a host name such as oss-cn-hangzhou.aliyuncs.com",
+            value,
         )
     return value.rstrip("/")
 
 
 def bucket_name(raw: Mapping[str, Any]) -> str:
     value = raw.get("bucketName")
-    if not isinstance(value, str) or not _BUCKET.match(value):
+    if not isinstance(value, str) or not _BUCKET.fullmatch(value):
         raise InvalidParameter(
             "bucketName",
             "a bucket name: 3 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
@@ -110,7 +140,7 @@ def region(raw: Mapping[str, Any]) -> str | None:
     if _absent(raw, "region") or raw["region"] == "":
         return None
     value = raw["region"]
-    if not isinstance(value, str) or not _REGION.match(value):
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise InvalidParameter("region", "a region id such as cn-hangzhou", value)
     return value
 
