@@ -8,6 +8,11 @@ import click
 
 from ossrestore.errors import OssRestoreError
 from ossrestore.interruption import Interrupted
+from ossrestore.paths import use_function_code
+
+use_function_code()
+from restore_core import redaction  # noqa: E402
+from restore_core.errors import printable  # noqa: E402
 
 # name -> "module:attribute". Loaded on first use so that `oss-restore run` never pays for
 # importing cdktf (and its Node kernel) and `deploy` never imports the emulator.
@@ -40,7 +45,7 @@ class _LazyGroup(click.Group):
         try:
             rv = super().invoke(ctx)
         except OssRestoreError as e:
-            click.echo(f"{e.label}: {e}", err=True)
+            click.echo(f"{e.label}: {_safe(str(e))}", err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
             # Ctrl-C outside a run's own handling (while starting, or after the verdict): the shell's
@@ -58,10 +63,16 @@ class _LazyGroup(click.Group):
 def group(verbose: bool) -> None:
     """Restore Archive, Cold Archive and Deep Cold Archive objects in Alibaba Cloud OSS."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redaction.install()  # before any line is logged: ours, oss2's, the fnf SDK's, urllib3's
     if not verbose:
         # The handlers log for FC's log store; here every outcome already reaches the summary, the
         # report or a one-line error, so their log lines would only say it twice.
         logging.getLogger("restore_core").setLevel(logging.CRITICAL)
+
+
+def _safe(message: str) -> str:
+    """A message fit for the terminal: no credentials, and a bad byte from argv shown as an escape."""
+    return printable(redaction.redact(message))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import oss2
 
-from restore_core import budget, client
+from restore_core import budget, client, redaction
 from restore_core.errors import RestoreCoreError
 from restore_core.inputs import Location, parse_event
 
@@ -23,12 +23,17 @@ def handle(
     task: Callable[[oss2.Bucket, R], dict[str, Any]],
     pool_size: Callable[[R], int] = lambda _: 10,
 ) -> str:
+    # Every line logged from here on is redacted (oss2's DEBUG lines carry the token), in FC's log store
+    # as in the command's output.
+    redaction.install()
     try:
         request = parse(parse_event(event))
         where: Location = getattr(request, "where")
+        credentials = client.resolve_credentials(context)
+        redaction.remember(credentials.access_key_secret, credentials.security_token)
         bucket = client.make_bucket(
             endpoint=where.endpoint, bucket_name=where.bucket_name, region=where.region,
-            credentials=client.resolve_credentials(context), pool_size=pool_size(request),
+            credentials=credentials, pool_size=pool_size(request),
         )
         return budget.dumps(task(bucket, request))
     except RestoreCoreError:
