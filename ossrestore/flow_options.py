@@ -5,7 +5,6 @@ is the same validation the handlers apply, so a run is refused here exactly when
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -51,12 +50,19 @@ def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _read_input_file(path: Path) -> dict[str, Any]:
+    use_function_code()
+    from restore_core import json_input
+    from restore_core.errors import InvalidParameter
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # Bounded like a handler's event: nesting depth measured first, long integers never converted.
+        data = json_input.loads(path.read_bytes(), field="--input")
     except FileNotFoundError:
         raise UsageError(f"--input: no such file: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError(f"--input: {path} is not a JSON file: {e}") from None
+    except OSError as e:
+        raise UsageError(f"--input: cannot read {path}: {e.strerror or e}") from None
+    except InvalidParameter as e:
+        raise UsageError(f"{e} ({path})") from None
     if not isinstance(data, dict):
         raise UsageError(f"--input: {path} must hold a JSON object with the flow input fields")
     unknown = sorted(set(data) - set(FLOW_FIELDS))

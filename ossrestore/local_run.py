@@ -102,7 +102,10 @@ class _Session:
         registry = build_registry(observer=self.tracker.observe, instances=self.instances)
         # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
         self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas)
-        self.engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
+        try:
+            self.engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
+        except fdl.InvalidValueError as e:  # CloudFlow would refuse the same input: bad input, not a crash
+            raise UsageError(f"flow {e.field}: {e}") from None
         with progress:
             executions = self.engine.wait_all()
         self.instances.close()

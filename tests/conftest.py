@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import oss2
 import pytest
+from hypothesis import settings
 
 import fc_runtimes
 from ossemu import Emulator, ManualClock
@@ -22,6 +23,12 @@ from ossemu.testing import oss_bucket as _oss_bucket
 ACCESS_KEY_ID = "test-ak"
 ACCESS_KEY_SECRET = "test-secret"
 BUCKET_NAME = "test-bucket"
+
+# Property tests (test_properties_*): the same examples on every run, so CI is stable; no example
+# database; no deadline (each example does real I/O). `pytest --hypothesis-profile explore` draws afresh.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile("ci")
 
 # One pool for every test: connections to a stopped emulator are simply discarded.
 SESSION = oss2.Session(pool_size=64)

@@ -11,9 +11,21 @@ from ossrestore.flow_options import flow_input_from_options, flow_input_options
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
 
+def _execution_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refused here, before any request, when the service would refuse it (or could not even send it)."""
+    from fdl import InvalidValueError
+    from fdl.limits import check_name
+
+    try:
+        return value if value is None else check_name("--name", value)
+    except InvalidValueError as e:
+        raise click.BadParameter(f"{e.value!r}: allowed {e.allowed}.", ctx, param) from None
+
+
 @click.command()
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
-@click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
+@click.option("--name", "execution_name", default=None, callback=_execution_name,
+              help="Execution name. Default: <bucket>-<UTC time>-<random>.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
 @flow_input_options
 def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
@@ -78,10 +90,15 @@ def _check_name(name: str) -> None:
 
 def _stack(env: str, region: str | None) -> Any:
     from infra.config import load_matrix, select
+    from infra.errors import UnknownStackError
 
     if not region:
         raise UsageError("--region: required; the region of the stack to use (it also signs OSS requests)")
-    return _guard(lambda: select(load_matrix(), env=env, region=region))[0]
+    matrix = _guard(load_matrix)
+    try:
+        return select(matrix, env=env, region=region)[0]
+    except UnknownStackError as e:  # name the flag that chose it
+        raise UsageError(f"--{'env' if e.kind == 'environment' else 'region'}: {e}") from None
 
 
 def _input_has(options: dict[str, Any], field: str) -> bool:

@@ -1,6 +1,7 @@
 """`oss-restore demo`: the whole local path on made-up data, start to verdict, in about a minute."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -28,9 +29,16 @@ def demo_layout(objects: int) -> dict[str, dict[str, int]]:
     return layout
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange compares, and every comparison with NaN is false: "nan" would pass it.
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number from 0 to 3600.", ctx, param)
+    return value
+
+
 @click.command()
 @click.option("--objects", type=click.IntRange(10, 200_000), default=3000, show_default=True, help="Objects to seed.")
-@click.option("--restore-latency", type=click.FloatRange(0, 3600), default=2.0, show_default=True,
+@click.option("--restore-latency", type=click.FloatRange(0, 3600), default=2.0, show_default=True, callback=_finite,
               help="Emulated seconds until a restore completes (every class and tier).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write one JSON line per object to this file.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
