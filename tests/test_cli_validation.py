@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from ossemu import Emulator
 from ossrestore.cli import group
+from test_cloud_commands import fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
 AK, SK = "cli-validation-ak", "cli-validation-secret"
 
@@ -79,3 +80,18 @@ def test_a_bad_input_file_exits_2_naming_the_field(emu, creds, tmp_path, content
 def test_demo_refuses_a_latency_that_is_not_a_number():
     result = CliRunner(mix_stderr=False).invoke(group, ["demo", "--restore-latency", "nan"])
     assert result.exit_code == 2 and "--restore-latency" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["a b", "9starts-with-a-digit", "x" * 129, "\udcff"])
+def test_start_refuses_an_execution_name_the_service_would_refuse(fnf, name):  # noqa: F811
+    result = CliRunner(mix_stderr=False).invoke(group, ["start", "--env", "dev", "--region", "cn-hangzhou",
+                                                        "--bucket", "example-archive-dev", "--name", name])
+    assert result.exit_code == 2 and "--name" in result.stderr and "[A-Za-z0-9_-]" in result.stderr
+    assert fnf.requests == []
+
+
+@pytest.mark.parametrize(("args", "flag"), [(["--env", "nope", "--region", "cn-hangzhou"], "--env: unknown environment"),
+                                            (["--env", "dev", "--region", "eu-central-1"], "--region: unknown region")])
+def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F811
+    result = CliRunner(mix_stderr=False).invoke(group, ["start", *args, "--bucket", "example-archive-dev"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: " + flag)

@@ -50,7 +50,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 
 
 @click.command()
-@click.argument("execution_name")
+@click.argument("execution_name", callback=_execution_name)
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--region", required=True, help="Region of the stack that runs the execution.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
