@@ -11,6 +11,7 @@ from typing import Any, Callable
 import click
 
 from ossrestore.errors import UsageError
+from ossrestore.option_types import FilePath
 from ossrestore.paths import use_function_code
 
 # flow input field -> (flag, click type, help)
@@ -44,7 +45,7 @@ def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
         else:
             command = click.option(flag, _param_name(field), type=type_, default=None, help=help_)(command)
     return click.option(
-        "--input", "input_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        "--input", "input_file", type=FilePath(path_type=Path), default=None,
         help="JSON file holding the flow input (flags override its fields).",
     )(command)
 

@@ -25,9 +25,10 @@ ACCESS_KEY_SECRET = "test-secret"
 BUCKET_NAME = "test-bucket"
 
 # Property tests (test_properties_*): the same examples on every run, so CI is stable; no example
-# database; no deadline (each example does real I/O). `pytest --hypothesis-profile explore` draws afresh.
+# database; no deadline (each example does real I/O). `pytest --hypothesis-profile explore` draws afresh,
+# at least 2,000 examples per property.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
-settings.register_profile("explore", deadline=None)
+settings.register_profile("explore", deadline=None, max_examples=2000)
 settings.load_profile("ci")
 
 # One pool for every test: connections to a stopped emulator are simply discarded.

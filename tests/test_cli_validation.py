@@ -95,3 +95,11 @@ def test_start_refuses_an_execution_name_the_service_would_refuse(fnf, name):  #
 def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F811
     result = CliRunner(mix_stderr=False).invoke(group, ["start", *args, "--bucket", "example-archive-dev"])
     assert result.exit_code == 2 and result.stderr.startswith("error: " + flag)
+
+
+@pytest.mark.parametrize(("args", "flag"), [(["run", "--report", "r\x00.jsonl"], "--report"),
+                                            (["run", "--input", "i\x00.json"], "--input"),
+                                            (["demo", "--report", "r\x00.jsonl"], "--report")])
+def test_a_path_holding_a_nul_character_is_a_usage_error(args, flag):
+    result = CliRunner(mix_stderr=False).invoke(group, args)
+    assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.stderr and "NUL" in result.stderr

@@ -102,14 +102,18 @@ def _stack(env: str, region: str | None) -> Any:
 
 
 def _input_has(options: dict[str, Any], field: str) -> bool:
-    import json
+    from ossrestore.paths import use_function_code
+
+    use_function_code()
+    from restore_core import json_input
+    from restore_core.errors import InvalidParameter
 
     path = options.get("input_file")
     if path is None:
         return False
     try:
-        return field in json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
+        return field in json_input.loads(path.read_bytes(), field="--input")
+    except (OSError, InvalidParameter, TypeError):
         return False  # flow_input_from_options reports the unreadable file
 
 

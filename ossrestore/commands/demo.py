@@ -9,6 +9,7 @@ from rich.console import Console
 
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import Credentials, print_summary, run_local
+from ossrestore.option_types import FilePath
 from ossrestore.report import closing_report, open_report
 
 DEMO_BUCKET = "demo-archive"
@@ -40,7 +41,7 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.option("--objects", type=click.IntRange(10, 200_000), default=3000, show_default=True, help="Objects to seed.")
 @click.option("--restore-latency", type=click.FloatRange(0, 3600), default=2.0, show_default=True, callback=_finite,
               help="Emulated seconds until a restore completes (every class and tier).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write one JSON line per object to this file.")
+@click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
 def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) -> int:
     """Start the embedded OSS emulator, seed it, and restore everything with the local engine."""

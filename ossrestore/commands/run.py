@@ -9,12 +9,13 @@ from rich.console import Console
 
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.local_run import credentials_from_env, print_summary, run_local
+from ossrestore.option_types import FilePath
 from ossrestore.report import closing_report, open_report
 
 
 @click.command()
 @flow_input_options
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write one JSON line per object to this file.")
+@click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
 def cli(report: Path | None, quiet: bool, input_file: Path | None, **options: Any) -> int:
     """Restore every archived object under a prefix and wait until all are readable.
