@@ -83,11 +83,10 @@ def test_demo_refuses_a_latency_that_is_not_a_number():
 
 
 @pytest.mark.parametrize("name", ["a b", "9starts-with-a-digit", "x" * 129, "\udcff"])
-def test_start_refuses_an_execution_name_the_service_would_refuse(fnf, name):  # noqa: F811
-    result = CliRunner(mix_stderr=False).invoke(group, ["start", "--env", "dev", "--region", "cn-hangzhou",
-                                                        "--bucket", "example-archive-dev", "--name", name])
-    assert result.exit_code == 2 and "--name" in result.stderr and "[A-Za-z0-9_-]" in result.stderr
-    assert fnf.requests == []
+def test_status_refuses_an_execution_name_the_service_would_refuse(fnf, name):  # noqa: F811
+    result = CliRunner(mix_stderr=False).invoke(group, ["status", name, "--env", "dev", "--region", "cn-hangzhou"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: EXECUTION_NAME: ")
+    assert "[A-Za-z0-9_-]" in result.stderr and fnf.requests == []
 
 
 @pytest.mark.parametrize(("args", "flag"), [(["--env", "nope", "--region", "cn-hangzhou"], "--env: unknown environment"),

@@ -11,21 +11,9 @@ from ossrestore.flow_options import flow_input_from_options, flow_input_options
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
 
-def _execution_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Refused here, before any request, when the service would refuse it (or could not even send it)."""
-    from fdl import InvalidValueError
-    from fdl.limits import check_name
-
-    try:
-        return value if value is None else check_name("--name", value)
-    except InvalidValueError as e:
-        raise click.BadParameter(f"{e.value!r}: allowed {e.allowed}.", ctx, param) from None
-
-
 @click.command()
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
-@click.option("--name", "execution_name", default=None, callback=_execution_name,
-              help="Execution name. Default: <bucket>-<UTC time>-<random>.")
+@click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
 @flow_input_options
 def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
@@ -50,7 +38,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 
 
 @click.command()
-@click.argument("execution_name", callback=_execution_name)
+@click.argument("execution_name")
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--region", required=True, help="Region of the stack that runs the execution.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
@@ -60,6 +48,7 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     from infra.executions import continuations, credentials_from_env, execution_progress, fnf_client
     from infra.naming import names_for
 
+    _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
@@ -77,7 +66,7 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
 
 
-def _check_name(name: str) -> None:
+def _check_name(name: str, *, field: str = "--name") -> None:
     """CloudFlow refuses a name outside its rule (InvalidArgument): say so before calling it."""
     from ossrestore.paths import use_function_code
 
@@ -85,7 +74,7 @@ def _check_name(name: str) -> None:
     from restore_core.execution_names import NAME_RULE, is_valid_name
 
     if not is_valid_name(name):
-        raise UsageError(f"--name: {name!r} is not a valid execution name; allowed: {NAME_RULE}")
+        raise UsageError(f"{field}: {name!r} is not a valid execution name; allowed: {NAME_RULE}")
 
 
 def _stack(env: str, region: str | None) -> Any:
