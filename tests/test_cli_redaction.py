@@ -16,8 +16,8 @@ STS_AK, STS_SECRET, STS_TOKEN = "STS.verbose-ak", "verbose-sts-secret-5e4d3c", "
 BUCKET = "verbose-bucket"
 
 
-def oss_restore(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**env, "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS_SECRET,
+def oss_restore(*args: str, env: dict[str, str], cwd: Path, secret: str = STS_SECRET) -> subprocess.CompletedProcess[str]:
+    env = {**env, "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
            "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN}
     return subprocess.run([sys.executable, "-m", "ossrestore", "--verbose", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=120)
@@ -41,6 +41,20 @@ def test_run_verbose_with_sts_credentials_prints_and_writes_neither_secret_nor_t
     for output in (done.stdout, done.stderr, written):
         assert STS_TOKEN not in output and STS_SECRET not in output
     assert len(report.read_text().splitlines()) == 35
+
+
+def test_a_refused_signature_echoes_the_signed_string_but_the_output_does_not(tmp_path):
+    # GIVEN STS credentials with the wrong secret: OSS answers SignatureDoesNotMatch with the string it
+    # signed (token included) as text, as hex bytes and, for HEAD, base64 in a header
+    with Emulator(sts_tokens={STS_AK: (STS_SECRET, STS_TOKEN)}) as emu:
+        emu.create_bucket(BUCKET)
+        done = oss_restore("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, env=dict(os.environ), cwd=tmp_path,
+                           secret="wrong-sts-secret-1a2b3c")
+    # THEN the run stops with exit 2, its DEBUG lines logged the refusal, and no credential was printed
+    assert done.returncode == 2 and "SignatureDoesNotMatch" in done.stderr, done.stderr[-2000:]
+    assert "'StringToSignBytes': '<redacted>'" in done.stderr
+    for output in (done.stdout, done.stderr):
+        assert STS_TOKEN not in output and "wrong-sts-secret-1a2b3c" not in output
 
 
 def test_start_verbose_with_the_fnf_sdks_debug_on_prints_neither_secret_nor_token(fnf: FakeFnf, tmp_path):  # noqa: F811

@@ -48,6 +48,8 @@ def captured() -> Iterator[io.StringIO]:
         "Action=StartExecution&SecurityToken=T0K&Signature=c2ln",
         "{'Code': 'SignatureDoesNotMatch', 'StringToSignBytes': '47 45 54 0a', 'SecurityToken': 'T0K'}",
         "<Error><SecurityToken>T0K</SecurityToken><StringToSignBytes>47 45</StringToSignBytes></Error>",
+        # HEAD has no body: OSS sends the error document base64-encoded in a header (the StringToSign too)
+        "headers: {'x-oss-err': 'PEVycm9yPjxTdHJpbmdUb1NpZ24+VDBLPC9TdHJpbmdUb1NpZ24+PC9FcnJvcj4=', 'Date': 'Wed'}",
         "Authorization: OSS4-HMAC-SHA256 Credential=a/20260101/cn-hangzhou/oss/aliyun_v4_request,Signature=c2ln",
     ],
 )
@@ -55,7 +57,7 @@ def test_tokens_authorization_values_and_signatures_are_masked_wherever_they_are
     # GIVEN a line as oss2, the fnf SDK, urllib3 or an OSS error prints it WHEN redacted
     out = redaction.redact(line)
     # THEN no token, signature or signed-bytes dump survives, and redacting again changes nothing
-    assert "T0K" not in out and "c2ln" not in out and "47 45" not in out
+    assert "T0K" not in out and "c2ln" not in out and "47 45" not in out and "PEVycm9y" not in out
     assert MASK in out and redaction.redact(out) == out
 
 
@@ -83,7 +85,7 @@ def test_every_oss2_debug_line_of_an_sts_request_is_redacted(captured):
         bucket.restore_object("k")
         with pytest.raises(oss2.exceptions.NotFound):
             bucket.head_object("missing")
-        logging.getLogger("restore_core").error("context", exc_info=ValueError(f"token {STS_TOKEN}"))
+        logging.getLogger("tests.redaction").error("context", exc_info=ValueError(f"token {STS_TOKEN}"))
     text = captured.getvalue()
     # THEN oss2 logged its signing and headers, with neither the secret nor the token
     assert "Make signature" in text and "x-oss-security-token" in text

@@ -11,7 +11,8 @@ is only created when its level is enabled, so the rewriting costs nothing for li
 Two nets: the values themselves (the secret and the token the process was given, also URL-encoded, as
 they appear in query strings), and what surrounds a credential or a signature wherever it is printed
 (`Authorization: ...`, `x-oss-security-token: ...`, `SecurityToken=...`, `Signature=...`,
-`x-oss-signature=...`, and the hex `StringToSignBytes` of an OSS SignatureDoesNotMatch error).
+`x-oss-signature=...`, and the `StringToSignBytes` and `x-oss-err` forms of an OSS
+SignatureDoesNotMatch error).
 """
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ _PATTERNS = (
         r"""((?:(?:x-(?:oss|acs)-)?security[-_]?token|access[-_]?key[-_]?secret)""" + _SEP + r""")[^'"\s&,;<>)}\]]+""",
         re.IGNORECASE,
     ),
-    # An OSS SignatureDoesNotMatch error spells out the string it signed, token included, in hex.
+    # An OSS SignatureDoesNotMatch error spells out the string it signed, token included, in hex; a HEAD
+    # answer carries the whole error document base64-encoded in `x-oss-err`.
     re.compile(r"""(stringtosignbytes""" + _SEP + r""")[0-9a-f]{2}(?: [0-9a-f]{2})*""", re.IGNORECASE),
+    re.compile(r"""(x-oss-err""" + _SEP + r""")[A-Za-z0-9+/=]+""", re.IGNORECASE),
     # Only `=`: oss2's "Make signature: string to be signed" must keep its words.
     re.compile(r"""((?:x-oss-)?signature['"]?\s*=\s*['"]?)[^'"\s&,;<>)}\]]+""", re.IGNORECASE),
 )
