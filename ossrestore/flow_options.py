@@ -50,14 +50,24 @@ def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _read_input_file(path: Path) -> dict[str, Any]:
+# A flow input is at most what StartExecution accepts (the engine's `execution_input_bytes`, CloudFlow's
+# limit); reading stops there, so `--input /dev/zero` is refused instead of filling memory.
+MAX_INPUT_FILE_BYTES = 1024 * 1024
+
+
+def read_input_file(path: Path) -> dict[str, Any]:
+    """The flow input in an `--input` file, within bounds; UsageError naming --input otherwise."""
     use_function_code()
     from restore_core import json_input
     from restore_core.errors import InvalidParameter
 
     try:
+        with path.open("rb") as f:
+            content = f.read(MAX_INPUT_FILE_BYTES + 1)
+        if len(content) > MAX_INPUT_FILE_BYTES:
+            raise UsageError(f"--input: {path} is larger than {MAX_INPUT_FILE_BYTES} bytes, a flow input's limit")
         # Bounded like a handler's event: nesting depth measured first, long integers never converted.
-        data = json_input.loads(path.read_bytes(), field="--input")
+        data = json_input.loads(content, field="--input")
     except FileNotFoundError:
         raise UsageError(f"--input: no such file: {path}") from None
     except OSError as e:
@@ -74,7 +84,7 @@ def _read_input_file(path: Path) -> dict[str, Any]:
 
 def flow_input_from_options(input_file: Path | None = None, **options: Any) -> dict[str, Any]:
     """Merge flags over the input file and validate; raise UsageError naming the flag and the range."""
-    raw = _read_input_file(input_file) if input_file else {}
+    raw = read_input_file(input_file) if input_file else {}
     for field in FLOW_FIELDS:
         value = options.get(_param_name(field))
         if value is not None:

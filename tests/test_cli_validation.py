@@ -102,3 +102,13 @@ def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F81
 def test_a_path_holding_a_nul_character_is_a_usage_error(args, flag):
     result = CliRunner(mix_stderr=False).invoke(group, args)
     assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.stderr and "NUL" in result.stderr
+
+
+def test_an_input_file_past_a_flow_inputs_limit_is_refused_without_reading_it_all(creds, tmp_path):
+    # GIVEN an --input that never ends (a device) and one of 1 MiB + 1 byte
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (1024 * 1024) + b"{}")
+    for path in ("/dev/zero", str(big)):
+        # WHEN run THEN exit 2: larger than StartExecution accepts
+        result = run("--input", path)
+        assert result.exit_code == 2 and "larger than 1048576 bytes" in result.stderr

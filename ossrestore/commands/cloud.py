@@ -6,7 +6,7 @@ from typing import Any, Callable
 import click
 
 from ossrestore.errors import UsageError
-from ossrestore.flow_options import flow_input_from_options, flow_input_options
+from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
 
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
@@ -91,18 +91,12 @@ def _stack(env: str, region: str | None) -> Any:
 
 
 def _input_has(options: dict[str, Any], field: str) -> bool:
-    from ossrestore.paths import use_function_code
-
-    use_function_code()
-    from restore_core import json_input
-    from restore_core.errors import InvalidParameter
-
     path = options.get("input_file")
     if path is None:
         return False
     try:
-        return field in json_input.loads(path.read_bytes(), field="--input")
-    except (OSError, InvalidParameter, TypeError):
+        return field in read_input_file(path)
+    except UsageError:
         return False  # flow_input_from_options reports the unreadable file
 
 
