@@ -78,7 +78,8 @@ def utf8_length(value: Any) -> int | None:
     """Bytes of value in UTF-8; None when it is not a string that has a UTF-8 form.
 
     A lone surrogate (JSON's "\\ud800", or an undecodable byte in a command-line argument) has none:
-    OSS names are UTF-8 (see "Object naming conventions" in the OSS documentation), and such a string
+    OSS names are UTF-8 ("Object naming conventions",
+    https://www.alibabacloud.com/help/en/oss/user-guide/object-naming-conventions), and such a string
     could be neither sent nor returned as JSON, so it is refused here rather than passed on.
     """
     if not isinstance(value, str):
