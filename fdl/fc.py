@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fdl.clock import CallTimedOut, Clock
@@ -28,8 +28,8 @@ INVALID_RESULT = "FnF.InvalidTaskResult"
 @dataclass(frozen=True)
 class Credentials:
     access_key_id: str
-    access_key_secret: str
-    security_token: str = ""
+    access_key_secret: str = field(repr=False)  # never in a log line or a traceback
+    security_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
