@@ -84,8 +84,8 @@ _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, int) and value.bit_length() > 64:
-        return f"<an integer of {value.bit_length()} bits>"  # repr() of a few thousand digits fails
+    if isinstance(value, int) and value.bit_length() > 10_000:  # repr() fails past 4,300 digits (~14,000 bits)
+        return f"<an integer of {value.bit_length()} bits>"
     try:
         text = _REPR.repr(value)
     except (ValueError, RecursionError):  # an integer beyond Python's conversion limit inside a container
