@@ -112,3 +112,12 @@ def test_an_input_file_past_a_flow_inputs_limit_is_refused_without_reading_it_al
         # WHEN run THEN exit 2: larger than StartExecution accepts
         result = run("--input", path)
         assert result.exit_code == 2 and "larger than 1048576 bytes" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["start", "--bucket", "example-archive-dev"], ["status", "run-1"]])
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:99999", "ftp://h", "a b", "\udcff"])
+def test_a_bad_fnf_endpoint_exits_2_naming_it_before_any_request(fnf, command, endpoint):  # noqa: F811
+    result = CliRunner(mix_stderr=False).invoke(group, [*command, "--env", "dev", "--region", "cn-hangzhou",
+                                                        "--fnf-endpoint", endpoint])
+    assert result.exit_code == 2 and result.stderr.startswith("error: --fnf-endpoint: ")
+    assert "port 1 to 65535" in result.stderr and fnf.requests == []

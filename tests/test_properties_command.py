@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -174,6 +175,8 @@ def test_start_takes_any_arguments_and_input_file_without_a_traceback(fnf: FakeF
         lambda region: ["--region", region])
     names = st.one_of(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,127}", fullmatch=True), argv(gen.string_field))
     options["--name"] = names.map(lambda name: ["--name", name])
+    fake = os.environ["OSS_RESTORE_FNF_ENDPOINT"]  # the loopback API; otherwise only endpoints it must refuse
+    options["--fnf-endpoint"] = argv(st.one_of(st.just(fake), gen.endpoints(fake))).map(lambda e: ["--fnf-endpoint", e])
 
     def check(args: list[str]) -> None:
         before = len(fnf.requests)

@@ -11,10 +11,25 @@ from ossrestore.flow_options import flow_input_from_options, flow_input_options,
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
 
+def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Checked like an OSS endpoint (scheme, host, port 1-65535) before any request is made."""
+    from ossrestore.paths import use_function_code
+
+    use_function_code()
+    from restore_core.errors import InvalidParameter
+    from restore_core.params import endpoint
+
+    try:
+        return None if value is None else endpoint({"endpoint": value})
+    except InvalidParameter as e:
+        raise UsageError(f"--fnf-endpoint: {e}") from None
+
+
 @click.command()
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
-@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
+              help=_ENDPOINT_HELP)
 @flow_input_options
 def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
     """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
@@ -41,7 +56,8 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.argument("execution_name")
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--region", required=True, help="Region of the stack that runs the execution.")
-@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
+              help=_ENDPOINT_HELP)
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
     """Show an execution's status and progress from its history."""
