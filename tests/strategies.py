@@ -26,8 +26,11 @@ not_a_string = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.just([
 string_field = st.one_of(awkward_text, not_a_string)
 
 
-def endpoints(valid: str) -> st.SearchStrategy[Any]:
-    """The emulator's endpoint, or one that validation must refuse (never another reachable host)."""
+def endpoints(valid: str, *, typed: bool = True) -> st.SearchStrategy[Any]:
+    """The emulator's endpoint, or one that validation must refuse (never another host to look up).
+
+    `typed=False` leaves out JSON's other types, which on a command line would read as host names
+    (`null`, `true`)."""
     host_port = valid.split("://", 1)[1]
     host = host_port.rsplit(":", 1)[0]
     bad_ports = st.one_of(st.integers(65536, 10**6), st.sampled_from([0, 99999]), st.just(HUGE_DIGITS))
@@ -38,7 +41,7 @@ def endpoints(valid: str) -> st.SearchStrategy[Any]:
         st.sampled_from(["ftp://" + host_port, "http://", "http://a..b", "http://-a", "http://a_b", "", valid + "\n",
                          "http://" + host + ":", "http://" + "a" * 64 + ".com", "HTTP://" + host_port]),
         st.text(any_char, max_size=10).map(lambda t: f"http://{t}_{host_port}"),  # '_' is never in a host
-        not_a_string,
+        *([not_a_string] if typed else []),
     )
 
 

@@ -51,7 +51,7 @@ def numbers(lo: int, hi: int) -> st.SearchStrategy[str]:
 
 def flow_options(endpoint: str, bucket: str) -> dict[str, st.SearchStrategy[list[str]]]:
     valued = {
-        "--endpoint": argv(st.one_of(st.just(endpoint), gen.endpoints(endpoint))),
+        "--endpoint": argv(st.one_of(st.just(endpoint), gen.endpoints(endpoint, typed=False))),
         "--bucket": argv(st.one_of(st.just(bucket), gen.buckets(bucket))),
         "--region": argv(gen.regions), "--prefix": argv(gen.string_field), "--marker": argv(gen.string_field),
         "--max-keys": numbers(1, 1000), "--poll-interval": numbers(1, 172800), "--workers": numbers(1, 100),
@@ -176,7 +176,8 @@ def test_start_takes_any_arguments_and_input_file_without_a_traceback(fnf: FakeF
     names = st.one_of(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,127}", fullmatch=True), argv(gen.string_field))
     options["--name"] = names.map(lambda name: ["--name", name])
     fake = os.environ["OSS_RESTORE_FNF_ENDPOINT"]  # the loopback API; otherwise only endpoints it must refuse
-    options["--fnf-endpoint"] = argv(st.one_of(st.just(fake), gen.endpoints(fake))).map(lambda e: ["--fnf-endpoint", e])
+    options["--fnf-endpoint"] = st.one_of(st.just(fake), gen.endpoints(fake, typed=False)).map(
+        lambda e: ["--fnf-endpoint", e])
 
     def check(args: list[str]) -> None:
         before = len(fnf.requests)
@@ -201,7 +202,8 @@ def test_demo_refuses_any_bad_arguments_without_a_traceback(tmp_path):
             lambda v: ["--objects", v]),
         argv(st.one_of(st.floats(), gen.string_field)).filter(lambda v: not _within(float, v, 0, 3600)).map(
             lambda v: ["--restore-latency", v]),
-        st.sampled_from([["--nope"], ["--restore-latency", "nan"], ["--report", "r\x00"]]),
+        # (no bad --report: a later valid one would replace it, as the last of a repeated option counts)
+        st.sampled_from([["--nope"], ["--restore-latency", "nan"]]),
     )
     fine = st.one_of(st.just(["--quiet"]), st.just(["--report", str(tmp_path / "d.jsonl")]))
     words = st.lists(st.one_of(bad, fine), max_size=3).flatmap(st.permutations)

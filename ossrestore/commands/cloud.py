@@ -117,9 +117,12 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
 
 
 def _guard(call: Callable[[], Any]) -> Any:
-    from infra.errors import InfraError
+    from infra.errors import CloudApiError, InfraError
 
     try:
         return call()
+    except CloudApiError as e:
+        # No answer at all (a host that does not resolve, a refused connection): the endpoint is to blame.
+        raise UsageError(f"--fnf-endpoint: {e}" if e.code == "NetworkError" else str(e)) from None
     except InfraError as e:
         raise UsageError(str(e)) from None
