@@ -159,7 +159,7 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     import os
 
     from infra.errors import CloudApiError
-    from infra.executions import CloudCredentials, fnf_client, start_execution
+    from ossrestore.executions import CloudCredentials, fnf_client, start_execution
 
     client = fnf_client(region="cn-hangzhou", credentials=CloudCredentials("loopback-key", SECRET),
                         endpoint=os.environ["OSS_RESTORE_FNF_ENDPOINT"])

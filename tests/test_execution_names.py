@@ -10,7 +10,7 @@ import pytest
 
 import fdl
 from fdl.testing import engine_for
-from infra.executions import new_execution_name
+from ossrestore.executions import new_execution_name
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry

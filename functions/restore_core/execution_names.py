@@ -3,7 +3,7 @@
 CloudFlow names ("Limits", https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits) are
 1-128 characters of [A-Za-z0-9_-] and start with a letter or `_`. Bucket names may start with a digit and
 an execution started without a name gets a UUID (which may too), so every name the project generates goes
-through `valid_name`: the command's start names (`ossrestore`, `infra/executions.py`) and the continue-as-new
+through `valid_name`: the command's start names (`ossrestore`, `ossrestore/executions.py`) and the continue-as-new
 names below.
 
 Continue-as-new names are deterministic: a hand-off retried (or a step run twice) computes the same name,

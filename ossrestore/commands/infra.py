@@ -52,7 +52,7 @@ def plan(env: str, region: str | None, terraform_bin: str, outdir: Path) -> None
 def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, saved_plan: bool) -> None:
     """Apply each selected stack from a saved plan (made now, or by an earlier `plan` with --saved-plan)."""
     from infra.app import stack_dir
-    from infra.terraform import StackTerraform
+    from ossrestore.terraform import StackTerraform
 
     binary, stacks = _prepare(env, region, terraform_bin)
     if not saved_plan:
@@ -70,7 +70,7 @@ def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, saved
 def _prepare(env: str, region: str | None, terraform_bin: str) -> tuple[str, tuple[Any, ...]]:
     """Fail fast, before any synthesis: unknown env/region, no Terraform, no credentials."""
     from infra.config import load_matrix, select
-    from infra.terraform import find_terraform, require_credentials
+    from ossrestore.terraform import find_terraform, require_credentials
 
     stacks = _guard(lambda: select(load_matrix(), env=env, region=region))
     binary = _guard(lambda: find_terraform(terraform_bin))
@@ -80,7 +80,7 @@ def _prepare(env: str, region: str | None, terraform_bin: str) -> tuple[str, tup
 
 def _plan_stack(outdir: Path, cfg: Any, binary: str) -> Any:
     from infra.app import stack_dir
-    from infra.terraform import StackTerraform
+    from ossrestore.terraform import StackTerraform
 
     tf = _guard(lambda: StackTerraform(stack_dir(outdir, cfg), binary=binary))
     _guard(tf.init)
