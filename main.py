@@ -11,7 +11,10 @@ from infra.app import synthesize  # noqa: E402  (cdktf starts its Node kernel on
 
 def main() -> None:
     # Relative to this file, so `python main.py` from anywhere writes the same cdktf.out/.
-    stacks = synthesize(outdir=Path(__file__).resolve().parent / "cdktf.out")
+    # This clone's own folders, whichever copy of the project is installed.
+    here = Path(__file__).resolve().parent
+    stacks = synthesize(outdir=here / "cdktf.out", config_path=here / "infra" / "environments.yaml",
+                        functions_dir=here / "functions", flows_dir=here / "flows")
     print(f"synthesized {len(stacks)} stacks: {', '.join(c.stack_id for c in stacks)}")
 
 

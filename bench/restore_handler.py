@@ -21,12 +21,10 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
 from ossemu import Emulator, Faults, ManualClock  # noqa: E402
-from ossrestore.paths import use_function_code  # noqa: E402
 
-use_function_code()
 
-import list_archive_files  # noqa: E402
-import restore  # noqa: E402
+from ossrestore_functions import list_archive_files  # noqa: E402
+from ossrestore_functions import restore  # noqa: E402
 
 BUCKET = "bench-bucket"
 

@@ -22,20 +22,3 @@ class UnknownStackError(InfraError):
         super().__init__(f"unknown {kind} {value!r}{where}; the configuration declares: {', '.join(allowed) or 'none'}")
         self.kind = kind
         self.value = value
-
-
-class TerraformError(InfraError):
-    """Terraform is missing, or one of its commands failed."""
-
-
-class CredentialsError(InfraError):
-    """No Alibaba Cloud credentials were found in the environment."""
-
-
-class CloudApiError(InfraError):
-    """A Serverless Workflow API call failed; carries the service's error code."""
-
-    def __init__(self, operation: str, code: str, message: str) -> None:
-        super().__init__(f"{operation} failed: {code}: {message}")
-        self.operation = operation
-        self.code = code

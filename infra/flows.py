@@ -11,9 +11,6 @@ from infra.config import DeploymentConfig
 from infra.errors import InfraError
 from infra.naming import StackNames, function_arn
 
-FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
-
-
 @dataclass(frozen=True)
 class FlowDefinitions:
     main: str
@@ -31,7 +28,7 @@ def flow_variables(cfg: DeploymentConfig, names: StackNames) -> dict[str, str]:
     }
 
 
-def render_flows(cfg: DeploymentConfig, names: StackNames, flows_dir: Path = FLOWS_DIR) -> FlowDefinitions:
+def render_flows(cfg: DeploymentConfig, names: StackNames, flows_dir: Path) -> FlowDefinitions:
     variables = flow_variables(cfg, names)
     return FlowDefinitions(
         main=render((flows_dir / "main.yaml").read_text(encoding="utf-8"), variables),

@@ -1,6 +1,8 @@
 """`RestoreStack`: one (environment, region) of oss-restore. It only composes and wires components."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import LocalBackend, OssBackend, TerraformOutput, TerraformStack
 from constructs import Construct
 
@@ -17,7 +19,7 @@ from infra.resources import AlicloudProvider
 
 
 class RestoreStack(TerraformStack):
-    def __init__(self, scope: Construct, *, config: DeploymentConfig, package: CodePackage) -> None:
+    def __init__(self, scope: Construct, *, config: DeploymentConfig, package: CodePackage, flows_dir: Path) -> None:
         super().__init__(scope, config.stack_id)
         cfg, names = config, names_for(config)
         self._backend(cfg)
@@ -39,7 +41,7 @@ class RestoreStack(TerraformStack):
                                 policy_name=names.flow_policy, policy_document=flow_policy(cfg, names),
                                 description=f"oss-restore {cfg.env} flows: invoke its functions and flows")
         flows = RestoreWorkflows(self, "flows", main_name=names.main_flow, restore_name=names.restore_flow,
-                                 definitions=render_flows(cfg, names), role_arn=flow_role.arn,
+                                 definitions=render_flows(cfg, names, flows_dir), role_arn=flow_role.arn,
                                  depends_on=[flow_role.attachment, *functions.functions.values()])
 
         TerraformOutput(self, "main_flow_name", value=flows.main.get_string_attribute("name"))

@@ -8,9 +8,7 @@ import click
 
 from ossrestore.errors import OssRestoreError
 from ossrestore.interruption import Interrupted
-from ossrestore.paths import use_function_code
 
-use_function_code()
 from restore_core import redaction  # noqa: E402
 from restore_core.errors import printable  # noqa: E402
 

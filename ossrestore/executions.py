@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from infra.errors import CloudApiError, CredentialsError
+from ossrestore.errors import CloudApiError, CredentialsError
 
 HISTORY_PAGE = 100
 HISTORY_MAX_PAGES = 50  # 5,000 events: the per-execution event limit
@@ -77,9 +77,7 @@ def fnf_client(*, region: str, credentials: CloudCredentials, endpoint: str | No
 
 def new_execution_name(bucket: str, now: datetime | None = None) -> str:
     """`<bucket>-<UTC time>-<random>`, made valid (a bucket may start with a digit), unique per start."""
-    from ossrestore.paths import use_function_code
 
-    use_function_code()
     from restore_core.execution_names import valid_name
 
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
@@ -131,9 +129,7 @@ def continuations(client: Any, *, flow_name: str, execution_name: str) -> list[C
     """
     from alibabacloud_fnf20190315 import models
 
-    from ossrestore.paths import use_function_code
 
-    use_function_code()
     from restore_core.execution_names import base_name
 
     prefix, links, token = base_name(execution_name) + "--", [], None

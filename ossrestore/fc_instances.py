@@ -20,7 +20,6 @@ import importlib
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,17 +27,15 @@ from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from ossrestore.paths import FUNCTIONS_DIR
+from ossrestore.paths import handler_module
 
 _error_types: dict[str, type[Exception]] = {}
 
 
-def _start_instance(functions_dir: str, lifeline: Connection) -> None:
+def _start_instance(lifeline: Connection) -> None:
     # Spawned (not forked from the preloaded server) an instance learns to ignore Ctrl-C only here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_the_command, args=(lifeline,), name="lifeline", daemon=True).start()
-    if functions_dir not in sys.path:
-        sys.path.insert(0, functions_dir)
 
 
 def _exit_with_the_command(lifeline: Connection) -> None:
@@ -60,7 +57,7 @@ def _invoke(
             access_key_id=credentials[0], access_key_secret=credentials[1], security_token=credentials[2]
         )
     try:
-        return "ok", importlib.import_module(module_name).handler(event, context)
+        return "ok", importlib.import_module(handler_module(module_name)).handler(event, context)
     except Exception as e:  # FC reports any unhandled exception by its class name and message
         return "error", (type(e).__name__, str(e))
 
@@ -90,7 +87,7 @@ class FunctionInstances:
             # never plain fork: the engine's threads may hold locks at the moment a fork would copy them.
             mp_context=context,
             initializer=_start_instance,
-            initargs=(str(FUNCTIONS_DIR), lifeline),
+            initargs=(lifeline,),
         )
         self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()

@@ -12,7 +12,6 @@ import click
 
 from ossrestore.errors import UsageError
 from ossrestore.option_types import FilePath
-from ossrestore.paths import use_function_code
 
 # flow input field -> (flag, click type, help)
 FLOW_FIELDS: dict[str, tuple[str, Any, str]] = {
@@ -57,7 +56,6 @@ MAX_INPUT_FILE_BYTES = 1024 * 1024
 
 def read_input_file(path: Path) -> dict[str, Any]:
     """The flow input in an `--input` file, within bounds; UsageError naming --input otherwise."""
-    use_function_code()
     from restore_core import json_input
     from restore_core.errors import InvalidParameter
 
@@ -89,7 +87,6 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
         value = options.get(_param_name(field))
         if value is not None:
             raw[field] = value
-    use_function_code()
     from restore_core.errors import InvalidParameter
     from restore_core.params import validate_flow_input
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import fdl
 from ossrestore.fc_instances import FunctionInstances
-from ossrestore.paths import FLOWS_DIR, use_function_code
+from ossrestore.paths import flow_file, handler_module
 
 MAIN_FLOW = "oss-restore-main"
 RESTORE_FLOW = "oss-restore-restore"
@@ -39,8 +39,7 @@ def local_variables() -> dict[str, str]:
 
 
 def load_handler(module_name: str) -> Callable[[Any, Any], str]:
-    use_function_code()
-    return importlib.import_module(module_name).handler  # type: ignore[no-any-return]
+    return importlib.import_module(handler_module(module_name)).handler  # type: ignore[no-any-return]
 
 
 def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: Observer) -> Callable[[Any, Any], str]:
@@ -69,9 +68,9 @@ def build_registry(
         if observer is not None:
             handler = _observed(function_name, handler, observer)
         registry.add_function(variables[placeholder], handler)
-    registry.add_flow(MAIN_FLOW, fdl.load_flow(FLOWS_DIR / "main.yaml", name=MAIN_FLOW, variables=variables))
+    registry.add_flow(MAIN_FLOW, fdl.load_flow(flow_file("main.yaml"), name=MAIN_FLOW, variables=variables))
     registry.add_flow(
         variables["restoreFlowName"],
-        fdl.load_flow(FLOWS_DIR / "restore.yaml", name=variables["restoreFlowName"], variables=variables),
+        fdl.load_flow(flow_file("restore.yaml"), name=variables["restoreFlowName"], variables=variables),
     )
     return registry

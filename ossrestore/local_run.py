@@ -16,11 +16,9 @@ from ossrestore.errors import UsageError
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
-from ossrestore.paths import use_function_code
 from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
 
-use_function_code()
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
 from restore_core.client import Credentials, make_bucket  # noqa: E402
 from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError  # noqa: E402

@@ -1,20 +1,25 @@
-"""Where the project's shipped parts live, and how the command reaches the FC code package."""
+"""Where the command finds the parts the distribution ships, and what it leaves to the working directory.
+
+Shipped (package data, found the same way in an editable and a normal install, see `infra.shipped`): the
+flows' YAML, the handlers (imported as `ossrestore_functions.<module>`, the FC entry modules of
+`functions/`; their shared `restore_core` is a top-level package, as in the code package), the
+deployment matrix `infra/environments.yaml` and the provider schema. The working directory holds only
+what the command writes: `cdktf.out/` (synthesis, plans) and the reports asked for.
+"""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS_DIR = PROJECT_ROOT / "functions"
-FLOWS_DIR = PROJECT_ROOT / "flows"
+from infra.shipped import HANDLERS_PACKAGE, flows_dir
+
+CDKTF_OUT = Path("cdktf.out")
 
 
-def use_function_code() -> None:
-    """Put `functions/` on sys.path, as FC does with the code package root.
+def flow_file(name: str) -> Path:
+    """One of the shipped flows (`main.yaml`, `restore.yaml`)."""
+    return flows_dir() / name
 
-    The handlers import their shared package as a top-level name (`restore_core`), exactly as they do
-    in Function Compute, so the local command loads them the same way.
-    """
-    path = str(FUNCTIONS_DIR)
-    if path not in sys.path:
-        sys.path.insert(0, path)
+
+def handler_module(module_name: str) -> str:
+    """The import name of an FC handler module of `functions/` (`restore` -> `ossrestore_functions.restore`)."""
+    return f"{HANDLERS_PACKAGE}.{module_name}"

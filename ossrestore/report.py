@@ -17,10 +17,8 @@ from typing import Any, Iterator, Sequence, TextIO
 import oss2
 
 from ossrestore.errors import OssRestoreError, UsageError
-from ossrestore.paths import use_function_code
 from ossrestore.progress import KeyContact
 
-use_function_code()
 from restore_core.classes import is_archive  # noqa: E402  (the handlers' package, from functions/)
 from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read  # noqa: E402
 from restore_core.errors import RestoreCoreError  # noqa: E402

@@ -158,7 +158,7 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     # GIVEN a start request whose name CloudFlow would refuse, sent straight through the SDK
     import os
 
-    from infra.errors import CloudApiError
+    from ossrestore.errors import CloudApiError
     from ossrestore.executions import CloudCredentials, fnf_client, start_execution
 
     client = fnf_client(region="cn-hangzhou", credentials=CloudCredentials("loopback-key", SECRET),

@@ -15,9 +15,7 @@ from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
-from ossrestore.paths import use_function_code
 
-use_function_code()
 from restore_core.execution_names import base_name, next_name, valid_name  # noqa: E402
 
 # CloudFlow's rule as its "Limits" page states it, written out independently of the code under test.

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
 from restore_core import inputs  # noqa: E402
 from restore_core.errors import InvalidParameter  # noqa: E402

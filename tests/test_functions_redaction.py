@@ -10,9 +10,7 @@ import pytest
 
 from conftest import SESSION
 from ossemu import Emulator, ManualClock
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
 from restore_core import redaction  # noqa: E402
 from restore_core.redaction import MASK  # noqa: E402

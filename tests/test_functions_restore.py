@@ -9,11 +9,9 @@ import pytest
 
 from fc_runtimes import InProcess
 from ossemu import Faults
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
-import restore  # noqa: E402
+from ossrestore_functions import restore  # noqa: E402
 from restore_core import inputs  # noqa: E402
 from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete  # noqa: E402
 from restore_core.restore_task import restore_files  # noqa: E402

@@ -6,9 +6,7 @@ from datetime import datetime, timezone
 import oss2
 import pytest
 
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
 from restore_core import classes, oss_errors, retry  # noqa: E402
 from restore_core.execution_names import next_name  # noqa: E402

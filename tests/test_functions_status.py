@@ -9,11 +9,9 @@ import pytest
 
 from fc_runtimes import InProcess
 from ossemu import Faults
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
-import restore_status  # noqa: E402
+from ossrestore_functions import restore_status  # noqa: E402
 from restore_core import listing  # noqa: E402
 from restore_core.errors import OSSAccessDenied  # noqa: E402
 

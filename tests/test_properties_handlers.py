@@ -19,13 +19,11 @@ from hypothesis import strategies as st
 
 import strategies as gen
 from ossemu import Emulator
-from ossrestore.paths import use_function_code
 
-use_function_code()
 
-import list_archive_files  # noqa: E402
-import restore  # noqa: E402
-import restore_status  # noqa: E402
+from ossrestore_functions import list_archive_files  # noqa: E402
+from ossrestore_functions import restore  # noqa: E402
+from ossrestore_functions import restore_status  # noqa: E402
 from restore_core.errors import InvalidParameter, RestoreCoreError  # noqa: E402
 
 AK, SK = "prop-ak", "prop-secret"

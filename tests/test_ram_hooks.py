@@ -13,7 +13,6 @@ import pytest
 import fdl
 from fdl.testing import engine_for, json_handler
 from ossemu import Emulator
-from ossrestore.paths import use_function_code
 
 HEAD = "version: v1\ntype: flow\n"
 CHILD = HEAD + """
@@ -139,7 +138,6 @@ def test_a_restore_the_role_may_not_make_stops_the_group_naming_the_action(guard
     emu, hook = guarded
     for key in ("cold/a", "cold/b", "cold/c"):
         emu.put_object("ram-b", key, b"x", storage_class="Archive")
-    use_function_code()
     import restore  # the handler module, from the function code package
 
     event = {"endpoint": emu.endpoint, "bucketName": "ram-b", "files": ["cold/a", "cold/b", "cold/c"], "workers": 1}

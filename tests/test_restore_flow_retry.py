@@ -7,9 +7,8 @@ from functools import partial
 import fdl
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.local_flows import RESTORE_FLOW, local_variables
-from ossrestore.paths import FLOWS_DIR, use_function_code
+from ossrestore.paths import flow_file
 
-use_function_code()
 
 from restore_core.entry import handle  # noqa: E402
 from restore_core.inputs import restore_request  # noqa: E402
@@ -31,7 +30,7 @@ def restore_flow_engine() -> fdl.Engine:
     variables = local_variables()
     registry = fdl.Registry()
     registry.add_function(variables["restoreArn"], restore_once)
-    registry.add_flow(RESTORE_FLOW, fdl.load_flow(FLOWS_DIR / "restore.yaml", name=RESTORE_FLOW, variables=variables))
+    registry.add_flow(RESTORE_FLOW, fdl.load_flow(flow_file("restore.yaml"), name=RESTORE_FLOW, variables=variables))
     return fdl.Engine(registry, clock=fdl.ManualClock(), credentials=fdl.Credentials(AK, SK))
 
 

@@ -13,11 +13,10 @@ import pytest
 import fdl
 from fdl.testing import engine_for, json_handler
 from ossrestore.local_flows import FUNCTIONS, RESTORE_FLOW, local_variables
-from ossrestore.paths import FLOWS_DIR, use_function_code
+from ossrestore.paths import flow_file
 
-use_function_code()
 
-import list_archive_files  # noqa: E402
+from ossrestore_functions import list_archive_files  # noqa: E402
 from restore_core import poll_budget  # noqa: E402
 from restore_core.errors import InvalidParameter, PollIntervalTooShort  # noqa: E402
 
@@ -37,7 +36,7 @@ def restore_flow_engine(*, polls_until_success: int) -> tuple[fdl.Engine, dict[s
     counts = {"requested": 1, "alreadyRestored": 0, "inProgress": 0, "skipped": 0, "failed": 0, "pending": [], "retry": "false"}
     functions = {variables["restoreArn"]: json_handler(lambda e: counts), variables["restoreStatusArn"]: json_handler(status)}
     assert set(FUNCTIONS) >= {"restoreArn", "restoreStatusArn"}
-    engine = engine_for({RESTORE_FLOW: FLOWS_DIR / "restore.yaml"}, functions, variables=variables, clock=fdl.ManualClock())
+    engine = engine_for({RESTORE_FLOW: flow_file("restore.yaml")}, functions, variables=variables, clock=fdl.ManualClock())
     return engine, seen
 
 

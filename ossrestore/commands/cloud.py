@@ -13,9 +13,7 @@ _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). 
 
 def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Checked like an OSS endpoint (scheme, host, port 1-65535) before any request is made."""
-    from ossrestore.paths import use_function_code
 
-    use_function_code()
     from restore_core.errors import InvalidParameter
     from restore_core.params import endpoint
 
@@ -84,9 +82,7 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
 
 def _check_name(name: str, *, field: str = "--name") -> None:
     """CloudFlow refuses a name outside its rule (InvalidArgument): say so before calling it."""
-    from ossrestore.paths import use_function_code
 
-    use_function_code()
     from restore_core.execution_names import NAME_RULE, is_valid_name
 
     if not is_valid_name(name):
@@ -117,7 +113,9 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
 
 
 def _guard(call: Callable[[], Any]) -> Any:
-    from infra.errors import CloudApiError, InfraError
+    from infra.errors import InfraError
+
+    from ossrestore.errors import CloudApiError
 
     try:
         return call()

@@ -11,9 +11,9 @@ from typing import Any, Callable
 import click
 
 from ossrestore.errors import UsageError
-from ossrestore.paths import PROJECT_ROOT
+from ossrestore.paths import CDKTF_OUT
 
-DEFAULT_OUTDIR = PROJECT_ROOT / "cdktf.out"
+DEFAULT_OUTDIR = CDKTF_OUT  # in the working directory: what the command writes is the user's, not the install's
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
