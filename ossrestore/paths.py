@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.shipped import HANDLERS_PACKAGE, flows_dir
-
 CDKTF_OUT = Path("cdktf.out")
 
 
 def flow_file(name: str) -> Path:
     """One of the shipped flows (`main.yaml`, `restore.yaml`)."""
+    from infra.shipped import flows_dir  # here, not on import: `--help` loads no infra module
+
     return flows_dir() / name
 
 
 def handler_module(module_name: str) -> str:
     """The import name of an FC handler module of `functions/` (`restore` -> `ossrestore_functions.restore`)."""
+    from infra.shipped import HANDLERS_PACKAGE
+
     return f"{HANDLERS_PACKAGE}.{module_name}"

@@ -151,21 +151,3 @@ def test_raw_listing_xml_is_decoded_like_the_sdk():
     page = parse_list_xml(body)
     assert (page.truncated, page.next_marker) == (True, "b+ c")
     assert [(o.key, o.storage_class, o.restore.state) for o in page.objects] == [("a/x%", "ColdArchive", RestoreState.RESTORING)]
-
-
-def test_the_code_package_imports_only_oss2_and_the_standard_library():
-    # GIVEN every module FC will load WHEN its imports are read THEN none needs a local-only package
-    import ast
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "functions"
-    allowed = set(sys.stdlib_module_names) | {"oss2", "restore_core", "__future__"}
-    found = set()
-    for path in root.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                found.add(node.module.split(".")[0])
-    assert "oss2" in found and found <= allowed, found - allowed

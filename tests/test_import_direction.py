@@ -1,0 +1,79 @@
+"""Layers point one way: each package imports only the project packages its row allows.
+
+Read with `ast` from the source, so an import inside a function counts as much as one at the top.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# package -> its source folder. restore_core and the handler modules live in functions/ (the FC code package).
+SOURCES = {
+    "fdl": ROOT / "fdl",
+    "ossemu": ROOT / "ossemu",
+    "ramcheck": ROOT / "ramcheck",
+    "restore_core": ROOT / "functions" / "restore_core",
+    "ossrestore_functions": ROOT / "functions",
+    "infra": ROOT / "infra",
+    "ossrestore": ROOT / "ossrestore",
+}
+OURS = set(SOURCES)
+# The one table of allowed dependencies between our packages (a package may always import itself).
+ALLOWED: dict[str, set[str]] = {
+    "fdl": set(),  # the engine knows nothing of what it runs
+    "ossemu": set(),  # the emulator speaks OSS, nothing else
+    "ramcheck": set(),  # RAM policy evaluation stands alone
+    "restore_core": set(),  # the FC code package: only the standard library and oss2 (below)
+    "ossrestore_functions": {"restore_core"},  # the FC entry modules: only their shared package
+    "infra": {"fdl", "ramcheck"},  # validates the flows it deploys, derives its policies from the RAM catalog
+    "ossrestore": OURS - {"ossrestore_functions"},  # the command assembles everything; handlers by name only
+}
+# What the code package may import besides itself: what FC's Python runtime offers.
+FC_RUNTIME = set(sys.stdlib_module_names) | {"oss2", "__future__"}
+
+
+def _modules(package: str) -> list[Path]:
+    folder = SOURCES[package]
+    if package == "ossrestore_functions":  # only the entry modules; restore_core/ has its own row
+        return sorted(folder.glob("*.py"))
+    return sorted(folder.rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(SOURCES))
+def test_a_package_imports_only_the_packages_its_row_allows(package: str) -> None:
+    # GIVEN every module of the package WHEN its imports are read
+    modules = _modules(package)
+    assert modules, package
+    wrong = {f"{path.relative_to(ROOT)} imports {name}"
+             for path in modules for name in _imports(path) & OURS - ALLOWED[package] - {package}}
+    # THEN none reaches a project package its row does not allow
+    assert not wrong, sorted(wrong)
+
+
+@pytest.mark.parametrize("package", ["restore_core", "ossrestore_functions"])
+def test_the_code_package_imports_only_what_function_compute_offers(package: str) -> None:
+    # GIVEN every module FC loads WHEN its imports are read THEN none needs a local-only package
+    found = set().union(*(_imports(path) for path in _modules(package)))
+    assert found - FC_RUNTIME <= {"restore_core"}, found - FC_RUNTIME - {"restore_core"}
+
+
+def test_every_package_of_the_distribution_has_a_row() -> None:
+    # GIVEN the distribution's top-level packages WHEN compared with the table THEN each has its row
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    assert {name.split(".")[0] for name in packages} | {"ossrestore_flows"} == OURS | {"ossrestore_flows"}
