@@ -41,7 +41,8 @@ from fdl.errors import (
     MappingSourceMissing,
     StepError,
 )
-from fdl.loader import FLOW_ARN, parse_timestamp
+from fdl.arns import FLOW_ARN
+from fdl.loader import parse_timestamp
 from fdl.paths import Constant, PathExpr, first_missing, path_text, resolve, walk
 
 if TYPE_CHECKING:

@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Callable
 import yaml
 
 from fdl import model as m
+from fdl.arns import FC_ARN, FLOW_ARN
 from fdl.conditions import ConditionSyntaxError, parse_condition
 from fdl.errors import FlowDefinitionError, TemplateError
 from fdl.limits import Limits
@@ -25,8 +25,6 @@ from fdl.template import render
 VERSIONS = ("v1", "v1beta1")
 PATTERNS = ("requestResponse", "sync")
 START_EXECUTION = "fnf:StartExecution"
-FC_ARN = re.compile(r"acs:fc:([^:]*):([^:]*):(?:services/([^/]+)/)?functions/([^/]+)")
-FLOW_ARN = re.compile(r"acs:fnf:::flow/(.+)")
 CONTEXT_KEYS = ("execution", "flow", "step", "task")
 MAX_FLOW_TIMEOUT = 365 * 24 * 3600
 _COMMON = ("type", "name", "end", "inputMappings", "outputMappings")

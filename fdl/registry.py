@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from fdl.errors import FlowNotFound, InvalidValueError, StepError
 from fdl.limits import check_name
-from fdl.loader import FC_ARN
+from fdl.arns import FC_ARN
 from fdl.model import Flow
 
 Handler = Callable[[bytes, Any], Any]
