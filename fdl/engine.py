@@ -39,7 +39,9 @@ from fdl.errors import (
     StepError,
 )
 from fdl.events import Event, EventCallback, History
+from fdl import fc
 from fdl.fc import Credentials
+from fdl.host import TaskFunction
 from fdl.interpreter import Interpreter
 from fdl.limits import Limits, check_name
 from fdl.model import Flow
@@ -207,6 +209,19 @@ class Engine:
             self._running += 1
         threading.Thread(target=self._execute, args=(run,), name=f"fdl-{name}", daemon=True).start()
         return run
+
+    # --- the interpreter's view of the engine (fdl.host.ExecutionHost) ---------------------------
+
+    def task_function(self, arn: str) -> TaskFunction:
+        spec = self.registry.function(arn)
+
+        def invoke(data: dict[str, Any], timeout: int | None) -> dict[str, Any]:
+            return fc.invoke(spec, data, clock=self.clock, credentials=self.credentials, timeout=timeout)
+
+        return invoke
+
+    def start_child(self, flow_name: str, input: dict[str, Any], *, name: str | None) -> ExecutionRun:
+        return self.launch(flow_name, input, name=name)
 
     def admit_step(self) -> None:
         """Step entry under the step-rate quota: wait on the clock until the account's bucket has a token."""

@@ -42,11 +42,12 @@ from fdl.errors import (
     StepError,
 )
 from fdl.arns import FLOW_ARN
+from fdl.host import ChildExecution, ExecutionHost
 from fdl.loader import parse_timestamp
 from fdl.paths import Constant, PathExpr, first_missing, path_text, resolve, walk
 
 if TYPE_CHECKING:
-    from fdl.engine import Engine, ExecutionRun
+    from fdl.engine import ExecutionRun
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
@@ -69,13 +70,13 @@ class Sequence:
 
 
 class Interpreter:
-    def __init__(self, run: ExecutionRun, engine: Engine) -> None:
+    def __init__(self, run: ExecutionRun, host: ExecutionHost) -> None:
         self.run = run
-        self.engine = engine
-        self.limits = engine.limits
-        self.clock = engine.clock
+        self.host = host
+        self.limits = host.limits
+        self.clock = host.clock
         self.record = run.history.record
-        self.strict = engine.mappings == "strict"
+        self.strict = host.mappings == "strict"
 
     # --- flow and sequences ---------------------------------------------------------------------
 
@@ -108,10 +109,10 @@ class Interpreter:
     # --- one step: prepare → check → run → record -----------------------------------------------
 
     def run_step(self, step: m.Step, parent_input: dict[str, Any], parent_local: dict[str, Any]) -> Outcome:
-        if self.engine.stopping:
+        if self.host.stopping:
             raise ExecutionStopped(step=step.name)
         context = self.context(step.name, task=isinstance(step, m.TaskStep))
-        self.engine.admit_step()
+        self.host.admit_step()
         if step.input_mappings:
             data = self.map("inputMappings", step.input_mappings, input=parent_input, local=parent_local, context=context, step=step.name)
         else:
@@ -170,7 +171,7 @@ class Interpreter:
             raise
         except StepError as e:
             rule = next((c for c in step.catch if c.matches(e.error)), None)
-            if rule is None or self.engine.stopping:
+            if rule is None or self.host.stopping:
                 raise
             _LOGGER.debug("%s: step %s caught %s, goto %s", self.run.label, step.name, e.error, rule.goto)
             self.note_failure(step.name, e)
@@ -191,13 +192,13 @@ class Interpreter:
             except StepError as e:
                 e.step, e.attempt = step.name, attempt
                 index = next((i for i, rule in enumerate(step.retry) if rule.matches(e.error)), None)
-                if index is None or retries[index] >= step.retry[index].max_attempts or self.engine.stopping:
+                if index is None or retries[index] >= step.retry[index].max_attempts or self.host.stopping:
                     raise
                 delay = step.retry[index].delay(retries[index])
                 retries[index] += 1
                 _LOGGER.debug("%s: step %s attempt %d failed with %s; retrying in %g s", self.run.label, step.name, attempt, e.error, delay)
                 self.clock.sleep(delay)
-                if self.engine.stopping:
+                if self.host.stopping:
                     raise ExecutionStopped(step=step.name) from e
 
     def attempt(self, step: m.TaskStep, data: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
@@ -207,10 +208,10 @@ class Interpreter:
             if step.action is not None or FLOW_ARN.fullmatch(resource):
                 local = self.flow_task(step, data)
             else:
-                access.check(self.engine.authorize, "fc:InvokeFunction", resource, error=access.FC_DENIED)
-                spec = self.engine.registry.function(resource)
+                access.check(self.host.authorize, "fc:InvokeFunction", resource, error=access.FC_DENIED)
+                function = self.host.task_function(resource)
                 self.record("TaskStarted", step.name)
-                local = fc.invoke(spec, data, clock=self.clock, credentials=self.engine.credentials, timeout=step.timeout_seconds)
+                local = function(data, step.timeout_seconds)
         except LimitExceeded:
             raise
         except StepError as e:
@@ -229,21 +230,21 @@ class Interpreter:
         child_input = params.get("Input", data)
         if not isinstance(child_input, dict):
             raise StepError("fnf.InvalidArgument", f"serviceParams.Input must be a JSON object, got {child_input!r}")
-        access.check(self.engine.authorize, "fnf:StartExecution", access.flow_arn(str(flow_name)), error=access.FNF_DENIED)
+        access.check(self.host.authorize, "fnf:StartExecution", access.flow_arn(str(flow_name)), error=access.FNF_DENIED)
         child = self.start_child(str(flow_name), child_input, params.get("ExecutionName"))
         self.record("TaskSubmitted", step.name, flowName=flow_name, executionName=child.name)
         if step.action is not None or step.pattern != "sync":
             return {}
-        access.check(self.engine.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
+        access.check(self.host.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
                      error=access.FNF_DENIED)
-        result = self.engine.wait(child.name, flow_name=child.flow_name)
+        result = self.host.wait(child.name, flow_name=child.flow_name)
         if result.status != "Succeeded":
             raise StepError(result.error or "FnF.Unknown", result.cause or "")
         return dict(result.output or {})
 
-    def start_child(self, flow_name: str, data: dict[str, Any], name: Any) -> ExecutionRun:
+    def start_child(self, flow_name: str, data: dict[str, Any], name: Any) -> ChildExecution:
         try:
-            return self.engine.launch(flow_name, data, name=None if name in (None, "") else str(name))
+            return self.host.start_child(flow_name, data, name=None if name in (None, "") else str(name))
         except ExecutionAlreadyExists as e:
             raise StepError("fnf.ExecutionAlreadyExists", str(e)) from e
         except FlowNotFound as e:
@@ -260,7 +261,7 @@ class Interpreter:
     def choice(self, step: m.ChoiceStep, data: dict[str, Any]) -> Outcome:
         for choice in step.choices:
             try:
-                matched = evaluate(choice.condition, data, boolean_compare=self.engine.boolean_compare)
+                matched = evaluate(choice.condition, data, boolean_compare=self.host.boolean_compare)
             except ConditionTypeError as e:
                 raise StepError("FnF.InvalidCondition", f"{choice.condition_text}: {e}") from e
             if matched:

@@ -138,7 +138,7 @@ def test_a_restore_the_role_may_not_make_stops_the_group_naming_the_action(guard
     emu, hook = guarded
     for key in ("cold/a", "cold/b", "cold/c"):
         emu.put_object("ram-b", key, b"x", storage_class="Archive")
-    import restore  # the handler module, from the function code package
+    from ossrestore_functions import restore  # the handler module of the function code package
 
     event = {"endpoint": emu.endpoint, "bucketName": "ram-b", "files": ["cold/a", "cold/b", "cold/c"], "workers": 1}
     context = SimpleNamespace(credentials=SimpleNamespace(access_key_id="ak", access_key_secret="sk", security_token=None))
