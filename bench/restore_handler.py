@@ -22,7 +22,6 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
 from ossemu import Emulator, Faults, ManualClock  # noqa: E402
 
-
 from ossrestore_functions import list_archive_files  # noqa: E402
 from ossrestore_functions import restore  # noqa: E402
 

@@ -9,8 +9,8 @@ import click
 from ossrestore.errors import OssRestoreError
 from ossrestore.interruption import Interrupted
 
-from restore_core import redaction  # noqa: E402
-from restore_core.errors import printable  # noqa: E402
+from restore_core import redaction
+from restore_core.errors import printable
 
 # name -> "module:attribute". Loaded on first use so that `oss-restore run` never pays for
 # importing cdktf (and its Node kernel) and `deploy` never imports the emulator.

@@ -20,11 +20,11 @@ from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
-from restore_core.client import Credentials, make_bucket  # noqa: E402
-from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError  # noqa: E402
-from restore_core.execution_names import valid_name  # noqa: E402
-from restore_core.listing import list_page  # noqa: E402
-from restore_core.retry import RetryPolicy  # noqa: E402
+from restore_core.client import Credentials, make_bucket
+from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError
+from restore_core.execution_names import valid_name
+from restore_core.listing import list_page
+from restore_core.retry import RetryPolicy
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)

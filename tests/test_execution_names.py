@@ -16,7 +16,7 @@ from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
 
-from restore_core.execution_names import base_name, next_name, valid_name  # noqa: E402
+from restore_core.execution_names import base_name, next_name, valid_name
 
 # CloudFlow's rule as its "Limits" page states it, written out independently of the code under test.
 CLOUDFLOW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")

@@ -11,11 +11,10 @@ import pytest
 from fc_runtimes import InProcess
 from ossemu import Faults
 
-
-from ossrestore_functions import list_archive_files  # noqa: E402
-from restore_core import client, inputs, listing  # noqa: E402
-from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable  # noqa: E402
-from restore_core.list_task import list_archive_files as list_plain  # noqa: E402
+from ossrestore_functions import list_archive_files
+from restore_core import client, inputs, listing
+from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable
+from restore_core.list_task import list_archive_files as list_plain
 
 EVENTS = Path(__file__).parent / "events"
 BUCKET = "test-bucket"

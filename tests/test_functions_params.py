@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-
-
-from restore_core import inputs  # noqa: E402
-from restore_core.errors import InvalidParameter  # noqa: E402
-from restore_core.params import validate_flow_input  # noqa: E402
+from restore_core import inputs
+from restore_core.errors import InvalidParameter
+from restore_core.params import validate_flow_input
 
 EVENTS = Path(__file__).parent / "events"
 BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}

@@ -11,9 +11,8 @@ import pytest
 from conftest import SESSION
 from ossemu import Emulator, ManualClock
 
-
-from restore_core import redaction  # noqa: E402
-from restore_core.redaction import MASK  # noqa: E402
+from restore_core import redaction
+from restore_core.redaction import MASK
 
 STS_AK, STS_SECRET, STS_TOKEN = "STS.redact-ak", "redact-sts-secret-9f8e7d", "CAIS+redact/token=="
 

@@ -10,12 +10,11 @@ import pytest
 from fc_runtimes import InProcess
 from ossemu import Faults
 
-
-from ossrestore_functions import restore  # noqa: E402
-from restore_core import inputs  # noqa: E402
-from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete  # noqa: E402
-from restore_core.restore_task import restore_files  # noqa: E402
-from restore_core.retry import RetryPolicy  # noqa: E402
+from ossrestore_functions import restore
+from restore_core import inputs
+from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete
+from restore_core.restore_task import restore_files
+from restore_core.retry import RetryPolicy
 
 EVENTS = Path(__file__).parent / "events"
 BUCKET = "test-bucket"

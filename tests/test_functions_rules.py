@@ -6,12 +6,10 @@ from datetime import datetime, timezone
 import oss2
 import pytest
 
-
-
-from restore_core import classes, oss_errors, retry  # noqa: E402
-from restore_core.execution_names import next_name  # noqa: E402
-from restore_core.listing import parse_list_xml  # noqa: E402
-from restore_core.restore_info import RestoreState, parse  # noqa: E402
+from restore_core import classes, oss_errors, retry
+from restore_core.execution_names import next_name
+from restore_core.listing import parse_list_xml
+from restore_core.restore_info import RestoreState, parse
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ import pytest
 from fc_runtimes import InProcess
 from ossemu import Faults
 
-
-from ossrestore_functions import restore_status  # noqa: E402
-from restore_core import listing  # noqa: E402
-from restore_core.errors import OSSAccessDenied  # noqa: E402
+from ossrestore_functions import restore_status
+from restore_core import listing
+from restore_core.errors import OSSAccessDenied
 
 EVENTS = Path(__file__).parent / "events"
 BUCKET = "test-bucket"

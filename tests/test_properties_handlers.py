@@ -20,11 +20,10 @@ from hypothesis import strategies as st
 import strategies as gen
 from ossemu import Emulator
 
-
-from ossrestore_functions import list_archive_files  # noqa: E402
-from ossrestore_functions import restore  # noqa: E402
-from ossrestore_functions import restore_status  # noqa: E402
-from restore_core.errors import InvalidParameter, RestoreCoreError  # noqa: E402
+from ossrestore_functions import list_archive_files
+from ossrestore_functions import restore
+from ossrestore_functions import restore_status
+from restore_core.errors import InvalidParameter, RestoreCoreError
 
 AK, SK = "prop-ak", "prop-secret"
 BUCKET = "prop-bucket"

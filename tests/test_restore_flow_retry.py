@@ -9,11 +9,10 @@ from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.local_flows import RESTORE_FLOW, local_variables
 from ossrestore.paths import flow_file
 
-
-from restore_core.entry import handle  # noqa: E402
-from restore_core.inputs import restore_request  # noqa: E402
-from restore_core.restore_task import restore_files  # noqa: E402
-from restore_core.retry import RetryPolicy  # noqa: E402
+from restore_core.entry import handle
+from restore_core.inputs import restore_request
+from restore_core.restore_task import restore_files
+from restore_core.retry import RetryPolicy
 
 AK, SK = "retry-ak", "retry-secret"
 BUCKET = "retry-bucket"

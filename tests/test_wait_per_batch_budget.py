@@ -15,10 +15,9 @@ from fdl.testing import engine_for, json_handler
 from ossrestore.local_flows import FUNCTIONS, RESTORE_FLOW, local_variables
 from ossrestore.paths import flow_file
 
-
-from ossrestore_functions import list_archive_files  # noqa: E402
-from restore_core import poll_budget  # noqa: E402
-from restore_core.errors import InvalidParameter, PollIntervalTooShort  # noqa: E402
+from ossrestore_functions import list_archive_files
+from restore_core import poll_budget
+from restore_core.errors import InvalidParameter, PollIntervalTooShort
 
 EVENTS = Path(__file__).parent / "events"
 CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
