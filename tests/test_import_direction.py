@@ -77,3 +77,24 @@ def test_every_package_of_the_distribution_has_a_row() -> None:
 
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
     assert {name.split(".")[0] for name in packages} | {"ossrestore_flows"} == OURS | {"ossrestore_flows"}
+
+
+def test_the_interpreter_reaches_the_engine_only_through_its_host() -> None:
+    # GIVEN the interpreter's source and the host interface the engine implements for it
+    from fdl.engine import Engine
+    from fdl.host import ExecutionHost
+    from fdl.registry import Registry
+
+    members = {name for name in dir(ExecutionHost) if not name.startswith("_")}
+    tree = ast.parse((ROOT / "fdl" / "interpreter.py").read_text(encoding="utf-8"))
+    # WHEN every use of `self.host` and every import from the engine module is read
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute) and node.value.attr == "host"}
+    from_engine = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                   and node.module == "fdl.engine" for alias in node.names}
+    # THEN it uses only the interface's members, which the engine has, and takes from the engine module
+    # only the run state it executes
+    assert used and used <= members, used - members
+    engine = Engine(Registry())
+    assert all(hasattr(engine, name) for name in members), [name for name in members if not hasattr(engine, name)]
+    assert from_engine <= {"ExecutionRun"}, from_engine
