@@ -14,10 +14,12 @@ from ossrestore.errors import UsageError
 from ossrestore.paths import CDKTF_OUT
 
 DEFAULT_OUTDIR = CDKTF_OUT  # in the working directory: what the command writes is the user's, not the install's
+# Resolved: cdktf refuses an asset path relative to a directory without a cdktf.json (any directory of a user's).
+_OUT_DIR = click.Path(file_okay=False, resolve_path=True, path_type=Path)
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option("--out", "outdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path), default=DEFAULT_OUTDIR,
+    command = click.option("--out", "outdir", type=_OUT_DIR, default=DEFAULT_OUTDIR,
                            show_default="cdktf.out", help="Synthesis output directory.")(command)
     command = click.option("--terraform", "terraform_bin", envvar="OSS_RESTORE_TERRAFORM", default="terraform",
                            show_default=True, help="Terraform executable (env OSS_RESTORE_TERRAFORM).")(command)
@@ -26,7 +28,7 @@ def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command()
-@click.option("--out", "outdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path), default=DEFAULT_OUTDIR,
+@click.option("--out", "outdir", type=_OUT_DIR, default=DEFAULT_OUTDIR,
               show_default="cdktf.out", help="Synthesis output directory.")
 def synth(outdir: Path) -> None:
     """Synthesize every stack of infra/environments.yaml (no network needed)."""
