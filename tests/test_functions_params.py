@@ -12,7 +12,7 @@ use_function_code()
 
 from restore_core import inputs  # noqa: E402
 from restore_core.errors import InvalidParameter  # noqa: E402
-from restore_core.params import validate_flow_input  # noqa: E402
+from restore_core.flow_inputs import validate_flow_input  # noqa: E402
 
 EVENTS = Path(__file__).parent / "events"
 BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
