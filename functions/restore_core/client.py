@@ -34,14 +34,20 @@ def resolve_credentials(context: Any, environ: Mapping[str, str] = os.environ) -
     given = getattr(context, "credentials", None)
     if given is not None and getattr(given, "access_key_id", None):
         return Credentials(given.access_key_id, given.access_key_secret, getattr(given, "security_token", None) or None)
-    ak, sk, token = (environ.get(name, "") for name in _ENV)
-    if not ak or not sk:
+    found = env_credentials(environ)
+    if found is None:
         raise InvalidParameter(
             "credentials", "context.credentials or ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET in the environment",
             None, message="no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID / "
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET are set",
         )
-    return Credentials(ak, sk, token or None)
+    return found
+
+
+def env_credentials(environ: Mapping[str, str] = os.environ) -> Credentials | None:
+    """The ALIBABA_CLOUD_* credentials (the token optional: STS), or None without a key id and secret."""
+    ak, sk, token = (environ.get(name, "") for name in _ENV)
+    return Credentials(ak, sk, token or None) if ak and sk else None
 
 
 # An instance may serve several invocations at once (FC instance concurrency; the local engine runs up
