@@ -236,7 +236,7 @@ class Interpreter:
         access.check(self.engine.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
                      error=access.FNF_DENIED)
         result = self.engine.wait(child.name, flow_name=child.flow_name)
-        if result.status != "Succeeded":
+        if not result.succeeded:
             raise StepError(result.error or "FnF.Unknown", result.cause or "")
         return dict(result.output or {})
 
@@ -333,7 +333,7 @@ class Interpreter:
 
     # --- checks and helpers ---------------------------------------------------------------------
 
-    def map(self, kind: str, mappings: tuple[m.Mapping, ...], *, input: Any, local: Any, context: dict[str, Any],
+    def map(self, kind: str, mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any],
             step: str = "") -> dict[str, Any]:
         roots = {"input": input, "local": local, "context": context}
         for mapping in mappings:
@@ -365,7 +365,7 @@ class Interpreter:
             raise LimitExceeded("FnF.ExecutionTimedOut", f"execution ran past the flow's timeoutSeconds {timeout} before step {step}", step=step)
 
 
-def map_values(mappings: tuple[m.Mapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:
+def map_values(mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:
     roots = {"input": input, "local": local, "context": context}
     return {mapping.target: resolve(mapping.source, roots) for mapping in mappings}
 

@@ -175,7 +175,7 @@ def run_local(
             raise session.interrupted(e.signum) from None
         finally:
             session.close()
-    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded")
+    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if not r.succeeded)
     engine = session.engine
     return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
                     quota_stats=engine.quota_stats if quotas is not None and engine is not None else None)

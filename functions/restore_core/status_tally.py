@@ -7,7 +7,7 @@ from typing import Any
 from restore_core import budget
 from restore_core.restore_info import RestoreInfo
 from restore_core.restore_need import Need, verdict
-from restore_core.restorer import Kind, Outcome, Target
+from restore_core.restorer import KeyOutcome, Kind, Target
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Tally:
             self.frozen.append(Target(target.key, storage_class))
         return False
 
-    def rerequested(self, target: Target, outcome: Outcome) -> None:
+    def rerequested(self, target: Target, outcome: KeyOutcome) -> None:
         if outcome.kind in (Kind.REQUESTED, Kind.IN_PROGRESS):
             self.restoring += 1
             if outcome.kind is Kind.REQUESTED:
