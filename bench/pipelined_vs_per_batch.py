@@ -1,4 +1,4 @@
-"""Pipelined flow vs the original sample's one-batch-at-a-time flow, on the same data.
+"""Pipelined flow vs one batch at a time (`--wait-per-batch`, the way the awesome-fnf/oss-restore sample worked), on the same data.
 
 Seeds N Archive objects in a fresh emulator for each mode, runs `oss-restore run`'s code path on the
 embedded engine, and prints both wall times and `speedup: X` (per-batch time / pipelined time).

@@ -1,6 +1,6 @@
 """The interpreter: one dispatch over step types that recurses for nesting.
 
-Data flow (FDL v1 §3): a step's input is its inputMappings over the parent's `$input`/`$local`/
+Data flow (FDL v1's inputMappings/outputMappings): a step's input is its inputMappings over the parent's `$input`/`$local`/
 `$context` or, without them, the parent's input merged with the parent's `$local` (local wins).
 Each step's output is merged into the parent's `$local` (later steps win). outputMappings read the
 step's own `$input` and `$local`; without them a task or choice outputs its `$local` and every other

@@ -1,4 +1,4 @@
-"""ListObjects (V1) and ListObjectsV2 pages, rendered exactly as oss2's parser needs (reference §4).
+"""ListObjects (V1) and ListObjectsV2 pages, rendered exactly as oss2's parser needs (`oss2/xml_utils.py`).
 
 A page walks the sorted key index from the marker; a common prefix is emitted once and the whole
 subtree under it is skipped with one bisect, so a page costs O(log n + page) whatever the bucket holds.

@@ -76,7 +76,7 @@ def list_archive_files(
 ) -> dict[str, Any]:
     """One page, or in pipelined mode as many pages as it takes to fill the restore flow's foreach.
 
-    Waiting per batch, a call reads exactly one page, as the original sample did. Pipelined, it reads
+    Waiting per batch, a call reads exactly one page. Pipelined, it reads
     on until it holds 100 groups (or the output budget is spent): each restore flow then runs a full
     foreach, and there are fewer round trips per object in the main flow.
     """
