@@ -26,6 +26,16 @@ def parse_event(event: Any) -> dict[str, Any]:
     return data
 
 
+def _counter(raw: Mapping[str, Any], field: str) -> int:
+    """A count the flow carries from one call to the next (pages listed, polls made)."""
+    return params.integer(raw, field, default=0, lo=0, hi=_COUNTER_MAX)
+
+
+def _execution_name(raw: Mapping[str, Any]) -> str | None:
+    """The calling execution's name (`$context.execution.name`), which names the next one."""
+    return params.text(raw, "executionName", default="", max_bytes=128) or None
+
+
 @dataclass(frozen=True)
 class Location:
     endpoint: str
@@ -58,9 +68,9 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         marker=flow_inputs.value(raw, "marker"),
         max_keys=flow_inputs.value(raw, "maxKeys"),
         group_size=flow_inputs.value(raw, "groupSize"),
-        pages=params.integer(raw, "pages", default=0, lo=0, hi=_COUNTER_MAX),
+        pages=_counter(raw, "pages"),
         pages_per_execution=flow_inputs.value(raw, "pagesPerExecution"),
-        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
+        execution_name=_execution_name(raw),
         poll_interval=flow_inputs.value(raw, "pollInterval"),
         wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
         tier=flow_inputs.value(raw, "tier"),
@@ -165,9 +175,9 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         days=flow_inputs.value(raw, "days"),
         tier=flow_inputs.value(raw, "tier"),
         workers=flow_inputs.value(raw, "workers"),
-        polls=params.integer(raw, "polls", default=0, lo=0, hi=_COUNTER_MAX),
+        polls=_counter(raw, "polls"),
         polls_per_execution=flow_inputs.value(raw, "pollsPerExecution"),
-        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
+        execution_name=_execution_name(raw),
     )
 
 
