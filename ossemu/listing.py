@@ -164,20 +164,25 @@ class _Writer:
         if info is not None:
             self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
 
+    def entry(self, tag: str, key: str, rec: ObjectRecord, *, now: float, owner: bool, version: bool = False) -> None:
+        """One object: `<Contents>` of a listing, or `<Version>` (the "null" version, no TransitionTime)."""
+        c = rec.content
+        self.parts.append(
+            f"<{tag}><Key>{self.text(key)}</Key>"
+            + ("<VersionId>null</VersionId><IsLatest>true</IsLatest>" if version else "")
+            + f'<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>"{c.etag}"</ETag><Type>Normal</Type>'
+            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
+        )
+        self.restore_info(rec, now=now)
+        if not version and rec.storage_class in sc.COLD_CLASSES:
+            self.parts.append(f"<TransitionTime>{iso_date(rec.mtime)}</TransitionTime>")
+        if owner:
+            self.parts.append(_OWNER)
+        self.parts.append(f"</{tag}>")
+
     def contents(self, page: Page, *, now: float, owner: bool) -> None:
         for key, rec in page.entries:
-            c = rec.content
-            self.parts.append(
-                f"<Contents><Key>{self.text(key)}</Key><LastModified>{iso_date(rec.mtime)}</LastModified>"
-                f'<ETag>"{c.etag}"</ETag><Type>Normal</Type><Size>{len(c.data)}</Size>'
-                f"<StorageClass>{rec.storage_class}</StorageClass>"
-            )
-            self.restore_info(rec, now=now)
-            if rec.storage_class in sc.COLD_CLASSES:
-                self.parts.append(f"<TransitionTime>{iso_date(rec.mtime)}</TransitionTime>")
-            if owner:
-                self.parts.append(_OWNER)
-            self.parts.append("</Contents>")
+            self.entry("Contents", key, rec, now=now, owner=owner)
         self.common_prefixes(page)
 
     def body(self) -> bytes:
@@ -225,14 +230,7 @@ def render_versions(bucket: str, q: ListQuery, page: Page, *, url: bool, key_mar
         w.el("NextKeyMarker", page.last, encode=True)
         w.el("NextVersionIdMarker", "null")
     for key, rec in page.entries:
-        c = rec.content
-        w.parts.append(
-            f"<Version><Key>{w.text(key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>"
-            f"<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>\"{c.etag}\"</ETag><Type>Normal</Type>"
-            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
-        )
-        w.restore_info(rec, now=now)
-        w.parts.append(_OWNER + "</Version>")
+        w.entry("Version", key, rec, now=now, owner=True, version=True)
     w.common_prefixes(page)
     w.parts.append("</ListVersionsResult>")
     return w.body()
