@@ -51,3 +51,12 @@ def test_every_table_field_has_its_flag_with_range_and_default_in_the_help():
             assert option.help == field.flag_help
             if field.kind == "integer":
                 assert f"{field.lo}-{field.hi}" in option.help and f"Default {field.default}." in option.help
+
+
+def test_the_readme_names_every_key_the_command_fills_in():
+    # GIVEN the keys the command adds to every execution input WHEN the README's paragraph about them is read
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("The command also fills in the keys"):].split("\n\n")[0]
+    # THEN it names each of them
+    for key in EXECUTION_DEFAULTS:
+        assert f"`{key}`" in paragraph, key
