@@ -4,13 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pytest
 
 import fdl
 from fdl.paths import PathExpr
 from ossrestore.cli import group
 from ossrestore.docs_tables import tables
+from ossrestore.errors import UsageError
+from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
-from restore_core.flow_inputs import EXECUTION_DEFAULTS, FLOW_INPUTS
+from restore_core.errors import InvalidParameter
+from restore_core.flow_inputs import EXECUTION_DEFAULTS, FLOW_INPUTS, validate_flow_input
 
 ROOT = Path(__file__).parent.parent
 
@@ -60,3 +64,18 @@ def test_the_readme_names_every_key_the_command_fills_in():
     # THEN it names each of them
     for key in EXECUTION_DEFAULTS:
         assert f"`{key}`" in paragraph, key
+
+
+@pytest.mark.parametrize("field", [f for f in FLOW_INPUTS if f.kind == "integer"], ids=lambda f: f.name)
+def test_the_command_and_the_handlers_refuse_a_value_with_the_same_message(field):
+    # GIVEN one value above a field's range
+    base = {"endpoint": "http://127.0.0.1:9", "bucketName": "some-bucket"}
+    # WHEN the handlers' validation and the command's flag see it
+    with pytest.raises(InvalidParameter) as handler:
+        validate_flow_input({**base, field.name: field.hi + 1})
+    with pytest.raises(UsageError) as command:
+        flow_input_from_options(flow_endpoint=base["endpoint"], flow_bucketName=base["bucketName"],
+                                **{"flow_" + field.name: field.hi + 1})
+    # THEN both name the field's range, and the command's message is the handlers' after the flag
+    assert f"from {field.lo} to {field.hi}" in str(handler.value)
+    assert str(command.value) == f"{field.flag}: {handler.value}"
