@@ -6,6 +6,7 @@ lock and the figures would measure the emulator as much as the flows.
 """
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -48,3 +49,19 @@ def seeded_emulator(*, counts: dict[str, int], latency: float) -> Iterator[str]:
 
 def flow_input(endpoint: str, **fields: Any) -> dict[str, Any]:
     return flow_input_from_options(flow_endpoint=endpoint, flow_bucketName=BUCKET, **{f"flow_{k}": v for k, v in fields.items()})
+
+
+def flow_parser(description: str | None, *, objects: int, restore_latency: float) -> argparse.ArgumentParser:
+    """The options every flow benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--objects", type=int, default=objects)
+    parser.add_argument("--max-keys", type=int, default=100)
+    parser.add_argument("--restore-latency", type=float, default=restore_latency)
+    parser.add_argument("--cloudflow-quotas", action="store_true",
+                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
+    return parser
+
+
+def readable(run: Any) -> int:
+    """Objects a run's final listing found readable."""
+    return int(run.summary.by_outcome["restored"] + run.summary.by_outcome["already_restored"])

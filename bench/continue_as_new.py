@@ -5,10 +5,9 @@ the events of each execution of the chain and ends with `max_events_per_executio
 """
 from __future__ import annotations
 
-import argparse
 import time
 
-from _common import DEMO_CREDENTIALS, flow_input, seeded_emulator
+from _common import DEMO_CREDENTIALS, flow_input, flow_parser, readable, seeded_emulator
 
 import fdl
 
@@ -16,15 +15,10 @@ from ossrestore.local_run import run_local
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--objects", type=int, default=50_000)
-    parser.add_argument("--max-keys", type=int, default=100)
+    parser = flow_parser(__doc__, objects=50_000, restore_latency=1.0)
     # One key per group: a listing call then takes one page, so 50,000 objects need 500 calls, more
     # than one execution may make (pagesPerExecution), and the run must continue as new.
     parser.add_argument("--group-size", type=int, default=1)
-    parser.add_argument("--restore-latency", type=float, default=1.0)
-    parser.add_argument("--cloudflow-quotas", action="store_true",
-                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
     args = parser.parse_args()
     with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as endpoint:
         started = time.perf_counter()
@@ -36,8 +30,7 @@ def main() -> None:
     events = {r.name: len(r.events) for r in run.executions}
     for name, count in events.items():
         print(f"execution {name}: {count} events")
-    readable = run.summary.by_outcome["restored"] + run.summary.by_outcome["already_restored"]
-    print(f"objects: {args.objects}  readable: {readable}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")
+    print(f"objects: {args.objects}  readable: {readable(run)}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")
     print(f"executions: {len(events)}")
     print(f"max_events_per_execution: {max(events.values())}")
     if run.quota_stats is not None:

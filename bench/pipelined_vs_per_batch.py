@@ -1,4 +1,4 @@
-"""Pipelined flow vs the original sample's one-batch-at-a-time flow, on the same data.
+"""Pipelined flow vs one batch at a time (`--wait-per-batch`, the way the awesome-fnf/oss-restore sample worked), on the same data.
 
 Seeds N Archive objects in a fresh emulator for each mode, runs `oss-restore run`'s code path on the
 embedded engine, and prints both wall times and `speedup: X` (per-batch time / pipelined time).
@@ -6,10 +6,9 @@ Defaults: 5,000 objects, maxKeys 100, restore latency 2 s, pollInterval 1 s.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
-from _common import DEMO_CREDENTIALS, flow_input, seeded_emulator
+from _common import DEMO_CREDENTIALS, flow_input, flow_parser, readable, seeded_emulator
 
 import fdl
 
@@ -24,20 +23,14 @@ def timed_run(*, objects: int, latency: float, wait_per_batch: bool, max_keys: i
             credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if quotas else None,
         )
         elapsed = time.perf_counter() - started
-    readable = run.summary.by_outcome["restored"] + run.summary.by_outcome["already_restored"]
-    if run.summary.exit_code != 0 or readable != objects:
+    if run.summary.exit_code != 0 or readable(run) != objects:
         raise SystemExit(f"run did not finish cleanly: {dict(run.summary.by_outcome)} {run.summary.flow_errors}")
     return elapsed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--objects", type=int, default=5000)
-    parser.add_argument("--max-keys", type=int, default=100)
-    parser.add_argument("--restore-latency", type=float, default=2.0)
+    parser = flow_parser(__doc__, objects=5000, restore_latency=2.0)
     parser.add_argument("--poll-interval", type=int, default=1)
-    parser.add_argument("--cloudflow-quotas", action="store_true",
-                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
     args = parser.parse_args()
     common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys, poll=args.poll_interval,
                   quotas=args.cloudflow_quotas)

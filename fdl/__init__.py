@@ -67,9 +67,9 @@ from fdl.model import (
     DefaultChoice,
     FailStep,
     Flow,
+    FieldMapping,
     ForeachStep,
     IterationMapping,
-    Mapping,
     ParallelStep,
     PassStep,
     RetryRule,
@@ -85,9 +85,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Branch", "CatchRule", "Choice", "ChoiceStep", "Credentials", "DefaultChoice", "Engine", "Event",
-    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "ExecutionStopped", "FCContext", "FailStep", "FdlError",
+    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "ExecutionStopped", "FCContext", "FailStep", "FdlError", "FieldMapping",
     "Flow", "FlowDefinitionError", "FlowNotFound", "ForeachStep", "InvalidValueError", "IterationMapping",
-    "LimitExceeded", "Limits", "ManualClock", "Mapping", "MappingSourceMissing", "QuotaStats", "Quotas", "ParallelStep", "PassStep", "RealClock", "Registry",
+    "LimitExceeded", "Limits", "ManualClock", "MappingSourceMissing", "QuotaStats", "Quotas", "ParallelStep", "PassStep", "RealClock", "Registry",
     "RetryRule", "Step", "StepError", "SucceedStep", "TaskStep", "TemplateError", "WaitStep", "load_flow",
     "parse_condition", "placeholders", "render",
 ]

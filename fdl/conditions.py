@@ -5,8 +5,8 @@ operands (`$.path` references into the step input, double- or single-quoted stri
 `true`, `false`, `null`), parentheses, and a bare `$.flag`. `!` is not part of FDL v1 and is refused.
 
 Boolean versus string is undocumented in CloudFlow. With `boolean_compare="string"` (the engine's
-default) a boolean and a string compare by string form, so `true == "true"` holds, as two revisions
-of the original sample rely on; a bare `$.flag` is true for `true` and for `"true"`. With
+default) a boolean and a string compare by string form, so `true == "true"` holds, as the flows of the public
+sample `awesome-fnf/oss-restore` rely on; a bare `$.flag` is true for `true` and for `"true"`. With
 `"strict"`, values compare as JSON values: `true == "true"` is false and a bare flag must be the
 boolean `true`. Numbers never equal strings in either mode. Ordering (`<` ...) is defined for two
 numbers or two strings only; anything else fails the step with `FnF.InvalidCondition`.

@@ -66,6 +66,10 @@ class ExecutionResult:
     events: tuple[Event, ...]
     message: str | None = None  # on failure: flow, execution, step and attempt, error and cause
 
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
 
 @dataclass
 class ExecutionRun:

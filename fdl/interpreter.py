@@ -1,6 +1,6 @@
 """The interpreter: one dispatch over step types that recurses for nesting.
 
-Data flow (FDL v1 §3): a step's input is its inputMappings over the parent's `$input`/`$local`/
+Data flow (FDL v1's inputMappings/outputMappings): a step's input is its inputMappings over the parent's `$input`/`$local`/
 `$context` or, without them, the parent's input merged with the parent's `$local` (local wins).
 Each step's output is merged into the parent's `$local` (later steps win). outputMappings read the
 step's own `$input` and `$local`; without them a task or choice outputs its `$local` and every other
@@ -238,7 +238,7 @@ class Interpreter:
         access.check(self.host.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
                      error=access.FNF_DENIED)
         result = self.host.wait(child.name, flow_name=child.flow_name)
-        if result.status != "Succeeded":
+        if not result.succeeded:
             raise StepError(result.error or "FnF.Unknown", result.cause or "")
         return dict(result.output or {})
 
@@ -335,7 +335,7 @@ class Interpreter:
 
     # --- checks and helpers ---------------------------------------------------------------------
 
-    def map(self, kind: str, mappings: tuple[m.Mapping, ...], *, input: Any, local: Any, context: dict[str, Any],
+    def map(self, kind: str, mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any],
             step: str = "") -> dict[str, Any]:
         roots = {"input": input, "local": local, "context": context}
         for mapping in mappings:
@@ -367,7 +367,7 @@ class Interpreter:
             raise LimitExceeded("FnF.ExecutionTimedOut", f"execution ran past the flow's timeoutSeconds {timeout} before step {step}", step=step)
 
 
-def map_values(mappings: tuple[m.Mapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:
+def map_values(mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:
     roots = {"input": input, "local": local, "context": context}
     return {mapping.target: resolve(mapping.source, roots) for mapping in mappings}
 

@@ -323,27 +323,27 @@ class _Loader:
 
     # --- mappings -------------------------------------------------------------------------------
 
-    def mappings(self, raw: Any, where: str) -> tuple[m.Mapping, ...]:
+    def mappings(self, raw: Any, where: str) -> tuple[m.FieldMapping, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, list):
             raise self.fail(where, "expected a list of {target, source}")
         return tuple(self.mapping(item, f"{where}[{index}]") for index, item in enumerate(raw))
 
-    def mapping(self, raw: Any, where: str) -> m.Mapping:
+    def mapping(self, raw: Any, where: str) -> m.FieldMapping:
         self.keys(raw, where, ("target", "source"), ("target",))
         if "source" not in raw:
             raise self.fail(_join(where, "source"), "is required")
         target = self.string(raw, "target", where, required=True) or ""
         value = raw["source"]
         if not (isinstance(value, str) and value.startswith("$")):
-            return m.Mapping(target, parse_source(value))
+            return m.FieldMapping(target, parse_source(value))
         path = self.path(value, _join(where, "source"))
         if not path.root:
             raise self.fail(_join(where, "source"), f"{value!r}: mapping sources use $input, $local or $context")
         if path.root == "context" and (not path.segments or path.segments[0] not in CONTEXT_KEYS):
             raise self.fail(_join(where, "source"), f"{value!r}: $context has {', '.join(CONTEXT_KEYS)}")
-        return m.Mapping(target, path)
+        return m.FieldMapping(target, path)
 
 
 def parse_timestamp(value: Any) -> datetime | None:

@@ -13,7 +13,7 @@ Source = Union[PathExpr, Constant]
 
 
 @dataclass(frozen=True)
-class Mapping:
+class FieldMapping:
     target: str
     source: Source
 
@@ -49,8 +49,8 @@ class CatchRule:
 class BaseStep:
     name: str
     end: bool = False
-    input_mappings: tuple[Mapping, ...] = ()
-    output_mappings: tuple[Mapping, ...] = ()
+    input_mappings: tuple[FieldMapping, ...] = ()
+    output_mappings: tuple[FieldMapping, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +67,7 @@ class TaskStep(BaseStep):
     service_params: tuple[tuple[str, Source], ...] = ()
     retry: tuple[RetryRule, ...] = ()
     catch: tuple[CatchRule, ...] = ()
-    error_mappings: tuple[Mapping, ...] = ()
+    error_mappings: tuple[FieldMapping, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,6 @@ class Flow:
     type: str
     steps: tuple[Step, ...]
     timeout_seconds: int | None = None
-    input_mappings: tuple[Mapping, ...] = ()
-    output_mappings: tuple[Mapping, ...] = ()
+    input_mappings: tuple[FieldMapping, ...] = ()
+    output_mappings: tuple[FieldMapping, ...] = ()
     source: str = "<flow>"

@@ -4,13 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from restore_core.entry import handle
-from restore_core.inputs import RestoreRequest, restore_request
+from restore_core.inputs import restore_request
 from restore_core.restore_task import restore_files
 
 
-def _pool_size(request: RestoreRequest) -> int:
-    return request.workers
-
-
 def handler(event: Any, context: Any) -> str:
-    return handle(event, context, parse=restore_request, task=restore_files, pool_size=_pool_size)
+    return handle(event, context, parse=restore_request, task=restore_files)

@@ -4,13 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from restore_core.entry import handle
-from restore_core.inputs import StatusRequest, status_request
+from restore_core.inputs import status_request
 from restore_core.status_task import restore_status
 
 
-def _pool_size(request: StatusRequest) -> int:
-    return request.workers
-
-
 def handler(event: Any, context: Any) -> str:
-    return handle(event, context, parse=status_request, task=restore_status, pool_size=_pool_size)
+    return handle(event, context, parse=status_request, task=restore_status)

@@ -12,7 +12,7 @@ from typing import Any, Union
 
 import yaml
 
-from infra.errors import ConfigError, UnknownStackError
+from infra.errors import DeploymentConfigError, UnknownStackError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 
@@ -117,10 +117,10 @@ def load_matrix(path: Path = DEFAULT_CONFIG_PATH) -> tuple[DeploymentConfig, ...
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(source, "<file>", f"cannot be read as YAML ({e})") from e
+        raise DeploymentConfigError(source, "<file>", f"cannot be read as YAML ({e})") from e
     envs = _mapping(source, "environments", (raw or {}).get("environments") if isinstance(raw, dict) else None)
     if not envs:
-        raise ConfigError(source, "environments", "must declare at least one environment")
+        raise DeploymentConfigError(source, "environments", "must declare at least one environment")
     return tuple(cfg for name, body in envs.items() for cfg in _environment(source, str(name), body))
 
 
@@ -140,7 +140,7 @@ def select(matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None
 def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
     where = f"environments.{env}"
     if not _ENV.match(env):
-        raise ConfigError(source, where, "environment names are 1-16 lowercase letters and digits, starting with a letter")
+        raise DeploymentConfigError(source, where, "environment names are 1-16 lowercase letters and digits, starting with a letter")
     body = _mapping(source, where, body)
     regions = _string_list(source, f"{where}.regions", body.get("regions"), _REGION, "region ids such as cn-hangzhou")
     common = dict(
@@ -169,14 +169,14 @@ def _check_log_project(source: str, where: str, cfg: DeploymentConfig) -> None:
     # Neither set: refused (the stricter choice). Deriving the account at apply time would need a data
     # source the provider schema file does not hold, and the function policy names the project at synth time.
     if not cfg.log_project_suffix and not cfg.account_id:
-        raise ConfigError(source, f"{where}.log_project_suffix",
+        raise DeploymentConfigError(source, f"{where}.log_project_suffix",
                           "required when account_id is not set: Simple Log Service project names are unique "
                           "per region across all accounts, so the log project name needs the account id or a "
                           "suffix of your own (1-16 lowercase letters, digits and '-')")
     name = cfg.log_project
     if not _LOG_PROJECT.match(name):
         field = "log_project_suffix" if cfg.log_project_suffix else "account_id"
-        raise ConfigError(source, f"{where}.{field}",
+        raise DeploymentConfigError(source, f"{where}.{field}",
                           f"gives the log project name {name!r} ({len(name)} characters) in {cfg.region}; allowed: "
                           "3-63 lowercase letters, digits and '-', starting and ending with a letter or digit "
                           "(shorten name_prefix or the suffix)")
@@ -200,7 +200,7 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
 def _runtime(source: str, where: str, raw: Any) -> str:
     if raw not in RUNTIMES:
         offered = ", ".join(FC_PYTHON_RUNTIMES[STACK_FC_VERSION])
-        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
                                          f"{STACK_FC_VERSION} offers, {offered}, those the handlers support: "
                                          "Python 3.10 or newer)")
     return str(raw)
@@ -208,32 +208,32 @@ def _runtime(source: str, where: str, raw: Any) -> str:
 
 def _mapping(source: str, where: str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise ConfigError(source, where, "must be a mapping")
+        raise DeploymentConfigError(source, where, "must be a mapping")
     return raw
 
 
 def _choice(source: str, where: str, raw: Any, allowed: tuple[str, ...]) -> str:
     if raw not in allowed:
-        raise ConfigError(source, where, f"got {raw!r}; allowed: {', '.join(allowed)}")
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {', '.join(allowed)}")
     return str(raw)
 
 
 def _int(source: str, where: str, raw: Any, low: int, high: int) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
-        raise ConfigError(source, where, f"got {raw!r}; allowed: an integer from {low} to {high}")
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: an integer from {low} to {high}")
     return raw
 
 
 def _memory(source: str, where: str, raw: Any) -> int:
     value = _int(source, where, raw, 128, 32768)
     if value % 64:
-        raise ConfigError(source, where, f"got {value}; allowed: a multiple of 64 from 128 to 32768")
+        raise DeploymentConfigError(source, where, f"got {value}; allowed: a multiple of 64 from 128 to 32768")
     return value
 
 
 def _match(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> str:
     if not isinstance(raw, str) or not pattern.match(raw):
-        raise ConfigError(source, where, f"got {raw!r}; allowed: {allowed}")
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {allowed}")
     return raw
 
 
@@ -247,8 +247,8 @@ def _optional_str(raw: Any) -> str | None:
 
 def _string_list(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> list[str]:
     if not isinstance(raw, list) or not raw:
-        raise ConfigError(source, where, f"must be a non-empty list of {allowed}")
+        raise DeploymentConfigError(source, where, f"must be a non-empty list of {allowed}")
     values = [_match(source, f"{where}[{i}]", item, pattern, allowed) for i, item in enumerate(raw)]
     if len(set(values)) != len(values):
-        raise ConfigError(source, where, "lists a value twice")
+        raise DeploymentConfigError(source, where, "lists a value twice")
     return values

@@ -6,7 +6,7 @@ class InfraError(Exception):
     """Base of every error raised by `infra`."""
 
 
-class ConfigError(InfraError):
+class DeploymentConfigError(InfraError):
     """A value in the deployment configuration is missing or out of range."""
 
     def __init__(self, source: str, field: str, message: str) -> None:

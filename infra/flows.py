@@ -9,7 +9,7 @@ from fdl.errors import TemplateError
 
 from infra.config import DeploymentConfig
 from infra.errors import InfraError
-from infra.naming import StackNames, function_arn
+from infra.naming import FUNCTIONS, RESTORE_FLOW_PLACEHOLDER, StackNames, function_arn
 
 @dataclass(frozen=True)
 class FlowDefinitions:
@@ -19,13 +19,9 @@ class FlowDefinitions:
 
 def flow_variables(cfg: DeploymentConfig, names: StackNames) -> dict[str, str]:
     """The values of the placeholders the flows use, for this stack."""
-    fn = names.functions
-    return {
-        "listArchiveFilesArn": function_arn(cfg, names.service, fn["listArchiveFiles"]),
-        "restoreArn": function_arn(cfg, names.service, fn["restore"]),
-        "restoreStatusArn": function_arn(cfg, names.service, fn["restoreStatus"]),
-        "restoreFlowName": names.restore_flow,
-    }
+    variables = {f.placeholder: function_arn(cfg, names.service, names.functions[base]) for base, f in FUNCTIONS.items()}
+    variables[RESTORE_FLOW_PLACEHOLDER] = names.restore_flow
+    return variables
 
 
 def render_flows(cfg: DeploymentConfig, names: StackNames, flows_dir: Path) -> FlowDefinitions:

@@ -14,12 +14,27 @@ from dataclasses import dataclass
 
 from infra.config import DeploymentConfig
 
-# FC function base name -> handler in the code package (the zip root is `functions/`).
-FUNCTIONS: dict[str, str] = {
-    "listArchiveFiles": "list_archive_files.handler",
-    "restore": "restore.handler",
-    "restoreStatus": "restore_status.handler",
-}
+
+
+@dataclass(frozen=True)
+class CodeFunction:
+    """One function of the code package: the one table that deployed stacks and local runs both use."""
+
+    base: str  # FC function base name; a stack names it `<name_prefix>-<base>`
+    module: str  # handler module at the code package's root (the zip root is `functions/`)
+    placeholder: str  # the flows' `{{...}}` placeholder for its ARN
+
+    @property
+    def handler(self) -> str:
+        return f"{self.module}.handler"
+
+
+FUNCTIONS: dict[str, CodeFunction] = {f.base: f for f in (
+    CodeFunction(base="listArchiveFiles", module="list_archive_files", placeholder="listArchiveFilesArn"),
+    CodeFunction(base="restore", module="restore", placeholder="restoreArn"),
+    CodeFunction(base="restoreStatus", module="restore_status", placeholder="restoreStatusArn"),
+)}
+RESTORE_FLOW_PLACEHOLDER = "restoreFlowName"
 LOG_STORE = "functions"
 
 

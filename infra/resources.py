@@ -3,7 +3,8 @@
 Hand-written instead of generated: six resources do not justify 2 MB of bindings, and each class
 lists only the attributes we set. Attribute names are Terraform's snake_case; `None` values are left
 out. jsii calls the protected `synthesizeAttributes` as `_synthesize_attributes`: a method without the
-underscore would be ignored and the resource emitted empty (reference §6.3), which the schema test catches.
+underscore would be ignored and the resource emitted empty, with no error,
+which the schema test catches.
 """
 from __future__ import annotations
 
@@ -96,7 +97,8 @@ class LogStore(_Resource):
 
 
 class FcService(_Resource):
-    """FC 2.0 service (deprecated since provider 1.272.0; kept for the FDL v1 ARN form, see docs/deploy.md)."""
+    """FC 2.0 service (deprecated since provider 1.272.0; kept for the FDL v1 ARN form, see the README's
+    "Why FC 2.0 resources")."""
 
     TYPE = "alicloud_fc_service"
 

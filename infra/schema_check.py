@@ -2,8 +2,8 @@
 
 The schema JSON (Terraform's `providers schema -json` form, provider 1.289.0, copied into
 `infra/schema/`) gives resource types, attributes, blocks, required-ness and value types. It carries no
-enumerations or ranges, so those that matter are tabled below from the provider reference
-(alicloud-terraform §3) and FC's runtime list. A problem is returned as "<resource path>: <what>".
+enumerations or ranges, so those that matter are tabled below from the provider's resource
+documentation (alicloud_fc_function, alicloud_fnf_flow, ...) and FC's runtime list. A problem is returned as "<resource path>: <what>".
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ class RestoreStack(TerraformStack):
                               description=f"oss-restore {cfg.env} functions: restore in the configured buckets")
         functions = RestoreFunctions(
             self, "functions", service_name=names.service, package=package, runtime=cfg.runtime,
-            functions={base: (names.functions[base], handler) for base, handler in FUNCTIONS.items()},
+            functions={base: (names.functions[base], f.handler) for base, f in FUNCTIONS.items()},
             memory_mb=cfg.memory_mb, timeout_s=cfg.timeout_s, role_arn=fc_role.arn,
             log_project=logs.project_name, log_store=logs.store_name,
             depends_on=[fc_role.attachment, logs.store],

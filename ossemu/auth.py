@@ -1,4 +1,5 @@
-"""Server-side verification of OSS V1 (HMAC-SHA1) and V4 (OSS4-HMAC-SHA256) signatures (reference §7).
+"""Server-side verification of OSS V1 (HMAC-SHA1) and V4 (OSS4-HMAC-SHA256) signatures, as oss2 2.19.1
+computes them (`oss2/auth.py`).
 
 Signatures and clock skew are checked against the wall clock, never the (possibly manual) restore
 clock, because clients sign with their own wall time.

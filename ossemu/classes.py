@@ -1,4 +1,4 @@
-"""Storage classes, restore tiers and the per-class restore rules of OSS (reference §2.2)."""
+"""Storage classes, restore tiers and the per-class restore rules of OSS, as RestoreObject documents them."""
 from __future__ import annotations
 
 from dataclasses import dataclass

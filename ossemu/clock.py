@@ -8,7 +8,7 @@ from typing import Protocol
 from ossemu.errors import ConfigError
 
 
-class Clock(Protocol):
+class TimeSource(Protocol):
     def now(self) -> float:
         """Seconds since the epoch."""
         ...

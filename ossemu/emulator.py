@@ -9,7 +9,7 @@ from ossemu import classes as sc
 from ossemu import restore
 from ossemu.access import Authorize
 from ossemu.auth import Verifier
-from ossemu.clock import Clock, RealClock
+from ossemu.clock import RealClock, TimeSource
 from ossemu.errors import ConfigError
 from ossemu.faults import FaultInjector, Faults
 from ossemu.latency import RestoreLatency
@@ -37,7 +37,7 @@ class Emulator:
         *,
         credentials: Mapping[str, str] | None = None,
         sts_tokens: Mapping[str, tuple[str, str]] | None = None,
-        clock: Clock | None = None,
+        clock: TimeSource | None = None,
         latency: RestoreLatency | None = None,
         faults: Faults | None = None,
         host: str = "127.0.0.1",
@@ -48,7 +48,7 @@ class Emulator:
     ) -> None:
         if not 0 <= port <= 65535:
             raise ConfigError("port", port, "0 (any free port) to 65535")
-        self.clock: Clock = clock or RealClock()
+        self.clock: TimeSource = clock or RealClock()
         self.stats = Stats()
         self.credentials = dict(credentials or {})
         self._store = Store()
@@ -114,10 +114,6 @@ class Emulator:
 
     def set_latency(self, latency: RestoreLatency) -> None:
         self._latency = latency
-
-    @property
-    def latency(self) -> RestoreLatency:
-        return self._latency
 
     # -- direct access (no HTTP, no signature, no faults) -----------------------------------------------
 

@@ -1,6 +1,6 @@
 """How long a restore takes per storage class and tier, and how long a day lasts.
 
-Realistic defaults (the upper end of what Alibaba documents, reference §2.2):
+Realistic defaults (the upper end of what OSS documents for RestoreObject per class and tier):
 
 | class | tier | time to readable |
 |---|---|---|

@@ -1,4 +1,4 @@
-"""ListObjects (V1) and ListObjectsV2 pages, rendered exactly as oss2's parser needs (reference §4).
+"""ListObjects (V1) and ListObjectsV2 pages, rendered exactly as oss2's parser needs (`oss2/xml_utils.py`).
 
 A page walks the sorted key index from the marker; a common prefix is emitted once and the whole
 subtree under it is skipped with one bisect, so a page costs O(log n + page) whatever the bucket holds.
@@ -127,6 +127,9 @@ def list_page(bucket: BucketStore, q: ListQuery) -> Page:
             return page
 
 
+_OWNER = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner>"
+
+
 class _Writer:
     def __init__(self, url: bool) -> None:
         self.url = url
@@ -138,28 +141,49 @@ class _Writer:
     def el(self, tag: str, value: str, *, encode: bool = False) -> None:
         self.parts.append(f"<{tag}>{self.text(value) if encode else escape(value)}</{tag}>")
 
+    def start(self, root: str, bucket: str, q: ListQuery) -> None:
+        self.parts.append(f"<{root}>")
+        self.el("Name", bucket)
+        self.el("Prefix", q.prefix, encode=True)
+
+    def limits(self, q: ListQuery, page: Page) -> None:
+        """The elements every listing carries between its markers and its continuation."""
+        self.el("MaxKeys", str(q.max_keys))
+        self.el("Delimiter", q.delimiter, encode=True)
+        if self.url:
+            self.el("EncodingType", "url")
+        self.el("IsTruncated", "true" if page.truncated else "false")
+
+    def common_prefixes(self, page: Page) -> None:
+        for cp in page.prefixes:
+            self.parts.append(f"<CommonPrefixes><Prefix>{self.text(cp)}</Prefix></CommonPrefixes>")
+
     def restore_info(self, rec: ObjectRecord, *, now: float) -> None:
         """`<RestoreInfo>` where an archive object has a live restore; absent otherwise, as in OSS."""
         info = restore_value(rec, state_of(rec, now)) if rec.storage_class in sc.ARCHIVE_CLASSES else None
         if info is not None:
             self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
 
+    def entry(self, tag: str, key: str, rec: ObjectRecord, *, now: float, owner: bool, version: bool = False) -> None:
+        """One object: `<Contents>` of a listing, or `<Version>` (the "null" version, no TransitionTime)."""
+        c = rec.content
+        self.parts.append(
+            f"<{tag}><Key>{self.text(key)}</Key>"
+            + ("<VersionId>null</VersionId><IsLatest>true</IsLatest>" if version else "")
+            + f'<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>"{c.etag}"</ETag><Type>Normal</Type>'
+            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
+        )
+        self.restore_info(rec, now=now)
+        if not version and rec.storage_class in sc.COLD_CLASSES:
+            self.parts.append(f"<TransitionTime>{iso_date(rec.mtime)}</TransitionTime>")
+        if owner:
+            self.parts.append(_OWNER)
+        self.parts.append(f"</{tag}>")
+
     def contents(self, page: Page, *, now: float, owner: bool) -> None:
         for key, rec in page.entries:
-            c = rec.content
-            self.parts.append(
-                f"<Contents><Key>{self.text(key)}</Key><LastModified>{iso_date(rec.mtime)}</LastModified>"
-                f'<ETag>"{c.etag}"</ETag><Type>Normal</Type><Size>{len(c.data)}</Size>'
-                f"<StorageClass>{rec.storage_class}</StorageClass>"
-            )
-            self.restore_info(rec, now=now)
-            if rec.storage_class in sc.COLD_CLASSES:
-                self.parts.append(f"<TransitionTime>{iso_date(rec.mtime)}</TransitionTime>")
-            if owner:
-                self.parts.append(f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner>")
-            self.parts.append("</Contents>")
-        for cp in page.prefixes:
-            self.parts.append(f"<CommonPrefixes><Prefix>{self.text(cp)}</Prefix></CommonPrefixes>")
+            self.entry("Contents", key, rec, now=now, owner=owner)
+        self.common_prefixes(page)
 
     def body(self) -> bytes:
         return "".join(self.parts).encode("utf-8")
@@ -167,15 +191,9 @@ class _Writer:
 
 def render_v1(bucket: str, q: ListQuery, page: Page, *, url: bool, marker: str, now: float) -> bytes:
     w = _Writer(url)
-    w.parts.append("<ListBucketResult>")
-    w.el("Name", bucket)
-    w.el("Prefix", q.prefix, encode=True)
+    w.start("ListBucketResult", bucket, q)
     w.el("Marker", marker, encode=True)
-    w.el("MaxKeys", str(q.max_keys))
-    w.el("Delimiter", q.delimiter, encode=True)
-    if url:
-        w.el("EncodingType", "url")
-    w.el("IsTruncated", "true" if page.truncated else "false")
+    w.limits(q, page)
     if page.truncated:
         w.el("NextMarker", page.last, encode=True)
     w.contents(page, now=now, owner=True)
@@ -187,18 +205,12 @@ def render_v2(
     bucket: str, q: ListQuery, page: Page, *, url: bool, token: str, start_after: str, owner: bool, now: float
 ) -> bytes:
     w = _Writer(url)
-    w.parts.append("<ListBucketResult>")
-    w.el("Name", bucket)
-    w.el("Prefix", q.prefix, encode=True)
+    w.start("ListBucketResult", bucket, q)
     if start_after:
         w.el("StartAfter", start_after, encode=True)
     if token:
         w.el("ContinuationToken", token)
-    w.el("MaxKeys", str(q.max_keys))
-    w.el("Delimiter", q.delimiter, encode=True)
-    if url:
-        w.el("EncodingType", "url")
-    w.el("IsTruncated", "true" if page.truncated else "false")
+    w.limits(q, page)
     if page.truncated:
         w.el("NextContinuationToken", encode_token(page.last), encode=True)
     w.el("KeyCount", str(len(page.entries) + len(page.prefixes)))
@@ -210,29 +222,15 @@ def render_v2(
 def render_versions(bucket: str, q: ListQuery, page: Page, *, url: bool, key_marker: str, now: float) -> bytes:
     """ListObjectVersions for an unversioned bucket: one "null" version per object, always the latest."""
     w = _Writer(url)
-    w.parts.append("<ListVersionsResult>")
-    w.el("Name", bucket)
-    w.el("Prefix", q.prefix, encode=True)
+    w.start("ListVersionsResult", bucket, q)
     w.el("KeyMarker", key_marker, encode=True)
     w.el("VersionIdMarker", "")
-    w.el("MaxKeys", str(q.max_keys))
-    w.el("Delimiter", q.delimiter, encode=True)
-    if url:
-        w.el("EncodingType", "url")
-    w.el("IsTruncated", "true" if page.truncated else "false")
+    w.limits(q, page)
     if page.truncated:
         w.el("NextKeyMarker", page.last, encode=True)
         w.el("NextVersionIdMarker", "null")
     for key, rec in page.entries:
-        c = rec.content
-        w.parts.append(
-            f"<Version><Key>{w.text(key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>"
-            f"<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>\"{c.etag}\"</ETag><Type>Normal</Type>"
-            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
-        )
-        w.restore_info(rec, now=now)
-        w.parts.append(f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner></Version>")
-    for cp in page.prefixes:
-        w.parts.append(f"<CommonPrefixes><Prefix>{w.text(cp)}</Prefix></CommonPrefixes>")
+        w.entry("Version", key, rec, now=now, owner=True, version=True)
+    w.common_prefixes(page)
     w.parts.append("</ListVersionsResult>")
     return w.body()

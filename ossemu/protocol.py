@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ossemu.clock import Clock
+from ossemu.clock import TimeSource
 from ossemu.errors import OssError
 from ossemu.latency import RestoreLatency
 from ossemu.stats import Stats
@@ -51,7 +51,7 @@ class Context:
 
     store: Store
     stats: Stats
-    clock: Clock
+    clock: TimeSource
     latency: Callable[[], RestoreLatency]
 
     def bucket(self, call: Call) -> BucketStore:

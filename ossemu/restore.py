@@ -1,4 +1,5 @@
-"""The RestoreObject state machine of reference §2.3, derived lazily from a clock.
+"""The RestoreObject state machine OSS documents, derived lazily from a clock: 202 for a first request,
+409 while restoring, 200 once restored, 400 for classes that need no restore.
 
 An object's state is never stored as such: each archive object holds at most one `RestoreRecord`
 (requested_at, tier, ready_at, expiry), and the state follows from comparing it with the clock.

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from ossemu import access, bucket_ops, object_ops
 from ossemu.auth import SignedRequest, Verifier
-from ossemu.clock import Clock
+from ossemu.clock import TimeSource
 from ossemu.errors import OssError
 from ossemu.faults import FaultInjector
 from ossemu.formats import error_xml
@@ -105,7 +105,7 @@ class Service:
         *,
         store: Store,
         stats: Stats,
-        clock: Clock,
+        clock: TimeSource,
         latency: Callable[[], RestoreLatency],
         faults: Callable[[], FaultInjector],
         verifier: Verifier | None,

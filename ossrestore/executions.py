@@ -1,28 +1,22 @@
 """Executions of a deployed main flow through the Serverless Workflow API (fnf, 2019-03-15).
 
-Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / optional _SECURITY_TOKEN and are
-never logged or printed; `CloudCredentials` keeps them out of its repr.
+Credentials (the handlers' `Credentials`, read by `ossrestore.credentials`) are never logged or printed.
 """
 from __future__ import annotations
 
 import json
-import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ossrestore.errors import CloudApiError, CredentialsError
+from ossrestore.errors import CloudApiError
+
+if TYPE_CHECKING:
+    from restore_core.client import Credentials
 
 HISTORY_PAGE = 100
 HISTORY_MAX_PAGES = 50  # 5,000 events: the per-execution event limit
-
-
-@dataclass(frozen=True)
-class CloudCredentials:
-    access_key_id: str = field(repr=False)
-    access_key_secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -53,15 +47,7 @@ class ExecutionProgress:
         return named[-1].step_name if named else ""
 
 
-def credentials_from_env(env: Mapping[str, str] = os.environ) -> CloudCredentials:
-    key_id, secret = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if not key_id or not secret:
-        raise CredentialsError("no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
-                               "ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS)")
-    return CloudCredentials(key_id, secret, env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)
-
-
-def fnf_client(*, region: str, credentials: CloudCredentials, endpoint: str | None = None) -> Any:
+def fnf_client(*, region: str, credentials: Credentials, endpoint: str | None = None) -> Any:
     """An fnf SDK client; `endpoint` (`http://host:port` or a host) overrides the regional one."""
     from alibabacloud_fnf20190315.client import Client
     from alibabacloud_tea_openapi.utils_models import Config

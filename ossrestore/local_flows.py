@@ -1,7 +1,7 @@
 """The project's flows and handlers wired into the embedded FDL engine, as FC and CloudFlow wire them.
 
-The YAML in `flows/` is rendered with local ARNs (the same placeholders infra/ fills with a stack's
-real ARNs) and each ARN is bound to the real handler module from `functions/`.
+The YAML in `flows/` is rendered with local ARNs (the same placeholders, from the same table
+`infra.naming.FUNCTIONS`, that infra/ fills with a stack's real ARNs) and each ARN is bound to the real handler module from `functions/`.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 from typing import Any, Callable
 
 import fdl
+from infra.naming import FUNCTIONS, RESTORE_FLOW_PLACEHOLDER
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.paths import flow_file, handler_module
 
@@ -18,12 +19,6 @@ RESTORE_FLOW = "oss-restore-restore"
 _SERVICE = "oss-restore"
 _ACCOUNT = "000000000000"
 
-# placeholder -> (FC function name, handler module in functions/)
-FUNCTIONS: dict[str, tuple[str, str]] = {
-    "listArchiveFilesArn": ("listArchiveFiles", "list_archive_files"),
-    "restoreArn": ("restore", "restore"),
-    "restoreStatusArn": ("restoreStatus", "restore_status"),
-}
 
 Observer = Callable[[str, dict[str, Any], dict[str, Any]], None]
 
@@ -33,8 +28,8 @@ def function_arn(function_name: str, *, region: str = "local") -> str:
 
 
 def local_variables() -> dict[str, str]:
-    variables = {placeholder: function_arn(name) for placeholder, (name, _) in FUNCTIONS.items()}
-    variables["restoreFlowName"] = RESTORE_FLOW
+    variables = {f.placeholder: function_arn(f.base) for f in FUNCTIONS.values()}
+    variables[RESTORE_FLOW_PLACEHOLDER] = RESTORE_FLOW
     return variables
 
 
@@ -63,14 +58,14 @@ def build_registry(
     """
     variables = variables or local_variables()
     registry = fdl.Registry()
-    for placeholder, (function_name, module_name) in FUNCTIONS.items():
-        handler = instances.handler(module_name) if instances else load_handler(module_name)
+    for f in FUNCTIONS.values():
+        handler = instances.handler(f.module) if instances else load_handler(f.module)
         if observer is not None:
-            handler = _observed(function_name, handler, observer)
-        registry.add_function(variables[placeholder], handler)
+            handler = _observed(f.base, handler, observer)
+        registry.add_function(variables[f.placeholder], handler)
     registry.add_flow(MAIN_FLOW, fdl.load_flow(flow_file("main.yaml"), name=MAIN_FLOW, variables=variables))
     registry.add_flow(
-        variables["restoreFlowName"],
-        fdl.load_flow(flow_file("restore.yaml"), name=variables["restoreFlowName"], variables=variables),
+        variables[RESTORE_FLOW_PLACEHOLDER],
+        fdl.load_flow(flow_file("restore.yaml"), name=variables[RESTORE_FLOW_PLACEHOLDER], variables=variables),
     )
     return registry

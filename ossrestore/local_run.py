@@ -1,11 +1,10 @@
 """`oss-restore run` as a plain function: the project's flows on the embedded engine, then the verdict."""
 from __future__ import annotations
 
-import os
 import signal
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, TextIO
+from typing import Any, TextIO
 
 import oss2
 from rich.console import Console
@@ -28,16 +27,6 @@ from restore_core.retry import RetryPolicy
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
-
-
-def credentials_from_env(env: Mapping[str, str] = os.environ) -> Credentials:
-    ak, sk = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if not ak or not sk:
-        raise UsageError(
-            "credentials missing: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET "
-            "(and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)"
-        )
-    return Credentials(ak, sk, env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)
 
 
 def execution_name(bucket: str, *, now: float | None = None) -> str:
@@ -184,7 +173,7 @@ def run_local(
             raise session.interrupted(e.signum) from None
         finally:
             session.close()
-    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded")
+    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if not r.succeeded)
     engine = session.engine
     return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
                     quota_stats=engine.quota_stats if quotas is not None and engine is not None else None)

@@ -19,12 +19,13 @@ import oss2
 from ossrestore.errors import OssRestoreError, UsageError
 from ossrestore.progress import KeyContact
 
-from restore_core.classes import is_archive  # noqa: E402  (the handlers' package, from functions/)
-from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read  # noqa: E402
-from restore_core.errors import RestoreCoreError  # noqa: E402
-from restore_core.listing import ObjectInfo, list_page  # noqa: E402
-from restore_core.restore_info import RestoreInfo, RestoreState  # noqa: E402
-from restore_core.retry import RetryPolicy  # noqa: E402
+from restore_core.classes import ARCHIVE
+from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read
+from restore_core.errors import RestoreCoreError
+from restore_core.listing import ObjectInfo, list_page
+from restore_core.restore_info import RestoreInfo
+from restore_core.restore_need import Need, verdict
+from restore_core.retry import RetryPolicy
 
 # The verdict comes after all the work: worth more patience with a struggling OSS than one page inside
 # a flow, which the flow's own retry would repeat anyway.
@@ -65,19 +66,20 @@ def _iso(moment: float | datetime | None) -> str | None:
 def classify(
     storage_class: str, restore: RestoreInfo, contact: KeyContact | None, *, direct_read: bool = False
 ) -> tuple[str, str, str]:
-    """(outcome, OSS code, reason) of one listed object."""
-    if not is_archive(storage_class):
+    """(outcome, OSS code, reason) of one listed object, by the handlers' rule (`restore_need`)."""
+    need = verdict(storage_class, restore, direct_read=direct_read).need
+    if need is Need.NOT_ARCHIVED:
         return "skipped", "", f"storage class {storage_class} needs no restore"
-    if direct_read and storage_class == "Archive" and restore.state is RestoreState.FROZEN:
+    if need is Need.DIRECT_READ:
         return "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
-    if restore.state is RestoreState.RESTORED:
+    if need is Need.ALREADY_RESTORED:
         # Every key a restore was sent for was listed as not readable, so even a 200 (readable when
         # asked: a retried attempt's own 202, or a restore already under way) means it became readable
         # during this run. Only objects the listing already found readable were restored before.
         if contact is None:
             return "already_restored", "", "readable before this run asked"
         return "restored", "", "readable"
-    if restore.state is RestoreState.RESTORING:
+    if need is Need.IN_PROGRESS:
         return "in_progress", "", "restore still running"
     if contact is not None and contact.status >= 300 and contact.status != 409:
         return "failed", contact.code, f"restore refused with HTTP {contact.status}"
@@ -109,7 +111,7 @@ def _rows(
         seen.add(obj.key)
         contact = contacts.get(obj.key)
         outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
-        if obj.storage_class == "Archive":
+        if obj.storage_class == ARCHIVE:
             reason += archive_note
         yield {
             "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,

@@ -17,7 +17,8 @@ _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
 PLAN_FILE = "oss-restore.tfplan"
-# Any one of these lets the alicloud provider authenticate (reference §1).
+# Any one of these lets the alicloud provider authenticate (the provider's arguments and the environment
+# variables it reads them from, per the alicloud provider's documentation).
 _CREDENTIAL_SOURCES = (
     ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
     ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),

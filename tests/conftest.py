@@ -41,6 +41,13 @@ def oss_bucket(emulator: Emulator, name: str, **kwargs: object) -> oss2.Bucket:
     return _oss_bucket(emulator, name, **kwargs)  # type: ignore[arg-type]
 
 
+def use_credentials(monkeypatch: pytest.MonkeyPatch, access_key_id: str, access_key_secret: str) -> None:
+    """The command's credentials in the environment: a key without a security token."""
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", access_key_secret)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

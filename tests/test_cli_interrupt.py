@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
+from conftest import use_credentials
 
 AK, SK = "intr-ak", "intr-secret"
 BUCKET = "intr-bucket"
@@ -172,8 +173,7 @@ def test_sigkill_leaves_no_process_behind_and_the_rerun_finishes(emu, tmp_path):
 
 
 def test_a_report_into_a_missing_directory_exits_2_before_any_request(emu, tmp_path, monkeypatch):
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
+    use_credentials(monkeypatch, AK, SK)
     report = tmp_path / "no-such-dir" / "r.jsonl"
     result = CliRunner(mix_stderr=False).invoke(group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
                                                         "--report", str(report)])

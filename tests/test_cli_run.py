@@ -20,6 +20,7 @@ from ossrestore.local_run import Credentials, LocalRun, print_summary, run_local
 from ossrestore.progress import RunTracker
 from ossrestore.report import verify_and_report
 from restore_core import client
+from conftest import use_credentials
 
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"
@@ -35,9 +36,7 @@ def emu():
 
 @pytest.fixture
 def creds_env(monkeypatch):
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
-    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    use_credentials(monkeypatch, AK, SK)
 
 
 def invoke(*args: str):

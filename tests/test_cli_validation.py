@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ossemu import Emulator
 from ossrestore.cli import group
 from test_cloud_commands import fnf  # noqa: F401  (the loopback Serverless Workflow API)
+from conftest import use_credentials
 
 AK, SK = "cli-validation-ak", "cli-validation-secret"
 
@@ -25,8 +26,7 @@ def emu():
 
 @pytest.fixture
 def creds(monkeypatch):
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
+    use_credentials(monkeypatch, AK, SK)
 
 
 def run(*args: str):

@@ -159,9 +159,10 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     import os
 
     from ossrestore.errors import CloudApiError
-    from ossrestore.executions import CloudCredentials, fnf_client, start_execution
+    from ossrestore.executions import fnf_client, start_execution
+    from restore_core.client import Credentials
 
-    client = fnf_client(region="cn-hangzhou", credentials=CloudCredentials("loopback-key", SECRET),
+    client = fnf_client(region="cn-hangzhou", credentials=Credentials("loopback-key", SECRET),
                         endpoint=os.environ["OSS_RESTORE_FNF_ENDPOINT"])
     # WHEN it is sent THEN the service answers InvalidArgument
     with pytest.raises(CloudApiError, match="InvalidArgument"):

@@ -52,7 +52,7 @@ def test_bare_flag_is_true_only_for_true():
 
 def test_boolean_equals_string_form_in_string_mode():
     # GIVEN `flag` is the JSON boolean true, as the original listArchiveFiles returned `end`
-    # THEN the sample's comparison with the string "true" holds in the default mode...
+    # THEN a flow's comparison with the string "true" holds in the default mode...
     assert holds('$.flag == "true"', "string") and holds('$.off == "false"', "string")
     assert holds("$.text_true", "string")
     # ...and never in strict mode

@@ -138,7 +138,7 @@ def test_pipelined_calls_read_on_until_the_foreach_is_full_and_per_batch_calls_r
     taken = [k for g in out["filesGroup"] for k in g["Archive"]]
     assert out["marker"] == taken[-1]
     assert emulator.stats.get("ListObjects") > 1
-    # AND waiting per batch, a call reads exactly one page, as the original sample did
+    # AND waiting per batch, a call reads exactly one page
     emulator.stats.reset()
     single = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=True)
     assert single["archiveFilesCount"] + single["skipped"]["notArchived"] == 20

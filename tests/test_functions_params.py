@@ -8,7 +8,7 @@ import pytest
 
 from restore_core import inputs
 from restore_core.errors import InvalidParameter
-from restore_core.params import validate_flow_input
+from restore_core.flow_inputs import validate_flow_input
 
 EVENTS = Path(__file__).parent / "events"
 BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from infra.config import LocalStateBackend, OssStateBackend, load_matrix, select
-from infra.errors import ConfigError, UnknownStackError
+from infra.errors import DeploymentConfigError, UnknownStackError
 
 GOOD = {
     "name_prefix": "ossr-test", "regions": ["cn-hangzhou"], "runtime": "python3.10", "memory_mb": 256,
@@ -62,7 +62,7 @@ def test_bad_values_name_the_field_and_the_allowed_range(tmp_path: Path, field: 
     # GIVEN a configuration with one bad value
     path = _write(tmp_path, **{field: value})
     # WHEN it is loaded THEN the error names the field and what is allowed
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(DeploymentConfigError) as info:
         load_matrix(path)
     assert expected in str(info.value)
 
@@ -94,7 +94,7 @@ def test_a_log_project_name_longer_than_log_service_allows_is_refused(tmp_path: 
     path = _write(tmp_path, name_prefix="ossr-a-very-long-prefix1", regions=["cn-shanghai-finance-1"],
                   log_project_suffix=None, account_id="12345678901234567890")
     # WHEN it is loaded THEN the error names the field, the name, its length and the allowed form
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(DeploymentConfigError) as info:
         load_matrix(path)
     assert ("environments.test.account_id: gives the log project name "
             "'ossr-a-very-long-prefix1-cn-shanghai-finance-1-logs-12345678901234567890' (72 characters) "

@@ -102,7 +102,7 @@ def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | No
 def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     """Each handler registered under the ARN the synthesized definition names, each flow under its name."""
     names = names_for(cfg)
-    handler_of = {names.functions[base]: load_handler(module.split(".")[0]) for base, module in FUNCTIONS.items()}
+    handler_of = {names.functions[base]: load_handler(f.module) for base, f in FUNCTIONS.items()}
     registry = fdl.Registry()
     for flow in stack["resource"]["alicloud_fnf_flow"].values():
         definition = from_terraform_literal(flow["definition"])

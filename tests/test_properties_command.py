@@ -26,6 +26,7 @@ import strategies as gen
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
+from conftest import use_credentials
 
 AK, SK = "prop-cli-ak", "prop-cli-secret"
 # Invocations per CI run: run 300 + start 150 + demo 100, plus 3 complete runs and 2 complete demos = 555
@@ -144,9 +145,7 @@ def bucketless_emulator():
 
 @pytest.fixture
 def creds(monkeypatch):
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SK)
-    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    use_credentials(monkeypatch, AK, SK)
 
 
 def test_run_takes_any_arguments_and_input_file_without_a_traceback(bucketless_emulator, creds, tmp_path):

@@ -22,7 +22,7 @@ ONCE = RetryPolicy(max_attempts=1, initial_interval=0, maximum_interval=0)
 
 def restore_once(event, context):
     task = partial(restore_files, policy=ONCE, sleep=lambda _: None)
-    return handle(event, context, parse=restore_request, task=task, pool_size=lambda r: r.workers)
+    return handle(event, context, parse=restore_request, task=task)
 
 
 def restore_flow_engine() -> fdl.Engine:

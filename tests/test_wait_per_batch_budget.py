@@ -12,7 +12,8 @@ import pytest
 
 import fdl
 from fdl.testing import engine_for, json_handler
-from ossrestore.local_flows import FUNCTIONS, RESTORE_FLOW, local_variables
+from infra.naming import FUNCTIONS
+from ossrestore.local_flows import RESTORE_FLOW, local_variables
 from ossrestore.paths import flow_file
 
 from ossrestore_functions import list_archive_files
@@ -34,7 +35,7 @@ def restore_flow_engine(*, polls_until_success: int) -> tuple[fdl.Engine, dict[s
     variables = local_variables()
     counts = {"requested": 1, "alreadyRestored": 0, "inProgress": 0, "skipped": 0, "failed": 0, "pending": [], "retry": "false"}
     functions = {variables["restoreArn"]: json_handler(lambda e: counts), variables["restoreStatusArn"]: json_handler(status)}
-    assert set(FUNCTIONS) >= {"restoreArn", "restoreStatusArn"}
+    assert {f.placeholder for f in FUNCTIONS.values()} >= {"restoreArn", "restoreStatusArn"}
     engine = engine_for({RESTORE_FLOW: flow_file("restore.yaml")}, functions, variables=variables, clock=fdl.ManualClock())
     return engine, seen
 

@@ -34,37 +34,39 @@ def resolve_credentials(context: Any, environ: Mapping[str, str] = os.environ) -
     given = getattr(context, "credentials", None)
     if given is not None and getattr(given, "access_key_id", None):
         return Credentials(given.access_key_id, given.access_key_secret, getattr(given, "security_token", None) or None)
-    ak, sk, token = (environ.get(name, "") for name in _ENV)
-    if not ak or not sk:
+    found = env_credentials(environ)
+    if found is None:
         raise InvalidParameter(
             "credentials", "context.credentials or ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET in the environment",
             None, message="no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID / "
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET are set",
         )
-    return Credentials(ak, sk, token or None)
+    return found
+
+
+def env_credentials(environ: Mapping[str, str] = os.environ) -> Credentials | None:
+    """The ALIBABA_CLOUD_* credentials (the token optional: STS), or None without a key id and secret."""
+    ak, sk, token = (environ.get(name, "") for name in _ENV)
+    return Credentials(ak, sk, token or None) if ak and sk else None
 
 
 # An instance may serve several invocations at once (FC instance concurrency; the local engine runs up
-# to 100 foreach iterations in one process), each with its own workers. urllib3 opens connections
-# lazily, so a generous pool costs nothing unused and spares the churn of discarded connections.
-MIN_POOL_SIZE = 256
+# to 100 foreach iterations in one process), each with up to 100 workers (the `workers` input's range).
+# urllib3 opens connections lazily, so a generous pool costs nothing unused and spares the churn of
+# discarded connections.
+POOL_SIZE = 256
 
 _session: oss2.Session | None = None
-_session_size = 0
 _session_lock = threading.Lock()
 
 
-def shared_session(pool_size: int) -> oss2.Session:
-    """One Session per process, grown when a caller needs more connections than it has.
-
-    A warm FC instance serves many invocations; sharing the pool keeps their connections alive, and a
-    pool smaller than the worker count would make urllib3 discard connections.
-    """
-    global _session, _session_size
-    pool_size = max(pool_size, MIN_POOL_SIZE)
+def shared_session() -> oss2.Session:
+    """One Session per process: a warm FC instance serves many invocations, and sharing the pool keeps
+    their connections alive."""
+    global _session
     with _session_lock:
-        if _session is None or pool_size > _session_size:
-            _session, _session_size = _new_session(pool_size), pool_size
+        if _session is None:
+            _session = _new_session(POOL_SIZE)
         return _session
 
 
@@ -108,12 +110,12 @@ def normalise_endpoint(endpoint: str) -> str:
 
 def make_bucket(
     *, endpoint: str, bucket_name: str, credentials: Credentials, region: str | None = None,
-    pool_size: int = 10, connect_timeout: float = CONNECT_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> oss2.Bucket:
     extra: dict[str, Any] = {}
     if region and hasattr(oss2, "ProviderAuthV4"):
         extra["region"] = region  # V4 signs with it; an oss2 without ProviderAuthV4 has no such argument either
     return oss2.Bucket(
         make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
-        session=shared_session(pool_size), connect_timeout=connect_timeout, **extra,
+        session=shared_session(), connect_timeout=connect_timeout, **extra,
     )

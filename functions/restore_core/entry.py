@@ -21,7 +21,6 @@ def handle(
     event: Any, context: Any, *,
     parse: Callable[[Mapping[str, Any]], R],
     task: Callable[[oss2.Bucket, R], dict[str, Any]],
-    pool_size: Callable[[R], int] = lambda _: 10,
 ) -> str:
     # Every line logged from here on is redacted (oss2's DEBUG lines carry the token), in FC's log store
     # as in the command's output.
@@ -33,7 +32,7 @@ def handle(
         redaction.remember(credentials.access_key_secret, credentials.security_token)
         bucket = client.make_bucket(
             endpoint=where.endpoint, bucket_name=where.bucket_name, region=where.region,
-            credentials=credentials, pool_size=pool_size(request),
+            credentials=credentials,
         )
         return budget.dumps(task(bucket, request))
     except RestoreCoreError:

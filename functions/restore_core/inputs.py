@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import classes, json_input, params
+from restore_core import classes, flow_inputs, json_input, params
 from restore_core.errors import InvalidParameter
 from restore_core.restorer import Target
 
@@ -26,6 +26,16 @@ def parse_event(event: Any) -> dict[str, Any]:
     return data
 
 
+def _counter(raw: Mapping[str, Any], field: str) -> int:
+    """A count the flow carries from one call to the next (pages listed, polls made)."""
+    return params.integer(raw, field, default=0, lo=0, hi=_COUNTER_MAX)
+
+
+def _execution_name(raw: Mapping[str, Any]) -> str | None:
+    """The calling execution's name (`$context.execution.name`), which names the next one."""
+    return params.text(raw, "executionName", default="", max_bytes=128) or None
+
+
 @dataclass(frozen=True)
 class Location:
     endpoint: str
@@ -35,7 +45,7 @@ class Location:
 
 
 def location(raw: Mapping[str, Any]) -> Location:
-    return Location(params.endpoint(raw), params.bucket_name(raw), params.region(raw), params.text(raw, "prefix"))
+    return Location(*(flow_inputs.value(raw, name) for name in ("endpoint", "bucketName", "region", "prefix")))
 
 
 @dataclass(frozen=True)
@@ -55,15 +65,15 @@ class ListRequest:
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
     return ListRequest(
         where=location(raw),
-        marker=params.text(raw, "marker"),
-        max_keys=params.flow_integer(raw, "maxKeys"),
-        group_size=params.flow_integer(raw, "groupSize"),
-        pages=params.integer(raw, "pages", default=0, lo=0, hi=_COUNTER_MAX),
-        pages_per_execution=params.flow_integer(raw, "pagesPerExecution"),
-        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
-        poll_interval=params.flow_integer(raw, "pollInterval"),
-        wait_per_batch=params.boolean(raw, "waitPerBatch", default=False),
-        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
+        marker=flow_inputs.value(raw, "marker"),
+        max_keys=flow_inputs.value(raw, "maxKeys"),
+        group_size=flow_inputs.value(raw, "groupSize"),
+        pages=_counter(raw, "pages"),
+        pages_per_execution=flow_inputs.value(raw, "pagesPerExecution"),
+        execution_name=_execution_name(raw),
+        poll_interval=flow_inputs.value(raw, "pollInterval"),
+        wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
+        tier=flow_inputs.value(raw, "tier"),
     )
 
 
@@ -82,9 +92,9 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
     return RestoreRequest(
         where=location(raw),
         targets=targets,
-        workers=params.flow_integer(raw, "workers"),
-        days=params.flow_integer(raw, "days"),
-        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
+        workers=flow_inputs.value(raw, "workers"),
+        days=flow_inputs.value(raw, "days"),
+        tier=flow_inputs.value(raw, "tier"),
         pending=_pending(raw.get("pending"), len(targets)),
     )
 
@@ -158,16 +168,16 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
     return StatusRequest(
         where=location(raw), mode=mode, targets=targets,
         page_marker=params.text(raw, "pageMarker"),
-        marker=params.text(raw, "marker"),
+        marker=flow_inputs.value(raw, "marker"),
         status_marker=params.text(raw, "statusMarker"),
         max_pages=params.integer(raw, "maxPages", default=10, lo=1, hi=100),
         rerequest=params.boolean(raw, "rerequest", default=False),
-        days=params.flow_integer(raw, "days"),
-        tier=params.choice(raw, "tier", default=classes.DEFAULT_TIER, allowed=params.TIERS),
-        workers=params.flow_integer(raw, "workers"),
-        polls=params.integer(raw, "polls", default=0, lo=0, hi=_COUNTER_MAX),
-        polls_per_execution=params.flow_integer(raw, "pollsPerExecution"),
-        execution_name=params.text(raw, "executionName", default="", max_bytes=128) or None,
+        days=flow_inputs.value(raw, "days"),
+        tier=flow_inputs.value(raw, "tier"),
+        workers=flow_inputs.value(raw, "workers"),
+        polls=_counter(raw, "polls"),
+        polls_per_execution=flow_inputs.value(raw, "pollsPerExecution"),
+        execution_name=_execution_name(raw),
     )
 
 

@@ -12,15 +12,13 @@ from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
-from restore_core.restore_info import RestoreState
+from restore_core.restore_need import SKIP_REASONS, Need, verdict
 
 # With the step's $local (the same result) and its mapped input, this stays inside the 32 KiB that
 # CloudFlow allows a step's input + output + local.
 OUTPUT_LIMIT = 12 * 1024
 MAX_GROUPS = 100  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
-SKIP_REASONS = ("notArchived", "alreadyRestored", "archiveDirectRead", "restoreInProgress")
-IN_PROGRESS = "restoreInProgress"
 
 
 class _Groups:
@@ -73,33 +71,12 @@ class _Groups:
         return True
 
 
-def skip_reason(obj: ObjectInfo, *, direct_read: bool = False) -> str | None:
-    """Why an object needs no restore request, or None if it does.
-
-    This is the one rule of what needs a restore; `status_tally.Tally.add` (the confirm phase, which
-    re-requests only frozen objects) and the command's report follow it. A restore in progress
-    (RestoreInfo `ongoing-request="true"`) is not requested again: OSS would answer 409 and count the
-    request against the bucket's QPS, and after an interrupted run that is every object the run had
-    asked for. Such objects are named in the output (`inProgressKeys`) and confirmed by listing like
-    the others.
-    """
-    if not classes.is_archive(obj.storage_class):
-        return "notArchived"
-    if direct_read and obj.storage_class == classes.ARCHIVE:
-        return "archiveDirectRead"
-    if obj.restore.state is RestoreState.RESTORED:
-        return "alreadyRestored"
-    if obj.restore.state is RestoreState.RESTORING:
-        return IN_PROGRESS
-    return None
-
-
 def list_archive_files(
     bucket: oss2.Bucket, req: ListRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
 ) -> dict[str, Any]:
     """One page, or in pipelined mode as many pages as it takes to fill the restore flow's foreach.
 
-    Waiting per batch, a call reads exactly one page, as the original sample did. Pipelined, it reads
+    Waiting per batch, a call reads exactly one page. Pipelined, it reads
     on until it holds 100 groups (or the output budget is spent): each restore flow then runs a full
     foreach, and there are fewer round trips per object in the main flow.
     """
@@ -121,8 +98,10 @@ def list_archive_files(
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
-            reason = skip_reason(obj, direct_read=direct.enabled)
-            kept = groups.note_in_progress(obj) if reason == IN_PROGRESS else (reason is not None or groups.add(obj))
+            # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
+            found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
+            reason = found.skip_reason
+            kept = groups.note_in_progress(obj) if found.need is Need.IN_PROGRESS else (not found.request or groups.add(obj))
             if not kept:
                 cut = True
                 break

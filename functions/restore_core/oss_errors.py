@@ -57,10 +57,6 @@ def is_throttling(e: BaseException) -> bool:
     return isinstance(e, oss2.exceptions.ServerError) and e.status == 503
 
 
-def is_credential_error(e: BaseException) -> bool:
-    return status_of(e) == 403 and code_of(e) in CREDENTIAL_CODES
-
-
 def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError:
     """The domain error for a request the handler cannot do without (a listing, a HEAD)."""
     status, code = status_of(e), code_of(e)

@@ -1,4 +1,4 @@
-"""Validation of handler and flow inputs.
+"""Checks of handler and flow inputs, one per kind of value (the main flow's fields: `flow_inputs`).
 
 Every check raises `InvalidParameter` naming the field, the allowed values and what was given. Missing
 fields and JSON nulls both mean "use the default": a flow mapping an absent optional input yields null.
@@ -144,51 +144,3 @@ def region(raw: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise InvalidParameter("region", "a region id such as cn-hangzhou", value)
     return value
-
-
-# name -> (default, lo, hi) for the integer fields of the main flow input.
-FLOW_INTEGERS: dict[str, tuple[int, int, int]] = {
-    "maxKeys": (100, 1, 1000),
-    "pollInterval": (10, 1, MAX_WAIT_SECONDS),
-    "workers": (10, 1, 100),
-    "groupSize": (DEFAULT_GROUP_SIZE, 1, 1000),
-    "days": (1, 1, 365),
-    # A listing call costs about 14 events of the main flow and a status poll about 10: these bounds
-    # keep an execution under CloudFlow's 5,000 events with room to spare.
-    "pagesPerExecution": (200, 1, 300),
-    "pollsPerExecution": (300, 1, 400),
-}
-FLOW_FIELDS = (
-    "endpoint", "bucketName", "region", "prefix", "marker", *FLOW_INTEGERS, "tier", "waitPerBatch",
-)
-
-
-def flow_integer(raw: Mapping[str, Any], name: str) -> int:
-    """One of the flow's integer settings, with the flow's default and range."""
-    default, lo, hi = FLOW_INTEGERS[name]
-    return integer(raw, name, default=default, lo=lo, hi=hi)
-
-
-def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate the main flow's input and return it with every default filled in.
-
-    Unknown fields are rejected, since a misspelt option (`maxkeys`) would otherwise be ignored
-    silently. `region` is present in the result only when given.
-    """
-    if not isinstance(raw, Mapping):
-        raise InvalidParameter("input", "a JSON object", raw)
-    for name in raw:
-        if name not in FLOW_FIELDS:
-            raise InvalidParameter(name, "not a known field; known fields: " + ", ".join(FLOW_FIELDS), raw[name],
-                                   message=f"unknown field {name!r}; known fields: " + ", ".join(FLOW_FIELDS))
-    out: dict[str, Any] = {"endpoint": endpoint(raw), "bucketName": bucket_name(raw)}
-    where = region(raw)
-    if where is not None:
-        out["region"] = where
-    out["prefix"] = text(raw, "prefix")
-    out["marker"] = text(raw, "marker")
-    for name, (default, lo, hi) in FLOW_INTEGERS.items():
-        out[name] = integer(raw, name, default=default, lo=lo, hi=hi)
-    out["tier"] = choice(raw, "tier", default="Standard", allowed=TIERS)
-    out["waitPerBatch"] = boolean(raw, "waitPerBatch", default=False)
-    return out

@@ -10,7 +10,7 @@ import oss2
 from restore_core import budget, classes, retry
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.inputs import RestoreRequest
-from restore_core.restorer import RESTORE_RETRY, Kind, Outcome, Settings, restore_all
+from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, restore_all
 
 _OUTCOME_STATUS = {Kind.REQUESTED: "202", Kind.ALREADY_RESTORED: "200", Kind.IN_PROGRESS: "409"}
 
@@ -31,7 +31,7 @@ def restore_files(
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
     sent = restore_all(bucket, [req.targets[i] for i in indices], settings)
     _raise_for(sent)
-    outcomes: list[Outcome | None] = [None] * len(req.targets)
+    outcomes: list[KeyOutcome | None] = [None] * len(req.targets)
     for index, outcome in zip(indices, sent):
         outcomes[index] = outcome
     return report(outcomes, adjustments(req))
@@ -42,7 +42,7 @@ def adjustments(req: RestoreRequest) -> list[dict[str, Any]]:
     return [a.as_dict() for cls in seen for a in classes.fit(cls, req.days, req.tier)[1]]
 
 
-def report(outcomes: Sequence[Outcome | None], changes: list[dict[str, Any]]) -> dict[str, Any]:
+def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts of this call's answers; indices into the group (None: a key this call did not send)."""
     by_kind = {kind: [i for i, o in enumerate(outcomes) if o is not None and o.kind is kind] for kind in Kind}
     skipped = [_entry(outcomes[i]) for i in by_kind[Kind.SKIPPED]]
@@ -58,7 +58,7 @@ def report(outcomes: Sequence[Outcome | None], changes: list[dict[str, Any]]) ->
     return out
 
 
-def _raise_for(outcomes: list[Outcome]) -> None:
+def _raise_for(outcomes: list[KeyOutcome]) -> None:
     """Credentials refused: nothing can succeed, stop the flow. No key answered at all: let the flow
     retry the same call (every key it sends is still owed an answer)."""
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
@@ -69,5 +69,5 @@ def _raise_for(outcomes: list[Outcome]) -> None:
         raise RestoreIncomplete(incomplete, done=0)
 
 
-def _entry(outcome: Outcome) -> dict[str, Any]:
+def _entry(outcome: KeyOutcome) -> dict[str, Any]:
     return {"key": outcome.key, "status": outcome.status, "code": outcome.code}

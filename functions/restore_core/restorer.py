@@ -44,7 +44,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class KeyOutcome:
     key: str
     kind: Kind
     status: int
@@ -76,14 +76,14 @@ def kind_of(status: int, code: str) -> Kind:
     return Kind.FAILED
 
 
-def restore_all(bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings) -> list[Outcome]:
+def restore_all(bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings) -> list[KeyOutcome]:
     """One outcome per target, in the targets' order."""
     throttle = retry.Throttle(sleep=settings.sleep)
     denied = threading.Event()
 
-    def one(target: Target) -> Outcome:
+    def one(target: Target) -> KeyOutcome:
         if denied.is_set():
-            return Outcome(target.key, Kind.NOT_TRIED, 0)
+            return KeyOutcome(target.key, Kind.NOT_TRIED, 0)
         outcome = restore_one(bucket, target, settings, throttle)
         if outcome.kind is Kind.DENIED:
             denied.set()
@@ -91,7 +91,7 @@ def restore_all(bucket: oss2.Bucket, targets: Sequence[Target], settings: Settin
 
     # `workers` lanes, each working through its share in order: at most `workers` requests at once.
     lanes = max(1, min(settings.workers, len(targets)))
-    outcomes: list[Outcome | None] = [None] * len(targets)
+    outcomes: list[KeyOutcome | None] = [None] * len(targets)
 
     def lane(start: int) -> None:
         for index in range(start, len(targets), lanes):
@@ -117,7 +117,7 @@ def _pool() -> ThreadPoolExecutor:
         return _shared_pool
 
 
-def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: retry.Throttle) -> Outcome:
+def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: retry.Throttle) -> KeyOutcome:
     plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
     status, code, message = _request(bucket, target.key, plan, settings, throttle)
     universal, _ = classes.fit(None, settings.days, settings.tier)
@@ -129,7 +129,7 @@ def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttl
     kind = kind_of(status, code)
     if kind is Kind.FAILED and oss_errors.is_transient_status(status):
         kind = Kind.INCOMPLETE
-    return Outcome(target.key, kind, status, code, message if kind is Kind.DENIED else "")
+    return KeyOutcome(target.key, kind, status, code, message if kind is Kind.DENIED else "")
 
 
 def _request(

@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from restore_core import budget, classes
-from restore_core.restore_info import RestoreInfo, RestoreState
-from restore_core.restorer import Kind, Outcome, Target
+from restore_core import budget
+from restore_core.restore_info import RestoreInfo
+from restore_core.restore_need import Need, verdict
+from restore_core.restorer import KeyOutcome, Kind, Target
 
 
 @dataclass
@@ -27,21 +28,21 @@ class Tally:
             self.failures.append({"key": target.key, "reason": "NoSuchKey"})
             return False
         storage_class, info = found
-        if not classes.is_archive(storage_class):
+        need = verdict(storage_class, info, direct_read=self.direct_read).need
+        if need is Need.NOT_ARCHIVED:
             # Standard or IA (moved out of the archive classes since listing) reads fine.
             self.readable += 0 if self.scan else 1
             return True
-        if info.state is RestoreState.RESTORED or (self.direct_read and storage_class == classes.ARCHIVE):
+        if need in (Need.ALREADY_RESTORED, Need.DIRECT_READ):
             self.readable += 1
             return True
-        if info.state is RestoreState.RESTORING:
-            # Waited for, never requested again: the rule of list_task.skip_reason.
-            self.restoring += 1
+        if need is Need.IN_PROGRESS:
+            self.restoring += 1  # waited for, never requested again
         else:
             self.frozen.append(Target(target.key, storage_class))
         return False
 
-    def rerequested(self, target: Target, outcome: Outcome) -> None:
+    def rerequested(self, target: Target, outcome: KeyOutcome) -> None:
         if outcome.kind in (Kind.REQUESTED, Kind.IN_PROGRESS):
             self.restoring += 1
             if outcome.kind is Kind.REQUESTED:

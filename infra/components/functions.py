@@ -14,7 +14,8 @@ class RestoreFunctions(Construct):
                  log_project: str, log_store: str, depends_on: list[ITerraformDependable]) -> None:
         """`functions` maps a construct id to (FC function name, handler)."""
         super().__init__(scope, id_)
-        # A FILE asset copies our zip as is; an ARCHIVE asset would re-zip with mtimes (reference §6.5).
+        # A FILE asset copies our zip as is; an ARCHIVE asset is re-zipped by CDKTF
+        # (Node's archiver), storing mtimes and modes, so its bytes and code_checksum would change per checkout.
         asset = TerraformAsset(self, "code", path=str(package.path), type=AssetType.FILE, asset_hash=package.crc64)
         self.service = FcService(self, "service", name=service_name, role_arn=role_arn, log_project=log_project,
                                  log_store=log_store, description="oss-restore handlers", depends_on=depends_on)

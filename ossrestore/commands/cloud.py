@@ -5,6 +5,7 @@ from typing import Any, Callable
 
 import click
 
+from ossrestore.credentials import credentials_from_env
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
 
@@ -31,7 +32,7 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @flow_input_options
 def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
     """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
-    from ossrestore.executions import credentials_from_env, fnf_client, new_execution_name, start_execution
+    from ossrestore.executions import fnf_client, new_execution_name, start_execution
     from infra.naming import names_for
 
     cfg = _stack(env, options.get("flow_region"))
@@ -59,7 +60,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
     """Show an execution's status and progress from its history."""
-    from ossrestore.executions import continuations, credentials_from_env, execution_progress, fnf_client
+    from ossrestore.executions import continuations, execution_progress, fnf_client
     from infra.naming import names_for
 
     _check_name(execution_name, field="EXECUTION_NAME")

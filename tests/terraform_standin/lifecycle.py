@@ -25,7 +25,7 @@ DEFAULT_ACCOUNT = "1234567890123456"
 CREATED_AT = "2026-01-01T00:00:00Z"
 _NAMESPACE = uuid.UUID("6f1c1e0a-5d0e-4e43-9d2f-0c3b6a2b8a11")
 
-# Deprecated arguments the provider still sets from their replacements on read (alicloud-terraform §2).
+# Deprecated arguments the provider still sets from their replacements on read (`name` of a log project from `project_name`, ...).
 _ALIASES: dict[str, dict[str, str]] = {
     "alicloud_log_project": {"name": "project_name"},
     "alicloud_log_store": {"project": "project_name", "name": "logstore_name"},
@@ -112,7 +112,7 @@ def read(type_name: str, state: dict[str, Any], reported: dict[str, Any]) -> dic
 
 def _reported(type_name: str, state: dict[str, Any], workdir: Path) -> dict[str, Any]:
     # FC stores the CRC-64 of the code it received and the provider reads that back into `code_checksum`
-    # (alicloud-terraform §4): any other value in the configuration is a perpetual diff.
+    # (the provider documents `code_checksum` as that CRC-64): any other value in the configuration is a perpetual diff.
     if type_name == "alicloud_fc_function" and isinstance(state.get("filename"), str):
         return {"code_checksum": fc_crc64((workdir / state["filename"]).read_bytes())}
     return {}

@@ -1,0 +1,204 @@
+"""The main flow's inputs: one declaration per field, from which everything else is derived.
+
+Each entry names the field, its kind (which check of `params` applies), its default, its range or
+choices, its command-line flag and help, and the words the README and `docs/handlers.md` tables show.
+The handlers validate with it (`value`), the command builds its options, validates and fills in defaults
+with it (`validate_flow_input`, `EXECUTION_DEFAULTS`), and `python -m ossrestore.docs_tables` writes the
+documentation tables from it. Adding a flow input: see docs/contributing.md.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from restore_core import classes, params
+from restore_core.errors import InvalidParameter
+
+Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean"]
+
+REQUIRED = object()  # the default of a field that must be given
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowInput:
+    name: str
+    kind: Kind
+    flag: str  # as click declares it: "--max-keys", or "--on/--off" for a boolean
+    help: str  # the flag's help, without range and default (both are appended from this entry)
+    meaning: str  # the README's "meaning" column
+    default: Any = None  # REQUIRED, None (absent), or the value used when the field is missing or null
+    lo: int = 0
+    hi: int = 0
+    choices: tuple[str, ...] = ()
+    allowed: str = ""  # the docs' "allowed" column; derived from lo/hi/choices when empty
+    handlers_common: bool = False  # listed in docs/handlers.md's common input fields
+
+    def value(self, raw: Mapping[str, Any]) -> Any:
+        """This field of raw, checked and defaulted; InvalidParameter naming the field otherwise."""
+        if self.kind == "endpoint":
+            return params.endpoint(raw)
+        if self.kind == "bucket":
+            return params.bucket_name(raw)
+        if self.kind == "region":
+            return params.region(raw)
+        if self.kind == "text":
+            return params.text(raw, self.name, default=self.default)
+        if self.kind == "integer":
+            return params.integer(raw, self.name, default=self.default, lo=self.lo, hi=self.hi)
+        if self.kind == "choice":
+            return params.choice(raw, self.name, default=self.default, allowed=self.choices)
+        return params.boolean(raw, self.name, default=self.default)
+
+    @property
+    def allowed_text(self) -> str:
+        if self.allowed:
+            return self.allowed
+        if self.kind == "integer":
+            return f"{self.lo}–{self.hi}"
+        if self.kind == "choice":
+            return ", ".join(f"`{c}`" for c in self.choices)
+        return "bool"
+
+    @property
+    def flag_help(self) -> str:
+        """The help click shows: the help, then the range and the default from this entry."""
+        parts = [self.help]
+        if self.kind == "integer":
+            parts.append(f"{self.lo}-{self.hi}.")
+        if self.default is REQUIRED:
+            parts.append("Required.")
+        elif self.default not in (None, "") and self.kind != "boolean":
+            parts.append(f"Default {self.default}.")
+        return " ".join(parts)
+
+
+# A listing call costs about 14 events of the main flow and a status poll about 10: the bounds of
+# pagesPerExecution and pollsPerExecution keep an execution under CloudFlow's 5,000 events with room to spare.
+FLOW_INPUTS: tuple[FlowInput, ...] = (
+    FlowInput(
+        name="endpoint", kind="endpoint", default=REQUIRED, flag="--endpoint", handlers_common=True,
+        help="OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com.", meaning="OSS endpoint",
+        allowed="`http(s)://host[:port]` (port 1–65535, host labels of 1–63 letters, digits or `-`) or a bare "
+                "host name such as `oss-cn-hangzhou.aliyuncs.com` (`-internal` too; a bare name is reached over "
+                "`https://`)",
+    ),
+    FlowInput(
+        name="bucketName", kind="bucket", default=REQUIRED, flag="--bucket", handlers_common=True,
+        help="Bucket to restore.", meaning="bucket to restore",
+        allowed="OSS bucket name rules: 3–63 chars, lowercase letters, digits, `-`, starting and ending with a "
+                "letter or digit",
+    ),
+    FlowInput(
+        name="region", kind="region", default=None, flag="--region", handlers_common=True,
+        help="Region id (e.g. cn-hangzhou); when given, requests are signed with V4.",
+        meaning="sign with V4 instead of V1",
+        allowed="region id such as `cn-hangzhou`; when set, requests are signed with V4, otherwise V1",
+    ),
+    FlowInput(
+        name="prefix", kind="text", default="", flag="--prefix", handlers_common=True,
+        help="Only keys under this prefix. Default: the whole bucket.", meaning="only keys under it",
+        allowed="at most 1,023 bytes of valid UTF-8",
+    ),
+    FlowInput(
+        name="marker", kind="text", default="", flag="--marker",
+        help="Resume after this key. Default: from the start.", meaning="resume after this key",
+        allowed="at most 1,023 bytes of valid UTF-8",
+    ),
+    FlowInput(
+        name="maxKeys", kind="integer", default=100, lo=1, hi=1000, flag="--max-keys",
+        help="Keys per ListObjects page.", meaning="keys per ListObjects page",
+    ),
+    FlowInput(
+        name="pollInterval", kind="integer", default=10, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
+        help="Seconds between status polls.", allowed=f"1–{params.MAX_WAIT_SECONDS} s",
+        meaning="wait between status polls (a wait step lasts at most 2 days)",
+    ),
+    FlowInput(
+        name="workers", kind="integer", default=10, lo=1, hi=100, flag="--workers",
+        help="Restore threads per function invocation.", meaning="restore threads per function invocation",
+    ),
+    FlowInput(
+        name="groupSize", kind="integer", default=params.DEFAULT_GROUP_SIZE, lo=1, hi=1000, flag="--group-size",
+        help="Keys per restore invocation.",
+        meaning="keys per restore invocation (foreach item); 10 keys per invocation with 10 workers keep the "
+                "parallelism of one key per invocation for a tenth of the FC invocations and foreach iterations, "
+                "both billed",
+    ),
+    FlowInput(
+        name="days", kind="integer", default=1, lo=1, hi=365, flag="--days",
+        help="Days to keep restored objects readable (fitted per class).",
+        meaning="days restored objects stay readable; Archive is capped at 7",
+    ),
+    FlowInput(
+        name="pagesPerExecution", kind="integer", default=200, lo=1, hi=300, flag="--pages-per-execution",
+        help="Listing calls one execution makes before continuing as new.",
+        meaning="listing calls one execution makes before continuing as new (about 14 events each)",
+    ),
+    FlowInput(
+        name="pollsPerExecution", kind="integer", default=300, lo=1, hi=400, flag="--polls-per-execution",
+        help="Status polls one execution makes before continuing as new.",
+        meaning="status polls one execution makes before continuing as new (about 10 events each)",
+    ),
+    FlowInput(
+        name="tier", kind="choice", default=classes.DEFAULT_TIER, choices=params.TIERS, flag="--tier",
+        help="Cold/Deep Cold retrieval tier.",
+        meaning="Cold/Deep Cold retrieval tier; Deep Cold has no `Bulk` (lowered to `Standard`); Archive takes none",
+    ),
+    FlowInput(
+        name="waitPerBatch", kind="boolean", default=False, flag="--wait-per-batch/--pipelined",
+        help="Wait for each page to be readable before listing the next (one page at a time, for comparison). "
+             "Default: pipelined.",
+        meaning="wait for each page to be readable before listing the next (one page at a time, for "
+                "comparison; a batch polls inside one sub-flow execution, which 5,000 events cap at 426 polls, "
+                "so `pollInterval` must be at least the batch's slowest documented restore at `tier` / 426: 1 s "
+                "for Archive, 9/43/102 s for Cold Archive Expedited/Standard/Bulk, 102/406 s for Deep Cold "
+                "Archive Expedited/Standard; a shorter one is refused, exit 2, with the smallest that works); "
+                "the run then confirms by listing too, which also waits for restores found already in progress",
+    ),
+)
+BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}
+FLOW_FIELDS: tuple[str, ...] = tuple(BY_NAME)
+
+# Keys the main flow maps from its execution input that are not flow inputs: the command fills them in
+# so that no mapping reads a missing path (what CloudFlow does then is not documented), and each
+# continue-as-new passes them on. None stands for "the value of marker": the confirm phase scans from
+# where this run's scope begins.
+EXECUTION_DEFAULTS: dict[str, str | None] = {
+    "region": "",  # "" signs with V1, as an absent region does
+    "startMarker": None,
+    "phase": "list",
+    "statusMarker": "",
+}
+
+
+def value(raw: Mapping[str, Any], name: str) -> Any:
+    """One flow input of raw (a flow input or a handler event), with the table's default and range."""
+    return BY_NAME[name].value(raw)
+
+
+def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the main flow's input and return it with every default filled in.
+
+    Unknown fields are rejected, since a misspelt option (`maxkeys`) would otherwise be ignored
+    silently. `region` is present in the result only when given.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidParameter("input", "a JSON object", raw)
+    for name in raw:
+        if name not in BY_NAME:
+            raise InvalidParameter(name, "not a known field; known fields: " + ", ".join(FLOW_FIELDS), raw[name],
+                                   message=f"unknown field {name!r}; known fields: " + ", ".join(FLOW_FIELDS))
+    out: dict[str, Any] = {}
+    for field in FLOW_INPUTS:
+        checked = field.value(raw)
+        if checked is not None:
+            out[field.name] = checked
+    return out
+
+
+def execution_input(flow_input: dict[str, Any]) -> dict[str, Any]:
+    """The first execution's input: a validated flow input plus every key of EXECUTION_DEFAULTS."""
+    for key, default in EXECUTION_DEFAULTS.items():
+        flow_input.setdefault(key, flow_input.get("marker", "") if default is None else default)
+    return flow_input
