@@ -43,8 +43,8 @@ from fdl.errors import (
     ExecutionAlreadyExists,
     ExecutionLimitExceeded,
     ExecutionNotFound,
-    ExecutionThrottled,
     ExecutionStopped,
+    ExecutionThrottled,
     FdlError,
     FlowDefinitionError,
     FlowNotFound,
@@ -58,7 +58,6 @@ from fdl.events import Event
 from fdl.fc import Credentials, FCContext
 from fdl.limits import Limits
 from fdl.loader import load_flow
-from fdl.quotas import Quotas, QuotaStats
 from fdl.model import (
     Branch,
     CatchRule,
@@ -66,8 +65,8 @@ from fdl.model import (
     ChoiceStep,
     DefaultChoice,
     FailStep,
-    Flow,
     FieldMapping,
+    Flow,
     ForeachStep,
     IterationMapping,
     ParallelStep,
@@ -78,16 +77,56 @@ from fdl.model import (
     TaskStep,
     WaitStep,
 )
+from fdl.quotas import Quotas, QuotaStats
 from fdl.registry import Registry
 from fdl.template import placeholders, render
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Branch", "CatchRule", "Choice", "ChoiceStep", "Credentials", "DefaultChoice", "Engine", "Event",
-    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "ExecutionNotFound", "ExecutionThrottled", "ExecutionResult", "ExecutionStopped", "FCContext", "FailStep", "FdlError", "FieldMapping",
-    "Flow", "FlowDefinitionError", "FlowNotFound", "ForeachStep", "InvalidValueError", "IterationMapping",
-    "LimitExceeded", "Limits", "ManualClock", "MappingSourceMissing", "QuotaStats", "Quotas", "ParallelStep", "PassStep", "RealClock", "Registry",
-    "RetryRule", "Step", "StepError", "SucceedStep", "TaskStep", "TemplateError", "WaitStep", "load_flow",
-    "parse_condition", "placeholders", "render",
+    "Branch",
+    "CatchRule",
+    "Choice",
+    "ChoiceStep",
+    "Credentials",
+    "DefaultChoice",
+    "Engine",
+    "Event",
+    "ExecutionAlreadyExists",
+    "ExecutionLimitExceeded",
+    "ExecutionNotFound",
+    "ExecutionResult",
+    "ExecutionStopped",
+    "ExecutionThrottled",
+    "FCContext",
+    "FailStep",
+    "FdlError",
+    "FieldMapping",
+    "Flow",
+    "FlowDefinitionError",
+    "FlowNotFound",
+    "ForeachStep",
+    "InvalidValueError",
+    "IterationMapping",
+    "LimitExceeded",
+    "Limits",
+    "ManualClock",
+    "MappingSourceMissing",
+    "ParallelStep",
+    "PassStep",
+    "QuotaStats",
+    "Quotas",
+    "RealClock",
+    "Registry",
+    "RetryRule",
+    "Step",
+    "StepError",
+    "SucceedStep",
+    "TaskStep",
+    "TemplateError",
+    "WaitStep",
+    "load_flow",
+    "parse_condition",
+    "placeholders",
+    "render",
 ]

@@ -8,9 +8,9 @@ thread), which lets a fake handler "take" 700 s in no real time.
 from __future__ import annotations
 
 import threading
-import time
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ class RealClock:
         self._interrupted = threading.Event()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -66,7 +66,7 @@ class ManualClock:
     """Virtual time, thread-safe. `sleeps` lists every sleep in order (retry intervals, waits)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2024, 1, 1, tzinfo=timezone.utc)
+        self._now = start or datetime(2024, 1, 1, tzinfo=UTC)
         self._lock = threading.Lock()
         self._local = threading.local()
         self.sleeps: list[float] = []

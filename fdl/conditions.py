@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from fdl.paths import PathExpr, PathSyntaxError, parse_path, walk
 
@@ -59,8 +59,8 @@ class Logical:
     right: Condition
 
 
-Operand = Union[Literal, Ref]
-Condition = Union[Compare, Truthy, Logical, Literal]
+Operand = Literal | Ref
+Condition = Compare | Truthy | Logical | Literal
 
 _TOKEN = re.compile(
     r"""\s*(?:

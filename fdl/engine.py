@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fdl import fc
 from fdl.access import Authorize
 from fdl.clock import Clock, RealClock
 from fdl.conditions import BOOLEAN_COMPARE_MODES
@@ -39,7 +40,6 @@ from fdl.errors import (
     StepError,
 )
 from fdl.events import Event, EventCallback, History
-from fdl import fc
 from fdl.fc import Credentials
 from fdl.host import TaskFunction
 from fdl.interpreter import Interpreter

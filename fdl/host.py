@@ -7,7 +7,8 @@ quotas, the stop flag, the authorization hook and the configuration that shapes 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from fdl.access import Authorize
 from fdl.clock import Clock

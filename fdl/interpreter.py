@@ -18,6 +18,7 @@ running function.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from fdl import access, fc
 from fdl import model as m
+from fdl.arns import FLOW_ARN
 from fdl.conditions import ConditionTypeError, evaluate
 from fdl.errors import (
     ExecutionAlreadyExists,
@@ -41,7 +43,6 @@ from fdl.errors import (
     MappingSourceMissing,
     StepError,
 )
-from fdl.arns import FLOW_ARN
 from fdl.host import ChildExecution, ExecutionHost
 from fdl.loader import parse_timestamp
 from fdl.paths import Constant, PathExpr, first_missing, path_text, resolve, walk
@@ -83,7 +84,11 @@ class Interpreter:
     def run_flow(self) -> dict[str, Any]:
         flow, context = self.run.flow, self.context("")
         raw = self.run.input
-        data = self.map("flow inputMappings", flow.input_mappings, input=raw, local={}, context=context) if flow.input_mappings else dict(raw)
+        data = (
+            self.map("flow inputMappings", flow.input_mappings, input=raw, local={}, context=context)
+            if flow.input_mappings
+            else dict(raw)
+        )
         sequence = self.run_steps(flow.steps, data)
         if flow.output_mappings:
             return self.map("flow outputMappings", flow.output_mappings, input=data, local=sequence.local, context=context)
@@ -157,10 +162,8 @@ class Interpreter:
 
     def note_failure(self, step: str, error: StepError) -> None:
         _LOGGER.debug("%s: step %s failed: %s: %s", self.run.label, step, error.error, error.cause)
-        try:
+        with contextlib.suppress(LimitExceeded):  # the history is full; the execution is failing anyway
             self.record("StepFailed", step, error=error.error, cause=error.cause)
-        except LimitExceeded:
-            pass  # the history is full; the execution is failing anyway
 
     # --- task -----------------------------------------------------------------------------------
 
@@ -176,7 +179,13 @@ class Interpreter:
             _LOGGER.debug("%s: step %s caught %s, goto %s", self.run.label, step.name, e.error, rule.goto)
             self.note_failure(step.name, e)
             caught = {"error": e.error, "cause": e.cause}
-            output = self.map("errorMappings", step.error_mappings, input=data, local=caught, context=context, step=step.name) if step.error_mappings else {}
+            output = (
+                self.map(
+                    "errorMappings", step.error_mappings, input=data, local=caught, context=context, step=step.name
+                )
+                if step.error_mappings
+                else {}
+            )
             return Outcome({}, goto=rule.goto, output=output)
 
     def with_retry(self, step: m.TaskStep, data: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
@@ -278,7 +287,10 @@ class Interpreter:
         mapping = step.iteration_mapping
         collection = walk(data, mapping.collection.segments)
         if not isinstance(collection, list):
-            raise StepError("FnF.InvalidCollection", f"iterationMapping.collection {mapping.collection.text} is {collection!r}, not an array")
+            raise StepError(
+                "FnF.InvalidCollection",
+                f"iterationMapping.collection {mapping.collection.text} is {collection!r}, not an array",
+            )
         if len(collection) > self.limits.foreach_items:
             raise LimitExceeded("FnF.ForeachItemsExceeded", f"step {step.name}: {len(collection)} items, over the limit of "
                                 f"{self.limits.foreach_items} (Limits.foreach_items)", step=step.name)
@@ -364,7 +376,11 @@ class Interpreter:
     def check_time(self, step: str) -> None:
         timeout = self.run.flow.timeout_seconds
         if timeout and (self.clock.now() - self.run.started).total_seconds() > timeout:
-            raise LimitExceeded("FnF.ExecutionTimedOut", f"execution ran past the flow's timeoutSeconds {timeout} before step {step}", step=step)
+            raise LimitExceeded(
+                "FnF.ExecutionTimedOut",
+                f"execution ran past the flow's timeoutSeconds {timeout} before step {step}",
+                step=step,
+            )
 
 
 def map_values(mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:

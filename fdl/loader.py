@@ -7,10 +7,11 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -163,7 +164,7 @@ class _Loader:
         if builder is None:
             raise self.fail(_join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}")
         extra, required = _STEP_KEYS[str(kind)]
-        self.keys(raw, where, _COMMON + extra, ("name",) + required)
+        self.keys(raw, where, _COMMON + extra, ("name", *required))
         self.string(raw, "name", where, required=True)
         if not isinstance(raw.get("end", False), bool):
             raise self.fail(_join(where, "end"), "expected true or false")
@@ -216,8 +217,11 @@ class _Loader:
 
     def check_arn(self, arn: Any, where: str) -> None:
         if not isinstance(arn, str) or not (FC_ARN.fullmatch(arn) or FLOW_ARN.fullmatch(arn)):
-            raise self.fail(where, f"{arn!r} is not a function ARN (acs:fc:<region>:<account>:services/<service>[.<qualifier>]/functions/<function>) "
-                                   "or a flow ARN (acs:fnf:::flow/<name>)")
+            raise self.fail(
+                where,
+                f"{arn!r} is not a function ARN (acs:fc:<region>:<account>:services/<service>[.<qualifier>]/functions/<function>) "
+                "or a flow ARN (acs:fnf:::flow/<name>)",
+            )
 
     def items(self, raw: dict[str, Any], key: str, where: str) -> list[Any]:
         value = raw.get(key) or []

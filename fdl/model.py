@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Union
 
 from fdl.conditions import Condition
 from fdl.paths import Constant, PathExpr
 
 ALL_ERRORS = "FnF.ALL"
-Source = Union[PathExpr, Constant]
+Source = PathExpr | Constant
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ class FailStep(BaseStep):
     cause: str = ""
 
 
-Step = Union[PassStep, TaskStep, ChoiceStep, ForeachStep, ParallelStep, WaitStep, SucceedStep, FailStep]
+Step = PassStep | TaskStep | ChoiceStep | ForeachStep | ParallelStep | WaitStep | SucceedStep | FailStep
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,7 @@ def first_missing(value: Any, segments: tuple[str | int, ...], done: tuple[str |
         if not isinstance(value, list):
             return here
         return next((m for m in (first_missing(item, rest, here) for item in value) if m is not None), None)
-    if isinstance(head, int):
-        present = isinstance(value, list) and head < len(value)
-    else:
-        present = isinstance(value, dict) and head in value
+    present = isinstance(value, list) and head < len(value) if isinstance(head, int) else isinstance(value, dict) and head in value
     return first_missing(value[head], rest, here) if present else here
 
 

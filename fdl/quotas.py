@@ -18,9 +18,9 @@ What a throttled call does, as modelled:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Callable
 
 from fdl.errors import InvalidValueError
 

@@ -6,12 +6,13 @@ service + function (any qualifier), then to the function name alone when only on
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+from fdl.arns import FC_ARN
 from fdl.errors import FlowNotFound, InvalidValueError, StepError
 from fdl.limits import check_name
-from fdl.arns import FC_ARN
 from fdl.model import Flow
 
 Handler = Callable[[bytes, Any], Any]

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fdl.engine import Engine
 from fdl.loader import load_flow
@@ -36,7 +36,12 @@ def engine_for(
     """An engine whose registry holds `flows` (YAML text, file or Flow) and `functions` (ARN or bare name → handler)."""
     registry = Registry()
     for name, flow in flows.items():
-        registry.add_flow(name, flow if isinstance(flow, Flow) else load_flow(flow, name=None if isinstance(flow, Path) else f"{name}.yaml", variables=variables))
+        registry.add_flow(
+            name,
+            flow
+            if isinstance(flow, Flow)
+            else load_flow(flow, name=None if isinstance(flow, Path) else f"{name}.yaml", variables=variables),
+        )
     for name, handler in (functions or {}).items():
         registry.add_function(name if name.startswith("acs:") else function_arn(name), handler)
     return Engine(registry, **engine_options)
