@@ -21,9 +21,10 @@ def list_buckets(ctx: Context, call: Call) -> Response:
         for n in names
     )
     body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>{0}</ID><DisplayName>{0}</DisplayName></Owner>'
-        "<Buckets>{1}</Buckets></ListAllMyBucketsResult>"
-    ).format(listing.OWNER_ID, items)
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<ListAllMyBucketsResult><Owner><ID>{listing.OWNER_ID}</ID><DisplayName>{listing.OWNER_ID}</DisplayName></Owner>"
+        f"<Buckets>{items}</Buckets></ListAllMyBucketsResult>"
+    )
     return Response(200, {"Content-Type": "application/xml"}, body.encode())
 
 
@@ -85,7 +86,10 @@ def archive_direct_read(ctx: Context, call: Call) -> Response:
             b.archive_direct_read = _parse_enabled(call.req.body)
             return Response(200)
         enabled = "true" if b.archive_direct_read else "false"
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<ArchiveDirectReadConfiguration><Enabled>{enabled}</Enabled></ArchiveDirectReadConfiguration>'
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<ArchiveDirectReadConfiguration><Enabled>{enabled}</Enabled></ArchiveDirectReadConfiguration>"
+    )
     return Response(200, {"Content-Type": "application/xml"}, body.encode())
 
 

@@ -20,7 +20,7 @@ def http_date(ts: float) -> str:
 
 
 _HTTP_DATE = re.compile(
-    r"(?:%s), (\d{2}) (%s) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT" % ("|".join(_DAYS), "|".join(_MONTHS))
+    r"(?:{}), (\d{{2}}) ({}) (\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}}) GMT".format("|".join(_DAYS), "|".join(_MONTHS))
 )
 
 

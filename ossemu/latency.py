@@ -17,7 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ossemu.classes import ARCHIVE, BULK, COLD_ARCHIVE, DEEP_COLD_ARCHIVE, EXPEDITED, STANDARD_TIER, STORAGE_CLASSES, TIER_ORDER
+from ossemu.classes import (
+    ARCHIVE,
+    BULK,
+    COLD_ARCHIVE,
+    DEEP_COLD_ARCHIVE,
+    EXPEDITED,
+    STANDARD_TIER,
+    STORAGE_CLASSES,
+    TIER_ORDER,
+)
 from ossemu.errors import ConfigError
 
 HOUR = 3600.0

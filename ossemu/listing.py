@@ -42,7 +42,12 @@ class Page:
 
 
 def _invalid(name: str, value: str, allowed: str) -> OssError:
-    return OssError(400, "InvalidArgument", f"Argument {name} ({value!r}) is invalid: {allowed}.", extra={"ArgumentName": name, "ArgumentValue": value})
+    return OssError(
+        400,
+        "InvalidArgument",
+        f"Argument {name} ({value!r}) is invalid: {allowed}.",
+        extra={"ArgumentName": name, "ArgumentValue": value},
+    )
 
 
 def parse_max_keys(params: Mapping[str, str]) -> int:

@@ -75,12 +75,22 @@ def _validate(storage_class: str, req: RestoreRequest) -> str | None:
     if req.has_job_parameters and not rule.tiers:
         raise _malformed("JobParameters is only supported for ColdArchive and DeepColdArchive objects.")
     if not 1 <= req.days <= rule.max_days:
-        raise OssError(400, "InvalidArgument", f"The Days must be between 1 and {rule.max_days} for {storage_class} objects.", ec=rule.days_ec)
+        raise OssError(
+            400,
+            "InvalidArgument",
+            f"The Days must be between 1 and {rule.max_days} for {storage_class} objects.",
+            ec=rule.days_ec,
+        )
     if not rule.tiers:
         return None
     tier = req.tier if req.tier is not None else rule.default_tier
     if tier not in rule.tiers:
-        raise OssError(400, "InvalidArgument", f"The Tier must be one of {', '.join(rule.tiers)} for {storage_class} objects.", ec=sc.EC_INVALID_TIER)
+        raise OssError(
+            400,
+            "InvalidArgument",
+            f"The Tier must be one of {', '.join(rule.tiers)} for {storage_class} objects.",
+            ec=sc.EC_INVALID_TIER,
+        )
     return tier
 
 
@@ -93,7 +103,7 @@ def request(rec: ObjectRecord, req: RestoreRequest, *, now: float, latency: Rest
         ready = now + latency.seconds(rec.storage_class, tier)
         rebill = ("restore:rebilled",) if rec.restore is not None else ()
         rec.restore = RestoreRecord(now, tier, ready, ready + req.days * day)
-        return RestoreOutcome(202, headers=_priority(rec), events=("restore:billed",) + rebill)
+        return RestoreOutcome(202, headers=_priority(rec), events=("restore:billed", *rebill))
     r = rec.restore
     assert r is not None
     if state == RESTORING:

@@ -1,6 +1,7 @@
 """HTTP/1.1 keep-alive transport for `Service`: a threading server, one daemon thread per connection."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -15,9 +16,23 @@ from ossemu.service import Service
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden",
-            404: "Not Found", 409: "Conflict", 411: "Length Required", 412: "Precondition Failed", 416: "Requested Range Not Satisfiable",
-            500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    204: "No Content",
+    206: "Partial Content",
+    304: "Not Modified",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    411: "Length Required",
+    412: "Precondition Failed",
+    416: "Requested Range Not Satisfiable",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -37,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature fixed by the base class
+    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class names it
         _LOGGER.debug("%s " + format, self.address_string(), *args)
 
     def handle_one_request(self) -> None:
@@ -120,7 +135,5 @@ class OssHTTPServer(ThreadingHTTPServer):
         with self._conn_lock:
             conns = list(self._connections)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

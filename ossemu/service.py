@@ -30,8 +30,30 @@ Operation = Callable[[Context, Call], Response]
 
 # Bucket-level features the emulator does not model; a GET with one of them is not a listing.
 _BUCKET_SUBRESOURCES = frozenset(
-    "acl uploads versions versioning lifecycle logging website cors referer policy tagging encryption inventory "
-    "worm replication bucketInfo location stat qos objectMeta symlink delete".split()
+    [
+        "acl",
+        "uploads",
+        "versions",
+        "versioning",
+        "lifecycle",
+        "logging",
+        "website",
+        "cors",
+        "referer",
+        "policy",
+        "tagging",
+        "encryption",
+        "inventory",
+        "worm",
+        "replication",
+        "bucketInfo",
+        "location",
+        "stat",
+        "qos",
+        "objectMeta",
+        "symlink",
+        "delete",
+    ]
 )
 
 _FAULTS = {
@@ -42,7 +64,11 @@ _FAULTS = {
 
 
 def _unsupported(ctx: Context, call: Call) -> Response:
-    raise OssError(501, "NotImplemented", f"{call.req.method} with {sorted(call.params) or 'no parameters'} is not implemented by the emulator.")
+    raise OssError(
+        501,
+        "NotImplemented",
+        f"{call.req.method} with {sorted(call.params) or 'no parameters'} is not implemented by the emulator.",
+    )
 
 
 def route(call: Call) -> tuple[str, Operation]:

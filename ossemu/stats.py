@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-
 # Always present in a snapshot, so callers can index them without a default.
 BASE_COUNTERS = (
     "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadObject", "GetObjectMeta", "GetObject", "PutObject", "DeleteObject",

@@ -52,7 +52,7 @@ class Content:
 class RestoreRecord:
     """One restore: when it was asked for, at which tier, when it becomes readable and when it expires."""
 
-    __slots__ = ("requested_at", "tier", "ready_at", "expiry")
+    __slots__ = ("expiry", "ready_at", "requested_at", "tier")
 
     def __init__(self, requested_at: float, tier: str | None, ready_at: float, expiry: float) -> None:
         self.requested_at = requested_at
@@ -62,7 +62,7 @@ class RestoreRecord:
 
 
 class ObjectRecord:
-    __slots__ = ("storage_class", "content", "mtime", "restore")
+    __slots__ = ("content", "mtime", "restore", "storage_class")
 
     def __init__(self, storage_class: str, content: Content, mtime: float) -> None:
         self.storage_class = storage_class
