@@ -93,7 +93,7 @@ def _ask(bucket: oss2.Bucket) -> DirectRead:
         return _unknown(bucket, "the answer is not XML")
     value = (enabled or "").strip().lower()
     if value not in ("true", "false"):
-        return _unknown(bucket, f"unexpected Enabled value {ascii(enabled)}")
+        return _unknown(bucket, f"unexpected Enabled value {enabled!a}")
     return DirectRead(value == "true")
 
 

@@ -27,7 +27,7 @@ def handle(
     redaction.install()
     try:
         request = parse(parse_event(event))
-        where: Location = getattr(request, "where")
+        where: Location = request.where
         credentials = client.resolve_credentials(context)
         redaction.remember(credentials.access_key_secret, credentials.security_token)
         bucket = client.make_bucket(

@@ -19,7 +19,7 @@ MAX_LENGTH = 128
 NAME_RULE = "1-128 characters of [A-Za-z0-9_-], the first a letter or _"
 FALLBACK = "oss-restore"
 _DIGEST = 16
-_SUFFIX = re.compile(r"--[0-9a-f]{%d}$" % _DIGEST)
+_SUFFIX = re.compile(rf"--[0-9a-f]{{{_DIGEST}}}$")
 _INVALID = re.compile(r"[^A-Za-z0-9_-]")
 _VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 

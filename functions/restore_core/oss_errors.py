@@ -39,7 +39,7 @@ def status_of(e: BaseException) -> int:
 
 def code_of(e: BaseException) -> str:
     """The OSS error code, else a stand-in that still says what happened."""
-    if isinstance(e, oss2.exceptions.RequestError) or isinstance(e, CONNECTION_ERRORS):
+    if isinstance(e, (oss2.exceptions.RequestError, CONNECTION_ERRORS)):
         return "RequestError"
     code = getattr(e, "code", "") or ""
     return code or f"HTTP{status_of(e)}"

@@ -44,9 +44,9 @@ def integer(raw: Mapping[str, Any], field: str, *, default: int, lo: int, hi: in
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and len(value.strip()) <= MAX_INTEGER_DIGITS and _DIGITS.fullmatch(value):
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and len(value.strip()) <= MAX_INTEGER_DIGITS and _DIGITS.fullmatch(value)
+    ):
         number = int(value)
     if number is None or not lo <= number <= hi:
         raise InvalidParameter(field, f"an integer from {lo} to {hi}", value)

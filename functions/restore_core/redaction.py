@@ -81,7 +81,7 @@ def redact_record(record: logging.LogRecord) -> None:
     """Put the redacted, fully formatted text in the record (message, traceback and stack)."""
     try:
         message = record.getMessage()
-    except Exception:  # noqa: BLE001 - a bad format string: logging reports it when the record is emitted
+    except Exception:  # a bad format string: logging reports it when the record is emitted
         return
     record.msg, record.args = redact(message), ()
     if record.exc_info and not record.exc_text:

@@ -13,8 +13,8 @@ from typing import Any
 import oss2
 
 from restore_core import classes, listing, oss_errors, retry
-from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.direct_read import archive_direct_read
+from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.execution_names import next_name
 from restore_core.inputs import StatusRequest
 from restore_core.restore_info import RestoreInfo, parse
