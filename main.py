@@ -6,7 +6,7 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from infra.app import synthesize  # noqa: E402  (cdktf starts its Node kernel on import)
+from infra.app import synthesize  # after the environment above: cdktf starts its Node kernel on import
 
 
 def main() -> None:

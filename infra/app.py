@@ -9,7 +9,8 @@ from cdktf import App
 
 from infra.config import DEFAULT_CONFIG_PATH, DeploymentConfig, load_matrix
 from infra.package import build_package
-from infra.shipped import flows_dir as shipped_flows, stage_code_package
+from infra.shipped import flows_dir as shipped_flows
+from infra.shipped import stage_code_package
 from infra.stack import RestoreStack
 
 _LOGGER = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -73,7 +73,7 @@ class OssStateBackend:
         return f"{self.prefix}/{stack_id}"
 
 
-StateBackend = Union[LocalStateBackend, OssStateBackend]
+StateBackend = LocalStateBackend | OssStateBackend
 
 
 @dataclass(frozen=True)

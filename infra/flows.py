@@ -6,10 +6,10 @@ from pathlib import Path
 
 import fdl
 from fdl.errors import TemplateError
-
 from infra.config import DeploymentConfig
 from infra.errors import InfraError
 from infra.naming import FUNCTIONS, RESTORE_FLOW_PLACEHOLDER, StackNames, function_arn
+
 
 @dataclass(frozen=True)
 class FlowDefinitions:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from infra.config import DeploymentConfig
 
 
-
 @dataclass(frozen=True)
 class CodeFunction:
     """One function of the code package: the one table that deployed stacks and local runs both use."""

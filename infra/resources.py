@@ -8,7 +8,8 @@ which the schema test catches.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from cdktf import (
     ITerraformDependable,
