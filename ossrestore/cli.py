@@ -8,7 +8,6 @@ import click
 
 from ossrestore.errors import OssRestoreError
 from ossrestore.interruption import Interrupted
-
 from restore_core import redaction
 from restore_core.errors import printable
 

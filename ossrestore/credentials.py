@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from ossrestore.errors import UsageError
-
 from restore_core.client import Credentials, env_credentials
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ossrestore.errors import CloudApiError
@@ -66,7 +66,7 @@ def new_execution_name(bucket: str, now: datetime | None = None) -> str:
 
     from restore_core.execution_names import valid_name
 
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     return valid_name(f"{bucket}-{stamp}-{secrets.token_hex(3)}")
 
 
@@ -114,7 +114,6 @@ def continuations(client: Any, *, flow_name: str, execution_name: str) -> list[C
     so one ListExecutions by name prefix finds them all.
     """
     from alibabacloud_fnf20190315 import models
-
 
     from restore_core.execution_names import base_name
 

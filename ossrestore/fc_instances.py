@@ -16,16 +16,18 @@ multiprocessing's resource tracker (alive while any process holds its pipe) see 
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from ossrestore.paths import handler_module
 
@@ -40,10 +42,8 @@ def _start_instance(lifeline: Connection) -> None:
 
 def _exit_with_the_command(lifeline: Connection) -> None:
     """Block until the command closes its end of the lifeline (or dies), then end this instance."""
-    try:
+    with contextlib.suppress(EOFError, OSError):
         lifeline.recv_bytes()
-    except (EOFError, OSError):
-        pass
     os._exit(0)  # a call in flight is abandoned, as FC abandons an instance whose caller went away
 
 
@@ -134,7 +134,7 @@ class FunctionInstances:
         if not self._lifeline.closed:  # last: an interruption during the shutdown above can still close with grace
             self._lifeline.close()
 
-    def __enter__(self) -> "FunctionInstances":
+    def __enter__(self) -> FunctionInstances:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -6,18 +6,23 @@ the cloud would refuse it. The options, their help and the defaults all come fro
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from ossrestore.errors import UsageError
 from ossrestore.option_types import FilePath
-
 from restore_core import json_input
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import (
-    BY_NAME, FLOW_FIELDS, FLOW_INPUTS, FlowInput, execution_input, validate_flow_input,
+    BY_NAME,
+    FLOW_FIELDS,
+    FLOW_INPUTS,
+    FlowInput,
+    execution_input,
+    validate_flow_input,
 )
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
@@ -174,7 +175,7 @@ class ProgressView:
         self._tracker, self._console, self._enabled, self._interval = tracker, console, enabled, interval
         self._stop = threading.Event()
 
-    def __enter__(self) -> "ProgressView":
+    def __enter__(self) -> ProgressView:
         if not self._enabled:
             return self
         if self._console.is_terminal:

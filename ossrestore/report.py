@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator, Sequence, TextIO
+from typing import Any, TextIO
 
 import oss2
 
 from ossrestore.errors import OssRestoreError, UsageError
 from ossrestore.progress import KeyContact
-
 from restore_core.classes import ARCHIVE
 from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read
 from restore_core.errors import RestoreCoreError
@@ -59,8 +59,8 @@ def _iso(moment: float | datetime | None) -> str | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime):
-        moment = datetime.fromtimestamp(moment, timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def classify(

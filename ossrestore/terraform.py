@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from ossrestore.errors import CredentialsError, TerraformError
 

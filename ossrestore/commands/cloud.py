@@ -1,7 +1,8 @@
 """`oss-restore start` and `status`: executions of a deployed stack's main flow (fnf SDK)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -32,8 +33,8 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @flow_input_options
 def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
     """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
-    from ossrestore.executions import fnf_client, new_execution_name, start_execution
     from infra.naming import names_for
+    from ossrestore.executions import fnf_client, new_execution_name, start_execution
 
     cfg = _stack(env, options.get("flow_region"))
     if not options.get("flow_endpoint") and not _input_has(options, "endpoint"):
@@ -60,8 +61,8 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
     """Show an execution's status and progress from its history."""
-    from ossrestore.executions import continuations, execution_progress, fnf_client
     from infra.naming import names_for
+    from ossrestore.executions import continuations, execution_progress, fnf_client
 
     _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
@@ -115,7 +116,6 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
 
 def _guard(call: Callable[[], Any]) -> Any:
     from infra.errors import InfraError
-
     from ossrestore.errors import CloudApiError
 
     try:

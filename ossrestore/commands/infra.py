@@ -5,8 +5,9 @@ local commands never start the jsii Node kernel.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -53,16 +54,13 @@ def plan(env: str, region: str | None, terraform_bin: str, outdir: Path) -> None
               help="Apply the plan that `oss-restore plan` saved, without synthesizing again (CI promotion).")
 def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, saved_plan: bool) -> None:
     """Apply each selected stack from a saved plan (made now, or by an earlier `plan` with --saved-plan)."""
-    from infra.app import stack_dir
-    from ossrestore.terraform import StackTerraform
-
     binary, stacks = _prepare(env, region, terraform_bin)
     if not saved_plan:
         _synthesize(outdir)
     for cfg in stacks:
         if not saved_plan:
             _plan_stack(outdir, cfg, binary)
-        tf = _guard(lambda: StackTerraform(stack_dir(outdir, cfg), binary=binary))
+        tf = _stack_terraform(outdir, cfg, binary)
         if saved_plan:
             _guard(tf.init)
         click.echo(_guard(tf.apply_saved_plan).rstrip())
@@ -81,12 +79,16 @@ def _prepare(env: str, region: str | None, terraform_bin: str) -> tuple[str, tup
 
 
 def _plan_stack(outdir: Path, cfg: Any, binary: str) -> Any:
+    tf = _stack_terraform(outdir, cfg, binary)
+    _guard(tf.init)
+    return _guard(tf.plan)
+
+
+def _stack_terraform(outdir: Path, cfg: Any, binary: str) -> Any:
     from infra.app import stack_dir
     from ossrestore.terraform import StackTerraform
 
-    tf = _guard(lambda: StackTerraform(stack_dir(outdir, cfg), binary=binary))
-    _guard(tf.init)
-    return _guard(tf.plan)
+    return _guard(lambda: StackTerraform(stack_dir(outdir, cfg), binary=binary))
 
 
 def _synthesize(outdir: Path) -> tuple[Any, ...]:

@@ -7,8 +7,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.credentials import credentials_from_env
+from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.local_run import print_summary, run_local
 from ossrestore.option_types import FilePath
 from ossrestore.report import closing_report, open_report
