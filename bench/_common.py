@@ -10,8 +10,9 @@ import argparse
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import Credentials

@@ -47,12 +47,21 @@ def session_processes(session: int) -> int:
 def run_case(case: str, *, objects: int, latency: float) -> None:
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
         emu.create_bucket(BUCKET)
-        emu.seed(BUCKET, counts={"Archive": objects // 2, "ColdArchive": objects // 4, "DeepColdArchive": objects - objects // 2 - objects // 4},
-                 prefix="data/")
+        emu.seed(
+            BUCKET,
+            counts={
+                "Archive": objects // 2,
+                "ColdArchive": objects // 4,
+                "DeepColdArchive": objects - objects // 2 - objects // 4,
+            },
+            prefix="data/",
+        )
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
         cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
                "--poll-interval", "2", "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
-        first = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         target = objects if case == "sigint_confirm" else 0.3 * objects
         while emu.stats.get("RestoreObject") < target and first.poll() is None:
             time.sleep(0.01)

@@ -11,7 +11,6 @@ import time
 from _common import DEMO_CREDENTIALS, flow_input, flow_parser, readable, seeded_emulator
 
 import fdl
-
 from ossrestore.local_run import run_local
 
 

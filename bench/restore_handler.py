@@ -21,9 +21,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
 from ossemu import Emulator, Faults, ManualClock  # noqa: E402
-
-from ossrestore_functions import list_archive_files  # noqa: E402
-from ossrestore_functions import restore  # noqa: E402
+from ossrestore_functions import list_archive_files, restore  # noqa: E402
 
 BUCKET = "bench-bucket"
 
@@ -69,7 +67,7 @@ def restore_group(base: dict[str, object], group: dict[str, list[str]], workers:
         try:
             out = json.loads(restore.handler(json.dumps(event).encode(), None))
             return int(out["requested"] + out["inProgress"] + out["alreadyRestored"])
-        except Exception as e:  # noqa: BLE001 - only RestoreIncomplete is expected here
+        except Exception as e:  # only RestoreIncomplete is expected here
             if type(e).__name__ != "RestoreIncomplete":
                 raise
     raise SystemExit("a group kept failing after 10 handler attempts")

@@ -12,15 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from conftest import use_credentials
 
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
-from conftest import use_credentials
 
 AK, SK = "intr-ak", "intr-secret"
 BUCKET = "intr-bucket"

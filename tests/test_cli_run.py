@@ -11,6 +11,7 @@ from pathlib import Path
 import oss2
 import pytest
 from click.testing import CliRunner
+from conftest import use_credentials
 from rich.console import Console
 
 from ossemu import Emulator, Faults, RestoreLatency
@@ -20,7 +21,6 @@ from ossrestore.local_run import Credentials, LocalRun, print_summary, run_local
 from ossrestore.progress import RunTracker
 from ossrestore.report import verify_and_report
 from restore_core import client
-from conftest import use_credentials
 
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -28,9 +29,30 @@ class FakeFnf:
     def __init__(self) -> None:
         self.requests: list[dict[str, str]] = []
         self.history = [
-            {"StepName": "init", "Type": "StepStarted", "EventId": 1, "ScheduleEventId": 0, "Time": "2026-01-01T00:00:00Z", "EventDetail": "{}"},
-            {"StepName": "init", "Type": "StepSucceeded", "EventId": 2, "ScheduleEventId": 1, "Time": "2026-01-01T00:00:01Z", "EventDetail": "{}"},
-            {"StepName": "listArchiveFiles", "Type": "TaskScheduled", "EventId": 3, "ScheduleEventId": 0, "Time": "2026-01-01T00:00:02Z", "EventDetail": "{}"},
+            {
+                "StepName": "init",
+                "Type": "StepStarted",
+                "EventId": 1,
+                "ScheduleEventId": 0,
+                "Time": "2026-01-01T00:00:00Z",
+                "EventDetail": "{}",
+            },
+            {
+                "StepName": "init",
+                "Type": "StepSucceeded",
+                "EventId": 2,
+                "ScheduleEventId": 1,
+                "Time": "2026-01-01T00:00:01Z",
+                "EventDetail": "{}",
+            },
+            {
+                "StepName": "listArchiveFiles",
+                "Type": "TaskScheduled",
+                "EventId": 3,
+                "ScheduleEventId": 0,
+                "Time": "2026-01-01T00:00:02Z",
+                "EventDetail": "{}",
+            },
         ]
         self.fail_start: tuple[int, str] | None = None
 

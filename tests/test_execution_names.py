@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 import fdl
 from fdl.testing import engine_for
-from ossrestore.executions import new_execution_name
 from ossemu import Emulator, RestoreLatency
+from ossrestore.executions import new_execution_name
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
-
 from restore_core.execution_names import base_name, next_name, valid_name
 
 # CloudFlow's rule as its "Limits" page states it, written out independently of the code under test.
@@ -41,7 +40,7 @@ def test_a_uuid_parent_starting_with_a_digit_gets_a_valid_hand_over_name():
 
 @pytest.mark.parametrize("bucket", ["2024-archive", "0" * 63, "a" * 63, "abc"])
 def test_start_and_run_names_are_valid_for_any_bucket(bucket: str):
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     for name in (new_execution_name(bucket, now), execution_name(bucket, now=now.timestamp())):
         assert CLOUDFLOW_NAME.fullmatch(name), name
         assert bucket in name

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import fc_runtimes
 from fc_runtimes import RUNTIMES, InProcess, RuntimeUnavailable, find_interpreter
+
 from infra import config
 
 EVENTS = Path(__file__).parent / "events"
@@ -39,7 +40,7 @@ def test_each_runtime_runs_its_own_interpreter_and_sdks(fc_runtime):
     # THEN it is the interpreter and the SDK versions of its row (in this process: the project's pins),
     # and the listing takes the raw-XML path exactly where that oss2 drops RestoreInfo (before 2.17)
     if isinstance(fc_runtime, InProcess):
-        expected = ("%d.%d" % sys.version_info[:2], next(d for d in PYPROJECT["project"]["dependencies"]
+        expected = ("{}.{}".format(*sys.version_info[:2]), next(d for d in PYPROJECT["project"]["dependencies"]
                                                          if d.startswith("oss2==")).split("==")[1])
     else:
         expected = (fc_runtime.runtime.python, fc_runtime.runtime.oss2)

@@ -120,7 +120,7 @@ def test_flow_names_follow_the_rule_and_good_names_pass():
 def test_bad_engine_options_are_typed_errors_naming_the_field():
     with pytest.raises(fdl.InvalidValueError, match="boolean_compare='loose' is invalid: allowed string or strict"):
         fdl.Engine(fdl.Registry(), boolean_compare="loose")
-    with pytest.raises(fdl.InvalidValueError, match="Limits.foreach_items=0"):
+    with pytest.raises(fdl.InvalidValueError, match=r"Limits.foreach_items=0"):
         fdl.Limits(foreach_items=0)
     with pytest.raises(fdl.InvalidValueError, match="input="):
         engine_for({"f": HEAD + "steps: [{type: pass, name: p}]"}).start_execution("f", ["not", "an", "object"])  # type: ignore[arg-type]

@@ -142,7 +142,9 @@ def test_wait_needs_exactly_one_of_duration_and_timestamp():
 
 def test_more_than_100_parallel_branches_is_refused():
     branches = ", ".join("{steps: [{type: pass, name: p}]}" for _ in range(101))
-    assert "branches: 101 branches: CloudFlow allows at most 100" in load_error(f"steps: [{{type: parallel, name: par, branches: [{branches}]}}]")
+    assert "branches: 101 branches: CloudFlow allows at most 100" in load_error(
+        f"steps: [{{type: parallel, name: par, branches: [{branches}]}}]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,7 +183,10 @@ def test_render_is_shared_text_substitution():
 
 def test_yaml_tags_of_the_original_sample_are_refused_with_the_line():
     # GIVEN the article's restoreFlow, which uses a CloudFormation !Ref tag
-    text = "version: v1\ntype: flow\nsteps:\n  - type: task\n    name: restoreTask\n    resourceArn: !Ref OSSRestoreService/restoreFunction\n"
+    text = (
+        "version: v1\ntype: flow\nsteps:\n  - type: task\n    name: restoreTask\n"
+        "    resourceArn: !Ref OSSRestoreService/restoreFunction\n"
+    )
     # WHEN loaded THEN safe_load's refusal becomes a FlowDefinitionError naming the line
     with pytest.raises(fdl.FlowDefinitionError, match=r"subflow.yml: line 6: not valid YAML"):
         fdl.load_flow(text, name="subflow.yml")

@@ -167,5 +167,5 @@ def test_at_most_the_quota_of_executions_run_at_once():
 
 
 def test_quota_values_are_checked():
-    with pytest.raises(fdl.InvalidValueError, match="Quotas.step_tokens"):
+    with pytest.raises(fdl.InvalidValueError, match=r"Quotas.step_tokens"):
         fdl.Quotas(step_tokens=0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fdl
@@ -56,7 +56,12 @@ def test_foreach_runs_at_most_the_concurrency_limit_at_once():
             running[0] -= 1
         return {"out": event["item"]}
 
-    engine = engine_for({"f": HEAD + FOREACH}, {"f": json_handler(track)}, clock=fdl.ManualClock(), limits=fdl.Limits(foreach_concurrency=3))
+    engine = engine_for(
+        {"f": HEAD + FOREACH},
+        {"f": json_handler(track)},
+        clock=fdl.ManualClock(),
+        limits=fdl.Limits(foreach_concurrency=3),
+    )
     assert engine.run("f", {"items": list(range(9))}).status == "Succeeded"
     assert peak[0] == 3
 
@@ -153,7 +158,7 @@ steps:
 
 
 def test_wait_timestamp_waits_until_then_and_a_past_one_ends_at_once():
-    clock = fdl.ManualClock(datetime(2024, 1, 1, tzinfo=timezone.utc))
+    clock = fdl.ManualClock(datetime(2024, 1, 1, tzinfo=UTC))
     body = "steps: [{type: wait, name: until, timestamp: $.at}]"
     run(body, {"at": "2024-01-01T01:00:00Z"}, clock=clock)
     run(body, {"at": "2023-12-31T00:00:00+08:00"}, clock=clock)

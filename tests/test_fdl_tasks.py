@@ -141,7 +141,10 @@ def test_retry_gives_up_after_max_attempts_retries():
 def test_first_matching_retry_rule_wins_and_fnf_all_matches_everything():
     clock = fdl.ManualClock()
     handler = flaky([Throttled("x"), ValueError("y")])
-    retry = "    retry: [{errors: [Throttled], intervalSeconds: 5, maxAttempts: 1}, {errors: [FnF.ALL], intervalSeconds: 7, maxAttempts: 1}]"
+    retry = (
+        "    retry: [{errors: [Throttled], intervalSeconds: 5, maxAttempts: 1},"
+        " {errors: [FnF.ALL], intervalSeconds: 7, maxAttempts: 1}]"
+    )
     result = engine_for({"f": task_flow(retry)}, {ARN: handler}, clock=clock).run("f", {})
     assert result.status == "Succeeded" and clock.sleeps == [5, 7]
 

@@ -7,11 +7,9 @@ from types import SimpleNamespace
 
 import oss2
 import pytest
-
 from fc_runtimes import InProcess
-from ossemu import Faults
 
-from ossrestore_functions import list_archive_files
+from ossemu import Faults
 from restore_core import client, inputs, listing
 from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable
 from restore_core.list_task import list_archive_files as list_plain
@@ -114,7 +112,12 @@ def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, mon
     sdk = invoke(emulator)
     monkeypatch.setattr(listing, "SDK_PARSES_RESTORE_INFO", False)
     # WHEN the handler lists with the fallback THEN it sees the same states as the SDK path
-    assert invoke(emulator) == sdk and sdk["skipped"] == {"notArchived": 1, "alreadyRestored": 1, "archiveDirectRead": 0, "restoreInProgress": 0}
+    assert invoke(emulator) == sdk and sdk["skipped"] == {
+        "notArchived": 1,
+        "alreadyRestored": 1,
+        "archiveDirectRead": 0,
+        "restoreInProgress": 0,
+    }
 
 
 def test_continue_as_new_fields(emulator, bucket):

@@ -152,7 +152,7 @@ def test_a_lone_surrogate_is_refused_naming_the_field(event, field):
 
 def test_raw_utf8_surrogates_are_not_utf8():
     # GIVEN an event whose bytes encode a surrogate directly (invalid UTF-8) THEN the event is refused
-    with pytest.raises(InvalidParameter, match="^event is not UTF-8"):
+    with pytest.raises(InvalidParameter, match=r"^event is not UTF-8"):
         inputs.parse_event(b'{"prefix": "\xed\xa0\x80"}')
 
 
@@ -177,7 +177,7 @@ def test_deep_nesting_is_refused_before_parsing(depth):
     # GIVEN an event nested deeper than 32 levels (Python's parser would raise RecursionError past ~1,000)
     data = b'{"files": ' + b"[" * depth + b"]" * depth + b"}"
     # WHEN parsed THEN a typed error names the event and the limit
-    with pytest.raises(InvalidParameter, match="^event is nested more than 32 levels deep"):
+    with pytest.raises(InvalidParameter, match=r"^event is nested more than 32 levels deep"):
         inputs.parse_event(data)
 
 

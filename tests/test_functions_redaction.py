@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import oss2
 import pytest
-
 from conftest import SESSION
-from ossemu import Emulator, ManualClock
 
+from ossemu import Emulator, ManualClock
 from restore_core import redaction
 from restore_core.redaction import MASK
 

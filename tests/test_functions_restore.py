@@ -6,11 +6,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from fc_runtimes import InProcess
-from ossemu import Faults
 
-from ossrestore_functions import restore
+from ossemu import Faults
 from restore_core import inputs
 from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete
 from restore_core.restore_task import restore_files

@@ -1,7 +1,7 @@
 """Pure restore rules: Days/Tier per class, restore-state parsing, the retry policy, execution names."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import oss2
 import pytest
@@ -54,7 +54,7 @@ def test_restore_info_states(value, state):
 
 def test_restore_info_expiry_is_an_aware_datetime():
     info = parse('ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"')
-    assert info.expiry == datetime(2017, 4, 16, 8, 12, 33, tzinfo=timezone.utc)
+    assert info.expiry == datetime(2017, 4, 16, 8, 12, 33, tzinfo=UTC)
     assert parse('ongoing-request="false", expiry-date="garbage"').expiry is None
 
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from ossrestore.commands.infra import deploy, plan, synth  # noqa: E402
-from ossrestore.errors import UsageError  # noqa: E402
+from ossrestore.commands.infra import deploy, plan, synth
+from ossrestore.errors import UsageError
 
 FAKE_TERRAFORM = """#!{python}
 import json, os, sys

@@ -69,9 +69,9 @@ def test_bad_values_name_the_field_and_the_allowed_range(tmp_path: Path, field: 
 
 def test_select_rejects_unknown_environment_and_region() -> None:
     matrix = load_matrix()
-    with pytest.raises(UnknownStackError, match="unknown environment 'qa'.*dev, prod"):
+    with pytest.raises(UnknownStackError, match=r"unknown environment 'qa'.*dev, prod"):
         select(matrix, env="qa")
-    with pytest.raises(UnknownStackError, match="unknown region 'us-east-1' for environment 'prod'.*cn-hangzhou"):
+    with pytest.raises(UnknownStackError, match=r"unknown region 'us-east-1' for environment 'prod'.*cn-hangzhou"):
         select(matrix, env="prod", region="us-east-1")
     assert [c.region for c in select(matrix, env="prod")] == ["cn-hangzhou", "cn-shanghai"]
 

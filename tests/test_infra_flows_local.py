@@ -19,15 +19,15 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import fdl  # noqa: E402
-import ramcheck  # noqa: E402
-from infra.app import synthesize  # noqa: E402
-from infra.config import DeploymentConfig  # noqa: E402
-from infra.flows import from_terraform_literal  # noqa: E402
-from infra.naming import FUNCTIONS, names_for  # noqa: E402
-from ossemu import Emulator, RestoreLatency  # noqa: E402
-from ossrestore.flow_options import flow_input_from_options  # noqa: E402
-from ossrestore.local_flows import load_handler  # noqa: E402
+import fdl
+import ramcheck
+from infra.app import synthesize
+from infra.config import DeploymentConfig
+from infra.flows import from_terraform_literal
+from infra.naming import FUNCTIONS, names_for
+from ossemu import Emulator, RestoreLatency
+from ossrestore.flow_options import flow_input_from_options
+from ossrestore.local_flows import load_handler
 
 # What FC hands the functions: the function role's STS credentials.
 ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"

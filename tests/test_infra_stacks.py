@@ -11,14 +11,14 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from infra.app import synthesize  # noqa: E402
-from infra.config import DeploymentConfig  # noqa: E402
-from infra.flows import from_terraform_literal  # noqa: E402
-from infra.naming import names_for  # noqa: E402
-from infra.package import fc_crc64  # noqa: E402
-from infra.policies import PolicyFormError, grant  # noqa: E402
-from infra.schema_check import check_stack, load_schema  # noqa: E402
-import ramcheck  # noqa: E402
+import ramcheck
+from infra.app import synthesize
+from infra.config import DeploymentConfig
+from infra.flows import from_terraform_literal
+from infra.naming import names_for
+from infra.package import fc_crc64
+from infra.policies import PolicyFormError, grant
+from infra.schema_check import check_stack, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,10 +15,11 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from infra.app import stack_dir, synthesize  # noqa: E402
-from infra.config import DeploymentConfig, OssStateBackend, load_matrix  # noqa: E402
-from terraform_standin.harness import LOCAL_BACKEND_OVERRIDE, TerraformHarness  # noqa: E402
-from terraform_standin.lifecycle import DEFAULT_ACCOUNT  # noqa: E402
+from terraform_standin.harness import LOCAL_BACKEND_OVERRIDE, TerraformHarness
+from terraform_standin.lifecycle import DEFAULT_ACCOUNT
+
+from infra.app import stack_dir, synthesize
+from infra.config import DeploymentConfig, OssStateBackend, load_matrix
 
 MATRIX = {cfg.stack_id: cfg for cfg in load_matrix()}
 

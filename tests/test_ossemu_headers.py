@@ -4,7 +4,6 @@ from __future__ import annotations
 import oss2
 import pytest
 import requests
-
 from conftest import oss_bucket
 
 B = "test-bucket"
@@ -244,7 +243,16 @@ def test_every_condition_is_checked_and_412_wins_over_304(bucket, stored):
     with pytest.raises(oss2.exceptions.PreconditionFailed):
         _get(bucket, If_Match='"other"', If_None_Match=etag)
     # all four holding: the object
-    assert _get(bucket, If_Match=etag, If_Unmodified_Since=date(mtime), If_None_Match='"o"', If_Modified_Since=date(mtime - 1)).read() == b"hello"
+    assert (
+        _get(
+            bucket,
+            If_Match=etag,
+            If_Unmodified_Since=date(mtime),
+            If_None_Match='"o"',
+            If_Modified_Since=date(mtime - 1),
+        ).read()
+        == b"hello"
+    )
 
 
 def test_head_answers_conditions_with_status_only(bucket, stored):
@@ -295,7 +303,7 @@ def test_oss2_resumable_download_uses_if_match_and_if_unmodified_since(emulator,
 
 
 def test_object_changed_under_a_conditional_reader_is_412(bucket, stored):
-    etag, mtime = stored
+    etag, _mtime = stored
     bucket.put_object("k", b"changed")
     with pytest.raises(oss2.exceptions.PreconditionFailed):
         bucket.get_object("k", headers={"If-Match": etag})

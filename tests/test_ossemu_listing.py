@@ -5,7 +5,6 @@ import re
 
 import oss2
 import pytest
-
 from conftest import oss_bucket
 
 B = "test-bucket"

@@ -8,8 +8,8 @@ import threading
 import oss2
 import pytest
 import requests
-
 from conftest import SESSION, oss_bucket
+
 from ossemu import ConfigError, Emulator, ManualClock, NoSuchBucketError
 
 B = "test-bucket"
@@ -170,7 +170,7 @@ def test_32_concurrent_keep_alive_clients(emulator, bucket):
             for _ in range(10):
                 bucket.head_object(key)
             bucket.restore_object(key)
-        except BaseException as e:  # noqa: BLE001 - reported to the main thread
+        except BaseException as e:  # reported to the main thread
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in keys]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import oss2
-
 from conftest import oss_bucket
 
 

@@ -14,15 +14,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import strategies as gen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import strategies as gen
 from ossemu import Emulator
-
-from ossrestore_functions import list_archive_files
-from ossrestore_functions import restore
-from ossrestore_functions import restore_status
+from ossrestore_functions import list_archive_files, restore, restore_status
 from restore_core.errors import InvalidParameter, RestoreCoreError
 
 AK, SK = "prop-ak", "prop-secret"

@@ -116,7 +116,7 @@ def test_the_emulator_maps_each_request_to_its_ram_action_and_resource(guarded: 
 
 
 def test_the_emulator_answers_a_denied_request_403_access_denied(guarded: tuple[Emulator, Hook]) -> None:
-    emu, hook = guarded
+    emu, _hook = guarded
     bucket = oss2.Bucket(oss2.Auth("ak", "sk"), emu.endpoint, "ram-b")
     # WHEN the signer restores, HEADs and GETs an object its (test) policy does not allow
     with pytest.raises(oss2.exceptions.AccessDenied) as restore:
@@ -135,7 +135,7 @@ def test_the_emulator_answers_a_denied_request_403_access_denied(guarded: tuple[
 
 def test_a_restore_the_role_may_not_make_stops_the_group_naming_the_action(guarded: tuple[Emulator, Hook]) -> None:
     # GIVEN a role whose policy lacks oss:RestoreObject, and a group of archive objects
-    emu, hook = guarded
+    emu, _hook = guarded
     for key in ("cold/a", "cold/b", "cold/c"):
         emu.put_object("ram-b", key, b"x", storage_class="Archive")
     from ossrestore_functions import restore  # the handler module of the function code package

@@ -98,13 +98,13 @@ def test_a_resource_not_of_the_documented_form_is_refused_even_by_a_star_grant()
     authorize = _authorizer(_allow("oss:GetObject", "*"), _allow("fc:InvokeFunction", "*"))
     with pytest.raises(ramcheck.AccessDenied, match=r"a resource of the form acs:oss:\*:\{account\}:\{bucket\}/\{key\}"):
         authorize("oss:GetObject", f"acs:oss:*:{ACCOUNT}:bucket-only")
-    with pytest.raises(ramcheck.AccessDenied, match="functions/{function}"):
+    with pytest.raises(ramcheck.AccessDenied, match=r"functions/{function}"):
         authorize("fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:functions/fn")  # the FC 3.0 form
 
 
 def test_an_action_the_catalog_does_not_know_is_denied() -> None:
     authorize = _authorizer({"Effect": "Allow", "Action": "*", "Resource": "*"})
-    with pytest.raises(ramcheck.AccessDenied, match="oss:PutObject on .* is denied: how RAM authorizes this action is not in"):
+    with pytest.raises(ramcheck.AccessDenied, match=r"oss:PutObject on .* is denied: how RAM authorizes this action is not in"):
         authorize("oss:PutObject", "acs:oss:*::b/k")
 
 

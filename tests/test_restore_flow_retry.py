@@ -8,7 +8,6 @@ import fdl
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.local_flows import RESTORE_FLOW, local_variables
 from ossrestore.paths import flow_file
-
 from restore_core.entry import handle
 from restore_core.inputs import restore_request
 from restore_core.restore_task import restore_files

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from ossrestore.report import classify
 from restore_core.restore_info import FROZEN, RestoreInfo, RestoreState, parse
 from restore_core.restore_need import SKIP_REASONS, Need, verdict

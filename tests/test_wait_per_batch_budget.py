@@ -15,7 +15,6 @@ from fdl.testing import engine_for, json_handler
 from infra.naming import FUNCTIONS
 from ossrestore.local_flows import RESTORE_FLOW, local_variables
 from ossrestore.paths import flow_file
-
 from ossrestore_functions import list_archive_files
 from restore_core import poll_budget
 from restore_core.errors import InvalidParameter, PollIntervalTooShort

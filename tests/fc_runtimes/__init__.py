@@ -17,8 +17,8 @@ runtime are skipped, saying what is missing.
 from __future__ import annotations
 
 import fcntl
-import importlib
 import hashlib
+import importlib
 import json
 import os
 import shutil

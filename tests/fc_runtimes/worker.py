@@ -32,10 +32,11 @@ def _invoke(msg: dict[str, Any]) -> Any:
 def _describe(_: dict[str, Any]) -> Any:
     import oss2
     import requests
+
     from restore_core import listing
 
     return {
-        "python": "%d.%d" % sys.version_info[:2], "oss2": oss2.__version__, "requests": requests.__version__,
+        "python": "{}.{}".format(*sys.version_info[:2]), "oss2": oss2.__version__, "requests": requests.__version__,
         "sdkParsesRestoreInfo": listing.SDK_PARSES_RESTORE_INFO,
     }
 
