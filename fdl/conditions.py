@@ -206,4 +206,4 @@ def _order(op: str, left: Any, right: Any) -> bool:
     comparable = (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))
     if not comparable:
         raise ConditionTypeError(f"cannot apply {op} to {left!r} and {right!r}: ordering is defined for two numbers or two strings")
-    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])

@@ -31,6 +31,9 @@ class ChildResult(Protocol):
     def status(self) -> str: ...
 
     @property
+    def succeeded(self) -> bool: ...
+
+    @property
     def output(self) -> dict[str, Any] | None: ...
 
     @property
