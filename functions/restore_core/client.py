@@ -88,7 +88,7 @@ def _new_session(pool_size: int) -> oss2.Session:
 HANDLER_SUBRESOURCES = frozenset({"bucketArchiveDirectRead"})
 
 
-class _ProviderAuth(oss2.ProviderAuth):
+class _ProviderAuth(oss2.ProviderAuth):  # type: ignore[misc]  # oss2 ships no type information
     """oss2's V1 signer, signing the handlers' sub-resources whatever the installed oss2 knows."""
 
     _subresource_key_set = frozenset(oss2.ProviderAuth._subresource_key_set) | HANDLER_SUBRESOURCES

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import oss2
 
@@ -14,7 +14,14 @@ from restore_core.inputs import Location, parse_event
 _LOGGER = logging.getLogger("restore_core")
 _LOGGER.addHandler(logging.NullHandler())
 
-R = TypeVar("R")
+class _Located(Protocol):
+    """A parsed request: each names the bucket it works on."""
+
+    @property
+    def where(self) -> Location: ...
+
+
+R = TypeVar("R", bound=_Located)
 
 
 def handle(

@@ -123,7 +123,7 @@ def endpoint(raw: Mapping[str, Any]) -> str:
             "http(s)://host[:port] (port 1 to 65535) or a host name such as oss-cn-hangzhou.aliyuncs.com",
             value,
         )
-    return value.rstrip("/")
+    return str(value).rstrip("/")  # a match: value is a string
 
 
 def bucket_name(raw: Mapping[str, Any]) -> str:

@@ -45,8 +45,8 @@ def adjustments(req: RestoreRequest) -> list[dict[str, Any]]:
 def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts of this call's answers; indices into the group (None: a key this call did not send)."""
     by_kind = {kind: [i for i, o in enumerate(outcomes) if o is not None and o.kind is kind] for kind in Kind}
-    skipped = [_entry(outcomes[i]) for i in by_kind[Kind.SKIPPED]]
-    failed = [_entry(outcomes[i]) for i in by_kind[Kind.FAILED]]
+    skipped = [_entry(o) for o in outcomes if o is not None and o.kind is Kind.SKIPPED]
+    failed = [_entry(o) for o in outcomes if o is not None and o.kind is Kind.FAILED]
     pending = by_kind[Kind.INCOMPLETE]
     out: dict[str, Any] = {
         "requested": len(by_kind[Kind.REQUESTED]), "alreadyRestored": len(by_kind[Kind.ALREADY_RESTORED]),
