@@ -34,7 +34,7 @@ class _LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx: click.Context) -> object:
         # Library errors are the user's to fix: one line and exit 2, never a traceback. A command
