@@ -36,7 +36,7 @@ def main() -> None:
     with Emulator(credentials={"bench-ak": "bench-secret"}, clock=ManualClock()) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": args.objects})
-        base = {"endpoint": emu.endpoint, "bucketName": BUCKET}
+        base: dict[str, object] = {"endpoint": emu.endpoint, "bucketName": BUCKET}
         groups = list_groups(base)
         emu.set_faults(Faults(rate=args.fault_rate, seed=1))
         started = time.perf_counter()

@@ -29,7 +29,7 @@ def test_the_docs_tables_are_the_ones_the_flow_input_table_generates():
 
 def mapped_input_keys(flow: fdl.Flow) -> set[str]:
     init = flow.steps[0]
-    return {m.source.segments[0] for m in init.output_mappings
+    return {str(m.source.segments[0]) for m in init.output_mappings
             if isinstance(m.source, PathExpr) and m.source.root == "input"}
 
 
@@ -51,6 +51,7 @@ def test_every_table_field_has_its_flag_with_range_and_default_in_the_help():
         for field in FLOW_INPUTS:
             # THEN each field has one option, declared with the table's flag and help
             option = options["flow_" + field.name]
+            assert isinstance(option, click.Option)
             assert option.opts[0] == field.flag.split("/")[0]
             assert option.help == field.flag_help
             if field.kind == "integer":

@@ -43,7 +43,8 @@ def test_parser_builds_a_frozen_ast():
     assert isinstance(node, Logical) and node.op == "&&"
     assert isinstance(node.left, Truthy) and isinstance(node.left.operand, Ref)
     assert isinstance(node.right, Logical) and isinstance(node.right.left, Compare)
-    assert node.right.right == Compare("==", node.right.right.left, Literal("y"))  # type: ignore[union-attr]
+    right = node.right.right
+    assert isinstance(right, Compare) and right == Compare("==", right.left, Literal("y"))
 
 
 def test_bare_flag_is_true_only_for_true():

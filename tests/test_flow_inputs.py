@@ -28,7 +28,7 @@ def main_flow() -> fdl.Flow:
 def mapped_from_input(flow: fdl.Flow) -> set[str]:
     """The execution input keys the main flow's init step maps."""
     init = flow.steps[0]
-    return {m.source.segments[0] for m in init.output_mappings
+    return {str(m.source.segments[0]) for m in init.output_mappings
             if isinstance(m.source, PathExpr) and m.source.root == "input"}
 
 
@@ -38,8 +38,10 @@ def start_execution_tasks(steps: tuple[fdl.Step, ...]) -> list[fdl.TaskStep]:
         if isinstance(step, fdl.TaskStep) and step.action == "fnf:StartExecution":
             found.append(step)
         if isinstance(step, fdl.ChoiceStep):
-            for branch in [*step.choices, *([step.default] if step.default else [])]:
+            for branch in step.choices:
                 found += start_execution_tasks(branch.steps)
+            if step.default:
+                found += start_execution_tasks(step.default.steps)
     return found
 
 

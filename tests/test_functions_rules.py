@@ -80,7 +80,8 @@ def _server_error(status: int, code: str) -> oss2.exceptions.ServerError:
 def test_retry_call_retries_transient_errors_then_gives_up():
     # GIVEN a call failing with 503 forever WHEN retried with an injected sleep THEN it stops after
     # max_attempts and re-raises the SDK error unchanged, having slept between attempts only
-    calls, slept = [], []
+    calls: list[int] = []
+    slept: list[float] = []
     policy = retry.RetryPolicy(max_attempts=4, initial_interval=1, maximum_interval=4)
 
     def fail():

@@ -69,6 +69,7 @@ def test_serves_on_port_0_until_interrupted():
     cmd = [sys.executable, "-m", "ossrestore", "emulator", "--port", "0", "--bucket", "cli-bucket",
            "--seed", "Archive=3,Standard=2", "--restore-latency", "0"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
     try:
         # GIVEN the command printed its real endpoint
         first = proc.stdout.readline().strip()

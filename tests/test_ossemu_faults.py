@@ -35,7 +35,7 @@ def test_server_faults_are_oss_errors(emulator, bucket, kind, status, code):
 def test_qps_limit_rejects_requests_past_the_budget(emulator, bucket):
     # GIVEN one request per second WHEN five are sent back to back (well under two seconds)
     emulator.set_faults(Faults(qps_limit=1))
-    outcomes = []
+    outcomes: list[object] = []
     for _ in range(5):
         try:
             bucket.list_objects()

@@ -59,9 +59,13 @@ def flow_options(endpoint: str, bucket: str) -> dict[str, st.SearchStrategy[list
         "--group-size": numbers(1, 1000), "--days": numbers(1, 365), "--tier": argv(gen.tiers),
         "--pages-per-execution": numbers(1, 300), "--polls-per-execution": numbers(1, 400),
     }
-    options = {flag: values.map(lambda v, f=flag: [f, v]) for flag, values in valued.items()}
+    options = {flag: _with_flag(flag, values) for flag, values in valued.items()}
     options["--wait-per-batch"] = st.sampled_from([["--wait-per-batch"], ["--pipelined"]])
     return options
+
+
+def _with_flag(flag: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
+    return values.map(lambda v: [flag, v])
 
 
 def input_documents(endpoint: str, bucket: str) -> st.SearchStrategy[bytes]:
@@ -81,7 +85,8 @@ class Invocations:
     """Runs generated argument lists and checks each outcome; counts them."""
 
     def __init__(self, tmp_path: Path, flags: list[str]) -> None:
-        self.tmp_path, self.flags, self.outcomes = tmp_path, flags, Counter()
+        self.tmp_path, self.flags = tmp_path, flags
+        self.outcomes: Counter[int] = Counter()
         self._files = itertools.count()
 
     def input_option(self, documents: st.SearchStrategy[bytes]) -> st.SearchStrategy[list[str]]:
@@ -111,7 +116,7 @@ class Invocations:
         return result
 
 
-def run_property(strategy: st.SearchStrategy[Any], count: int, check: Callable[[Any], None], *, grow: bool = True) -> None:
+def run_property(strategy: st.SearchStrategy[Any], count: int, check: Callable[[Any], object], *, grow: bool = True) -> None:
     seen = []
 
     @settings(max_examples=max(count, settings().max_examples) if grow else count)  # more with a profile that asks

@@ -58,7 +58,7 @@ def _engine(hook: Hook, calls: list[dict[str, Any]]) -> fdl.Engine:
 
 def test_the_engine_asks_before_each_invocation_and_execution_start() -> None:
     # GIVEN a hook that allows everything
-    hook, calls = Hook(), []
+    hook, calls = Hook(), list[dict[str, Any]]()
     # WHEN a flow calls a child flow synchronously, whose task invokes a function, then starts itself again
     result = _engine(hook, calls).run("parent", {"payload": {"n": 2}, "childName": "kid"})
     # THEN the run succeeds, and the hook was asked for each call, with the ARNs as the flows name them
@@ -81,13 +81,14 @@ def test_the_engine_asks_before_each_invocation_and_execution_start() -> None:
 def test_a_denied_call_fails_the_task_with_the_services_error(action: str, error: str, child_started: bool,
                                                                 invoked: bool) -> None:
     # GIVEN a hook refusing one action
-    hook, calls = Hook(action), []
+    hook, calls = Hook(action), list[dict[str, Any]]()
     engine = _engine(hook, calls)
     # WHEN the flow runs
     result = engine.run("parent", {"payload": {"n": 2}, "childName": "kid"})
     child = [r for r in engine.wait_all() if r.flow_name == "child"]
     # THEN it fails with the service's error for a permission failure, the hook's message as cause
     assert (result.status, result.error) == ("Failed", error)
+    assert result.cause is not None
     assert result.cause.startswith(f"{action} on ") and result.cause.endswith("is denied: test says no")
     # AND nothing the refused call would have done happened
     assert bool(child) is child_started

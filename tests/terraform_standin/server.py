@@ -106,8 +106,8 @@ def main() -> None:
     servicer = StandinProvider()
     # tf's runner does the go-plugin handshake, TLS and the controller/stdio services, but builds its
     # servicer from tf.provider.ProviderServicer, whose type helpers cannot express this schema; hand it ours.
-    tf.provider.ProviderServicer = lambda _app: servicer  # type: ignore[assignment,misc]
-    run_provider(None, ["terraform-provider-alicloud"])  # type: ignore[arg-type]
+    tf.provider.ProviderServicer = lambda _app: servicer
+    run_provider(None, ["terraform-provider-alicloud"])
 
 
 if __name__ == "__main__":
