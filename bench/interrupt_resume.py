@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from ossemu import Emulator, RestoreLatency  # noqa: E402
+from ossemu import Emulator, RestoreLatency  # noqa: E402  (after the sys.path edit above)
 
 AK, SK = "bench-ak", "bench-secret"
 BUCKET = "bench-interrupt"

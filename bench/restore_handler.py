@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
-from ossemu import Emulator, Faults, ManualClock  # noqa: E402
-from ossrestore_functions import list_archive_files, restore  # noqa: E402
+from ossemu import Emulator, Faults, ManualClock  # noqa: E402  (after the sys.path edit above)
+from ossrestore_functions import list_archive_files, restore  # noqa: E402  (likewise)
 
 BUCKET = "bench-bucket"
 

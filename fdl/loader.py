@@ -245,7 +245,7 @@ class _Loader:
         return m.RetryRule(
             errors=self.errors(raw, where),
             interval_seconds=self.number(raw, "intervalSeconds", where, 1, 86400, 1),
-            max_attempts=self.integer(raw, "maxAttempts", where, 0, None) if "maxAttempts" in raw else 3,  # type: ignore[arg-type]
+            max_attempts=self.integer(raw, "maxAttempts", where, 0, None) if "maxAttempts" in raw else 3,  # type: ignore[arg-type]  # present: not None
             multiplier=self.number(raw, "multiplier", where, 1, None, 2),
             max_interval_seconds=self.number(raw, "maxIntervalSeconds", where, 1, 86400, 86400),
         )

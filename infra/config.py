@@ -159,7 +159,7 @@ def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
                                            _SUFFIX, "1-16 lowercase letters, digits and '-', starting and "
                                            "ending with a letter or digit"),
     )
-    configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]
+    configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]  # common: checked per field above
     for cfg in configs:
         _check_log_project(source, where, cfg)
     return configs

@@ -38,7 +38,7 @@ SESSION = oss2.Session(pool_size=64)
 def oss_bucket(emulator: Emulator, name: str, **kwargs: object) -> oss2.Bucket:
     """oss2.Bucket(oss2.Auth("test-ak", "test-secret"), emulator.endpoint, name) on the shared session."""
     kwargs.setdefault("session", SESSION)
-    return _oss_bucket(emulator, name, **kwargs)  # type: ignore[arg-type]
+    return _oss_bucket(emulator, name, **kwargs)  # type: ignore[arg-type]  # oss2.Bucket's keywords, passed on
 
 
 def use_credentials(monkeypatch: pytest.MonkeyPatch, access_key_id: str, access_key_secret: str) -> None:

@@ -58,7 +58,7 @@ def test_a_refused_signature_echoes_the_signed_string_but_the_output_does_not(tm
         assert STS_TOKEN not in output and "wrong-sts-secret-1a2b3c" not in output
 
 
-def test_start_verbose_with_the_fnf_sdks_debug_on_prints_neither_secret_nor_token(fnf: FakeFnf, tmp_path):  # noqa: F811
+def test_start_verbose_with_the_fnf_sdks_debug_on_prints_neither_secret_nor_token(fnf: FakeFnf, tmp_path):  # noqa: F811  (the fixture imported above)
     # GIVEN the fnf SDK's own request/response dump switched on (DEBUG=sdk: its loggers have their own handlers)
     env = {**os.environ, "DEBUG": "sdk"}
     # WHEN an execution is started with STS credentials and --verbose

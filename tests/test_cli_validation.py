@@ -83,7 +83,7 @@ def test_demo_refuses_a_latency_that_is_not_a_number():
 
 
 @pytest.mark.parametrize("name", ["a b", "9starts-with-a-digit", "x" * 129, "\udcff"])
-def test_status_refuses_an_execution_name_the_service_would_refuse(fnf, name):  # noqa: F811
+def test_status_refuses_an_execution_name_the_service_would_refuse(fnf, name):  # noqa: F811  (the fixture imported above)
     result = CliRunner(mix_stderr=False).invoke(group, ["status", name, "--env", "dev", "--region", "cn-hangzhou"])
     assert result.exit_code == 2 and result.stderr.startswith("error: EXECUTION_NAME: ")
     assert "[A-Za-z0-9_-]" in result.stderr and fnf.requests == []
@@ -91,7 +91,7 @@ def test_status_refuses_an_execution_name_the_service_would_refuse(fnf, name):  
 
 @pytest.mark.parametrize(("args", "flag"), [(["--env", "nope", "--region", "cn-hangzhou"], "--env: unknown environment"),
                                             (["--env", "dev", "--region", "eu-central-1"], "--region: unknown region")])
-def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F811
+def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F811  (the fixture imported above)
     result = CliRunner(mix_stderr=False).invoke(group, ["start", *args, "--bucket", "example-archive-dev"])
     assert result.exit_code == 2 and result.stderr.startswith("error: " + flag)
 
@@ -116,7 +116,7 @@ def test_an_input_file_past_a_flow_inputs_limit_is_refused_without_reading_it_al
 
 @pytest.mark.parametrize("command", [["start", "--bucket", "example-archive-dev"], ["status", "run-1"]])
 @pytest.mark.parametrize("endpoint", ["http://127.0.0.1:99999", "ftp://h", "a b", "\udcff"])
-def test_a_bad_fnf_endpoint_exits_2_naming_it_before_any_request(fnf, command, endpoint):  # noqa: F811
+def test_a_bad_fnf_endpoint_exits_2_naming_it_before_any_request(fnf, command, endpoint):  # noqa: F811  (the fixture imported above)
     result = CliRunner(mix_stderr=False).invoke(group, [*command, "--env", "dev", "--region", "cn-hangzhou",
                                                         "--fnf-endpoint", endpoint])
     assert result.exit_code == 2 and result.stderr.startswith("error: --fnf-endpoint: ")

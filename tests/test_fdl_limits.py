@@ -123,4 +123,4 @@ def test_bad_engine_options_are_typed_errors_naming_the_field():
     with pytest.raises(fdl.InvalidValueError, match=r"Limits.foreach_items=0"):
         fdl.Limits(foreach_items=0)
     with pytest.raises(fdl.InvalidValueError, match="input="):
-        engine_for({"f": HEAD + "steps: [{type: pass, name: p}]"}).start_execution("f", ["not", "an", "object"])  # type: ignore[arg-type]
+        engine_for({"f": HEAD + "steps: [{type: pass, name: p}]"}).start_execution("f", ["not", "an", "object"])  # type: ignore[arg-type]  # the wrong type on purpose

@@ -13,7 +13,7 @@ FLOWS = Path(__file__).parent / "flows"
 
 
 def load(body: str, **options: object) -> fdl.Flow:
-    return fdl.load_flow("version: v1\ntype: flow\n" + textwrap.dedent(body), name="flows/test.yaml", **options)  # type: ignore[arg-type]
+    return fdl.load_flow("version: v1\ntype: flow\n" + textwrap.dedent(body), name="flows/test.yaml", **options)  # type: ignore[arg-type]  # load_flow's keywords
 
 
 def load_error(body: str) -> str:
@@ -49,7 +49,7 @@ def test_retry_defaults_are_cloudflows():
         steps:
           - {type: task, name: t, resourceArn: "acs:fc:::services/s/functions/f", retry: [{errors: [X]}]}
     """)
-    assert flow.steps[0].retry[0] == fdl.RetryRule(("X",), 1, 3, 2, 86400)  # type: ignore[union-attr]
+    assert flow.steps[0].retry[0] == fdl.RetryRule(("X",), 1, 3, 2, 86400)  # type: ignore[union-attr]  # a task step
 
 
 def test_v1beta1_is_accepted_and_other_versions_are_not():
@@ -166,7 +166,7 @@ def test_task_arn_and_pattern_are_checked():
 
 def test_placeholders_are_rendered_before_parsing():
     flow = load("steps: [{type: task, name: t, resourceArn: 'acs:fc:::services/{{svc}}/functions/f'}]", variables={"svc": "prod"})
-    assert flow.steps[0].resource_arn == "acs:fc:::services/prod/functions/f"  # type: ignore[union-attr]
+    assert flow.steps[0].resource_arn == "acs:fc:::services/prod/functions/f"  # type: ignore[union-attr]  # a task step
 
 
 def test_a_placeholder_without_value_is_an_error_naming_line_and_name():

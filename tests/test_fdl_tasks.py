@@ -30,7 +30,7 @@ def flaky(errors: list[Exception], result: dict[str, Any] | None = None) -> Any:
             raise errors.pop(0)
         return json.dumps(result or {"ok": True})
 
-    handler.calls = calls  # type: ignore[attr-defined]
+    handler.calls = calls  # type: ignore[attr-defined]  # the recorder, on the function object
     return handler
 
 

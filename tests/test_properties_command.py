@@ -168,7 +168,7 @@ def test_run_takes_any_arguments_and_input_file_without_a_traceback(bucketless_e
     assert calls.outcomes[2] == sum(calls.outcomes.values()) >= RUNS, calls.outcomes
 
 
-def test_start_takes_any_arguments_and_input_file_without_a_traceback(fnf: FakeFnf, tmp_path):  # noqa: F811
+def test_start_takes_any_arguments_and_input_file_without_a_traceback(fnf: FakeFnf, tmp_path):  # noqa: F811  (the fixture imported above)
     # GIVEN generated flags for the dev stack in cn-hangzhou (endpoint and bucket as its config allows)
     calls = Invocations(tmp_path, START_FLAGS)
     bucket = "example-archive-dev"
