@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 
-from _common import DEMO_CREDENTIALS, flow_input, flow_parser, readable, seeded_emulator
-
 import fdl
+from _common import DEMO_CREDENTIALS, flow_input, flow_parser, readable, seeded_emulator
 from ossrestore.local_run import run_local
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import fc_runtimes
 import oss2
 import pytest
 from hypothesis import settings
 
+import fc_runtimes
 from ossemu import Emulator, ManualClock
 from ossemu.testing import oss_bucket as _oss_bucket
 

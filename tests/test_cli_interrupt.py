@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import use_credentials
 
+from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 

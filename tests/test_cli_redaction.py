@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
-
 from ossemu import Emulator, RestoreLatency
+from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
 STS_AK, STS_SECRET, STS_TOKEN = "STS.verbose-ak", "verbose-sts-secret-5e4d3c", "CAIS+verbose/sts-token=="
 BUCKET = "verbose-bucket"

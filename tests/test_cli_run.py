@@ -11,9 +11,9 @@ from pathlib import Path
 import oss2
 import pytest
 from click.testing import CliRunner
-from conftest import use_credentials
 from rich.console import Console
 
+from conftest import use_credentials
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
 from ossrestore.flow_options import flow_input_from_options

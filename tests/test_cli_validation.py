@@ -8,11 +8,11 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import use_credentials
-from test_cloud_commands import fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
+from conftest import use_credentials
 from ossemu import Emulator
 from ossrestore.cli import group
+from test_cloud_commands import fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
 AK, SK = "cli-validation-ak", "cli-validation-secret"
 

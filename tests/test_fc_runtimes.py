@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import fc_runtimes
 from fc_runtimes import RUNTIMES, InProcess, RuntimeUnavailable, find_interpreter
-
 from infra import config
 
 EVENTS = Path(__file__).parent / "events"

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import oss2
 import pytest
-from fc_runtimes import InProcess
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from restore_core import client, inputs, listing
 from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable

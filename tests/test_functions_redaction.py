@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import oss2
 import pytest
-from conftest import SESSION
 
+from conftest import SESSION
 from ossemu import Emulator, ManualClock
 from restore_core import redaction
 from restore_core.redaction import MASK

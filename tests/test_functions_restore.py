@@ -6,8 +6,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fc_runtimes import InProcess
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from restore_core import inputs
 from restore_core.errors import InvalidParameter, OSSAccessDenied, RestoreIncomplete

@@ -6,8 +6,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fc_runtimes import InProcess
 
+from fc_runtimes import InProcess
 from ossemu import Faults
 from restore_core import listing
 from restore_core.errors import OSSAccessDenied

@@ -15,11 +15,10 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from terraform_standin.harness import LOCAL_BACKEND_OVERRIDE, TerraformHarness
-from terraform_standin.lifecycle import DEFAULT_ACCOUNT
-
 from infra.app import stack_dir, synthesize
 from infra.config import DeploymentConfig, OssStateBackend, load_matrix
+from terraform_standin.harness import LOCAL_BACKEND_OVERRIDE, TerraformHarness
+from terraform_standin.lifecycle import DEFAULT_ACCOUNT
 
 MATRIX = {cfg.stack_id: cfg for cfg in load_matrix()}
 

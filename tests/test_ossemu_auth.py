@@ -5,8 +5,8 @@ import time
 
 import oss2
 import pytest
-from conftest import SESSION
 
+from conftest import SESSION
 from ossemu import Emulator, ManualClock
 
 B = "test-bucket"

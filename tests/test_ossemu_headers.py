@@ -4,6 +4,7 @@ from __future__ import annotations
 import oss2
 import pytest
 import requests
+
 from conftest import oss_bucket
 
 B = "test-bucket"

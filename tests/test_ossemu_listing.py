@@ -5,6 +5,7 @@ import re
 
 import oss2
 import pytest
+
 from conftest import oss_bucket
 
 B = "test-bucket"

@@ -8,8 +8,8 @@ import threading
 import oss2
 import pytest
 import requests
-from conftest import SESSION, oss_bucket
 
+from conftest import SESSION, oss_bucket
 from ossemu import ConfigError, Emulator, ManualClock, NoSuchBucketError
 
 B = "test-bucket"

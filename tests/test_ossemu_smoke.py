@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import oss2
+
 from conftest import oss_bucket
 
 

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import strategies as gen
 from click.testing import CliRunner, Result
-from conftest import use_credentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
+import strategies as gen
+from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
+from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
 AK, SK = "prop-cli-ak", "prop-cli-secret"
 # Invocations per CI run: run 300 + start 150 + demo 100, plus 3 complete runs and 2 complete demos = 555

@@ -14,10 +14,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import strategies as gen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import strategies as gen
 from ossemu import Emulator
 from ossrestore_functions import list_archive_files, restore, restore_status
 from restore_core.errors import InvalidParameter, RestoreCoreError

@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from terraform_standin.lifecycle import Account, apply, forbidden_computed, plan, read
-from terraform_standin.schema import provider_schema, schema_response
 from tf.types import Unknown
 
 from infra.package import fc_crc64
+from terraform_standin.lifecycle import Account, apply, forbidden_computed, plan, read
+from terraform_standin.schema import provider_schema, schema_response
 
 ACCOUNT = Account(region="cn-hangzhou", account_id="1234567890123456")
 
