@@ -21,94 +21,18 @@ from ossemu.errors import OssError
 # client's SDK knows, as OSS does: oss2 2.16.0 (FC python3.10) leaves bucketArchiveDirectRead out and
 # gets 403 SignatureDoesNotMatch here too.
 SUBRESOURCES = frozenset(
-    [
-        "response-content-type",
-        "response-content-language",
-        "response-cache-control",
-        "logging",
-        "response-content-encoding",
-        "acl",
-        "uploadId",
-        "uploads",
-        "partNumber",
-        "group",
-        "link",
-        "delete",
-        "website",
-        "location",
-        "objectInfo",
-        "objectMeta",
-        "response-expires",
-        "response-content-disposition",
-        "cors",
-        "lifecycle",
-        "restore",
-        "qos",
-        "referer",
-        "stat",
-        "bucketInfo",
-        "append",
-        "position",
-        "security-token",
-        "live",
-        "comp",
-        "status",
-        "vod",
-        "startTime",
-        "endTime",
-        "x-oss-process",
-        "symlink",
-        "callback",
-        "callback-var",
-        "tagging",
-        "encryption",
-        "versions",
-        "versioning",
-        "versionId",
-        "policy",
-        "requestPayment",
-        "x-oss-traffic-limit",
-        "qosInfo",
-        "asyncFetch",
-        "x-oss-request-payer",
-        "sequential",
-        "inventory",
-        "inventoryId",
-        "continuation-token",
-        "worm",
-        "wormId",
-        "wormExtend",
-        "replication",
-        "replicationLocation",
-        "replicationProgress",
-        "transferAcceleration",
-        "cname",
-        "metaQuery",
-        "x-oss-ac-source-ip",
-        "x-oss-ac-subnet-mask",
-        "x-oss-ac-vpc-id",
-        "x-oss-ac-forward-allow",
-        "resourceGroup",
-        "style",
-        "styleName",
-        "x-oss-async-process",
-        "regionList",
-        "x-oss-write-get-object-response",
-        "bucketArchiveDirectRead",
-        "httpsConfig",
-        "redundancyTransition",
-        "x-oss-target-redundancy-type",
-        "x-oss-redundancy-transition-taskid",
-        "accessPoint",
-        "accessPointPolicy",
-        "publicAccessBlock",
-        "x-oss-access-point-name",
-        "requesterQosInfo",
-        "qosRequester",
-        "resourcePoolInfo",
-        "resourcePool",
-        "resourcePoolBuckets",
-    ]
+    "response-content-type response-content-language response-cache-control logging response-content-encoding "
+    "acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires "
+    "response-content-disposition cors lifecycle restore qos referer stat bucketInfo append position security-token "
+    "live comp status vod startTime endTime x-oss-process symlink callback callback-var tagging encryption versions "
+    "versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch x-oss-request-payer sequential "
+    "inventory inventoryId continuation-token worm wormId wormExtend replication replicationLocation "
+    "replicationProgress transferAcceleration cname metaQuery x-oss-ac-source-ip x-oss-ac-subnet-mask x-oss-ac-vpc-id "
+    "x-oss-ac-forward-allow resourceGroup style styleName x-oss-async-process regionList "
+    "x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig redundancyTransition "
+    "x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint accessPointPolicy "
+    "publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo resourcePool "
+    "resourcePoolBuckets".split()
 )
 
 _V4_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")

@@ -30,30 +30,8 @@ Operation = Callable[[Context, Call], Response]
 
 # Bucket-level features the emulator does not model; a GET with one of them is not a listing.
 _BUCKET_SUBRESOURCES = frozenset(
-    [
-        "acl",
-        "uploads",
-        "versions",
-        "versioning",
-        "lifecycle",
-        "logging",
-        "website",
-        "cors",
-        "referer",
-        "policy",
-        "tagging",
-        "encryption",
-        "inventory",
-        "worm",
-        "replication",
-        "bucketInfo",
-        "location",
-        "stat",
-        "qos",
-        "objectMeta",
-        "symlink",
-        "delete",
-    ]
+    "acl uploads versions versioning lifecycle logging website cors referer policy tagging encryption inventory "
+    "worm replication bucketInfo location stat qos objectMeta symlink delete".split()
 )
 
 _FAULTS = {
