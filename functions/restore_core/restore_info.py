@@ -5,7 +5,7 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,4 +56,4 @@ def _expiry(value: str) -> datetime | None:
         moment = parsedate_to_datetime(found.group(1))
     except (TypeError, ValueError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
