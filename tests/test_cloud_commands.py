@@ -134,7 +134,7 @@ def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -
     assert flow_input["bucketName"] == "example-archive-prod" and flow_input["prefix"] == "logs/"
     assert flow_input["region"] == "cn-shanghai" and flow_input["days"] == 3
     assert flow_input["endpoint"] == "https://oss-cn-shanghai-internal.aliyuncs.com"
-    assert flow_input["maxKeys"] == 100 and flow_input["startMarker"] == ""
+    assert flow_input["maxKeys"] == 1000 and flow_input["startMarker"] == ""
     assert SECRET not in json.dumps(fnf.requests) and SECRET not in result.output
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from restore_core import inputs
+from restore_core import inputs, params
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import validate_flow_input
 
@@ -17,8 +17,8 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 100, "pollInterval": 10, "workers": 10, "groupSize": 10,
-        "days": 1, "pagesPerExecution": 200, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
+        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 5, "workers": 100, "groupSize": 1000,
+        "days": 1, "pagesPerExecution": 300, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
     }
 
 
@@ -169,7 +169,7 @@ def test_a_5000_digit_number_is_refused_before_conversion():
 
 def test_an_unknown_field_may_hold_a_huge_number_without_harm():
     data = b'{"endpoint": "http://h", "bucketName": "my-bucket", "flowState": ' + b"1" * 5000 + b"}"
-    assert inputs.list_request(inputs.parse_event(data)).max_keys == 100
+    assert inputs.list_request(inputs.parse_event(data)).max_keys == params.FLOW_INTEGERS["maxKeys"][0]
 
 
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])

@@ -73,6 +73,9 @@ class FlowInput:
         return " ".join(parts)
 
 
+# The defaults of maxKeys, pollInterval, workers, groupSize and pagesPerExecution are the ones
+# bench/cloud_model.py chooses for 1,000,000 Archive objects in the cloud (tests/test_cloud_model.py holds
+# them to it): CloudFlow's step entries (100/s per account) and the listing's sequential calls bind, not FC.
 # A listing call costs about 14 events of the main flow and a status poll about 10: the bounds of
 # pagesPerExecution and pollsPerExecution keep an execution under CloudFlow's 5,000 events with room to spare.
 FLOW_INPUTS: tuple[FlowInput, ...] = (
@@ -106,24 +109,23 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         allowed="at most 1,023 bytes of valid UTF-8",
     ),
     FlowInput(
-        name="maxKeys", kind="integer", default=100, lo=1, hi=1000, flag="--max-keys",
+        name="maxKeys", kind="integer", default=1000, lo=1, hi=1000, flag="--max-keys",
         help="Keys per ListObjects page.", meaning="keys per ListObjects page",
     ),
     FlowInput(
-        name="pollInterval", kind="integer", default=10, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
+        name="pollInterval", kind="integer", default=5, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
         help="Seconds between status polls.", allowed=f"1–{params.MAX_WAIT_SECONDS} s",
         meaning="wait between status polls (a wait step lasts at most 2 days)",
     ),
     FlowInput(
-        name="workers", kind="integer", default=10, lo=1, hi=100, flag="--workers",
+        name="workers", kind="integer", default=100, lo=1, hi=100, flag="--workers",
         help="Restore threads per function invocation.", meaning="restore threads per function invocation",
     ),
     FlowInput(
         name="groupSize", kind="integer", default=params.DEFAULT_GROUP_SIZE, lo=1, hi=1000, flag="--group-size",
         help="Keys per restore invocation.",
-        meaning="keys per restore invocation (foreach item); 10 keys per invocation with 10 workers keep the "
-                "parallelism of one key per invocation for a tenth of the FC invocations and foreach iterations, "
-                "both billed",
+        meaning="keys per restore invocation (foreach item); each foreach iteration costs CloudFlow step entries "
+                "(100/s per account), so the default hands a listing call's keys to one invocation of 100 threads",
     ),
     FlowInput(
         name="days", kind="integer", default=1, lo=1, hi=365, flag="--days",
@@ -131,7 +133,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         meaning="days restored objects stay readable; Archive is capped at 7",
     ),
     FlowInput(
-        name="pagesPerExecution", kind="integer", default=200, lo=1, hi=300, flag="--pages-per-execution",
+        name="pagesPerExecution", kind="integer", default=300, lo=1, hi=300, flag="--pages-per-execution",
         help="Listing calls one execution makes before continuing as new.",
         meaning="listing calls one execution makes before continuing as new (about 14 events each)",
     ),

@@ -11,6 +11,9 @@ from restore_core.restorer import Target
 
 MAX_GROUP_KEYS = 1000
 MAX_HEAD_KEYS = 100
+# Listing pages (1,000 keys each) one confirm-phase poll scans: the value bench/cloud_model.py chooses, since
+# every poll also waits pollInterval, so a 1,000,000-object confirm takes N / (1000 * pages) polls.
+DEFAULT_SCAN_PAGES = 100
 _COUNTER_MAX = 10**9
 
 
@@ -170,7 +173,7 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         page_marker=params.text(raw, "pageMarker"),
         marker=flow_inputs.value(raw, "marker"),
         status_marker=params.text(raw, "statusMarker"),
-        max_pages=params.integer(raw, "maxPages", default=10, lo=1, hi=100),
+        max_pages=params.integer(raw, "maxPages", default=DEFAULT_SCAN_PAGES, lo=1, hi=100),
         rerequest=params.boolean(raw, "rerequest", default=False),
         days=flow_inputs.value(raw, "days"),
         tier=flow_inputs.value(raw, "tier"),

@@ -14,9 +14,8 @@ from restore_core.errors import InvalidParameter
 TIERS = ("Expedited", "Standard", "Bulk")
 MAX_KEY_BYTES = 1023
 MAX_WAIT_SECONDS = 172800  # an FDL wait step lasts at most two days
-# Ten keys per restore invocation: with 10 workers each, a page of 100 keys still runs 100 restores at
-# once, for a tenth of the FC invocations and foreach iterations (both billed) that one key each costs.
-DEFAULT_GROUP_SIZE = 10
+# Keys per restore invocation: one invocation per listing call (bench/cloud_model.py's choice).
+DEFAULT_GROUP_SIZE = 1000
 
 # Patterns are matched with fullmatch: `$` would also accept a trailing newline.
 # Host names as RFC 1123 spells them: dot-separated labels of 1-63 letters, digits or '-', no label starting
