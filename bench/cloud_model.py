@@ -46,10 +46,10 @@ import yaml
 
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
-from ossrestore.local_flows import MAIN_FLOW
-from ossrestore.local_run import Credentials, run_local
+from ossrestore.local_flows import MAIN_FLOW, build_registry
+from ossrestore.local_run import execution_name
 from ossrestore.paths import flow_file
-from restore_core import inputs, params
+from restore_core import flow_inputs, inputs
 from restore_core.status_task import SCAN_PAGE_KEYS
 
 import fdl
@@ -101,6 +101,7 @@ class Counts:
 
     objects: int
     listing_calls: int
+    full_call_keys: int  # the most keys one listing call examined (a full call when the scope is larger)
     listing_executions: int
     listing_steps: int
     listing_events: int
@@ -133,17 +134,24 @@ def measure(*, objects: int, max_keys: int, group_size: int, workers: int, shape
             flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=max_keys, flow_groupSize=group_size,
             flow_workers=workers, flow_pollInterval=1, flow_pagesPerExecution=300,
         )
-        run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
+        # The engine with the handlers in this process: the counts are the same as in worker processes
+        # (`oss-restore run`), and a measurement takes a second, not several.
+        engine = fdl.Engine(build_registry(), credentials=fdl.Credentials(AK, SK, ""))
+        engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(BUCKET))
+        executions = engine.wait_all()
         restore_requests = emu.stats.get("RestoreObject")
-    if run.summary.exit_code != 0:
-        raise SystemExit(f"measurement run failed: {run.summary.flow_errors}")
+    failed = [f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded"]
+    if failed:
+        raise SystemExit(f"measurement run failed: {failed}")
     entered = "StepEntered"
-    listing = [r for r in run.executions if r.flow_name == MAIN_FLOW and not _entered(r, shape.status_steps)]
-    confirm = [r for r in run.executions if r.flow_name == MAIN_FLOW and _entered(r, shape.status_steps)]
-    subs = [r for r in run.executions if r.flow_name != MAIN_FLOW]
+    listing = [r for r in executions if r.flow_name == MAIN_FLOW and not _entered(r, shape.status_steps)]
+    confirm = [r for r in executions if r.flow_name == MAIN_FLOW and _entered(r, shape.status_steps)]
+    subs = [r for r in executions if r.flow_name != MAIN_FLOW]
     return Counts(
         objects=objects,
         listing_calls=sum(_entered(r, shape.list_steps) for r in listing),
+        full_call_keys=max(int(e.detail.get("output", {}).get("listedCount", 0)) for r in listing for e in r.events
+                           if e.type == "TaskSucceeded" and e.step_name in shape.list_steps),
         listing_executions=len(listing),
         listing_steps=sum(1 for r in listing for e in r.events if e.type == entered),
         listing_events=sum(len(r.events) for r in listing),
@@ -165,7 +173,8 @@ def _entered(run: fdl.ExecutionResult, names: frozenset[str]) -> int:
 
 @dataclass(frozen=True)
 class Rates:
-    """Per listing call and per execution, fitted from two sizes (the difference cancels fixed costs)."""
+    """Per listing call and per execution: two runs that differ by exactly one full listing call, so the
+    difference is one call's cost and what is left is paid once per execution."""
 
     keys_per_call: float
     steps_per_call: float  # main flow, listing phase
@@ -259,7 +268,8 @@ class Prediction:
 def pages_per_execution_limit(rates: Rates, cloud: Cloud) -> int:
     """The most listing calls an execution can make within 90% of its events (and the input's range)."""
     room = cloud.events_per_execution * EVENT_MARGIN - rates.events_per_listing_execution
-    _, lo, hi = params.FLOW_INTEGERS["pagesPerExecution"]
+    field = flow_inputs.BY_NAME["pagesPerExecution"]
+    lo, hi = field.lo, field.hi
     return max(lo, min(hi, int(room // rates.events_per_call)))
 
 
@@ -348,23 +358,27 @@ WITHIN = 0.05
 
 
 def shipped_setting() -> Setting:
-    d = {name: default for name, (default, _, _) in params.FLOW_INTEGERS.items()}
+    d = {f.name: f.default for f in flow_inputs.FLOW_INPUTS}
     return Setting(d["maxKeys"], d["groupSize"], d["workers"], d["pollInterval"], d["pagesPerExecution"], inputs.DEFAULT_SCAN_PAGES)
 
 
-def measure_rates(*, max_keys: int, group_size: int, workers: int, sizes: tuple[int, int],
-                  key_bytes: int = SEED_KEY_BYTES) -> Rates:
+def measure_rates(*, max_keys: int, group_size: int, first: int, key_bytes: int = SEED_KEY_BYTES) -> Rates:
+    """Measure at `first` objects, then at one full listing call more."""
     shape = flow_shape()
-    small, large = (measure(objects=n, max_keys=max_keys, group_size=group_size, workers=workers, shape=shape,
-                            key_bytes=key_bytes) for n in sizes)
+    # workers do not change what the flows count; 100 makes the measurement quick
+    small = measure(objects=first, max_keys=max_keys, group_size=group_size, workers=100, shape=shape, key_bytes=key_bytes)
+    if small.listing_calls < 2:
+        raise SystemExit(f"{first} objects fit in one listing call: measure with more (--first-size)")
+    large = measure(objects=first + small.full_call_keys, max_keys=max_keys, group_size=group_size, workers=100,
+                    shape=shape, key_bytes=key_bytes)
     return fit(small, large)
 
 
-def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, sizes: tuple[int, int],
+def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, first: int = 1000,
              key_bytes: int = SEED_KEY_BYTES, log: Any = print) -> list[Prediction]:
     out = []
     for max_keys, group_size in itertools.product(candidates["maxKeys"], candidates["groupSize"]):
-        rates = measure_rates(max_keys=max_keys, group_size=group_size, workers=10, sizes=sizes, key_bytes=key_bytes)
+        rates = measure_rates(max_keys=max_keys, group_size=group_size, first=first, key_bytes=key_bytes)
         ppe = pages_per_execution_limit(rates, cloud)
         log(f"measured maxKeys={max_keys} groupSize={group_size}: keys/call {rates.keys_per_call:.0f}, "
             f"steps/call {rates.steps_per_call:.1f} + sub-flow {rates.subflow_steps_per_call:.1f}, "
@@ -404,7 +418,8 @@ def main() -> None:
     parser.add_argument("--request-latency", type=float, default=Cloud.request_latency)
     parser.add_argument("--fc-overhead", type=float, default=Cloud.fc_overhead)
     parser.add_argument("--step-latency", type=float, default=Cloud.step_latency)
-    parser.add_argument("--sizes", type=int, nargs=2, default=(2000, 4000), help="the two measurement sizes")
+    parser.add_argument("--first-size", type=int, default=1000,
+                        help="objects of the first measurement run (more than one listing call holds)")
     parser.add_argument("--key-bytes", type=int, default=SEED_KEY_BYTES,
                         help="length of the measured keys (default: the emulator's seeded keys, as the local runs use)")
     parser.add_argument("--quick", action="store_true", help="fewer candidates (those that can win)")
@@ -416,9 +431,8 @@ def main() -> None:
         _SHAPE = replace(flow_shape(), listing_waits_for_restores=False)
     cloud = Cloud(requests_per_second=args.max_requests_per_second, restore_latency=args.restore_latency,
                   request_latency=args.request_latency, fc_overhead=args.fc_overhead, step_latency=args.step_latency)
-    sizes = tuple(args.sizes)
     print(f"flows: listing waits for each sub-flow's restores: {cloudflow_waits()}; keys of {args.key_bytes} bytes")
-    predictions = evaluate(QUICK if args.quick else CANDIDATES, objects=args.objects, cloud=cloud, sizes=sizes,  # type: ignore[arg-type]
+    predictions = evaluate(QUICK if args.quick else CANDIDATES, objects=args.objects, cloud=cloud, first=args.first_size,
                            key_bytes=args.key_bytes)
     for p in sorted(predictions, key=lambda p: p.predicted)[:10]:
         s = p.setting
@@ -426,7 +440,7 @@ def main() -> None:
               f"scanPages={s.scan_pages}: "
               f"{p.predicted:.1f} s, ratio {p.ratio:.2f}, {p.binding}")
     shipped = shipped_setting()
-    rates = measure_rates(max_keys=shipped.max_keys, group_size=shipped.group_size, workers=shipped.workers, sizes=sizes,
+    rates = measure_rates(max_keys=shipped.max_keys, group_size=shipped.group_size, first=args.first_size,
                           key_bytes=args.key_bytes)
     print(f"\nshipped defaults ({args.objects} objects, {cloud.requests_per_second:.0f} requests/s):")
     show(predict(rates, shipped, objects=args.objects, cloud=cloud))

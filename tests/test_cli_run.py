@@ -21,6 +21,7 @@ from ossrestore.local_run import Credentials, LocalRun, print_summary, run_local
 from ossrestore.progress import RunTracker
 from ossrestore.report import verify_and_report
 from restore_core import client
+from restore_core.flow_inputs import BY_NAME as FLOW_INPUTS
 
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"
@@ -163,12 +164,13 @@ def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
 def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(emu, creds_env):
     # GIVEN Deep Cold Archive objects, which may take 48 h at tier Standard
     emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
-    # WHEN waiting per batch with the default 10 s poll (at most 426 polls in one sub-flow execution)
+    # WHEN waiting per batch with the default poll (at most 426 polls in one sub-flow execution)
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--quiet")
     # THEN the run is refused with exit 2, the field named and the smallest interval that works, and no
     # restore of that batch was requested
     assert result.exit_code == 2, result.stderr
-    assert "--poll-interval: pollInterval must be at least 406 s (got 10)" in result.stderr
+    default_poll = FLOW_INPUTS["pollInterval"].default
+    assert f"--poll-interval: pollInterval must be at least 406 s (got {default_poll})" in result.stderr
     assert "the smallest that works is 406" in result.stderr and "Traceback" not in result.stderr
     assert emu.stats.get("RestoreObject") == 0
 

@@ -1,6 +1,6 @@
 """bench/cloud_model.py: the shipped flow-input defaults are the ones the cloud-time model chooses.
 
-The model measures the real flows on the engine over the emulator (two small sizes per candidate), so
+The model measures the real flows on the engine over the emulator (two small runs per candidate), so
 this runs a narrow candidate set: the shipped defaults against their nearest rivals.
 """
 from __future__ import annotations
@@ -14,8 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import cloud_model  # noqa: E402
 
-SIZES = (1500, 3000)
-
 
 @pytest.fixture(scope="module")
 def predictions() -> list[cloud_model.Prediction]:
@@ -27,7 +25,7 @@ def predictions() -> list[cloud_model.Prediction]:
         "pollInterval": cloud_model.CANDIDATES["pollInterval"],
         "scanPages": cloud_model.CANDIDATES["scanPages"],
     }
-    return cloud_model.evaluate(candidates, objects=1_000_000, cloud=cloud_model.Cloud(), sizes=SIZES, log=lambda _: None)
+    return cloud_model.evaluate(candidates, objects=1_000_000, cloud=cloud_model.Cloud(), log=lambda _: None)
 
 
 def test_the_shipped_defaults_are_the_models_choice(predictions):

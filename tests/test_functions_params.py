@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from restore_core import inputs, params
+from restore_core import flow_inputs, inputs
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import validate_flow_input
 
@@ -169,7 +169,7 @@ def test_a_5000_digit_number_is_refused_before_conversion():
 
 def test_an_unknown_field_may_hold_a_huge_number_without_harm():
     data = b'{"endpoint": "http://h", "bucketName": "my-bucket", "flowState": ' + b"1" * 5000 + b"}"
-    assert inputs.list_request(inputs.parse_event(data)).max_keys == params.FLOW_INTEGERS["maxKeys"][0]
+    assert inputs.list_request(inputs.parse_event(data)).max_keys == flow_inputs.BY_NAME["maxKeys"].default
 
 
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])
