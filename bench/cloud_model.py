@@ -17,18 +17,23 @@ Assumptions (the latencies are flags):
 
 | assumption | value | source |
 |---|---|---|
-| step entries per account | bucket 100, +100/s | CloudFlow "Limits", https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits (`fdl.Quotas`) |
-| StartExecution per account | bucket 100, +100/s | same page (`fdl.Quotas`) |
-| events per execution | 5,000 (the model keeps 10% spare) | same page (`fdl.Limits`) |
+| step entries per account | bucket 100, +100/s | [1] (`fdl.Quotas`) |
+| StartExecution per account | bucket 100, +100/s | [1] (`fdl.Quotas`) |
+| events per execution | 5,000 (the model keeps 10% spare) | [1] (`fdl.Limits`) |
 | foreach items | 100 | FDL foreach step (`fdl.Limits`); listArchiveFiles fills at most 100 groups |
-| OSS requests per second | 2,000 (`--max-requests-per-second`) | OSS "0004-00000302", https://www.alibabacloud.com/help/en/oss/user-guide/0004-00000302: 10,000 per account, 2,000 for sequential key names, which is the order a listing walks |
-| Archive restore latency | 60 s | OSS "restore" (ossutil), https://www.alibabacloud.com/help/doc-detail/120058.htm: Archive about 1 minute |
-| OSS request latency | 0.05 s (RestoreObject) | assumption: OSS documents no latency; on the slow side for an internal endpoint |
-| ListObjects latency | 0.03 s + 0.1 s per 1,000 keys | assumption: OSS documents no latency |
-| FC invocation overhead | 0.05 s warm, 1 s cold once | assumption: FC documents cold starts on first invocations ("Best practice for reducing cold start latencies", https://alibabacloud.com/help/doc-detail/138831.htm) but no figure |
+| OSS requests per second | 2,000 (`--max-requests-per-second`) | [2]: 10,000 per account, 2,000 for sequential names (a listing's order) |
+| Archive restore latency | 60 s | [3]: Archive about 1 minute |
+| OSS request latency | 0.05 s (RestoreObject) | assumption: OSS documents none; slow for an internal endpoint |
+| ListObjects latency | 0.03 s + 0.1 s per 1,000 keys | assumption: OSS documents none |
+| FC invocation overhead | 0.05 s warm, 1 s cold once | assumption: [4] describes cold starts, gives no figure |
 | CloudFlow step latency | 0.05 s per step entry on a sequential path | assumption: CloudFlow documents none |
 | sub-flow start latency | 0.1 s | assumption: CloudFlow documents none |
 | restore requests | spread evenly over the listing phase | the restore flow requests each listed group at once |
+
+[1] CloudFlow "Limits": https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits
+[2] OSS "0004-00000302" (QPS limit): https://www.alibabacloud.com/help/en/oss/user-guide/0004-00000302
+[3] OSS "restore" (ossutil): https://www.alibabacloud.com/help/doc-detail/120058.htm
+[4] FC "Best practice for reducing cold start latencies": https://alibabacloud.com/help/doc-detail/138831.htm
 
 The floor is the true lower bound for any run that requests each restore once and finds the objects by
 listing: every restore request and one 1,000-key listing page per 1,000 objects must fit in the request
@@ -45,11 +50,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import yaml
 
+import fdl
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
@@ -58,11 +65,10 @@ from ossrestore.paths import flow_file
 from restore_core import flow_inputs, inputs
 from restore_core.status_task import SCAN_PAGE_KEYS
 
-import fdl
-
 AK, SK = "model-ak", "model-secret"
 BUCKET = "model-bucket"
 EVENT_MARGIN = 0.9  # use at most 90% of an execution's 5,000 events
+_LIMITS = fdl.Limits()
 
 
 # --- what the flows do, measured on the engine ---------------------------------------------------
@@ -238,8 +244,8 @@ class Cloud:
     fc_cold_start: float = 1.0
     step_latency: float = 0.05
     subflow_start_latency: float = 0.1
-    quotas: fdl.Quotas = fdl.Quotas()
-    events_per_execution: int = fdl.Limits().events_per_execution
+    quotas: fdl.Quotas = field(default_factory=fdl.Quotas)
+    events_per_execution: int = _LIMITS.events_per_execution
 
     def list_seconds(self, keys: float) -> float:
         return self.list_base_latency + self.list_latency_per_1000_keys * keys / 1000
@@ -276,8 +282,8 @@ class Prediction:
 def pages_per_execution_limit(rates: Rates, cloud: Cloud) -> int:
     """The most listing calls an execution can make within 90% of its events (and the input's range)."""
     room = cloud.events_per_execution * EVENT_MARGIN - rates.events_per_listing_execution
-    field = flow_inputs.BY_NAME["pagesPerExecution"]
-    lo, hi = field.lo, field.hi
+    declared = flow_inputs.BY_NAME["pagesPerExecution"]
+    lo, hi = declared.lo, declared.hi
     return max(lo, min(hi, int(room // rates.events_per_call)))
 
 

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-import cloud_model  # noqa: E402
+import cloud_model
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,9 @@ def test_the_shipped_defaults_are_the_models_choice(predictions):
 def test_the_model_counts_what_the_flows_do(predictions):
     # GIVEN the measured candidates
     shipped = cloud_model.shipped_setting()
+    same = (shipped.workers, shipped.poll_interval, shipped.scan_pages)
     by_group = {p.setting.group_size: p for p in predictions
-                if (p.setting.workers, p.setting.poll_interval, p.setting.scan_pages) == (shipped.workers, shipped.poll_interval, shipped.scan_pages)}
+                if (p.setting.workers, p.setting.poll_interval, p.setting.scan_pages) == same}
     # THEN smaller groups cost more CloudFlow step entries (one foreach iteration each), every execution
     # stays inside CloudFlow's 5,000 events, and the floor is the request budget plus the restore latency
     assert by_group[100].step_entries > by_group[1000].step_entries
