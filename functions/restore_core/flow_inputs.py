@@ -148,6 +148,14 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         meaning="Cold/Deep Cold retrieval tier; Deep Cold has no `Bulk` (lowered to `Standard`); Archive takes none",
     ),
     FlowInput(
+        name="maxRequestsPerSecond", kind="integer", default=0, lo=0, hi=1_000_000, flag="--max-requests-per-second",
+        help="Requests per second the whole run stays under (listings and polls included); 0: no budget, "
+             "adapt to the bucket's limit.",
+        meaning="requests per second the whole run stays under, listings and polls included; split evenly across "
+                "the invocations running at once, each slowing down on throttling answers (503) and speeding up "
+                "again up to its share; 0: no budget, the same adaptation finds the bucket's limit",
+    ),
+    FlowInput(
         name="waitPerBatch", kind="boolean", default=False, flag="--wait-per-batch/--pipelined",
         help="Wait for each page to be readable before listing the next (one page at a time, for comparison). "
              "Default: pipelined.",

@@ -63,6 +63,7 @@ class ListRequest:
     poll_interval: int
     wait_per_batch: bool
     tier: str  # waitPerBatch: the batch's classes must finish at this tier within one execution's events
+    max_requests_per_second: int  # the run's budget (0: none); this call takes `rate.listing_share` of it
 
 
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
@@ -77,6 +78,7 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         poll_interval=flow_inputs.value(raw, "pollInterval"),
         wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
         tier=flow_inputs.value(raw, "tier"),
+        max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
     )
 
 
@@ -88,6 +90,8 @@ class RestoreRequest:
     days: int
     tier: str
     pending: tuple[int, ...] | None = None  # a retry: only these indices into targets get a request
+    max_requests_per_second: int = 0  # the run's budget (0: none)
+    groups: int = 1  # invocations restoring the batch at once (its groups), sharing the budget
 
 
 def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
@@ -99,6 +103,8 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
         days=flow_inputs.value(raw, "days"),
         tier=flow_inputs.value(raw, "tier"),
         pending=_pending(raw.get("pending"), len(targets)),
+        max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        groups=params.integer(raw, "groups", default=1, lo=1, hi=1000),
     )
 
 
@@ -157,6 +163,7 @@ class StatusRequest:
     polls: int
     polls_per_execution: int
     execution_name: str | None
+    max_requests_per_second: int  # the run's budget (0: none); a status call runs alone and takes all of it
 
 
 def status_request(raw: Mapping[str, Any]) -> StatusRequest:
@@ -181,6 +188,7 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         polls=_counter(raw, "polls"),
         polls_per_execution=flow_inputs.value(raw, "pollsPerExecution"),
         execution_name=_execution_name(raw),
+        max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
     )
 
 

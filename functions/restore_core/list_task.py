@@ -7,17 +7,19 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, listing, poll_budget, retry
+from restore_core import budget, classes, listing, poll_budget, rate, retry
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
 from restore_core.restore_need import SKIP_REASONS, Need, verdict
 
-# With the step's $local (the same result) and its mapped input, this stays inside the 32 KiB that
+# The main flow's parallel step (restore this batch, list the next) holds a batch in its input, the
+# next in its output and again in its $local (the branch's result), beside at most 3.5 KiB of other
+# fields (prefix and markers up to 1,023 bytes each): 3 x 9 KiB + 3.5 KiB stays inside the 32 KiB that
 # CloudFlow allows a step's input + output + local.
-OUTPUT_LIMIT = 12 * 1024
-MAX_GROUPS = 100  # a foreach step runs at most 100 items
+OUTPUT_LIMIT = 9 * 1024
+MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
 
 
@@ -87,9 +89,11 @@ def list_archive_files(
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
     skipped: Counter[str] = Counter()
     cut = truncated = False
+    limiter = rate.RateLimiter(share=rate.listing_share(req.max_requests_per_second), sleep=sleep)
     while pages_left and not cut:
         page = listing.list_page(
             bucket, prefix=req.where.prefix, marker=marker, max_keys=req.max_keys, sleep=sleep, raw_xml=raw_xml,
+            limiter=limiter,
         )
         pages_left -= 1
         # The output's marker may be any key read so far: keep room for the longest.
@@ -119,7 +123,7 @@ def list_archive_files(
         poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g}, req.tier)
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
-        filesGroup=ordered, marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
+        filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
         skipped={reason: skipped[reason] for reason in SKIP_REASONS}, inProgressKeys=groups.in_progress,
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
@@ -133,7 +137,7 @@ def list_archive_files(
 def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     big = 10**9
     out: dict[str, Any] = {
-        "bucketName": req.where.bucket_name, "filesGroup": [], "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
+        "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS, "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
         "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import oss2
 
-from restore_core import oss_errors, retry
+from restore_core import oss_errors, rate, retry
 from restore_core.restore_info import RestoreInfo, parse
 
 SDK_PARSES_RESTORE_INFO = "restore_info" in inspect.signature(oss2.models.SimplifiedObjectInfo.__init__).parameters
@@ -38,6 +38,7 @@ class Page:
 def list_page(
     bucket: oss2.Bucket, *, prefix: str, marker: str, max_keys: int,
     policy: retry.RetryPolicy = LIST_RETRY, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
+    limiter: rate.RateLimiter | None = None,
 ) -> Page:
     """One ListObjects page after `marker`, retried on transient errors, errors translated for the flow.
 
@@ -47,7 +48,7 @@ def list_page(
     fetch = _raw_page if use_raw else _sdk_page
     try:
         return retry.call(
-            lambda: fetch(bucket, prefix, marker, max_keys),
+            rate.paced(limiter, lambda: fetch(bucket, prefix, marker, max_keys)),
             policy=policy, retryable=oss_errors.is_transient, sleep=sleep,
         )
     except oss_errors.SDK_ERRORS as e:

@@ -54,7 +54,9 @@ def is_transient(e: BaseException) -> bool:
 
 
 def is_throttling(e: BaseException) -> bool:
-    return isinstance(e, oss2.exceptions.ServerError) and e.status == 503
+    """OSS's throttling codes all come as 503 (TotalQpsLimitExceeded, ServiceUnavailable, ...); 429 is
+    the generic HTTP form, counted too since it asks for the same thing: fewer requests."""
+    return isinstance(e, oss2.exceptions.ServerError) and e.status in (503, 429)
 
 
 def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError:

@@ -7,7 +7,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, retry
+from restore_core import budget, classes, rate, retry
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.inputs import RestoreRequest
 from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, restore_all
@@ -29,7 +29,9 @@ def restore_files(
     """
     settings = Settings(days=req.days, tier=req.tier, workers=req.workers, policy=policy, sleep=sleep)
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
-    sent = restore_all(bucket, [req.targets[i] for i in indices], settings)
+    share = rate.restore_share(req.max_requests_per_second, req.groups)
+    limiter = rate.RateLimiter(share=share, sleep=sleep)
+    sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
     _raise_for(sent)
     outcomes: list[KeyOutcome | None] = [None] * len(req.targets)
     for index, outcome in zip(indices, sent):

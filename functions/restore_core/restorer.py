@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import oss2
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
-from restore_core import classes, oss_errors, retry
+from restore_core import classes, oss_errors, rate, retry
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
@@ -76,9 +76,12 @@ def kind_of(status: int, code: str) -> Kind:
     return Kind.FAILED
 
 
-def restore_all(bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings) -> list[KeyOutcome]:
-    """One outcome per target, in the targets' order."""
-    throttle = retry.Throttle(sleep=settings.sleep)
+def restore_all(
+    bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings, *, limiter: rate.RateLimiter | None = None,
+) -> list[KeyOutcome]:
+    """One outcome per target, in the targets' order; every request paced by limiter (the invocation's
+    share of the request budget), or by one without a ceiling when none is given."""
+    throttle = limiter or rate.RateLimiter(share=0, sleep=settings.sleep)
     denied = threading.Event()
 
     def one(target: Target) -> KeyOutcome:
@@ -117,7 +120,7 @@ def _pool() -> ThreadPoolExecutor:
         return _shared_pool
 
 
-def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: retry.Throttle) -> KeyOutcome:
+def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter) -> KeyOutcome:
     plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
     status, code, message = _request(bucket, target.key, plan, settings, throttle)
     universal, _ = classes.fit(None, settings.days, settings.tier)
@@ -133,7 +136,7 @@ def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttl
 
 
 def _request(
-    bucket: oss2.Bucket, key: str, plan: classes.RestorePlan, settings: Settings, throttle: retry.Throttle,
+    bucket: oss2.Bucket, key: str, plan: classes.RestorePlan, settings: Settings, throttle: rate.RateLimiter,
 ) -> tuple[int, str, str]:
     # OSS's own defaults (1 day; Standard tier where a tier applies) need no body at all, which spares
     # building and parsing the XML on every request.
@@ -142,16 +145,11 @@ def _request(
         job = RestoreJobParameters(plan.tier) if plan.tier else None
         config = RestoreConfiguration(plan.days, job_parameters=job)
 
-    def attempt() -> int:
-        throttle.wait()
-        try:
-            result = bucket.restore_object(key, input=config) if config else bucket.restore_object(key)
-        except Exception as e:
-            if oss_errors.is_throttling(e):
-                throttle.throttled()
-            raise
-        throttle.succeeded()
+    def send() -> int:
+        result = bucket.restore_object(key, input=config) if config else bucket.restore_object(key)
         return int(result.status)
+
+    attempt = rate.paced(throttle, send)
 
     try:
         return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), "", ""

@@ -1,8 +1,7 @@
-"""Retry as data: a validated policy, one loop that applies it, and a shared slow-down for throttling."""
+"""Retry as data: a validated policy and one loop that applies it (pacing under throttling: `rate`)."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,34 +61,3 @@ def call(
             sleep(policy.backoff(attempt, rand))
             attempt += 1
 
-
-class Throttle:
-    """A pause shared by all workers of one invocation.
-
-    Each 503 doubles it (from `floor` up to `ceiling`) and each success halves it, so when OSS starts
-    rejecting requests every worker slows down together instead of each retrying at full speed.
-    """
-
-    def __init__(self, *, floor: float = 0.05, ceiling: float = 2.0, sleep: Sleep = time.sleep) -> None:
-        self._floor = floor
-        self._ceiling = ceiling
-        self._sleep = sleep
-        self._delay = 0.0
-        self._lock = threading.Lock()
-
-    @property
-    def delay(self) -> float:
-        return self._delay
-
-    def throttled(self) -> None:
-        with self._lock:
-            self._delay = min(self._ceiling, max(self._floor, self._delay * 2))
-
-    def succeeded(self) -> None:
-        if self._delay:
-            with self._lock:
-                self._delay = 0.0 if self._delay / 2 < self._floor else self._delay / 2
-
-    def wait(self) -> None:
-        if self._delay:
-            self._sleep(self._delay)

@@ -12,7 +12,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import classes, listing, oss_errors, retry
+from restore_core import classes, listing, oss_errors, rate, retry
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.execution_names import next_name
@@ -29,17 +29,19 @@ def restore_status(
     bucket: oss2.Bucket, req: StatusRequest, *, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
 ) -> dict[str, Any]:
     direct = archive_direct_read(bucket)
+    # A status call runs alone (no batch is being restored meanwhile): the whole budget is its share.
+    limiter = rate.RateLimiter(share=req.max_requests_per_second, sleep=sleep)
     tally = Tally(scan=req.mode == "scan", direct_read=direct.enabled)
     status_marker = req.status_marker
     if req.mode == "keys":
-        for target, state in zip(req.targets, _head_all(bucket, req, sleep)):
+        for target, state in zip(req.targets, _head_all(bucket, req, sleep, limiter)):
             tally.add(target, state)
     elif req.mode == "group":
-        _check_group(bucket, req, tally, sleep, raw_xml)
+        _check_group(bucket, req, tally, sleep, raw_xml, limiter)
     else:
-        status_marker, confirmed = _scan(bucket, req, tally, sleep, raw_xml)
+        status_marker, confirmed = _scan(bucket, req, tally, sleep, raw_xml, limiter)
     if tally.frozen and req.rerequest:
-        _rerequest(bucket, req, tally, sleep)
+        _rerequest(bucket, req, tally, sleep, limiter)
     out = tally.output()
     out["statusMarker"] = status_marker
     if req.mode == "scan":
@@ -55,15 +57,17 @@ def restore_status(
 
 # --- keys: one HEAD each ---------------------------------------------------------------------
 
-def _head_all(bucket: oss2.Bucket, req: StatusRequest, sleep: retry.Sleep) -> list[tuple[str, RestoreInfo] | None]:
+def _head_all(
+    bucket: oss2.Bucket, req: StatusRequest, sleep: retry.Sleep, limiter: rate.RateLimiter,
+) -> list[tuple[str, RestoreInfo] | None]:
     with ThreadPoolExecutor(max_workers=min(req.workers, len(req.targets))) as pool:
-        return list(pool.map(lambda t: _head(bucket, t.key, sleep), req.targets))
+        return list(pool.map(lambda t: _head(bucket, t.key, sleep, limiter), req.targets))
 
 
-def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep) -> tuple[str, RestoreInfo] | None:
+def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep, limiter: rate.RateLimiter) -> tuple[str, RestoreInfo] | None:
     """(storage class, restore state), or None when the key does not exist."""
     try:
-        result = retry.call(lambda: bucket.head_object(key), policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep)
+        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key)), policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep)
     except oss_errors.SDK_ERRORS as e:
         if oss_errors.status_of(e) == 404:
             return None
@@ -73,7 +77,10 @@ def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep) -> tuple[str, Resto
 
 # --- group: re-list the page ------------------------------------------------------------------
 
-def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None) -> None:
+def _check_group(
+    bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None,
+    limiter: rate.RateLimiter,
+) -> None:
     # A key given twice is counted twice, as `keys` mode (one HEAD per entry) counts it: the counts
     # always add up to the number of keys asked about.
     wanted: dict[str, list[Target]] = {}
@@ -83,7 +90,7 @@ def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: r
     marker = req.page_marker
     while wanted:
         page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
-                                 sleep=sleep, raw_xml=raw_xml)
+                                 sleep=sleep, raw_xml=raw_xml, limiter=limiter)
         for obj in page.objects:
             for target in wanted.pop(obj.key, []):
                 tally.add(target, (obj.storage_class, obj.restore))
@@ -100,6 +107,7 @@ def _check_group(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: r
 
 def _scan(
     bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, raw_xml: bool | None,
+    limiter: rate.RateLimiter,
 ) -> tuple[str, int]:
     """Tally up to maxPages pages and return the new statusMarker (the last key of the leading run of
     objects already known readable, so the next poll starts at the first one that was not) and how
@@ -108,7 +116,7 @@ def _scan(
     marker, status_marker, leading, confirmed = start, start, True, 0
     for _ in range(req.max_pages):
         page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
-                                 sleep=sleep, raw_xml=raw_xml)
+                                 sleep=sleep, raw_xml=raw_xml, limiter=limiter)
         for obj in page.objects:
             settled = tally.add(Target(obj.key, obj.storage_class), (obj.storage_class, obj.restore))
             leading = leading and settled
@@ -124,9 +132,11 @@ def _scan(
 
 # --- rerequest frozen objects ---------------------------------------------------------------
 
-def _rerequest(bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep) -> None:
+def _rerequest(
+    bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, limiter: rate.RateLimiter,
+) -> None:
     settings = Settings(days=req.days, tier=req.tier, workers=req.workers, sleep=sleep)
-    outcomes = restore_all(bucket, tally.frozen, settings)
+    outcomes = restore_all(bucket, tally.frozen, settings, limiter=limiter)
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
