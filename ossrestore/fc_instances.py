@@ -30,13 +30,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from ossrestore.paths import handler_module
+from restore_core.rate import CONCURRENT_INVOCATIONS_ENV
 
 _error_types: dict[str, type[Exception]] = {}
 
 
-def _start_instance(lifeline: Connection) -> None:
+def _start_instance(lifeline: Connection, count: int) -> None:
     # Spawned (not forked from the preloaded server) an instance learns to ignore Ctrl-C only here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Unlike FC, where each of a foreach's invocations gets an instance, at most `count` run at once
+    # here: the handlers split the request budget over that many (`restore_core.rate`).
+    os.environ[CONCURRENT_INVOCATIONS_ENV] = str(count)
     threading.Thread(target=_exit_with_the_command, args=(lifeline,), name="lifeline", daemon=True).start()
 
 
@@ -87,7 +91,7 @@ class FunctionInstances:
             # never plain fork: the engine's threads may hold locks at the moment a fork would copy them.
             mp_context=context,
             initializer=_start_instance,
-            initargs=(lifeline,),
+            initargs=(lifeline, count),
         )
         self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()

@@ -119,3 +119,11 @@ def test_paced_feeds_throttling_answers_back_and_reraises_them():
 def test_a_negative_share_is_refused():
     with pytest.raises(ValueError, match="share"):
         rate.RateLimiter(share=-1)
+
+
+def test_where_fewer_invocations_run_at_once_than_the_batch_has_groups_each_takes_one_of_that_many_shares():
+    # GIVEN a runtime that runs 2 invocations at once (the local stand-in) and a batch of 60 groups
+    share = rate.restore_share(500, 60, concurrent=2)
+    # THEN the two running at once, whichever two, stay under the budget, and use all but the listing's share
+    assert 2 * share == pytest.approx(500 - rate.listing_share(500))
+    assert share + rate.listing_share(500) < 500

@@ -13,6 +13,7 @@ until the first throttling answer (slow start) and then adapts as above: it find
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,10 @@ DECREASE = 0.5
 # decrease were sent at the old rate, so they do not halve the rate again.
 DECREASE_HOLD = 1.0
 FLOOR = 0.5  # requests/s; never lower (nor above the share, when the share is lower)
+# Set by a runtime that runs fewer invocations at once than a foreach starts (the local FC stand-in runs
+# one per worker process): the batch's groups then take turns, and each takes the share of one of that
+# many. Absent in FC, where every iteration's invocation runs in an instance of its own.
+CONCURRENT_INVOCATIONS_ENV = "OSS_RESTORE_CONCURRENT_INVOCATIONS"
 
 
 def listing_share(budget: int) -> float:
@@ -38,9 +43,17 @@ def listing_share(budget: int) -> float:
     return budget / (FOREACH_CONCURRENCY + 1)
 
 
-def restore_share(budget: int, groups: int) -> float:
-    """One restore invocation's share when `groups` invocations restore the batch at once; 0: no budget."""
-    return budget * FOREACH_CONCURRENCY / (FOREACH_CONCURRENCY + 1) / max(1, min(groups, FOREACH_CONCURRENCY))
+def restore_share(budget: int, groups: int, *, concurrent: int | None = None) -> float:
+    """One restore invocation's share when the batch's `groups` invocations run at once (at most
+    `concurrent` of them, when the runtime says so; by default as `CONCURRENT_INVOCATIONS_ENV` says);
+    0: no budget."""
+    at_once = min(groups, FOREACH_CONCURRENCY, concurrent or runtime_concurrency() or FOREACH_CONCURRENCY)
+    return budget * FOREACH_CONCURRENCY / (FOREACH_CONCURRENCY + 1) / max(1, at_once)
+
+
+def runtime_concurrency() -> int | None:
+    raw = os.environ.get(CONCURRENT_INVOCATIONS_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
 class RateLimiter:
