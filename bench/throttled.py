@@ -13,6 +13,7 @@ with `--max-requests-per-second` equal to the limit and once without a budget. F
     readable                     objects readable after the run, out of N
 
     python bench/throttled.py [--objects 20000] [--qps-limit 500] [--restore-latency 5] [--max-keys 1000]
+                              [--group-size 10] [--workers 10]
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
@@ -38,7 +39,7 @@ BUCKET = "bench-throttled"
 POLL = 1
 
 
-def run_case(*, objects: int, qps: int, latency: float, max_keys: int, budget: int | None) -> None:
+def run_case(*, objects: int, qps: int, latency: float, max_keys: int, group_size: int, workers: int, budget: int | None) -> None:
     case = f"budget_{budget}" if budget else "no_budget"
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
         emu.create_bucket(BUCKET)
@@ -46,7 +47,7 @@ def run_case(*, objects: int, qps: int, latency: float, max_keys: int, budget: i
         emu.set_faults(Faults(qps_limit=qps))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
         cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
+               "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--group-size", str(group_size), "--workers", str(workers), "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
         if budget:
             cmd += ["--max-requests-per-second", str(budget)]
         started = time.perf_counter()
@@ -76,9 +77,12 @@ def main() -> None:
     parser.add_argument("--qps-limit", type=int, default=500)
     parser.add_argument("--restore-latency", type=float, default=5.0)
     parser.add_argument("--max-keys", type=int, default=1000)
+    parser.add_argument("--group-size", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=10)
     parser.add_argument("--no-unbudgeted", action="store_true", help="Skip the run without a budget.")
     args = parser.parse_args()
-    common = dict(objects=args.objects, qps=args.qps_limit, latency=args.restore_latency, max_keys=args.max_keys)
+    common = dict(objects=args.objects, qps=args.qps_limit, latency=args.restore_latency, max_keys=args.max_keys,
+                  group_size=args.group_size, workers=args.workers)
     run_case(budget=args.qps_limit, **common)
     if not args.no_unbudgeted:
         run_case(budget=None, **common)
