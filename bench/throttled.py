@@ -47,7 +47,8 @@ def run_case(*, objects: int, qps: int, latency: float, max_keys: int, group_siz
         emu.set_faults(Faults(qps_limit=qps))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
         cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--group-size", str(group_size), "--workers", str(workers), "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
+               "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--group-size", str(group_size),
+               "--workers", str(workers), "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
         if budget:
             cmd += ["--max-requests-per-second", str(budget)]
         started = time.perf_counter()

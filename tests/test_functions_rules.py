@@ -105,18 +105,6 @@ def test_retry_call_does_not_retry_permanent_errors():
     assert len(calls) == 1
 
 
-def test_throttle_slows_down_on_503_and_recovers():
-    throttle = retry.Throttle(floor=0.1, ceiling=0.4, sleep=lambda s: None)
-    for _ in range(5):
-        throttle.throttled()
-    assert throttle.delay == 0.4
-    throttle.succeeded()
-    throttle.succeeded()
-    assert throttle.delay == 0.1
-    throttle.succeeded()
-    assert throttle.delay == 0.0
-
-
 @pytest.mark.parametrize(
     "error, transient",
     [

@@ -137,7 +137,8 @@ def list_archive_files(
 def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     big = 10**9
     out: dict[str, Any] = {
-        "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS, "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
+        "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS,
+        "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
         "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),

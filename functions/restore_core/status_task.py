@@ -67,7 +67,8 @@ def _head_all(
 def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep, limiter: rate.RateLimiter) -> tuple[str, RestoreInfo] | None:
     """(storage class, restore state), or None when the key does not exist."""
     try:
-        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key)), policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep)
+        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key)), policy=HEAD_RETRY,
+                            retryable=oss_errors.is_transient, sleep=sleep)
     except oss_errors.SDK_ERRORS as e:
         if oss_errors.status_of(e) == 404:
             return None
