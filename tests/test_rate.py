@@ -21,6 +21,7 @@ class Clock:
 
 
 def limiter(share: float) -> tuple[rate.RateLimiter, Clock]:
+    rate._learned.clear()  # each test starts as a fresh instance
     clock = Clock()
     return rate.RateLimiter(share=share, clock=clock, sleep=clock.sleep), clock
 
@@ -127,3 +128,15 @@ def test_where_fewer_invocations_run_at_once_than_the_batch_has_groups_each_take
     # THEN the two running at once, whichever two, stay under the budget, and use all but the listing's share
     assert 2 * share == pytest.approx(500 - rate.listing_share(500))
     assert share + rate.listing_share(500) < 500
+
+
+def test_without_a_budget_a_new_invocation_starts_at_the_rate_the_instance_learned():
+    # GIVEN an invocation without a budget that was throttled once, then ran for a second
+    first, clock = limiter(0)
+    first.throttled()
+    clock.now += 1.0
+    first.succeeded()
+    # WHEN the next invocation in the same instance starts THEN it starts where the first left off
+    assert rate.RateLimiter(share=0, clock=clock, sleep=clock.sleep).rate == pytest.approx(first.rate)
+    # AND a budgeted one ignores it
+    assert rate.RateLimiter(share=3, clock=clock, sleep=clock.sleep).rate == 3

@@ -56,6 +56,11 @@ def runtime_concurrency() -> int | None:
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
+# Without a budget, the rate the last limiter of this process (an FC instance, warm across invocations)
+# had reached: a new invocation starts there instead of learning the bucket's limit again from the start.
+_learned: list[float] = []
+
+
 class RateLimiter:
     """Spaces one invocation's requests and adapts their rate (AIMD); shared by its worker threads."""
 
@@ -66,7 +71,7 @@ class RateLimiter:
         if share < 0:
             raise ValueError(f"share must be at least 0 (got {share})")
         self._ceiling = share or float("inf")
-        self._rate = share or UNBUDGETED_START
+        self._rate = share or (_learned[-1] if _learned else UNBUDGETED_START)
         self._increase = share / 2 if share else UNBUDGETED_INCREASE  # recovers from a halving in a second
         self._floor = min(FLOOR, self._rate)
         self._slow_start = not share
@@ -102,6 +107,7 @@ class RateLimiter:
             self._held_until = now + DECREASE_HOLD
             self._slow_start = False
             self._rate = max(self._floor, self._rate * DECREASE)
+            self._learn()
             self._grown = now
             self._next = max(self._next, now + 1 / self._rate)
 
@@ -113,6 +119,11 @@ class RateLimiter:
             self._grown = now
             grown = self._rate * 2 ** elapsed if self._slow_start else self._rate + self._increase * elapsed
             self._rate = min(self._ceiling, grown)
+            self._learn()
+
+    def _learn(self) -> None:
+        if self._ceiling == float("inf"):
+            _learned[:] = [self._rate]
 
 
 def paced(limiter: RateLimiter | None, fn: Callable[[], T]) -> Callable[[], T]:
