@@ -144,7 +144,7 @@ def measure(*, objects: int, max_keys: int, group_size: int, workers: int, shape
         emu.seed(BUCKET, counts={"Archive": objects}, prefix=prefix)
         flow_input = flow_input_from_options(
             flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=max_keys, flow_groupSize=group_size,
-            flow_workers=workers, flow_pollInterval=1, flow_pagesPerExecution=300,
+            flow_workers=workers, flow_pollInterval=1, flow_pagesPerExecution=flow_inputs.BY_NAME["pagesPerExecution"].hi,
         )
         # The engine with the handlers in this process: the counts are the same as in worker processes
         # (`oss-restore run`), and a measurement takes a second, not several.

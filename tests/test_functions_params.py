@@ -17,8 +17,8 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 5, "workers": 100, "groupSize": 1000,
-        "days": 1, "pagesPerExecution": 300, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
+        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 10, "workers": 100, "groupSize": 1000,
+        "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
         "maxRequestsPerSecond": 0,
     }
 
@@ -38,8 +38,8 @@ def test_flow_input_normalises_strings_nulls_and_region():
         ("workers", 101, "an integer from 1 to 100"),
         ("groupSize", 1001, "an integer from 1 to 1000"),
         ("days", 366, "an integer from 1 to 365"),
-        ("pagesPerExecution", 0, "an integer from 1 to 300"),
-        ("pagesPerExecution", 301, "an integer from 1 to 300"),
+        ("pagesPerExecution", 0, "an integer from 1 to 224"),
+        ("pagesPerExecution", 225, "an integer from 1 to 224"),
         ("pollsPerExecution", 1.5, "an integer from 1 to 400"),
         ("tier", "Fast", "one of Expedited, Standard, Bulk"),
         ("waitPerBatch", "yes", "true or false"),

@@ -110,7 +110,7 @@ def test_list_handler_takes_any_event_without_an_untyped_error(emu):
     outcomes: Counter = Counter()
     events = Events(emu, common(emu), {
         "marker": gen.string_field, "maxKeys": gen.integer_field(1, 1000), "groupSize": gen.integer_field(1, 1000),
-        "pages": gen.integer_field(0, 10**9), "pagesPerExecution": gen.integer_field(1, 300),
+        "pages": gen.integer_field(0, 10**9), "pagesPerExecution": gen.integer_field(1, 224),
         "executionName": gen.string_field, "pollInterval": gen.integer_field(1, 172800), "waitPerBatch": gen.flags,
     })
 
