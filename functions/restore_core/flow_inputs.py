@@ -76,8 +76,9 @@ class FlowInput:
 # The defaults of maxKeys, pollInterval, workers, groupSize and pagesPerExecution are the ones
 # bench/cloud_model.py chooses for 1,000,000 Archive objects in the cloud (tests/test_cloud_model.py holds
 # them to it): CloudFlow's step entries (100/s per account) and the listing's sequential calls bind, not FC.
-# A listing call costs about 20 events of the main flow (its parallel restore-and-list step included) and a status poll about 10: the bounds of
-# pagesPerExecution and pollsPerExecution keep an execution under CloudFlow's 5,000 events with room to spare.
+# A listing call costs about 20 events of the main flow (its parallel restore-and-list step included) and
+# a status poll about 10: the bounds of pagesPerExecution and pollsPerExecution keep an execution under
+# CloudFlow's 5,000 events with room to spare.
 FLOW_INPUTS: tuple[FlowInput, ...] = (
     FlowInput(
         name="endpoint", kind="endpoint", default=REQUIRED, flag="--endpoint", handlers_common=True,
@@ -135,7 +136,8 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
     FlowInput(
         name="pagesPerExecution", kind="integer", default=224, lo=1, hi=224, flag="--pages-per-execution",
         help="Listing calls one execution makes before continuing as new.",
-        meaning="listing calls one execution makes before continuing as new (about 20 events each; 224 keep an execution within 90% of its 5,000 events)",
+        meaning="listing calls one execution makes before continuing as new (about 20 events each; 224 keep "
+                "an execution within 90% of its 5,000 events)",
     ),
     FlowInput(
         name="pollsPerExecution", kind="integer", default=300, lo=1, hi=400, flag="--polls-per-execution",
