@@ -49,7 +49,7 @@ class ContactStore(Mapping[str, KeyContact]):
         # Scratch data: no journal; a small page cache (in KiB) keeps memory flat, the rest spills to disk.
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA temp_store = FILE")
-        self._db.execute("PRAGMA cache_size = -8192")
+        self._db.execute("PRAGMA cache_size = -2048")
         self._db.execute("CREATE TABLE contacts (key TEXT PRIMARY KEY, status INTEGER NOT NULL, code TEXT NOT NULL, "
                          "at REAL NOT NULL, seen INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
 
