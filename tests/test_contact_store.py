@@ -23,7 +23,7 @@ def test_lookup_of_a_page_larger_than_sqlites_parameter_limit_and_the_keys_it_ne
     keys = [f"k{i:05d}" for i in range(2500)]
     store.record((key, KeyContact(202, at=float(i))) for i, key in enumerate(keys))
     # WHEN one lookup asks for 2,497 of them and a key never answered
-    found = store.lookup(keys[:-3] + ["never"], mark_seen=True)
+    found = store.lookup([*keys[:-3], "never"], mark_seen=True)
     # THEN it finds every answered one, with its answer, and the rest are the unseen keys, in order
     assert len(found) == 2497 and found["k00007"] == KeyContact(202, "", 7.0) and "never" not in found
     assert [key for key, _ in store.unseen()] == keys[-3:]

@@ -34,7 +34,7 @@ def test_only_the_last_ended_executions_keep_their_history():
     # GIVEN an engine keeping one history
     engine = _engine(keep_histories=1)
     # WHEN three executions of the child flow run one after the other
-    first, second, third = (engine.run("child", {"n": n}, name=f"c{n}") for n in (1, 2, 3))
+    *_, third = (engine.run("child", {"n": n}, name=f"c{n}") for n in (1, 2, 3))
     # THEN the first two keep their result and how many events they had, not the events themselves
     results = {r.name: r for r in engine.wait_all()}
     assert [results[n].events for n in ("c1", "c2")] == [(), ()]
