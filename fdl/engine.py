@@ -9,8 +9,9 @@ execution with a UUID, as CloudFlow does, which may start with a digit.
 
 `keep_histories=n` bounds the memory of a long run: only the last n executions to end keep their
 event history (and input); older ones keep their `ExecutionResult` (status, output, error, and
-`event_count`) with `events=()`, and `history()` of them is empty. CloudFlow keeps histories for
-days, but a local run of millions of objects cannot keep every event of every execution in memory.
+`event_count`) with `events=()`, and `history()` of them is empty. CloudFlow serves an ended
+execution's history ("GetExecutionHistory", https://www.alibabacloud.com/help/en/doc-detail/123078.html),
+but a local run of millions of objects cannot keep every event of every execution in memory.
 The default, None, keeps all.
 
 `mappings="strict"` (the default) fails a step whose mapping reads a path that does not exist;
