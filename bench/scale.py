@@ -5,7 +5,7 @@ command runs as users run it: `python -m ossrestore run ... --report FILE --quie
 its worker processes (the stand-ins for FC instances). A sampler reads VmHWM (the kernel's peak
 resident set) from /proc/<pid>/status of the command and of every process under it, every 0.2 s.
 
-Prints per size: `seconds_N:`, `rss_mb_N:` (the command's own peak), `worker_rss_mb_N:` (the largest
+Prints per size: `seconds_N:`, `rss_mb_N:` (the command's own peak, in MiB), `worker_rss_mb_N:` (the largest
 worker's peak), `restore_requests_per_object_N:`, `report_lines_N:`, `readable_N:`; and with two sizes
 or more, `rss_ratio:` (largest size's command peak / smallest size's) and `worker_rss_ratio:`;
 `restore_requests_per_object:` is the largest over all sizes. Exits 1 when a run does not end with
