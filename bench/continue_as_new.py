@@ -25,7 +25,7 @@ def main() -> None:
             credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if args.cloudflow_quotas else None,
         )
         elapsed = time.perf_counter() - started
-    events = {r.name: len(r.events) for r in run.executions}
+    events = {r.name: r.event_count for r in run.executions}
     for name, count in events.items():
         print(f"execution {name}: {count} events")
     print(f"objects: {args.objects}  readable: {readable(run)}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")

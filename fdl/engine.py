@@ -7,6 +7,13 @@ of one that has ended raises `ExecutionAlreadyExists` (from a task: `fnf.Executi
 A name given must follow CloudFlow's rule (`fdl.limits.check_name`); without one the engine names the
 execution with a UUID, as CloudFlow does, which may start with a digit.
 
+`keep_histories=n` bounds the memory of a long run: only the last n executions to end keep their
+event history (and input); older ones keep their `ExecutionResult` (status, output, error, and
+`event_count`) with `events=()`, and `history()` of them is empty. CloudFlow serves an ended
+execution's history ("GetExecutionHistory", https://www.alibabacloud.com/help/en/doc-detail/123078.html),
+but a local run of millions of objects cannot keep every event of every execution in memory.
+The default, None, keeps all.
+
 `mappings="strict"` (the default) fails a step whose mapping reads a path that does not exist;
 "lenient" maps it to null. `quotas=Quotas()` turns on the account quotas of `fdl.quotas`.
 
@@ -22,7 +29,8 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -63,8 +71,9 @@ class ExecutionResult:
     output: dict[str, Any] | None
     error: str | None
     cause: str | None
-    events: tuple[Event, ...]
+    events: tuple[Event, ...]  # empty once the engine dropped the history (`keep_histories`)
     message: str | None = None  # on failure: flow, execution, step and attempt, error and cause
+    event_count: int = 0  # events recorded, kept when the events themselves are dropped
 
     @property
     def succeeded(self) -> bool:
@@ -102,6 +111,7 @@ class Engine:
         mappings: str = "strict",
         quotas: Quotas | None = None,
         authorize: Authorize | None = None,
+        keep_histories: int | None = None,
     ) -> None:
         if boolean_compare not in BOOLEAN_COMPARE_MODES:
             raise InvalidValueError("boolean_compare", boolean_compare, " or ".join(BOOLEAN_COMPARE_MODES))
@@ -117,7 +127,11 @@ class Engine:
         self.quotas = quotas
         self.quota_stats = QuotaStats()
         self.authorize = authorize  # the execution role's permissions (fdl.access); None checks nothing
+        if keep_histories is not None and keep_histories < 0:
+            raise InvalidValueError("keep_histories", keep_histories, "None or an integer >= 0")
+        self.keep_histories = keep_histories
         self._runs: dict[tuple[str, str], ExecutionRun] = {}
+        self._with_history: deque[ExecutionRun] = deque()  # ended executions still holding their history
         self._running = 0
         self._lock = threading.Lock()
         self._step_bucket: TokenBucket | None = None
@@ -280,11 +294,25 @@ class Engine:
                 run.history.record("ExecutionSucceeded", output=output)
             else:
                 run.history.record("ExecutionStopped" if status == STOPPED else "ExecutionFailed", error=error, cause=cause)
-            run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, tuple(run.history.events()), message)
+            events = tuple(run.history.events())
+            run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, events, message, len(events))
         finally:
             with self._lock:
                 self._running -= 1
+                self._drop_old_histories(run)
             run.done.set()
+
+    def _drop_old_histories(self, ended: ExecutionRun) -> None:
+        """Under the lock: keep the histories of the last `keep_histories` executions to end."""
+        if self.keep_histories is None:
+            return
+        self._with_history.append(ended)
+        while len(self._with_history) > self.keep_histories:
+            old = self._with_history.popleft()
+            old.history.drop()
+            old.input = {}
+            if old.result is not None:
+                old.result = replace(old.result, events=())
 
     def _find(self, name: str, flow_name: str | None) -> ExecutionRun:
         with self._lock:

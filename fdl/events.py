@@ -72,6 +72,11 @@ class History:
                     _LOGGER.exception("on_event listener failed on %s event %d", self.execution, event.event_id)
         return event
 
+    def drop(self) -> None:
+        """Forget the events of an ended execution (the engine's `keep_histories`)."""
+        with self._lock:
+            self._events = []
+
     def events(self) -> list[Event]:
         with self._lock:
             return list(self._events)

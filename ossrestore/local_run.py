@@ -88,7 +88,10 @@ class _Session:
         self.instances = FunctionInstances()
         registry = build_registry(observer=self.tracker.observe, instances=self.instances)
         # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
-        self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas)
+        # The command reads only the executions' results (status, error, output), so it keeps no event
+        # history of an ended execution: memory then stays flat however many objects a run restores.
+        self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas,
+                                 keep_histories=0)
         try:
             self.engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
         except fdl.InvalidValueError as e:  # CloudFlow would refuse the same input: bad input, not a crash
@@ -110,6 +113,7 @@ class _Session:
     def close(self) -> None:
         if self.instances is not None:
             self.instances.close(grace=0)
+        self.tracker.close()  # the per-key answers have reached the report by now
 
     def interrupted(self, signum: int) -> RunInterrupted:
         """Keep what the run learned (the report) and say, in one line, what was done and how to resume."""

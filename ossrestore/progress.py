@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from ossrestore.contacts import ContactStore, KeyContact
+
 ARCHIVE_ORDER = ("Archive", "ColdArchive", "DeepColdArchive")
 
 
@@ -19,15 +21,6 @@ def group_keys(files: Any) -> list[str]:
     if isinstance(files, dict):
         return [key for cls in ARCHIVE_ORDER for key in files.get(cls, [])]
     return list(files or [])
-
-
-@dataclass(frozen=True)
-class KeyContact:
-    """The first useful answer OSS gave to a restore of this key in this run."""
-
-    status: int
-    code: str = ""
-    at: float = 0.0
 
 
 @dataclass
@@ -50,13 +43,17 @@ class Counters:
 
 
 class RunTracker:
-    """Thread-safe tally of handler results; the engine calls it from many foreach threads."""
+    """Thread-safe tally of handler results; the engine calls it from many foreach threads.
+
+    What OSS answered about each key goes to a `ContactStore` on disk as it arrives, so memory stays
+    flat however many objects the run touches; `close()` deletes it.
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._counters = Counters()
-        self._contacts: dict[str, KeyContact] = {}
+        self._contacts = ContactStore()
         self._adjustments: set[tuple[str, str, str, str]] = set()
         self._warnings: dict[str, None] = {}  # insertion-ordered set
         self.started_at = clock()
@@ -86,8 +83,7 @@ class RunTracker:
         # run's to confirm: counted and remembered as OSS would have answered a request, 409.
         c.in_progress += running
         now = self._clock()
-        for key in result.get("inProgressKeys") or []:
-            self._contact(key, KeyContact(409, at=now))
+        self._contacts.record((key, KeyContact(409, at=now)) for key in result.get("inProgressKeys") or [])
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c, now = self._counters, self._clock()
@@ -99,20 +95,14 @@ class RunTracker:
         for a in result.get("adjustments") or []:
             self._adjustments.add((str(a.get("storageClass")), str(a.get("field")), str(a.get("from")), str(a.get("to"))))
         keys = group_keys(event.get("files"))
-        for status, indices in (result.get("outcomes") or {}).items():
-            for i in indices:
-                if 0 <= i < len(keys):
-                    self._contact(keys[i], KeyContact(int(status), at=now))
-        for entry in (result.get("skippedKeys") or []) + (result.get("failedKeys") or []):
-            self._contact(entry["key"], KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
-
-    def _contact(self, key: str, contact: KeyContact) -> None:
-        # A retried invocation answers 409 for keys its first attempt requested; keep the first
-        # success, but let a later success replace an earlier failure.
-        previous = self._contacts.get(key)
-        replaces_failure = previous is not None and previous.status >= 300 and contact.status < 300
-        if previous is None or replaces_failure or (previous.status == 409 and contact.status == 202):
-            self._contacts[key] = contact
+        self._contacts.record(
+            (keys[i], KeyContact(int(status), at=now))
+            for status, indices in (result.get("outcomes") or {}).items() for i in indices if 0 <= i < len(keys)
+        )
+        self._contacts.record(
+            (entry["key"], KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
+            for entry in (result.get("skippedKeys") or []) + (result.get("failedKeys") or [])
+        )
 
     def _on_status(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c = self._counters
@@ -120,8 +110,9 @@ class RunTracker:
         c.restoring = int(result.get("restoring") or 0)
         c.rerequested += int(result.get("rerequested") or 0)
         now = self._clock()
-        for entry in result.get("rerequestedKeys") or []:  # the confirm phase asked again: this run paid
-            self._contact(entry["key"], KeyContact(int(entry.get("status") or 202), at=now))
+        # the confirm phase asked again: this run paid
+        self._contacts.record((entry["key"], KeyContact(int(entry.get("status") or 202), at=now))
+                              for entry in result.get("rerequestedKeys") or [])
         if "confirmed" in result:  # scan mode: the cursor only moves past objects known readable
             c.readable += int(result.get("confirmed") or 0)
         elif result.get("status") == "success":  # a per-batch check of a whole page
@@ -141,9 +132,12 @@ class RunTracker:
         with self._lock:
             return list(self._warnings)
 
-    def contacts(self) -> dict[str, KeyContact]:
-        with self._lock:
-            return dict(self._contacts)
+    def contacts(self) -> ContactStore:
+        """What OSS answered about each key so far (read-only use: the tracker records into it)."""
+        return self._contacts
+
+    def close(self) -> None:
+        self._contacts.close()
 
 
 def _elapsed(seconds: float) -> str:

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 import oss2
 
+from ossrestore.contacts import ContactStore, KeyContact
 from ossrestore.errors import OssRestoreError, UsageError
-from ossrestore.progress import KeyContact
 from restore_core.classes import ARCHIVE
 from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read
 from restore_core.errors import RestoreCoreError
@@ -86,20 +86,21 @@ def classify(
     return "failed", "", "frozen: restore never took effect or expired"
 
 
-def listed_objects(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[ObjectInfo]:
+def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[Sequence[ObjectInfo]]:
     """Every object under prefix after marker, a page of 1,000 at a time, transient errors retried."""
     while True:
         page = list_page(bucket, prefix=prefix, marker=marker, max_keys=1000, policy=_VERDICT_RETRY)
-        yield from page.objects
+        yield page.objects
         if not page.truncated:
             return
         marker = page.next_marker
 
 
 def _rows(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], summary: RunSummary,
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
 ) -> Iterator[dict[str, Any]]:
-    seen: set[str] = set()
+    # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
+    # memory holds one page, not the run.
     checked_at = _iso(time.time())
     direct = archive_direct_read(bucket)
     if direct.warning and direct.warning not in summary.warnings:
@@ -107,20 +108,20 @@ def _rows(
     # An Archive object's outcome depends on archive direct read: its reason says when it was not known.
     unknown = [w for w in summary.warnings if w.startswith(DIRECT_READ_UNKNOWN)]
     archive_note = f" ({'; '.join(unknown)})" if unknown else ""
-    for obj in listed_objects(bucket, prefix=prefix, marker=marker):
-        seen.add(obj.key)
-        contact = contacts.get(obj.key)
-        outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
-        if obj.storage_class == ARCHIVE:
-            reason += archive_note
-        yield {
-            "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
-            "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
-            "expiry": _iso(obj.restore.expiry),
-        }
+    for objects in listed_pages(bucket, prefix=prefix, marker=marker):
+        page_contacts = contacts.lookup([obj.key for obj in objects], mark_seen=True)
+        for obj in objects:
+            contact = page_contacts.get(obj.key)
+            outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
+            if obj.storage_class == ARCHIVE:
+                reason += archive_note
+            yield {
+                "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
+                "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
+                "expiry": _iso(obj.restore.expiry),
+            }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
-    for key in sorted(set(contacts) - seen):
-        contact = contacts[key]
+    for key, contact in contacts.unseen():
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
             "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
@@ -155,7 +156,7 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 
 
 def verify_and_report(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: dict[str, KeyContact], report: TextIO | None,
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
     warnings: Sequence[str] = (),
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
@@ -174,11 +175,10 @@ def verify_and_report(
     return summary
 
 
-def partial_rows(contacts: dict[str, KeyContact]) -> Iterator[dict[str, Any]]:
+def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
     """After an interruption: one line per object this run asked OSS about (or found restoring), as
     OSS answered then. Not checked by listing (`checkedAt` null): the rerun's report is the verdict."""
-    for key in sorted(contacts):
-        contact = contacts[key]
+    for key, contact in contacts.items():
         outcome, reason = _answered(contact)
         yield {
             "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
