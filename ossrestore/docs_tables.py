@@ -17,7 +17,7 @@ _END = "<!-- end of {} table -->"
 def _default(field: FlowInput) -> str:
     if field.default is REQUIRED:
         return "required"
-    if field.default is None:
+    if field.default is None or (field.default in ((), "") and field.kind not in ("text", "choice")):
         return "none"
     if field.kind == "boolean":
         return field.flag.split("/")[1].lstrip("-") if field.default is False else field.flag.split("/")[0].lstrip("-")

@@ -20,6 +20,7 @@ from restore_core.flow_inputs import (
     BY_NAME,
     FLOW_FIELDS,
     FLOW_INPUTS,
+    LIST_KINDS,
     FlowInput,
     execution_input,
     validate_flow_input,
@@ -46,6 +47,9 @@ def _click_type(field: FlowInput) -> dict[str, Any]:
         return {}
     if field.kind == "choice":
         return {"type": click.Choice(field.choices)}
+    if field.kind in LIST_KINDS:
+        # Checked by the table's own check (as the handlers check it), so a bad class is named the same way.
+        return {"type": str, "multiple": True}
     return {"type": int if field.kind == "integer" else str}
 
 
@@ -82,11 +86,12 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
     raw = read_input_file(input_file) if input_file else {}
     for field in FLOW_FIELDS:
         value = options.get(_param_name(field))
-        if value is not None:
-            raw[field] = value
+        if value is not None and value != ():  # a repeatable flag not given is ()
+            raw[field] = list(value) if isinstance(value, tuple) else value
     try:
         flow_input = validate_flow_input(raw)
     except InvalidParameter as e:
-        flag = BY_NAME[e.field].flag.split("/")[0] if e.field in BY_NAME else e.field
+        name = e.field.split("[")[0]  # include[2]: the third --include
+        flag = BY_NAME[name].flag.split("/")[0] + e.field[len(name):] if name in BY_NAME else e.field
         raise UsageError(f"{flag}: {e}") from None
     return execution_input(flow_input)

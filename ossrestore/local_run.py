@@ -12,9 +12,11 @@ from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
+from ossrestore.estimate import Estimate, estimate, estimate_table, versus_table
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
+from ossrestore.prices import PriceTable
 from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
 
@@ -24,6 +26,8 @@ from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTo
 from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
 from restore_core.retry import RetryPolicy
+from restore_core.selection import parse_selection
+from restore_core.tally import Tally, read_tally
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
@@ -64,6 +68,7 @@ class LocalRun:
     tracker: RunTracker
     executions: list[fdl.ExecutionResult]
     quota_stats: fdl.QuotaStats | None = None  # with CloudFlow's quotas on: what they cost
+    elapsed: float = 0.0  # seconds from the start to the verdict
 
 
 # When interrupted, calls already running in the instances get this long to finish, so that what OSS
@@ -150,10 +155,13 @@ def run_local(
     show_progress: bool = True,
     clock: Any = None,
     quotas: fdl.Quotas | None = None,
+    prices: PriceTable | None = None,
 ) -> LocalRun:
     """Run the main flow (and every execution it continues as) to the end, then verify by listing.
 
     SIGINT or SIGTERM (in the main thread) stops it cleanly: RunInterrupted, exit 130 or 143.
+    With `prices`, the summary carries the estimate (`RunSummary.estimate`). A dry run (`dryRun`) lists and
+    tallies only: no restore is requested, nothing is verified, no report line is written.
     """
     console = console or Console(stderr=True)
     with interruptible() as signals:
@@ -164,15 +172,22 @@ def run_local(
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
             executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
             _refuse_if_poll_interval_too_short(executions)
-            session.phase = "verify"
-            summary = verify_and_report(
-                bucket,
-                prefix=flow_input.get("prefix") or "",
-                marker=flow_input.get("startMarker") or "",
-                contacts=session.tracker.contacts(),
-                report=report,
-                warnings=session.tracker.warnings(),
-            )
+            if flow_input.get("dryRun"):
+                # Nothing was requested, so there is nothing to verify: the tally is the result.
+                summary = RunSummary(warnings=session.tracker.warnings())
+            else:
+                session.phase = "verify"
+                summary = verify_and_report(
+                    bucket,
+                    prefix=flow_input.get("prefix") or "",
+                    marker=flow_input.get("startMarker") or "",
+                    contacts=session.tracker.contacts(),
+                    report=report,
+                    warnings=session.tracker.warnings(),
+                    selection=parse_selection(flow_input),
+                )
+            if prices is not None:
+                summary.estimate = estimate_for(flow_input, read_tally(session.tracker.tally()), prices).as_dict()
         except Interrupted as e:
             raise session.interrupted(e.signum) from None
         finally:
@@ -180,7 +195,8 @@ def run_local(
     summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if not r.succeeded)
     engine = session.engine
     return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
-                    quota_stats=engine.quota_stats if quotas is not None and engine is not None else None)
+                    quota_stats=engine.quota_stats if quotas is not None and engine is not None else None,
+                    elapsed=time.time() - session.tracker.started_at)
 
 
 def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) -> None:
@@ -203,7 +219,23 @@ def summary_table(run: LocalRun) -> Table:
     return table
 
 
-def print_summary(run: LocalRun, console: Console) -> None:
+def estimate_for(flow_input: dict[str, Any], tally: Tally, prices: PriceTable) -> Estimate:
+    """The estimate of a run with this flow input over what its listing selected."""
+    return estimate(
+        tally, prices=prices, region=flow_input.get("region") or None, days=flow_input["days"], tier=flow_input["tier"],
+        max_requests_per_second=flow_input.get("maxRequestsPerSecond") or 0, poll_interval=flow_input["pollInterval"],
+    )
+
+
+def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> None:
+    """A dry run: the estimate. A real run: the estimate first, what happened, then the two side by side."""
+    if run.summary.estimate is not None:
+        for renderable in estimate_table(run.summary.estimate):
+            console.print(renderable)
+    if dry_run:
+        for error in run.summary.flow_errors:
+            console.print(f"[red]execution failed[/red] {error}")
+        return
     console.print(progress_table(run.tracker))
     console.print(summary_table(run))
     for adjustment in run.tracker.adjustments():
@@ -212,3 +244,5 @@ def print_summary(run: LocalRun, console: Console) -> None:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:
         console.print(f"[red]execution failed[/red] {error}")
+    if run.summary.estimate is not None:
+        console.print(versus_table(run.summary.estimate, run.summary.by_class, elapsed=run.elapsed))

@@ -40,6 +40,7 @@ class Counters:
     rerequested: int = 0
     pages: int = 0
     polls: int = 0
+    filtered: int = 0  # left out by the run's filters
 
 
 class RunTracker:
@@ -56,6 +57,7 @@ class RunTracker:
         self._contacts = ContactStore()
         self._adjustments: set[tuple[str, str, str, str]] = set()
         self._warnings: dict[str, None] = {}  # insertion-ordered set
+        self._tally: dict[str, Any] = {}
         self.started_at = clock()
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
@@ -79,6 +81,11 @@ class RunTracker:
         c.not_archived += int(skipped.get("notArchived") or 0)
         c.direct_read += int(skipped.get("archiveDirectRead") or 0)
         c.already_readable += int(skipped.get("alreadyRestored") or 0)
+        c.filtered += int(skipped.get("filtered") or 0)
+        # The listing hands on a running total (restore_core/tally.py): the largest seen is the latest.
+        tally = result.get("tally") or {}
+        if _objects(tally) >= _objects(self._tally):
+            self._tally = tally
         # A restore found running (an earlier run asked for it) is not requested again, but it is this
         # run's to confirm: counted and remembered as OSS would have answered a request, 409.
         c.in_progress += running
@@ -122,6 +129,11 @@ class RunTracker:
         with self._lock:
             return replace(self._counters)
 
+    def tally(self) -> dict[str, Any]:
+        """What the listing selected so far per class (objects, bytes, restore requests)."""
+        with self._lock:
+            return dict(self._tally)
+
     def adjustments(self) -> list[str]:
         """How Days and Tier were fitted to each class, e.g. `Archive: days 30 -> 7`."""
         with self._lock:
@@ -138,6 +150,10 @@ class RunTracker:
 
     def close(self) -> None:
         self._contacts.close()
+
+
+def _objects(tally: dict[str, Any]) -> int:
+    return sum(int((counts or {}).get("objects") or 0) for counts in tally.values())
 
 
 def _elapsed(seconds: float) -> str:
@@ -157,7 +173,7 @@ def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
     restoring = max(c.restoring, c.archive + c.already_readable - c.readable - c.skipped - c.failed, 0)
     table.add_row(
         str(c.listed), str(c.requested + c.in_progress), str(restoring), str(c.readable),
-        str(c.not_archived + c.direct_read + c.skipped), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
+        str(c.not_archived + c.direct_read + c.skipped + c.filtered), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
     )
     return table
 
@@ -187,7 +203,8 @@ class ProgressView:
             c = self._tracker.snapshot()
             self._console.print(
                 f"listed {c.listed}  requested {c.requested + c.in_progress}  restoring {c.restoring}  "
-                f"readable {c.readable}  skipped {c.not_archived + c.direct_read + c.skipped}  failed {c.failed}",
+                f"readable {c.readable}  skipped {c.not_archived + c.direct_read + c.skipped + c.filtered}  "
+                f"failed {c.failed}",
                 highlight=False,
             )
 

@@ -26,6 +26,7 @@ from restore_core.listing import ObjectInfo, list_page
 from restore_core.restore_info import RestoreInfo
 from restore_core.restore_need import Need, verdict
 from restore_core.retry import RetryPolicy
+from restore_core.selection import EVERYTHING, Selection
 
 # The verdict comes after all the work: worth more patience with a struggling OSS than one page inside
 # a flow, which the flow's own retry would repeat anyway.
@@ -43,6 +44,8 @@ class VerificationFailed(OssRestoreError):
 @dataclass
 class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
+    by_class: Counter[tuple[str, str]] = field(default_factory=Counter)  # (storage class, outcome) -> objects
+    estimate: dict[str, Any] | None = None  # ossrestore.estimate's plain form, documented there
     flow_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
 
@@ -98,6 +101,7 @@ def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[S
 
 def _rows(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
+    selection: Selection = EVERYTHING,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
@@ -112,8 +116,12 @@ def _rows(
         page_contacts = contacts.lookup([obj.key for obj in objects], mark_seen=True)
         for obj in objects:
             contact = page_contacts.get(obj.key)
-            outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
-            if obj.storage_class == ARCHIVE:
+            left_out = selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+            if left_out is not None:  # the run's filters: never requested, never waited for
+                outcome, code, reason = "skipped", "", left_out
+            else:
+                outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
+            if obj.storage_class == ARCHIVE and left_out is None:
                 reason += archive_note
             yield {
                 "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
@@ -157,15 +165,16 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
-    warnings: Sequence[str] = (),
+    warnings: Sequence[str] = (), selection: Selection = EVERYTHING,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
     out; they reach the summary and the reasons of the objects they concern."""
     summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, selection=selection):
             summary.by_outcome[row["outcome"]] += 1
+            summary.by_class[(row["storageClass"] or "", row["outcome"])] += 1
             write_row(report, row)
     except RestoreCoreError as e:
         raise VerificationFailed(f"could not check the result by listing the bucket: {e}") from None

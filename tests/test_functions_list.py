@@ -55,7 +55,8 @@ def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket, fc_run
     # is not requested again but named, so that the run confirms it
     assert out["filesGroup"] == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"DeepColdArchive": ["k4"]}]
     assert [list(g) for g in out["filesGroup"]] == [["Archive", "ColdArchive"], ["DeepColdArchive"]]
-    assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1, "archiveDirectRead": 0, "restoreInProgress": 1}
+    assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1, "archiveDirectRead": 0, "restoreInProgress": 1,
+                              "filtered": 0}
     assert out["inProgressKeys"] == ["k6"]
     assert (out["archiveFilesCount"], out["listedCount"], out["end"], out["empty"], out["marker"]) == (3, 7, "true", "false", "")
     assert (out["archiveDirectRead"], out["warnings"]) == ("off", [])
@@ -117,6 +118,7 @@ def test_oss2_216_fallback_reads_restore_info_from_the_xml(emulator, bucket, mon
         "alreadyRestored": 1,
         "archiveDirectRead": 0,
         "restoreInProgress": 0,
+        "filtered": 0,
     }
 
 

@@ -8,14 +8,18 @@ documentation tables from it. Adding a flow input: see docs/contributing.md.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, params
+from restore_core import classes, params, selection
 from restore_core.errors import InvalidParameter
 
-Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean"]
+Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
+               "moment", "size"]
+# Kinds that take a list: the flag is repeatable.
+LIST_KINDS = ("patterns", "classes")
 
 REQUIRED = object()  # the default of a field that must be given
 
@@ -48,6 +52,15 @@ class FlowInput:
             return params.integer(raw, self.name, default=self.default, lo=self.lo, hi=self.hi)
         if self.kind == "choice":
             return params.choice(raw, self.name, default=self.default, allowed=self.choices)
+        if self.kind == "patterns":
+            return selection.patterns(raw, self.name)
+        if self.kind == "classes":
+            return selection.storage_classes(raw, self.name)
+        if self.kind == "moment":
+            return selection.moment(raw, self.name) or ""
+        if self.kind == "size":
+            bytes_ = selection.size(raw, self.name)
+            return "" if bytes_ is None else bytes_
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -68,7 +81,7 @@ class FlowInput:
             parts.append(f"{self.lo}-{self.hi}.")
         if self.default is REQUIRED:
             parts.append("Required.")
-        elif self.default not in (None, "") and self.kind != "boolean":
+        elif self.default not in (None, "", ()) and self.kind != "boolean":
             parts.append(f"Default {self.default}.")
         return " ".join(parts)
 
@@ -168,6 +181,59 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "Archive Expedited/Standard; a shorter one is refused, exit 2, with the smallest that works); "
                 "the run then confirms by listing too, which also waits for restores found already in progress",
     ),
+    # What to restore (restore_core/selection.py): each filter leaves objects out before anything is
+    # requested; they are reported skipped with reason `filtered: ...`. "" and () mean "no filter".
+    FlowInput(
+        name="include", kind="patterns", default=(), flag="--include",
+        help="Only keys matching this glob (repeatable; rclone globs on the whole key: * within a segment, ** "
+             "across /, ?, [...], {a,b}). Default: every key.",
+        allowed=f"up to {selection.MAX_PATTERNS} globs, {selection.MAX_PATTERN_BYTES} bytes in all",
+        meaning="only keys matching one of these globs (rclone's syntax on the whole key: `*` within a path "
+                "segment, `**` across `/`, `?`, `[...]`, `{a,b}`; `**.tmp` is every key ending in `.tmp`)",
+    ),
+    FlowInput(
+        name="exclude", kind="patterns", default=(), flag="--exclude",
+        help="Leave out keys matching this glob (repeatable; same syntax as --include; wins over it).",
+        allowed=f"up to {selection.MAX_PATTERNS} globs, {selection.MAX_PATTERN_BYTES} bytes in all",
+        meaning="leave out keys matching any of these globs, even when an include matches",
+    ),
+    FlowInput(
+        name="storageClass", kind="classes", default=(), flag="--storage-class",
+        help="Only objects of this class (repeatable: Archive, ColdArchive, DeepColdArchive). Default: all three.",
+        allowed=", ".join(f"`{c}`" for c in classes.ARCHIVE_CLASSES) + " (repeatable)",
+        meaning="only objects of these storage classes",
+    ),
+    FlowInput(
+        name="modifiedAfter", kind="moment", default="", flag="--modified-after",
+        help="Only objects last modified at or after this time (ISO 8601; UTC when no offset is given).",
+        allowed="ISO 8601 date or time, e.g. `2024-01-31` or `2024-01-31T08:00:00+08:00` (UTC without an offset)",
+        meaning="only objects last modified at or after it",
+    ),
+    FlowInput(
+        name="modifiedBefore", kind="moment", default="", flag="--modified-before",
+        help="Only objects last modified before this time (ISO 8601; UTC when no offset is given).",
+        allowed="ISO 8601 date or time, after `modifiedAfter`",
+        meaning="only objects last modified strictly before it",
+    ),
+    FlowInput(
+        name="minSize", kind="size", default="", flag="--min-size",
+        help="Only objects of at least this many bytes (K, M, G, T: powers of 1024, so 1K is 1024).",
+        allowed="bytes, or digits with `K`/`M`/`G`/`T` (1K = 1024 bytes)",
+        meaning="only objects of at least this size",
+    ),
+    FlowInput(
+        name="maxSize", kind="size", default="", flag="--max-size",
+        help="Only objects of at most this many bytes (K, M, G, T: powers of 1024, so 1K is 1024).",
+        allowed="bytes, or digits with `K`/`M`/`G`/`T` (1K = 1024 bytes), at least `minSize`",
+        meaning="only objects of at most this size",
+    ),
+    FlowInput(
+        name="dryRun", kind="boolean", default=False, flag="--dry-run/--no-dry-run",
+        help="List and apply the filters, print objects, bytes, requests, estimated cost and time per class, "
+             "and request no restore.",
+        meaning="list and tally per class (objects, bytes, restore requests) without requesting any restore; the "
+                "last execution's output carries the tally (`tally`), the command prints the estimate",
+    ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}
 FLOW_FIELDS: tuple[str, ...] = tuple(BY_NAME)
@@ -176,11 +242,12 @@ FLOW_FIELDS: tuple[str, ...] = tuple(BY_NAME)
 # so that no mapping reads a missing path (what CloudFlow does then is not documented), and each
 # continue-as-new passes them on. None stands for "the value of marker": the confirm phase scans from
 # where this run's scope begins.
-EXECUTION_DEFAULTS: dict[str, str | None] = {
+EXECUTION_DEFAULTS: dict[str, Any] = {
     "region": "",  # "" signs with V1, as an absent region does
     "startMarker": None,
     "phase": "list",
     "statusMarker": "",
+    "tally": {},  # per class: what the listing selected so far (restore_core/tally.py), for the estimate
 }
 
 
@@ -206,11 +273,12 @@ def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
         checked = field.value(raw)
         if checked is not None:
             out[field.name] = checked
+    selection.parse_selection(out)  # the checks between fields: a date range or a size range that runs backwards
     return out
 
 
 def execution_input(flow_input: dict[str, Any]) -> dict[str, Any]:
     """The first execution's input: a validated flow input plus every key of EXECUTION_DEFAULTS."""
     for key, default in EXECUTION_DEFAULTS.items():
-        flow_input.setdefault(key, flow_input.get("marker", "") if default is None else default)
+        flow_input.setdefault(key, flow_input.get("marker", "") if default is None else copy.deepcopy(default))
     return flow_input

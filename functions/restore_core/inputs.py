@@ -8,6 +8,8 @@ from typing import Any
 from restore_core import classes, flow_inputs, json_input, params
 from restore_core.errors import InvalidParameter
 from restore_core.restorer import Target
+from restore_core.selection import EVERYTHING, Selection, encoded_size, parse_selection
+from restore_core.tally import Tally, read_tally
 
 MAX_GROUP_KEYS = 1000
 MAX_HEAD_KEYS = 100
@@ -64,6 +66,10 @@ class ListRequest:
     wait_per_batch: bool
     tier: str  # waitPerBatch: the batch's classes must finish at this tier within one execution's events
     max_requests_per_second: int  # the run's budget (0: none); this call takes `rate.listing_share` of it
+    selection: Selection = EVERYTHING
+    filters_size: int = 0  # bytes the filters take in the flow's state beside this call's output
+    dry_run: bool = False
+    tally: Tally | None = None  # the running total handed in (None: from zero)
 
 
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
@@ -79,6 +85,10 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
         tier=flow_inputs.value(raw, "tier"),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        selection=parse_selection(raw),
+        filters_size=encoded_size(raw),
+        dry_run=flow_inputs.value(raw, "dryRun"),
+        tally=read_tally(raw.get("tally")),
     )
 
 
@@ -164,6 +174,7 @@ class StatusRequest:
     polls_per_execution: int
     execution_name: str | None
     max_requests_per_second: int  # the run's budget (0: none); a status call runs alone and takes all of it
+    selection: Selection = EVERYTHING  # scan mode: objects left out are not waited for
 
 
 def status_request(raw: Mapping[str, Any]) -> StatusRequest:
@@ -189,6 +200,7 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         polls_per_execution=flow_inputs.value(raw, "pollsPerExecution"),
         execution_name=_execution_name(raw),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        selection=parse_selection(raw),
     )
 
 

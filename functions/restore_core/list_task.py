@@ -7,7 +7,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, listing, poll_budget, rate, retry
+from restore_core import budget, classes, listing, poll_budget, rate, retry, tally
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
@@ -21,6 +21,8 @@ from restore_core.restore_need import SKIP_REASONS, Need, verdict
 OUTPUT_LIMIT = 9 * 1024
 MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
+FILTERED = "filtered"  # `skipped` count of objects the run's selection left out (restore_core/selection.py)
+OUTPUT_SKIP_REASONS = (*SKIP_REASONS, FILTERED)
 
 
 class _Groups:
@@ -86,8 +88,12 @@ def list_archive_files(
     direct = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
-    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
+    # The filters sit once in the parallel step's input beside the three copies of a batch: each copy
+    # gives up a third of their size.
+    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3))
     skipped: Counter[str] = Counter()
+    selected = tally.read_tally(req.tally)
+    listed = 0
     cut = truncated = False
     limiter = rate.RateLimiter(share=rate.listing_share(req.max_requests_per_second), sleep=sleep)
     while pages_left and not cut:
@@ -102,16 +108,27 @@ def list_archive_files(
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
+            if req.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified) is not None:
+                skipped[FILTERED] += 1  # left out before anything is asked: never restored, never waited for
+                marker, listed = obj.key, listed + 1
+                continue
             # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
             found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
             reason = found.skip_reason
-            kept = groups.note_in_progress(obj) if found.need is Need.IN_PROGRESS else (not found.request or groups.add(obj))
+            if req.dry_run:
+                kept = True  # counted, never grouped: a dry run requests nothing
+            elif found.need is Need.IN_PROGRESS:
+                kept = groups.note_in_progress(obj)
+            else:
+                kept = not found.request or groups.add(obj)
             if not kept:
                 cut = True
                 break
             if reason:
                 skipped[reason] += 1
-            marker = obj.key
+            if classes.is_archive(obj.storage_class):
+                tally.add(selected, obj.storage_class, obj.size, request=found.request)
+            marker, listed = obj.key, listed + 1
         truncated = page.truncated
         if not cut:
             marker = page.next_marker if truncated else marker
@@ -124,8 +141,10 @@ def list_archive_files(
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
-        archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
-        skipped={reason: skipped[reason] for reason in SKIP_REASONS}, inProgressKeys=groups.in_progress,
+        archiveFilesCount=groups.count,
+        listedCount=listed,
+        skipped={reason: skipped[reason] for reason in OUTPUT_SKIP_REASONS}, inProgressKeys=groups.in_progress,
+        tally=selected, dryRun=_flag(req.dry_run),
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
         archiveDirectRead=direct.state, warnings=[direct.warning] if direct.warning else [],
     )
@@ -140,7 +159,8 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
         "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS,
         "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
-        "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
+        "skipped": dict.fromkeys(OUTPUT_SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
+        "tally": {c: dict.fromkeys(tally.COUNTS, big * big) for c in classes.ARCHIVE_CLASSES}, "dryRun": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),
         "archiveDirectRead": "unknown", "warnings": [LONGEST_UNKNOWN.warning],
     }

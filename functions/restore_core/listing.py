@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -16,6 +17,7 @@ import oss2
 
 from restore_core import oss_errors, rate, retry
 from restore_core.restore_info import RestoreInfo, parse
+from restore_core.selection import parse_moment
 
 SDK_PARSES_RESTORE_INFO = "restore_info" in inspect.signature(oss2.models.SimplifiedObjectInfo.__init__).parameters
 LIST_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.5, maximum_interval=8.0)
@@ -26,6 +28,8 @@ class ObjectInfo:
     key: str
     storage_class: str
     restore: RestoreInfo
+    size: int | None = None  # bytes, as listed
+    modified: datetime | None = None  # LastModified, as listed
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ def list_page(
 def _sdk_page(bucket: oss2.Bucket, prefix: str, marker: str, max_keys: int) -> Page:
     result = bucket.list_objects(prefix=prefix, marker=marker, max_keys=max_keys)
     objects = tuple(
-        ObjectInfo(o.key, o.storage_class, parse(o.restore_info))
+        ObjectInfo(o.key, o.storage_class, parse(o.restore_info), o.size,
+                   datetime.fromtimestamp(o.last_modified, timezone.utc) if o.last_modified is not None else None)
         for o in result.object_list if not o.is_prefix()
     )
     return Page(objects, bool(result.is_truncated), result.next_marker if result.is_truncated else "")
@@ -84,6 +89,8 @@ def parse_list_xml(body: bytes | str) -> Page:
 
 
 def _object(node: Any, decode: Any) -> ObjectInfo:
+    size = (node.findtext("Size") or "").strip()
     return ObjectInfo(
-        decode(node.findtext("Key") or ""), node.findtext("StorageClass") or "", parse(node.findtext("RestoreInfo"))
+        decode(node.findtext("Key") or ""), node.findtext("StorageClass") or "", parse(node.findtext("RestoreInfo")),
+        int(size) if size.isdigit() else None, parse_moment((node.findtext("LastModified") or "").strip()),
     )

@@ -119,6 +119,10 @@ def _scan(
         page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
                                  sleep=sleep, raw_xml=raw_xml, limiter=limiter)
         for obj in page.objects:
+            if req.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified) is not None:
+                # Left out by the run's filters: not part of the job, so settled and never counted.
+                status_marker = obj.key if leading else status_marker
+                continue
             settled = tally.add(Target(obj.key, obj.storage_class), (obj.storage_class, obj.restore))
             leading = leading and settled
             if leading:

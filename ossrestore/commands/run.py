@@ -11,6 +11,7 @@ from ossrestore.credentials import credentials_from_env
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.local_run import print_summary, run_local
 from ossrestore.option_types import FilePath
+from ossrestore.prices import load as load_prices
 from ossrestore.report import closing_report, open_report
 
 
@@ -18,17 +19,22 @@ from ossrestore.report import closing_report, open_report
 @flow_input_options
 @click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
-def cli(report: Path | None, quiet: bool, input_file: Path | None, **options: Any) -> int:
+@click.option("--price-table", type=FilePath(path_type=Path), default=None,
+              help="JSON price table for the estimate (the shipped one's shape). Default: the shipped table.")
+def cli(report: Path | None, quiet: bool, price_table: Path | None, input_file: Path | None, **options: Any) -> int:
     """Restore every archived object under a prefix and wait until all are readable.
 
     Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and optional
     ALIBABA_CLOUD_SECURITY_TOKEN. Exit 0: every archive object in scope is readable; 1: some are not;
     2: bad input; 130 / 143: interrupted by SIGINT / SIGTERM (run the same command again to resume).
+    With --dry-run: list, apply the filters and print the estimate per class; no restore is requested (exit 0).
     """
     flow_input = flow_input_from_options(input_file, **options)
+    prices = load_prices(price_table)  # a bad table is refused before anything is listed
     credentials = credentials_from_env()
     # Opened before any request: a report that cannot be written must not be found out after the restores were paid for.
     with closing_report(open_report(report)) as out:
-        run = run_local(flow_input, credentials=credentials, report=out, console=Console(stderr=True), show_progress=not quiet)
-    print_summary(run, Console())
+        run = run_local(flow_input, credentials=credentials, report=out, console=Console(stderr=True),
+                        show_progress=not quiet, prices=prices)
+    print_summary(run, Console(), dry_run=flow_input["dryRun"])
     return run.summary.exit_code

@@ -1,0 +1,56 @@
+"""Per archive class: the objects a run selected, their bytes, and the restore requests they take.
+
+listArchiveFiles adds each selected archive object it lists to the tally it was handed and returns
+the sum (`tally` in and out), so the flow carries a running total from call to call and across
+continue-as-new: a dry run ends with the whole scope's tally in its last execution's output, and a real
+run's command reads the same figures for its estimate. The estimate itself (prices, times) is the
+command's (`ossrestore/estimate.py`); this is only the counting both sides share.
+
+The flow state holds it as plain JSON: {class: {"objects", "bytes", "requests", "requestBytes"}}.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from restore_core import classes
+from restore_core.errors import InvalidParameter
+
+COUNTS = ("objects", "bytes", "requests", "requestBytes")
+_MAX = 10**18  # a bound for the counters a flow hands back, far above any bucket
+
+Tally = dict[str, dict[str, int]]
+
+
+def empty_tally() -> Tally:
+    return {c: dict.fromkeys(COUNTS, 0) for c in classes.ARCHIVE_CLASSES}
+
+
+def read_tally(value: Any, field: str = "tally") -> Tally:
+    """A tally handed in by the flow ({} or absent: empty); InvalidParameter naming the bad part."""
+    out = empty_tally()
+    if value is None or value == {} or value == "":
+        return out
+    if not isinstance(value, Mapping):
+        raise InvalidParameter(field, "an object {storageClass: {objects, bytes, requests, requestBytes}}", value)
+    for name, counts in value.items():
+        if name not in out:
+            raise InvalidParameter(f"{field}.{name}", "a storage class: " + ", ".join(classes.ARCHIVE_CLASSES), name)
+        if not isinstance(counts, Mapping):
+            raise InvalidParameter(f"{field}.{name}", "an object of counts", counts)
+        for count in COUNTS:
+            n = counts.get(count, 0)
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _MAX:
+                raise InvalidParameter(f"{field}.{name}.{count}", f"an integer from 0 to {_MAX}", n)
+            out[name][count] = n
+    return out
+
+
+def add(tally: Tally, storage_class: str, size: int | None, *, request: bool) -> None:
+    """Count one selected archive object; `request`: it needs a restore request."""
+    counts = tally[storage_class]
+    counts["objects"] += 1
+    counts["bytes"] += size or 0
+    if request:
+        counts["requests"] += 1
+        counts["requestBytes"] += size or 0
