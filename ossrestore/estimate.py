@@ -143,27 +143,30 @@ def human_bytes(n: int) -> str:
 
 # --- display (the plain form in, so that any reader of a summary can show it the same way) ---------
 
-def _money(value: float | None, currency: str) -> str:
-    return "unknown" if value is None else f"{value:,.2f} {currency}"
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:,.2f}"
 
 
 def estimate_table(est: Mapping[str, Any]) -> list[Any]:
     """The estimate as a table and the lines that qualify it (prices' source, unverified or unknown ones)."""
     from rich.table import Table
 
+    from rich import box
+
     currency = est["currency"]
-    table = Table(title="estimate (before any restore)", title_justify="left")
-    for column in ("class", "objects", "bytes", "restore requests", "tier", "days", "cost", "time"):
-        table.add_column(column, justify="left" if column in ("class", "tier") else "right")
+    table = Table(title=f"estimate (before any restore; cost in {currency})", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    for column in ("class", "objects", "bytes", "requests", "tier/days", "cost", "time"):
+        table.add_column(column, justify="left" if column in ("class", "tier/days") else "right", no_wrap=True)
     for row in est["classes"]:
         mark = "" if row["pricesVerified"] else " *"
         table.add_row(
             row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
-            row["tier"] or "-", str(row["days"]), _money(row["cost"], currency) + mark, duration(row["restoreSeconds"]),
+            f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"]),
         )
     total = est["total"]
-    table.add_row("total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "", "",
-                  _money(total["cost"], currency), duration(total["seconds"]))
+    table.add_row("total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
+                  _money(total["cost"]), duration(total["seconds"]))
     notes = [
         f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}; "
         f"time: {est['requestsPerSecond']:,} requests/s, then the slowest documented restore, then one poll",
@@ -179,10 +182,13 @@ def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int]
     """The estimate per class beside what the report found."""
     from rich.table import Table
 
-    table = Table(title="estimate and actual", title_justify="left")
-    for column in ("class", "estimated objects", "estimated requests", "restored", "already restored", "in progress",
-                   "failed", "time (estimated / actual)"):
-        table.add_column(column, justify="left" if column == "class" else "right")
+    from rich import box
+
+    table = Table(title="estimate and actual", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0))
+    for column in ("class", "est. objects", "est. requests", "restored", "already", "running", "failed",
+                   "time est./actual"):
+        table.add_column(column, justify="left" if column == "class" else "right", no_wrap=True)
     for row in est["classes"]:
         cls = row["storageClass"]
         table.add_row(
