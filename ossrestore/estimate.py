@@ -149,9 +149,8 @@ def _money(value: float | None) -> str:
 
 def estimate_table(est: Mapping[str, Any]) -> list[Any]:
     """The estimate as a table and the lines that qualify it (prices' source, unverified or unknown ones)."""
-    from rich.table import Table
-
     from rich import box
+    from rich.table import Table
 
     currency = est["currency"]
     table = Table(title=f"estimate (before any restore; cost in {currency})", title_justify="left",
@@ -180,9 +179,8 @@ def estimate_table(est: Mapping[str, Any]) -> list[Any]:
 
 def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int], *, elapsed: float) -> Any:
     """The estimate per class beside what the report found."""
-    from rich.table import Table
-
     from rich import box
+    from rich.table import Table
 
     table = Table(title="estimate and actual", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1, 0, 0))

@@ -4,7 +4,7 @@ The glob matcher is checked against an independent backtracking matcher over gen
 keys, and by hand on the cases rclone's documentation spells out."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from restore_core.errors import InvalidParameter
-from restore_core.selection import EVERYTHING, compile_glob, parse_selection, encoded_size
+from restore_core.selection import EVERYTHING, compile_glob, encoded_size, parse_selection
 
 # --- an independent matcher for *, ** and ? (no classes), by backtracking over tokens ----------------
 
@@ -118,7 +118,7 @@ def test_a_malformed_glob_is_refused_naming_the_field(pattern):
 
 
 def test_exclude_wins_and_each_reason_names_its_filter():
-    now = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    now = datetime(2024, 6, 1, tzinfo=UTC)
     chosen = parse_selection({
         "include": ["logs/**"], "exclude": ["**.tmp"], "storageClass": ["ColdArchive"],
         "modifiedAfter": "2024-01-01", "modifiedBefore": "2024-07-01T00:00:00+08:00", "minSize": "1K", "maxSize": "2M",
@@ -130,7 +130,7 @@ def test_exclude_wins_and_each_reason_names_its_filter():
     assert chosen.selects("logs/a.gz", "ColdArchive", 2048, now - timedelta(days=365)) == \
         "filtered: modified-after 2024-01-01T00:00:00Z"
     # the upper bound is exclusive and read in its own offset: 2024-06-30T16:00:00Z
-    assert chosen.selects("logs/a.gz", "ColdArchive", 2048, datetime(2024, 6, 30, 16, tzinfo=timezone.utc)) == \
+    assert chosen.selects("logs/a.gz", "ColdArchive", 2048, datetime(2024, 6, 30, 16, tzinfo=UTC)) == \
         "filtered: modified-before 2024-06-30T16:00:00Z"
     assert chosen.selects("logs/a.gz", "ColdArchive", 1023, now) == "filtered: min-size 1024"
     assert chosen.selects("logs/a.gz", "ColdArchive", 2 * 1024**2 + 1, now) == "filtered: max-size 2097152"
