@@ -203,8 +203,10 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
         "pagesPerExecution": 1, "days": 3, "tier": "Bulk"}.items()}),
         credentials=Credentials(AK, SK), show_progress=False, prices=load_prices())
     assert sum(1 for r in run.executions if r.flow_name == MAIN_FLOW) >= 2  # the tally crossed a continue-as-new
-    assert run.executions[-1].output["status"] == "dryRun"
+    last = run.executions[-1].output
+    assert last is not None and last["status"] == "dryRun"
     est = run.summary.estimate
+    assert est is not None
     by_class = {row["storageClass"]: row for row in est["classes"]}
     for cls in ARCHIVE:
         mine = [o for o in objects if o.storage_class == cls and o.folder.startswith("logs/")]
