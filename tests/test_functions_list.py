@@ -240,3 +240,52 @@ def test_no_answer_about_archive_direct_read_is_unknown_and_a_known_one_is_kept_
     here = client.make_bucket(endpoint=emulator.endpoint, bucket_name=BUCKET, credentials=creds)
     assert [archive_direct_read(here, now=t).state for t in (0.0, 30.0, 61.0)] == ["on"] * 3
     assert emulator.stats.get("GetBucketArchiveDirectRead") == 2
+
+
+def test_filters_leave_objects_out_and_the_tally_runs_across_calls(emulator, bucket, fc_runtime):
+    # GIVEN objects of every archive class and Standard, of two sizes, under two folders
+    for i in range(30):
+        cls = ("Archive", "ColdArchive", "DeepColdArchive", "Standard")[i % 4]
+        emulator.put_object(BUCKET, f"{'ab'[i % 2]}/{i:03d}{'.tmp' if i % 5 == 0 else ''}", b"x" * (100 + i),
+                            storage_class=cls)
+    # (one page of 7 per call; the poll interval is one a Deep Cold batch may wait with)
+    opts = {"maxKeys": 7, "waitPerBatch": True, "pollInterval": 500, "include": ["a/**"], "exclude": ["**.tmp"],
+            "minSize": "110"}
+    # WHEN listed with filters, each call handed the previous call's tally
+    outs = [invoke(emulator, runtime=fc_runtime, **opts)]
+    while outs[-1]["end"] != "true":
+        outs.append(invoke(emulator, runtime=fc_runtime, marker=outs[-1]["marker"], tally=outs[-1]["tally"], **opts))
+    # THEN exactly the selected archive objects are grouped, the rest counted as filtered
+    chosen = [(i, ("Archive", "ColdArchive", "DeepColdArchive", "Standard")[i % 4]) for i in range(30)
+              if i % 2 == 0 and i % 5 and 100 + i >= 110]
+    assert len(outs) > 2
+    assert sorted(listed_keys(outs)) == sorted(f"a/{i:03d}" for i, cls in chosen if cls != "Standard")
+    assert sum(o["skipped"]["filtered"] for o in outs) == 30 - len(chosen)
+    assert sum(o["listedCount"] for o in outs) == 30
+    # AND the last call's tally covers every call's
+    tally = outs[-1]["tally"]
+    for cls in ARCHIVE_CLASSES:
+        mine = [i for i, c in chosen if c == cls]
+        assert tally[cls] == {"objects": len(mine), "bytes": sum(100 + i for i in mine), "requests": len(mine),
+                              "requestBytes": sum(100 + i for i in mine)}
+
+
+def test_dry_run_groups_nothing_and_tallies(emulator, bucket, fc_runtime):
+    emulator.seed(BUCKET, counts={"Archive": 5, "ColdArchive": 4, "Standard": 3}, size=10)
+    (out,) = list_all(emulator, runtime=fc_runtime, dryRun=True)
+    assert (out["filesGroup"], out["empty"], out["dryRun"], out["listedCount"]) == ([], "true", "true", 12)
+    assert out["tally"]["Archive"] == {"objects": 5, "bytes": 50, "requests": 5, "requestBytes": 50}
+    assert out["tally"]["ColdArchive"]["requests"] == 4
+    assert emulator.stats.get("RestoreObject") == 0
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"include": ["[x"]}, "include[0]"),
+    ({"storageClass": ["IA"]}, "storageClass[0]"),
+    ({"tally": {"Archive": {"objects": -1}}}, "tally.Archive.objects"),
+    ({"tally": {"Standard": {}}}, "tally.Standard"),
+])
+def test_bad_filters_or_tally_are_refused_naming_the_field(emulator, bucket, fields, named):
+    with pytest.raises(InvalidParameter) as e:
+        invoke(emulator, **fields)
+    assert e.value.field == named

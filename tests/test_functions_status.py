@@ -189,3 +189,20 @@ def test_head_with_a_wrong_secret_is_access_denied(emulator, bucket):
     wrong = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="bad", security_token=None))
     with pytest.raises(OSSAccessDenied):
         invoke(emulator, "restore_status_keys.json", context=wrong, keys=["a"])
+
+
+def test_scan_leaves_filtered_objects_alone(emulator, bucket, fc_runtime):
+    # GIVEN frozen objects, some of which the run's filters leave out
+    put(emulator, "keep/1", "keep/2.tmp", "other/3")
+    put(emulator, "keep/4", storage_class="Archive")
+    for key in ("keep/1",):
+        bucket.restore_object(key)
+        emulator.finish_restore(BUCKET, key)
+    # WHEN the confirm phase scans with the same filters
+    out = invoke(emulator, "restore_status_scan.json", runtime=fc_runtime, include=["keep/**"], exclude=["**.tmp"],
+                 storageClass=["ColdArchive"])
+    # THEN the left-out objects are neither counted, waited for nor requested again: the scan succeeds
+    assert (out["status"], out["readable"], out["restoring"], out["rerequested"], out["failed"]) == ("success", 1, 0, 0, 0)
+    assert out["confirmed"] == 1
+    for key in ("keep/2.tmp", "other/3", "keep/4"):
+        assert emulator.restore_state(BUCKET, key) == "frozen"
