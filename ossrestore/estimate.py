@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ossrestore.prices import NO_TIER, PriceTable, RegionPrices
+from restore_core import flow_inputs
 from restore_core.classes import ARCHIVE_CLASSES, fit
 from restore_core.poll_budget import WORST_RESTORE_SECONDS
 from restore_core.tally import Tally
@@ -98,6 +99,17 @@ def estimate(
     return Estimate(
         price_region=table.name, currency=table.currency, price_table=prices.origin, retrieved=table.retrieved,
         sources=dict(table.sources), requests_per_second=rate, classes=rows, total=total,
+    )
+
+
+def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) -> Estimate:
+    """The estimate of a run whose flow input (or dry run's output) holds `fields`, over its listing's tally."""
+    def value(name: str) -> Any:
+        return flow_inputs.value(fields, name)
+
+    return estimate(
+        tally, prices=prices, region=value("region"), days=value("days"), tier=value("tier"),
+        max_requests_per_second=value("maxRequestsPerSecond"), poll_interval=value("pollInterval"),
     )
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
-from ossrestore.estimate import Estimate, estimate, estimate_table, versus_table
+from ossrestore.estimate import estimate_for, estimate_table, versus_table
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
@@ -27,7 +27,7 @@ from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
 from restore_core.retry import RetryPolicy
 from restore_core.selection import parse_selection
-from restore_core.tally import Tally, read_tally
+from restore_core.tally import read_tally
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
@@ -217,14 +217,6 @@ def summary_table(run: LocalRun) -> Table:
     table.add_row("main flow executions", str(main))
     table.add_row("restore sub-flow executions", str(len(run.executions) - main))
     return table
-
-
-def estimate_for(flow_input: dict[str, Any], tally: Tally, prices: PriceTable) -> Estimate:
-    """The estimate of a run with this flow input over what its listing selected."""
-    return estimate(
-        tally, prices=prices, region=flow_input.get("region") or None, days=flow_input["days"], tier=flow_input["tier"],
-        max_requests_per_second=flow_input.get("maxRequestsPerSecond") or 0, poll_interval=flow_input["pollInterval"],
-    )
 
 
 def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> None:

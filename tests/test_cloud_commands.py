@@ -55,13 +55,14 @@ class FakeFnf:
             },
         ]
         self.fail_start: tuple[int, str] | None = None
+        self.output = ""  # DescribeExecution's Output
 
     def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.requests.append(params)
         action = params.get("Action")
         execution = {"Name": params.get("ExecutionName"), "FlowName": params.get("FlowName"), "Status": "Running",
                      "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "", "Input": params.get("Input", "{}"),
-                     "Output": "", "FlowDefinition": "version: v1", "RequestId": "req-1"}
+                     "Output": self.output, "FlowDefinition": "version: v1", "RequestId": "req-1"}
         if action == "StartExecution":
             name = params.get("ExecutionName")
             if name is not None and not CLOUDFLOW_NAME.fullmatch(name):
@@ -236,3 +237,32 @@ def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
     assert "execution run-1 of ossr-prod-main: Running" in result.output
     assert "3 events, 1 steps succeeded, last step listArchiveFiles" in result.output
     assert "TaskScheduled listArchiveFiles" in result.output
+
+
+def test_status_prices_a_dry_runs_tally(fnf: FakeFnf, tmp_path) -> None:
+    # GIVEN the output a dry run's last execution ends with, produced by the real flows on the engine
+    from ossemu import Emulator
+    from ossrestore.flow_options import flow_input_from_options
+    from ossrestore.local_run import run_local
+    from restore_core.client import Credentials
+
+    with Emulator(credentials={"dry-ak": "dry-sk"}) as emu:
+        emu.create_bucket("dry-bucket")
+        emu.seed("dry-bucket", counts={"ColdArchive": 7, "Archive": 3}, size=2048)
+        run = run_local(flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="dry-bucket",
+                                                flow_dryRun=True, flow_tier="Bulk", flow_days=2),
+                        credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
+        assert emu.stats.get("RestoreObject") == 0
+    fnf.output = json.dumps(run.executions[-1].output)
+    # WHEN its status is asked for
+    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou"])
+    # THEN the estimate is printed per class, with the tier and days the run asked for
+    assert result.exit_code == 0, result.output
+    assert "estimate (before any restore; cost in CNY)" in result.output
+    cold = next(line for line in result.output.splitlines() if line.strip().startswith("ColdArchive"))
+    assert cold.split()[1:3] == ["7", "14.0"] and "Bulk/2d" in cold
+    # AND a bad price table is refused naming the flag
+    bad = tmp_path / "prices.json"
+    bad.write_text("[]", encoding="utf-8")
+    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--price-table", str(bad)])
+    assert result.exit_code != 0 and "--price-table" in (result.output + str(result.exception))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -9,6 +10,7 @@ import click
 from ossrestore.credentials import credentials_from_env
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
+from ossrestore.option_types import FilePath
 
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
@@ -59,8 +61,11 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
-def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool) -> None:
-    """Show an execution's status and progress from its history."""
+@click.option("--price-table", type=FilePath(path_type=Path), default=None,
+              help="JSON price table for a dry run's estimate. Default: the shipped table.")
+def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
+           price_table: Path | None) -> None:
+    """Show an execution's status and progress from its history (and a dry run's estimate)."""
     from infra.naming import names_for
     from ossrestore.executions import continuations, execution_progress, fnf_client
 
@@ -75,11 +80,37 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
                f"last step {progress.last_step or '-'}")
     if progress.output:
         click.echo(f"output {progress.output}")
+        _print_dry_run_estimate(progress.output, price_table)
     chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name))
     if chain:
         click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
     for event in progress.events if show_events else ():
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
+
+
+def _print_dry_run_estimate(output: str, price_table: Path | None) -> None:
+    """The last execution of `start --dry-run` ends with its tally: price it as `run --dry-run` does."""
+    import json
+
+    from rich.console import Console
+
+    from ossrestore.estimate import estimate_for, estimate_table
+    from ossrestore.prices import load
+    from restore_core.errors import InvalidParameter
+    from restore_core.tally import read_tally
+
+    try:
+        result = json.loads(output)
+    except ValueError:
+        return
+    if not isinstance(result, dict) or result.get("status") != "dryRun":
+        return
+    try:
+        est = estimate_for(result, read_tally(result.get("tally")), load(price_table))
+    except InvalidParameter as e:
+        raise UsageError(f"the execution's output: {e}") from None
+    for renderable in estimate_table(est.as_dict()):
+        Console().print(renderable)
 
 
 def _check_name(name: str, *, field: str = "--name") -> None:
