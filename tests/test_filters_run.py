@@ -295,3 +295,29 @@ def test_a_price_table_that_is_not_json_exits_2(emu, creds_env, tmp_path):
     assert result.exit_code == 2 and "--price-table" in result.stderr
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--price-table", str(Path(tmp_path, "none")))
     assert result.exit_code == 2 and "--price-table" in result.stderr
+
+
+def test_the_largest_filters_with_the_longest_keys_stay_inside_every_step_limit(emu, creds_env, tmp_path):
+    # GIVEN keys of 1,000 bytes, and include and exclude patterns near their 4 KiB each
+    keys = [f"{i:03d}" + "é" * 498 for i in range(45)]
+    for i, key in enumerate(keys):
+        emu.put_object(BUCKET, key, b"", storage_class=ARCHIVE[i % 3])
+    fillers = [f"no-match-{i:02d}-" + "z" * 24 for i in range(100)]
+    include = ["**", *fillers[:104 - 6][:98]]
+    while len(json.dumps(include, ensure_ascii=False)) > 4096:
+        include.pop()
+    exclude = [f"{i:03d}é*" for i in range(0, 45, 9)] + fillers[:90]
+    while len(json.dumps(exclude, ensure_ascii=False)) > 4096:
+        exclude.pop()
+    flags = [x for p in include for x in ("--include", p)] + [x for p in exclude for x in ("--exclude", p)]
+    report = tmp_path / "report.jsonl"
+    # WHEN the whole run goes through the flows, on an engine that enforces CloudFlow's 32 KiB per step
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--tier", "Expedited",
+                    "--report", str(report), "--quiet", *flags)
+    # THEN no step outgrows its limit, and exactly the selected objects are restored
+    assert result.exit_code == 0, result.output + result.stderr
+    excluded = {keys[i] for i in range(0, 45, 9)}
+    assert emu.stats.get("RestoreObject") == len(keys) - len(excluded)
+    rows = {r["key"]: r for r in map(json.loads, report.read_text(encoding="utf-8").splitlines())}
+    assert {k for k, r in rows.items() if r["outcome"] == "restored"} == set(keys) - excluded
+    assert all(rows[k]["reason"].startswith("filtered: exclude ") for k in excluded)
