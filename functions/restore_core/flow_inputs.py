@@ -187,14 +187,16 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         name="include", kind="patterns", default=(), flag="--include",
         help="Only keys matching this glob (repeatable; rclone globs on the whole key: * within a segment, ** "
              "across /, ?, [...], {a,b}). Default: every key.",
-        allowed=f"up to {selection.MAX_PATTERNS} globs, {selection.MAX_PATTERN_BYTES} bytes in all",
+        allowed=f"repeatable: up to {selection.MAX_PATTERNS} globs of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
+                "bytes in all (as JSON)",
         meaning="only keys matching one of these globs (rclone's syntax on the whole key: `*` within a path "
                 "segment, `**` across `/`, `?`, `[...]`, `{a,b}`; `**.tmp` is every key ending in `.tmp`)",
     ),
     FlowInput(
         name="exclude", kind="patterns", default=(), flag="--exclude",
         help="Leave out keys matching this glob (repeatable; same syntax as --include; wins over it).",
-        allowed=f"up to {selection.MAX_PATTERNS} globs, {selection.MAX_PATTERN_BYTES} bytes in all",
+        allowed=f"repeatable: up to {selection.MAX_PATTERNS} globs of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
+                "bytes in all (as JSON)",
         meaning="leave out keys matching any of these globs, even when an include matches",
     ),
     FlowInput(
