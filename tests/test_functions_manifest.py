@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import BUCKET_NAME
 from restore_core import manifest_source
 from restore_core.list_task import OUTPUT_LIMIT
-from restore_core.manifest import Cursor, InvalidManifest, LineRules, lines
+from restore_core.manifest import Cursor, Entry, InvalidManifest, LineRules, lines
 from test_functions_list import invoke, list_all
 from test_functions_status import invoke as invoke_status
 
@@ -30,11 +30,12 @@ def test_reading_a_manifest_page_by_page_from_cursors_gives_every_line_once(keys
     body = end.join(f"b-1,{quote(k, safe='')}" for k in keys) + (end if final_newline and keys else "")
     data = body.encode()
     rules = LineRules(bucket="b-1")
-    seen, cursor, turn = [], Cursor(), 0
+    seen: list[Entry] = []
+    cursor, turn = Cursor(), 0
     while True:
         size = sizes[turn % len(sizes)]
         turn += 1
-        got = []
+        got: list[Entry] = []
         for raw, _, after in lines(iter([data[cursor.offset:]]), cursor):
             entry = rules.entry(raw, line=len(seen) + len(got) + 1, after=after)
             assert entry is not None
@@ -128,7 +129,8 @@ def test_an_inventory_is_read_across_its_files_and_passes_over_delete_markers(em
     emulator.put_object(BUCKET_NAME, "inv/manifest.json", json.dumps(doc).encode())
     source = manifest_source.Manifest(bucket, f"oss://{BUCKET_NAME}/inv/manifest.json")
     # WHEN read a page of two at a time from cursors
-    seen, cursor = [], Cursor()
+    seen: list[tuple[str, str | None, str | None]] = []
+    cursor: Cursor | None = Cursor()
     while cursor is not None:
         entries, cursor = source.page(cursor, 2)
         seen += [(e.key, e.version_id, e.storage_class) for e in entries]
