@@ -81,12 +81,12 @@ def test_the_first_listing_call_refuses_a_malformed_manifest_before_any_entry_is
     assert emulator.stats.get("RestoreObject") == 0
 
 
-def test_a_manifest_version_is_listed_with_its_version_id(emulator, bucket):
+def test_a_manifest_version_is_listed_with_its_version_id(emulator, bucket, fc_runtime):
     emulator.set_versioning(BUCKET_NAME, "Enabled")
     old = emulator.put_object(BUCKET_NAME, "k", b"", storage_class="Archive")
     emulator.put_object(BUCKET_NAME, "k", b"", storage_class="Standard")
     emulator.put_object(BUCKET_NAME, "m.csv", f"{BUCKET_NAME},k,{old}\n{BUCKET_NAME},k\n".encode())
-    (out,) = list_all(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv")
+    (out,) = list_all(emulator, fc_runtime, manifest=f"oss://{BUCKET_NAME}/m.csv")
     # the old Archive version is a restore target by its ID; the current version is Standard: skipped
     assert out["filesGroup"] == [{"Archive": [["k", old]]}]
     assert out["skipped"]["notArchived"] == 1
@@ -137,3 +137,18 @@ def test_an_inventory_is_read_across_its_files_and_passes_over_delete_markers(em
     # THEN every row that is not a delete marker, once, in order, with its version and class
     assert seen == [(k, f"v{i}", "Standard") for i, (k, m) in enumerate(rows) if not m]
     assert manifest_source.validate(source) == len(seen)
+
+
+def test_all_versions_lists_every_archive_version_across_pages_and_passes_over_delete_markers(emulator, bucket, fc_runtime):
+    # GIVEN keys with several versions (a delete marker on one), listed two entries per ListObjectVersions page
+    emulator.set_versioning(BUCKET_NAME, "Enabled")
+    written = {k: [emulator.put_object(BUCKET_NAME, k, b"", storage_class=c) for c in ("Archive", "ColdArchive", "Standard")][::-1]
+               for k in ("a", "b/c", "d")}
+    emulator.delete_object(BUCKET_NAME, "b/c")
+    # WHEN listed call by call (one page per call with waitPerBatch off is still cut by pages of 2)
+    outputs = list_all(emulator, fc_runtime, allVersions=True, maxKeys=2)
+    # THEN every archive version is a target by its ID, in listing order, and the Standard ones are skipped
+    targets = [tuple(e) for o in outputs for g in o["filesGroup"] for es in g.values() for e in es]
+    assert sorted(targets) == sorted((k, v) for k, vs in written.items() for v in vs[1:])
+    assert sum(o["skipped"]["notArchived"] for o in outputs) == 3
+    assert emulator.stats.get("ListObjects") == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from restore_core import classes, flow_inputs, json_input, params
 from restore_core.errors import InvalidParameter
+from restore_core.manifest import MAX_VERSION_ID
 from restore_core.restorer import Target
 
 MAX_GROUP_KEYS = 1000
@@ -69,8 +70,9 @@ class ListRequest:
 
 
 # A marker that resumes a manifest or a version listing holds more than a key (`manifest.Cursor`,
-# `version_listing.encode_marker`): a version ID of up to 1,024 characters beside a 1,023-byte key.
-_CURSOR_BYTES = 2 * 1024 + 64
+# `version_listing.encode_marker`): a version ID beside a 1,023-byte key. OSS's version IDs are about 60
+# characters; allowing 256 keeps the main flow's parallel step (which holds four markers) inside 32 KiB.
+_CURSOR_BYTES = params.MAX_KEY_BYTES + MAX_VERSION_ID + 8
 
 
 def scope(raw: Mapping[str, Any]) -> tuple[str, bool]:
@@ -147,8 +149,8 @@ def _pending(value: Any, count: int) -> tuple[int, ...] | None:
 def target(entry: Any, field: str, storage_class: str | None) -> Target:
     """A key, or [key, versionId] for one version of it."""
     if isinstance(entry, list):
-        if len(entry) != 2 or not isinstance(entry[1], str) or not 1 <= len(entry[1]) <= 1024:
-            raise InvalidParameter(field, "a key or [key, versionId]", entry)
+        if len(entry) != 2 or not isinstance(entry[1], str) or not 1 <= len(entry[1]) <= MAX_VERSION_ID:
+            raise InvalidParameter(field, f"a key or [key, versionId] (a versionId of 1 to {MAX_VERSION_ID} characters)", entry)
         return Target(params.object_key(entry[0], f"{field}[0]"), storage_class, entry[1])
     return Target(params.object_key(entry, field), storage_class)
 

@@ -16,8 +16,8 @@ from restore_core.restore_need import SKIP_REASONS, Need, verdict
 
 # The main flow's parallel step (restore this batch, list the next) holds a batch in its input, the
 # next in its output and again in its $local (the branch's result), beside at most 3.5 KiB of other
-# fields (prefix and markers up to 1,023 bytes each): 3 x 9 KiB + 3.5 KiB stays inside the 32 KiB that
-# CloudFlow allows a step's input + output + local.
+# fields (prefix and markers up to 1,023 bytes each; a version's cursor adds at most 264 bytes to a
+# marker): 3 x 9 KiB + 3.5 KiB (+ 1 KiB) stays inside the 32 KiB CloudFlow allows a step's input + output + local.
 OUTPUT_LIMIT = 9 * 1024
 MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout

@@ -30,6 +30,7 @@ from urllib.parse import unquote_to_bytes
 from restore_core import params
 from restore_core.errors import InvalidParameter, RestoreCoreError
 
+MAX_VERSION_ID = 256  # OSS's are about 60 characters; the flows carry one in a marker (inputs.MAX_VERSION_ID)
 MAX_LINE_BYTES = 64 * 1024  # a key is at most 1,023 bytes, 3,069 encoded: room for any real line
 INVENTORY_NAME = "manifest.json"
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -133,8 +134,8 @@ class LineRules:
         if row.get("IsDeleteMarker", "").lower() == "true":
             return None
         version = row.get("VersionId") or None
-        if version is not None and (len(version) > 1024 or not version.isprintable()):
-            raise InvalidManifest(at, "versionId must be printable and at most 1,024 characters")
+        if version is not None and (len(version) > MAX_VERSION_ID or not version.isprintable()):
+            raise InvalidManifest(at, f"versionId must be printable and at most {MAX_VERSION_ID} characters")
         return Entry(key=decode_key(row["Key"], at), version_id=version, storage_class=row.get("StorageClass") or None,
                      line=line, after=after)
 
