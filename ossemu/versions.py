@@ -1,11 +1,14 @@
 """Object versions as OSS documents them, kept per key only once a bucket has versioning.
 
-"Versioning" (help.aliyun.com/en/oss/user-guide/versioning-overview) and the object operations' pages:
+OSS's versioning guides ("Manage objects in a versioning-suspended bucket", alibabacloud.com/help/en/oss/
+user-guide/manage-objects-in-a-versioning-suspended-bucket, and its versioning-enabled companion) and
+"ListObjectVersions (GetBucketVersions)" (alibabacloud.com/help/en/oss/developer-reference/listobjectversions):
 - a bucket is unversioned until PutBucketVersioning sets `Enabled`; after that it can only be
   `Suspended`, never unversioned again;
 - with versioning `Enabled`, every PutObject adds a version with a new, opaque version ID; objects that
   existed before keep the version ID `null`;
-- with `Suspended`, a PutObject or DeleteObject writes the `null` version, replacing any earlier one;
+- with `Suspended`, a PutObject writes the `null` version, overwriting an earlier `null` version and
+  keeping the others; a DeleteObject adds a delete marker whose ID is `null`, the same way;
 - DeleteObject without a version ID adds a delete marker, which becomes the current version: the key
   is no longer listed by ListObjects and HeadObject/GetObject answer 404; with a version ID it
   removes that version for good, and the next newer version left becomes current;
