@@ -92,3 +92,20 @@ def test_list_object_versions_pages_by_key_and_version_marker(bucket):
         key_marker, version_marker = page.next_key_marker, page.next_versionid_marker
     # THEN every version comes exactly once, keys in order, each key's newest first
     assert seen == [(k, v) for k in sorted(written) for v in written[k]]
+
+
+def test_a_suspended_bucket_overwrites_the_null_version_and_keeps_the_others(emulator, bucket):
+    # GIVEN a version written while versioning was enabled, then versioning suspended
+    _enable(bucket)
+    kept = bucket.put_object("s", b"1").versionid
+    config = BucketVersioningConfig()
+    config.status = "Suspended"
+    bucket.put_bucket_versioning(config)
+    # WHEN the key is written twice more
+    first = bucket.put_object("s", b"2").versionid
+    second = bucket.put_object("s", b"3").versionid
+    # THEN both writes are the one null version (the second overwrote the first), the enabled-era one kept
+    assert first == second == "null"
+    assert [(v.versionid, v.is_latest) for v in bucket.list_object_versions().versions] == [("null", True), (kept, False)]
+    assert bucket.get_object("s").read() == b"3"
+    assert bucket.get_bucket_versioning().status == "Suspended"

@@ -235,9 +235,9 @@ def check_scope(checked: Mapping[str, Any]) -> None:
     if manifest:
         for name in ("prefix", "marker"):
             if checked.get(name):
-                raise InvalidParameter("manifest", f"not combined with {name} (a manifest names every object)", manifest)
+                raise InvalidParameter("manifest", f"used without {name} (a manifest names every object)", manifest)
         if checked.get("allVersions"):
-            raise InvalidParameter("manifest", "not combined with allVersions (a manifest names each version)", manifest)
+            raise InvalidParameter("manifest", "used without allVersions (a manifest names each version)", manifest)
     if checked.get("waitPerBatch") and (manifest or checked.get("allVersions")):
         raise InvalidParameter("waitPerBatch", "false with a manifest or allVersions (they confirm by their own scan)",
                                True)
