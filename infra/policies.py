@@ -10,6 +10,7 @@ table of action -> resource form -> documentation page):
 | fnf:DescribeExecution           | `*`: API lists "All Resources"      | FnF API 2019-03-15 DescribeExecution           |
 | oss:ListObjects                 | the configured buckets              | OSS "Grant access to OSS by using RAM policies" |
 | oss:GetBucketArchiveDirectRead  | the configured buckets              | same                                           |
+| oss:ListObjectVersions          | the configured buckets              | same                                           |
 | oss:GetObject, oss:RestoreObject | the objects of those buckets       | same                                           |
 | log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
 
@@ -30,7 +31,8 @@ from infra.naming import StackNames, function_arn
 from ramcheck.catalog import ACTIONS, ALL_RESOURCES
 
 # GetBucketArchiveDirectRead: the handlers skip Archive objects a bucket already serves without a restore.
-FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead")
+# ListObjectVersions: an allVersions run lists every version. (A manifest is read with GetObject.)
+FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions")
 FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject")
 FUNCTION_ACTIONS_ON_LOGS = ("log:PostLogStoreLogs",)
 FLOW_ACTIONS_ON_FUNCTIONS = ("fc:InvokeFunction",)

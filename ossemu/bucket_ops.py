@@ -8,6 +8,7 @@ from ossemu.errors import OssError
 from ossemu.formats import iso_date
 from ossemu.protocol import Call, Context, Response
 from ossemu.store import BucketStore
+from ossemu.versions import ENABLED, SUSPENDED
 
 
 def list_buckets(ctx: Context, call: Call) -> Response:
@@ -71,12 +72,42 @@ def list_v2(ctx: Context, call: Call) -> Response:
 def list_versions(ctx: Context, call: Call) -> Response:
     p = call.params
     url = listing.check_common(p)
-    key_marker = p.get("key-marker", "")
-    q = listing.ListQuery(p.get("prefix", ""), p.get("delimiter", ""), key_marker, listing.parse_max_keys(p))
+    if p.get("delimiter"):
+        # Not modelled: refused rather than answered differently from OSS.
+        raise OssError(501, "NotImplemented", "ListObjectVersions with a delimiter is not implemented by the emulator.")
+    key_marker, version_marker = p.get("key-marker", ""), p.get("version-id-marker", "")
+    if version_marker and not key_marker:
+        # "If version-id-marker is not empty, key-marker cannot be empty" (ListObjectVersions, request parameters).
+        raise listing.invalid("version-id-marker", version_marker, "requires key-marker")
+    q = listing.ListQuery(p.get("prefix", ""), "", key_marker, listing.parse_max_keys(p))
     with ctx.store.lock:
-        page = listing.list_page(ctx.bucket(call), q)
-        body = listing.render_versions(call.bucket, q, page, url=url, key_marker=key_marker, now=ctx.clock.now())
+        page = listing.list_versions_page(ctx.bucket(call), prefix=q.prefix, key_marker=key_marker,
+                                          version_marker=version_marker, max_keys=q.max_keys)
+        body = listing.render_versions(call.bucket, q, page, url=url, key_marker=key_marker,
+                                       version_marker=version_marker, now=ctx.clock.now())
     return Response(200, {"Content-Type": "application/xml"}, body)
+
+
+def versioning(ctx: Context, call: Call) -> Response:
+    """Get/PutBucketVersioning: Enabled or Suspended; a bucket never returns to unversioned."""
+    with ctx.store.lock:
+        b = ctx.bucket(call)
+        if call.req.method == "PUT":
+            b.versioning = _parse_status(call.req.body)
+            return Response(200)
+        status = f"<Status>{b.versioning}</Status>" if b.versioning else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration>{status}</VersioningConfiguration>'
+    return Response(200, {"Content-Type": "application/xml"}, body.encode())
+
+
+def _parse_status(body: bytes) -> str:
+    try:
+        status = (ET.fromstring(body).findtext("Status") or "").strip()
+    except ET.ParseError:
+        status = ""
+    if status not in (ENABLED, SUSPENDED):
+        raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+    return status
 
 
 def archive_direct_read(ctx: Context, call: Call) -> Response:

@@ -18,6 +18,7 @@ from ossemu.server import OssHTTPServer
 from ossemu.service import Service
 from ossemu.stats import Stats
 from ossemu.store import BucketStore, Content, ObjectRecord, Store
+from ossemu.versions import ENABLED, NULL, SUSPENDED
 
 
 class Emulator:
@@ -122,14 +123,37 @@ class Emulator:
             if name not in self._store.buckets:
                 self._store.buckets[name] = BucketStore(name, self.clock.now())
 
-    def put_object(self, bucket: str, key: str, data: bytes = b"", *, storage_class: str = sc.STANDARD) -> None:
+    def put_object(self, bucket: str, key: str, data: bytes = b"", *, storage_class: str = sc.STANDARD) -> str | None:
+        """Add an object (a new version in a versioned bucket); its version ID, None without versioning."""
         _check_class(storage_class)
         with self._store.lock:
-            self._store.bucket(bucket).put(key, ObjectRecord(storage_class, Content.of(bytes(data)), self.clock.now()))
+            record = ObjectRecord(storage_class, Content.of(bytes(data)), self.clock.now())
+            return self._store.bucket(bucket).put_version(key, record)
 
     def delete_object(self, bucket: str, key: str) -> bool:
+        """Delete as DeleteObject without a version ID does (a delete marker in a versioned bucket)."""
         with self._store.lock:
-            return self._store.bucket(bucket).delete(key)
+            b = self._store.bucket(bucket)
+            existed = key in b.objects
+            b.delete_version(key, None, now=self.clock.now())
+            return existed
+
+    def set_versioning(self, bucket: str, status: str) -> None:
+        """As PutBucketVersioning: "Enabled" or "Suspended"."""
+        if status not in (ENABLED, SUSPENDED):
+            raise ConfigError("status", status, f"{ENABLED} or {SUSPENDED}")
+        with self._store.lock:
+            self._store.bucket(bucket).versioning = status
+
+    def versions(self, bucket: str, key: str) -> list[tuple[str, str | None]]:
+        """(version ID, storage class or None for a delete marker) of every version of key, newest first."""
+        with self._store.lock:
+            b = self._store.bucket(bucket)
+            history = b.history.versions(key)
+            if history is None:
+                rec = b.objects.get(key)
+                return [] if rec is None else [(NULL, rec.storage_class)]
+            return [(v.version_id, v.record.storage_class if isinstance(v.record, ObjectRecord) else None) for v in history]
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         """Keys under `prefix` in listing order."""
@@ -149,10 +173,12 @@ class Emulator:
         with self._store.lock:
             return seed_bucket(self._store.bucket(bucket), counts=counts, prefix=prefix, size=size, now=self.clock.now())
 
-    def restore_state(self, bucket: str, key: str) -> str:
+    def restore_state(self, bucket: str, key: str, version_id: str | None = None) -> str:
         """"frozen" | "restoring" | "restored" | "not-archived", as of the emulator's clock."""
         with self._store.lock:
-            return restore.state_of(self._store.record(bucket, key), self.clock.now())
+            rec = (self._store.record(bucket, key) if version_id is None
+                   else self._store.bucket(bucket).read_version(key, version_id))
+            return restore.state_of(rec, self.clock.now())
 
     def expire_restore(self, bucket: str, key: str) -> None:
         """End a restored period now: the object is frozen again and the next restore is billed."""

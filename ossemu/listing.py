@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -18,6 +19,7 @@ from ossemu.errors import OssError
 from ossemu.formats import iso_date, restore_value
 from ossemu.restore import state_of
 from ossemu.store import BucketStore, ObjectRecord
+from ossemu.versions import NULL, Version
 
 MAX_KEYS_LIMIT = 1000
 DEFAULT_MAX_KEYS = 100
@@ -41,7 +43,7 @@ class Page:
     last: str = ""
 
 
-def _invalid(name: str, value: str, allowed: str) -> OssError:
+def invalid(name: str, value: str, allowed: str) -> OssError:
     return OssError(
         400,
         "InvalidArgument",
@@ -57,19 +59,19 @@ def parse_max_keys(params: Mapping[str, str]) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise _invalid("max-keys", raw, f"must be an integer from 1 to {MAX_KEYS_LIMIT}") from None
+        raise invalid("max-keys", raw, f"must be an integer from 1 to {MAX_KEYS_LIMIT}") from None
     if not 1 <= value <= MAX_KEYS_LIMIT:
-        raise _invalid("max-keys", raw, f"must be an integer from 1 to {MAX_KEYS_LIMIT}")
+        raise invalid("max-keys", raw, f"must be an integer from 1 to {MAX_KEYS_LIMIT}")
     return value
 
 
 def check_common(params: Mapping[str, str]) -> bool:
     """Validate prefix / encoding-type; return whether output is URL-encoded."""
     if len(params.get("prefix", "").encode()) > 1023:
-        raise _invalid("prefix", params["prefix"][:32] + "...", "must be at most 1023 bytes")
+        raise invalid("prefix", params["prefix"][:32] + "...", "must be at most 1023 bytes")
     encoding = params.get("encoding-type", "")
     if encoding not in ("", "url"):
-        raise _invalid("encoding-type", encoding, "must be 'url'")
+        raise invalid("encoding-type", encoding, "must be 'url'")
     return encoding == "url"
 
 
@@ -87,7 +89,7 @@ def decode_token(token: str) -> str:
             return after
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise _invalid("continuation-token", token, "was not issued by this service")
+    raise invalid("continuation-token", token, "was not issued by this service")
 
 
 def _past(prefix: str) -> str:
@@ -169,12 +171,16 @@ class _Writer:
         if info is not None:
             self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
 
-    def entry(self, tag: str, key: str, rec: ObjectRecord, *, now: float, owner: bool, version: bool = False) -> None:
-        """One object: `<Contents>` of a listing, or `<Version>` (the "null" version, no TransitionTime)."""
+    def entry(
+        self, tag: str, key: str, rec: ObjectRecord, *, now: float, owner: bool, version: tuple[str, bool] | None = None,
+    ) -> None:
+        """One object: `<Contents>` of a listing, or `<Version>` (version ID and IsLatest; no TransitionTime)."""
         c = rec.content
+        latest = "" if version is None else (
+            f"<VersionId>{escape(version[0])}</VersionId><IsLatest>{'true' if version[1] else 'false'}</IsLatest>")
         self.parts.append(
             f"<{tag}><Key>{self.text(key)}</Key>"
-            + ("<VersionId>null</VersionId><IsLatest>true</IsLatest>" if version else "")
+            + latest
             + f'<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>"{c.etag}"</ETag><Type>Normal</Type>'
             f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
         )
@@ -224,18 +230,78 @@ def render_v2(
     return w.body()
 
 
-def render_versions(bucket: str, q: ListQuery, page: Page, *, url: bool, key_marker: str, now: float) -> bytes:
-    """ListObjectVersions for an unversioned bucket: one "null" version per object, always the latest."""
+@dataclass
+class VersionPage:
+    entries: list[tuple[str, Version, bool]] = field(default_factory=list)  # key, version, is latest
+    truncated: bool = False
+
+
+def _version_keys(bucket: BucketStore, start: str, inclusive: bool) -> Iterator[str]:
+    """Keys with a version from `start` on, in order: current objects and keys with a history, merged
+    (a key in both comes once: merged sorted lists put its two copies next to each other)."""
+    bounds = (inclusive, True)
+    previous = None
+    for key in heapq.merge(bucket.keys.irange(minimum=start, inclusive=bounds),
+                           bucket.history.keys.irange(minimum=start, inclusive=bounds)):
+        if key != previous:
+            yield key
+        previous = key
+
+
+def _versions_of(bucket: BucketStore, key: str) -> list[Version]:
+    versions = bucket.history.versions(key)
+    if versions:
+        return versions
+    rec = bucket.objects[key]
+    return [Version(NULL, rec, rec.mtime)]
+
+
+def list_versions_page(bucket: BucketStore, *, prefix: str, key_marker: str, version_marker: str, max_keys: int) -> VersionPage:
+    """ListObjectVersions: after (key-marker, version-id-marker), or after key-marker's last version when
+    no version-id-marker is given; every version counts against max-keys."""
+    page = VersionPage()
+    start, inclusive = (key_marker, True) if key_marker and version_marker else (key_marker, False)
+    if prefix and prefix > start:
+        start, inclusive = prefix, True
+    for key in _version_keys(bucket, start, inclusive):
+        if not key.startswith(prefix):
+            break
+        versions = _versions_of(bucket, key)
+        skip = 0
+        if key == key_marker and version_marker:
+            ids = [v.version_id for v in versions]
+            if version_marker not in ids:
+                raise invalid("version-id-marker", version_marker, "must name a version of key-marker")
+            skip = ids.index(version_marker) + 1
+        for index in range(skip, len(versions)):
+            if len(page.entries) == max_keys:
+                page.truncated = True
+                return page
+            page.entries.append((key, versions[index], index == 0))
+    return page
+
+
+def render_versions(
+    bucket: str, q: ListQuery, page: VersionPage, *, url: bool, key_marker: str, version_marker: str, now: float,
+) -> bytes:
+    """ListVersionsResult: `<Version>` and `<DeleteMarker>` entries, each key's newest first."""
     w = _Writer(url)
     w.start("ListVersionsResult", bucket, q)
     w.el("KeyMarker", key_marker, encode=True)
-    w.el("VersionIdMarker", "")
-    w.limits(q, page)
-    if page.truncated:
-        w.el("NextKeyMarker", page.last, encode=True)
-        w.el("NextVersionIdMarker", "null")
-    for key, rec in page.entries:
-        w.entry("Version", key, rec, now=now, owner=True, version=True)
-    w.common_prefixes(page)
+    w.el("VersionIdMarker", version_marker)
+    w.limits(q, Page(truncated=page.truncated))
+    if page.truncated and page.entries:
+        last_key, last, _ = page.entries[-1]
+        w.el("NextKeyMarker", last_key, encode=True)
+        w.el("NextVersionIdMarker", last.version_id)
+    for key, version, latest in page.entries:
+        if isinstance(version.record, ObjectRecord):
+            w.entry("Version", key, version.record, now=now, owner=True, version=(version.version_id, latest))
+        else:
+            w.parts.append(
+                f"<DeleteMarker><Key>{w.text(key)}</Key><VersionId>{escape(version.version_id)}</VersionId>"
+                f"<IsLatest>{'true' if latest else 'false'}</IsLatest><LastModified>{iso_date(version.mtime)}</LastModified>"
+                f"{_OWNER}</DeleteMarker>"
+            )
     w.parts.append("</ListVersionsResult>")
     return w.body()

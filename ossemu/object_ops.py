@@ -43,6 +43,7 @@ def head(ctx: Context, call: Call) -> Response:
     with ctx.store.lock:
         rec = ctx.record(call)
         headers = _object_headers(rec, now=ctx.clock.now())
+        headers.update(ctx.version_headers(call))
     if "objectMeta" in call.params:
         # GetObjectMeta returns only ETag, size and Last-Modified (no storage class, restore status,
         # Content-Type or other stored headers) and documents no conditional headers.
@@ -60,6 +61,7 @@ def get(ctx: Context, call: Call) -> Response:
         if rec.storage_class in sc.ARCHIVE_CLASSES and not direct and restore.state_of(rec, now) != restore.RESTORED:
             raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
         headers = _object_headers(rec, now=now)
+        headers.update(ctx.version_headers(call))
     # Conditions after the object state: GetObject on a frozen object is refused whatever it asks for.
     if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
         return _not_modified(headers)
@@ -91,14 +93,20 @@ def put(ctx: Context, call: Call) -> Response:
         raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
     content = Content.of(call.req.body, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h))
     with ctx.store.lock:
-        ctx.bucket(call).put(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
-    return Response(200, {"ETag": f'"{content.etag}"', "x-oss-hash-crc64ecma": str(content.crc64)})
+        version_id = ctx.bucket(call).put_version(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
+    headers = {"ETag": f'"{content.etag}"', "x-oss-hash-crc64ecma": str(content.crc64)}
+    if version_id is not None:
+        headers["x-oss-version-id"] = version_id
+    return Response(200, headers)
 
 
 def delete(ctx: Context, call: Call) -> Response:
     with ctx.store.lock:
-        ctx.bucket(call).delete(call.key)
-    return Response(204)
+        version_id, marker = ctx.bucket(call).delete_version(call.key, call.params.get("versionId"), now=ctx.clock.now())
+    headers = {} if version_id is None else {"x-oss-version-id": version_id}
+    if marker:
+        headers["x-oss-delete-marker"] = "true"
+    return Response(204, headers)
 
 
 def restore_object(ctx: Context, call: Call) -> Response:
@@ -106,9 +114,10 @@ def restore_object(ctx: Context, call: Call) -> Response:
     with ctx.store.lock:
         rec = ctx.record(call)
         outcome = restore.request(rec, req, now=ctx.clock.now(), latency=ctx.latency())
+        version = ctx.version_headers(call)
     for event in outcome.events:
         ctx.stats.incr(event)
-    return Response(outcome.status, dict(outcome.headers))
+    return Response(outcome.status, {**outcome.headers, **version})
 
 
 def clean_restored_object(ctx: Context, call: Call) -> Response:

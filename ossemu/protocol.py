@@ -61,7 +61,21 @@ class Context:
         return b
 
     def record(self, call: Call) -> ObjectRecord:
-        rec = self.bucket(call).objects.get(call.key)
+        """The object the call names: its `versionId`, else the current version."""
+        b = self.bucket(call)
+        version_id = call.params.get("versionId")
+        if version_id is not None:
+            return b.read_version(call.key, version_id)
+        rec = b.objects.get(call.key)
         if rec is None:
-            raise no_key(call.key)
+            err = no_key(call.key)
+            versions = b.history.versions(call.key)
+            if versions and versions[0].delete_marker:  # the current version is a delete marker
+                err.headers.update({"x-oss-delete-marker": "true", "x-oss-version-id": versions[0].version_id})
+            raise err
         return rec
+
+    def version_headers(self, call: Call) -> dict[str, str]:
+        """`x-oss-version-id` of the version the call read or wrote, in a bucket that has versions."""
+        version_id = call.params.get("versionId") or self.bucket(call).current_version_id(call.key)
+        return {"x-oss-version-id": version_id} if version_id else {}

@@ -75,6 +75,8 @@ def _route_bucket(m: str, p: dict[str, str]) -> tuple[str, Operation]:
         return "DeleteBucket", bucket_ops.delete_bucket
     if "bucketArchiveDirectRead" in p and m in ("GET", "PUT"):
         return f"{m.title()}BucketArchiveDirectRead", bucket_ops.archive_direct_read
+    if "versioning" in p and m in ("GET", "PUT"):
+        return f"{m.title()}BucketVersioning", bucket_ops.versioning
     if m == "GET" and "versions" in p:
         return "ListObjectVersions", bucket_ops.list_versions
     if m == "GET" and not any(k in _BUCKET_SUBRESOURCES for k in p):

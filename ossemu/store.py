@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from oss2.utils import Crc64
 from sortedcontainers import SortedList
 
-from ossemu.errors import NoSuchBucketError, NoSuchKeyError
+from ossemu.errors import NoSuchBucketError, NoSuchKeyError, OssError
+from ossemu.versions import ENABLED, NULL, History, Version, VersionIds
 
 
 def _crc64(data: bytes) -> int:
@@ -80,6 +81,11 @@ class BucketStore:
         self.seeded = 0
         # PutBucketArchiveDirectRead: GetObject may read Archive (not Cold) objects without a restore.
         self.archive_direct_read = False
+        # PutBucketVersioning: "" (never set), "Enabled" or "Suspended" (`ossemu.versions`). `objects` and
+        # `keys` always hold the current versions that are not delete markers: what ListObjects shows.
+        self.versioning = ""
+        self.history = History()
+        self._version_ids = VersionIds()
 
     def put(self, key: str, record: ObjectRecord) -> None:
         if key not in self.objects:
@@ -92,11 +98,90 @@ class BucketStore:
         self.keys.remove(key)
         return True
 
+    # -- versions (ossemu.versions says which rule each follows) -------------------------------------
+
+    def _new_version_id(self, versions: list[Version]) -> str:
+        if self.versioning == ENABLED:
+            return self._version_ids.next()
+        versions[:] = [v for v in versions if v.version_id != NULL]  # Suspended: the null version is replaced
+        return NULL
+
+    def put_version(self, key: str, record: ObjectRecord) -> str | None:
+        """PutObject: the new version's ID (None in a bucket that never had versioning)."""
+        if not self.versioning:
+            self.put(key, record)
+            return None
+        current = self.objects.get(key)
+        versions = self.history.ensure(key, current, current.mtime if current else 0.0)
+        version_id = self._new_version_id(versions)
+        versions.insert(0, Version(version_id, record, record.mtime))
+        self.put(key, record)
+        return version_id
+
+    def delete_version(self, key: str, version_id: str | None, *, now: float) -> tuple[str | None, bool]:
+        """DeleteObject: (the ID of the version removed or of the delete marker added, is it a delete marker)."""
+        if version_id is None:
+            if not self.versioning:
+                self.delete(key)
+                return None, False
+            current = self.objects.get(key)
+            versions = self.history.ensure(key, current, current.mtime if current else 0.0)
+            marker = self._new_version_id(versions)
+            versions.insert(0, Version(marker, None, now))
+            self.delete(key)
+            return marker, True
+        found = self.history.versions(key)
+        if found is None:  # only a pre-versioning object, whose ID is "null"
+            if version_id != NULL or key not in self.objects:
+                raise no_version(version_id)
+            self.delete(key)
+            return NULL, False
+        versions = found
+        index = next((i for i, v in enumerate(versions) if v.version_id == version_id), None)
+        if index is None:
+            raise no_version(version_id)
+        removed = versions.pop(index)
+        if index == 0:
+            newest = versions[0].record if versions else None
+            if isinstance(newest, ObjectRecord):
+                self.put(key, newest)
+            else:
+                self.delete(key)
+        self.history.drop_if_empty(key)
+        return version_id, removed.delete_marker
+
+    def read_version(self, key: str, version_id: str) -> ObjectRecord:
+        """The object of one version; 404 NoSuchVersion, or 405 for a delete marker."""
+        versions = self.history.versions(key)
+        if versions is None:
+            rec = self.objects.get(key)
+            if version_id != NULL or rec is None:
+                raise no_version(version_id)
+            return rec
+        for v in versions:
+            if v.version_id == version_id:
+                if not isinstance(v.record, ObjectRecord):
+                    raise OssError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+                                   headers={"x-oss-delete-marker": "true", "x-oss-version-id": version_id})
+                return v.record
+        raise no_version(version_id)
+
+    def current_version_id(self, key: str) -> str | None:
+        """`x-oss-version-id` of the current version; None in a bucket that never had versioning."""
+        versions = self.history.versions(key)
+        if versions:
+            return versions[0].version_id
+        return NULL if self.versioning else None
+
     def add_new(self, records: dict[str, ObjectRecord]) -> int:
         """Bulk insert of keys known to be absent: one sort instead of one bisect per key."""
         self.objects.update(records)
         self.keys.update(records.keys())
         return len(records)
+
+
+def no_version(version_id: str) -> OssError:
+    return OssError(404, "NoSuchVersion", "The specified version does not exist.", extra={"VersionId": version_id})
 
 
 class Store:

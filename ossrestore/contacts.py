@@ -17,6 +17,25 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+
+def contact_key(key: str, version_id: str | None = None) -> str:
+    """The store's key for an object, or for one version of it: the key, a NUL, the version ID. A NUL sorts
+    before every other character, so a key's versions follow it in the store's order."""
+    return key if version_id is None else f"{key}\x00{version_id}"
+
+
+def split_contact_key(stored: str) -> tuple[str, str | None]:
+    key, sep, version_id = stored.partition("\x00")
+    return key, (version_id if sep else None)
+
+
+def entry_contact_key(entry: Any) -> str:
+    """contact_key of a group entry: a key, or [key, versionId]."""
+    if isinstance(entry, list) and len(entry) == 2:
+        return contact_key(str(entry[0]), str(entry[1]))
+    return str(entry)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from ossrestore.progress import ProgressView, RunTracker, progress_table
 from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
+from restore_core import heads, manifest_source
 from restore_core.client import Credentials, make_bucket
 from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError
 from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
+from restore_core.manifest import Cursor, InvalidManifest
 from restore_core.retry import RetryPolicy
 from restore_core.selection import parse_selection
 from restore_core.tally import read_tally
@@ -45,17 +47,39 @@ def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket
                        credentials=credentials, region=flow_input.get("region") or None)
 
 
-def preflight(bucket: oss2.Bucket, *, prefix: str) -> None:
+def preflight(bucket: oss2.Bucket, *, prefix: str, manifest: str = "") -> None:
     """One cheap listing before anything runs, so a wrong endpoint, bucket or key fails in seconds
-    with a plain message instead of deep inside a flow."""
+    with a plain message instead of deep inside a flow. A manifest run lists nothing: it reads the whole
+    manifest instead (`check_manifest`) and HEADs its first entry."""
     try:
-        list_page(bucket, prefix=prefix, marker="", max_keys=1, policy=_PREFLIGHT_RETRY)
+        if manifest:
+            check_manifest(bucket, manifest)
+        else:
+            list_page(bucket, prefix=prefix, marker="", max_keys=1, policy=_PREFLIGHT_RETRY)
     except InvalidParameter:
         raise UsageError(f"--bucket: no bucket named {bucket.bucket_name!r} at {bucket.endpoint}") from None
     except OSSUnavailable as e:
         raise UsageError(f"--endpoint: cannot list {bucket.bucket_name!r} at {bucket.endpoint}: {e}") from None
     except RestoreCoreError as e:  # 403 and other refusals: the credentials or the role
         raise UsageError(f"OSS refused to list bucket {bucket.bucket_name!r}: {e}") from None
+
+
+def check_manifest(bucket: oss2.Bucket, manifest: str) -> None:
+    """Read the whole manifest before anything is requested, so a malformed line (or a bucket column that
+    is not the run's bucket) stops the run with its line number, exit 2, before any restore is paid for;
+    then HEAD its first entry, which checks the run's bucket as the preflight listing would."""
+    try:
+        source = manifest_source.Manifest(bucket, manifest, chunk_bytes=manifest_source.SCAN_CHUNK_BYTES)
+        manifest_source.validate(source)
+    except InvalidManifest as e:
+        raise UsageError(f"--manifest: {e}") from None
+    except InvalidParameter as e:
+        raise UsageError(f"--manifest: {e}" if e.field == "manifest" else f"--bucket: {e}") from None
+    except RestoreCoreError as e:
+        raise UsageError(f"--manifest: cannot read {manifest}: {e}") from None
+    first, _ = source.page(Cursor(), 1)
+    if first:
+        heads.head_state(bucket, first[0].key, first[0].version_id)
 
 
 def _engine_credentials(credentials: Credentials) -> fdl.Credentials:
@@ -168,7 +192,7 @@ def run_local(
         session = _Session(tracker=RunTracker(), report=report, signals=signals)
         try:
             bucket = _bucket(flow_input, credentials)
-            preflight(bucket, prefix=flow_input.get("prefix") or "")
+            preflight(bucket, prefix=flow_input.get("prefix") or "", manifest=flow_input.get("manifest") or "")
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
             executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
             _refuse_if_poll_interval_too_short(executions)
@@ -185,6 +209,8 @@ def run_local(
                     report=report,
                     warnings=session.tracker.warnings(),
                     selection=parse_selection(flow_input),
+                    manifest=flow_input.get("manifest") or "",
+                    all_versions=bool(flow_input.get("allVersions")),
                 )
             if prices is not None:
                 summary.estimate = estimate_for(flow_input, read_tally(session.tracker.tally()), prices).as_dict()

@@ -11,16 +11,17 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from ossrestore.contacts import ContactStore, KeyContact
+from ossrestore.contacts import ContactStore, KeyContact, contact_key, entry_contact_key
 
 ARCHIVE_ORDER = ("Archive", "ColdArchive", "DeepColdArchive")
 
 
 def group_keys(files: Any) -> list[str]:
-    """The keys of one restore group, in the order the handler indexes its outcomes."""
+    """The contact keys of one restore group (`contact_key`: a key, or a version of it), in the order the
+    handler indexes its outcomes."""
     if isinstance(files, dict):
-        return [key for cls in ARCHIVE_ORDER for key in files.get(cls, [])]
-    return list(files or [])
+        return [entry_contact_key(entry) for cls in ARCHIVE_ORDER for entry in files.get(cls, [])]
+    return [entry_contact_key(entry) for entry in files or []]
 
 
 @dataclass
@@ -82,6 +83,7 @@ class RunTracker:
         c.direct_read += int(skipped.get("archiveDirectRead") or 0)
         c.already_readable += int(skipped.get("alreadyRestored") or 0)
         c.filtered += int(skipped.get("filtered") or 0)
+        c.failed += int(result.get("missing") or 0)  # named by a manifest, not in the bucket
         # The listing hands on a running total (restore_core/tally.py): the largest seen is the latest.
         tally = result.get("tally") or {}
         if _objects(tally) >= _objects(self._tally):
@@ -90,7 +92,8 @@ class RunTracker:
         # run's to confirm: counted and remembered as OSS would have answered a request, 409.
         c.in_progress += running
         now = self._clock()
-        self._contacts.record((key, KeyContact(409, at=now)) for key in result.get("inProgressKeys") or [])
+        self._contacts.record((entry_contact_key(entry), KeyContact(409, at=now))
+                              for entry in result.get("inProgressKeys") or [])
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c, now = self._counters, self._clock()
@@ -107,7 +110,7 @@ class RunTracker:
             for status, indices in (result.get("outcomes") or {}).items() for i in indices if 0 <= i < len(keys)
         )
         self._contacts.record(
-            (entry["key"], KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
+            (contact_key(entry["key"], entry.get("versionId")), KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
             for entry in (result.get("skippedKeys") or []) + (result.get("failedKeys") or [])
         )
 
@@ -118,7 +121,7 @@ class RunTracker:
         c.rerequested += int(result.get("rerequested") or 0)
         now = self._clock()
         # the confirm phase asked again: this run paid
-        self._contacts.record((entry["key"], KeyContact(int(entry.get("status") or 202), at=now))
+        self._contacts.record((contact_key(entry["key"], entry.get("versionId")), KeyContact(int(entry.get("status") or 202), at=now))
                               for entry in result.get("rerequestedKeys") or [])
         if "confirmed" in result:  # scan mode: the cursor only moves past objects known readable
             c.readable += int(result.get("confirmed") or 0)

@@ -17,8 +17,9 @@ from typing import Any, TextIO
 
 import oss2
 
-from ossrestore.contacts import ContactStore, KeyContact
+from ossrestore.contacts import ContactStore, KeyContact, contact_key, split_contact_key
 from ossrestore.errors import OssRestoreError, UsageError
+from restore_core import sources
 from restore_core.classes import ARCHIVE
 from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read
 from restore_core.errors import RestoreCoreError
@@ -99,9 +100,34 @@ def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[S
         marker = page.next_marker
 
 
+def _pages(bucket: oss2.Bucket, *, prefix: str, marker: str, manifest: str, all_versions: bool) -> Iterator[Sequence[ObjectInfo]]:
+    """What the run's scope holds now, a page at a time: the prefix's objects, every version under it,
+    or the manifest's entries (one HEAD each)."""
+    if not manifest and not all_versions:
+        yield from listed_pages(bucket, prefix=prefix, marker=marker)
+        return
+    read = sources.page_reader(bucket, prefix=prefix, max_keys=1000, manifest=manifest, all_versions=all_versions)
+    while True:
+        page = read(marker)
+        yield page.objects
+        if not page.truncated:
+            return
+        marker = page.next_marker
+
+
+def _missing_row(obj: ObjectInfo, contact: KeyContact | None, checked_at: str | None) -> dict[str, Any]:
+    """A manifest entry with no object (or version) behind it: failed, nothing can make it readable."""
+    code = "NoSuchVersion" if obj.version_id else "NoSuchKey"
+    return {
+        "key": obj.key, "versionId": obj.version_id, "storageClass": None, "outcome": "failed", "code": code,
+        "reason": "named by the manifest, but no such object" + (" version" if obj.version_id else ""),
+        "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at, "expiry": None,
+    }
+
+
 def _rows(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
-    selection: Selection = EVERYTHING,
+    selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
@@ -112,10 +138,13 @@ def _rows(
     # An Archive object's outcome depends on archive direct read: its reason says when it was not known.
     unknown = [w for w in summary.warnings if w.startswith(DIRECT_READ_UNKNOWN)]
     archive_note = f" ({'; '.join(unknown)})" if unknown else ""
-    for objects in listed_pages(bucket, prefix=prefix, marker=marker):
-        page_contacts = contacts.lookup([obj.key for obj in objects], mark_seen=True)
+    for objects in _pages(bucket, prefix=prefix, marker=marker, manifest=manifest, all_versions=all_versions):
+        page_contacts = contacts.lookup([contact_key(obj.key, obj.version_id) for obj in objects], mark_seen=True)
         for obj in objects:
-            contact = page_contacts.get(obj.key)
+            contact = page_contacts.get(contact_key(obj.key, obj.version_id))
+            if obj.missing:
+                yield _missing_row(obj, contact, checked_at)
+                continue
             left_out = selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
             if left_out is not None:  # the run's filters: never requested, never waited for
                 outcome, code, reason = "skipped", "", left_out
@@ -124,16 +153,17 @@ def _rows(
             if obj.storage_class == ARCHIVE and left_out is None:
                 reason += archive_note
             yield {
-                "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
-                "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
-                "expiry": _iso(obj.restore.expiry),
+                "key": obj.key, "versionId": obj.version_id, "storageClass": obj.storage_class, "outcome": outcome,
+                "code": code, "reason": reason, "requestedAt": _iso(contact.at) if contact else None,
+                "checkedAt": checked_at, "expiry": _iso(obj.restore.expiry),
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
-    for key, contact in contacts.unseen():
+    for stored, contact in contacts.unseen():
+        key, version_id = split_contact_key(stored)
         yield {
-            "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
-            "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
-            "expiry": None,
+            "key": key, "versionId": version_id, "storageClass": None, "outcome": "skipped",
+            "code": contact.code or "NoSuchKey", "reason": "object no longer exists", "requestedAt": _iso(contact.at),
+            "checkedAt": checked_at, "expiry": None,
         }
 
 
@@ -165,14 +195,15 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
-    warnings: Sequence[str] = (), selection: Selection = EVERYTHING,
+    warnings: Sequence[str] = (), selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
     out; they reach the summary and the reasons of the objects they concern."""
     summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, selection=selection):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, selection=selection,
+                         manifest=manifest, all_versions=all_versions):
             summary.by_outcome[row["outcome"]] += 1
             summary.by_class[(row["storageClass"] or "", row["outcome"])] += 1
             write_row(report, row)
@@ -187,10 +218,11 @@ def verify_and_report(
 def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
     """After an interruption: one line per object this run asked OSS about (or found restoring), as
     OSS answered then. Not checked by listing (`checkedAt` null): the rerun's report is the verdict."""
-    for key, contact in contacts.items():
+    for stored, contact in contacts.items():
+        key, version_id = split_contact_key(stored)
         outcome, reason = _answered(contact)
         yield {
-            "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
+            "key": key, "versionId": version_id, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
             "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
         }
 

@@ -47,6 +47,7 @@ _SPECS = (
     # GetObjectMeta are authorized as oss:GetObject, ListObjectsV2 as oss:ListObjects.
     ActionSpec("oss:ListObjects", OSS_BUCKET, _OSS_RAM),
     ActionSpec("oss:GetBucketArchiveDirectRead", OSS_BUCKET, _OSS_RAM),
+    ActionSpec("oss:ListObjectVersions", OSS_BUCKET, _OSS_RAM),
     ActionSpec("oss:GetObject", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:RestoreObject", OSS_OBJECT, _OSS_RAM),
     # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.

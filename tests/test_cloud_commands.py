@@ -196,6 +196,9 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     (["--bucket", "someone-elses-bucket"], "--bucket: 'someone-elses-bucket' is not a bucket the dev functions may restore"),
     (["--bucket", "example-archive-dev", "--max-keys", "5000"], "--max-keys"),
     (["--bucket", "example-archive-dev", "--region", "eu-central-1"], "unknown region 'eu-central-1' for environment 'dev'"),
+    (["--bucket", "example-archive-dev", "--manifest", "list.csv"], "--manifest: the cloud reads manifests from OSS"),
+    (["--bucket", "example-archive-dev", "--manifest", "oss://example-archive-dev/m.csv", "--prefix", "p/"],
+     "--manifest: manifest must be used without prefix"),
 ])
 def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list[str], message: str) -> None:
     base = ["--env", "dev"] + ([] if "--region" in args else ["--region", "cn-hangzhou"])

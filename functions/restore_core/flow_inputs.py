@@ -236,6 +236,24 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         meaning="list and tally per class (objects, bytes, restore requests) without requesting any restore; the "
                 "last execution's output carries the tally (`tally`), the command prints the estimate",
     ),
+    FlowInput(
+        name="manifest", kind="text", default="", flag="--manifest",
+        help="Restore exactly the objects this manifest names instead of listing a prefix: oss://BUCKET/KEY (or, "
+             "for a local run, a file) of bucket,key[,versionId] CSV lines with URL-encoded keys, or an OSS "
+             "inventory's manifest.json.",
+        meaning="restore exactly the objects a manifest names, nothing listed: `oss://BUCKET/KEY` (a local file for "
+                "`run`) of `bucket,key` or `bucket,key,versionId` CSV lines, keys URL-encoded, or an OSS inventory's "
+                "`manifest.json`; read a page at a time with range reads (see Manifests)",
+        allowed="`oss://BUCKET/KEY` or, for `run`, a file path; not with `--prefix`, `--marker`, `--all-versions`, "
+                "`--wait-per-batch` or the size and time filters",
+    ),
+    FlowInput(
+        name="allVersions", kind="boolean", default=False, flag="--all-versions/--current-versions",
+        help="In a versioned bucket, also restore noncurrent archive versions (listed by ListObjectVersions). "
+             "Default: current versions only.",
+        meaning="also restore noncurrent archive versions of a versioned bucket, listed by ListObjectVersions, each "
+                "requested with its versionId (see Versioned buckets)",
+    ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}
 FLOW_FIELDS: tuple[str, ...] = tuple(BY_NAME)
@@ -276,7 +294,29 @@ def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
         if checked is not None:
             out[field.name] = checked
     selection.parse_selection(out)  # the checks between fields: a date range or a size range that runs backwards
+    check_scope(out)
     return out
+
+
+def check_scope(checked: Mapping[str, Any]) -> None:
+    """The run's scope is a prefix (from a marker), a manifest, or all versions under a prefix: refuse the
+    combinations that would leave it unclear which objects are meant."""
+    manifest = checked.get("manifest") or ""
+    if manifest:
+        for name in ("prefix", "marker"):
+            if checked.get(name):
+                raise InvalidParameter("manifest", f"used without {name} (a manifest names every object)", manifest)
+        if checked.get("allVersions"):
+            raise InvalidParameter("manifest", "used without allVersions (a manifest names each version)", manifest)
+        # A manifest entry is read back by key (HeadObject, or an inventory row), which carries no listed
+        # size or time here: refuse those filters rather than apply them to some entries and not others.
+        for name in ("minSize", "maxSize", "modifiedAfter", "modifiedBefore"):
+            if checked.get(name):
+                raise InvalidParameter(name, "empty with a manifest (a manifest's entries are chosen by key and class)",
+                                       checked[name])
+    if checked.get("waitPerBatch") and (manifest or checked.get("allVersions")):
+        raise InvalidParameter("waitPerBatch", "false with a manifest or allVersions (they confirm by their own scan)",
+                               True)
 
 
 def execution_input(flow_input: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from restore_core import classes, flow_inputs, json_input, params
 from restore_core.errors import InvalidParameter
+from restore_core.manifest import MAX_VERSION_ID
 from restore_core.restorer import Target
 from restore_core.selection import EVERYTHING, Selection, encoded_size, parse_selection
 from restore_core.tally import Tally, read_tally
@@ -70,12 +71,37 @@ class ListRequest:
     filters_size: int = 0  # bytes the filters take in the flow's state beside this call's output
     dry_run: bool = False
     tally: Tally | None = None  # the running total handed in (None: from zero)
+    manifest: str = ""  # restore what it names instead of listing the prefix
+    all_versions: bool = False  # list every version (ListObjectVersions)
+
+
+# A marker that resumes a manifest or a version listing holds more than a key (`manifest.Cursor`,
+# `version_listing.encode_marker`): a version ID beside a 1,023-byte key. OSS's version IDs are about 60
+# characters; allowing 256 keeps the main flow's parallel step (which holds four markers) inside 32 KiB.
+_CURSOR_BYTES = params.MAX_KEY_BYTES + MAX_VERSION_ID + 8
+
+
+def scope(raw: Mapping[str, Any]) -> tuple[str, bool]:
+    """(manifest, allVersions), checked together with the fields they exclude."""
+    manifest, all_versions = flow_inputs.value(raw, "manifest"), flow_inputs.value(raw, "allVersions")
+    flow_inputs.check_scope({"manifest": manifest, "allVersions": all_versions, "prefix": raw.get("prefix"),
+                             "waitPerBatch": flow_inputs.value(raw, "waitPerBatch")})
+    return manifest, all_versions
+
+
+def cursor(raw: Mapping[str, Any], field: str, *, manifest: str, all_versions: bool) -> str:
+    """A marker: a key, or where a manifest or a version listing resumes."""
+    if manifest or all_versions:
+        return params.text(raw, field, max_bytes=_CURSOR_BYTES)
+    return flow_inputs.value(raw, "marker") if field == "marker" else params.text(raw, field)
 
 
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
+    manifest, all_versions = scope(raw)
     return ListRequest(
+        manifest=manifest, all_versions=all_versions,
         where=location(raw),
-        marker=flow_inputs.value(raw, "marker"),
+        marker=cursor(raw, "marker", manifest=manifest, all_versions=all_versions),
         max_keys=flow_inputs.value(raw, "maxKeys"),
         group_size=flow_inputs.value(raw, "groupSize"),
         pages=_counter(raw, "pages"),
@@ -130,11 +156,20 @@ def _pending(value: Any, count: int) -> tuple[int, ...] | None:
     return tuple(sorted(value))
 
 
+def target(entry: Any, field: str, storage_class: str | None) -> Target:
+    """A key, or [key, versionId] for one version of it."""
+    if isinstance(entry, list):
+        if len(entry) != 2 or not isinstance(entry[1], str) or not 1 <= len(entry[1]) <= MAX_VERSION_ID:
+            raise InvalidParameter(field, f"a key or [key, versionId] (a versionId of 1 to {MAX_VERSION_ID} characters)", entry)
+        return Target(params.object_key(entry[0], f"{field}[0]"), storage_class, entry[1])
+    return Target(params.object_key(entry, field), storage_class)
+
+
 def files(value: Any, field: str) -> tuple[Target, ...]:
     """A group ({class: [keys]}, taken in the order Archive, ColdArchive, DeepColdArchive) or a
-    plain list of keys whose class is unknown."""
+    plain list of keys whose class is unknown; a key may be [key, versionId]."""
     if isinstance(value, list):
-        targets = tuple(Target(params.object_key(k, f"{field}[{i}]"), None) for i, k in enumerate(value))
+        targets = tuple(target(k, f"{field}[{i}]", None) for i, k in enumerate(value))
     elif isinstance(value, Mapping):
         targets = _group(value, field)
     else:
@@ -153,7 +188,7 @@ def _group(value: Mapping[str, Any], field: str) -> tuple[Target, ...]:
         keys = value.get(name) or []
         if not isinstance(keys, list):
             raise InvalidParameter(f"{field}.{name}", "a list of keys", keys)
-        targets += [Target(params.object_key(k, f"{field}.{name}[{i}]"), name) for i, k in enumerate(keys)]
+        targets += [target(k, f"{field}.{name}[{i}]", name) for i, k in enumerate(keys)]
     return tuple(targets)
 
 
@@ -175,6 +210,8 @@ class StatusRequest:
     execution_name: str | None
     max_requests_per_second: int  # the run's budget (0: none); a status call runs alone and takes all of it
     selection: Selection = EVERYTHING  # scan mode: objects left out are not waited for
+    manifest: str = ""  # scan mode: the manifest's entries (one HEAD each), not the prefix
+    all_versions: bool = False  # scan mode: every version (ListObjectVersions)
 
 
 def status_request(raw: Mapping[str, Any]) -> StatusRequest:
@@ -186,11 +223,13 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         mode, targets = "keys", _head_keys(raw["keys"])
     elif has_group:
         mode, targets = "group", _groups(raw["filesGroup"])
+    manifest, all_versions = scope(raw)
     return StatusRequest(
+        manifest=manifest, all_versions=all_versions,
         where=location(raw), mode=mode, targets=targets,
         page_marker=params.text(raw, "pageMarker"),
-        marker=flow_inputs.value(raw, "marker"),
-        status_marker=params.text(raw, "statusMarker"),
+        marker=cursor(raw, "marker", manifest=manifest, all_versions=all_versions),
+        status_marker=cursor(raw, "statusMarker", manifest=manifest, all_versions=all_versions),
         max_pages=params.integer(raw, "maxPages", default=DEFAULT_SCAN_PAGES, lo=1, hi=100),
         rerequest=params.boolean(raw, "rerequest", default=False),
         days=flow_inputs.value(raw, "days"),
@@ -207,7 +246,7 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
 def _head_keys(value: Any) -> tuple[Target, ...]:
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_HEAD_KEYS:
         raise InvalidParameter("keys", f"a list of 1 to {MAX_HEAD_KEYS} keys (use filesGroup or a scan for more)", value)
-    return tuple(Target(params.object_key(k, f"keys[{i}]"), None) for i, k in enumerate(value))
+    return tuple(target(k, f"keys[{i}]", None) for i, k in enumerate(value))
 
 
 def _groups(value: Any) -> tuple[Target, ...]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, listing, poll_budget, rate, retry, tally
+from restore_core import budget, classes, manifest_source, poll_budget, rate, retry, sources, tally
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
@@ -16,8 +16,8 @@ from restore_core.restore_need import SKIP_REASONS, Need, verdict
 
 # The main flow's parallel step (restore this batch, list the next) holds a batch in its input, the
 # next in its output and again in its $local (the branch's result), beside at most 3.5 KiB of other
-# fields (prefix and markers up to 1,023 bytes each): 3 x 9 KiB + 3.5 KiB stays inside the 32 KiB that
-# CloudFlow allows a step's input + output + local.
+# fields (prefix and markers up to 1,023 bytes each; a version's cursor adds at most 264 bytes to a
+# marker): 3 x 9 KiB + 3.5 KiB (+ 1 KiB) stays inside the 32 KiB CloudFlow allows a step's input + output + local.
 OUTPUT_LIMIT = 9 * 1024
 MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
@@ -29,8 +29,8 @@ class _Groups:
     """Groups of at most `size` keys, refusing a key that would break the output budget."""
 
     def __init__(self, *, size: int, room: int) -> None:
-        self.groups: list[dict[str, list[str]]] = []
-        self.in_progress: list[str] = []
+        self.groups: list[dict[str, list[str | list[str]]]] = []
+        self.in_progress: list[str | list[str]] = []
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
@@ -49,10 +49,10 @@ class _Groups:
 
     def note_in_progress(self, obj: ObjectInfo) -> bool:
         """Name a key whose restore is already running, from the same budget as the groups."""
-        cost = budget.size(obj.key) + 1
+        cost = budget.size(obj.entry) + 1
         if cost > self._room and self._holds_any:
             return False
-        self.in_progress.append(obj.key)
+        self.in_progress.append(obj.entry)
         self._room -= cost
         return True
 
@@ -60,15 +60,15 @@ class _Groups:
         new_group = self._in_last >= self._size
         if new_group and len(self.groups) >= MAX_GROUPS:
             return False
-        last = {} if new_group else self.groups[-1]
-        cost = budget.size(obj.key) + 1 + (3 if new_group else 0)
+        last: dict[str, list[str | list[str]]] = {} if new_group else self.groups[-1]
+        cost = budget.size(obj.entry) + 1 + (3 if new_group else 0)
         cost += 0 if obj.storage_class in last else budget.size(obj.storage_class) + 4
         if cost > self._room and self._holds_any:
             return False
         if new_group:
             self.groups.append(last)
             self._in_last = 0
-        last.setdefault(obj.storage_class, []).append(obj.key)
+        last.setdefault(obj.storage_class, []).append(obj.entry)
         self._in_last += 1
         self._room -= cost
         self.count += 1
@@ -85,6 +85,11 @@ def list_archive_files(
     foreach, and there are fewer round trips per object in the main flow.
     """
     pages_left = 1 if req.wait_per_batch else MAX_PAGES_PER_CALL
+    if req.manifest and not req.marker and not req.pages:
+        # The run's first call reads the whole manifest before anything is requested: a malformed line
+        # stops the run here (InvalidManifest, naming the line), not after the lines before it were restored.
+        manifest_source.validate(manifest_source.Manifest(bucket, req.manifest, sleep=sleep,
+                                                          chunk_bytes=manifest_source.SCAN_CHUNK_BYTES))
     direct = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
@@ -93,24 +98,27 @@ def list_archive_files(
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3))
     skipped: Counter[str] = Counter()
     selected = tally.read_tally(req.tally)
-    listed = 0
+    listed = missing = 0
     cut = truncated = False
     limiter = rate.RateLimiter(share=rate.listing_share(req.max_requests_per_second), sleep=sleep)
+    read = sources.page_reader(bucket, prefix=req.where.prefix, max_keys=req.max_keys, manifest=req.manifest,
+                               all_versions=req.all_versions, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
     while pages_left and not cut:
-        page = listing.list_page(
-            bucket, prefix=req.where.prefix, marker=marker, max_keys=req.max_keys, sleep=sleep, raw_xml=raw_xml,
-            limiter=limiter,
-        )
+        page = read(marker)
         pages_left -= 1
-        # The output's marker may be any key read so far: keep room for the longest.
-        page_longest = max((o.key for o in page.objects), key=budget.size, default="")
+        # The output's marker may be any key (or cursor) read so far: keep room for the longest.
+        page_longest = max((o.resume for o in page.objects), key=budget.size, default="")
         if budget.size(page_longest) > budget.size(longest):
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
+            if obj.missing:  # named by the manifest, not in the bucket: the report says NoSuchKey
+                missing += 1
+                marker, listed = obj.resume, listed + 1
+                continue
             if req.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified) is not None:
                 skipped[FILTERED] += 1  # left out before anything is asked: never restored, never waited for
-                marker, listed = obj.key, listed + 1
+                marker, listed = obj.resume, listed + 1
                 continue
             # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
             found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
@@ -128,7 +136,7 @@ def list_archive_files(
                 skipped[reason] += 1
             if classes.is_archive(obj.storage_class):
                 tally.add(selected, obj.storage_class, obj.size, request=found.request)
-            marker, listed = obj.key, listed + 1
+            marker, listed = obj.resume, listed + 1
         truncated = page.truncated
         if not cut:
             marker = page.next_marker if truncated else marker
@@ -141,8 +149,7 @@ def list_archive_files(
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
-        archiveFilesCount=groups.count,
-        listedCount=listed,
+        archiveFilesCount=groups.count, listedCount=listed, missing=missing,
         skipped={reason: skipped[reason] for reason in OUTPUT_SKIP_REASONS}, inProgressKeys=groups.in_progress,
         tally=selected, dryRun=_flag(req.dry_run),
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
@@ -158,7 +165,7 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS,
         "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
-        "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
+        "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big, "missing": big,
         "skipped": dict.fromkeys(OUTPUT_SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
         "tally": {c: dict.fromkeys(tally.COUNTS, big * big) for c in classes.ARCHIVE_CLASSES}, "dryRun": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),

@@ -30,6 +30,19 @@ class ObjectInfo:
     restore: RestoreInfo
     size: int | None = None  # bytes, as listed
     modified: datetime | None = None  # LastModified, as listed
+    version_id: str | None = None  # a version (ListObjectVersions, a manifest); None: the current one
+    after: str = ""  # the marker that resumes after this object, when it is not the key (a manifest, versions)
+    missing: bool = False  # a manifest names it, but there is no such object (or version)
+
+    @property
+    def resume(self) -> str:
+        """The marker that resumes after this object."""
+        return self.after or self.key
+
+    @property
+    def entry(self) -> str | list[str]:
+        """How a restore group names it: the key, or [key, versionId] for a version."""
+        return self.key if self.version_id is None else [self.key, self.version_id]
 
 
 @dataclass(frozen=True)

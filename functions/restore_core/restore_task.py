@@ -72,4 +72,5 @@ def _raise_for(outcomes: list[KeyOutcome]) -> None:
 
 
 def _entry(outcome: KeyOutcome) -> dict[str, Any]:
-    return {"key": outcome.key, "status": outcome.status, "code": outcome.code}
+    named = {"versionId": outcome.version_id} if outcome.version_id else {}
+    return {"key": outcome.key, **named, "status": outcome.status, "code": outcome.code}

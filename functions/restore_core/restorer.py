@@ -41,6 +41,7 @@ class Kind(enum.Enum):
 class Target:
     key: str
     storage_class: str | None  # None: unknown, send the request every archive class accepts
+    version_id: str | None = None  # a version of the key (versioned buckets); None: the current one
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class KeyOutcome:
     status: int
     code: str = ""
     message: str = ""  # OSS's error message, for a DENIED outcome's error
+    version_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,21 +124,21 @@ def _pool() -> ThreadPoolExecutor:
 
 def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter) -> KeyOutcome:
     plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
-    status, code, message = _request(bucket, target.key, plan, settings, throttle)
+    status, code, message = _request(bucket, target, plan, settings, throttle)
     universal, _ = classes.fit(None, settings.days, settings.tier)
     if status == 400 and code != "OperationNotSupported" and plan != universal:
         # The object's class changed since it was listed (an Archive object rejects a Tier): the
         # request every archive class accepts still restores it.
         _LOGGER.info("restore of %r refused with %s, retrying as class-agnostic", target.key, code)
-        status, code, message = _request(bucket, target.key, universal, settings, throttle)
+        status, code, message = _request(bucket, target, universal, settings, throttle)
     kind = kind_of(status, code)
     if kind is Kind.FAILED and oss_errors.is_transient_status(status):
         kind = Kind.INCOMPLETE
-    return KeyOutcome(target.key, kind, status, code, message if kind is Kind.DENIED else "")
+    return KeyOutcome(target.key, kind, status, code, message if kind is Kind.DENIED else "", target.version_id)
 
 
 def _request(
-    bucket: oss2.Bucket, key: str, plan: classes.RestorePlan, settings: Settings, throttle: rate.RateLimiter,
+    bucket: oss2.Bucket, target: Target, plan: classes.RestorePlan, settings: Settings, throttle: rate.RateLimiter,
 ) -> tuple[int, str, str]:
     # OSS's own defaults (1 day; Standard tier where a tier applies) need no body at all, which spares
     # building and parsing the XML on every request.
@@ -145,8 +147,11 @@ def _request(
         job = RestoreJobParameters(plan.tier) if plan.tier else None
         config = RestoreConfiguration(plan.days, job_parameters=job)
 
+    # RestoreObject takes the version as `versionId` (RestoreObject, request parameters), which oss2 signs.
+    params = {"versionId": target.version_id} if target.version_id else None
+
     def send() -> int:
-        result = bucket.restore_object(key, input=config) if config else bucket.restore_object(key)
+        result = bucket.restore_object(target.key, params=params, input=config)
         return int(result.status)
 
     attempt = rate.paced(throttle, send)

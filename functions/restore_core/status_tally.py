@@ -39,7 +39,7 @@ class Tally:
         if need is Need.IN_PROGRESS:
             self.restoring += 1  # waited for, never requested again
         else:
-            self.frozen.append(Target(target.key, storage_class))
+            self.frozen.append(Target(target.key, storage_class, target.version_id))
         return False
 
     def rerequested(self, target: Target, outcome: KeyOutcome) -> None:
@@ -47,7 +47,8 @@ class Tally:
             self.restoring += 1
             if outcome.kind is Kind.REQUESTED:
                 self.requested_again += 1
-                self.requested_keys.append({"key": target.key, "status": outcome.status})
+                named = {"versionId": target.version_id} if target.version_id else {}
+                self.requested_keys.append({"key": target.key, **named, "status": outcome.status})
         elif outcome.kind is Kind.ALREADY_RESTORED or outcome.code == "OperationNotSupported":
             self.readable += 1
         elif outcome.status == 404 and self.scan:

@@ -7,22 +7,20 @@ Three modes: a short explicit `keys` list (one HEAD each), a page's `filesGroup`
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import oss2
 
-from restore_core import classes, listing, oss_errors, rate, retry
+from restore_core import classes, heads, listing, rate, retry, sources
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.execution_names import next_name
 from restore_core.inputs import StatusRequest
-from restore_core.restore_info import RestoreInfo, parse
+from restore_core.restore_info import RestoreInfo
 from restore_core.restorer import Kind, Settings, Target, restore_all
 from restore_core.status_tally import Tally
 
 SCAN_PAGE_KEYS = 1000
-HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_interval=5.0)
 
 
 def restore_status(
@@ -60,20 +58,8 @@ def restore_status(
 def _head_all(
     bucket: oss2.Bucket, req: StatusRequest, sleep: retry.Sleep, limiter: rate.RateLimiter,
 ) -> list[tuple[str, RestoreInfo] | None]:
-    with ThreadPoolExecutor(max_workers=min(req.workers, len(req.targets))) as pool:
-        return list(pool.map(lambda t: _head(bucket, t.key, sleep, limiter), req.targets))
-
-
-def _head(bucket: oss2.Bucket, key: str, sleep: retry.Sleep, limiter: rate.RateLimiter) -> tuple[str, RestoreInfo] | None:
-    """(storage class, restore state), or None when the key does not exist."""
-    try:
-        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key)), policy=HEAD_RETRY,
-                            retryable=oss_errors.is_transient, sleep=sleep)
-    except oss_errors.SDK_ERRORS as e:
-        if oss_errors.status_of(e) == 404:
-            return None
-        raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
-    return result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore"))
+    return heads.head_all(bucket, [(t.key, t.version_id) for t in req.targets], workers=req.workers, sleep=sleep,
+                          limiter=limiter)
 
 
 # --- group: re-list the page ------------------------------------------------------------------
@@ -113,20 +99,27 @@ def _scan(
     """Tally up to maxPages pages and return the new statusMarker (the last key of the leading run of
     objects already known readable, so the next poll starts at the first one that was not) and how
     many archive objects that run holds."""
-    start = max(req.marker, req.status_marker, key=lambda k: k.encode("utf-8", "surrogatepass"))
+    if req.manifest or req.all_versions:
+        start = req.status_marker or req.marker  # cursors, not keys: they do not compare as keys do
+    else:
+        start = max(req.marker, req.status_marker, key=lambda k: k.encode("utf-8", "surrogatepass"))
+    read = sources.page_reader(bucket, prefix=req.where.prefix, max_keys=SCAN_PAGE_KEYS, manifest=req.manifest,
+                               all_versions=req.all_versions, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
     marker, status_marker, leading, confirmed = start, start, True, 0
     for _ in range(req.max_pages):
-        page = listing.list_page(bucket, prefix=req.where.prefix, marker=marker, max_keys=SCAN_PAGE_KEYS,
-                                 sleep=sleep, raw_xml=raw_xml, limiter=limiter)
+        page = read(marker)
         for obj in page.objects:
-            if req.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified) is not None:
+            if not obj.missing and req.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified) is not None:
                 # Left out by the run's filters: not part of the job, so settled and never counted.
-                status_marker = obj.key if leading else status_marker
+                status_marker = obj.resume if leading else status_marker
                 continue
-            settled = tally.add(Target(obj.key, obj.storage_class), (obj.storage_class, obj.restore))
+            # A manifest entry with no object behind it is settled: nothing will make it readable, and the
+            # report names it failed (NoSuchKey); waiting for it would hold the confirm phase forever.
+            settled = obj.missing or tally.add(Target(obj.key, obj.storage_class, obj.version_id),
+                                               (obj.storage_class, obj.restore))
             leading = leading and settled
             if leading:
-                status_marker = obj.key
+                status_marker = obj.resume
                 confirmed += classes.is_archive(obj.storage_class)
         if not page.truncated:
             tally.reached_end = True

@@ -46,6 +46,10 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
     if flow_input["bucketName"] not in cfg.buckets:
         raise UsageError(f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
                          f"allowed: {', '.join(cfg.buckets)}")
+    manifest = flow_input.get("manifest") or ""
+    if manifest and not manifest.startswith("oss://"):
+        # The functions read the manifest from OSS; their first listing call checks every line of it.
+        raise UsageError(f"--manifest: the cloud reads manifests from OSS: oss://BUCKET/KEY (got {manifest!r})")
     name = execution_name or new_execution_name(flow_input["bucketName"])
     _check_name(name)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))

@@ -1,0 +1,44 @@
+"""One object's class and restore state by HeadObject (a version's, given its ID), for objects no
+listing shows: a manifest's entries, the keys a status call is asked about."""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import oss2
+
+from restore_core import oss_errors, rate, retry
+from restore_core.restore_info import RestoreInfo, parse
+
+HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_interval=5.0)
+# Answers that mean "no such object": the key (404 NoSuchKey) or the version (404 NoSuchVersion) is
+# not there, or the version is a delete marker (405 MethodNotAllowed).
+_GONE = (404, 405)
+
+
+def head_state(
+    bucket: oss2.Bucket, key: str, version_id: str | None = None, *,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+) -> tuple[str, RestoreInfo] | None:
+    """(storage class, restore state), or None when there is no such object (or version)."""
+    params = {"versionId": version_id} if version_id else None
+    try:
+        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key, params=params)), policy=HEAD_RETRY,
+                            retryable=oss_errors.is_transient, sleep=sleep)
+    except oss_errors.SDK_ERRORS as e:
+        if oss_errors.status_of(e) in _GONE and oss_errors.code_of(e) != "NoSuchBucket":
+            return None
+        raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
+    return result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore"))
+
+
+def head_all(
+    bucket: oss2.Bucket, objects: Sequence[tuple[str, str | None]], *, workers: int,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+) -> list[tuple[str, RestoreInfo] | None]:
+    """head_state of each (key, version ID), in order, `workers` at a time."""
+    if not objects:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(objects)))) as pool:
+        return list(pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter), objects))

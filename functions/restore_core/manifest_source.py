@@ -1,0 +1,221 @@
+"""A manifest's entries as listed objects: the manifest read a page at a time with range reads (an
+inventory's gzipped files streamed from their start), each entry's class and restore state read by
+HeadObject where the manifest does not give a class that needs no restore.
+
+The manifest is named `oss://BUCKET/KEY` (read with the run's credentials; the bucket may differ from
+the run's) or, for a local run only, a file path. A key ending in `manifest.json` is an OSS inventory.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import oss2
+
+from restore_core import classes, heads, oss_errors, params, rate, retry
+from restore_core.errors import InvalidParameter
+from restore_core.listing import ObjectInfo, Page
+from restore_core.manifest import INVENTORY_NAME, Cursor, Entry, InvalidManifest, LineRules, lines, parse_inventory
+from restore_core.restore_info import FROZEN
+
+CHUNK_BYTES = 64 * 1024  # one range read while paging: a page of entries, not much more
+SCAN_CHUNK_BYTES = 8 * 1024 * 1024  # one range read while checking the whole manifest
+ENTRIES_PER_PAGE = 100  # HEADs per page: a listing call cut short by its output budget wastes at most these
+READ_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.5, maximum_interval=8.0)
+HEAD_WORKERS = 32
+
+
+@dataclass(frozen=True)
+class Location:
+    bucket: str | None  # None: a file on this machine (local runs)
+    key: str
+
+
+def location(spec: str) -> Location:
+    """`oss://BUCKET/KEY`, or a local path; InvalidParameter naming `manifest` otherwise."""
+    if spec.startswith("oss://"):
+        bucket, _, key = spec[len("oss://"):].partition("/")
+        try:
+            params.bucket_name({"bucketName": bucket})
+            params.object_key(key, "manifest")
+        except InvalidParameter:
+            raise InvalidParameter("manifest", "oss://BUCKET/KEY (a bucket name, then an object key)", spec) from None
+        return Location(bucket, key)
+    if not spec or "\x00" in spec:
+        raise InvalidParameter("manifest", "oss://BUCKET/KEY or, for a local run, a file path", spec)
+    return Location(None, spec)
+
+
+class _Reader:
+    """The bytes of manifest files: ranges of an OSS object or a local file, or a whole gzipped one."""
+
+    def __init__(self, run_bucket: oss2.Bucket, *, sleep: retry.Sleep, limiter: rate.RateLimiter | None,
+                 chunk_bytes: int = CHUNK_BYTES) -> None:
+        self._run_bucket, self._sleep, self._limiter, self._chunk = run_bucket, sleep, limiter, chunk_bytes
+
+    def _bucket(self, name: str) -> oss2.Bucket:
+        b = self._run_bucket
+        if name == b.bucket_name:
+            return b
+        extra = {"region": b.region} if getattr(b, "region", None) else {}
+        return oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra)
+
+    def _get(self, where: Location, byte_range: tuple[int, int] | None) -> oss2.models.GetObjectResult | None:
+        assert where.bucket is not None
+        bucket = self._bucket(where.bucket)
+        try:
+            return retry.call(rate.paced(self._limiter, lambda: bucket.get_object(where.key, byte_range=byte_range)),
+                              policy=READ_RETRY, retryable=oss_errors.is_transient, sleep=self._sleep)
+        except oss_errors.SDK_ERRORS as e:
+            if oss_errors.status_of(e) == 416:  # a range from the end of the object on: nothing left
+                return None
+            if oss_errors.status_of(e) == 404:
+                raise InvalidManifest(f"oss://{where.bucket}/{where.key}", "no such object") from None
+            raise oss_errors.translate(e, "GetObject", where.bucket) from e
+
+    def whole(self, where: Location) -> bytes:
+        return b"".join(self.chunks(where, 0))
+
+    def chunks(self, where: Location, start: int) -> Iterator[bytes]:
+        """The bytes from `start` on, a range read of the reader's chunk size at a time."""
+        while True:
+            if where.bucket is None:
+                data = _local_range(where.key, start, self._chunk)
+            else:
+                result = self._get(where, (start, start + self._chunk - 1))
+                data = b"" if result is None else result.read()
+            if data:
+                yield data
+            if len(data) < self._chunk:
+                return
+            start += len(data)
+
+    def gunzip(self, where: Location, start: int) -> Iterator[bytes]:
+        """A gzipped file's bytes from decompressed offset `start` on. Gzip allows no random access, so the
+        file is streamed from its start and the first `start` bytes are passed over, never kept."""
+        if where.bucket is None:
+            raw: Iterator[bytes] = self.chunks(where, 0)
+        else:
+            result = self._get(where, None)
+            raw = iter(lambda: result.read(CHUNK_BYTES), b"") if result is not None else iter(())
+        skip = start
+        for data in _inflate(raw, str(where.key)):
+            if skip >= len(data):
+                skip -= len(data)
+                continue
+            yield data[skip:]
+            skip = 0
+
+
+def _local_range(path: str, start: int, length: int) -> bytes:
+    try:
+        with Path(path).open("rb") as f:
+            f.seek(start)
+            return f.read(length)
+    except OSError as e:
+        raise InvalidManifest(path, f"cannot read: {e.strerror or e}") from None
+
+
+def _inflate(raw: Iterator[bytes], name: str) -> Iterator[bytes]:
+    """Decompress gzip, members one after another as gzip allows."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        for data in raw:
+            while data:
+                yield inflater.decompress(data)
+                data = inflater.unused_data
+                if data:
+                    inflater = zlib.decompressobj(wbits=31)
+        yield inflater.flush()
+    except zlib.error:
+        raise InvalidManifest(name, "not a gzip file") from None
+
+
+class Manifest:
+    """One manifest (a CSV, or an inventory's files), read a page of entries at a time from a cursor."""
+
+    def __init__(self, run_bucket: oss2.Bucket, spec: str, *, sleep: retry.Sleep = time.sleep,
+                 limiter: rate.RateLimiter | None = None, chunk_bytes: int = CHUNK_BYTES) -> None:
+        where = location(spec)
+        if where.bucket is None and not Path(where.key).is_file():
+            raise InvalidManifest(where.key, "no such file (a cloud run reads manifests from OSS: oss://BUCKET/KEY)")
+        self._reader = _Reader(run_bucket, sleep=sleep, limiter=limiter, chunk_bytes=chunk_bytes)
+        name = run_bucket.bucket_name
+        if where.key.rsplit("/", 1)[-1] == INVENTORY_NAME:
+            inventory = parse_inventory(self._reader.whole(where), where=spec)
+            dest = inventory.bucket if where.bucket is not None else None
+            base = Path(where.key).parent
+            self._files = [Location(dest, key if dest is not None else str(base / Path(key).name)) for key in inventory.files]
+            self._rules = [LineRules(bucket=name, columns=inventory.columns, where=f"inventory file {key}")
+                           for key in inventory.files]
+            self._gzip = True
+        else:
+            self._files, self._rules, self._gzip = [where], [LineRules(bucket=name, where=spec)], False
+
+    def page(self, cursor: Cursor, max_entries: int) -> tuple[list[Entry], Cursor | None]:
+        """Up to max_entries entries from cursor on, and the cursor after them (None: the manifest ended)."""
+        entries: list[Entry] = []
+        while cursor.file < len(self._files):
+            where, rules = self._files[cursor.file], self._rules[cursor.file]
+            chunks = self._reader.gunzip(where, cursor.offset) if self._gzip else self._reader.chunks(where, cursor.offset)
+            try:
+                for raw, here, after in lines(chunks, cursor):
+                    entry = rules.entry(raw, line=here.line, after=after)
+                    cursor = after
+                    if entry is not None:
+                        entries.append(entry)
+                    if len(entries) >= max_entries:
+                        return entries, cursor
+            except InvalidManifest as e:
+                raise InvalidManifest(f"{rules.where} {e.where}" if e.where.startswith("line") else e.where,
+                                      e.problem) from None
+            cursor = Cursor(file=cursor.file + 1)
+        return entries, None
+
+
+def objects(
+    bucket: oss2.Bucket, entries: list[Entry], *, sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
+) -> list[ObjectInfo]:
+    """Each entry as a listed object: an inventory row whose class needs no restore as it stands, the
+    others with the class and restore state HeadObject reports (missing: no such object or version)."""
+    asked = [e for e in entries if e.storage_class is None or classes.is_archive(e.storage_class)]
+    found = dict(zip(map(id, asked), heads.head_all(bucket, [(e.key, e.version_id) for e in asked],
+                                                     workers=HEAD_WORKERS, sleep=sleep, limiter=limiter)))
+    out = []
+    for e in entries:
+        after = e.after.encode()
+        if id(e) not in found:
+            out.append(ObjectInfo(e.key, e.storage_class or "", FROZEN, version_id=e.version_id, after=after))
+            continue
+        state = found[id(e)]
+        if state is None:
+            out.append(ObjectInfo(e.key, "", FROZEN, version_id=e.version_id, after=after, missing=True))
+        else:
+            out.append(ObjectInfo(e.key, state[0], state[1], version_id=e.version_id, after=after))
+    return out
+
+
+def page(
+    bucket: oss2.Bucket, manifest: Manifest, marker: str, *, max_entries: int = ENTRIES_PER_PAGE,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+) -> Page:
+    """One page of the manifest from marker (a cursor), as a listing page."""
+    entries, after = manifest.page(Cursor.decode(marker), max_entries)
+    found = objects(bucket, entries, sleep=sleep, limiter=limiter)
+    return Page(tuple(found), after is not None, after.encode() if after is not None else "")
+
+
+def validate(manifest: Manifest) -> int:
+    """Read the whole manifest once (a page at a time: memory stays flat) and return how many entries it
+    names; InvalidManifest naming the first malformed line. Nothing is asked of OSS about the entries."""
+    count, cursor = 0, Cursor()
+    while True:
+        entries, after = manifest.page(cursor, 10_000)
+        count += len(entries)
+        if after is None:
+            return count
+        cursor = after
