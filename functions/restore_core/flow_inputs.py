@@ -15,7 +15,7 @@ from typing import Any, Literal
 from restore_core import classes, params
 from restore_core.errors import InvalidParameter
 
-Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean"]
+Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "time"]
 
 REQUIRED = object()  # the default of a field that must be given
 
@@ -48,6 +48,8 @@ class FlowInput:
             return params.integer(raw, self.name, default=self.default, lo=self.lo, hi=self.hi)
         if self.kind == "choice":
             return params.choice(raw, self.name, default=self.default, allowed=self.choices)
+        if self.kind == "time":
+            return params.time_with_offset(raw, self.name)
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -167,6 +169,30 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "for Archive, 9/43/102 s for Cold Archive Expedited/Standard/Bulk, 102/406 s for Deep Cold "
                 "Archive Expedited/Standard; a shorter one is refused, exit 2, with the smallest that works); "
                 "the run then confirms by listing too, which also waits for restores found already in progress",
+    ),
+    FlowInput(
+        name="deadline", kind="time", default="", flag="--deadline",
+        help="Readable by this time: ISO 8601 with a UTC offset, or from now: 36h, 90m, 2d, 45s (the command "
+             "writes it as UTC). Each class gets the cheapest tier OSS documents as fast enough.",
+        allowed="ISO 8601 with a UTC offset (`2026-12-04T09:00:00+08:00`, `...Z`); `run`/`start` also take "
+                "`36h`, `90m`, `2d`, `45s` from now",
+        meaning="restore each class with its cheapest tier whose documented restore time ends by then (overrides "
+                "`tier`), speed up restores found running that could end later; a class none of whose tiers can "
+                "make it is refused (exit 2) when its first batch is listed, before that batch is requested; "
+                "`\"\"`: no deadline",
+    ),
+    FlowInput(
+        name="bestEffort", kind="boolean", default=False, flag="--best-effort/--no-best-effort",
+        help="With --deadline: where no tier can make it, restore with the fastest instead of refusing. "
+             "Default: refuse.",
+        meaning="with `deadline`: a class no tier can restore in time gets its fastest tier instead of a refusal",
+    ),
+    FlowInput(
+        name="action", kind="choice", default="restore", choices=("restore", "extend", "clean"), flag="--action",
+        help="restore; extend: one RestoreObject per restored object, moving its expiry by --days; clean: one "
+             "CleanRestoredObject per restored Cold/Deep Cold object (`oss-restore extend` / `clean` set it).",
+        meaning="`restore` archive objects; `extend` every restored one by `days` (RestoreObject, 200); `clean` "
+                "every restored Cold/Deep Cold one (CleanRestoredObject: frozen again, no more temporary storage fees)",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}

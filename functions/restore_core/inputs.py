@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from restore_core import classes, flow_inputs, json_input, params
+from restore_core.deadline import Deadline, from_input
 from restore_core.errors import InvalidParameter
 from restore_core.restorer import Target
 
@@ -39,6 +40,10 @@ def _execution_name(raw: Mapping[str, Any]) -> str | None:
     return params.text(raw, "executionName", default="", max_bytes=128) or None
 
 
+def _deadline(raw: Mapping[str, Any]) -> Deadline | None:
+    return from_input(flow_inputs.value(raw, "deadline"), flow_inputs.value(raw, "bestEffort"))
+
+
 @dataclass(frozen=True)
 class Location:
     endpoint: str
@@ -64,6 +69,9 @@ class ListRequest:
     wait_per_batch: bool
     tier: str  # waitPerBatch: the batch's classes must finish at this tier within one execution's events
     max_requests_per_second: int  # the run's budget (0: none); this call takes `rate.listing_share` of it
+    deadline: Deadline | None = None
+    action: str = "restore"
+    days: int = 1  # a running restore sped up by a deadline is asked with the run's days
 
 
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
@@ -79,6 +87,9 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
         tier=flow_inputs.value(raw, "tier"),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
+        days=flow_inputs.value(raw, "days"),
     )
 
 
@@ -92,6 +103,8 @@ class RestoreRequest:
     pending: tuple[int, ...] | None = None  # a retry: only these indices into targets get a request
     max_requests_per_second: int = 0  # the run's budget (0: none)
     groups: int = 1  # invocations restoring the batch at once (its groups), sharing the budget
+    deadline: Deadline | None = None
+    action: str = "restore"
 
 
 def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
@@ -105,6 +118,8 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
         pending=_pending(raw.get("pending"), len(targets)),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
         groups=params.integer(raw, "groups", default=1, lo=1, hi=1000),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
     )
 
 
@@ -164,6 +179,8 @@ class StatusRequest:
     polls_per_execution: int
     execution_name: str | None
     max_requests_per_second: int  # the run's budget (0: none); a status call runs alone and takes all of it
+    deadline: Deadline | None = None
+    action: str = "restore"
 
 
 def status_request(raw: Mapping[str, Any]) -> StatusRequest:
@@ -189,6 +206,8 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         polls_per_execution=flow_inputs.value(raw, "pollsPerExecution"),
         execution_name=_execution_name(raw),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
     )
 
 

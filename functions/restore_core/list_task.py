@@ -7,12 +7,15 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, listing, poll_budget, rate, retry
+from restore_core import actions, budget, classes, listing, poll_budget, rate, retry
+from restore_core.deadline import Deadline
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
+from restore_core.errors import OSSAccessDenied
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
 from restore_core.restore_need import SKIP_REASONS, Need, verdict
+from restore_core.restorer import Kind, Settings, Target, restore_all
 
 # The main flow's parallel step (restore this batch, list the next) holds a batch in its input, the
 # next in its output and again in its $local (the branch's result), beside at most 3.5 KiB of other
@@ -21,14 +24,17 @@ from restore_core.restore_need import SKIP_REASONS, Need, verdict
 OUTPUT_LIMIT = 9 * 1024
 MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
+ESCALATION_WORKERS = 50
+INDEX_COST = 6  # bytes an index into inProgressKeys may take in `escalated`
 
 
 class _Groups:
     """Groups of at most `size` keys, refusing a key that would break the output budget."""
 
-    def __init__(self, *, size: int, room: int) -> None:
+    def __init__(self, *, size: int, room: int, in_progress_extra: int = 0) -> None:
         self.groups: list[dict[str, list[str]]] = []
         self.in_progress: list[str] = []
+        self._extra = in_progress_extra  # room each in-progress key may also need elsewhere in the output
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
@@ -47,7 +53,7 @@ class _Groups:
 
     def note_in_progress(self, obj: ObjectInfo) -> bool:
         """Name a key whose restore is already running, from the same budget as the groups."""
-        cost = budget.size(obj.key) + 1
+        cost = budget.size(obj.key) + 1 + self._extra
         if cost > self._room and self._holds_any:
             return False
         self.in_progress.append(obj.key)
@@ -86,7 +92,11 @@ def list_archive_files(
     direct = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
-    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out))
+    now = time.time()
+    deadline = req.deadline if req.action == actions.RESTORE else None
+    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out),
+                     in_progress_extra=INDEX_COST if deadline else 0)
+    threatened: list[tuple[int, Target]] = []  # (index into inProgressKeys, running restore to speed up)
     skipped: Counter[str] = Counter()
     cut = truncated = False
     limiter = rate.RateLimiter(share=rate.listing_share(req.max_requests_per_second), sleep=sleep)
@@ -102,10 +112,17 @@ def list_archive_files(
             groups.reserve(budget.size(page_longest) - budget.size(longest))
             longest = page_longest
         for obj in page.objects:
-            # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
-            found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
-            reason = found.skip_reason
-            kept = groups.note_in_progress(obj) if found.need is Need.IN_PROGRESS else (not found.request or groups.add(obj))
+            if req.action != actions.RESTORE:
+                reason = actions.skip_reason(req.action, obj.storage_class, obj.restore)
+                kept = reason is not None or groups.add(obj)
+            else:
+                # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
+                found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
+                reason = found.skip_reason
+                running = found.need is Need.IN_PROGRESS
+                kept = groups.note_in_progress(obj) if running else (not found.request or groups.add(obj))
+                if kept and running and deadline and deadline.threatened(obj.storage_class, now=now):
+                    threatened.append((len(groups.in_progress) - 1, Target(obj.key, obj.storage_class)))
             if not kept:
                 cut = True
                 break
@@ -121,11 +138,15 @@ def list_archive_files(
     if req.wait_per_batch:
         # Before any restore of this batch is requested: a cloud run refuses here, as the command does.
         poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g}, req.tier)
+    if deadline is not None:
+        # Only the listing knows the classes: a class that cannot make it is refused before its batch.
+        deadline.check({c for g in groups.groups for c in g} | {t.storage_class or "" for _, t in threatened}, now=now)
+        out.update(escalate(bucket, threatened, deadline, days=req.days, now=now, limiter=limiter, sleep=sleep))
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=groups.count + sum(skipped.values()),
-        skipped={reason: skipped[reason] for reason in SKIP_REASONS}, inProgressKeys=groups.in_progress,
+        skipped={reason: skipped[reason] for reason in _reasons(req.action)}, inProgressKeys=groups.in_progress,
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
         archiveDirectRead=direct.state, warnings=[direct.warning] if direct.warning else [],
     )
@@ -134,16 +155,43 @@ def list_archive_files(
     return out
 
 
+def escalate(
+    bucket: oss2.Bucket, threatened: list[tuple[int, Target]], deadline: Deadline, *, days: int, now: float,
+    limiter: rate.RateLimiter, sleep: retry.Sleep,
+) -> dict[str, Any]:
+    """Ask running restores that may end after the deadline again, with the tier chosen now: 202 sped
+    one up, 409 says it already runs at that tier or faster. {escalated: {class: [indices]}, tiers}."""
+    tiers = deadline.tiers({t.storage_class for _, t in threatened}, now=now)
+    settings = Settings(days=days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep)
+    outcomes = restore_all(bucket, [t for _, t in threatened], settings, limiter=limiter) if threatened else []
+    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
+    if denied is not None:
+        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+    escalated: dict[str, list[int]] = {}
+    for (index, target), outcome in zip(threatened, outcomes):
+        if outcome.kind is Kind.REQUESTED:
+            escalated.setdefault(target.storage_class or "", []).append(index)
+    return {"escalated": escalated, "escalationTiers": {c: tiers[c] for c in escalated}}
+
+
+def _reasons(action: str) -> tuple[str, ...]:
+    return SKIP_REASONS if action == actions.RESTORE else actions.SKIP_REASONS[action]
+
+
 def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     big = 10**9
     out: dict[str, Any] = {
         "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS,
         "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big,
-        "skipped": dict.fromkeys(SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
+        "skipped": dict.fromkeys(_reasons(req.action), big), "pages": req.pages + 1, "handOver": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),
         "archiveDirectRead": "unknown", "warnings": [LONGEST_UNKNOWN.warning],
     }
+    if req.deadline is not None and req.action == actions.RESTORE:
+        # the skeleton of what `escalate` adds; the indices are reserved with each in-progress key
+        out["escalated"] = {c: [] for c in actions.CLEANABLE}
+        out["escalationTiers"] = dict.fromkeys(actions.CLEANABLE, "Expedited")
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
     return out
