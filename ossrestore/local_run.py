@@ -11,16 +11,23 @@ from rich.console import Console
 from rich.table import Table
 
 import fdl
+from ossrestore.aftercare import verdicts
 from ossrestore.errors import UsageError
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.progress import ProgressView, RunTracker, progress_table
-from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
+from ossrestore.report import RunSummary, partial_rows, verify_and_report, write_row
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
 from restore_core.client import Credentials, make_bucket
-from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError
+from restore_core.errors import (
+    DeadlineUnreachable,
+    InvalidParameter,
+    OSSUnavailable,
+    PollIntervalTooShort,
+    RestoreCoreError,
+)
 from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
 from restore_core.retry import RetryPolicy
@@ -164,7 +171,9 @@ def run_local(
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
             executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
             _refuse_if_poll_interval_too_short(executions)
+            _refuse_if_deadline_unreachable(executions)
             session.phase = "verify"
+            judge, outcomes = verdicts(flow_input)
             summary = verify_and_report(
                 bucket,
                 prefix=flow_input.get("prefix") or "",
@@ -172,6 +181,8 @@ def run_local(
                 contacts=session.tracker.contacts(),
                 report=report,
                 warnings=session.tracker.warnings(),
+                judge=judge,
+                outcomes=outcomes,
             )
         except Interrupted as e:
             raise session.interrupted(e.signum) from None
@@ -191,11 +202,18 @@ def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) ->
         raise UsageError(f"--poll-interval: {refused.cause}")
 
 
+def _refuse_if_deadline_unreachable(executions: list[fdl.ExecutionResult]) -> None:
+    """listArchiveFiles refuses a deadline a listed class cannot make (before that batch's restores)."""
+    refused = next((r for r in executions if r.error == DeadlineUnreachable.__name__), None)
+    if refused is not None:
+        raise UsageError(f"--deadline: {refused.cause}")
+
+
 def summary_table(run: LocalRun) -> Table:
     table = Table(title="result (checked by listing)", title_justify="left")
     table.add_column("outcome")
     table.add_column("objects", justify="right")
-    for outcome in OUTCOMES:
+    for outcome in run.summary.outcomes:
         table.add_row(outcome, str(run.summary.by_outcome[outcome]))
     main = sum(1 for r in run.executions if r.flow_name == MAIN_FLOW)
     table.add_row("main flow executions", str(main))
@@ -208,6 +226,11 @@ def print_summary(run: LocalRun, console: Console) -> None:
     console.print(summary_table(run))
     for adjustment in run.tracker.adjustments():
         console.print(f"fitted to the class: {adjustment}", highlight=False)
+    for tier in run.tracker.tiers():
+        console.print(f"tier used: {tier}", highlight=False)
+    escalated = run.tracker.snapshot().escalated
+    if escalated:
+        console.print(f"escalated to a faster tier to meet the deadline: {escalated}", highlight=False)
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from restore_core.retry import RetryPolicy
 _VERDICT_RETRY = RetryPolicy(max_attempts=10, initial_interval=0.5, maximum_interval=10.0)
 
 OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
+Classify = Callable[..., tuple[str, str, str]]  # (storage class, restore, contact, *, direct_read) -> verdict
 
 
 class VerificationFailed(OssRestoreError):
@@ -43,6 +44,7 @@ class VerificationFailed(OssRestoreError):
 @dataclass
 class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
+    outcomes: tuple[str, ...] = OUTCOMES  # the outcomes this kind of run reports (extend and clean: their own)
     flow_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
 
@@ -97,7 +99,7 @@ def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[S
 
 
 def _rows(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary, judge: Classify,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
@@ -112,20 +114,20 @@ def _rows(
         page_contacts = contacts.lookup([obj.key for obj in objects], mark_seen=True)
         for obj in objects:
             contact = page_contacts.get(obj.key)
-            outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
+            outcome, code, reason = judge(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
             if obj.storage_class == ARCHIVE:
                 reason += archive_note
             yield {
                 "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
                 "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
-                "expiry": _iso(obj.restore.expiry),
+                "expiry": _iso(obj.restore.expiry), "tier": (contact.tier or None) if contact else None,
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for key, contact in contacts.unseen():
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
             "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
-            "expiry": None,
+            "expiry": None, "tier": contact.tier or None,
         }
 
 
@@ -157,14 +159,14 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
-    warnings: Sequence[str] = (),
+    warnings: Sequence[str] = (), judge: Classify = classify, outcomes: tuple[str, ...] = OUTCOMES,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
     out; they reach the summary and the reasons of the objects they concern."""
-    summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
+    summary = RunSummary(warnings=list(dict.fromkeys(warnings)), outcomes=outcomes)
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, judge=judge):
             summary.by_outcome[row["outcome"]] += 1
             write_row(report, row)
     except RestoreCoreError as e:
@@ -182,7 +184,7 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         outcome, reason = _answered(contact)
         yield {
             "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
-            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None, "tier": contact.tier or None,
         }
 
 

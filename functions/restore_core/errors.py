@@ -112,7 +112,7 @@ class DeadlineUnreachable(InvalidParameter):
         super().__init__(
             "deadline", f"a time {storage_class} can be restored by", deadline,
             message=f"deadline {deadline} cannot be met for {storage_class}: {tier_text} takes up to "
-                    f"{duration_text(seconds)} (OSS's documented time); set bestEffort to restore as fast as possible anyway",
+                    f"{duration_text(seconds)} (OSS's documented time); bestEffort (--best-effort) restores as fast as possible anyway",
         )
 
 
