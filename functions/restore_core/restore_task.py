@@ -36,7 +36,7 @@ def restore_files(
     share = rate.restore_share(req.max_requests_per_second, req.groups)
     limiter = rate.RateLimiter(share=share, sleep=sleep)
     sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
-    _raise_for(sent)
+    _raise_for(sent, operation="CleanRestoredObject" if req.action == CLEAN else "RestoreObject")
     outcomes: list[KeyOutcome | None] = [None] * len(req.targets)
     for index, outcome in zip(indices, sent):
         outcomes[index] = outcome
@@ -89,12 +89,12 @@ def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]])
     return out
 
 
-def _raise_for(outcomes: list[KeyOutcome]) -> None:
+def _raise_for(outcomes: list[KeyOutcome], *, operation: str) -> None:
     """Credentials refused: nothing can succeed, stop the flow. No key answered at all: let the flow
     retry the same call (every key it sends is still owed an answer)."""
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
-        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+        raise OSSAccessDenied(operation, denied.code, denied.message)
     incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
     if incomplete and len(incomplete) == len(outcomes):
         raise RestoreIncomplete(incomplete, done=0)
