@@ -167,6 +167,8 @@ def escalate(
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+    # A 409 (already at that tier or faster) or a request that kept failing transiently leaves the restore
+    # running as it was: the confirm phase waits for it either way.
     escalated: dict[str, list[int]] = {}
     for (index, target), outcome in zip(threatened, outcomes):
         if outcome.kind is Kind.REQUESTED:
@@ -190,8 +192,9 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     }
     if req.deadline is not None and req.action == actions.RESTORE:
         # the skeleton of what `escalate` adds; the indices are reserved with each in-progress key
-        out["escalated"] = {c: [] for c in actions.CLEANABLE}
-        out["escalationTiers"] = dict.fromkeys(actions.CLEANABLE, "Expedited")
+        tiered = [c for c in classes.ARCHIVE_CLASSES if classes.RULES[c].tiers]
+        out["escalated"] = {c: [] for c in tiered}
+        out["escalationTiers"] = dict.fromkeys(tiered, "Expedited")
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
     return out
