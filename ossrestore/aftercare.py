@@ -43,7 +43,7 @@ def classifier(action: str, *, days: int) -> Classify:
 
     def classify(storage_class: str, restore: RestoreInfo, contact: KeyContact | None, *, direct_read: bool = False) -> Verdict:
         if contact is not None and contact.status >= 300 and contact.status != 409:
-            return "failed", contact.code, f"{_DONE[action][:-2]} refused with HTTP {contact.status}"
+            return "failed", contact.code, f"{action} refused with HTTP {contact.status}"
         if contact is not None and contact.status == 200:
             if action == actions.EXTEND and restore.state is RestoreState.RESTORED:
                 return "extended", "", f"restored: expiry moved by {days} day(s)"

@@ -85,8 +85,9 @@ class Deadline:
 
     def check(self, storage_classes: Iterable[str], *, now: float) -> None:
         """Refuse (DeadlineUnreachable) when one of these classes cannot make it, unless bestEffort."""
+        present = set(storage_classes)
         for cls in classes.ARCHIVE_CLASSES:
-            if cls in set(storage_classes):
+            if cls in present:
                 self.tier(cls, now=now)
 
     def threatened(self, storage_class: str, *, now: float) -> bool:
