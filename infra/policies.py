@@ -11,7 +11,7 @@ table of action -> resource form -> documentation page):
 | oss:ListObjects                 | the configured buckets              | OSS "Grant access to OSS by using RAM policies" |
 | oss:GetBucketArchiveDirectRead  | the configured buckets              | same                                           |
 | oss:ListObjectVersions          | the configured buckets              | same                                           |
-| oss:GetObject, oss:RestoreObject | the objects of those buckets       | same                                           |
+| oss:GetObject, oss:RestoreObject, oss:CleanRestoredObject | the objects of those buckets | same   |
 | log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
 
 The two fnf actions: https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution
@@ -33,7 +33,9 @@ from ramcheck.catalog import ACTIONS, ALL_RESOURCES
 # GetBucketArchiveDirectRead: the handlers skip Archive objects a bucket already serves without a restore.
 # ListObjectVersions: an allVersions run lists every version. (A manifest is read with GetObject.)
 FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions")
-FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject")
+# RestoreObject also extends restored objects (`extend`); CleanRestoredObject ends a restored Cold or
+# Deep Cold copy (`clean`).
+FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject")
 FUNCTION_ACTIONS_ON_LOGS = ("log:PostLogStoreLogs",)
 FLOW_ACTIONS_ON_FUNCTIONS = ("fc:InvokeFunction",)
 # StartExecution: the sync call of the restore flow and every continue-as-new. DescribeExecution: the

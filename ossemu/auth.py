@@ -19,7 +19,9 @@ from ossemu.errors import OssError
 
 # oss2 2.19.1 `ProviderAuth._subresource_key_set`: the only query names V1 signs. Checked whatever the
 # client's SDK knows, as OSS does: oss2 2.16.0 (FC python3.10) leaves bucketArchiveDirectRead out and
-# gets 403 SignatureDoesNotMatch here too.
+# gets 403 SignatureDoesNotMatch here too. cleanRestoredObject is in no oss2 version's list, but OSS's V2
+# SDKs sign it as a sub-resource (alibabacloud-oss-go-sdk-v2 `signer.SubResource`, alibabacloud-oss-cpp-sdk-v2's
+# V1 list): a client that leaves it out is refused here (the stricter reading).
 SUBRESOURCES = frozenset(
     "response-content-type response-content-language response-cache-control logging response-content-encoding "
     "acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires "
@@ -32,7 +34,7 @@ SUBRESOURCES = frozenset(
     "x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig redundancyTransition "
     "x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint accessPointPolicy "
     "publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo resourcePool "
-    "resourcePoolBuckets".split()
+    "resourcePoolBuckets cleanRestoredObject".split()
 )
 
 _V4_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")

@@ -45,14 +45,16 @@ class KeyContact:
     status: int
     code: str = ""
     at: float = 0.0
+    tier: str = ""  # the tier this run's request carried ("": none, or not known)
 
 
 # The rule for a key answered more than once (a retried invocation answers 409 for keys its first
 # attempt requested): keep the first success, but let a later success replace an earlier failure,
 # and a 202 replace a 409 (this run's request took effect after all).
 _UPSERT = """
-INSERT INTO contacts (key, status, code, at) VALUES (?, ?, ?, ?)
-ON CONFLICT (key) DO UPDATE SET status = excluded.status, code = excluded.code, at = excluded.at
+INSERT INTO contacts (key, status, code, at, tier) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET status = excluded.status, code = excluded.code, at = excluded.at,
+tier = CASE WHEN excluded.tier = '' THEN contacts.tier ELSE excluded.tier END
 WHERE (contacts.status >= 300 AND excluded.status < 300) OR (contacts.status = 409 AND excluded.status = 202)
 """
 # SQLite before 3.32 allows at most 999 parameters per statement.
@@ -70,10 +72,10 @@ class ContactStore(Mapping[str, KeyContact]):
         self._db.execute("PRAGMA temp_store = FILE")
         self._db.execute("PRAGMA cache_size = -2048")
         self._db.execute("CREATE TABLE contacts (key TEXT PRIMARY KEY, status INTEGER NOT NULL, code TEXT NOT NULL, "
-                         "at REAL NOT NULL, seen INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
+                         "at REAL NOT NULL, tier TEXT NOT NULL DEFAULT '', seen INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
 
     def record(self, contacts: Iterable[tuple[str, KeyContact]]) -> None:
-        rows = [(key, c.status, c.code, c.at) for key, c in contacts]
+        rows = [(key, c.status, c.code, c.at, c.tier) for key, c in contacts]
         if rows:
             with self._lock:
                 self._db.executemany(_UPSERT, rows)
@@ -86,9 +88,9 @@ class ContactStore(Mapping[str, KeyContact]):
             for start in range(0, len(keys), _LOOKUP_CHUNK):
                 chunk = keys[start:start + _LOOKUP_CHUNK]
                 marks = ",".join("?" * len(chunk))
-                for key, status, code, at in self._db.execute(
-                        f"SELECT key, status, code, at FROM contacts WHERE key IN ({marks})", chunk):
-                    found[key] = KeyContact(status, code, at)
+                for key, status, code, at, tier in self._db.execute(
+                        f"SELECT key, status, code, at, tier FROM contacts WHERE key IN ({marks})", chunk):
+                    found[key] = KeyContact(status, code, at, tier)
             if mark_seen and found:
                 self._db.executemany("UPDATE contacts SET seen = 1 WHERE key = ?", ((k,) for k in found))
         return found
@@ -107,17 +109,17 @@ class ContactStore(Mapping[str, KeyContact]):
             # Paged by key, so that no cursor stays open while other threads write.
             with self._lock:
                 rows = self._db.execute(
-                    f"SELECT key, status, code, at FROM contacts WHERE key > ? {where} ORDER BY key LIMIT 1000",
+                    f"SELECT key, status, code, at, tier FROM contacts WHERE key > ? {where} ORDER BY key LIMIT 1000",
                     (after,)).fetchall()
             if not rows:
                 return
-            for key, status, code, at in rows:
-                yield key, KeyContact(status, code, at)
+            for key, status, code, at, tier in rows:
+                yield key, KeyContact(status, code, at, tier)
             after = rows[-1][0]
 
     def __getitem__(self, key: str) -> KeyContact:
         with self._lock:
-            row = self._db.execute("SELECT status, code, at FROM contacts WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT status, code, at, tier FROM contacts WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
         return KeyContact(*row)

@@ -19,19 +19,21 @@ a restore request count: already readable ones and restores already running cost
 
 Time: the run's own requests at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
 a budget), then the slowest documented restore among the classes that need one (the upper bound of OSS's
-range, `restore_core.poll_budget.WORST_RESTORE_SECONDS`), then one poll interval for the confirm scan.
+range, `restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
+deadline each class is priced at the tier the deadline picks for it (`restore_core.deadline`).
 """
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ossrestore.prices import NO_TIER, PriceTable, RegionPrices
 from restore_core import flow_inputs
-from restore_core.classes import ARCHIVE_CLASSES, fit
-from restore_core.poll_budget import WORST_RESTORE_SECONDS
+from restore_core.classes import ARCHIVE_CLASSES, RESTORE_TIMES, fit
+from restore_core.deadline import from_input
 from restore_core.tally import Tally
 
 GB = 1024**3
@@ -83,11 +85,13 @@ def _camel(value: Any) -> Any:
 
 def estimate(
     tally: Tally, *, prices: PriceTable, region: str | None, days: int, tier: str, max_requests_per_second: int,
-    poll_interval: int,
+    poll_interval: int, tiers: Mapping[str, str] | None = None,
 ) -> Estimate:
     table = prices.for_region(region)
     rate = max_requests_per_second or ASSUMED_REQUESTS_PER_SECOND
-    rows = tuple(_row(cls, tally[cls], table, days=days, tier=tier) for cls in ARCHIVE_CLASSES if tally[cls]["objects"])
+    chosen = tiers or {}
+    rows = tuple(_row(cls, tally[cls], table, days=days, tier=chosen.get(cls, tier))
+                 for cls in ARCHIVE_CLASSES if tally[cls]["objects"])
     requests = sum(r.requests for r in rows)
     restore = max((r.restore_seconds for r in rows if r.requests), default=0)
     costs = [r.cost for r in rows]
@@ -107,9 +111,12 @@ def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) ->
     def value(name: str) -> Any:
         return flow_inputs.value(fields, name)
 
+    # A deadline picks each class's tier; past reach, the fastest (what --best-effort would send).
+    deadline = from_input(value("deadline"), True)
+    tiers = deadline.tiers([c for c in ARCHIVE_CLASSES if tally[c]["objects"]], now=time.time()) if deadline else None
     return estimate(
         tally, prices=prices, region=value("region"), days=value("days"), tier=value("tier"),
-        max_requests_per_second=value("maxRequestsPerSecond"), poll_interval=value("pollInterval"),
+        max_requests_per_second=value("maxRequestsPerSecond"), poll_interval=value("pollInterval"), tiers=tiers,
     )
 
 
@@ -126,7 +133,7 @@ def _row(cls: str, counts: Mapping[str, int], table: RegionPrices, *, days: int,
         storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
         request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days,
         retrieval_cost=_round(retrieval), request_cost=_round(request), temporary_storage_cost=round(storage, 4),
-        cost=_round(cost), prices_verified=price.verified, restore_seconds=WORST_RESTORE_SECONDS[(cls, plan.tier)],
+        cost=_round(cost), prices_verified=price.verified, restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
     )
 
 

@@ -30,18 +30,27 @@ from types import SimpleNamespace
 from typing import Any
 
 from ossrestore.paths import handler_module
+from restore_core.deadline import TIME_SCALE_ENV
 from restore_core.rate import CONCURRENT_INVOCATIONS_ENV
 
 _error_types: dict[str, type[Exception]] = {}
 
 
-def _start_instance(lifeline: Connection, count: int) -> None:
+def _start_instance(lifeline: Connection, count: int, environment: dict[str, str]) -> None:
     # Spawned (not forked from the preloaded server) an instance learns to ignore Ctrl-C only here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The function's environment variables, as FC sets them; an instance forked from a server started
+    # earlier would otherwise see that server's environment, not the command's.
+    os.environ.update(environment)
     # Unlike FC, where each of a foreach's invocations gets an instance, at most `count` run at once
     # here: the handlers split the request budget over that many (`restore_core.rate`).
     os.environ[CONCURRENT_INVOCATIONS_ENV] = str(count)
     threading.Thread(target=_exit_with_the_command, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _function_environment() -> dict[str, str]:
+    """The command's settings the handlers read from their environment (emulator runs only)."""
+    return {name: os.environ[name] for name in (TIME_SCALE_ENV,) if name in os.environ}
 
 
 def _exit_with_the_command(lifeline: Connection) -> None:
@@ -91,7 +100,7 @@ class FunctionInstances:
             # never plain fork: the engine's threads may hold locks at the moment a fork would copy them.
             mp_context=context,
             initializer=_start_instance,
-            initargs=(lifeline, count),
+            initargs=(lifeline, count, _function_environment()),
         )
         self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()

@@ -6,6 +6,7 @@ the cloud would refuse it. The options, their help and the defaults all come fro
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import click
 
 from ossrestore.errors import UsageError
 from ossrestore.option_types import FilePath
-from restore_core import json_input
+from restore_core import deadline, json_input, params
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import (
     BY_NAME,
@@ -88,10 +89,16 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
         value = options.get(_param_name(field))
         if value is not None and value != ():  # a repeatable flag not given is ()
             raw[field] = list(value) if isinstance(value, tuple) else value
+    now = time.time()
+    if isinstance(raw.get("deadline"), str):
+        # `36h` from now, as the absolute UTC time the flows (and the cloud's handlers) carry
+        raw["deadline"] = deadline.absolute(raw["deadline"], now=now)
     try:
         flow_input = validate_flow_input(raw)
     except InvalidParameter as e:
         name = e.field.split("[")[0]  # include[2]: the third --include
         flag = BY_NAME[name].flag.split("/")[0] + e.field[len(name):] if name in BY_NAME else e.field
         raise UsageError(f"{flag}: {e}") from None
+    if flow_input.get("deadline") and params.parse_iso_time(flow_input["deadline"]) <= now:
+        raise UsageError(f"--deadline: {flow_input['deadline']} has already passed")
     return execution_input(flow_input)

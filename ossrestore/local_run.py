@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import fdl
+from ossrestore.aftercare import verdicts
 from ossrestore.errors import UsageError
 from ossrestore.estimate import estimate_for, estimate_table, versus_table
 from ossrestore.fc_instances import FunctionInstances
@@ -18,12 +19,18 @@ from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, in
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.prices import PriceTable
 from ossrestore.progress import ProgressView, RunTracker, progress_table
-from ossrestore.report import OUTCOMES, RunSummary, partial_rows, verify_and_report, write_row
+from ossrestore.report import RunSummary, partial_rows, verify_and_report, write_row
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
 from restore_core import heads, manifest_source
 from restore_core.client import Credentials, make_bucket
-from restore_core.errors import InvalidParameter, OSSUnavailable, PollIntervalTooShort, RestoreCoreError
+from restore_core.errors import (
+    DeadlineUnreachable,
+    InvalidParameter,
+    OSSUnavailable,
+    PollIntervalTooShort,
+    RestoreCoreError,
+)
 from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
 from restore_core.manifest import Cursor, InvalidManifest
@@ -196,11 +203,13 @@ def run_local(
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
             executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
             _refuse_if_poll_interval_too_short(executions)
+            _refuse_if_deadline_unreachable(executions)
             if flow_input.get("dryRun"):
                 # Nothing was requested, so there is nothing to verify: the tally is the result.
                 summary = RunSummary(warnings=session.tracker.warnings())
             else:
                 session.phase = "verify"
+                judge, outcomes = verdicts(flow_input)
                 summary = verify_and_report(
                     bucket,
                     prefix=flow_input.get("prefix") or "",
@@ -211,6 +220,8 @@ def run_local(
                     selection=parse_selection(flow_input),
                     manifest=flow_input.get("manifest") or "",
                     all_versions=bool(flow_input.get("allVersions")),
+                    judge=judge,
+                    outcomes=outcomes,
                 )
             if prices is not None:
                 summary.estimate = estimate_for(flow_input, read_tally(session.tracker.tally()), prices).as_dict()
@@ -233,11 +244,18 @@ def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) ->
         raise UsageError(f"--poll-interval: {refused.cause}")
 
 
+def _refuse_if_deadline_unreachable(executions: list[fdl.ExecutionResult]) -> None:
+    """listArchiveFiles refuses a deadline a listed class cannot make (before that batch's restores)."""
+    refused = next((r for r in executions if r.error == DeadlineUnreachable.__name__), None)
+    if refused is not None:
+        raise UsageError(f"--deadline: {refused.cause}")
+
+
 def summary_table(run: LocalRun) -> Table:
     table = Table(title="result (checked by listing)", title_justify="left")
     table.add_column("outcome")
     table.add_column("objects", justify="right")
-    for outcome in OUTCOMES:
+    for outcome in run.summary.outcomes:
         table.add_row(outcome, str(run.summary.by_outcome[outcome]))
     main = sum(1 for r in run.executions if r.flow_name == MAIN_FLOW)
     table.add_row("main flow executions", str(main))
@@ -258,6 +276,11 @@ def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> 
     console.print(summary_table(run))
     for adjustment in run.tracker.adjustments():
         console.print(f"fitted to the class: {adjustment}", highlight=False)
+    for tier in run.tracker.tiers():
+        console.print(f"tier used: {tier}", highlight=False)
+    escalated = run.tracker.snapshot().escalated
+    if escalated:
+        console.print(f"escalated to a faster tier to meet the deadline: {escalated}", highlight=False)
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,9 +20,14 @@ ARCHIVE_ORDER = ("Archive", "ColdArchive", "DeepColdArchive")
 def group_keys(files: Any) -> list[str]:
     """The contact keys of one restore group (`contact_key`: a key, or a version of it), in the order the
     handler indexes its outcomes."""
+    return [key for key, _ in group_targets(files)]
+
+
+def group_targets(files: Any) -> list[tuple[str, str | None]]:
+    """(contact key, class) of one restore group, in the order the handler indexes its outcomes."""
     if isinstance(files, dict):
-        return [entry_contact_key(entry) for cls in ARCHIVE_ORDER for entry in files.get(cls, [])]
-    return [entry_contact_key(entry) for entry in files or []]
+        return [(entry_contact_key(entry), cls) for cls in ARCHIVE_ORDER for entry in files.get(cls, [])]
+    return [(entry_contact_key(entry), None) for entry in files or []]
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Counters:
     readable: int = 0
     restoring: int = 0
     rerequested: int = 0
+    escalated: int = 0  # running restores a deadline sped up (answered 202 to a faster tier)
     pages: int = 0
     polls: int = 0
     filtered: int = 0  # left out by the run's filters
@@ -57,6 +64,7 @@ class RunTracker:
         self._counters = Counters()
         self._contacts = ContactStore()
         self._adjustments: set[tuple[str, str, str, str]] = set()
+        self._tiers: Counter[tuple[str, str]] = Counter()  # (class, tier) -> restores requested with it
         self._warnings: dict[str, None] = {}  # insertion-ordered set
         self._tally: dict[str, Any] = {}
         self.started_at = clock()
@@ -92,8 +100,15 @@ class RunTracker:
         # run's to confirm: counted and remembered as OSS would have answered a request, 409.
         c.in_progress += running
         now = self._clock()
-        self._contacts.record((entry_contact_key(entry), KeyContact(409, at=now))
-                              for entry in result.get("inProgressKeys") or [])
+        running_keys = [entry_contact_key(entry) for entry in result.get("inProgressKeys") or []]
+        self._contacts.record((key, KeyContact(409, at=now)) for key in running_keys)
+        # A deadline sped these up: this run's request took effect (202), with the tier it names.
+        tiers = result.get("escalationTiers") or {}
+        for cls, indices in (result.get("escalated") or {}).items():
+            sped = [running_keys[i] for i in indices if 0 <= i < len(running_keys)]
+            c.escalated += len(sped)
+            self._tiers[(cls, str(tiers.get(cls, "")))] += len(sped)
+            self._contacts.record((key, KeyContact(202, at=now, tier=str(tiers.get(cls, "")))) for key in sped)
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c, now = self._counters, self._clock()
@@ -104,10 +119,15 @@ class RunTracker:
         c.failed += int(result.get("failed") or 0)
         for a in result.get("adjustments") or []:
             self._adjustments.add((str(a.get("storageClass")), str(a.get("field")), str(a.get("from")), str(a.get("to"))))
-        keys = group_keys(event.get("files"))
+        targets = group_targets(event.get("files"))
+        tiers = result.get("tiers") or {}
+        answered = [(targets[i], int(status)) for status, indices in (result.get("outcomes") or {}).items()
+                    for i in indices if 0 <= i < len(targets)]
+        for (_, cls), status in answered:
+            if status == 202 and cls in tiers:
+                self._tiers[(cls, str(tiers[cls]))] += 1
         self._contacts.record(
-            (keys[i], KeyContact(int(status), at=now))
-            for status, indices in (result.get("outcomes") or {}).items() for i in indices if 0 <= i < len(keys)
+            (key, KeyContact(status, at=now, tier=str(tiers.get(cls, "")) if cls else "")) for (key, cls), status in answered
         )
         self._contacts.record(
             (contact_key(entry["key"], entry.get("versionId")), KeyContact(int(entry.get("status") or 0), entry.get("code") or "", now))
@@ -141,6 +161,11 @@ class RunTracker:
         """How Days and Tier were fitted to each class, e.g. `Archive: days 30 -> 7`."""
         with self._lock:
             return [f"{cls}: {field_} {was} -> {now}" for cls, field_, was, now in sorted(self._adjustments)]
+
+    def tiers(self) -> list[str]:
+        """Which tier each class's restores used, e.g. `ColdArchive: Standard (1200)`."""
+        with self._lock:
+            return [f"{cls}: {tier} ({n})" for (cls, tier), n in sorted(self._tiers.items()) if tier]
 
     def warnings(self) -> list[str]:
         """What the handlers could not find out (each once), e.g. an unreadable archive direct read."""

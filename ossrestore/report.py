@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from restore_core.selection import EVERYTHING, Selection
 _VERDICT_RETRY = RetryPolicy(max_attempts=10, initial_interval=0.5, maximum_interval=10.0)
 
 OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
+Classify = Callable[..., tuple[str, str, str]]  # (storage class, restore, contact, *, direct_read) -> verdict
 
 
 class VerificationFailed(OssRestoreError):
@@ -47,6 +48,7 @@ class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
     by_class: Counter[tuple[str, str]] = field(default_factory=Counter)  # (storage class, outcome) -> objects
     estimate: dict[str, Any] | None = None  # ossrestore.estimate's plain form, documented there
+    outcomes: tuple[str, ...] = OUTCOMES  # the outcomes this kind of run reports (extend and clean: their own)
     flow_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
 
@@ -121,12 +123,12 @@ def _missing_row(obj: ObjectInfo, contact: KeyContact | None, checked_at: str | 
     return {
         "key": obj.key, "versionId": obj.version_id, "storageClass": None, "outcome": "failed", "code": code,
         "reason": "named by the manifest, but no such object" + (" version" if obj.version_id else ""),
-        "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at, "expiry": None,
+        "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at, "expiry": None, "tier": None,
     }
 
 
 def _rows(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
+    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary, judge: Classify,
     selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
@@ -149,13 +151,14 @@ def _rows(
             if left_out is not None:  # the run's filters: never requested, never waited for
                 outcome, code, reason = "skipped", "", left_out
             else:
-                outcome, code, reason = classify(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
+                outcome, code, reason = judge(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
             if obj.storage_class == ARCHIVE and left_out is None:
                 reason += archive_note
             yield {
                 "key": obj.key, "versionId": obj.version_id, "storageClass": obj.storage_class, "outcome": outcome,
                 "code": code, "reason": reason, "requestedAt": _iso(contact.at) if contact else None,
                 "checkedAt": checked_at, "expiry": _iso(obj.restore.expiry),
+                "tier": (contact.tier or None) if contact else None,
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for stored, contact in contacts.unseen():
@@ -163,7 +166,7 @@ def _rows(
         yield {
             "key": key, "versionId": version_id, "storageClass": None, "outcome": "skipped",
             "code": contact.code or "NoSuchKey", "reason": "object no longer exists", "requestedAt": _iso(contact.at),
-            "checkedAt": checked_at, "expiry": None,
+            "checkedAt": checked_at, "expiry": None, "tier": contact.tier or None,
         }
 
 
@@ -196,14 +199,15 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
     warnings: Sequence[str] = (), selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
+    judge: Classify = classify, outcomes: tuple[str, ...] = OUTCOMES,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
     out; they reach the summary and the reasons of the objects they concern."""
-    summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
+    summary = RunSummary(warnings=list(dict.fromkeys(warnings)), outcomes=outcomes)
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, selection=selection,
-                         manifest=manifest, all_versions=all_versions):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, judge=judge,
+                         selection=selection, manifest=manifest, all_versions=all_versions):
             summary.by_outcome[row["outcome"]] += 1
             summary.by_class[(row["storageClass"] or "", row["outcome"])] += 1
             write_row(report, row)
@@ -222,8 +226,9 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         key, version_id = split_contact_key(stored)
         outcome, reason = _answered(contact)
         yield {
-            "key": key, "versionId": version_id, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
-            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+            "key": key, "versionId": version_id, "storageClass": None, "outcome": outcome, "code": contact.code,
+            "reason": reason, "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+            "tier": contact.tier or None,
         }
 
 

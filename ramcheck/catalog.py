@@ -50,6 +50,8 @@ _SPECS = (
     ActionSpec("oss:ListObjectVersions", OSS_BUCKET, _OSS_RAM),
     ActionSpec("oss:GetObject", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:RestoreObject", OSS_OBJECT, _OSS_RAM),
+    # RAM names OSS actions after their APIs (the overview's rule); CleanRestoredObject acts on one object.
+    ActionSpec("oss:CleanRestoredObject", OSS_OBJECT, _OSS_RAM),
     # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.
     ActionSpec("log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from ossrestore.commands.cloud import start, status
 from ossrestore.errors import UsageError
+from restore_core.params import parse_iso_time
 
 SECRET = "loopback-secret-never-printed"
 # CloudFlow's naming rule, as its "Limits" page states it (written out here, not imported from the code
@@ -269,3 +271,18 @@ def test_status_prices_a_dry_runs_tally(fnf: FakeFnf, tmp_path) -> None:
     bad.write_text("[]", encoding="utf-8")
     result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--price-table", str(bad)])
     assert result.exit_code != 0 and "--price-table" in (result.output + str(result.exception))
+
+
+def test_start_sends_a_relative_deadline_as_absolute_utc_and_the_action(fnf: FakeFnf) -> None:
+    # GIVEN a deadline 36 hours from now and the extend action WHEN a cloud run is started
+    before = time.time()
+    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
+                                        "--deadline", "36h", "--best-effort", "--action", "extend", "--name", "run-d"])
+    # THEN the flow input carries the deadline as an absolute UTC time (the handlers know no "now" of the
+    # command), with bestEffort and the action
+    assert result.exit_code == 0, result.output
+    (request,) = fnf.requests
+    flow_input = json.loads(request["Input"])
+    assert flow_input["deadline"].endswith("Z")
+    assert before + 36 * 3600 - 1 <= parse_iso_time(flow_input["deadline"]) <= time.time() + 36 * 3600 + 1
+    assert (flow_input["bestEffort"], flow_input["action"]) == (True, "extend")

@@ -112,8 +112,10 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     return registry
 
 
-def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True) -> Run:
-    """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new."""
+def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
+         then: tuple[str, ...] = ()) -> Run:
+    """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new;
+    then, on the same bucket, one run per action in `then` (extend, clean)."""
     flow_role, function_role = _policies(cfg, stack, without=without)
     # One page per batch waits in virtual time: 406 s is the smallest poll a Deep Cold batch is allowed
     # with waitPerBatch (one sub-flow execution's event budget).
@@ -132,6 +134,9 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
                             authorize=flow_role)
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
         results = engine.wait_all()
+        for action in then:
+            engine.start_execution(names_for(cfg).main_flow, {**flow_input, "action": action}, name=f"{cfg.env}-{action}")
+            results += engine.wait_all()
         return Run(results, flow_role, function_role, emu, bucket_name)
 
 
@@ -163,6 +168,21 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
                            for fn in names.functions.values()}
 
 
+def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_policies(stacks: list[Stack]) -> None:
+    # One stack: every stack's policy comes from the same function (the restore test above runs them all),
+    # and each of these runs waits out a confirm poll.
+    for cfg, stack in stacks[:1]:
+        # GIVEN a restored bucket WHEN the stack's main flow runs with action extend, then clean
+        run = _run(cfg, stack, wait_per_batch=False, then=("extend", "clean"))
+        # THEN every execution succeeded within the stack's policies, and the Cold / Deep Cold objects
+        # (4 + 3) are frozen again while the Archive ones (6) stay restored
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        assert {"oss:RestoreObject", "oss:CleanRestoredObject"} <= run.function_role.actions()
+        states = [run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)]
+        assert (states.count("restored"), states.count("frozen")) == (6, 7)
+
+
 # Each permission the run needs, removed from one stack (the index picks which, so that every stack
 # loses one): the run fails and names the denied action. The flow role's denials are the task errors
 # FnF reports; the function role's, the handlers' errors carrying OSS's 403 AccessDenied.
@@ -172,13 +192,14 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
     ("fnf:DescribeExecution", "fnf.AccessDenied", 2),
     ("oss:ListObjects", "OSSAccessDenied", 0),
     ("oss:RestoreObject", "OSSAccessDenied", 1),
+    ("oss:CleanRestoredObject", "OSSAccessDenied", 2),
 ])
 def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
         stacks: list[Stack], action: str, error: str, index: int) -> None:
     cfg, stack = stacks[index % len(stacks)]
     # GIVEN the stack's policies without `action`
-    # WHEN its main flow runs
-    run = _run(cfg, stack, without=action)
+    # WHEN its main flow runs (and, for the clean permission, a clean run after it)
+    run = _run(cfg, stack, without=action, then=("clean",) if action == "oss:CleanRestoredObject" else ())
     # THEN the role denied that action, and the run failed with the documented error naming it
     denied = run.flow_role.denied + run.function_role.denied
     assert denied and all(d.startswith(f"{action} on ") for d in denied), denied

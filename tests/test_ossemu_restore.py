@@ -228,9 +228,24 @@ def test_scaled_latency_shortens_restore_and_days(emulator, bucket, clock):
     assert emulator.restore_state("test-bucket", "k") == "frozen"
 
 
+class _CleanSigningAuth(oss2.Auth):
+    """oss2's V1 signer with cleanRestoredObject among its sub-resources, as OSS's own V2 SDKs sign it."""
+
+    _subresource_key_set = frozenset(oss2.Auth._subresource_key_set) | {"cleanRestoredObject"}
+
+
 def _clean(bucket, key):
     # oss2 2.19.1 has no public CleanRestoredObject call; this signs and sends it the way oss2 does.
-    return bucket._Bucket__do_object("POST", key, params={"cleanRestoredObject": ""})
+    signed = oss2.Bucket(_CleanSigningAuth("test-ak", "test-secret"), bucket.endpoint, bucket.bucket_name)
+    return signed._Bucket__do_object("POST", key, params={"cleanRestoredObject": ""})
+
+
+def test_clean_restored_object_unsigned_sub_resource_is_signature_does_not_match(emulator, bucket, clock):
+    # oss2's own V1 signer leaves cleanRestoredObject out of the string to sign: refused (the stricter reading)
+    emulator.put_object("test-bucket", "k", b"x", storage_class="ColdArchive")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket._Bucket__do_object("POST", "k", params={"cleanRestoredObject": ""})
+    assert (e.value.status, e.value.code) == (403, "SignatureDoesNotMatch")
 
 
 def test_clean_restored_object_ends_restore_early(emulator, bucket, clock):

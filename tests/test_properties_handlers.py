@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -21,6 +22,7 @@ import strategies as gen
 from ossemu import Emulator
 from ossrestore_functions import list_archive_files, restore, restore_status
 from restore_core.errors import InvalidParameter, RestoreCoreError
+from restore_core.params import iso_time
 
 AK, SK = "prop-ak", "prop-secret"
 BUCKET = "prop-bucket"
@@ -47,8 +49,14 @@ def common(emu: Emulator) -> dict[str, st.SearchStrategy[Any]]:
     }
 
 
+# A deadline in the future (from a minute to four months away), or anything else.
+DEADLINES = st.one_of(st.integers(60, 10**7).map(lambda s: iso_time(time.time() + s)), gen.string_field)
+ACTIONS = st.one_of(st.sampled_from(["restore", "extend", "clean"]), gen.string_field)
+
+
 def common_optional() -> dict[str, st.SearchStrategy[Any]]:
-    return {"region": gen.regions, "prefix": gen.string_field, "unknownField": gen.string_field}
+    return {"region": gen.regions, "prefix": gen.string_field, "unknownField": gen.string_field,
+            "deadline": DEADLINES, "bestEffort": gen.flags, "action": ACTIONS}
 
 
 class Events:
@@ -112,6 +120,7 @@ def test_list_handler_takes_any_event_without_an_untyped_error(emu):
         "marker": gen.string_field, "maxKeys": gen.integer_field(1, 1000), "groupSize": gen.integer_field(1, 1000),
         "pages": gen.integer_field(0, 10**9), "pagesPerExecution": gen.integer_field(1, 224),
         "executionName": gen.string_field, "pollInterval": gen.integer_field(1, 172800), "waitPerBatch": gen.flags,
+        "days": gen.integer_field(1, 365),
     })
 
     def check(example: tuple[Any, bytes]) -> None:

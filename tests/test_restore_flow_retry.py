@@ -46,6 +46,7 @@ def test_a_retried_group_sends_only_the_keys_that_got_no_answer():
             "endpoint": emu.endpoint, "bucketName": BUCKET, "region": None, "prefix": "g/", "filesGroup": groups,
             "pageMarker": "", "pollInterval": 1, "workers": 4, "days": 1, "tier": "Standard", "waitPerBatch": "false",
                 "groups": len(groups), "maxRequestsPerSecond": 0,
+            "deadline": "", "bestEffort": False, "action": "restore",
         })
         stats = emu.stats.snapshot()
         states = {emu.restore_state(BUCKET, k) for k in keys}

@@ -1,4 +1,5 @@
-"""Per-class restore rules: how many days and which tier each archive class accepts."""
+"""Per-class restore rules: how many days and which tier each archive class accepts, and how long each
+class and tier takes and what it costs relative to the others."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,6 +26,36 @@ RULES: dict[str, ClassRule] = {
 }
 # A request every archive class accepts, for keys whose class is unknown.
 UNIVERSAL = ClassRule(max_days=7, tiers=())
+
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class TierTime:
+    seconds: int  # the documented upper bound from request to readable
+    cost_rank: int  # 0 is the class's cheapest tier; a higher rank costs more per GB retrieved
+
+
+# (class, tier; None for Archive, which takes none) -> documented time and cost rank. OSS's "Restore
+# objects" page (https://www.alibabacloud.com/help/en/oss/user-guide/restore-objects) and the
+# RestoreObject error pages 0016-00000703 / 0016-00000715 give: Archive about 1 minute; Cold Archive
+# Expedited within 1 hour, Standard 2-5 hours, Bulk 5-12 hours; Deep Cold Archive Expedited within 12
+# hours, Standard within 48 hours. The upper bound of each range is used (the stricter reading: a
+# deadline planned on it is met whenever OSS keeps to its own figures). Slower tiers cost less.
+RESTORE_TIMES: dict[tuple[str, str | None], TierTime] = {
+    (ARCHIVE, None): TierTime(seconds=60, cost_rank=0),
+    (COLD_ARCHIVE, "Bulk"): TierTime(seconds=12 * HOUR, cost_rank=0),
+    (COLD_ARCHIVE, "Standard"): TierTime(seconds=5 * HOUR, cost_rank=1),
+    (COLD_ARCHIVE, "Expedited"): TierTime(seconds=1 * HOUR, cost_rank=2),
+    (DEEP_COLD_ARCHIVE, "Standard"): TierTime(seconds=48 * HOUR, cost_rank=0),
+    (DEEP_COLD_ARCHIVE, "Expedited"): TierTime(seconds=12 * HOUR, cost_rank=1),
+}
+
+
+def tiers_by_cost(storage_class: str) -> list[tuple[str | None, TierTime]]:
+    """The class's tiers (None for Archive), cheapest first."""
+    found = [(tier, t) for (cls, tier), t in RESTORE_TIMES.items() if cls == storage_class]
+    return sorted(found, key=lambda item: item[1].cost_rank)
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,9 @@ def _new_session(pool_size: int) -> oss2.Session:
 # answers 403 SignatureDoesNotMatch: oss2 signs bucketArchiveDirectRead only from 2.18.5 on, and FC's
 # python3.10 runtime ships 2.16.0. V1 signs exactly the query names in its sub-resource list (OSS docs,
 # "Include a V1 signature in the Authorization header": CanonicalizedResource); V4 signs every query
-# parameter, so only V1 needs this.
-HANDLER_SUBRESOURCES = frozenset({"bucketArchiveDirectRead"})
+# parameter, so only V1 needs this. cleanRestoredObject is in no oss2 version's list; OSS's own V2 SDKs
+# sign it as a sub-resource (alibabacloud-oss-go-sdk-v2 CleanRestoredObject: `signer.SubResource`).
+HANDLER_SUBRESOURCES = frozenset({"bucketArchiveDirectRead", "cleanRestoredObject"})
 
 
 class _ProviderAuth(oss2.ProviderAuth):  # type: ignore[misc]  # oss2 ships no type information

@@ -101,3 +101,25 @@ class PollIntervalTooShort(InvalidParameter):
         allowed = f"at least {minimum} s"
         super().__init__("pollInterval", allowed, value,
                          message=f"pollInterval must be {allowed} (got {value}): {why}; the smallest that works is {minimum}")
+
+
+class DeadlineUnreachable(InvalidParameter):
+    """A class's fastest tier cannot make the deadline (and bestEffort is off): refused before its restores."""
+
+    def __init__(self, deadline: str, storage_class: str, tier: str | None, seconds: float) -> None:
+        self.storage_class = storage_class
+        tier_text = f"its fastest tier, {tier}," if tier else "its restore"
+        super().__init__(
+            "deadline", f"a time {storage_class} can be restored by", deadline,
+            message=f"deadline {deadline} cannot be met for {storage_class}: {tier_text} takes up to "
+                    f"{duration_text(seconds)} (OSS's documented time); bestEffort (--best-effort) restores as fast as possible anyway",
+        )
+
+
+def duration_text(seconds: float) -> str:
+    """1 h, 90 min, 12.5 s: hours from an hour up, minutes from a minute up."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:.3g} s"

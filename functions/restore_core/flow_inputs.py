@@ -17,7 +17,7 @@ from restore_core import classes, params, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
-               "moment", "size"]
+               "moment", "size", "time"]
 # Kinds that take a list: the flag is repeatable.
 LIST_KINDS = ("patterns", "classes")
 
@@ -61,6 +61,8 @@ class FlowInput:
         if self.kind == "size":
             bytes_ = selection.size(raw, self.name)
             return "" if bytes_ is None else bytes_
+        if self.kind == "time":
+            return params.time_with_offset(raw, self.name)
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -253,6 +255,30 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
              "Default: current versions only.",
         meaning="also restore noncurrent archive versions of a versioned bucket, listed by ListObjectVersions, each "
                 "requested with its versionId (see Versioned buckets)",
+    ),
+    FlowInput(
+        name="deadline", kind="time", default="", flag="--deadline",
+        help="Readable by this time: ISO 8601 with a UTC offset, or from now: 36h, 90m, 2d, 45s (the command "
+             "writes it as UTC). Each class gets the cheapest tier OSS documents as fast enough.",
+        allowed="ISO 8601 with a UTC offset (`2026-12-04T09:00:00+08:00`, `...Z`); `run`/`start` also take "
+                "`36h`, `90m`, `2d`, `45s` from now",
+        meaning="restore each class with its cheapest tier whose documented restore time ends by then (overrides "
+                "`tier`), speed up restores found running that could end later; a class none of whose tiers can "
+                "make it is refused (exit 2) when its first batch is listed, before that batch is requested; "
+                "`\"\"`: no deadline",
+    ),
+    FlowInput(
+        name="bestEffort", kind="boolean", default=False, flag="--best-effort/--no-best-effort",
+        help="With --deadline: where no tier can make it, restore with the fastest instead of refusing. "
+             "Default: refuse.",
+        meaning="with `deadline`: a class no tier can restore in time gets its fastest tier instead of a refusal",
+    ),
+    FlowInput(
+        name="action", kind="choice", default="restore", choices=("restore", "extend", "clean"), flag="--action",
+        help="restore; extend: one RestoreObject per restored object, moving its expiry by --days; clean: one "
+             "CleanRestoredObject per restored Cold/Deep Cold object (`oss-restore extend` / `clean` set it).",
+        meaning="`restore` archive objects; `extend` every restored one by `days` (RestoreObject, 200); `clean` "
+                "every restored Cold/Deep Cold one (CleanRestoredObject: frozen again, no more temporary storage fees)",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from restore_core import classes, flow_inputs, json_input, params
+from restore_core.deadline import Deadline, from_input
 from restore_core.errors import InvalidParameter
 from restore_core.manifest import MAX_VERSION_ID
 from restore_core.restorer import Target
@@ -42,6 +43,10 @@ def _execution_name(raw: Mapping[str, Any]) -> str | None:
     return params.text(raw, "executionName", default="", max_bytes=128) or None
 
 
+def _deadline(raw: Mapping[str, Any]) -> Deadline | None:
+    return from_input(flow_inputs.value(raw, "deadline"), flow_inputs.value(raw, "bestEffort"))
+
+
 @dataclass(frozen=True)
 class Location:
     endpoint: str
@@ -73,6 +78,9 @@ class ListRequest:
     tally: Tally | None = None  # the running total handed in (None: from zero)
     manifest: str = ""  # restore what it names instead of listing the prefix
     all_versions: bool = False  # list every version (ListObjectVersions)
+    deadline: Deadline | None = None
+    action: str = "restore"
+    days: int = 1  # a running restore sped up by a deadline is asked with the run's days
 
 
 # A marker that resumes a manifest or a version listing holds more than a key (`manifest.Cursor`,
@@ -115,6 +123,9 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         filters_size=encoded_size(raw),
         dry_run=flow_inputs.value(raw, "dryRun"),
         tally=read_tally(raw.get("tally")),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
+        days=flow_inputs.value(raw, "days"),
     )
 
 
@@ -128,6 +139,8 @@ class RestoreRequest:
     pending: tuple[int, ...] | None = None  # a retry: only these indices into targets get a request
     max_requests_per_second: int = 0  # the run's budget (0: none)
     groups: int = 1  # invocations restoring the batch at once (its groups), sharing the budget
+    deadline: Deadline | None = None
+    action: str = "restore"
 
 
 def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
@@ -141,6 +154,8 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
         pending=_pending(raw.get("pending"), len(targets)),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
         groups=params.integer(raw, "groups", default=1, lo=1, hi=1000),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
     )
 
 
@@ -212,6 +227,8 @@ class StatusRequest:
     selection: Selection = EVERYTHING  # scan mode: objects left out are not waited for
     manifest: str = ""  # scan mode: the manifest's entries (one HEAD each), not the prefix
     all_versions: bool = False  # scan mode: every version (ListObjectVersions)
+    deadline: Deadline | None = None
+    action: str = "restore"
 
 
 def status_request(raw: Mapping[str, Any]) -> StatusRequest:
@@ -240,6 +257,8 @@ def status_request(raw: Mapping[str, Any]) -> StatusRequest:
         execution_name=_execution_name(raw),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
         selection=parse_selection(raw),
+        deadline=_deadline(raw),
+        action=flow_inputs.value(raw, "action"),
     )
 
 

@@ -7,12 +7,15 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, classes, manifest_source, poll_budget, rate, retry, sources, tally
+from restore_core import actions, budget, classes, manifest_source, poll_budget, rate, retry, sources, tally
+from restore_core.deadline import Deadline
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
+from restore_core.errors import OSSAccessDenied
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
 from restore_core.restore_need import SKIP_REASONS, Need, verdict
+from restore_core.restorer import Kind, Settings, Target, restore_all
 
 # The main flow's parallel step (restore this batch, list the next) holds a batch in its input, the
 # next in its output and again in its $local (the branch's result), beside at most 3.5 KiB of other
@@ -23,14 +26,17 @@ MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
 FILTERED = "filtered"  # `skipped` count of objects the run's selection left out (restore_core/selection.py)
 OUTPUT_SKIP_REASONS = (*SKIP_REASONS, FILTERED)
+ESCALATION_WORKERS = 50
+INDEX_COST = 6  # bytes an index into inProgressKeys may take in `escalated`
 
 
 class _Groups:
     """Groups of at most `size` keys, refusing a key that would break the output budget."""
 
-    def __init__(self, *, size: int, room: int) -> None:
+    def __init__(self, *, size: int, room: int, in_progress_extra: int = 0) -> None:
         self.groups: list[dict[str, list[str | list[str]]]] = []
         self.in_progress: list[str | list[str]] = []
+        self._extra = in_progress_extra  # room each in-progress key may also need elsewhere in the output
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
@@ -49,7 +55,7 @@ class _Groups:
 
     def note_in_progress(self, obj: ObjectInfo) -> bool:
         """Name a key whose restore is already running, from the same budget as the groups."""
-        cost = budget.size(obj.entry) + 1
+        cost = budget.size(obj.entry) + 1 + self._extra
         if cost > self._room and self._holds_any:
             return False
         self.in_progress.append(obj.entry)
@@ -93,9 +99,13 @@ def list_archive_files(
     direct = archive_direct_read(bucket)
     marker, longest = req.marker, ""
     out = _output(req, longest)
+    now = time.time()
+    deadline = req.deadline if req.action == actions.RESTORE else None
     # The filters sit once in the parallel step's input beside the three copies of a batch: each copy
     # gives up a third of their size.
-    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3))
+    groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3),
+                     in_progress_extra=INDEX_COST if deadline else 0)
+    threatened: list[tuple[int, Target]] = []  # (index into inProgressKeys, running restore to speed up)
     skipped: Counter[str] = Counter()
     selected = tally.read_tally(req.tally)
     listed = missing = 0
@@ -120,22 +130,30 @@ def list_archive_files(
                 skipped[FILTERED] += 1  # left out before anything is asked: never restored, never waited for
                 marker, listed = obj.resume, listed + 1
                 continue
-            # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
-            found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
-            reason = found.skip_reason
-            if req.dry_run:
-                kept = True  # counted, never grouped: a dry run requests nothing
-            elif found.need is Need.IN_PROGRESS:
-                kept = groups.note_in_progress(obj)
+            if req.action != actions.RESTORE:
+                reason = actions.skip_reason(req.action, obj.storage_class, obj.restore)
+                request = reason is None
+                kept = not request or req.dry_run or groups.add(obj)
             else:
-                kept = not found.request or groups.add(obj)
+                # A restore in progress is not requested again, but named in the output (`inProgressKeys`).
+                found = verdict(obj.storage_class, obj.restore, direct_read=direct.enabled)
+                reason, request = found.skip_reason, found.request
+                if req.dry_run:
+                    kept = True  # counted, never grouped: a dry run requests nothing
+                elif found.need is Need.IN_PROGRESS:
+                    kept = groups.note_in_progress(obj)
+                    if kept and deadline and deadline.threatened(obj.storage_class, now=now):
+                        threatened.append((len(groups.in_progress) - 1,
+                                           Target(obj.key, obj.storage_class, obj.version_id)))
+                else:
+                    kept = not request or groups.add(obj)
             if not kept:
                 cut = True
                 break
             if reason:
                 skipped[reason] += 1
             if classes.is_archive(obj.storage_class):
-                tally.add(selected, obj.storage_class, obj.size, request=found.request)
+                tally.add(selected, obj.storage_class, obj.size, request=request)
             marker, listed = obj.resume, listed + 1
         truncated = page.truncated
         if not cut:
@@ -146,11 +164,15 @@ def list_archive_files(
     if req.wait_per_batch:
         # Before any restore of this batch is requested: a cloud run refuses here, as the command does.
         poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g}, req.tier)
+    if deadline is not None:
+        # Only the listing knows the classes: a class that cannot make it is refused before its batch.
+        deadline.check({c for g in groups.groups for c in g} | {t.storage_class or "" for _, t in threatened}, now=now)
+        out.update(escalate(bucket, threatened, deadline, days=req.days, now=now, limiter=limiter, sleep=sleep))
     ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=listed, missing=missing,
-        skipped={reason: skipped[reason] for reason in OUTPUT_SKIP_REASONS}, inProgressKeys=groups.in_progress,
+        skipped={reason: skipped[reason] for reason in _reasons(req.action)}, inProgressKeys=groups.in_progress,
         tally=selected, dryRun=_flag(req.dry_run),
         handOver=_flag(not end and req.pages + 1 >= req.pages_per_execution),
         archiveDirectRead=direct.state, warnings=[direct.warning] if direct.warning else [],
@@ -160,17 +182,47 @@ def list_archive_files(
     return out
 
 
+def escalate(
+    bucket: oss2.Bucket, threatened: list[tuple[int, Target]], deadline: Deadline, *, days: int, now: float,
+    limiter: rate.RateLimiter, sleep: retry.Sleep,
+) -> dict[str, Any]:
+    """Ask running restores that may end after the deadline again, with the tier chosen now: 202 sped
+    one up, 409 says it already runs at that tier or faster. {escalated: {class: [indices]}, tiers}."""
+    tiers = deadline.tiers({t.storage_class for _, t in threatened}, now=now)
+    settings = Settings(days=days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep)
+    outcomes = restore_all(bucket, [t for _, t in threatened], settings, limiter=limiter) if threatened else []
+    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
+    if denied is not None:
+        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+    # A 409 (already at that tier or faster) or a request that kept failing transiently leaves the restore
+    # running as it was: the confirm phase waits for it either way.
+    escalated: dict[str, list[int]] = {}
+    for (index, target), outcome in zip(threatened, outcomes):
+        if outcome.kind is Kind.REQUESTED:
+            escalated.setdefault(target.storage_class or "", []).append(index)
+    return {"escalated": escalated, "escalationTiers": {c: tiers[c] for c in escalated}}
+
+
+def _reasons(action: str) -> tuple[str, ...]:
+    return OUTPUT_SKIP_REASONS if action == actions.RESTORE else (*actions.SKIP_REASONS[action], FILTERED)
+
+
 def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     big = 10**9
     out: dict[str, Any] = {
         "bucketName": req.where.bucket_name, "filesGroup": [], "groups": MAX_GROUPS,
         "inProgressKeys": [], "pageMarker": req.marker, "marker": marker,
         "end": "false", "empty": "false", "archiveFilesCount": big, "listedCount": big, "missing": big,
-        "skipped": dict.fromkeys(OUTPUT_SKIP_REASONS, big), "pages": req.pages + 1, "handOver": "false",
+        "skipped": dict.fromkeys(_reasons(req.action), big), "pages": req.pages + 1, "handOver": "false",
         "tally": {c: dict.fromkeys(tally.COUNTS, big * big) for c in classes.ARCHIVE_CLASSES}, "dryRun": "false",
         "pollInterval": req.poll_interval, "waitPerBatch": _flag(req.wait_per_batch),
         "archiveDirectRead": "unknown", "warnings": [LONGEST_UNKNOWN.warning],
     }
+    if req.deadline is not None and req.action == actions.RESTORE:
+        # the skeleton of what `escalate` adds; the indices are reserved with each in-progress key
+        tiered = [c for c in classes.ARCHIVE_CLASSES if classes.RULES[c].tiers]
+        out["escalated"] = {c: [] for c in tiered}
+        out["escalationTiers"] = dict.fromkeys(tiered, "Expedited")
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from restore_core.errors import InvalidParameter
@@ -143,3 +144,37 @@ def region(raw: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise InvalidParameter("region", "a region id such as cn-hangzhou", value)
     return value
+
+
+MAX_TIME_LENGTH = 64
+
+
+def iso_time(moment: float) -> str:
+    """Epoch seconds as the UTC form the flows carry, e.g. 2026-12-04T09:00:00Z (microseconds when any)."""
+    return datetime.fromtimestamp(moment, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso_time(text: str) -> float:
+    """An ISO 8601 time with a UTC offset (or Z) as epoch seconds; ValueError otherwise. Python 3.10
+    (FC's runtime) reads no `Z`, so it is spelled as an offset first."""
+    value = text.strip()
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return moment.timestamp()
+
+
+def time_with_offset(raw: Mapping[str, Any], field: str) -> str:
+    """An ISO 8601 time with its UTC offset, returned in UTC (`...Z`); "" (the default) for none."""
+    if _absent(raw, field) or raw[field] == "":
+        return ""
+    value = raw[field]
+    allowed = "an ISO 8601 time with a UTC offset, such as 2026-12-04T09:00:00+08:00 or 2026-12-04T01:00:00Z"
+    if not isinstance(value, str) or len(value) > MAX_TIME_LENGTH:
+        raise InvalidParameter(field, allowed, value)
+    try:
+        return iso_time(parse_iso_time(value))
+    except (ValueError, OverflowError, OSError):
+        raise InvalidParameter(field, allowed, value) from None

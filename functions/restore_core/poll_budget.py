@@ -2,10 +2,7 @@
 caps at 5,000 events, so a poll interval too short for the batch's classes would run out of events
 before the restores can complete. Such a setting is refused, naming the smallest interval that works.
 
-Worst-case restore times per class and tier, from OSS's "Restore objects" page
-(https://www.alibabacloud.com/help/en/oss/user-guide/restore-objects-for-access): Archive 1 minute;
-Cold Archive Expedited 1 hour, Standard 2-5 hours, Bulk 5-12 hours; Deep Cold Archive Expedited 12 hours,
-Standard 48 hours. The upper bound of each range is used.
+Worst-case restore times per class and tier: the documented upper bounds of `classes.RESTORE_TIMES`.
 
 Events of one restore sub-flow execution (flows/restore.yaml, counted on the engine by the tests):
 8 fixed, 9 per foreach iteration (group: task 5, the choice that checks for pending keys 2, iteration 2),
@@ -28,16 +25,7 @@ MAX_GROUPS = 100
 RETRY_RESERVE_EVENTS = 250
 MAX_POLLS = (EVENT_LIMIT - FIXED_EVENTS - EVENTS_PER_GROUP * MAX_GROUPS - RETRY_RESERVE_EVENTS) // EVENTS_PER_POLL
 
-HOUR = 3600
-# (class, tier it is restored with after fitting; None for Archive, which takes none) -> worst-case seconds
-WORST_RESTORE_SECONDS: dict[tuple[str, str | None], int] = {
-    (classes.ARCHIVE, None): 60,
-    (classes.COLD_ARCHIVE, "Expedited"): 1 * HOUR,
-    (classes.COLD_ARCHIVE, "Standard"): 5 * HOUR,
-    (classes.COLD_ARCHIVE, "Bulk"): 12 * HOUR,
-    (classes.DEEP_COLD_ARCHIVE, "Expedited"): 12 * HOUR,
-    (classes.DEEP_COLD_ARCHIVE, "Standard"): 48 * HOUR,
-}
+HOUR = classes.HOUR
 
 
 def child_events(*, groups: int, polls: int) -> int:
@@ -47,7 +35,7 @@ def child_events(*, groups: int, polls: int) -> int:
 
 def worst_restore_seconds(storage_class: str, tier: str) -> int:
     plan, _ = classes.fit(storage_class, 1, tier)
-    return WORST_RESTORE_SECONDS[(storage_class, plan.tier)]
+    return classes.RESTORE_TIMES[(storage_class, plan.tier)].seconds
 
 
 def min_poll_interval(storage_classes: Iterable[str], tier: str) -> int:

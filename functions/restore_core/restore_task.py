@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import oss2
 
 from restore_core import budget, classes, rate, retry
+from restore_core.actions import CLEAN, RESTORE
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.inputs import RestoreRequest
 from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, restore_all
@@ -27,21 +29,48 @@ def restore_files(
     wasted request). Only when no key got an answer does the handler raise RestoreIncomplete, so the
     flow's retry of the same input again sends only keys that were never answered.
     """
-    settings = Settings(days=req.days, tier=req.tier, workers=req.workers, policy=policy, sleep=sleep)
+    tiers = tiers_for(req, now=time.time())
+    settings = Settings(days=req.days, tier=req.tier, tiers=tiers, action=req.action, workers=req.workers,
+                        policy=policy, sleep=sleep)
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
     share = rate.restore_share(req.max_requests_per_second, req.groups)
     limiter = rate.RateLimiter(share=share, sleep=sleep)
     sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
-    _raise_for(sent)
+    _raise_for(sent, operation="CleanRestoredObject" if req.action == CLEAN else "RestoreObject")
     outcomes: list[KeyOutcome | None] = [None] * len(req.targets)
     for index, outcome in zip(indices, sent):
         outcomes[index] = outcome
-    return report(outcomes, adjustments(req))
+    out = report(outcomes, adjustments(req, tiers))
+    if req.action != CLEAN:
+        out["tiers"] = used_tiers(req, tiers)
+    return out
 
 
-def adjustments(req: RestoreRequest) -> list[dict[str, Any]]:
+def used_tiers(req: RestoreRequest, tiers: dict[str, str]) -> dict[str, str]:
+    """{class: tier} this call's requests carried, for the classes that take one."""
+    out: dict[str, str] = {}
+    for cls in dict.fromkeys(t.storage_class for t in req.targets):
+        tier = classes.fit(cls, req.days, tiers.get(cls or "", req.tier))[0].tier
+        if cls and tier:
+            out[cls] = tier
+    return out
+
+
+def tiers_for(req: RestoreRequest, *, now: float) -> dict[str, str]:
+    """With a deadline, the cheapest tier per class that is readable in time if requested now (the
+    fastest where none is: the listing already refused such a class unless bestEffort)."""
+    if req.deadline is None or req.action != RESTORE:
+        return {}
+    lenient = replace(req.deadline, best_effort=True)
+    return lenient.tiers(dict.fromkeys(t.storage_class for t in req.targets), now=now)
+
+
+def adjustments(req: RestoreRequest, tiers: dict[str, str]) -> list[dict[str, Any]]:
+    """How Days and Tier were fitted to each class; a deadline's choice of tier is not a fitting."""
+    if req.action == CLEAN:
+        return []
     seen = dict.fromkeys(t.storage_class for t in req.targets)
-    return [a.as_dict() for cls in seen for a in classes.fit(cls, req.days, req.tier)[1]]
+    return [a.as_dict() for cls in seen for a in classes.fit(cls, req.days, tiers.get(cls or "", req.tier))[1]]
 
 
 def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -60,12 +89,12 @@ def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]])
     return out
 
 
-def _raise_for(outcomes: list[KeyOutcome]) -> None:
+def _raise_for(outcomes: list[KeyOutcome], *, operation: str) -> None:
     """Credentials refused: nothing can succeed, stop the flow. No key answered at all: let the flow
     retry the same call (every key it sends is still owed an answer)."""
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
-        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+        raise OSSAccessDenied(operation, denied.code, denied.message)
     incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
     if incomplete and len(incomplete) == len(outcomes):
         raise RestoreIncomplete(incomplete, done=0)

@@ -11,7 +11,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,6 +19,7 @@ import oss2
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
 from restore_core import classes, oss_errors, rate, retry
+from restore_core.actions import CLEAN, RESTORE
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
@@ -58,6 +59,8 @@ class KeyOutcome:
 class Settings:
     days: int = 1
     tier: str = classes.DEFAULT_TIER
+    tiers: Mapping[str, str] = field(default_factory=dict)  # per class, overriding `tier` (a deadline's choice)
+    action: str = RESTORE  # CLEAN sends CleanRestoredObject instead of RestoreObject
     workers: int = 10
     policy: retry.RetryPolicy = RESTORE_RETRY
     sleep: retry.Sleep = field(default=time.sleep, compare=False)
@@ -123,7 +126,13 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter) -> KeyOutcome:
-    plan, _ = classes.fit(target.storage_class, settings.days, settings.tier)
+    if settings.action == CLEAN:
+        # 409 to a clean: the object is no longer restored (expired, or cleaned meanwhile) or is restoring
+        # again since it was listed; either way there is nothing to clean.
+        status, code, message = _send(lambda: _clean(bucket, target), settings, throttle)
+        return _outcome(target, status, code, message, conflict=Kind.SKIPPED)
+    tier = settings.tiers.get(target.storage_class or "", settings.tier)
+    plan, _ = classes.fit(target.storage_class, settings.days, tier)
     status, code, message = _request(bucket, target, plan, settings, throttle)
     universal, _ = classes.fit(None, settings.days, settings.tier)
     if status == 400 and code != "OperationNotSupported" and plan != universal:
@@ -131,7 +140,11 @@ def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttl
         # request every archive class accepts still restores it.
         _LOGGER.info("restore of %r refused with %s, retrying as class-agnostic", target.key, code)
         status, code, message = _request(bucket, target, universal, settings, throttle)
-    kind = kind_of(status, code)
+    return _outcome(target, status, code, message)
+
+
+def _outcome(target: Target, status: int, code: str, message: str, *, conflict: Kind = Kind.IN_PROGRESS) -> KeyOutcome:
+    kind = conflict if status == 409 else kind_of(status, code)
     if kind is Kind.FAILED and oss_errors.is_transient_status(status):
         kind = Kind.INCOMPLETE
     return KeyOutcome(target.key, kind, status, code, message if kind is Kind.DENIED else "", target.version_id)
@@ -154,9 +167,23 @@ def _request(
         result = bucket.restore_object(target.key, params=params, input=config)
         return int(result.status)
 
-    attempt = rate.paced(throttle, send)
+    return _send(send, settings, throttle)
 
+
+def _clean(bucket: oss2.Bucket, target: Target) -> int:
+    """CleanRestoredObject (`POST /key?cleanRestoredObject`, https://www.alibabacloud.com/help/en/oss/
+    developer-reference/cleanrestoredobject): oss2 has no method for it, so it goes through the SDK's
+    signed request path; a refusal raises as any oss2 call does. A version is named as RestoreObject
+    names it, `versionId`."""
+    params = {"cleanRestoredObject": ""}
+    if target.version_id:
+        params["versionId"] = target.version_id
+    return int(bucket._do("POST", bucket.bucket_name, target.key, params=params).status)
+
+
+def _send(send: Callable[[], int], settings: Settings, throttle: rate.RateLimiter) -> tuple[int, str, str]:
     try:
+        attempt = rate.paced(throttle, send)
         return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), "", ""
     except oss_errors.SDK_ERRORS as e:
         return oss_errors.status_of(e), oss_errors.code_of(e), getattr(e, "message", "") or ""

@@ -7,11 +7,12 @@ Three modes: a short explicit `keys` list (one HEAD each), a page's `filesGroup`
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import oss2
 
-from restore_core import classes, heads, listing, rate, retry, sources
+from restore_core import actions, classes, heads, listing, rate, retry, sources
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied, RestoreIncomplete
 from restore_core.execution_names import next_name
@@ -30,8 +31,11 @@ def restore_status(
     # A status call runs alone (no batch is being restored meanwhile): the whole budget is its share.
     limiter = rate.RateLimiter(share=req.max_requests_per_second, sleep=sleep)
     tally = Tally(scan=req.mode == "scan", direct_read=direct.enabled)
-    status_marker = req.status_marker
-    if req.mode == "keys":
+    status_marker, confirmed = req.status_marker, 0
+    if req.action != actions.RESTORE:
+        # extend and clean take effect when OSS answers them (200): there is nothing to wait for.
+        tally.reached_end = True
+    elif req.mode == "keys":
         for target, state in zip(req.targets, _head_all(bucket, req, sleep, limiter)):
             tally.add(target, state)
     elif req.mode == "group":
@@ -133,7 +137,10 @@ def _scan(
 def _rerequest(
     bucket: oss2.Bucket, req: StatusRequest, tally: Tally, sleep: retry.Sleep, limiter: rate.RateLimiter,
 ) -> None:
-    settings = Settings(days=req.days, tier=req.tier, workers=req.workers, sleep=sleep)
+    # With a deadline, each class gets the tier that is in time from now (the fastest when none is).
+    lenient = replace(req.deadline, best_effort=True) if req.deadline else None
+    tiers = lenient.tiers({t.storage_class for t in tally.frozen}, now=time.time()) if lenient else {}
+    settings = Settings(days=req.days, tier=req.tier, tiers=tiers, workers=req.workers, sleep=sleep)
     outcomes = restore_all(bucket, tally.frozen, settings, limiter=limiter)
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:

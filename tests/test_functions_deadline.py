@@ -1,0 +1,107 @@
+"""Deadlines in the handlers: the tier per class from OSS's documented restore times, the refusal of a
+class that cannot make it, and running restores sped up. Real oss2 over HTTP to the emulator, whose
+restores take the documented times on a clock that only moves when told to."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import oss2
+import pytest
+from oss2.models import RestoreConfiguration, RestoreJobParameters
+
+from fc_runtimes import InProcess
+from restore_core import classes, deadline, poll_budget
+from restore_core.errors import DeadlineUnreachable, InvalidParameter
+from restore_core.params import iso_time
+
+HOUR = 3600
+EVENTS = Path(__file__).parent / "events"
+CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
+
+
+def plan(hours: float, *, best_effort: bool = False) -> deadline.Deadline:
+    now = time.time()
+    return deadline.Deadline(at=now + hours * HOUR, text=iso_time(now + hours * HOUR), best_effort=best_effort)
+
+
+def test_each_class_gets_its_cheapest_tier_that_is_documented_to_be_in_time():
+    now = time.time()
+    assert plan(72).tiers(classes.ARCHIVE_CLASSES, now=now) == {"ColdArchive": "Bulk", "DeepColdArchive": "Standard"}
+    assert plan(13).tiers(classes.ARCHIVE_CLASSES, now=now) == {"ColdArchive": "Bulk", "DeepColdArchive": "Expedited"}
+    assert plan(6).tiers(["ColdArchive"], now=now) == {"ColdArchive": "Standard"}  # Bulk's 12 h is too slow
+    assert plan(2).tiers(["ColdArchive", "Archive"], now=now) == {"ColdArchive": "Expedited"}
+
+
+def test_a_class_no_tier_can_restore_in_time_is_refused_naming_it_and_its_fastest_time():
+    with pytest.raises(DeadlineUnreachable) as e:
+        plan(6).check({"ColdArchive", "DeepColdArchive"}, now=time.time())
+    assert e.value.field == "deadline" and e.value.storage_class == "DeepColdArchive"
+    assert "its fastest tier, Expedited, takes up to 12 h" in str(e.value)
+    # bestEffort: the fastest tier instead
+    assert plan(6, best_effort=True).tiers(["DeepColdArchive"], now=time.time()) == {"DeepColdArchive": "Expedited"}
+
+
+def test_a_running_restore_is_threatened_when_its_class_slowest_tier_could_end_after_the_deadline():
+    now = time.time()
+    assert plan(13).threatened("ColdArchive", now=now) is False  # even Bulk (12 h) ends in time
+    assert plan(11).threatened("ColdArchive", now=now) is True
+    assert plan(0.001).threatened("Archive", now=now) is False  # one speed only: nothing to ask for
+
+
+def test_the_wait_per_batch_budget_reads_the_same_documented_table():
+    for (cls, tier), documented in classes.RESTORE_TIMES.items():
+        assert poll_budget.worst_restore_seconds(cls, tier or "Standard") == documented.seconds
+
+
+def test_a_time_scale_that_is_not_a_positive_number_is_refused():
+    with pytest.raises(InvalidParameter):
+        deadline.time_scale({deadline.TIME_SCALE_ENV: "fast"})
+    assert deadline.time_scale({}) == 1.0 and deadline.time_scale({deadline.TIME_SCALE_ENV: "0.5"}) == 0.5
+
+
+def invoke_list(emulator, runtime=InProcess(), **fields):
+    doc = json.loads((EVENTS / "list_archive_files.json").read_text())
+    event = json.dumps({**doc, "endpoint": emulator.endpoint, "marker": "", "pages": 0, **fields}).encode()
+    return json.loads(runtime.invoke("list_archive_files", event, CONTEXT))
+
+
+def test_listing_speeds_up_running_restores_that_could_miss_the_deadline(emulator, bucket, fc_runtime):
+    # GIVEN a Cold Archive restore running at Bulk (12 h) and one frozen object
+    emulator.put_object("test-bucket", "running", b"x", storage_class="ColdArchive")
+    emulator.put_object("test-bucket", "frozen", b"x", storage_class="ColdArchive")
+    bucket.restore_object("running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk")))
+    # WHEN the listing runs with a deadline 6 h away
+    out = invoke_list(emulator, fc_runtime, deadline=iso_time(time.time() + 6 * HOUR))
+    # THEN the running restore was asked again at Standard (5 h) and OSS sped it up (202); the frozen
+    # object is left for the restore flow
+    assert out["inProgressKeys"] == ["running"]
+    assert out["escalated"] == {"ColdArchive": [0]} and out["escalationTiers"] == {"ColdArchive": "Standard"}
+    assert emulator.stats.get("restore:upgraded") == 1
+    assert out["filesGroup"] == [{"ColdArchive": ["frozen"]}]
+
+
+def test_listing_refuses_a_class_that_cannot_make_the_deadline_before_any_request(emulator, bucket):
+    emulator.put_object("test-bucket", "deep", b"x", storage_class="DeepColdArchive")
+    with pytest.raises(Exception) as e:
+        invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR))
+    assert type(e.value).__name__ == "DeadlineUnreachable" and "DeepColdArchive" in str(e.value)
+    assert emulator.stats.get("RestoreObject") == 0
+    # bestEffort lists it for its fastest tier instead
+    out = invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR), bestEffort=True)
+    assert out["filesGroup"] == [{"DeepColdArchive": ["deep"]}]
+
+
+def test_restore_requests_carry_the_deadlines_tier(emulator, bucket):
+    emulator.put_object("test-bucket", "c", b"x", storage_class="ColdArchive")
+    doc = json.loads((EVENTS / "restore_group.json").read_text())
+    event = {**doc, "endpoint": emulator.endpoint, "files": {"ColdArchive": ["c"]}, "tier": "Bulk",
+             "deadline": iso_time(time.time() + 2 * HOUR)}
+    out = json.loads(InProcess().invoke("restore", json.dumps(event).encode(), CONTEXT))
+    assert out["requested"] == 1 and out["tiers"] == {"ColdArchive": "Expedited"}
+    # OSS holds Expedited: asking Expedited again is "same tier" (EC 0016-00000702), not a faster one (202)
+    with pytest.raises(oss2.exceptions.RestoreAlreadyInProgress) as e:
+        bucket.restore_object("c", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited")))
+    assert e.value.ec == "0016-00000702"
