@@ -55,7 +55,7 @@ class RunSummary:
         return 0 if self.all_readable else 1
 
 
-def _iso(moment: float | datetime | None) -> str | None:
+def iso(moment: float | datetime | None) -> str | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime):
@@ -101,7 +101,7 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
-    checked_at = _iso(time.time())
+    checked_at = iso(time.time())
     direct = archive_direct_read(bucket)
     if direct.warning and direct.warning not in summary.warnings:
         summary.warnings.append(direct.warning)
@@ -117,14 +117,14 @@ def _rows(
                 reason += archive_note
             yield {
                 "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
-                "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
-                "expiry": _iso(obj.restore.expiry),
+                "requestedAt": iso(contact.at) if contact else None, "checkedAt": checked_at,
+                "expiry": iso(obj.restore.expiry),
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for key, contact in contacts.unseen():
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
-            "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
+            "reason": "object no longer exists", "requestedAt": iso(contact.at), "checkedAt": checked_at,
             "expiry": None,
         }
 
@@ -182,7 +182,7 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         outcome, reason = _answered(contact)
         yield {
             "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
-            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+            "requestedAt": iso(contact.at), "checkedAt": None, "expiry": None,
         }
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from restore_core import classes, params
 from restore_core.errors import InvalidParameter
 
-Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean"]
+Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "url"]
 
 REQUIRED = object()  # the default of a field that must be given
 
@@ -48,6 +48,8 @@ class FlowInput:
             return params.integer(raw, self.name, default=self.default, lo=self.lo, hi=self.hi)
         if self.kind == "choice":
             return params.choice(raw, self.name, default=self.default, allowed=self.choices)
+        if self.kind == "url":
+            return params.notice_url(raw, self.name)
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -167,6 +169,15 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "for Archive, 9/43/102 s for Cold Archive Expedited/Standard/Bulk, 102/406 s for Deep Cold "
                 "Archive Expedited/Standard; a shorter one is refused, exit 2, with the smallest that works); "
                 "the run then confirms by listing too, which also waits for restores found already in progress",
+    ),
+    FlowInput(
+        name="notifyUrl", kind="url", default="", flag="--notify",
+        help="When the run ends, POST its JSON summary (no credentials) to this http(s) URL once, retrying "
+             "connection errors and 5xx. Default: no notice.",
+        meaning="completion notice: one POST of the JSON summary (bucket, prefix, counts by outcome, estimated "
+                "and actual cost, exit code) when the run ends, retried on connection errors and 5xx; never "
+                "carries credentials; `\"\"`: none",
+        allowed="`\"\"` or an `http(s)://host[:port][/path]` URL (at most 2,048 bytes)",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}
