@@ -15,6 +15,7 @@ from restore_core.errors import printable
 # importing cdktf (and its Node kernel) and `deploy` never imports the emulator.
 _COMMANDS = {
     "run": "ossrestore.commands.run:cli",
+    "report": "ossrestore.commands.report:cli",
     "demo": "ossrestore.commands.demo:cli",
     "emulator": "ossrestore.commands.emulator:cli",
     "synth": "ossrestore.commands.infra:synth",

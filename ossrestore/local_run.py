@@ -172,6 +172,7 @@ def run_local(
                 contacts=session.tracker.contacts(),
                 report=report,
                 warnings=session.tracker.warnings(),
+                seen=session.tracker.readable_seen_at,
             )
         except Interrupted as e:
             raise session.interrupted(e.signum) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,8 +96,22 @@ def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[S
         marker = page.next_marker
 
 
+# key -> when the run first saw it readable (a confirm poll), or None.
+ReadableSeen = Callable[[str], float | None]
+
+
+def readable_at(outcome: str, contact: KeyContact | None, seen: float | None, checked_at: str | None) -> str | None:
+    """When this run first saw the object readable: OSS answered its restore 200, or a confirm poll counted
+    it, or else the final listing; None when it is not readable or was readable before the run."""
+    if outcome != "restored":
+        return None
+    moments = [t for t in (contact.at if contact is not None and contact.status == 200 else None, seen) if t]
+    return iso(min(moments)) if moments else checked_at
+
+
 def _rows(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary,
+    seen: ReadableSeen | None = None,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
@@ -119,13 +133,15 @@ def _rows(
                 "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
                 "requestedAt": iso(contact.at) if contact else None, "checkedAt": checked_at,
                 "expiry": iso(obj.restore.expiry),
+                "readableAt": readable_at(outcome, contact, seen(obj.key) if seen and outcome == "restored" else None,
+                                          checked_at),
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for key, contact in contacts.unseen():
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
             "reason": "object no longer exists", "requestedAt": iso(contact.at), "checkedAt": checked_at,
-            "expiry": None,
+            "expiry": None, "readableAt": None,
         }
 
 
@@ -157,14 +173,15 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
-    warnings: Sequence[str] = (),
+    warnings: Sequence[str] = (), seen: ReadableSeen | None = None,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
-    out; they reach the summary and the reasons of the objects they concern."""
+    out; they reach the summary and the reasons of the objects they concern. `seen`: when the run's
+    confirm polls first counted a key readable (each line's `readableAt`)."""
     summary = RunSummary(warnings=list(dict.fromkeys(warnings)))
     try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary):
+        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, seen=seen):
             summary.by_outcome[row["outcome"]] += 1
             write_row(report, row)
     except RestoreCoreError as e:
@@ -183,6 +200,7 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         yield {
             "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
             "requestedAt": iso(contact.at), "checkedAt": None, "expiry": None,
+            "readableAt": iso(contact.at) if contact.status == 200 else None,
         }
 
 

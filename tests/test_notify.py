@@ -37,11 +37,12 @@ def emu(monkeypatch):
 def test_run_with_notify_posts_the_summary_exactly_once_and_no_secret(emu, tmp_path):
     # GIVEN 30 archive and 5 standard objects, and a receiver whose URL carries user info
     emu.seed(BUCKET, counts={"Archive": 20, "ColdArchive": 10, "Standard": 5}, prefix="n/")
-    summary_path = tmp_path / "summary.json"
+    summary_path, report = tmp_path / "summary.json", tmp_path / "report.jsonl"
     with receiver() as hook:
         # WHEN the prefix is restored with --notify
         result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "n/", "--poll-interval", "1",
-                        "--notify", hook.url(userinfo="team:hook-password"), "--summary-json", str(summary_path), "--quiet")
+                        "--notify", hook.url(userinfo="team:hook-password"), "--summary-json", str(summary_path),
+                        "--report", str(report), "--quiet")
     # THEN the run exits 0 and the receiver got exactly one POST
     assert result.exit_code == 0, result.output + result.stderr
     assert [(r.method, r.path) for r in hook.requests] == [("POST", "/hook")]
@@ -62,6 +63,13 @@ def test_run_with_notify_posts_the_summary_exactly_once_and_no_secret(emu, tmp_p
     # AND the command says where it went without the password, and --summary-json holds the same body
     assert "notice sent to http://127.0.0.1" in result.stderr and "hook-password" not in result.stderr
     assert json.loads(summary_path.read_text(encoding="utf-8")) == body
+    # AND each restored object's report line says when the run first saw it readable: after its request,
+    # by the final listing at the latest (ISO 8601 strings of one format compare in time order)
+    rows = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    restored = [r for r in rows if r["outcome"] == "restored"]
+    assert len(restored) == 30
+    assert all(r["requestedAt"] <= r["readableAt"] <= r["checkedAt"] for r in restored), restored[:3]
+    assert all(r["readableAt"] is None for r in rows if r["outcome"] != "restored")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "http://", "example.com/hook", "http://exa mple.com/",
