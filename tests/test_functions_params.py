@@ -19,7 +19,7 @@ def test_flow_input_defaults_are_filled_in():
     assert validate_flow_input(BASE) == {
         **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 10, "workers": 100, "groupSize": 1000,
         "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
-        "maxRequestsPerSecond": 0,
+        "maxRequestsPerSecond": 0, "notifyUrl": "",
     }
 
 
