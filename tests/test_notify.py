@@ -131,5 +131,8 @@ def test_the_body_masks_secrets_signatures_and_named_values_wherever_they_are():
 
 def test_cost_fields_read_an_estimate_and_say_not_estimated_without_one():
     assert notify.cost_fields(None) == {"estimated": "not estimated", "actual": "not estimated"}
-    assert notify.cost_fields({"totals": {"cost": 1.5}, "actual": {"cost": 1.25}, "currency": "USD"}) == {
+    assert notify.cost_fields({"total": {"cost": 1.5}, "actual": {"cost": 1.25}, "currency": "USD"}) == {
         "estimated": 1.5, "actual": 1.25, "currency": "USD"}
+    # a price the table does not know makes the total null: that is not an estimate either
+    assert notify.cost_fields({"total": {"cost": None}, "currency": "USD"}) == {
+        "estimated": "not estimated", "actual": "not estimated", "currency": "USD"}

@@ -69,10 +69,11 @@ def host_of(url: str) -> str:
 
 
 def cost_fields(estimate: Any) -> dict[str, Any]:
-    """The estimated and actual cost of a run's estimate, or "not estimated" for each part it lacks."""
-    totals = estimate.get("totals") if isinstance(estimate, Mapping) else None
+    """The estimated and actual cost of a run's estimate (the summary's plain dict: `total.cost`,
+    `actual.cost`, `currency`), or "not estimated" for each part it lacks (a null cost included)."""
+    total = estimate.get("total") if isinstance(estimate, Mapping) else None
     actual = estimate.get("actual") if isinstance(estimate, Mapping) else None
-    estimated_cost = totals.get("cost") if isinstance(totals, Mapping) else None
+    estimated_cost = total.get("cost") if isinstance(total, Mapping) else None
     actual_cost = actual.get("cost") if isinstance(actual, Mapping) else None
     currency = estimate.get("currency") if isinstance(estimate, Mapping) else None
     fields: dict[str, Any] = {
