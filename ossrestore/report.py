@@ -55,12 +55,15 @@ class RunSummary:
         return 0 if self.all_readable else 1
 
 
-def iso(moment: float | datetime | None) -> str | None:
+def _iso(moment: float | datetime | None) -> str | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime):
         moment = datetime.fromtimestamp(moment, UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+iso = _iso  # the renderers of a report (notice, report command) write times the same way
 
 
 def classify(
@@ -106,7 +109,7 @@ def readable_at(outcome: str, contact: KeyContact | None, seen: float | None, ch
     if outcome != "restored":
         return None
     moments = [t for t in (contact.at if contact is not None and contact.status == 200 else None, seen) if t]
-    return iso(min(moments)) if moments else checked_at
+    return _iso(min(moments)) if moments else checked_at
 
 
 def _rows(
@@ -115,7 +118,7 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
-    checked_at = iso(time.time())
+    checked_at = _iso(time.time())
     direct = archive_direct_read(bucket)
     if direct.warning and direct.warning not in summary.warnings:
         summary.warnings.append(direct.warning)
@@ -131,8 +134,8 @@ def _rows(
                 reason += archive_note
             yield {
                 "key": obj.key, "storageClass": obj.storage_class, "outcome": outcome, "code": code, "reason": reason,
-                "requestedAt": iso(contact.at) if contact else None, "checkedAt": checked_at,
-                "expiry": iso(obj.restore.expiry),
+                "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at,
+                "expiry": _iso(obj.restore.expiry),
                 "readableAt": readable_at(outcome, contact, seen(obj.key) if seen and outcome == "restored" else None,
                                           checked_at),
             }
@@ -140,7 +143,7 @@ def _rows(
     for key, contact in contacts.unseen():
         yield {
             "key": key, "storageClass": None, "outcome": "skipped", "code": contact.code or "NoSuchKey",
-            "reason": "object no longer exists", "requestedAt": iso(contact.at), "checkedAt": checked_at,
+            "reason": "object no longer exists", "requestedAt": _iso(contact.at), "checkedAt": checked_at,
             "expiry": None, "readableAt": None,
         }
 
@@ -199,8 +202,8 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         outcome, reason = _answered(contact)
         yield {
             "key": key, "storageClass": None, "outcome": outcome, "code": contact.code, "reason": reason,
-            "requestedAt": iso(contact.at), "checkedAt": None, "expiry": None,
-            "readableAt": iso(contact.at) if contact.status == 200 else None,
+            "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
+            "readableAt": _iso(contact.at) if contact.status == 200 else None,
         }
 
 
