@@ -57,9 +57,9 @@ class RunTracker:
         self._contacts = ContactStore()
         self._adjustments: set[tuple[str, str, str, str]] = set()
         self._warnings: dict[str, None] = {}  # insertion-ordered set
-        # When the confirm scan first counted keys readable: each poll moves its cursor (statusMarker)
-        # past the leading objects known readable, in listing order, so (cursor, time) per poll tells
-        # for every key the first poll that saw it readable. One entry per poll, none per object.
+        # When the confirm scan's cursor passed each key: each poll moves it (statusMarker) past the
+        # leading objects known readable, in listing order, so (cursor, time) per poll bounds from above
+        # when every key became readable. One entry per poll, none per object.
         self._readable_marks: list[bytes] = []
         self._readable_times: list[float] = []
         self.started_at = clock()
@@ -129,7 +129,7 @@ class RunTracker:
             c.readable += int(result.get("readable") or 0)
 
     def readable_seen_at(self, key: str) -> float | None:
-        """When a confirm poll first counted key readable; None if none did."""
+        """When the confirm scan's cursor first passed key (known readable by then); None if it never did."""
         with self._lock:
             i = bisect.bisect_left(self._readable_marks, _listing_order(key))
             return self._readable_times[i] if i < len(self._readable_times) else None

@@ -99,13 +99,13 @@ def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[S
         marker = page.next_marker
 
 
-# key -> when the run first saw it readable (a confirm poll), or None.
+# key -> when the confirm scan's cursor passed it (readable by then), or None.
 ReadableSeen = Callable[[str], float | None]
 
 
 def readable_at(outcome: str, contact: KeyContact | None, seen: float | None, checked_at: str | None) -> str | None:
-    """When this run first saw the object readable: OSS answered its restore 200, or a confirm poll counted
-    it, or else the final listing; None when it is not readable or was readable before the run."""
+    """When this run knew the object readable: OSS answered its restore 200, or else the confirm scan's
+    cursor passed it, or else the final listing; None when it is not readable or was readable before the run."""
     if outcome != "restored":
         return None
     moments = [t for t in (contact.at if contact is not None and contact.status == 200 else None, seen) if t]

@@ -167,7 +167,7 @@ def write_html(out: TextIO, t: ReportTally, *, source: str, summary: dict[str, A
 <h2>Objects by storage class and outcome</h2>
 {_class_table(t)}
 <h2>Objects readable over time</h2>
-<p class="note">Restored objects by the time this run first saw each readable (<code>readableAt</code>){span};
+<p class="note">Restored objects by the time this run knew each readable (<code>readableAt</code>, an upper bound){span};
 objects readable before the run are not drawn.</p>
 <div id="chart" data-points="0"></div>
 <noscript><p class="note">The chart needs JavaScript.</p></noscript>
