@@ -32,6 +32,7 @@ FUNCTIONS: dict[str, CodeFunction] = {f.base: f for f in (
     CodeFunction(base="listArchiveFiles", module="list_archive_files", placeholder="listArchiveFilesArn"),
     CodeFunction(base="restore", module="restore", placeholder="restoreArn"),
     CodeFunction(base="restoreStatus", module="restore_status", placeholder="restoreStatusArn"),
+    CodeFunction(base="notify", module="notify", placeholder="notifyArn"),
 )}
 RESTORE_FLOW_PLACEHOLDER = "restoreFlowName"
 LOG_STORE = "functions"

@@ -17,6 +17,7 @@ _COMMANDS = {
     "run": "ossrestore.commands.run:cli",
     "extend": "ossrestore.commands.aftercare:extend",
     "clean": "ossrestore.commands.aftercare:clean",
+    "report": "ossrestore.commands.report:cli",
     "demo": "ossrestore.commands.demo:cli",
     "emulator": "ossrestore.commands.emulator:cli",
     "synth": "ossrestore.commands.infra:synth",

@@ -120,6 +120,14 @@ def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) ->
     )
 
 
+def actual_for(fields: Mapping[str, Any], requested: Tally, prices: PriceTable) -> dict[str, Any]:
+    """The same formulas over what the run actually asked for: the objects whose restore OSS accepted
+    (202) from this run, with their listed sizes ({"objects", "requests", "bytes", "cost"}; cost None
+    where a price is unknown). Objects found readable or already restoring cost this run nothing."""
+    total = estimate_for(fields, requested, prices).total
+    return {"objects": total["objects"], "requests": total["requests"], "bytes": total["bytes"], "cost": total["cost"]}
+
+
 def _row(cls: str, counts: Mapping[str, int], table: RegionPrices, *, days: int, tier: str) -> ClassEstimate:
     plan, _ = fit(cls, days, tier)
     price = table.classes[cls]
@@ -215,4 +223,11 @@ def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int]
         )
     table.add_row("total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
                   f"{duration(est['total']['seconds'])} / {duration(elapsed)}")
+    actual = est.get("actual")
+    if isinstance(actual, Mapping):
+        def money(value: Any) -> str:
+            return "unknown" if value is None else f"{value:,.2f} {est.get('currency', '')}".strip()
+
+        table.caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
+                         f"({actual['requests']:,} restore requests accepted)")
     return table

@@ -13,7 +13,7 @@ from rich.table import Table
 import fdl
 from ossrestore.aftercare import verdicts
 from ossrestore.errors import UsageError
-from ossrestore.estimate import estimate_for, estimate_table, versus_table
+from ossrestore.estimate import actual_for, estimate_for, estimate_table, versus_table
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
@@ -222,9 +222,14 @@ def run_local(
                     all_versions=bool(flow_input.get("allVersions")),
                     judge=judge,
                     outcomes=outcomes,
+                    # The scan's cursor orders keys; a manifest's or a version listing's cursor does not.
+                    seen=None if flow_input.get("manifest") or flow_input.get("allVersions")
+                    else session.tracker.readable_seen_at,
                 )
             if prices is not None:
                 summary.estimate = estimate_for(flow_input, read_tally(session.tracker.tally()), prices).as_dict()
+                if not flow_input.get("dryRun") and (flow_input.get("action") or "restore") == "restore":
+                    summary.estimate["actual"] = actual_for(flow_input, summary.requested, prices)
         except Interrupted as e:
             raise session.interrupted(e.signum) from None
         finally:

@@ -1,6 +1,7 @@
 """What a run has done so far, learned from the handlers' own results, and its live display."""
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import Counter
@@ -67,6 +68,11 @@ class RunTracker:
         self._tiers: Counter[tuple[str, str]] = Counter()  # (class, tier) -> restores requested with it
         self._warnings: dict[str, None] = {}  # insertion-ordered set
         self._tally: dict[str, Any] = {}
+        # When the confirm scan's cursor passed each key: each poll moves it (statusMarker) past the
+        # leading objects known readable, in listing order, so (cursor, time) per poll bounds from above
+        # when every key became readable. One entry per poll, none per object.
+        self._readable_marks: list[bytes] = []
+        self._readable_times: list[float] = []
         self.started_at = clock()
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
@@ -145,8 +151,18 @@ class RunTracker:
                               for entry in result.get("rerequestedKeys") or [])
         if "confirmed" in result:  # scan mode: the cursor only moves past objects known readable
             c.readable += int(result.get("confirmed") or 0)
+            mark = _listing_order(str(result.get("statusMarker") or ""))
+            if mark and (not self._readable_marks or mark > self._readable_marks[-1]):
+                self._readable_marks.append(mark)
+                self._readable_times.append(now)
         elif result.get("status") == "success":  # a per-batch check of a whole page
             c.readable += int(result.get("readable") or 0)
+
+    def readable_seen_at(self, key: str) -> float | None:
+        """When the confirm scan's cursor first passed key (known readable by then); None if it never did."""
+        with self._lock:
+            i = bisect.bisect_left(self._readable_marks, _listing_order(key))
+            return self._readable_times[i] if i < len(self._readable_times) else None
 
     def snapshot(self) -> Counters:
         with self._lock:
@@ -182,6 +198,11 @@ class RunTracker:
 
 def _objects(tally: dict[str, Any]) -> int:
     return sum(int((counts or {}).get("objects") or 0) for counts in tally.values())
+
+
+def _listing_order(key: str) -> bytes:
+    """key as OSS orders listings: by its UTF-8 bytes."""
+    return key.encode("utf-8", "surrogatepass")
 
 
 def _elapsed(seconds: float) -> str:

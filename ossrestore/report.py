@@ -28,6 +28,8 @@ from restore_core.restore_info import RestoreInfo
 from restore_core.restore_need import Need, verdict
 from restore_core.retry import RetryPolicy
 from restore_core.selection import EVERYTHING, Selection
+from restore_core.tally import Tally, empty_tally
+from restore_core.tally import add as add_to_tally
 
 # The verdict comes after all the work: worth more patience with a struggling OSS than one page inside
 # a flow, which the flow's own retry would repeat anyway.
@@ -48,6 +50,8 @@ class RunSummary:
     by_outcome: Counter[str] = field(default_factory=Counter)
     by_class: Counter[tuple[str, str]] = field(default_factory=Counter)  # (storage class, outcome) -> objects
     estimate: dict[str, Any] | None = None  # ossrestore.estimate's plain form, documented there
+    # What this run's accepted restore requests (202) asked for, per class: priced as the actual cost.
+    requested: Tally = field(default_factory=empty_tally)
     outcomes: tuple[str, ...] = OUTCOMES  # the outcomes this kind of run reports (extend and clean: their own)
     flow_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
@@ -67,6 +71,9 @@ def _iso(moment: float | datetime | None) -> str | None:
     if not isinstance(moment, datetime):
         moment = datetime.fromtimestamp(moment, UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+iso = _iso  # the renderers of a report (notice, report command) write times the same way
 
 
 def classify(
@@ -124,12 +131,27 @@ def _missing_row(obj: ObjectInfo, contact: KeyContact | None, checked_at: str | 
         "key": obj.key, "versionId": obj.version_id, "storageClass": None, "outcome": "failed", "code": code,
         "reason": "named by the manifest, but no such object" + (" version" if obj.version_id else ""),
         "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at, "expiry": None, "tier": None,
+        "readableAt": None,
     }
+
+
+# key -> when the confirm scan's cursor passed it (readable by then), or None.
+ReadableSeen = Callable[[str], float | None]
+
+
+def readable_at(outcome: str, contact: KeyContact | None, seen: float | None, checked_at: str | None) -> str | None:
+    """When this run knew the object readable: OSS answered its restore 200, or else the confirm scan's
+    cursor passed it, or else the final listing; None when it is not readable or was readable before the run."""
+    if outcome != "restored":
+        return None
+    moments = [t for t in (contact.at if contact is not None and contact.status == 200 else None, seen) if t]
+    return _iso(min(moments)) if moments else checked_at
 
 
 def _rows(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary, judge: Classify,
     selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
+    seen: ReadableSeen | None = None,
 ) -> Iterator[dict[str, Any]]:
     # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
     # memory holds one page, not the run.
@@ -154,11 +176,15 @@ def _rows(
                 outcome, code, reason = judge(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
             if obj.storage_class == ARCHIVE and left_out is None:
                 reason += archive_note
+            if contact is not None and contact.status == 202 and obj.storage_class in summary.requested:
+                add_to_tally(summary.requested, obj.storage_class, obj.size, request=True)
             yield {
                 "key": obj.key, "versionId": obj.version_id, "storageClass": obj.storage_class, "outcome": outcome,
                 "code": code, "reason": reason, "requestedAt": _iso(contact.at) if contact else None,
                 "checkedAt": checked_at, "expiry": _iso(obj.restore.expiry),
                 "tier": (contact.tier or None) if contact else None,
+                "readableAt": readable_at(outcome, contact, seen(obj.key)
+                                          if seen and outcome == "restored" else None, checked_at),
             }
     # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
     for stored, contact in contacts.unseen():
@@ -166,7 +192,7 @@ def _rows(
         yield {
             "key": key, "versionId": version_id, "storageClass": None, "outcome": "skipped",
             "code": contact.code or "NoSuchKey", "reason": "object no longer exists", "requestedAt": _iso(contact.at),
-            "checkedAt": checked_at, "expiry": None, "tier": contact.tier or None,
+            "checkedAt": checked_at, "expiry": None, "tier": contact.tier or None, "readableAt": None,
         }
 
 
@@ -199,15 +225,16 @@ def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
 def verify_and_report(
     bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
     warnings: Sequence[str] = (), selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
-    judge: Classify = classify, outcomes: tuple[str, ...] = OUTCOMES,
+    judge: Classify = classify, outcomes: tuple[str, ...] = OUTCOMES, seen: ReadableSeen | None = None,
 ) -> RunSummary:
     """Check by listing and write one line per object into `report`, flushed even when interrupted
     (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
-    out; they reach the summary and the reasons of the objects they concern."""
+    out; they reach the summary and the reasons of the objects they concern. `seen`: when the run's
+    confirm polls first counted a key readable (each line's `readableAt`)."""
     summary = RunSummary(warnings=list(dict.fromkeys(warnings)), outcomes=outcomes)
     try:
         for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, judge=judge,
-                         selection=selection, manifest=manifest, all_versions=all_versions):
+                         selection=selection, manifest=manifest, all_versions=all_versions, seen=seen):
             summary.by_outcome[row["outcome"]] += 1
             summary.by_class[(row["storageClass"] or "", row["outcome"])] += 1
             write_row(report, row)
@@ -228,7 +255,7 @@ def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
         yield {
             "key": key, "versionId": version_id, "storageClass": None, "outcome": outcome, "code": contact.code,
             "reason": reason, "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
-            "tier": contact.tier or None,
+            "tier": contact.tier or None, "readableAt": _iso(contact.at) if contact.status == 200 else None,
         }
 
 

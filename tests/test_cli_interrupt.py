@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import use_credentials
+from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
@@ -38,16 +39,16 @@ def emu():
         yield emu
 
 
-def command(emu: Emulator, report: Path) -> list[str]:
+def command(emu: Emulator, report: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1",
-            "--group-size", "5", "--workers", "2", "--quiet", "--report", str(report)]
+            "--group-size", "5", "--workers", "2", "--quiet", "--report", str(report), *extra]
 
 
-def start(emu: Emulator, report: Path) -> subprocess.Popen[str]:
+def start(emu: Emulator, report: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
     # A session of its own: Ctrl-C reaches a terminal's whole foreground process group, and every process
     # the run starts (instances, fork server, resource tracker) can be found by its session id.
-    return subprocess.Popen(command(emu, report), env=env, cwd=ROOT, start_new_session=True, text=True,
+    return subprocess.Popen(command(emu, report, *extra), env=env, cwd=ROOT, start_new_session=True, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -132,12 +133,18 @@ def test_ctrl_c_at_30_percent_stops_cleanly_and_the_rerun_finishes_without_waste
 
 def test_sigterm_stops_cleanly_with_exit_143(emu, tmp_path):
     report = tmp_path / "first.jsonl"
-    proc = start(emu, report)
-    wait_until(lambda: emu.stats.get("RestoreObject") >= 0.3 * OBJECTS, proc)
-    # WHEN only the command is sent SIGTERM (as a service manager or `kill` does)
-    os.kill(proc.pid, signal.SIGTERM)
-    # THEN it stops as it does on Ctrl-C, with the exit code of SIGTERM
-    assert interrupted_cleanly(proc, report, code=143)
+    with receiver() as hook:
+        proc = start(emu, report, "--notify", hook.url())
+        wait_until(lambda: emu.stats.get("RestoreObject") >= 0.3 * OBJECTS, proc)
+        # WHEN only the command is sent SIGTERM (as a service manager or `kill` does)
+        os.kill(proc.pid, signal.SIGTERM)
+        # THEN it stops as it does on Ctrl-C, with the exit code of SIGTERM
+        assert interrupted_cleanly(proc, report, code=143)
+    # AND its completion notice went once, saying it was interrupted, with no verdict and no secret
+    assert [r.method for r in hook.requests] == ["POST"]
+    notice = json.loads(hook.requests[0].body)
+    assert (notice["exitCode"], notice["counts"], notice["allReadable"]) == (143, None, False)
+    assert "run the same command again" in notice["interrupted"] and SK not in hook.requests[0].body.decode()
     rerun_finishes_without_waste(emu, tmp_path)
 
 

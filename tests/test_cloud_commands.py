@@ -141,6 +141,17 @@ def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -
     assert SECRET not in json.dumps(fnf.requests) and SECRET not in result.output
 
 
+def test_start_passes_the_completion_notice_url_to_the_main_flow(fnf: FakeFnf) -> None:
+    # WHEN a cloud run is started with --notify
+    url = "https://hooks.example.com/oss-restore?channel=ops"
+    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
+                                        "--notify", url, "--name", "run-n"])
+    # THEN the main flow's input carries it as notifyUrl, for its last step
+    assert result.exit_code == 0, result.output
+    (request,) = fnf.requests
+    assert json.loads(request["Input"])["notifyUrl"] == url
+
+
 def test_start_generates_a_valid_unique_execution_name(fnf: FakeFnf) -> None:
     args = ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev"]
     names = [CliRunner().invoke(start, args).output.strip() for _ in range(2)]
@@ -201,6 +212,7 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     (["--bucket", "example-archive-dev", "--manifest", "list.csv"], "--manifest: the cloud reads manifests from OSS"),
     (["--bucket", "example-archive-dev", "--manifest", "oss://example-archive-dev/m.csv", "--prefix", "p/"],
      "--manifest: manifest must be used without prefix"),
+    (["--bucket", "example-archive-dev", "--notify", "ftp://hooks.example.com/x"], "--notify: notifyUrl must be an http://"),
 ])
 def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list[str], message: str) -> None:
     base = ["--env", "dev"] + ([] if "--region" in args else ["--region", "cn-hangzhou"])

@@ -321,3 +321,30 @@ def test_the_largest_filters_with_the_longest_keys_stay_inside_every_step_limit(
     rows = {r["key"]: r for r in map(json.loads, report.read_text(encoding="utf-8").splitlines())}
     assert {k for k, r in rows.items() if r["outcome"] == "restored"} == set(keys) - excluded
     assert all(rows[k]["reason"].startswith("filtered: exclude ") for k in excluded)
+
+
+def test_a_real_run_prices_what_it_actually_asked_for(emu, clock, creds_env, monkeypatch):
+    # GIVEN Archive and Cold Archive objects (the classes the shipped table prices), one Cold Archive
+    # object already restoring before the run
+    objects = [o for o in draw(11, 60) if o.storage_class in ("Archive", "ColdArchive")]
+    seed(emu, clock, objects)
+    bucket = oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET)
+    cold = next(o for o in objects if o.storage_class == "ColdArchive")
+    bucket.restore_object(cold.key)
+    # WHEN a real run restores them with the shipped prices
+    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
+                                         flow_tier="Standard", flow_days=2)
+    run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False, prices=load_prices())
+    assert run.summary.exit_code == 0
+    # THEN the actual side counts exactly the restores OSS accepted from this run, with their listed bytes
+    est = run.summary.estimate
+    assert est is not None
+    asked = [o for o in objects if o.key != cold.key]
+    actual = est["actual"]
+    assert (actual["objects"], actual["requests"], actual["bytes"]) == (len(asked), len(asked), sum(o.size for o in asked))
+    # AND it is priced by the same formulas as the estimate: here, the estimate asked for the same objects
+    assert actual["cost"] is not None and actual["cost"] == est["total"]["cost"] > 0
+    # AND the printed summary shows both costs
+    console = Console(record=True, width=160)
+    print_summary(run, console)
+    assert "cost est./actual" in console.export_text()

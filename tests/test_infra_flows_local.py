@@ -25,6 +25,7 @@ from infra.app import synthesize
 from infra.config import DeploymentConfig
 from infra.flows import from_terraform_literal
 from infra.naming import FUNCTIONS, names_for
+from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
@@ -113,7 +114,7 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
 
 
 def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
-         then: tuple[str, ...] = ()) -> Run:
+         then: tuple[str, ...] = (), notify_url: str = "") -> Run:
     """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new;
     then, on the same bucket, one run per action in `then` (extend, clean)."""
     flow_role, function_role = _policies(cfg, stack, without=without)
@@ -129,7 +130,8 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
         emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
         flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
                                              flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=poll_interval,
-                                             flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch)
+                                             flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch,
+                                             flow_notifyUrl=notify_url)
         engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN), clock=clock,
                             authorize=flow_role)
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
@@ -145,8 +147,10 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
     for cfg, stack in stacks:
         names = names_for(cfg)
         # GIVEN the stack's synthesized policies judging every call
-        # WHEN the stack's main flow runs to the end over a bucket with archive and standard objects
-        run = _run(cfg, stack, wait_per_batch=wait_per_batch)
+        # WHEN the stack's main flow runs to the end over a bucket with archive and standard objects (one page
+        # per batch: with a completion notice to a loopback receiver; pipelined: without one)
+        with receiver() as hook:
+            run = _run(cfg, stack, wait_per_batch=wait_per_batch, notify_url=hook.url() if wait_per_batch else "")
         # THEN every execution succeeded, it called the restore flow and continued as new (one page per
         # batch: after two listing calls, then into the confirm phase; pipelined: into the confirm phase),
         # and every archive object is readable
@@ -164,8 +168,19 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         assert run.flow_role.actions() == {"fc:InvokeFunction", "fnf:StartExecution", "fnf:DescribeExecution"}
         assert run.function_role.actions() == {"oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:RestoreObject"}
         invoked = {resource for action, resource in run.flow_role.allowed if action == "fc:InvokeFunction"}
+        notifying = {names.functions["notify"]} if wait_per_batch else set()
         assert invoked == {f"acs:fc:{cfg.region}:{cfg.account_id or ACCOUNT}:services/{names.service}/functions/{fn}"
-                           for fn in names.functions.values()}
+                           for fn in names.functions.values() if fn != names.functions["notify"] or fn in notifying}
+        if not wait_per_batch:  # no notifyUrl: the notify step is skipped, nothing is posted
+            assert hook.requests == []
+            continue
+        # AND the last step (the stack's notify function, invoked within the flow role's policy) posted the
+        # summary exactly once, without the function role's credentials
+        assert [r.method for r in hook.requests] == ["POST"]
+        notice = json.loads(hook.requests[0].body)
+        assert (notice["bucket"], notice["prefix"], notice["exitCode"]) == (run.bucket_name, "", 0)
+        assert notice["counts"]["failed"] == 0 and notice["cost"] == {"estimated": "not estimated", "actual": "not estimated"}
+        assert not any(secret in hook.requests[0].body.decode() for secret in (ROLE_AK, ROLE_SK, ROLE_TOKEN))
 
 
 def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_policies(stacks: list[Stack]) -> None:

@@ -59,7 +59,7 @@ def test_provider_region_backend_and_outputs(synthesized: dict[str, Any]) -> Non
             assert backend["oss"]["bucket"] == cfg.backend.bucket
             assert backend["oss"]["prefix"] == f"{cfg.backend.prefix}/{cfg.stack_id}"
         assert set(stack["output"]) == {"main_flow_name", "restore_flow_name", "listArchiveFiles_arn", "restore_arn",
-                                        "restoreStatus_arn", "function_role_arn", "flow_role_arn"}
+                                        "restoreStatus_arn", "notify_arn", "function_role_arn", "flow_role_arn"}
         # nothing of the machine that synthesized it: not the checkout's path, not the home directory
         text = json.dumps(stack)
         assert str(REPO_ROOT) not in text and str(Path.home()) not in text
@@ -69,7 +69,7 @@ def test_functions_use_one_package_whose_checksum_matches_its_bytes(synthesized:
     for cfg, stack, stack_dir in synthesized.values():
         functions = _resources(stack, "alicloud_fc_function")
         assert sorted(f["handler"] for f in functions) == [
-            "list_archive_files.handler", "restore.handler", "restore_status.handler"]
+            "list_archive_files.handler", "notify.handler", "restore.handler", "restore_status.handler"]
         assert {f["runtime"] for f in functions} == {cfg.runtime}
         assert {(f["memory_size"], f["timeout"]) for f in functions} == {(cfg.memory_mb, cfg.timeout_s)}
         assert len({f["filename"] for f in functions}) == 1
@@ -161,7 +161,7 @@ def test_flow_role_may_invoke_only_its_functions_and_start_executions_in_the_for
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.flow_policy)["Statement"]}
         service = f"acs:fc:{cfg.region}:*:services/{names.service}/functions/"
         assert grants == {
-            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus")],
+            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus", "notify")],
             ("fnf:StartExecution", "fnf:DescribeExecution"): ["*"],
         }
 

@@ -17,7 +17,7 @@ from restore_core import classes, params, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
-               "moment", "size", "time"]
+               "moment", "size", "time", "url"]
 # Kinds that take a list: the flag is repeatable.
 LIST_KINDS = ("patterns", "classes")
 
@@ -63,6 +63,8 @@ class FlowInput:
             return "" if bytes_ is None else bytes_
         if self.kind == "time":
             return params.time_with_offset(raw, self.name)
+        if self.kind == "url":
+            return params.notice_url(raw, self.name)
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -279,6 +281,15 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
              "CleanRestoredObject per restored Cold/Deep Cold object (`oss-restore extend` / `clean` set it).",
         meaning="`restore` archive objects; `extend` every restored one by `days` (RestoreObject, 200); `clean` "
                 "every restored Cold/Deep Cold one (CleanRestoredObject: frozen again, no more temporary storage fees)",
+    ),
+    FlowInput(
+        name="notifyUrl", kind="url", default="", flag="--notify",
+        help="When the run ends, POST its JSON summary (no credentials) to this http(s) URL once, retrying "
+             "connection errors and 5xx. Default: no notice.",
+        meaning="completion notice: one POST of the JSON summary (bucket, prefix, counts by outcome, estimated "
+                "and actual cost, exit code) when the run ends, retried on connection errors and 5xx; never "
+                "carries credentials; `\"\"`: none",
+        allowed="`\"\"` or an `http(s)://host[:port][/path]` URL (at most 2,048 bytes)",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}

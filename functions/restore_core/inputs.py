@@ -277,3 +277,30 @@ def _groups(value: Any) -> tuple[Target, ...]:
     for i, group in enumerate(value):
         targets += files(group, f"filesGroup[{i}]")
     return tuple(targets)
+
+
+@dataclass(frozen=True)
+class NotifyRequest:
+    """The main flow's end, as the notify function receives it: where to post, and what the last
+    confirm poll counted."""
+
+    url: str
+    bucket_name: str
+    prefix: str
+    status: str  # "success" or "failed": the confirm phase's verdict
+    readable: int
+    restoring: int
+    failed: int
+    execution_name: str | None
+
+
+def notify_request(raw: Mapping[str, Any]) -> NotifyRequest:
+    url = flow_inputs.value(raw, "notifyUrl")
+    if not url:
+        raise InvalidParameter("notifyUrl", "an http:// or https:// URL (the flow calls notify only with one)", url)
+    return NotifyRequest(
+        url=url, bucket_name=params.bucket_name(raw), prefix=flow_inputs.value(raw, "prefix"),
+        status=params.choice(raw, "status", default="failed", allowed=("success", "failed")),
+        readable=_counter(raw, "readable"), restoring=_counter(raw, "restoring"), failed=_counter(raw, "failed"),
+        execution_name=_execution_name(raw),
+    )

@@ -137,6 +137,33 @@ def bucket_name(raw: Mapping[str, Any]) -> str:
     return value
 
 
+# A completion notice's address: http or https, a host (name, IPv4, or bracketed IPv6), an optional port and
+# path. Checked here, not by urlsplit alone, which accepts "http://" and "http:host" without complaint.
+_NOTICE_URL = re.compile(
+    rf"(?P<scheme>https?)://(?:(?P<userinfo>[^@/?#\s]*)@)?(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?(?P<rest>[/?#][^\s]*)?",
+    re.IGNORECASE,
+)
+MAX_URL_BYTES = 2048
+
+
+def notice_url(raw: Mapping[str, Any], field: str) -> str:
+    """An http(s) URL with a host (and a port 1-65535 if given); "" (or absent) means no notice."""
+    value = raw.get(field)
+    if value is None or value == "":
+        return ""
+    match = _NOTICE_URL.fullmatch(value) if isinstance(value, str) else None
+    port = match.group("port") if match else None
+    size = utf8_length(value)
+    if (not match or size is None or size > MAX_URL_BYTES or len(match.group("host")) > _MAX_HOST_LENGTH
+            or (port is not None and not 1 <= int(port) <= 65535)):
+        allowed = f"an http:// or https:// URL with a host (port 1 to 65535, at most {MAX_URL_BYTES} bytes)"
+        # A webhook URL often carries a password or a token: the message never repeats it.
+        raise InvalidParameter(field, allowed, "<not shown>",
+                               message=f"{field} must be {allowed} (the value given is not shown: it may hold a secret)")
+    return str(value)
+
+
 def region(raw: Mapping[str, Any]) -> str | None:
     if _absent(raw, "region") or raw["region"] == "":
         return None

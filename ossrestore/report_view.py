@@ -1,0 +1,193 @@
+"""`oss-restore report`: a run's per-object report (JSONL) read once, as a stream, into a few tables.
+
+Memory does not grow with the number of lines: counts per (class, outcome), per failure code (with a
+few example keys each), and objects readable per time bucket; a bucket doubles its width whenever
+there would be more than `MAX_TIME_BUCKETS`, so a run of days keeps a chart of the same size.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from ossrestore.errors import UsageError
+from ossrestore.report import OUTCOMES, iso
+from restore_core import notify
+from restore_core.errors import printable
+
+MAX_TIME_BUCKETS = 512
+EXAMPLE_KEYS = 5
+# A file may hold any text: beyond these many distinct classes or codes, the rest share one row.
+MAX_ROWS = 50
+OTHER = "(other)"
+GONE = "(object gone)"  # a line without a storage class: the object was deleted during the run
+_MAX_LINE_BYTES = 1 << 20
+
+
+@dataclass
+class TimeBuckets:
+    """Counts per time bucket of `width` seconds (epoch seconds // width)."""
+
+    width: int = 1
+    counts: Counter[int] = field(default_factory=Counter)
+
+    def add(self, moment: float) -> None:
+        self.counts[int(moment // self.width)] += 1
+        while len(self.counts) > MAX_TIME_BUCKETS:
+            self.width *= 2
+            merged: Counter[int] = Counter()
+            for index, n in self.counts.items():
+                merged[index // 2] += n
+            self.counts = merged
+
+    def cumulative(self) -> list[tuple[float, int]]:
+        """(end of bucket in epoch seconds, objects readable by then), in time order."""
+        total, points = 0, []
+        for index in sorted(self.counts):
+            total += self.counts[index]
+            points.append((float((index + 1) * self.width), total))
+        return points
+
+
+@dataclass
+class Failures:
+    objects: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportTally:
+    lines: int = 0
+    by_class: dict[str, Counter[str]] = field(default_factory=dict)
+    failures: dict[str, Failures] = field(default_factory=dict)
+    readable: TimeBuckets = field(default_factory=TimeBuckets)
+    first_requested: float | None = None
+    timed: int = 0  # restored lines that carry a readableAt
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.lines += 1
+        cls = _bounded(self.by_class, str(row.get("storageClass") or GONE))
+        outcome = str(row.get("outcome"))
+        self.by_class.setdefault(cls, Counter())[outcome if outcome in OUTCOMES else OTHER] += 1
+        requested = _moment(row.get("requestedAt"))
+        if requested is not None and (self.first_requested is None or requested < self.first_requested):
+            self.first_requested = requested
+        if outcome == "failed":
+            code = _bounded(self.failures, str(row.get("code") or "(no code)"))
+            group = self.failures.setdefault(code, Failures())
+            group.objects += 1
+            if len(group.examples) < EXAMPLE_KEYS:
+                group.examples.append(printable(str(row.get("key"))))
+        readable = _moment(row.get("readableAt"))
+        if readable is not None:
+            self.timed += 1
+            self.readable.add(readable)
+
+    def outcome_totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for counts in self.by_class.values():
+            total.update(counts)
+        return total
+
+    def outcomes(self) -> list[str]:
+        """The outcome columns: the five documented ones, and (other) if a line had something else."""
+        return [*OUTCOMES, *([OTHER] if self.outcome_totals()[OTHER] else [])]
+
+
+def _bounded(table: dict[str, Any], name: str) -> str:
+    return name if name in table or len(table) < MAX_ROWS else OTHER
+
+
+def _moment(value: Any) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def report_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Each line of a report as a JSON object; UsageError naming the file and the line otherwise."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise UsageError(f"FILE: no such report: {path}") from None
+    except OSError as e:
+        raise UsageError(f"FILE: cannot read {path}: {e.strerror or e}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            if len(raw) > _MAX_LINE_BYTES:
+                raise UsageError(f"FILE: {path} line {number}: longer than {_MAX_LINE_BYTES} bytes, not a report line")
+            try:
+                row = json.loads(raw)
+            except ValueError as e:
+                raise UsageError(f"FILE: {path} line {number}: not JSON ({e})") from None
+            if not isinstance(row, dict) or "key" not in row or "outcome" not in row:
+                raise UsageError(f"FILE: {path} line {number}: not a report line (a JSON object with key and outcome)")
+            yield row
+
+
+def tally(rows: Iterable[dict[str, Any]]) -> ReportTally:
+    result = ReportTally()
+    for row in rows:
+        result.add(row)
+    return result
+
+
+def class_table(t: ReportTally) -> Table:
+    table = Table(title="objects by storage class and outcome", title_justify="left")
+    outcomes = t.outcomes()
+    table.add_column("storage class")
+    for outcome in [*outcomes, "total"]:
+        table.add_column(outcome, justify="right")
+    for cls in sorted(t.by_class):
+        counts = t.by_class[cls]
+        table.add_row(printable(cls), *(str(counts[o]) for o in outcomes), str(sum(counts.values())))
+    totals = t.outcome_totals()
+    table.add_row("total", *(str(totals[o]) for o in outcomes), str(t.lines), style="bold")
+    return table
+
+
+def failure_table(t: ReportTally) -> Table:
+    table = Table(title="failures by OSS code", title_justify="left")
+    table.add_column("code")
+    table.add_column("objects", justify="right")
+    table.add_column(f"examples (up to {EXAMPLE_KEYS})")
+    for code, group in sorted(t.failures.items(), key=lambda item: (-item[1].objects, item[0])):
+        table.add_row(printable(code), str(group.objects), ", ".join(group.examples))
+    if not t.failures:
+        table.add_row("none", "0", "")
+    return table
+
+
+def cost_lines(summary: dict[str, Any] | None) -> list[str]:
+    """The estimated and actual cost of a run's summary (`run --summary-json`), or "not estimated"."""
+    cost = summary.get("cost") if isinstance(summary, dict) else None
+    if not isinstance(cost, dict):
+        cost = notify.cost_fields(summary.get("estimate") if isinstance(summary, dict) else None)
+    currency = f" {cost['currency']}" if cost.get("currency") else ""
+
+    def shown(value: Any) -> str:
+        return f"{value}{currency}" if isinstance(value, (int, float)) else str(value)
+
+    return [f"estimated cost: {shown(cost.get('estimated', notify.NOT_ESTIMATED))}",
+            f"actual cost: {shown(cost.get('actual', notify.NOT_ESTIMATED))}"]
+
+
+def readable_line(t: ReportTally) -> str:
+    points = t.readable.cumulative()
+    if not points:
+        return "readable over time: no line carries readableAt"
+    first, last = points[0][0], points[-1][0]
+    return (f"readable over time: {points[-1][1]} objects from {iso(first - t.readable.width)} to {iso(last)} "
+            f"({len(points)} steps of {t.readable.width} s)")
