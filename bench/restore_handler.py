@@ -50,7 +50,7 @@ def main() -> None:
     print(f"restore_requests_per_object: {requests / args.objects:.3f}")
 
 
-def list_groups(base: dict[str, object]) -> list[dict[str, list[str]]]:
+def list_groups(base: dict[str, object]) -> list[dict[str, str]]:
     groups, marker = [], ""
     while True:
         event = {**base, "marker": marker, "maxKeys": 1000, "groupSize": 1000}
@@ -61,7 +61,7 @@ def list_groups(base: dict[str, object]) -> list[dict[str, list[str]]]:
         marker = out["marker"]
 
 
-def restore_group(base: dict[str, object], group: dict[str, list[str]], workers: int) -> int:
+def restore_group(base: dict[str, object], group: dict[str, str], workers: int) -> int:
     event = {**base, "files": group, "workers": workers, "days": 1}
     for _ in range(10):  # as the restore flow's retry on RestoreIncomplete would
         try:

@@ -14,8 +14,8 @@ from rich.live import Live
 from rich.table import Table
 
 from ossrestore.contacts import ContactStore, KeyContact, contact_key, entry_contact_key
-
-ARCHIVE_ORDER = ("Archive", "ColdArchive", "DeepColdArchive")
+from restore_core import inputs
+from restore_core.errors import InvalidParameter
 
 
 def group_keys(files: Any) -> list[str]:
@@ -25,10 +25,12 @@ def group_keys(files: Any) -> list[str]:
 
 
 def group_targets(files: Any) -> list[tuple[str, str | None]]:
-    """(contact key, class) of one restore group, in the order the handler indexes its outcomes."""
-    if isinstance(files, dict):
-        return [(entry_contact_key(entry), cls) for cls in ARCHIVE_ORDER for entry in files.get(cls, [])]
-    return [(entry_contact_key(entry), None) for entry in files or []]
+    """(contact key, class) of one restore group, in the order the handler indexes its outcomes (read as
+    the handler reads them: packed or plain, classes in the order Archive, ColdArchive, DeepColdArchive)."""
+    try:
+        return [(contact_key(t.key, t.version_id), t.storage_class) for t in inputs.files(files, "files")]
+    except InvalidParameter:
+        return []  # the handler refused it too: it has no outcomes to map
 
 
 @dataclass

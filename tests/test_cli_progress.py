@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ossrestore.progress import RunTracker, group_keys
 from ossrestore.report import classify
+from restore_core import keypack
 from restore_core.restore_info import parse
 
 READABLE = parse('ongoing-request="false", expiry-date="Fri, 27 Nov 2026 10:00:00 GMT"')
@@ -90,3 +91,12 @@ def test_a_restore_the_listing_found_running_is_this_runs_to_confirm():
     contact = tracker.contacts()["running"]
     assert classify("ColdArchive", READABLE, contact)[0] == "restored"
     assert classify("ColdArchive", RESTORING, contact)[0] == "in_progress"
+
+
+def test_outcomes_of_a_packed_group_are_mapped_back_to_its_keys():
+    # GIVEN a group whose keys listArchiveFiles packed, and the restore handler's result for it
+    files = {"Archive": keypack.pack(["logs/0001", "logs/0002"]), "ColdArchive": keypack.pack(["logs/0003"])}
+    tracker = tracker_at()
+    # WHEN observed THEN each outcome lands on the key the handler indexed
+    tracker.observe("restore", {"files": files}, {"requested": 3, "outcomes": {"202": [0, 2], "200": [1]}})
+    assert {k: c.status for k, c in tracker.contacts().items()} == {"logs/0001": 202, "logs/0002": 200, "logs/0003": 202}

@@ -10,7 +10,7 @@ import pytest
 
 from fc_runtimes import InProcess
 from ossemu import Faults
-from restore_core import client, inputs, listing
+from restore_core import client, inputs, keypack, listing
 from restore_core.errors import InvalidParameter, OSSAccessDenied, OSSUnavailable
 from restore_core.list_task import list_archive_files as list_plain
 
@@ -38,8 +38,13 @@ def list_all(emulator, runtime=InProcess(), **fields):
         marker, pages = out["marker"], out["pages"]
 
 
+def groups(out):
+    """The output's groups with their keys unpacked (listArchiveFiles packs each class's keys)."""
+    return [{cls: keypack.unpack(packed, "files") for cls, packed in group.items()} for group in out["filesGroup"]]
+
+
 def listed_keys(outputs):
-    return [k for out in outputs for group in out["filesGroup"] for keys in group.values() for k in keys]
+    return [k for out in outputs for group in groups(out) for keys in group.values() for k in keys]
 
 
 def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket, fc_runtime):
@@ -53,7 +58,7 @@ def test_mixed_classes_are_filtered_grouped_and_counted(emulator, bucket, fc_run
     (out,) = list_all(emulator, fc_runtime, groupSize=2)
     # THEN readable objects are skipped, groups follow listing order by class, and the ongoing restore
     # is not requested again but named, so that the run confirms it
-    assert out["filesGroup"] == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"DeepColdArchive": ["k4"]}]
+    assert groups(out) == [{"Archive": ["k2"], "ColdArchive": ["k3"]}, {"DeepColdArchive": ["k4"]}]
     assert [list(g) for g in out["filesGroup"]] == [["Archive", "ColdArchive"], ["DeepColdArchive"]]
     assert out["skipped"] == {"notArchived": 2, "alreadyRestored": 1, "archiveDirectRead": 0, "restoreInProgress": 1,
                               "filtered": 0}
@@ -140,7 +145,7 @@ def test_pipelined_calls_read_on_until_the_foreach_is_full_and_per_batch_calls_r
     out = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=False)
     # THEN one call reads pages until it holds the foreach's 100 groups, and resumes after the last key taken
     assert len(out["filesGroup"]) == 100 and out["end"] == "false"
-    taken = [k for g in out["filesGroup"] for k in g["Archive"]]
+    taken = [k for g in groups(out) for k in g["Archive"]]
     assert out["marker"] == taken[-1]
     assert emulator.stats.get("ListObjects") > 1
     # AND waiting per batch, a call reads exactly one page
@@ -149,7 +154,7 @@ def test_pipelined_calls_read_on_until_the_foreach_is_full_and_per_batch_calls_r
     assert single["archiveFilesCount"] + single["skipped"]["notArchived"] == 20
     assert emulator.stats.get("ListObjects") == 1
     # AND pipelined paging from start to end still sees every object exactly once
-    listed = [k for o in list_all(emulator, maxKeys=20, groupSize=3) for g in o["filesGroup"] for k in g["Archive"]]
+    listed = [k for o in list_all(emulator, maxKeys=20, groupSize=3) for g in groups(o) for k in g["Archive"]]
     assert len(listed) == len(set(listed)) == 250
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import BUCKET_NAME
-from restore_core import manifest_source
+from restore_core import inputs, manifest_source
 from restore_core.list_task import OUTPUT_LIMIT
 from restore_core.manifest import Cursor, Entry, InvalidManifest, LineRules, lines
 from test_functions_list import invoke, list_all
@@ -63,7 +63,7 @@ def test_listing_a_manifest_of_1000_lines_stays_in_the_output_budget_and_names_e
     outputs = list_all(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", maxRequestsPerSecond=1_000_000)
     # THEN each call's output fits its budget, every key comes exactly once, in manifest order
     assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= OUTPUT_LIMIT for o in outputs)
-    assert [k for o in outputs for g in o["filesGroup"] for ks in g.values() for k in ks] == keys
+    assert [t.key for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")] == keys
     assert len(outputs) > 3  # the budget, not the manifest's end, cut the calls
     assert emulator.stats.get("ListObjects") == 0
 
@@ -148,7 +148,25 @@ def test_all_versions_lists_every_archive_version_across_pages_and_passes_over_d
     # WHEN listed call by call (one page per call with waitPerBatch off is still cut by pages of 2)
     outputs = list_all(emulator, fc_runtime, allVersions=True, maxKeys=2)
     # THEN every archive version is a target by its ID, in listing order, and the Standard ones are skipped
-    targets = [tuple(e) for o in outputs for g in o["filesGroup"] for es in g.values() for e in es]
+    targets = [(t.key, t.version_id) for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")]
     assert sorted(targets) == sorted((k, v) for k, vs in written.items() for v in vs[1:])
     assert sum(o["skipped"]["notArchived"] for o in outputs) == 3
     assert emulator.stats.get("ListObjects") == 0
+
+
+def test_a_group_class_mixing_keys_and_versions_is_a_plain_list_within_the_output_budget(emulator, bucket):
+    # GIVEN a manifest naming Archive objects, one of them by an old version, in the middle
+    emulator.set_versioning(BUCKET_NAME, "Enabled")
+    keys = [f"mixed/{i:04d}" for i in range(400)]
+    versions = {k: emulator.put_object(BUCKET_NAME, k, b"", storage_class="Archive") for k in keys}
+    lines = [f"{BUCKET_NAME},{k},{versions[k]}" if i == 200 else f"{BUCKET_NAME},{k}" for i, k in enumerate(keys)]
+    emulator.put_object(BUCKET_NAME, "m.csv", ("\n".join(lines) + "\n").encode())
+    # WHEN listed
+    outputs = list_all(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", groupSize=1000)
+    # THEN the keys before the version were packed until it came, then the class is a plain list that
+    # names the version; every output stays within its budget and every entry comes once, in order
+    values = [v for o in outputs for g in o["filesGroup"] for v in g.values()]
+    assert any(isinstance(v, list) and [keys[200], versions[keys[200]]] in v for v in values)
+    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= OUTPUT_LIMIT for o in outputs)
+    targets = [(t.key, t.version_id) for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")]
+    assert targets == [(k, versions[k] if i == 200 else None) for i, k in enumerate(keys)]

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import classes, flow_inputs, json_input, params
+from restore_core import classes, flow_inputs, json_input, keypack, params
 from restore_core.deadline import Deadline, from_input
 from restore_core.errors import InvalidParameter
 from restore_core.manifest import MAX_VERSION_ID
@@ -181,8 +181,9 @@ def target(entry: Any, field: str, storage_class: str | None) -> Target:
 
 
 def files(value: Any, field: str) -> tuple[Target, ...]:
-    """A group ({class: [keys]}, taken in the order Archive, ColdArchive, DeepColdArchive) or a
-    plain list of keys whose class is unknown; a key may be [key, versionId]."""
+    """A group ({class: [keys]}, taken in the order Archive, ColdArchive, DeepColdArchive; a class's keys
+    may come packed into one string, as listArchiveFiles writes keys without versions) or a plain list of
+    keys whose class is unknown; a key may be [key, versionId]."""
     if isinstance(value, list):
         targets = tuple(target(k, f"{field}[{i}]", None) for i, k in enumerate(value))
     elif isinstance(value, Mapping):
@@ -201,8 +202,10 @@ def _group(value: Mapping[str, Any], field: str) -> tuple[Target, ...]:
     targets: list[Target] = []
     for name in classes.ARCHIVE_CLASSES:
         keys = value.get(name) or []
+        if isinstance(keys, str):
+            keys = keypack.unpack(keys, f"{field}.{name}")
         if not isinstance(keys, list):
-            raise InvalidParameter(f"{field}.{name}", "a list of keys", keys)
+            raise InvalidParameter(f"{field}.{name}", "a list of keys, or keys packed by listArchiveFiles", keys)
         targets += [target(k, f"{field}.{name}[{i}]", name) for i, k in enumerate(keys)]
     return tuple(targets)
 

@@ -1,13 +1,19 @@
-"""listArchiveFiles: one listing page turned into restore groups for the restore flow's foreach."""
+"""listArchiveFiles: one listing page turned into restore groups for the restore flow's foreach.
+
+Each group's keys are packed per class (`keypack`): a call's output is held to OUTPUT_LIMIT, and packed
+keys let one call hand on several times more of them, so a 1,000,000-object run makes that many fewer
+listing calls on the main flow's sequential path (bench/cloud_model.py).
+"""
 from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import oss2
 
-from restore_core import actions, budget, classes, manifest_source, poll_budget, rate, retry, sources, tally
+from restore_core import actions, budget, classes, keypack, manifest_source, poll_budget, rate, retry, sources, tally
 from restore_core.deadline import Deadline
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
 from restore_core.errors import OSSAccessDenied
@@ -40,6 +46,7 @@ class _Groups:
         self.count = 0
         self._size, self._room = size, room
         self._in_last = size  # keys in the last group; "full" forces a new group first
+        self._values: list[dict[str, _Value]] = []  # per group and class
 
     @property
     def _holds_any(self) -> bool:
@@ -67,18 +74,41 @@ class _Groups:
         if new_group and len(self.groups) >= MAX_GROUPS:
             return False
         last: dict[str, list[str | list[str]]] = {} if new_group else self.groups[-1]
-        cost = budget.size(obj.entry) + 1 + (3 if new_group else 0)
-        cost += 0 if obj.storage_class in last else budget.size(obj.storage_class) + 4
+        values: dict[str, _Value] = {} if new_group else self._values[-1]
+        entries = last.get(obj.storage_class, [])
+        was = values.get(obj.storage_class, _Value())
+        now = was.joined(entries, obj.entry)
+        cost = now.size - was.size + (3 if new_group else 0) + (0 if entries else budget.size(obj.storage_class) + 2)
         if cost > self._room and self._holds_any:
             return False
         if new_group:
             self.groups.append(last)
+            self._values.append(values)
             self._in_last = 0
         last.setdefault(obj.storage_class, []).append(obj.entry)
+        values[obj.storage_class] = now
         self._in_last += 1
         self._room -= cost
         self.count += 1
         return True
+
+
+@dataclass(frozen=True)
+class _Value:
+    """The JSON bytes of a class's value in a group (`_packed`): keys alone are packed into one string;
+    the first entry with a versionId turns it into a plain list."""
+
+    size: int = 0
+    listed: bool = False
+
+    def joined(self, entries: list[str | list[str]], entry: str | list[str]) -> _Value:
+        if self.listed:
+            return _Value(self.size + budget.size(entry) + 1, listed=True)
+        if isinstance(entry, list):
+            return _Value(budget.size([*entries, entry]), listed=True)  # counted afresh, once
+        previous = str(entries[-1]) if entries else ""
+        return _Value((self.size or 2) + budget.size(keypack.entry(previous, entry)) - 2)
+
 
 
 def list_archive_files(
@@ -168,7 +198,7 @@ def list_archive_files(
         # Only the listing knows the classes: a class that cannot make it is refused before its batch.
         deadline.check({c for g in groups.groups for c in g} | {t.storage_class or "" for _, t in threatened}, now=now)
         out.update(escalate(bucket, threatened, deadline, days=req.days, now=now, limiter=limiter, sleep=sleep))
-    ordered = [{c: g[c] for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
+    ordered = [{c: _packed(g[c]) for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
         filesGroup=ordered, groups=max(1, len(ordered)), marker="" if end else marker, end=_flag(end), empty=_flag(not groups.groups),
         archiveFilesCount=groups.count, listedCount=listed, missing=missing,
@@ -226,6 +256,12 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
     return out
+
+
+def _packed(entries: list[str | list[str]]) -> str | list[str | list[str]]:
+    """A class's keys packed into one string; entries with a versionId stay a list."""
+    keys = [e for e in entries if isinstance(e, str)]
+    return keypack.pack(keys) if len(keys) == len(entries) else entries
 
 
 def _flag(value: bool) -> str:
