@@ -5,13 +5,15 @@ setting, the second run one full listing call larger, counts what the flows did 
 StartExecutions, FC invocations, events, RestoreObject requests, keys per listing call), takes "per listing
 call" figures from the difference and "per execution" figures from what is left, and scales them to
 `--objects` (default 1,000,000). Nothing the engine can count is written down here; whether the next
-listing waits for the restores is read from the main flow (a `sync` sub-flow task), so a change of the
-flows is picked up by running it again. It then predicts the cloud's wall time from the quotas and latencies below,
+listing waits for a batch's restore sub-flow is read from the main flow (a `sync` sub-flow task waits,
+unless a parallel step runs it beside a listing task: then only the part longer than that listing call
+counts), and how many of each the flows start is counted, so a change of the flows is picked up by
+running it again. It then predicts the cloud's wall time from the quotas and latencies below,
 prints every candidate's prediction and the best one's breakdown (`predicted_seconds:`, `floor_seconds:`,
 `ratio:`, which resource binds), and the defaults it chooses.
 
     ./bootstrap bench cloud_model [--objects 1000000] [--max-requests-per-second 2000] [--quick]
-        [--listing-overlaps] [--key-bytes 40]
+        [--key-bytes 40]
 
 Assumptions (the latencies are flags):
 
@@ -27,6 +29,9 @@ Assumptions (the latencies are flags):
 | ListObjects latency | 0.03 s + 0.1 s per 1,000 keys | assumption: OSS documents none |
 | FC invocation overhead | 0.05 s warm, 1 s cold once | assumption: [4] describes cold starts, gives no figure |
 | CloudFlow step latency | 0.05 s per step entry on a sequential path | assumption: CloudFlow documents none |
+| a sub-flow's steps | its foreach's iterations run at once: one iteration's steps on its path | FDL foreach and parallel steps [5] |
+| a parallel step | lasts as long as its longest branch | FDL foreach and parallel steps [5] |
+| a batch's restore requests | paced at the budget less the listing's share (`restore_core.rate`): one batch at a time | the flows |
 | sub-flow start latency | 0.1 s | assumption: CloudFlow documents none |
 | restore requests | spread evenly over the listing phase | the restore flow requests each listed group at once |
 
@@ -34,6 +39,8 @@ Assumptions (the latencies are flags):
 [2] OSS "0004-00000302" (QPS limit): https://www.alibabacloud.com/help/en/oss/user-guide/0004-00000302
 [3] OSS "restore" (ossutil): https://www.alibabacloud.com/help/doc-detail/120058.htm
 [4] FC "Best practice for reducing cold start latencies": https://alibabacloud.com/help/doc-detail/138831.htm
+[5] CloudFlow FDL "Overview" (parallel steps run branches in parallel, foreach steps process array data in parallel):
+    https://www.alibabacloud.com/help/en/serverless-workflow/latest/flow-definition-language-overview
 
 The floor is the true lower bound for any run that requests each restore once and finds the objects by
 listing: every restore request and one 1,000-key listing page per 1,000 objects must fit in the request
@@ -51,7 +58,7 @@ import argparse
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -62,7 +69,7 @@ from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
 from ossrestore.paths import flow_file
-from restore_core import flow_inputs, inputs
+from restore_core import flow_inputs, inputs, rate
 from restore_core.status_task import SCAN_PAGE_KEYS
 
 AK, SK = "model-ak", "model-secret"
@@ -75,36 +82,55 @@ _LIMITS = fdl.Limits()
 
 @dataclass(frozen=True)
 class FlowShape:
-    """The flows' task steps by kind, read from the YAML, and whether listing waits for the restores."""
+    """The flows' task steps by kind, read from the YAML.
+
+    A sync sub-flow task in the main flow makes the listing wait for the restore sub-flow it starts,
+    unless it runs in a parallel step beside a listing task: then the step lasts as long as the longer
+    of the two (`overlapped_steps`), and the sub-flow's time counts only where it is longer.
+    """
 
     list_steps: frozenset[str]
     status_steps: frozenset[str]
     restore_steps: frozenset[str]
-    listing_waits_for_restores: bool  # a sync sub-flow task in the main flow: the next listing waits
+    waiting_steps: frozenset[str]  # sync sub-flow tasks the next listing waits for
+    overlapped_steps: frozenset[str]  # sync sub-flow tasks in a parallel step beside a listing task
+    iteration_steps: frozenset[str]  # the restore sub-flow's steps inside its foreach
 
 
 def flow_shape() -> FlowShape:
     kinds: dict[str, set[str]] = {"list": set(), "status": set(), "restore": set()}
-    waits = False
     for name in ("main.yaml", "restore.yaml"):
-        for step in _steps(yaml.safe_load(flow_file(name).read_text(encoding="utf-8"))["steps"]):
+        for step, _ in _steps(_flow(name)["steps"]):
             arn = str(step.get("resourceArn", ""))
             for kind, placeholder in (("list", "listArchiveFilesArn"), ("status", "restoreStatusArn"), ("restore", "restoreArn")):
                 if "{{" + placeholder + "}}" in arn:
                     kinds[kind].add(step["name"])
-            if name == "main.yaml" and arn.startswith("acs:fnf:::flow/") and step.get("pattern") == "sync":
-                waits = True
-    return FlowShape(frozenset(kinds["list"]), frozenset(kinds["status"]), frozenset(kinds["restore"]), waits)
+    waiting: set[str] = set()
+    overlapped: set[str] = set()
+    for step, parallel in _steps(_flow("main.yaml")["steps"]):
+        if str(step.get("resourceArn", "")).startswith("acs:fnf:::flow/") and step.get("pattern") == "sync":
+            beside = {s["name"] for branch in parallel.get("branches", []) for s, _ in _steps(branch.get("steps", []))}
+            (overlapped if beside & kinds["list"] else waiting).add(step["name"])
+    iteration = {s["name"] for step, _ in _steps(_flow("restore.yaml")["steps"]) if step.get("type") == "foreach"
+                 for s, _ in _steps(step.get("steps", []))}
+    return FlowShape(frozenset(kinds["list"]), frozenset(kinds["status"]), frozenset(kinds["restore"]),
+                     frozenset(waiting), frozenset(overlapped), frozenset(iteration))
 
 
-def _steps(steps: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+def _flow(name: str) -> dict[str, Any]:
+    return dict(yaml.safe_load(flow_file(name).read_text(encoding="utf-8")))
+
+
+def _steps(steps: Iterable[dict[str, Any]], parallel: dict[str, Any] | None = None,
+           ) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every step, nested ones too, with the innermost parallel step around it ({} if none)."""
     for step in steps:
-        yield step
-        yield from _steps(step.get("steps", []))
+        yield step, parallel or {}
+        yield from _steps(step.get("steps", []), parallel)
         for choice in step.get("choices", []):
-            yield from _steps(choice.get("steps", []))
+            yield from _steps(choice.get("steps", []), parallel)
         for branch in step.get("branches", []):
-            yield from _steps(branch.get("steps", []))
+            yield from _steps(branch.get("steps", []), step)
 
 
 @dataclass(frozen=True)
@@ -118,8 +144,11 @@ class Counts:
     listing_steps: int
     listing_events: int
     max_listing_events: int
+    waited_restores: int  # sub-flows the next listing waited for
+    overlapped_restores: int  # sub-flows that ran beside a listing call
     subflows: int
     subflow_steps: int
+    subflow_iteration_steps: int
     max_subflow_events: int
     restore_invocations: int
     restore_requests: int
@@ -128,6 +157,8 @@ class Counts:
     confirm_events: int
 
 
+# Objects of the first measurement run: more than one listing call holds (about 4,000 packed keys).
+FIRST_SIZE = 6000
 SEED_PREFIX = "data/"
 SEED_KEY_BYTES = len(SEED_PREFIX) + 8  # the emulator seeds keys as prefix + 8 digits
 
@@ -168,8 +199,11 @@ def measure(*, objects: int, max_keys: int, group_size: int, workers: int, shape
         listing_steps=sum(1 for r in listing for e in r.events if e.type == entered),
         listing_events=sum(len(r.events) for r in listing),
         max_listing_events=max(len(r.events) for r in listing),
+        waited_restores=sum(_entered(r, shape.waiting_steps) for r in listing),
+        overlapped_restores=sum(_entered(r, shape.overlapped_steps) for r in listing),
         subflows=len(subs),
         subflow_steps=sum(1 for r in subs for e in r.events if e.type == entered),
+        subflow_iteration_steps=sum(_entered(r, shape.iteration_steps) for r in subs),
         max_subflow_events=max((len(r.events) for r in subs), default=0),
         restore_invocations=sum(_entered(r, shape.restore_steps) for r in subs),
         restore_requests=restore_requests,
@@ -195,15 +229,21 @@ class Rates:
     events_per_listing_execution: float
     subflows_per_call: float
     subflow_steps_per_call: float
+    subflow_iteration_steps_per_call: float  # of subflow_steps_per_call, those inside the foreach
     invocations_per_call: float
     requests_per_object: float
     steps_per_poll: float
     events_per_poll: float
     max_subflow_events: int
-    listing_waits: bool  # the next listing call waits for the previous call's restore sub-flow
+    # Restore sub-flows the listing waited for (the last batch before a hand-over or the end) and those
+    # that ran beside the next listing call (the parallel step), per call and per execution.
+    waited_per_call: float
+    waited_per_listing_execution: float
+    overlapped_per_call: float
+    overlapped_per_listing_execution: float
 
 
-def fit(small: Counts, large: Counts, *, listing_waits: bool) -> Rates:
+def fit(small: Counts, large: Counts) -> Rates:
     calls = large.listing_calls - small.listing_calls
     if calls <= 0:
         raise SystemExit("the two measurement runs made the same number of listing calls")
@@ -211,23 +251,32 @@ def fit(small: Counts, large: Counts, *, listing_waits: bool) -> Rates:
     def per_call(a: float, b: float) -> float:
         return (b - a) / calls
 
+    def per_execution(total: float, each_call: float) -> float:
+        return (total - each_call * large.listing_calls) / large.listing_executions
+
     steps_per_call = per_call(small.listing_steps, large.listing_steps)
     events_per_call = per_call(small.listing_events, large.listing_events)
+    waited = per_call(small.waited_restores, large.waited_restores)
+    overlapped = per_call(small.overlapped_restores, large.overlapped_restores)
     return Rates(
         keys_per_call=per_call(small.objects, large.objects),
         steps_per_call=steps_per_call,
-        steps_per_listing_execution=(large.listing_steps - steps_per_call * large.listing_calls) / large.listing_executions,
+        steps_per_listing_execution=per_execution(large.listing_steps, steps_per_call),
         events_per_call=events_per_call,
-        events_per_listing_execution=(large.listing_events - events_per_call * large.listing_calls) / large.listing_executions,
+        events_per_listing_execution=per_execution(large.listing_events, events_per_call),
         subflows_per_call=per_call(small.subflows, large.subflows),
         subflow_steps_per_call=per_call(small.subflow_steps, large.subflow_steps),
+        subflow_iteration_steps_per_call=per_call(small.subflow_iteration_steps, large.subflow_iteration_steps),
         invocations_per_call=per_call(small.restore_invocations, large.restore_invocations),
         requests_per_object=large.restore_requests / large.objects,
         # Confirm executions' init and hand-over counted into each poll: slightly more than a poll costs.
         steps_per_poll=large.confirm_steps / max(large.polls, 1),
         events_per_poll=large.confirm_events / max(large.polls, 1),
         max_subflow_events=max(small.max_subflow_events, large.max_subflow_events),
-        listing_waits=listing_waits,
+        waited_per_call=waited,
+        waited_per_listing_execution=per_execution(large.waited_restores, waited),
+        overlapped_per_call=overlapped,
+        overlapped_per_listing_execution=per_execution(large.overlapped_restores, overlapped),
     )
 
 
@@ -273,6 +322,7 @@ class Prediction:
     step_entries: float
     polls: int
     max_events: float
+    rates: Rates  # what the flows were measured to do
 
     @property
     def ratio(self) -> float:
@@ -292,28 +342,41 @@ def predict(rates: Rates, setting: Setting, *, objects: int, cloud: Cloud) -> Pr
     calls = n / rates.keys_per_call
     executions = math.ceil(calls / setting.pages_per_execution)
     pages_per_call = math.ceil(rates.keys_per_call / setting.max_keys)
-    keys_per_invocation = rates.keys_per_call / max(rates.invocations_per_call, 1e-9)
-    restore_seconds = cloud.fc_overhead + math.ceil(keys_per_invocation / setting.workers) * cloud.request_latency
+    invocations = max(rates.invocations_per_call, 1e-9)
+    keys_per_invocation = rates.keys_per_call / invocations
+    # A batch's invocations run at once; each is bound by its threads' round trips or by its share of the
+    # budget, which the batch's invocations split (all but the listing's share): one batch at a time.
+    batch_rate = cloud.requests_per_second - rate.listing_share(int(cloud.requests_per_second))
+    restore_seconds = cloud.fc_overhead + max(math.ceil(keys_per_invocation / setting.workers) * cloud.request_latency,
+                                              rates.keys_per_call * rates.requests_per_object / batch_rate)
 
-    # One listing call on the main flow's sequential path; with a sync sub-flow the next call also waits
-    # for the sub-flow (counted as if its steps ran one after another: stricter than a foreach's).
-    call_seconds = (rates.steps_per_call * cloud.step_latency + cloud.fc_overhead
-                    + pages_per_call * cloud.list_seconds(min(setting.max_keys, rates.keys_per_call)))
-    subflow_seconds = cloud.subflow_start_latency + rates.subflow_steps_per_call * cloud.step_latency + restore_seconds
-    if rates.subflows_per_call and rates.listing_waits:
-        call_seconds += subflow_seconds
+    # One listing call on the main flow's sequential path. A restore sub-flow's path holds its steps
+    # outside the foreach and one iteration's (the iterations run at once). The parallel step's restore
+    # branch is not on the main path: the step lasts as long as its longer branch, so the sub-flow adds
+    # only what it takes beyond the listing call beside it; a waited-for sub-flow adds all of it.
+    list_call_seconds = cloud.fc_overhead + pages_per_call * cloud.list_seconds(min(setting.max_keys, rates.keys_per_call))
+    call_seconds = (rates.steps_per_call - rates.overlapped_per_call) * cloud.step_latency + list_call_seconds
+    per_subflow = 1 / max(rates.subflows_per_call, 1e-9)
+    subflow_path_steps = ((rates.subflow_steps_per_call - rates.subflow_iteration_steps_per_call) * per_subflow
+                          + rates.subflow_iteration_steps_per_call / invocations)
+    subflow_seconds = cloud.subflow_start_latency + subflow_path_steps * cloud.step_latency + restore_seconds
+    beyond = max(0.0, subflow_seconds - list_call_seconds)
+    call_seconds += rates.waited_per_call * subflow_seconds + rates.overlapped_per_call * beyond
+    execution_seconds = (cloud.subflow_start_latency + rates.steps_per_listing_execution * cloud.step_latency
+                         + rates.waited_per_listing_execution * subflow_seconds
+                         + rates.overlapped_per_listing_execution * beyond)
     step_entries_listing = calls * (rates.steps_per_call + rates.subflow_steps_per_call) + executions * rates.steps_per_listing_execution
     starts = calls * rates.subflows_per_call + executions
     requests_listing = n * rates.requests_per_object + calls * pages_per_call
     q = cloud.quotas
     limits = {
-        "listing chain (sequential calls)": calls * call_seconds + executions * cloud.subflow_start_latency,
+        "listing chain (sequential calls)": calls * call_seconds + executions * execution_seconds,
         "CloudFlow step entries": max(0.0, step_entries_listing - q.step_tokens) / q.step_refill_per_second,
         "StartExecution": max(0.0, starts - q.start_execution_tokens) / q.start_execution_refill_per_second,
         "OSS request budget": requests_listing / cloud.requests_per_second,
     }
     binding = max(limits, key=lambda k: limits[k])
-    listing_seconds = limits[binding] + cloud.fc_cold_start + (0.0 if rates.listing_waits else subflow_seconds)
+    listing_seconds = limits[binding] + cloud.fc_cold_start
 
     confirm_seconds, polls = _confirm(rates, setting, objects=n, listing_seconds=listing_seconds, cloud=cloud)
     # One restore request per object (not the measured rate: a flow that sent more would raise its own floor).
@@ -324,6 +387,7 @@ def predict(rates: Rates, setting: Setting, *, objects: int, cloud: Cloud) -> Pr
         setting=setting, predicted=listing_seconds + confirm_seconds, floor=floor, listing_seconds=listing_seconds,
         confirm_seconds=confirm_seconds, binding=binding, limits=limits,
         step_entries=step_entries_listing + polls * rates.steps_per_poll, polls=polls, max_events=max_events,
+        rates=rates,
     )
 
 
@@ -357,9 +421,11 @@ CANDIDATES = {
     "scanPages": (10, 50, 100),
 }
 QUICK = {"maxKeys": (1000,), "groupSize": (100, 1000), "workers": (100,), "pollInterval": (1, 2, 5, 10), "scanPages": (10, 100)}
-# Candidates within 5% of the fastest count as equally fast; of those the one with the fewest CloudFlow step
-# entries wins (they are billed, and a longer poll interval also serves classes that take hours).
-WITHIN = 0.05
+# Candidates within 2% of the fastest count as equally fast; of those the one with the fewest CloudFlow step
+# entries wins (they are billed, and a longer poll interval also serves classes that take hours). 2%, not
+# more: each step of pollInterval adds its seconds to every confirm poll, and the choice must stay near the
+# fastest one the flows allow.
+WITHIN = 0.02
 
 
 def shipped_setting() -> Setting:
@@ -376,21 +442,20 @@ def measure_rates(*, max_keys: int, group_size: int, first: int, key_bytes: int 
         raise SystemExit(f"{first} objects fit in one listing call: measure with more (--first-size)")
     large = measure(objects=first + small.full_call_keys, max_keys=max_keys, group_size=group_size, workers=100,
                     shape=shape, key_bytes=key_bytes)
-    return fit(small, large, listing_waits=shape.listing_waits_for_restores)
+    return fit(small, large)
 
 
-def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, first: int = 1000,
-             key_bytes: int = SEED_KEY_BYTES, listing_overlaps: bool = False, log: Any = print) -> list[Prediction]:
+def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, first: int = FIRST_SIZE,
+             key_bytes: int = SEED_KEY_BYTES, log: Any = print) -> list[Prediction]:
     out = []
     for max_keys, group_size in itertools.product(candidates["maxKeys"], candidates["groupSize"]):
         rates = measure_rates(max_keys=max_keys, group_size=group_size, first=first, key_bytes=key_bytes)
-        if listing_overlaps:
-            rates = replace(rates, listing_waits=False)
         ppe = pages_per_execution_limit(rates, cloud)
         log(f"measured maxKeys={max_keys} groupSize={group_size}: keys/call {rates.keys_per_call:.0f}, "
             f"steps/call {rates.steps_per_call:.1f} + sub-flow {rates.subflow_steps_per_call:.1f}, "
             f"sub-flows/call {rates.subflows_per_call:.2f}, FC restore invocations/call {rates.invocations_per_call:.1f}, "
             f"events/call {rates.events_per_call:.1f}, requests/object {rates.requests_per_object:.3f}, "
+            f"sub-flows/call beside the next listing {rates.overlapped_per_call:.2f} (waited for {rates.waited_per_call:.2f}), "
             f"steps/poll {rates.steps_per_poll:.1f}")
         for workers, poll, scan in itertools.product(candidates["workers"], candidates["pollInterval"], candidates["scanPages"]):
             out.append(predict(rates, Setting(max_keys, group_size, workers, poll, ppe, scan), objects=objects, cloud=cloud))
@@ -400,7 +465,8 @@ def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Clo
 def best(predictions: list[Prediction]) -> Prediction:
     fastest = min(p.predicted for p in predictions)
     near = [p for p in predictions if p.predicted <= fastest * (1 + WITHIN)]
-    return min(near, key=lambda p: (p.step_entries, -p.setting.poll_interval, p.predicted))
+    # Last, more threads: as fast here, and room for a larger budget.
+    return min(near, key=lambda p: (p.step_entries, -p.setting.poll_interval, p.predicted, -p.setting.workers))
 
 
 def show(p: Prediction) -> None:
@@ -425,20 +491,19 @@ def main() -> None:
     parser.add_argument("--request-latency", type=float, default=Cloud.request_latency)
     parser.add_argument("--fc-overhead", type=float, default=Cloud.fc_overhead)
     parser.add_argument("--step-latency", type=float, default=Cloud.step_latency)
-    parser.add_argument("--first-size", type=int, default=1000,
+    parser.add_argument("--first-size", type=int, default=FIRST_SIZE,
                         help="objects of the first measurement run (more than one listing call holds)")
     parser.add_argument("--key-bytes", type=int, default=SEED_KEY_BYTES,
                         help="length of the measured keys (default: the emulator's seeded keys, as the local runs use)")
     parser.add_argument("--quick", action="store_true", help="fewer candidates (those that can win)")
-    parser.add_argument("--listing-overlaps", action="store_true",
-                        help="what if: predict as if listing did not wait for each sub-flow's restores")
     args = parser.parse_args()
     cloud = Cloud(requests_per_second=args.max_requests_per_second, restore_latency=args.restore_latency,
                   request_latency=args.request_latency, fc_overhead=args.fc_overhead, step_latency=args.step_latency)
-    waits = flow_shape().listing_waits_for_restores and not args.listing_overlaps
-    print(f"flows: listing waits for each sub-flow's restores: {waits}; keys of {args.key_bytes} bytes")
+    shape = flow_shape()
+    print(f"flows: restore sub-flows beside the next listing call: {sorted(shape.overlapped_steps)}; "
+          f"waited for: {sorted(shape.waiting_steps)}; keys of {args.key_bytes} bytes")
     predictions = evaluate(QUICK if args.quick else CANDIDATES, objects=args.objects, cloud=cloud, first=args.first_size,
-                           key_bytes=args.key_bytes, listing_overlaps=args.listing_overlaps)
+                           key_bytes=args.key_bytes)
     for p in sorted(predictions, key=lambda p: p.predicted)[:10]:
         s = p.setting
         print(f"candidate maxKeys={s.max_keys} groupSize={s.group_size} workers={s.workers} pollInterval={s.poll_interval} "
@@ -447,8 +512,6 @@ def main() -> None:
     shipped = shipped_setting()
     rates = measure_rates(max_keys=shipped.max_keys, group_size=shipped.group_size, first=args.first_size,
                           key_bytes=args.key_bytes)
-    if args.listing_overlaps:
-        rates = replace(rates, listing_waits=False)
     print(f"\nshipped defaults ({args.objects} objects, {cloud.requests_per_second:.0f} requests/s):")
     show(predict(rates, shipped, objects=args.objects, cloud=cloud))
     chosen = best(predictions)

@@ -5,6 +5,7 @@ this runs a narrow candidate set: the shipped defaults against their nearest riv
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -50,3 +51,37 @@ def test_the_model_counts_what_the_flows_do(predictions):
     cloud = cloud_model.Cloud()
     assert predictions[0].floor == pytest.approx(1_000_000 * 1.001 / cloud.requests_per_second + cloud.restore_latency, rel=0.01)
     assert all(p.predicted > p.floor for p in predictions)
+
+
+def test_the_model_credits_the_parallel_restore_and_list_step_it_reads_from_the_flow(predictions):
+    # GIVEN the main flow, which restores a batch in a parallel step beside the next listing call
+    shape = cloud_model.flow_shape()
+    assert shape.overlapped_steps == {"restoreBatch"} and shape.waiting_steps == {"invokeRestoreFlow"}
+    assert {"restoreTask", "checkPending"} <= shape.iteration_steps
+    # WHEN the flows are measured THEN each further listing call runs one restore sub-flow beside it and
+    # waits for none (the listing waits only for an execution's last batch)
+    p = cloud_model.best(predictions)
+    assert p.rates.overlapped_per_call == pytest.approx(1.0) and p.rates.waited_per_call == pytest.approx(0.0)
+    # AND were every sub-flow waited for, the listing chain would take longer
+    waited = dataclasses.replace(p.rates, waited_per_call=1.0, overlapped_per_call=0.0)
+    slower = cloud_model.predict(waited, p.setting, objects=1_000_000, cloud=cloud_model.Cloud())
+    chain = "listing chain (sequential calls)"
+    assert slower.limits[chain] > p.limits[chain]
+
+
+def test_the_chosen_defaults_come_within_one_and_a_half_times_the_floor(predictions):
+    # GIVEN 1,000,000 Archive objects, 2,000 requests/s WHEN the model predicts the chosen defaults
+    # THEN the run takes at most 1.5 times what no design can beat (the budget, then the restore latency)
+    assert cloud_model.best(predictions).ratio <= 1.5
+
+
+def test_each_batch_is_restored_at_the_request_budget_on_the_listing_chain(predictions):
+    # GIVEN the chosen setting WHEN the bucket allows half the requests per second
+    p = cloud_model.best(predictions)
+    half = cloud_model.Cloud(requests_per_second=cloud_model.Cloud().requests_per_second / 2)
+    slower = cloud_model.predict(p.rates, p.setting, objects=1_000_000, cloud=half)
+    # THEN the listing chain, which waits for each batch's restore requests in the parallel step, takes
+    # at least the time those requests take within the budget
+    chain = "listing chain (sequential calls)"
+    assert slower.limits[chain] > p.limits[chain]
+    assert slower.limits[chain] >= 1_000_000 / half.requests_per_second

@@ -17,7 +17,7 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 10, "workers": 100, "groupSize": 1000,
+        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 2, "workers": 100, "groupSize": 1000,
         "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
         "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [], "modifiedAfter": "",
         "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "", "allVersions": False,

@@ -92,7 +92,8 @@ class FlowInput:
 
 # The defaults of maxKeys, pollInterval, workers, groupSize and pagesPerExecution are the ones
 # bench/cloud_model.py chooses for 1,000,000 Archive objects in the cloud (tests/test_cloud_model.py holds
-# them to it): CloudFlow's step entries (100/s per account) and the listing's sequential calls bind, not FC.
+# them to it): the listing's sequential calls bind (each waits for its batch's restores, paced at the
+# request budget, beside the next call), CloudFlow's step entries (100/s per account) far under them.
 # A listing call costs about 20 events of the main flow (its parallel restore-and-list step included) and
 # a status poll about 10: the bounds of pagesPerExecution and pollsPerExecution keep an execution under
 # CloudFlow's 5,000 events with room to spare.
@@ -131,7 +132,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         help="Keys per ListObjects page.", meaning="keys per ListObjects page",
     ),
     FlowInput(
-        name="pollInterval", kind="integer", default=10, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
+        name="pollInterval", kind="integer", default=2, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
         help="Seconds between status polls.", allowed=f"1–{params.MAX_WAIT_SECONDS} s",
         meaning="wait between status polls (a wait step lasts at most 2 days)",
     ),
