@@ -13,7 +13,7 @@ import pytest
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
 from fc_runtimes import InProcess
-from restore_core import classes, deadline, poll_budget
+from restore_core import classes, deadline, keypack, poll_budget
 from restore_core.errors import DeadlineUnreachable, InvalidParameter
 from restore_core.params import iso_time
 
@@ -80,7 +80,7 @@ def test_listing_speeds_up_running_restores_that_could_miss_the_deadline(emulato
     assert out["inProgressKeys"] == ["running"]
     assert out["escalated"] == {"ColdArchive": [0]} and out["escalationTiers"] == {"ColdArchive": "Standard"}
     assert emulator.stats.get("restore:upgraded") == 1
-    assert out["filesGroup"] == [{"ColdArchive": ["frozen"]}]
+    assert out["filesGroup"] == [{"ColdArchive": keypack.pack(["frozen"])}]
 
 
 def test_listing_refuses_a_class_that_cannot_make_the_deadline_before_any_request(emulator, bucket):
@@ -91,7 +91,7 @@ def test_listing_refuses_a_class_that_cannot_make_the_deadline_before_any_reques
     assert emulator.stats.get("RestoreObject") == 0
     # bestEffort lists it for its fastest tier instead
     out = invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR), bestEffort=True)
-    assert out["filesGroup"] == [{"DeepColdArchive": ["deep"]}]
+    assert out["filesGroup"] == [{"DeepColdArchive": keypack.pack(["deep"])}]
 
 
 def test_restore_requests_carry_the_deadlines_tier(emulator, bucket):
