@@ -169,6 +169,10 @@ def test_an_instance_keeps_what_it_learned_about_a_bucket_from_one_invocation_to
     # AND another bucket starts afresh
     other = rate.for_invocation("http://oss.test:1", "other", share=0, start=50, clock=clock, sleep=clock.sleep)
     assert other is not first and other.rate == 50
+    # AND so does the same bucket once the instance has sent it nothing for a while
+    clock.now += rate.FORGET_AFTER + 1
+    again = rate.for_invocation("http://oss.test:1", "learned", share=0, start=50, clock=clock, sleep=clock.sleep)
+    assert again is not first and again.rate == 50
 
 
 def test_a_small_share_does_not_hold_back_the_next_invocation_of_the_instance():

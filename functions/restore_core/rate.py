@@ -123,6 +123,11 @@ class RateLimiter:
         return self._limit
 
     @property
+    def idle_since(self) -> float:
+        """The clock time of the last send slot taken (or of the limiter's creation)."""
+        return self._last_slot
+
+    @property
     def next_send(self) -> float:
         """The clock time of the next free send slot."""
         return self._next
@@ -181,7 +186,10 @@ class RateLimiter:
 
 
 # One limiter per bucket in this instance (FC keeps module state while an instance stays warm): a new
-# invocation starts where the last one left off instead of learning the bucket's limit again.
+# invocation starts where the last one left off instead of learning the bucket's limit again. After
+# FORGET_AFTER seconds without a request to the bucket what it learned is stale (the bucket's other
+# traffic moves on), and the next invocation starts afresh.
+FORGET_AFTER = 60.0
 _instance_limiters: dict[tuple[str, str], RateLimiter] = {}
 _instance_lock = threading.Lock()
 
@@ -195,7 +203,7 @@ def for_invocation(
     the bucket yet."""
     with _instance_lock:
         limiter = _instance_limiters.get((endpoint, bucket_name))
-        if limiter is None:
+        if limiter is None or limiter.idle_since < clock() - FORGET_AFTER:
             limiter = _instance_limiters[(endpoint, bucket_name)] = RateLimiter(
                 share=share, sleep=sleep, clock=clock, start=start,
             )
