@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter
 
 import oss2
@@ -48,14 +49,25 @@ def test_the_listing_and_the_batch_groups_together_take_exactly_the_budget(group
     assert rate.restore_share(0, groups) == rate.listing_share(0) == 0
 
 
-def test_requests_are_spaced_one_over_the_share_apart_without_a_burst():
+def test_requests_keep_to_the_share_in_every_second_and_make_up_for_idle_time_without_a_burst():
     # GIVEN a share of 4 requests/s
     lim, clock = limiter(4)
-    # WHEN five requests go out back to back
-    for _ in range(5):
+    # WHEN 41 requests go out back to back
+    sent = []
+    for _ in range(41):
         lim.acquire()
-    # THEN the first goes at once and each later one waits a quarter second after the previous
-    assert clock.sleeps == pytest.approx([0.25, 0.25, 0.25, 0.25])
+        sent.append(clock.now)
+    # THEN no second holds more than 4, none follows another closer than 1/(CATCH_UP * 4) s, and
+    # the 41 take ten seconds (the share), less at most the catch-up allowance
+    assert all(later - earlier >= 1.0 - 1e-9 for earlier, later in zip(sent, sent[4:]))
+    assert min(b - a for a, b in itertools.pairwise(sent)) >= 1 / (rate.CATCH_UP * 4) - 1e-9
+    assert 10.0 - rate.CATCH_UP_SECONDS - 1e-9 <= sent[-1] - sent[0] <= 10.0 + 1e-9
+    # AND a busy limiter sends 1/4 s apart
+    assert sent[-1] - sent[-2] == pytest.approx(0.25)
+    # WHEN it was idle for a while THEN what it missed is made up for: the next goes sooner
+    clock.now += 1.0
+    assert lim.reserve() == 0
+    assert lim.reserve() == pytest.approx(1 / (rate.CATCH_UP * 4))
 
 
 def test_a_throttling_answer_steps_down_below_what_oss_accepted_then_climbs_back_and_probes_slowly():
@@ -182,8 +194,8 @@ def test_a_small_share_does_not_hold_back_the_next_invocation_of_the_instance():
     lim.acquire()
     # WHEN the next invocation has a share of 100 requests/s
     rate.for_invocation("http://oss.test:1", "spacing", share=100, clock=clock, sleep=clock.sleep)
-    # THEN its first request waits 1/100 s after that one, not the listing's whole second
-    assert lim.reserve() == pytest.approx(0.01)
+    # THEN its first request follows that one as the new share allows, not a second later
+    assert lim.reserve() == pytest.approx(1 / (rate.CATCH_UP * 100))
 
 
 class Bucket:

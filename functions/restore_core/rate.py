@@ -2,8 +2,10 @@
 
 OSS answers 503 (TotalQpsLimitExceeded and the other throttling codes) once a bucket's request rate is
 over its limit. Each FC instance paces its requests to a bucket with one `RateLimiter`, kept from one
-invocation to the next (an instance runs one invocation at a time, `instance_concurrency` 1): requests
-are spaced 1/rate apart (no bursts), never faster than the invocation's share of the budget.
+invocation to the next (an instance runs one invocation at a time, `instance_concurrency` 1): no
+second ever holds more requests than the rate, a busy instance spaces them 1/rate apart (no bursts),
+and time it spent idle between requests (an invocation's start and end) is made up for within the
+second. The rate is never above the invocation's share of the budget.
 
 The split is deterministic, so concurrent invocations need not talk to each other: while a batch is
 restored, the next listing call runs beside it (one share) and the batch's groups, one invocation each
@@ -13,9 +15,10 @@ alone and take the whole budget.
 Inside a share the rate adapts to throttling answers (additive increase, multiplicative decrease). What
 a throttling answer says is that the bucket's count for the current second went over its limit, so the
 limiter takes as the instance's part of that limit the requests OSS accepted from it in the second
-before (`limit`; never under half its rate), steps down to `DECREASE` of it, climbs back within about
-a second to `TARGET` of it, and from there probes upward slowly (`PROBE` of it per second): the rate
-stays just under the limit, and a probe past it costs a few answers, not a second of them. Without a
+before (`limit`; never under half its rate), steps down to `DECREASE` of it (and sends nothing more
+until its last second holds fewer requests than that), climbs back within about a second to
+`TARGET` of it, and from there probes upward slowly (`PROBE` of it per second): the rate stays just
+under the limit, and a probe past it costs a few answers, not a second of them. Without a
 budget the limiter starts at `UNBUDGETED_START` and doubles every second until the first throttling
 answer (slow start), split over the invocations as a budget is; what it learned stays with the
 instance, so later invocations start at the limit instead of probing for it again.
@@ -37,19 +40,26 @@ T = TypeVar("T")
 FOREACH_CONCURRENCY = 100  # CloudFlow runs at most 100 foreach iterations at once
 # Without a budget: the run starts at UNBUDGETED_START requests/s (split as a budget is) and grows by
 # SLOW_START_GROWTH per second until the first throttling answer. Tuned on a model of OSS's per-second
-# count (two to 100 instances, limits of 300 to 2,000 requests/s: under 1% throttled at 300 and up):
+# count (two to 100 instances, limits of 300 to 2,000 requests/s: under 1% throttled, tests/test_rate.py):
 # starting at 200 rather than 100 saves about a second of a 500/s limit, and a growth of 3 per
 # second overshoots a window by more.
 UNBUDGETED_START = 200.0
 SLOW_START_GROWTH = 2.0
-# The first throttling answer ends the slow start, whose last second may have been far over the
-# limit: step further down than later (DECREASE).
-SLOW_START_DECREASE = 0.7  # of the learned limit
-DECREASE = 0.9  # of the learned limit, after a later throttling answer
+# The first throttling answer ends the slow start, whose last second may have been over the limit by
+# more than a probe's: step further down than later (DECREASE).
+SLOW_START_DECREASE = 0.9  # of the learned limit
+# A lower rate also leaves no room in the second until the requests of the last second fall under it:
+# that pause, not a deep cut, is what ends the run of throttling answers.
+DECREASE = 0.95  # of the learned limit, after a later throttling answer
 TARGET = 0.98  # of the learned limit: where the rate climbs back to within RECOVERY seconds
 RECOVERY = 1.0
 PROBE = 0.003  # of the learned limit per second: the climb past TARGET
 WINDOW = 1.0  # OSS counts a bucket's requests per second
+# Time an instance spends between requests (an invocation's start and end, a slow answer) is made up
+# for, up to CATCH_UP_SECONDS of requests, sent up to CATCH_UP times faster than the rate, and never
+# more than the rate allows within any second: a busy instance sends 1/rate apart.
+CATCH_UP = 1.5
+CATCH_UP_SECONDS = 0.25
 # The answers to requests sent within a second of a decrease were sent at the old rate, so they do
 # not lower it again.
 DECREASE_HOLD = 1.0
@@ -94,6 +104,8 @@ class RateLimiter:
         self._accepted: collections.deque[float] = collections.deque()  # send times OSS accepted, last WINDOW
         self._next = self._grown = self._clock()
         self._last_slot = self._next
+        self._due = self._next + CATCH_UP_SECONDS  # when the next request is due at the rate (no credit yet)
+        self._slots: collections.deque[float] = collections.deque()  # the last send slots taken
         self._held_until = float("-inf")
         self._ceiling = float("inf")
         self.configure(share=share, sleep=sleep, start=start)
@@ -111,7 +123,8 @@ class RateLimiter:
             elif share and self._slow_start:
                 self._learned, self._slow_start = float("inf"), False  # the budget says where to start
             # The spacing after the last request follows this invocation's share, not the last one's.
-            self._next = max(self._last_slot, min(self._next, self._last_slot + 1 / self.rate))
+            self._next = max(self._last_slot, min(self._next, self._last_slot + 1 / (self.rate * CATCH_UP)))
+            self._due = min(self._due, self._last_slot + 1 / self.rate)
 
     @property
     def rate(self) -> float:
@@ -130,15 +143,31 @@ class RateLimiter:
     @property
     def next_send(self) -> float:
         """The clock time of the next free send slot."""
-        return self._next
+        with self._lock:
+            return self._free_slot(float("-inf"))
 
     def reserve(self) -> float:
         """Take the next send slot; return how long to wait for it."""
         with self._lock:
             now = self._clock()
-            slot = self._last_slot = max(now, self._next)
-            self._next = slot + 1 / self.rate
+            slot = self._last_slot = self._free_slot(now)
+            # Waiting for room in the second is not idle time: it earns nothing to make up for.
+            full = slot > max(now, self._next, self._due - CATCH_UP_SECONDS)
+            self._slots.append(slot)
+            self._next = slot + 1 / (self.rate * CATCH_UP)
+            self._due = max(self._due, slot + (CATCH_UP_SECONDS if full else 0.0)) + 1 / self.rate
             return slot - now
+
+    def _free_slot(self, now: float) -> float:
+        """The earliest slot from now that is due (less CATCH_UP_SECONDS), at least 1/(rate * CATCH_UP)
+        after the last, and keeps every window of `span` seconds (a second, or longer for a rate under
+        1/s) within rate * span sends."""
+        span = max(WINDOW, 1 / self.rate)
+        most = max(1, int(self.rate * span + 1e-9))
+        while len(self._slots) > most:
+            self._slots.popleft()
+        slot = max(now, self._next, self._due - CATCH_UP_SECONDS)
+        return max(slot, self._slots[0] + span) if len(self._slots) == most else slot
 
     def acquire(self) -> None:
         delay = self.reserve()
@@ -157,7 +186,7 @@ class RateLimiter:
             self._learned = max(FLOOR, self._limit * (SLOW_START_DECREASE if self._slow_start else DECREASE))
             self._slow_start = False
             self._grown = now
-            self._next = max(self._next, now + 1 / self.rate)
+            self._next = max(self._next, now + 1 / self.rate)  # a pause, before the lower rate
 
     def succeeded(self) -> None:
         """An answer that was not throttled: grow with the time since the last change (at most 1 s of it)."""
