@@ -130,6 +130,18 @@ def test_without_a_budget_the_rate_doubles_each_second_until_throttled_then_stay
     assert lim.rate == pytest.approx((rate.SLOW_START_DECREASE + rate.TARGET - rate.DECREASE) * 150)
 
 
+def test_the_rate_does_not_grow_while_the_instance_sends_far_less():
+    # GIVEN no budget, a start of 200 requests/s, and an instance that gets only 20 answers a second
+    # (a busy machine)
+    lim, clock = limiter(0, start=200)
+    # WHEN five seconds pass THEN the rate has not doubled at all: a rate never reached proves nothing
+    answer(lim, clock, for_seconds=5.0, accepted=100)
+    assert lim.rate == 200
+    # WHEN it then sends at the rate THEN the slow start goes on
+    answer(lim, clock, for_seconds=1.0, accepted=250)
+    assert lim.rate > 300
+
+
 def test_paced_feeds_throttling_answers_back_and_reraises_them():
     # GIVEN a paced call that OSS answers with 503 TotalQpsLimitExceeded, then with success
     lim, _ = limiter(40)

@@ -55,6 +55,10 @@ TARGET = 0.98  # of the learned limit: where the rate climbs back to within RECO
 RECOVERY = 1.0
 PROBE = 0.003  # of the learned limit per second: the climb past TARGET
 WINDOW = 1.0  # OSS counts a bucket's requests per second
+# The rate grows only while the instance sends at least USED of it: a rate never reached says nothing
+# about the bucket's limit, and growing it anyway would let a stalled instance (a busy machine) burst
+# far past the limit when it catches up.
+USED = 0.5
 # Time an instance spends between requests (an invocation's start and end, a slow answer) is made up
 # for, up to CATCH_UP_SECONDS of requests, sent up to CATCH_UP times faster than the rate, and never
 # more than the rate allows within any second: a busy instance sends 1/rate apart.
@@ -102,7 +106,7 @@ class RateLimiter:
         self._limit: float | None = None  # the instance's part of the bucket's limit, once throttled
         self._slow_start = False
         self._accepted: collections.deque[float] = collections.deque()  # send times OSS accepted, last WINDOW
-        self._next = self._grown = self._clock()
+        self._next = self._grown = self._born = self._clock()
         self._last_slot = self._next
         self._due = self._next + CATCH_UP_SECONDS  # when the next request is due at the rate (no credit yet)
         self._slots: collections.deque[float] = collections.deque()  # the last send slots taken
@@ -198,6 +202,8 @@ class RateLimiter:
             self._grown = now
             if self._learned >= self._ceiling:
                 return  # running at the share: nothing to climb to
+            if len(self._accepted) < USED * self._learned * min(WINDOW, now - self._born):
+                return  # not sending at the rate (a busy machine, short invocations): it proves nothing
             if self._slow_start:
                 self._learned *= SLOW_START_GROWTH ** elapsed
             elif self._limit is not None:
