@@ -208,6 +208,13 @@ def test_a_small_share_does_not_hold_back_the_next_invocation_of_the_instance():
     rate.for_invocation("http://oss.test:1", "spacing", share=100, clock=clock, sleep=clock.sleep)
     # THEN its first request follows that one as the new share allows, not a second later
     assert lim.reserve() == pytest.approx(1 / (rate.CATCH_UP * 100))
+    # WHEN a busy invocation with a share of 100 is followed by one with a share of 2
+    for _ in range(150):
+        lim.acquire()
+    rate.for_invocation("http://oss.test:1", "spacing", share=2, clock=clock, sleep=clock.sleep)
+    # THEN the new one's first request does not wait for the last second to empty: those requests
+    # counted against the other share
+    assert lim.reserve() < 0.1
 
 
 class Bucket:

@@ -122,6 +122,10 @@ class RateLimiter:
         if share < 0:
             raise ValueError(f"share must be at least 0 (got {share})")
         with self._lock:
+            if (share or float("inf")) != self._ceiling:
+                # Another share (locally one worker process serves the listing call and the restore
+                # invocations in turn): the last second's requests were counted against the last one.
+                self._slots.clear()
             self._ceiling = share or float("inf")
             self._sleep = sleep
             if not share and self._learned == float("inf"):
