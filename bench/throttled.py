@@ -12,8 +12,13 @@ with `--max-requests-per-second` equal to the limit and once without a budget. F
     restore_requests_per_object  RestoreObject requests sent (throttled ones included) / N
     readable                     objects readable after the run, out of N
 
+First it runs the same command against the same emulator without a QPS limit and prints its `seconds`
+and `objects_per_second` (`unthrottled:`): the machine's own pace at that moment, to tell a slow
+machine from a slow run (a shared or busy machine stretches every figure).
+
     python bench/throttled.py [--objects 20000] [--qps-limit 500] [--restore-latency 5] [--max-keys 1000]
-                              [--group-size 10] [--workers 10]
+                              [--group-size 10] [--workers 10] [--no-unthrottled] [--no-budgeted]
+                              [--no-unbudgeted]
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
@@ -39,12 +44,16 @@ BUCKET = "bench-throttled"
 POLL = 1
 
 
-def run_case(*, objects: int, qps: int, latency: float, max_keys: int, group_size: int, workers: int, budget: int | None) -> None:
-    case = f"budget_{budget}" if budget else "no_budget"
+def run_case(
+    *, objects: int, qps: int | None, latency: float, max_keys: int, group_size: int, workers: int, budget: int | None,
+) -> None:
+    """qps None: no limit (the unthrottled reference)."""
+    case = "unthrottled" if qps is None else f"budget_{budget}" if budget else "no_budget"
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": objects}, prefix="data/")
-        emu.set_faults(Faults(qps_limit=qps))
+        if qps is not None:
+            emu.set_faults(Faults(qps_limit=qps))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
         cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
                "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--group-size", str(group_size),
@@ -61,6 +70,11 @@ def run_case(*, objects: int, qps: int, latency: float, max_keys: int, group_siz
         readable = sum(emu.restore_state(BUCKET, k) == "restored" for k in keys)
     if done.returncode != 0:
         print(f"{case}: exit {done.returncode}: {done.stderr[-2000:]}", file=sys.stderr)
+    if qps is None:
+        print(f"{case}: exit: {done.returncode}")
+        print(f"{case}: seconds: {seconds:.1f}")
+        print(f"{case}: objects_per_second: {objects / seconds:.0f}", flush=True)
+        return
     floor = objects / qps + latency + POLL
     requests = sum(n for name, n in stats.items() if name.startswith("attempt:"))
     print(f"{case}: exit: {done.returncode}")
@@ -80,13 +94,18 @@ def main() -> None:
     parser.add_argument("--max-keys", type=int, default=1000)
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--workers", type=int, default=10)
+    parser.add_argument("--no-unthrottled", action="store_true", help="Skip the reference run without a QPS limit.")
+    parser.add_argument("--no-budgeted", action="store_true", help="Skip the run with a budget.")
     parser.add_argument("--no-unbudgeted", action="store_true", help="Skip the run without a budget.")
     args = parser.parse_args()
-    common = dict(objects=args.objects, qps=args.qps_limit, latency=args.restore_latency, max_keys=args.max_keys,
+    common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys,
                   group_size=args.group_size, workers=args.workers)
-    run_case(budget=args.qps_limit, **common)
+    if not args.no_unthrottled:
+        run_case(qps=None, budget=None, **common)
+    if not args.no_budgeted:
+        run_case(qps=args.qps_limit, budget=args.qps_limit, **common)
     if not args.no_unbudgeted:
-        run_case(budget=None, **common)
+        run_case(qps=args.qps_limit, budget=None, **common)
 
 
 if __name__ == "__main__":

@@ -140,7 +140,9 @@ def list_archive_files(
     selected = tally.read_tally(req.tally)
     listed = missing = 0
     cut = truncated = False
-    limiter = rate.RateLimiter(share=rate.listing_share(req.max_requests_per_second), sleep=sleep)
+    limiter = rate.for_invocation(
+        bucket.endpoint, bucket.bucket_name, share=rate.listing_share(req.max_requests_per_second), sleep=sleep,
+    )
     read = sources.page_reader(bucket, prefix=req.where.prefix, max_keys=req.max_keys, manifest=req.manifest,
                                all_versions=req.all_versions, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
     while pages_left and not cut:

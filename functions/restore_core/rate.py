@@ -1,18 +1,31 @@
 """The request-rate budget: its split across concurrent invocations, and the AIMD limiter inside a share.
 
 OSS answers 503 (TotalQpsLimitExceeded and the other throttling codes) once a bucket's request rate is
-over its limit. Each invocation paces its own requests with one `RateLimiter`: requests are spaced
-1/rate apart (no bursts), a throttling answer halves the rate (multiplicative decrease) and every
-second of answers without one adds to it (additive increase), never above the invocation's share.
+over its limit. Each FC instance paces its requests to a bucket with one `RateLimiter`, kept from one
+invocation to the next (an instance runs one invocation at a time, `instance_concurrency` 1): no
+second ever holds more requests than the rate, a busy instance spaces them 1/rate apart (no bursts),
+and time it spent idle between requests (an invocation's start and end) is made up for within the
+second. The rate is never above the invocation's share of the budget.
 
 The split is deterministic, so concurrent invocations need not talk to each other: while a batch is
 restored, the next listing call runs beside it (one share) and the batch's groups, one invocation each
 and at most `FOREACH_CONCURRENCY` of them, share the rest equally. The confirm phase's status calls run
-alone and take the whole budget. Without a budget the same limiter starts low, doubles every second
-until the first throttling answer (slow start) and then adapts as above: it finds the bucket's limit.
+alone and take the whole budget.
+
+Inside a share the rate adapts to throttling answers (additive increase, multiplicative decrease). What
+a throttling answer says is that the bucket's count for the current second went over its limit, so the
+limiter takes as the instance's part of that limit the requests OSS accepted from it in the second
+before (`limit`; never under half its rate), steps down to `DECREASE` of it (and sends nothing more
+until its last second holds fewer requests than that), climbs back within about a second to
+`TARGET` of it, and from there probes upward slowly (`PROBE` of it per second): the rate stays just
+under the limit, and a probe past it costs a few answers, not a second of them. Without a
+budget the limiter starts at `UNBUDGETED_START` and doubles every second until the first throttling
+answer (slow start), split over the invocations as a budget is; what it learned stays with the
+instance, so later invocations start at the limit instead of probing for it again.
 """
 from __future__ import annotations
 
+import collections
 import os
 import threading
 import time
@@ -25,11 +38,36 @@ from restore_core.retry import Sleep
 T = TypeVar("T")
 
 FOREACH_CONCURRENCY = 100  # CloudFlow runs at most 100 foreach iterations at once
-UNBUDGETED_START = 50.0  # requests/s an invocation starts at when no budget is given
-UNBUDGETED_INCREASE = 1.0  # requests/s added per second after the first throttling answer
-DECREASE = 0.5
-# OSS counts a bucket's requests per second: the answers to requests sent within one second of a
-# decrease were sent at the old rate, so they do not halve the rate again.
+# Without a budget: the run starts at UNBUDGETED_START requests/s (split as a budget is) and grows by
+# SLOW_START_GROWTH per second until the first throttling answer. Tuned on a model of OSS's per-second
+# count (two to 100 instances, limits of 300 to 2,000 requests/s: under 1% throttled, tests/test_rate.py):
+# starting at 200 rather than 100 saves about a second of a 500/s limit, and a growth of 3 per
+# second overshoots a window by more.
+UNBUDGETED_START = 200.0
+SLOW_START_GROWTH = 2.0
+# The first throttling answer ends the slow start, whose last second may have been over the limit by
+# more than a probe's: step further down than later (DECREASE).
+SLOW_START_DECREASE = 0.9  # of the learned limit
+# A lower rate also leaves no room in the second until the requests of the last second fall under it:
+# that pause, not a deep cut, is what ends the run of throttling answers.
+DECREASE = 0.95  # of the learned limit, after a later throttling answer
+TARGET = 0.98  # of the learned limit: where the rate climbs back to within RECOVERY seconds
+RECOVERY = 1.0
+PROBE = 0.003  # of the learned limit per second: the climb past TARGET
+WINDOW = 1.0  # OSS counts a bucket's requests per second
+# The rate grows only while the instance sends at least USED of it: a rate never reached says nothing
+# about the bucket's limit, and growing it anyway would let a stalled instance (a busy machine) burst
+# far past the limit when it catches up.
+USED = 0.5
+# Time an instance spends between requests (an invocation's start and end, a slow answer) is made up
+# for, up to CATCH_UP_SECONDS of requests, sent up to CATCH_UP times faster than the rate, and never
+# more than the rate allows within any second: a busy instance sends 1/rate apart. An invocation of a
+# few keys otherwise spends most of its time waiting between them (10 keys at 150 requests/s: 60 ms)
+# on top of its own start and end, and on a busy machine falls far short of its share.
+CATCH_UP = 4.0
+CATCH_UP_SECONDS = 0.25
+# The answers to requests sent within a second of a decrease were sent at the old rate, so they do
+# not lower it again.
 DECREASE_HOLD = 1.0
 FLOOR = 0.5  # requests/s; never lower (nor above the share, when the share is lower)
 # Set by a runtime that runs fewer invocations at once than a foreach starts (the local FC stand-in runs
@@ -38,12 +76,12 @@ FLOOR = 0.5  # requests/s; never lower (nor above the share, when the share is l
 CONCURRENT_INVOCATIONS_ENV = "OSS_RESTORE_CONCURRENT_INVOCATIONS"
 
 
-def listing_share(budget: int) -> float:
+def listing_share(budget: float) -> float:
     """The listing call's share of a budget (requests/s); 0: no budget."""
     return budget / (FOREACH_CONCURRENCY + 1)
 
 
-def restore_share(budget: int, groups: int, *, concurrent: int | None = None) -> float:
+def restore_share(budget: float, groups: int, *, concurrent: int | None = None) -> float:
     """One restore invocation's share when the batch's `groups` invocations run at once (at most
     `concurrent` of them, when the runtime says so; by default as `CONCURRENT_INVOCATIONS_ENV` says);
     0: no budget."""
@@ -56,42 +94,90 @@ def runtime_concurrency() -> int | None:
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
-# Without a budget, the rate the last limiter of this process (an FC instance, warm across invocations)
-# had reached: a new invocation starts there instead of learning the bucket's limit again from the start.
-_learned: list[float] = []
-
-
 class RateLimiter:
-    """Spaces one invocation's requests and adapts their rate (AIMD); shared by its worker threads."""
+    """Spaces one instance's requests to a bucket and adapts their rate (AIMD); shared by its threads."""
 
     def __init__(
         self, *, share: float, clock: Callable[[], float] = time.monotonic, sleep: Sleep = time.sleep,
+        start: float = UNBUDGETED_START,
     ) -> None:
-        """share: the invocation's requests/s ceiling; 0 for none (start low and find the limit)."""
-        if share < 0:
-            raise ValueError(f"share must be at least 0 (got {share})")
-        self._ceiling = share or float("inf")
-        self._rate = share or (_learned[-1] if _learned else UNBUDGETED_START)
-        self._increase = share / 2 if share else UNBUDGETED_INCREASE  # recovers from a halving in a second
-        self._floor = min(FLOOR, self._rate)
-        self._slow_start = not share
+        """share: the invocation's requests/s ceiling; 0 for none (start at `start` and find the limit)."""
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._next = self._clock()
-        self._grown = self._next
+        self._learned = float("inf")  # the adapted rate; the share caps it
+        self._limit: float | None = None  # the instance's part of the bucket's limit, once throttled
+        self._slow_start = False
+        self._accepted: collections.deque[float] = collections.deque()  # send times OSS accepted, last WINDOW
+        self._next = self._grown = self._born = self._clock()
+        self._last_slot = self._next
+        self._due = self._next + CATCH_UP_SECONDS  # when the next request is due at the rate (no credit yet)
+        self._slots: collections.deque[float] = collections.deque()  # the last send slots taken
         self._held_until = float("-inf")
+        self._ceiling = float("inf")
+        self.configure(share=share, sleep=sleep, start=start)
+
+    def configure(self, *, share: float, sleep: Sleep, start: float = UNBUDGETED_START) -> None:
+        """The next invocation's share (0: none, then start at `start` unless the instance has learned a
+        rate); what was learned about the bucket is kept."""
+        if share < 0:
+            raise ValueError(f"share must be at least 0 (got {share})")
+        with self._lock:
+            if (share or float("inf")) != self._ceiling:
+                # Another share (locally one worker process serves the listing call and the restore
+                # invocations in turn): the last second's requests were counted against the last one.
+                self._slots.clear()
+            self._ceiling = share or float("inf")
+            self._sleep = sleep
+            if not share and self._learned == float("inf"):
+                self._learned, self._slow_start = start, True
+            elif share and self._slow_start:
+                self._learned, self._slow_start = float("inf"), False  # the budget says where to start
+            # The spacing after the last request follows this invocation's share, not the last one's.
+            self._next = max(self._last_slot, min(self._next, self._last_slot + 1 / (self.rate * CATCH_UP)))
+            self._due = min(self._due, self._last_slot + 1 / self.rate)
 
     @property
     def rate(self) -> float:
-        return self._rate
+        return min(self._learned, self._ceiling)
+
+    @property
+    def limit(self) -> float | None:
+        """The instance's part of the bucket's limit, as learned from the last throttling answer."""
+        return self._limit
+
+    @property
+    def idle_since(self) -> float:
+        """The clock time of the last send slot taken (or of the limiter's creation)."""
+        return self._last_slot
+
+    @property
+    def next_send(self) -> float:
+        """The clock time of the next free send slot."""
+        with self._lock:
+            return self._free_slot(float("-inf"))
 
     def reserve(self) -> float:
         """Take the next send slot; return how long to wait for it."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + 1 / self._rate
+            slot = self._last_slot = self._free_slot(now)
+            # Waiting for room in the second is not idle time: it earns nothing to make up for.
+            full = slot > max(now, self._next, self._due - CATCH_UP_SECONDS)
+            self._slots.append(slot)
+            self._next = slot + 1 / (self.rate * CATCH_UP)
+            self._due = max(self._due, slot + (CATCH_UP_SECONDS if full else 0.0)) + 1 / self.rate
             return slot - now
+
+    def _free_slot(self, now: float) -> float:
+        """The earliest slot from now that is due (less CATCH_UP_SECONDS), at least 1/(rate * CATCH_UP)
+        after the last, and keeps every window of `span` seconds (a second, or longer for a rate under
+        1/s) within rate * span sends."""
+        span = max(WINDOW, 1 / self.rate)
+        most = max(1, int(self.rate * span + 1e-9))
+        while len(self._slots) > most:
+            self._slots.popleft()
+        slot = max(now, self._next, self._due - CATCH_UP_SECONDS)
+        return max(slot, self._slots[0] + span) if len(self._slots) == most else slot
 
     def acquire(self) -> None:
         delay = self.reserve()
@@ -99,31 +185,72 @@ class RateLimiter:
             self._sleep(delay)
 
     def throttled(self) -> None:
-        """A throttling answer: halve the rate, once per hold period."""
+        """A throttling answer: step down below the part of the limit OSS just accepted, once per hold."""
         with self._lock:
             now = self._clock()
             if now < self._held_until:
                 return
             self._held_until = now + DECREASE_HOLD
+            current = self.rate
+            self._limit = max(FLOOR, current / 2, min(current, self._accepted_since(now - WINDOW)))
+            self._learned = max(FLOOR, self._limit * (SLOW_START_DECREASE if self._slow_start else DECREASE))
             self._slow_start = False
-            self._rate = max(self._floor, self._rate * DECREASE)
-            self._learn()
             self._grown = now
-            self._next = max(self._next, now + 1 / self._rate)
+            self._next = max(self._next, now + 1 / self.rate)  # a pause, before the lower rate
 
     def succeeded(self) -> None:
         """An answer that was not throttled: grow with the time since the last change (at most 1 s of it)."""
         with self._lock:
             now = self._clock()
+            self._accepted.append(now)
+            self._accepted_since(now - WINDOW)
             elapsed = min(1.0, max(0.0, now - self._grown))
             self._grown = now
-            grown = self._rate * 2 ** elapsed if self._slow_start else self._rate + self._increase * elapsed
-            self._rate = min(self._ceiling, grown)
-            self._learn()
+            if self._learned >= self._ceiling:
+                return  # running at the share: nothing to climb to
+            if len(self._accepted) < USED * self._learned * min(WINDOW, now - self._born):
+                return  # not sending at the rate (a busy machine, short invocations): it proves nothing
+            if self._slow_start:
+                self._learned *= SLOW_START_GROWTH ** elapsed
+            elif self._limit is not None:
+                target = TARGET * self._limit
+                if self._learned < target:
+                    step = (TARGET - DECREASE) / RECOVERY * self._limit * elapsed
+                    self._learned = min(target, self._learned + step)
+                else:
+                    self._learned += PROBE * self._limit * elapsed
 
-    def _learn(self) -> None:
-        if self._ceiling == float("inf"):
-            _learned[:] = [self._rate]
+    def _accepted_since(self, since: float) -> int:
+        while self._accepted and self._accepted[0] < since:
+            self._accepted.popleft()
+        return len(self._accepted)
+
+
+# One limiter per bucket in this instance (FC keeps module state while an instance stays warm): a new
+# invocation starts where the last one left off instead of learning the bucket's limit again. After
+# FORGET_AFTER seconds without a request to the bucket what it learned is stale (the bucket's other
+# traffic moves on), and the next invocation starts afresh.
+FORGET_AFTER = 60.0
+_instance_limiters: dict[tuple[str, str], RateLimiter] = {}
+_instance_lock = threading.Lock()
+
+
+def for_invocation(
+    endpoint: str, bucket_name: str, *, share: float, start: float = UNBUDGETED_START, sleep: Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> RateLimiter:
+    """This instance's limiter for the bucket, set to the invocation's share (0: no budget, then its
+    part of `UNBUDGETED_START` is `start`); clock is the new limiter's, when the instance has none for
+    the bucket yet."""
+    with _instance_lock:
+        limiter = _instance_limiters.get((endpoint, bucket_name))
+        if limiter is None or limiter.idle_since < clock() - FORGET_AFTER:
+            limiter = _instance_limiters[(endpoint, bucket_name)] = RateLimiter(
+                share=share, sleep=sleep, clock=clock, start=start,
+            )
+        else:
+            limiter.configure(share=share, sleep=sleep, start=start)
+        return limiter
 
 
 def paced(limiter: RateLimiter | None, fn: Callable[[], T]) -> Callable[[], T]:

@@ -34,7 +34,8 @@ def restore_files(
                         policy=policy, sleep=sleep)
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
     share = rate.restore_share(req.max_requests_per_second, req.groups)
-    limiter = rate.RateLimiter(share=share, sleep=sleep)
+    start = rate.restore_share(rate.UNBUDGETED_START, req.groups)  # without a budget, until it learns the limit
+    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=share, start=start, sleep=sleep)
     sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
     _raise_for(sent, operation="CleanRestoredObject" if req.action == CLEAN else "RestoreObject")
     outcomes: list[KeyOutcome | None] = [None] * len(req.targets)

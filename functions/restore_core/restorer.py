@@ -86,7 +86,7 @@ def restore_all(
 ) -> list[KeyOutcome]:
     """One outcome per target, in the targets' order; every request paced by limiter (the invocation's
     share of the request budget), or by one without a ceiling when none is given."""
-    throttle = limiter or rate.RateLimiter(share=0, sleep=settings.sleep)
+    throttle = limiter or rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=0, sleep=settings.sleep)
     denied = threading.Event()
 
     def one(target: Target) -> KeyOutcome:

@@ -29,7 +29,7 @@ def restore_status(
 ) -> dict[str, Any]:
     direct = archive_direct_read(bucket)
     # A status call runs alone (no batch is being restored meanwhile): the whole budget is its share.
-    limiter = rate.RateLimiter(share=req.max_requests_per_second, sleep=sleep)
+    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=req.max_requests_per_second, sleep=sleep)
     tally = Tally(scan=req.mode == "scan", direct_read=direct.enabled)
     status_marker, confirmed = req.status_marker, 0
     if req.action != actions.RESTORE:
