@@ -13,7 +13,7 @@ prints every candidate's prediction and the best one's breakdown (`predicted_sec
 `ratio:`, which resource binds), and the defaults it chooses.
 
     ./bootstrap bench cloud_model [--objects 1000000] [--max-requests-per-second 2000] [--quick]
-        [--key-bytes 40]
+        [--key-bytes 40] [--key-shape counting|random]
 
 Assumptions (the latencies are flags):
 
@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,18 +162,37 @@ class Counts:
 FIRST_SIZE = 6000
 SEED_PREFIX = "data/"
 SEED_KEY_BYTES = len(SEED_PREFIX) + 8  # the emulator seeds keys as prefix + 8 digits
+KEY_SHAPES = ("counting", "random")
+
+
+def seed_keys(emu: Emulator, *, objects: int, key_bytes: int, key_shape: str) -> None:
+    """Add `objects` Archive objects to BUCKET, their keys `key_bytes` long.
+
+    "counting": the emulator's seeded keys, a longer common prefix for longer keys; front coding
+    (`restore_core.keypack`) writes each in 2 or 3 bytes. "random": `SEED_PREFIX`, then random hex digits
+    (as hashes or UUIDs), so sorted neighbours share only the prefix and a few leading digits.
+    """
+    if key_shape == "counting":
+        emu.seed(BUCKET, counts={"Archive": objects}, prefix=SEED_PREFIX + "k" * max(0, key_bytes - SEED_KEY_BYTES))
+        return
+    # A fixed seed: the same keys every run, and the larger measurement run's keys begin with the smaller one's.
+    rng, digits = random.Random(0), max(1, key_bytes - len(SEED_PREFIX))
+    keys: dict[str, None] = {}
+    while len(keys) < objects:
+        keys[f"{SEED_PREFIX}{rng.getrandbits(4 * digits):0{digits}x}"] = None
+    for key in keys:
+        emu.put_object(BUCKET, key, storage_class="Archive")
 
 
 def measure(*, objects: int, max_keys: int, group_size: int, workers: int, shape: FlowShape,
-            key_bytes: int = SEED_KEY_BYTES) -> Counts:
+            key_bytes: int = SEED_KEY_BYTES, key_shape: str = "counting") -> Counts:
     """Run the real flows on the engine over the emulator and count what they did.
 
     Keys are `key_bytes` long: a listing call's output (and so the keys it hands on) is capped in bytes.
     """
-    prefix = SEED_PREFIX + "k" * max(0, key_bytes - SEED_KEY_BYTES)
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.3)) as emu:
         emu.create_bucket(BUCKET)
-        emu.seed(BUCKET, counts={"Archive": objects}, prefix=prefix)
+        seed_keys(emu, objects=objects, key_bytes=key_bytes, key_shape=key_shape)
         flow_input = flow_input_from_options(
             flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=max_keys, flow_groupSize=group_size,
             flow_workers=workers, flow_pollInterval=1, flow_pagesPerExecution=flow_inputs.BY_NAME["pagesPerExecution"].hi,
@@ -433,23 +453,26 @@ def shipped_setting() -> Setting:
     return Setting(d["maxKeys"], d["groupSize"], d["workers"], d["pollInterval"], d["pagesPerExecution"], inputs.DEFAULT_SCAN_PAGES)
 
 
-def measure_rates(*, max_keys: int, group_size: int, first: int, key_bytes: int = SEED_KEY_BYTES) -> Rates:
+def measure_rates(*, max_keys: int, group_size: int, first: int, key_bytes: int = SEED_KEY_BYTES,
+                  key_shape: str = "counting") -> Rates:
     """Measure at `first` objects, then at one full listing call more."""
     shape = flow_shape()
     # workers do not change what the flows count; 100 makes the measurement quick
-    small = measure(objects=first, max_keys=max_keys, group_size=group_size, workers=100, shape=shape, key_bytes=key_bytes)
+    small = measure(objects=first, max_keys=max_keys, group_size=group_size, workers=100, shape=shape, key_bytes=key_bytes,
+                    key_shape=key_shape)
     if small.listing_calls < 2:
         raise SystemExit(f"{first} objects fit in one listing call: measure with more (--first-size)")
     large = measure(objects=first + small.full_call_keys, max_keys=max_keys, group_size=group_size, workers=100,
-                    shape=shape, key_bytes=key_bytes)
+                    shape=shape, key_bytes=key_bytes, key_shape=key_shape)
     return fit(small, large)
 
 
 def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, first: int = FIRST_SIZE,
-             key_bytes: int = SEED_KEY_BYTES, log: Any = print) -> list[Prediction]:
+             key_bytes: int = SEED_KEY_BYTES, key_shape: str = "counting", log: Any = print) -> list[Prediction]:
     out = []
     for max_keys, group_size in itertools.product(candidates["maxKeys"], candidates["groupSize"]):
-        rates = measure_rates(max_keys=max_keys, group_size=group_size, first=first, key_bytes=key_bytes)
+        rates = measure_rates(max_keys=max_keys, group_size=group_size, first=first, key_bytes=key_bytes,
+                              key_shape=key_shape)
         ppe = pages_per_execution_limit(rates, cloud)
         log(f"measured maxKeys={max_keys} groupSize={group_size}: keys/call {rates.keys_per_call:.0f}, "
             f"steps/call {rates.steps_per_call:.1f} + sub-flow {rates.subflow_steps_per_call:.1f}, "
@@ -495,15 +518,18 @@ def main() -> None:
                         help="objects of the first measurement run (more than one listing call holds)")
     parser.add_argument("--key-bytes", type=int, default=SEED_KEY_BYTES,
                         help="length of the measured keys (default: the emulator's seeded keys, as the local runs use)")
+    parser.add_argument("--key-shape", choices=KEY_SHAPES, default="counting",
+                        help="counting: keys that count up (a longer shared prefix for longer keys); random: a random "
+                             "hex suffix after a short shared prefix, as hashes or UUIDs, which front coding barely shortens")
     parser.add_argument("--quick", action="store_true", help="fewer candidates (those that can win)")
     args = parser.parse_args()
     cloud = Cloud(requests_per_second=args.max_requests_per_second, restore_latency=args.restore_latency,
                   request_latency=args.request_latency, fc_overhead=args.fc_overhead, step_latency=args.step_latency)
     shape = flow_shape()
     print(f"flows: restore sub-flows beside the next listing call: {sorted(shape.overlapped_steps)}; "
-          f"waited for: {sorted(shape.waiting_steps)}; keys of {args.key_bytes} bytes")
+          f"waited for: {sorted(shape.waiting_steps)}; {args.key_shape} keys of {args.key_bytes} bytes")
     predictions = evaluate(QUICK if args.quick else CANDIDATES, objects=args.objects, cloud=cloud, first=args.first_size,
-                           key_bytes=args.key_bytes)
+                           key_bytes=args.key_bytes, key_shape=args.key_shape)
     for p in sorted(predictions, key=lambda p: p.predicted)[:10]:
         s = p.setting
         print(f"candidate maxKeys={s.max_keys} groupSize={s.group_size} workers={s.workers} pollInterval={s.poll_interval} "
@@ -511,7 +537,7 @@ def main() -> None:
               f"{p.predicted:.1f} s, ratio {p.ratio:.2f}, {p.binding}")
     shipped = shipped_setting()
     rates = measure_rates(max_keys=shipped.max_keys, group_size=shipped.group_size, first=args.first_size,
-                          key_bytes=args.key_bytes)
+                          key_bytes=args.key_bytes, key_shape=args.key_shape)
     print(f"\nshipped defaults ({args.objects} objects, {cloud.requests_per_second:.0f} requests/s):")
     show(predict(rates, shipped, objects=args.objects, cloud=cloud))
     chosen = best(predictions)

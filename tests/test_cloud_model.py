@@ -14,6 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import cloud_model
+from ossemu import Emulator
+from restore_core import keypack
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +87,24 @@ def test_each_batch_is_restored_at_the_request_budget_on_the_listing_chain(predi
     chain = "listing chain (sequential calls)"
     assert slower.limits[chain] > p.limits[chain]
     assert slower.limits[chain] >= 1_000_000 / half.requests_per_second
+
+
+def _seeded_keys(key_shape: str, *, objects: int = 500, key_bytes: int = 40) -> list[str]:
+    emu = Emulator()  # direct methods only: no server needed
+    emu.create_bucket(cloud_model.BUCKET)
+    cloud_model.seed_keys(emu, objects=objects, key_bytes=key_bytes, key_shape=key_shape)
+    return emu.keys(cloud_model.BUCKET)
+
+
+def test_random_keys_are_reproducible_and_pack_worse_than_counting_ones():
+    # GIVEN 500 keys of 40 bytes of each shape, the random ones seeded twice and once with more objects
+    counting, random_keys = _seeded_keys("counting"), _seeded_keys("random")
+    again, more = _seeded_keys("random"), _seeded_keys("random", objects=800)
+    # THEN the random keys are the same each time, and a larger run holds the smaller run's keys
+    assert random_keys == again and set(random_keys) < set(more)
+    assert len(random_keys) == 500 and {len(k) for k in random_keys} == {40}
+    # AND front coding writes a counting key in 2 or 3 bytes, a random one in most of its 40: it saves
+    # only the shared prefix and the few leading digits sorted neighbours have in common
+    assert len(keypack.pack(counting)) <= 3 * len(counting)
+    assert len(keypack.pack(random_keys)) >= (40 - len(cloud_model.SEED_PREFIX) - 4) * len(random_keys)
+    assert keypack.unpack(keypack.pack(random_keys), "keys") == random_keys
