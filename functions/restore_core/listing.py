@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 import oss2
 
 from restore_core import oss_errors, rate, retry
+from restore_core.params import parse_moment
 from restore_core.restore_info import RestoreInfo, parse
-from restore_core.selection import parse_moment
 
 SDK_PARSES_RESTORE_INFO = "restore_info" in inspect.signature(oss2.models.SimplifiedObjectInfo.__init__).parameters
 LIST_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.5, maximum_interval=8.0)

@@ -31,6 +31,7 @@ from typing import Any
 
 from restore_core import classes, params
 from restore_core.errors import InvalidParameter
+from restore_core.params import parse_moment
 
 MAX_PATTERNS = 100
 # The patterns travel in the main flow's state next to a listing batch; the listing gives up this much
@@ -245,22 +246,6 @@ def moment(raw: Mapping[str, Any], name: str) -> str | None:
     if parsed is None:
         raise InvalidParameter(name, "an ISO 8601 date or time, e.g. 2024-01-31 or 2024-01-31T08:00:00Z", value)
     return iso(parsed)
-
-
-_MOMENT = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
-
-
-def parse_moment(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
-        return None
-    text = value[:-1] + "+00:00" if value.endswith("Z") else value
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 def size(raw: Mapping[str, Any], name: str) -> int | None:

@@ -20,8 +20,8 @@ import oss2
 
 from restore_core import oss_errors, rate, retry
 from restore_core.listing import LIST_RETRY, ObjectInfo, Page
+from restore_core.params import parse_moment
 from restore_core.restore_info import parse
-from restore_core.selection import parse_moment
 
 
 def encode_marker(key: str, version_id: str) -> str:
