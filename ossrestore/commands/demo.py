@@ -10,6 +10,7 @@ from rich.console import Console
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import Credentials, print_summary, run_local
 from ossrestore.option_types import FilePath
+from ossrestore.prices import load as load_prices
 from ossrestore.report import closing_report, open_report
 
 DEMO_BUCKET = "demo-archive"
@@ -59,7 +60,8 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
             flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_maxKeys=100,
             flow_groupSize=10, flow_workers=10, flow_days=3,
         )
-        run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet)
+        run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet,
+                        prices=load_prices())  # the summary opens with the estimate, as a real run's does
         restore_calls = emu.stats.get("RestoreObject")
     print_summary(run, Console())
     err.print(f"RestoreObject requests: {restore_calls} for {run.tracker.snapshot().archive} archive objects listed")
