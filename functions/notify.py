@@ -21,10 +21,7 @@ def handler(event: Any, context: Any) -> str:
     request = notify_request(parse_event(event))
     hidden = _credential_values(context)
     redaction.remember(*hidden)
-    summary = notify.flow_summary(
-        bucket_name=request.bucket_name, prefix=request.prefix, status=request.status, readable=request.readable,
-        restoring=request.restoring, failed=request.failed, execution_name=request.execution_name,
-    )
+    summary = notify.flow_summary(request.summary, execution_name=request.execution_name)
     delivery = notify.post(request.url, notify.body_of(summary, hide=hidden))
     # A notice that could not be delivered does not change the run's verdict: the flow goes on either way.
     return json.dumps({**delivery.as_dict(), "host": notify.host_of(request.url)})

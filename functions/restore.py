@@ -1,12 +1,23 @@
-"""FC handler `restore.handler`: request the restore of one group of keys (restore)."""
+"""FC handler `restore.handler`: one round's request slice of a shard (restore)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import oss2
+
 from restore_core.entry import handle
-from restore_core.inputs import restore_request
-from restore_core.restore_task import restore_files
+from restore_core.inputs import ShardRequest, shard_request
+from restore_core.run_store import open_store
+from restore_core.slice_task import restore_slice
+
+
+def _slice(bucket: oss2.Bucket, request: ShardRequest, seconds_left: float | None) -> dict[str, Any]:
+    if seconds_left is not None:
+        request = replace(request, seconds=min(request.seconds, seconds_left))
+    result = restore_slice(bucket, request, store=open_store(request.settings.report_url, bucket))
+    return result.to_json(request.scope)
 
 
 def handler(event: Any, context: Any) -> str:
-    return handle(event, context, parse=restore_request, task=restore_files)
+    return handle(event, context, parse=shard_request, task=_slice)

@@ -1,12 +1,23 @@
-"""FC handler `restore_status.handler`: are the objects readable yet (restoreStatus)."""
+"""FC handler `restore_status.handler`: one round's confirm scan of a shard, and its report lines (restoreStatus)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import oss2
+
+from restore_core.confirm_task import confirm_scan
 from restore_core.entry import handle
-from restore_core.inputs import status_request
-from restore_core.status_task import restore_status
+from restore_core.inputs import ShardRequest, shard_request
+from restore_core.run_store import open_store
+
+
+def _scan(bucket: oss2.Bucket, request: ShardRequest, seconds_left: float | None) -> dict[str, Any]:
+    if seconds_left is not None:
+        request = replace(request, seconds=min(request.seconds, seconds_left))
+    result = confirm_scan(bucket, request, store=open_store(request.settings.report_url, bucket))
+    return result.to_json(request.scope)
 
 
 def handler(event: Any, context: Any) -> str:
-    return handle(event, context, parse=status_request, task=restore_status)
+    return handle(event, context, parse=shard_request, task=_scan)

@@ -46,6 +46,8 @@ _LOG_PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 # An OSS backend prefix: '/'-separated segments of letters, digits, '.', '_' and '-' (no empty segment, no
 # leading or trailing '/', which would make the state path differ from what Terraform lists).
 _STATE_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+# A report prefix: the same segments, ending with '/' (every run's report is a folder below it).
+_REPORT_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)+$")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,13 @@ class DeploymentConfig:
     backend: StateBackend
     account_id: str | None = None
     log_project_suffix: str | None = None
+    report_bucket: str = ""  # where the flows write each run's report: oss://<report_bucket>/<report_prefix>
+    report_prefix: str = "oss-restore/reports/"
+
+    @property
+    def report_url(self) -> str:
+        """The report location runs of this stack get unless told otherwise (one folder per run below it)."""
+        return f"oss://{self.report_bucket}/{self.report_prefix}"
 
     @property
     def stack_id(self) -> str:
@@ -158,6 +167,7 @@ def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
         log_project_suffix=_optional_match(source, f"{where}.log_project_suffix", body.get("log_project_suffix"),
                                            _SUFFIX, "1-16 lowercase letters, digits and '-', starting and "
                                            "ending with a letter or digit"),
+        **_report(source, f"{where}.report", body.get("report")),
     )
     configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]  # common: checked per field above
     for cfg in configs:
@@ -195,6 +205,18 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
         tablestore_endpoint=_optional_str(body.get("tablestore_endpoint")),
         tablestore_table=_optional_str(body.get("tablestore_table")),
     )
+
+
+def _report(source: str, where: str, raw: Any) -> dict[str, str]:
+    """Where the flows write reports: a bucket and a key prefix (the functions may write nowhere else)."""
+    body = _mapping(source, where, raw)
+    prefix = body.get("prefix", "oss-restore/reports/")
+    return {
+        "report_bucket": _match(source, f"{where}.bucket", body.get("bucket"), _BUCKET,
+                                "an OSS bucket name (3-63 lowercase letters, digits and '-') in the stack's region"),
+        "report_prefix": _match(source, f"{where}.prefix", prefix, _REPORT_PREFIX,
+                                "'/'-separated segments of letters, digits, '.', '_' and '-', ending with '/'"),
+    }
 
 
 def _runtime(source: str, where: str, raw: Any) -> str:

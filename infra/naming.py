@@ -32,9 +32,11 @@ FUNCTIONS: dict[str, CodeFunction] = {f.base: f for f in (
     CodeFunction(base="listArchiveFiles", module="list_archive_files", placeholder="listArchiveFilesArn"),
     CodeFunction(base="restore", module="restore", placeholder="restoreArn"),
     CodeFunction(base="restoreStatus", module="restore_status", placeholder="restoreStatusArn"),
+    CodeFunction(base="summarize", module="summarize", placeholder="summarizeArn"),
     CodeFunction(base="notify", module="notify", placeholder="notifyArn"),
 )}
 RESTORE_FLOW_PLACEHOLDER = "restoreFlowName"
+MAIN_FLOW_PLACEHOLDER = "mainFlowName"  # continue-as-new starts the main flow by the name the stack gave it
 LOG_STORE = "functions"
 
 

@@ -12,6 +12,8 @@ table of action -> resource form -> documentation page):
 | oss:GetBucketArchiveDirectRead  | the configured buckets              | same                                           |
 | oss:ListObjectVersions          | the configured buckets              | same                                           |
 | oss:GetObject, oss:RestoreObject, oss:CleanRestoredObject | the objects of those buckets | same   |
+| oss:PutObject, oss:GetObject    | the report prefix's objects         | same                                           |
+| oss:ListObjects                 | the report bucket                   | same                                           |
 | log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
 
 The two fnf actions: https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-fnf-2019-03-15-startexecution
@@ -36,6 +38,10 @@ FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead
 # RestoreObject also extends restored objects (`extend`); CleanRestoredObject ends a restored Cold or
 # Deep Cold copy (`clean`).
 FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject")
+# The run's store (`restore_core.run_store`): the report, its journal and progress, under the configured
+# report prefix only; ListObjects on the report bucket reads the store's own names back.
+FUNCTION_ACTIONS_ON_REPORT = ("oss:PutObject", "oss:GetObject")
+FUNCTION_ACTIONS_ON_REPORT_BUCKET = ("oss:ListObjects",)
 FUNCTION_ACTIONS_ON_LOGS = ("log:PostLogStoreLogs",)
 FLOW_ACTIONS_ON_FUNCTIONS = ("fc:InvokeFunction",)
 # StartExecution: the sync call of the restore flow and every continue-as-new. DescribeExecution: the
@@ -56,11 +62,14 @@ def trust_policy(service: str) -> str:
 
 
 def function_policy(cfg: DeploymentConfig, names: StackNames) -> str:
-    """List, head and restore in the configured buckets; write to the stack's own log store."""
+    """List, head and restore in the configured buckets; write the report under its prefix; write to the
+    stack's own log store."""
     account = cfg.account_id or "*"
     return _dump([
         grant(FUNCTION_ACTIONS_ON_BUCKET, [f"acs:oss:*:{account}:{b}" for b in cfg.buckets]),
         grant(FUNCTION_ACTIONS_ON_OBJECTS, [f"acs:oss:*:{account}:{b}/*" for b in cfg.buckets]),
+        grant(FUNCTION_ACTIONS_ON_REPORT, [f"acs:oss:*:{account}:{cfg.report_bucket}/{cfg.report_prefix}*"]),
+        grant(FUNCTION_ACTIONS_ON_REPORT_BUCKET, [f"acs:oss:*:{account}:{cfg.report_bucket}"]),
         grant(FUNCTION_ACTIONS_ON_LOGS,
                [f"acs:log:{cfg.region}:{account}:project/{names.log_project}/logstore/{names.log_store}"]),
     ])

@@ -23,7 +23,6 @@ from restore_core.flow_inputs import (
     FLOW_INPUTS,
     LIST_KINDS,
     FlowInput,
-    execution_input,
     validate_flow_input,
 )
 
@@ -35,6 +34,8 @@ def _param_name(field: str) -> str:
 def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add one option per flow input field, plus `--input FILE`."""
     for field in reversed(FLOW_INPUTS):
+        if not field.option:
+            continue  # the command sets it from an option of its own (reportUrl: --report)
         command = click.option(field.flag, _param_name(field.name), default=None, help=field.flag_help,
                                **_click_type(field))(command)
     return click.option(
@@ -101,4 +102,4 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
         raise UsageError(f"{flag}: {e}") from None
     if flow_input.get("deadline") and params.parse_iso_time(flow_input["deadline"]) <= now:
         raise UsageError(f"--deadline: {flow_input['deadline']} has already passed")
-    return execution_input(flow_input)
+    return flow_input

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import fdl
-from infra.naming import FUNCTIONS, RESTORE_FLOW_PLACEHOLDER
+from infra.naming import FUNCTIONS, MAIN_FLOW_PLACEHOLDER, RESTORE_FLOW_PLACEHOLDER
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.paths import flow_file, handler_module
 
@@ -31,6 +31,7 @@ def function_arn(function_name: str, *, region: str = "local") -> str:
 def local_variables() -> dict[str, str]:
     variables = {f.placeholder: function_arn(f.base) for f in FUNCTIONS.values()}
     variables[RESTORE_FLOW_PLACEHOLDER] = RESTORE_FLOW
+    variables[MAIN_FLOW_PLACEHOLDER] = MAIN_FLOW
     return variables
 
 

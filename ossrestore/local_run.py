@@ -1,9 +1,19 @@
-"""`oss-restore run` as a plain function: the project's flows on the embedded engine, then the verdict."""
+"""`oss-restore run` as a plain function: the project's flows on the embedded engine, then the verdict.
+
+The flows do the whole run, report included, as they do in the cloud: the command only gives them a
+store to write to (`reportUrl`: the `oss://` one the user named, or a temporary directory), watches the
+invocations' results for its progress display, and reads the summary and the report back at the end.
+"""
 from __future__ import annotations
 
+import shutil
 import signal
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 import oss2
@@ -11,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 import fdl
-from ossrestore.aftercare import verdicts
 from ossrestore.errors import UsageError
 from ossrestore.estimate import actual_for, estimate_for, estimate_table, versus_table
 from ossrestore.fc_instances import FunctionInstances
@@ -19,27 +28,32 @@ from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, in
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.prices import PriceTable
 from ossrestore.progress import ProgressView, RunTracker, progress_table
-from ossrestore.report import RunSummary, partial_rows, verify_and_report, write_row
+from ossrestore.report import (
+    RunSummary,
+    VerificationFailed,
+    partial_lines,
+    report_lines_of,
+    summary_document,
+    write_row,
+)
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
-from restore_core import heads, manifest_source
+from restore_core import classes, heads, manifest_source
 from restore_core.client import Credentials, make_bucket
-from restore_core.errors import (
-    DeadlineUnreachable,
-    InvalidParameter,
-    OSSUnavailable,
-    PollIntervalTooShort,
-    RestoreCoreError,
-)
+from restore_core.counts import Counts
+from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError
 from restore_core.execution_names import valid_name
 from restore_core.listing import list_page
 from restore_core.manifest import Cursor, InvalidManifest
 from restore_core.retry import RetryPolicy
-from restore_core.selection import parse_selection
+from restore_core.run_store import DirStore, OssStore, RunStore, parse_url
 from restore_core.tally import read_tally
 
 # Transient errors get a few quick retries; a wrong endpoint should not keep the user waiting.
 _PREFLIGHT_RETRY = RetryPolicy(max_attempts=4, initial_interval=0.2, maximum_interval=1.0)
+# Errors a flow stops on that are the user's input, not a failure of the run: exit 2, as the flag's.
+_GROUPS = {"tiers": "tier", "skipped": "skipped", "failures": "failure"}  # summary.json's groups: their counter names
+_INPUT_ERRORS = {"DeadlineUnreachable": "--deadline", "InvalidManifest": "--manifest", "InvalidParameter": ""}
 
 
 def execution_name(bucket: str, *, now: float | None = None) -> str:
@@ -100,12 +114,40 @@ class LocalRun:
     executions: list[fdl.ExecutionResult]
     quota_stats: fdl.QuotaStats | None = None  # with CloudFlow's quotas on: what they cost
     elapsed: float = 0.0  # seconds from the start to the verdict
+    document: dict[str, Any] = field(default_factory=dict)  # the flows' summary.json (a dry run: its counts)
+    totals: Counts = field(default_factory=Counts)  # the run's counters, as the flows added them up
+
+    @property
+    def main_executions(self) -> int:
+        return sum(1 for r in self.executions if r.flow_name == MAIN_FLOW)
 
 
 # When interrupted, calls already running in the instances get this long to finish, so that what OSS
-# answered them reaches the report; a second Ctrl-C cuts it short.
+# answered them reaches the journal; a second Ctrl-C cuts it short.
 GRACE_SECONDS = 3.0
 _ENGINE_WIND_DOWN_SECONDS = 5.0
+
+
+@contextmanager
+def run_store(flow_input: dict[str, Any], bucket: oss2.Bucket) -> Iterator[tuple[RunStore, str]]:
+    """The run's store and its URL: the user's `oss://` one, or a temporary directory removed afterwards."""
+    url = flow_input.get("reportUrl") or ""
+    where = parse_url(url) if url else None
+    if where is not None and where.bucket is not None:
+        store_bucket = bucket if where.bucket == bucket.bucket_name else oss2.Bucket(
+            bucket.auth, bucket.endpoint, where.bucket, session=bucket.session, connect_timeout=bucket.timeout,
+            **({"region": bucket.region} if getattr(bucket, "region", None) else {}))
+        yield OssStore(store_bucket, where.path, url=url), url
+        return
+    if where is not None:
+        yield DirStore(where.path, url=url), url
+        return
+    directory = tempfile.mkdtemp(prefix="oss-restore-run-")
+    try:
+        local = Path(directory).as_uri() + "/"
+        yield DirStore(directory, url=local), local
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class _Session:
@@ -113,19 +155,20 @@ class _Session:
 
     def __init__(self, *, tracker: RunTracker, report: TextIO | None, signals: SignalState) -> None:
         self.tracker, self.report, self.signals = tracker, report, signals
-        self.phase = "check"  # check (preflight) -> flows -> verify
+        self.phase = "check"  # check (preflight) -> flows -> read
         self.engine: fdl.Engine | None = None
         self.instances: FunctionInstances | None = None
+        self.store: RunStore | None = None
 
     def run_flows(
-        self, flow_input: dict[str, Any], *, credentials: Credentials, clock: Any, quotas: fdl.Quotas | None, progress: ProgressView,
+        self, flow_input: dict[str, Any], *, credentials: Credentials, clock: Any, quotas: fdl.Quotas | None,
+        progress: ProgressView,
     ) -> list[fdl.ExecutionResult]:
         self.phase = "flows"
         self.instances = FunctionInstances()
         registry = build_registry(observer=self.tracker.observe, instances=self.instances)
         # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
-        # The command reads only the executions' results (status, error, output), so it keeps no event
-        # history of an ended execution: memory then stays flat however many objects a run restores.
+        # The command reads only the executions' results, so it keeps no event history of an ended one.
         self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas,
                                  keep_histories=0)
         try:
@@ -149,7 +192,6 @@ class _Session:
     def close(self) -> None:
         if self.instances is not None:
             self.instances.close(grace=0)
-        self.tracker.close()  # the per-key answers have reached the report by now
 
     def interrupted(self, signum: int) -> RunInterrupted:
         """Keep what the run learned (the report) and say, in one line, what was done and how to resume."""
@@ -157,18 +199,15 @@ class _Session:
         name = signal.Signals(signum).name
         if self.phase == "check":
             return RunInterrupted(signum, f"{name} before anything was requested; run the same command again to start.")
-        if self.phase == "verify":
-            rows = "" if self.report is None else " The report holds the objects checked so far."
-            return RunInterrupted(signum, f"{name} while checking the result by listing; every restore had been requested."
-                                  f"{rows} To finish, run the same command again: nothing is requested twice.")
         written = 0
-        for row in partial_rows(self.tracker.contacts()):
-            write_row(self.report, row)
-            written += 1
-        if self.report is not None:
+        if self.store is not None and self.report is not None:
+            for row in partial_lines(self.store):
+                write_row(self.report, row)
+                written += 1
             self.report.flush()
         c = self.tracker.snapshot()
-        rows = "" if self.report is None else f" The report lists the {written} objects this run asked about (not checked by listing)."
+        rows = "" if self.report is None else (f" The report lists the {written} objects this run settled or asked "
+                                               f"about (those not settled are not checked by listing).")
         return RunInterrupted(
             signum,
             f"{name} after listing {c.listed} objects: {c.requested} restores requested, {c.in_progress} found in progress, "
@@ -188,11 +227,11 @@ def run_local(
     quotas: fdl.Quotas | None = None,
     prices: PriceTable | None = None,
 ) -> LocalRun:
-    """Run the main flow (and every execution it continues as) to the end, then verify by listing.
+    """Run the main flow (and every execution it continues as) to the end, then read its verdict.
 
     SIGINT or SIGTERM (in the main thread) stops it cleanly: RunInterrupted, exit 130 or 143.
     With `prices`, the summary carries the estimate (`RunSummary.estimate`). A dry run (`dryRun`) lists and
-    tallies only: no restore is requested, nothing is verified, no report line is written.
+    tallies only: no restore is requested; its report says what a run would do with each object.
     """
     console = console or Console(stderr=True)
     with interruptible() as signals:
@@ -200,60 +239,70 @@ def run_local(
         try:
             bucket = _bucket(flow_input, credentials)
             preflight(bucket, prefix=flow_input.get("prefix") or "", manifest=flow_input.get("manifest") or "")
-            progress = ProgressView(session.tracker, console=console, enabled=show_progress)
-            executions = session.run_flows(flow_input, credentials=credentials, clock=clock, quotas=quotas, progress=progress)
-            _refuse_if_poll_interval_too_short(executions)
-            _refuse_if_deadline_unreachable(executions)
-            if flow_input.get("dryRun"):
-                # Nothing was requested, so there is nothing to verify: the tally is the result.
-                summary = RunSummary(warnings=session.tracker.warnings())
-            else:
-                session.phase = "verify"
-                judge, outcomes = verdicts(flow_input)
-                summary = verify_and_report(
-                    bucket,
-                    prefix=flow_input.get("prefix") or "",
-                    marker=flow_input.get("startMarker") or "",
-                    contacts=session.tracker.contacts(),
-                    report=report,
-                    warnings=session.tracker.warnings(),
-                    selection=parse_selection(flow_input),
-                    manifest=flow_input.get("manifest") or "",
-                    all_versions=bool(flow_input.get("allVersions")),
-                    judge=judge,
-                    outcomes=outcomes,
-                    # The scan's cursor orders keys; a manifest's or a version listing's cursor does not.
-                    seen=None if flow_input.get("manifest") or flow_input.get("allVersions")
-                    else session.tracker.readable_seen_at,
-                )
+            with run_store(flow_input, bucket) as (store, url):
+                session.store = store
+                progress = ProgressView(session.tracker, console=console, enabled=show_progress)
+                executions = session.run_flows({**flow_input, "reportUrl": url}, credentials=credentials, clock=clock,
+                                               quotas=quotas, progress=progress)
+                session.phase = "read"
+                document, totals = _result(executions, store)
+                summary = RunSummary.from_document(document)
+                if report is not None:
+                    for row in report_lines_of(store):
+                        write_row(report, row)
+                    report.flush()
             if prices is not None:
-                summary.estimate = estimate_for(flow_input, read_tally(session.tracker.tally()), prices).as_dict()
+                summary.estimate = estimate_for(flow_input, totals.tally("tally"), prices).as_dict()
                 if not flow_input.get("dryRun") and (flow_input.get("action") or "restore") == "restore":
-                    summary.estimate["actual"] = actual_for(flow_input, summary.requested, prices)
+                    summary.estimate["actual"] = actual_for(flow_input, totals.tally("accepted"), prices)
         except Interrupted as e:
             raise session.interrupted(e.signum) from None
         finally:
             session.close()
-    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions if not r.succeeded)
+    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions
+                               if not r.succeeded and r.error not in ("RestoreFailed", "RunFailed"))
     engine = session.engine
     return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
                     quota_stats=engine.quota_stats if quotas is not None and engine is not None else None,
-                    elapsed=time.time() - session.tracker.started_at)
+                    elapsed=time.time() - session.tracker.started_at, document=document, totals=totals)
 
 
-def _refuse_if_poll_interval_too_short(executions: list[fdl.ExecutionResult]) -> None:
-    """listArchiveFiles refuses (as it would in the cloud) a waitPerBatch pollInterval a batch's classes
-    cannot finish in within one execution's events: the command reports it as the bad flag it is."""
-    refused = next((r for r in executions if r.error == PollIntervalTooShort.__name__), None)
+def _result(executions: list[fdl.ExecutionResult], store: RunStore) -> tuple[dict[str, Any], Counts]:
+    """The run's summary (summary.json) and its counters; an input the flows refused becomes the flag's
+    error (exit 2), a run that never reached its end a failure."""
+    mains = [r for r in executions if r.flow_name == MAIN_FLOW]
+    refused = next((r for r in mains if r.error in _INPUT_ERRORS), None)
     if refused is not None:
-        raise UsageError(f"--poll-interval: {refused.cause}")
+        raise _usage(refused.error or "", refused.cause or "")
+    document = summary_document(store)
+    if document is None:
+        failed = next((r for r in mains if not r.succeeded), None)
+        detail = f"{failed.error}: {failed.cause}" if failed else "no summary was written"
+        raise VerificationFailed(f"the run ended before its summary: {detail}")
+    if document.get("errorName") in _INPUT_ERRORS:
+        raise _usage(str(document["errorName"]), str(document.get("error") or ""))
+    counts = Counts.from_json(document.get("counts"), "counts")
+    for prefix in ("tally", "accepted"):
+        counts.add_tally(prefix, read_tally(document.get(prefix)))
+    for group in ("tiers", "skipped", "failures"):
+        for name, n in (document.get(group) or {}).items():
+            counts[f"{_GROUPS[group]}.{name}"] = int(n)
+    return document, counts
 
 
-def _refuse_if_deadline_unreachable(executions: list[fdl.ExecutionResult]) -> None:
-    """listArchiveFiles refuses a deadline a listed class cannot make (before that batch's restores)."""
-    refused = next((r for r in executions if r.error == DeadlineUnreachable.__name__), None)
-    if refused is not None:
-        raise UsageError(f"--deadline: {refused.cause}")
+def _usage(error: str, cause: str) -> UsageError:
+    flag = _INPUT_ERRORS.get(error, "")
+    detail = cause.split(": ", 1)[1] if cause.startswith(f"{error}: ") else cause
+    return UsageError(f"{flag}: {detail}" if flag else detail)
+
+
+def adjustments(document: dict[str, Any]) -> list[str]:
+    """How Days and Tier were fitted to each class the run requested, e.g. `Archive: days 30 -> 7`."""
+    settings = document.get("settings") or {}
+    days, tier = int(settings.get("days") or 1), str(settings.get("tier") or classes.DEFAULT_TIER)
+    requested = {cls for cls, counts in read_tally(document.get("accepted")).items() if counts["objects"]}
+    found = [a for cls in classes.ARCHIVE_CLASSES if cls in requested for a in classes.fit(cls, days, tier)[1]]
+    return [f"{a.storage_class}: {a.field} {a.before} -> {a.after}" for a in found]
 
 
 def summary_table(run: LocalRun) -> Table:
@@ -262,9 +311,8 @@ def summary_table(run: LocalRun) -> Table:
     table.add_column("objects", justify="right")
     for outcome in run.summary.outcomes:
         table.add_row(outcome, str(run.summary.by_outcome[outcome]))
-    main = sum(1 for r in run.executions if r.flow_name == MAIN_FLOW)
-    table.add_row("main flow executions", str(main))
-    table.add_row("restore sub-flow executions", str(len(run.executions) - main))
+    table.add_row("main flow executions", str(run.main_executions))
+    table.add_row("rounds (restore sub-flow executions)", str(len(run.executions) - run.main_executions))
     return table
 
 
@@ -279,13 +327,16 @@ def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> 
         return
     console.print(progress_table(run.tracker))
     console.print(summary_table(run))
-    for adjustment in run.tracker.adjustments():
+    for adjustment in adjustments(run.document):
         console.print(f"fitted to the class: {adjustment}", highlight=False)
-    for tier in run.tracker.tiers():
-        console.print(f"tier used: {tier}", highlight=False)
-    escalated = run.tracker.snapshot().escalated
-    if escalated:
-        console.print(f"escalated to a faster tier to meet the deadline: {escalated}", highlight=False)
+    for name, n in sorted(run.totals.group("tier").items()):
+        cls, _, tier = name.rpartition(".")
+        console.print(f"tier used: {cls}: {tier} ({n})", highlight=False)
+    c = run.tracker.snapshot()
+    if c.escalated or c.escalation_refused:
+        console.print(f"escalated to a faster tier to meet the deadline: {c.escalated}"
+                      + (f" (refused by OSS, left as they ran: {c.escalation_refused})" if c.escalation_refused else ""),
+                      highlight=False)
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

@@ -1,6 +1,6 @@
 """`run --notify URL`: the run's summary as the completion notice, sent once by the command.
 
-Locally the command sends the notice itself, after the verdict (the final listing and the exit code),
+Locally the command sends the notice itself, after the verdict (the flows' summary and the exit code),
 and runs the flows with `notifyUrl` empty, so that the main flow's own notify step (the cloud's way)
 stays off and exactly one POST leaves. The body is the same summary `--summary-json` writes.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from ossrestore.errors import UsageError
-from ossrestore.report import OUTCOMES, RunSummary
+from ossrestore.report import RunSummary
 from restore_core import notify
 from restore_core.client import Credentials
 
@@ -27,9 +27,11 @@ def engine_input(flow_input: dict[str, Any]) -> dict[str, Any]:
 
 def summary_document(
     summary: RunSummary, *, flow_input: dict[str, Any], exit_code: int, finished_at: str,
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The run's summary as JSON: what the notice posts and `--summary-json` writes."""
-    counts = {outcome: summary.by_outcome[outcome] for outcome in OUTCOMES}
+    """The run's summary as JSON: what the notice posts and `--summary-json` writes; `report`: where the
+    flows wrote the report when it went to OSS (its URL, lines and parts)."""
+    counts = {outcome: summary.by_outcome[outcome] for outcome in summary.outcomes}
     estimate = getattr(summary, "estimate", None)
     document: dict[str, Any] = {
         "bucket": flow_input["bucketName"],
@@ -46,6 +48,8 @@ def summary_document(
     }
     if estimate is not None:
         document["estimate"] = estimate
+    if report is not None and str(report.get("url", "")).startswith("oss://"):
+        document["report"] = report
     return document
 
 

@@ -1,46 +1,34 @@
-"""The end of a run: check by listing what is readable, and account for every object in scope.
+"""A run's result as the command sees it: the summary the flows wrote, and the report read back from the
+run's store (`restore_core.run_store`) a part at a time.
 
-The verdict comes from a fresh listing (RestoreInfo per object), not from what the handlers said, so
-the report shows what a reader of the bucket would find now. What the handlers said only explains why.
+The flows settle every object and write its line themselves (`restoreStatus`); the command only reads:
+`summary.json` for the verdict and the counts, `manifest.json` for the parts in key order. After an
+interruption there is no manifest: the partial report is what the shards settled, then what OSS
+answered about the objects they had not settled yet (not checked by listing: `checkedAt` null).
 """
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import oss2
-
-from ossrestore.contacts import ContactStore, KeyContact, contact_key, split_contact_key
 from ossrestore.errors import OssRestoreError, UsageError
-from restore_core import sources
-from restore_core.classes import ARCHIVE
-from restore_core.direct_read import DIRECT_READ_UNKNOWN, archive_direct_read
-from restore_core.errors import RestoreCoreError
-from restore_core.listing import ObjectInfo, list_page
-from restore_core.restore_info import RestoreInfo
-from restore_core.restore_need import Need, verdict
-from restore_core.retry import RetryPolicy
-from restore_core.selection import EVERYTHING, Selection
-from restore_core.tally import Tally, empty_tally
-from restore_core.tally import add as add_to_tally
+from restore_core import journal, report_lines
+from restore_core.journal import Contact
+from restore_core.run_store import RunStore, get_json, unpack_lines
+from restore_core.summary_task import MANIFEST, SUMMARY
+from restore_core.tally import Tally, empty_tally, read_tally
 
-# The verdict comes after all the work: worth more patience with a struggling OSS than one page inside
-# a flow, which the flow's own retry would repeat anyway.
-_VERDICT_RETRY = RetryPolicy(max_attempts=10, initial_interval=0.5, maximum_interval=10.0)
-
-OUTCOMES = ("restored", "already_restored", "in_progress", "skipped", "failed")
-Classify = Callable[..., tuple[str, str, str]]  # (storage class, restore, contact, *, direct_read) -> verdict
+OUTCOMES = report_lines.OUTCOMES["restore"]
+iso = report_lines.iso
 
 
 class VerificationFailed(OssRestoreError):
-    """The final listing could not be made: the verdict is unknown, which is not a success."""
+    """The run's report cannot be read: the verdict is unknown, which is not a success."""
 
     exit_code = 1
 
@@ -54,7 +42,8 @@ class RunSummary:
     requested: Tally = field(default_factory=empty_tally)
     outcomes: tuple[str, ...] = OUTCOMES  # the outcomes this kind of run reports (extend and clean: their own)
     flow_errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # what the handlers or the verdict could not find out
+    warnings: list[str] = field(default_factory=list)  # what the handlers could not find out
+    error_name: str = ""  # the error that ended the run early (DeadlineUnreachable, OSSAccessDenied, ...)
 
     @property
     def all_readable(self) -> bool:
@@ -64,137 +53,24 @@ class RunSummary:
     def exit_code(self) -> int:
         return 0 if self.all_readable else 1
 
-
-def _iso(moment: float | datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if not isinstance(moment, datetime):
-        moment = datetime.fromtimestamp(moment, UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-iso = _iso  # the renderers of a report (notice, report command) write times the same way
-
-
-def classify(
-    storage_class: str, restore: RestoreInfo, contact: KeyContact | None, *, direct_read: bool = False
-) -> tuple[str, str, str]:
-    """(outcome, OSS code, reason) of one listed object, by the handlers' rule (`restore_need`)."""
-    need = verdict(storage_class, restore, direct_read=direct_read).need
-    if need is Need.NOT_ARCHIVED:
-        return "skipped", "", f"storage class {storage_class} needs no restore"
-    if need is Need.DIRECT_READ:
-        return "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
-    if need is Need.ALREADY_RESTORED:
-        # Every key a restore was sent for was listed as not readable, so even a 200 (readable when
-        # asked: a retried attempt's own 202, or a restore already under way) means it became readable
-        # during this run. Only objects the listing already found readable were restored before.
-        if contact is None:
-            return "already_restored", "", "readable before this run asked"
-        return "restored", "", "readable"
-    if need is Need.IN_PROGRESS:
-        return "in_progress", "", "restore still running"
-    if contact is not None and contact.status >= 300 and contact.status != 409:
-        return "failed", contact.code, f"restore refused with HTTP {contact.status}"
-    return "failed", "", "frozen: restore never took effect or expired"
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> RunSummary:
+        """The flows' `summary.json` (`restore_core.summary_task`)."""
+        action = str(document.get("action") or "restore")
+        table = report_lines.DRY_OUTCOMES if document.get("dryRun") else report_lines.OUTCOMES
+        outcomes = table.get(action, OUTCOMES)
+        summary = cls(outcomes=outcomes, warnings=list(document.get("warnings") or []),
+                      requested=read_tally(document.get("accepted")), error_name=str(document.get("errorName") or ""))
+        for cls_name, counts in (document.get("byClass") or {}).items():
+            for outcome, n in counts.items():
+                summary.by_class[(cls_name, outcome)] += int(n)
+                summary.by_outcome[outcome] += int(n)
+        if document.get("error"):
+            summary.flow_errors.append(str(document["error"]))
+        return summary
 
 
-def listed_pages(bucket: oss2.Bucket, *, prefix: str, marker: str) -> Iterator[Sequence[ObjectInfo]]:
-    """Every object under prefix after marker, a page of 1,000 at a time, transient errors retried."""
-    while True:
-        page = list_page(bucket, prefix=prefix, marker=marker, max_keys=1000, policy=_VERDICT_RETRY)
-        yield page.objects
-        if not page.truncated:
-            return
-        marker = page.next_marker
-
-
-def _pages(bucket: oss2.Bucket, *, prefix: str, marker: str, manifest: str, all_versions: bool) -> Iterator[Sequence[ObjectInfo]]:
-    """What the run's scope holds now, a page at a time: the prefix's objects, every version under it,
-    or the manifest's entries (one HEAD each)."""
-    if not manifest and not all_versions:
-        yield from listed_pages(bucket, prefix=prefix, marker=marker)
-        return
-    read = sources.page_reader(bucket, prefix=prefix, max_keys=1000, manifest=manifest, all_versions=all_versions)
-    while True:
-        page = read(marker)
-        yield page.objects
-        if not page.truncated:
-            return
-        marker = page.next_marker
-
-
-def _missing_row(obj: ObjectInfo, contact: KeyContact | None, checked_at: str | None) -> dict[str, Any]:
-    """A manifest entry with no object (or version) behind it: failed, nothing can make it readable."""
-    code = "NoSuchVersion" if obj.version_id else "NoSuchKey"
-    return {
-        "key": obj.key, "versionId": obj.version_id, "storageClass": None, "outcome": "failed", "code": code,
-        "reason": "named by the manifest, but no such object" + (" version" if obj.version_id else ""),
-        "requestedAt": _iso(contact.at) if contact else None, "checkedAt": checked_at, "expiry": None, "tier": None,
-        "readableAt": None,
-    }
-
-
-# key -> when the confirm scan's cursor passed it (readable by then), or None.
-ReadableSeen = Callable[[str], float | None]
-
-
-def readable_at(outcome: str, contact: KeyContact | None, seen: float | None, checked_at: str | None) -> str | None:
-    """When this run knew the object readable: OSS answered its restore 200, or else the confirm scan's
-    cursor passed it, or else the final listing; None when it is not readable or was readable before the run."""
-    if outcome != "restored":
-        return None
-    moments = [t for t in (contact.at if contact is not None and contact.status == 200 else None, seen) if t]
-    return _iso(min(moments)) if moments else checked_at
-
-
-def _rows(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, summary: RunSummary, judge: Classify,
-    selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
-    seen: ReadableSeen | None = None,
-) -> Iterator[dict[str, Any]]:
-    # A page at a time: the contacts of its keys are read from the store (which marks them seen), so
-    # memory holds one page, not the run.
-    checked_at = _iso(time.time())
-    direct = archive_direct_read(bucket)
-    if direct.warning and direct.warning not in summary.warnings:
-        summary.warnings.append(direct.warning)
-    # An Archive object's outcome depends on archive direct read: its reason says when it was not known.
-    unknown = [w for w in summary.warnings if w.startswith(DIRECT_READ_UNKNOWN)]
-    archive_note = f" ({'; '.join(unknown)})" if unknown else ""
-    for objects in _pages(bucket, prefix=prefix, marker=marker, manifest=manifest, all_versions=all_versions):
-        page_contacts = contacts.lookup([contact_key(obj.key, obj.version_id) for obj in objects], mark_seen=True)
-        for obj in objects:
-            contact = page_contacts.get(contact_key(obj.key, obj.version_id))
-            if obj.missing:
-                yield _missing_row(obj, contact, checked_at)
-                continue
-            left_out = selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
-            if left_out is not None:  # the run's filters: never requested, never waited for
-                outcome, code, reason = "skipped", "", left_out
-            else:
-                outcome, code, reason = judge(obj.storage_class, obj.restore, contact, direct_read=direct.enabled)
-            if obj.storage_class == ARCHIVE and left_out is None:
-                reason += archive_note
-            if contact is not None and contact.status == 202 and obj.storage_class in summary.requested:
-                add_to_tally(summary.requested, obj.storage_class, obj.size, request=True)
-            yield {
-                "key": obj.key, "versionId": obj.version_id, "storageClass": obj.storage_class, "outcome": outcome,
-                "code": code, "reason": reason, "requestedAt": _iso(contact.at) if contact else None,
-                "checkedAt": checked_at, "expiry": _iso(obj.restore.expiry),
-                "tier": (contact.tier or None) if contact else None,
-                "readableAt": readable_at(outcome, contact, seen(obj.key)
-                                          if seen and outcome == "restored" else None, checked_at),
-            }
-    # Keys the handlers touched that are gone now (deleted during the run) are still accounted for.
-    for stored, contact in contacts.unseen():
-        key, version_id = split_contact_key(stored)
-        yield {
-            "key": key, "versionId": version_id, "storageClass": None, "outcome": "skipped",
-            "code": contact.code or "NoSuchKey", "reason": "object no longer exists", "requestedAt": _iso(contact.at),
-            "checkedAt": checked_at, "expiry": None, "tier": contact.tier or None, "readableAt": None,
-        }
-
+# --- the report file ---------------------------------------------------------------------------
 
 def open_report(path: Path | None, *, flag: str = "--report") -> TextIO | None:
     """Open (create or truncate) the report before the run starts, so that a path that cannot be
@@ -217,53 +93,89 @@ def closing_report(out: TextIO | None) -> Iterator[TextIO | None]:
             out.close()
 
 
-def write_row(out: TextIO | None, row: dict[str, Any]) -> None:
+def write_row(out: TextIO | None, row: Mapping[str, Any]) -> None:
     if out is not None:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def verify_and_report(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, contacts: ContactStore, report: TextIO | None,
-    warnings: Sequence[str] = (), selection: Selection = EVERYTHING, manifest: str = "", all_versions: bool = False,
-    judge: Classify = classify, outcomes: tuple[str, ...] = OUTCOMES, seen: ReadableSeen | None = None,
-) -> RunSummary:
-    """Check by listing and write one line per object into `report`, flushed even when interrupted
-    (a signal lands between two whole lines). `warnings`: what the handlers said they could not find
-    out; they reach the summary and the reasons of the objects they concern. `seen`: when the run's
-    confirm polls first counted a key readable (each line's `readableAt`)."""
-    summary = RunSummary(warnings=list(dict.fromkeys(warnings)), outcomes=outcomes)
-    try:
-        for row in _rows(bucket, prefix=prefix, marker=marker, contacts=contacts, summary=summary, judge=judge,
-                         selection=selection, manifest=manifest, all_versions=all_versions, seen=seen):
-            summary.by_outcome[row["outcome"]] += 1
-            summary.by_class[(row["storageClass"] or "", row["outcome"])] += 1
-            write_row(report, row)
-    except RestoreCoreError as e:
-        raise VerificationFailed(f"could not check the result by listing the bucket: {e}") from None
-    finally:
-        if report is not None:
-            report.flush()
-    return summary
+# --- reading the store ---------------------------------------------------------------------------
+
+def summary_document(store: RunStore) -> dict[str, Any] | None:
+    found = get_json(store, SUMMARY)
+    return found if isinstance(found, dict) else None
 
 
-def partial_rows(contacts: ContactStore) -> Iterator[dict[str, Any]]:
-    """After an interruption: one line per object this run asked OSS about (or found restoring), as
-    OSS answered then. Not checked by listing (`checkedAt` null): the rerun's report is the verdict."""
-    for stored, contact in contacts.items():
-        key, version_id = split_contact_key(stored)
-        outcome, reason = _answered(contact)
-        yield {
-            "key": key, "versionId": version_id, "storageClass": None, "outcome": outcome, "code": contact.code,
-            "reason": reason, "requestedAt": _iso(contact.at), "checkedAt": None, "expiry": None,
-            "tier": contact.tier or None, "readableAt": _iso(contact.at) if contact.status == 200 else None,
-        }
+def report_lines_of(store: RunStore) -> Iterator[dict[str, Any]]:
+    """Every line of a finished run's report, in key order, a part at a time."""
+    manifest = get_json(store, MANIFEST)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("parts"), list):
+        raise VerificationFailed(f"{store.url}: no report manifest (manifest.json): the run did not finish")
+    for part in manifest["parts"]:
+        yield from _part(store, str(part["name"]))
 
 
-def _answered(contact: KeyContact) -> tuple[str, str]:
+def _part(store: RunStore, name: str) -> Iterator[dict[str, Any]]:
+    data = store.get(name)
+    if data is None:
+        raise VerificationFailed(f"{store.url}: report part {name} is missing")
+    yield from unpack_lines(data)
+
+
+def partial_lines(store: RunStore) -> Iterator[dict[str, Any]]:
+    """After an interruption: each shard's settled lines, then a line for each object OSS answered about
+    that the shard had not settled yet (as OSS answered then; `checkedAt` null: the rerun's report is the
+    verdict). Shards with a record first, in key order; then the others."""
+    records = [r for r in (get_json(store, n) for n in store.names("shards/")) if isinstance(r, dict)]
+    recorded = {str(r.get("id")) for r in records}
+    for record in sorted(records, key=lambda r: _position(str(r.get("lo") or ""))):
+        last: tuple[str, str] | None = None
+        for part in record.get("parts") or []:
+            for row in _part(store, str(part[0])):
+                last = (str(row.get("key")), str(row.get("versionId") or ""))
+                yield row
+        yield from _unsettled(store, str(record.get("id")), after=last)
+    for shard in sorted({n.split("/")[1] for n in store.names(journal.PREFIX) if n.count("/") >= 2} - recorded):
+        yield from _unsettled(store, shard, after=None)
+
+
+def _position(lo: str) -> tuple[Any, ...]:
+    """A shard's start as it orders: a manifest's FILE:OFFSET:LINE by its numbers, a key by its text."""
+    if not lo:
+        return ()  # the scope's start: before every other
+    parts = lo.split(":")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return (int(parts[0]), int(parts[1]))
+    return (lo,)
+
+
+def _unsettled(store: RunStore, shard: str, *, after: tuple[str, str] | None) -> Iterator[dict[str, Any]]:
+    """The shard's journal after its last settled line, a part at a time (parts hold keys in listing order;
+    its re-requests, few, override what the parts say)."""
+    names = list(store.names(f"{journal.PREFIX}{shard}/"))
+    again: dict[tuple[str, str], Contact] = {}
+    for name in (n for n in names if n.rsplit("/", 1)[-1].startswith("r")):
+        for contact in journal.read(store, name):
+            again[contact.ident] = journal.better(again.get(contact.ident), contact)
+    for name in (n for n in names if not n.rsplit("/", 1)[-1].startswith("r")):
+        for contact in journal.read(store, name):
+            if after is None or contact.ident > after:
+                yield _answered(journal.better(contact, again.pop(contact.ident)) if contact.ident in again else contact)
+    for ident in sorted(again):
+        if after is None or ident > after:
+            yield _answered(again[ident])
+
+
+def _answered(contact: Contact) -> dict[str, Any]:
     if contact.status == 200:
-        return "restored", "interrupted: readable when the restore was requested"
-    if contact.status in (202, 409):
-        return "in_progress", "interrupted: restore requested or found running, not yet confirmed"
-    if contact.status == 404 or contact.code == "OperationNotSupported":
-        return "skipped", "interrupted: the object changed or went away since it was listed"
-    return "failed", f"interrupted: restore refused with HTTP {contact.status}"
+        outcome, reason = "restored", "interrupted: readable when the restore was requested"
+    elif contact.status in (202, 409):
+        outcome, reason = "in_progress", "interrupted: restore requested or found running, not yet confirmed"
+    elif contact.status == 404 or contact.code == "OperationNotSupported":
+        outcome, reason = "skipped", "interrupted: the object changed or went away since it was listed"
+    else:
+        outcome, reason = "failed", f"interrupted: restore refused with HTTP {contact.status}"
+    return {
+        "key": contact.key, "versionId": contact.version_id, "storageClass": None, "outcome": outcome,
+        "code": contact.code, "reason": reason, "requestedAt": iso(contact.at), "checkedAt": None, "expiry": None,
+        "tier": contact.tier or None, "readableAt": iso(contact.at) if contact.status == 200 else None,
+    }

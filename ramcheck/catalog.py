@@ -49,6 +49,7 @@ _SPECS = (
     ActionSpec("oss:GetBucketArchiveDirectRead", OSS_BUCKET, _OSS_RAM),
     ActionSpec("oss:ListObjectVersions", OSS_BUCKET, _OSS_RAM),
     ActionSpec("oss:GetObject", OSS_OBJECT, _OSS_RAM),
+    ActionSpec("oss:PutObject", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:RestoreObject", OSS_OBJECT, _OSS_RAM),
     # RAM names OSS actions after their APIs (the overview's rule); CleanRestoredObject acts on one object.
     ActionSpec("oss:CleanRestoredObject", OSS_OBJECT, _OSS_RAM),

@@ -18,10 +18,10 @@ def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
         **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 2, "workers": 100, "groupSize": 1000,
-        "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
-        "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [], "modifiedAfter": "",
-        "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "", "allVersions": False,
-        "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "",
+        "days": 1, "roundsPerExecution": 300, "roundSeconds": 20, "maxConcurrentInvocations": 50, "tier": "Standard",
+        "waitPerBatch": False, "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [],
+        "modifiedAfter": "", "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "",
+        "allVersions": False, "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "reportUrl": "",
     }
 
 
@@ -40,9 +40,10 @@ def test_flow_input_normalises_strings_nulls_and_region():
         ("workers", 101, "an integer from 1 to 100"),
         ("groupSize", 1001, "an integer from 1 to 1000"),
         ("days", 366, "an integer from 1 to 365"),
-        ("pagesPerExecution", 0, "an integer from 1 to 224"),
-        ("pagesPerExecution", 225, "an integer from 1 to 224"),
-        ("pollsPerExecution", 1.5, "an integer from 1 to 400"),
+        ("roundsPerExecution", 0, "an integer from 1 to 320"),
+        ("roundsPerExecution", 321, "an integer from 1 to 320"),
+        ("roundSeconds", 4.5, "an integer from 5 to 600"),
+        ("maxConcurrentInvocations", 0, "an integer from 1 to 1000"),
         ("tier", "Fast", "one of Expedited, Standard, Bulk"),
         ("waitPerBatch", "yes", "true or false"),
         ("prefix", "p" * 1024, "a string of at most 1023 UTF-8 bytes"),
@@ -78,46 +79,39 @@ def test_flow_input_requires_endpoint_and_bucket():
     assert caught.value.field == "endpoint"
 
 
+PARSERS = {"list_archive_files": inputs.plan_request, "restore": inputs.shard_request,
+           "restore_status": inputs.shard_request, "summarize": inputs.summary_request}
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in EVENTS.glob("*.json")))
 def test_canonical_events_parse(name):
     # GIVEN each canonical event as FC delivers it (bytes) WHEN parsed THEN it is a valid request
     raw = inputs.parse_event((EVENTS / name).read_bytes())
-    parse = inputs.status_request if name.startswith("restore_status") else (
-        inputs.restore_request if name.startswith("restore") else inputs.list_request
-    )
-    assert parse(raw).where.bucket_name == "test-bucket"
+    assert PARSERS[name.removesuffix(".json")](raw).where.bucket_name == "test-bucket"
 
 
-def test_group_keys_are_taken_in_class_order():
-    req = inputs.restore_request({**BASE, "files": {"DeepColdArchive": ["d"], "Archive": ["a"], "ColdArchive": ["c"]}})
-    assert [(t.key, t.storage_class) for t in req.targets] == [("a", "Archive"), ("c", "ColdArchive"), ("d", "DeepColdArchive")]
+def test_a_shard_is_read_with_its_cursors_relative_to_the_base():
+    raw = inputs.parse_event((EVENTS / "restore_status.json").read_bytes())
+    req = inputs.shard_request(raw)
+    assert (req.shard.lo, req.shard.s, req.shard.hi, req.shard.n) == ("data/5", "data/5", None, 3)
+    assert req.scope.requesting(req.shard) is False and req.share == 0 and req.invocations == 2
 
 
 @pytest.mark.parametrize(
-    "files, field",
+    "event, field",
     [
-        ({"Standard": ["a"]}, "files.Standard"),
-        ({"Archive": "a"}, "files.Archive"),
-        (["ok", ""], "files[1]"),
-        (["/abs"], "files[0]"),
-        (["k" * 1024], "files[0]"),
-        ("a", "files"),
-        ([f"k{i}" for i in range(1001)], "files"),
+        ({"settings": "x"}, "settings"),
+        ({"round": {"invocations": 0}}, "invocations"),
+        ({"shard": {"lo": ""}}, "shard.i"),
+        ({"shard": {"i": "s0", "n": -1}}, "shard.n"),
+        ({"round": "r"}, "round"),
     ],
 )
-def test_restore_files_are_checked(files, field):
+def test_a_bad_shard_request_names_the_field(event, field):
+    raw = {**json.loads((EVENTS / "restore.json").read_text()), **event}
     with pytest.raises(InvalidParameter) as caught:
-        inputs.restore_request({**BASE, "files": files})
+        inputs.shard_request(raw)
     assert caught.value.field == field
-
-
-def test_status_modes_are_exclusive_and_keys_short():
-    with pytest.raises(InvalidParameter) as both:
-        inputs.status_request({**BASE, "keys": ["a"], "filesGroup": [{"Archive": ["a"]}]})
-    with pytest.raises(InvalidParameter) as many:
-        inputs.status_request({**BASE, "keys": [f"k{i}" for i in range(101)]})
-    assert (both.value.field, many.value.field) == ("keys", "keys")
-    assert inputs.status_request(BASE).mode == "scan"
 
 
 @pytest.mark.parametrize("event", [b"not json", b"[1, 2]", "{"])
@@ -128,26 +122,23 @@ def test_events_must_be_json_objects(event):
 
 
 def test_event_accepts_bytes_str_and_dict():
-    doc = {**BASE, "files": ["a"]}
+    doc = {**BASE, "round": {"seconds": 3}}
     assert inputs.parse_event(json.dumps(doc).encode()) == inputs.parse_event(json.dumps(doc)) == inputs.parse_event(doc)
 
 
 @pytest.mark.parametrize(
     "event, field",
     [
-        ({"prefix": "\ud800"}, "prefix"),
-        ({"marker": "a\udcff"}, "marker"),
-        ({"statusMarker": "\udfff"}, "statusMarker"),
-        ({"keys": ["ok", "\ud800"]}, "keys[1]"),
-        ({"filesGroup": [{"Archive": ["a", "\ud800"]}]}, "filesGroup[0].Archive[1]"),
+        ({"prefix": "\ud800"}, "settings.prefix"),
+        ({"marker": "a\udcff"}, "settings.marker"),
     ],
 )
 def test_a_lone_surrogate_is_refused_naming_the_field(event, field):
     # GIVEN a string with a lone surrogate, as JSON's "\ud800" escape delivers it
-    data = json.dumps({**BASE, **event}).encode()
-    # WHEN the status handler's input is parsed THEN it is refused: a surrogate has no UTF-8 form for OSS
+    data = json.dumps({"settings": {**BASE, **event}}).encode()
+    # WHEN the planner's input is parsed THEN it is refused: a surrogate has no UTF-8 form for OSS
     with pytest.raises(InvalidParameter) as caught:
-        inputs.status_request(inputs.parse_event(data))
+        inputs.plan_request(inputs.parse_event(data))
     assert caught.value.field == field
     assert "without lone surrogates" in str(caught.value)
     str(caught.value).encode("utf-8")  # the message itself stays printable
@@ -162,17 +153,17 @@ def test_raw_utf8_surrogates_are_not_utf8():
 def test_a_5000_digit_number_is_refused_before_conversion():
     # GIVEN a 5,000-digit number, as JSON and as a digit string (Python's int() refuses past 4,300)
     for value in ("9" * 5000, '"' + "9" * 5000 + '"'):
-        data = ('{"endpoint": "http://h", "bucketName": "my-bucket", "maxKeys": ' + value + "}").encode()
+        data = ('{"settings": {"endpoint": "http://h", "bucketName": "my-bucket", "maxKeys": ' + value + "}}").encode()
         with pytest.raises(InvalidParameter) as caught:
-            inputs.list_request(inputs.parse_event(data))
+            inputs.plan_request(inputs.parse_event(data))
         # THEN the error names the field and its range, and shows the value without converting it
-        assert caught.value.field == "maxKeys"
+        assert caught.value.field == "settings.maxKeys"
         assert str(caught.value).startswith("maxKeys must be an integer from 1 to 1000 (got ")
 
 
 def test_an_unknown_field_may_hold_a_huge_number_without_harm():
-    data = b'{"endpoint": "http://h", "bucketName": "my-bucket", "flowState": ' + b"1" * 5000 + b"}"
-    assert inputs.list_request(inputs.parse_event(data)).max_keys == flow_inputs.BY_NAME["maxKeys"].default
+    data = b'{"settings": {"endpoint": "http://h", "bucketName": "my-bucket"}, "flowState": ' + b"1" * 5000 + b"}"
+    assert inputs.plan_request(inputs.parse_event(data)).settings.max_keys == flow_inputs.BY_NAME["maxKeys"].default
 
 
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])

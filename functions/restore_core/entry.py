@@ -23,12 +23,29 @@ class _Located(Protocol):
 
 R = TypeVar("R", bound=_Located)
 
+# Seconds an invocation keeps for itself after its work: writing its journal and report parts, answering.
+MARGIN_SECONDS = 10.0
+
+
+def seconds_left(context: Any) -> float | None:
+    """How long this invocation may still work: FC's remaining time where the runtime tells it, else the
+    function's timeout (taken from now), less MARGIN_SECONDS; None when neither is known."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return max(1.0, float(remaining()) / 1000.0 - MARGIN_SECONDS)
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return max(1.0, float(timeout) - MARGIN_SECONDS)
+    return None
+
 
 def handle(
     event: Any, context: Any, *,
     parse: Callable[[Mapping[str, Any]], R],
-    task: Callable[[oss2.Bucket, R], dict[str, Any]],
+    task: Callable[[oss2.Bucket, R, float | None], dict[str, Any]],
 ) -> str:
+    """Parse the event, build the bucket, run the task with the seconds the invocation has left (None:
+    no timeout known), and answer its result as JSON."""
     # Every line logged from here on is redacted (oss2's DEBUG lines carry the token), in FC's log store
     # as in the command's output.
     redaction.install()
@@ -41,7 +58,7 @@ def handle(
             endpoint=where.endpoint, bucket_name=where.bucket_name, region=where.region,
             credentials=credentials,
         )
-        return budget.dumps(task(bucket, request))
+        return budget.dumps(task(bucket, request, seconds_left(context)))
     except RestoreCoreError:
         _LOGGER.exception("handler failed")
         raise

@@ -3,21 +3,20 @@
 Each entry names the field, its kind (which check of `params` applies), its default, its range or
 choices, its command-line flag and help, and the words the README and `docs/handlers.md` tables show.
 The handlers validate with it (`value`), the command builds its options, validates and fills in defaults
-with it (`validate_flow_input`, `EXECUTION_DEFAULTS`), and `python -m ossrestore.docs_tables` writes the
+with it (`validate_flow_input`), and `python -m ossrestore.docs_tables` writes the
 documentation tables from it. Adding a flow input: see docs/contributing.md.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, params, selection
+from restore_core import classes, params, run_store, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
-               "moment", "size", "time", "url"]
+               "moment", "size", "time", "url", "store"]
 # Kinds that take a list: the flag is repeatable.
 LIST_KINDS = ("patterns", "classes")
 
@@ -37,6 +36,7 @@ class FlowInput:
     choices: tuple[str, ...] = ()
     allowed: str = ""  # the docs' "allowed" column; derived from lo/hi/choices when empty
     handlers_common: bool = False  # listed in docs/handlers.md's common input fields
+    option: bool = True  # the command makes a flag of it; False: the command sets it (documented under `flag`)
 
     def value(self, raw: Mapping[str, Any]) -> Any:
         """This field of raw, checked and defaulted; InvalidParameter naming the field otherwise."""
@@ -65,6 +65,10 @@ class FlowInput:
             return params.time_with_offset(raw, self.name)
         if self.kind == "url":
             return params.notice_url(raw, self.name)
+        if self.kind == "store":
+            url = params.text(raw, self.name, default="", max_bytes=2048)
+            run_store.parse_url(url, self.name)
+            return url
         return params.boolean(raw, self.name, default=self.default)
 
     @property
@@ -90,13 +94,10 @@ class FlowInput:
         return " ".join(parts)
 
 
-# The defaults of maxKeys, pollInterval, workers, groupSize and pagesPerExecution are the ones
-# bench/cloud_model.py chooses for 1,000,000 Archive objects in the cloud (tests/test_cloud_model.py holds
-# them to it): the listing's sequential calls bind (each waits for its batch's restores, paced at the
-# request budget, beside the next call), CloudFlow's step entries (100/s per account) far under them.
-# A listing call costs about 20 events of the main flow (its parallel restore-and-list step included) and
-# a status poll about 10: the bounds of pagesPerExecution and pollsPerExecution keep an execution under
-# CloudFlow's 5,000 events with room to spare.
+# The defaults of pollInterval, roundSeconds and maxConcurrentInvocations are the ones bench/cloud_model.py
+# chooses for the cloud (tests/test_cloud_model.py holds them to it). A main-flow round costs about 14 events
+# (its invocations run in a restore sub-flow execution of their own): roundsPerExecution's bound keeps an
+# execution under CloudFlow's 5,000 events with room to spare.
 FLOW_INPUTS: tuple[FlowInput, ...] = (
     FlowInput(
         name="endpoint", kind="endpoint", default=REQUIRED, flag="--endpoint", handlers_common=True,
@@ -142,9 +143,9 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
     ),
     FlowInput(
         name="groupSize", kind="integer", default=params.DEFAULT_GROUP_SIZE, lo=1, hi=1000, flag="--group-size",
-        help="Keys per restore invocation.",
-        meaning="keys per restore invocation (foreach item); each foreach iteration costs CloudFlow step entries "
-                "(100/s per account), so the default hands a listing call's keys to one invocation of 100 threads",
+        help="Accepted for the original sample's interface; the run's shards replace its groups.",
+        meaning="accepted for the original sample's interface (its keys per restore invocation); a run hands "
+                "invocations ranges of the listing (shards), not groups of keys, so it changes nothing",
     ),
     FlowInput(
         name="days", kind="integer", default=1, lo=1, hi=365, flag="--days",
@@ -152,15 +153,27 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         meaning="days restored objects stay readable; Archive is capped at 7",
     ),
     FlowInput(
-        name="pagesPerExecution", kind="integer", default=224, lo=1, hi=224, flag="--pages-per-execution",
-        help="Listing calls one execution makes before continuing as new.",
-        meaning="listing calls one execution makes before continuing as new (about 20 events each; 224 keep "
-                "an execution within 90% of its 5,000 events)",
+        name="roundsPerExecution", kind="integer", default=300, lo=1, hi=320, flag="--rounds-per-execution",
+        help="Rounds one execution of the main flow makes before continuing as new.",
+        meaning="rounds one main-flow execution makes before continuing as new (about 14 events each; 320 keep "
+                "an execution within 90% of CloudFlow's 5,000 events; a round's invocations run in a restore "
+                "sub-flow execution of their own)",
     ),
     FlowInput(
-        name="pollsPerExecution", kind="integer", default=300, lo=1, hi=400, flag="--polls-per-execution",
-        help="Status polls one execution makes before continuing as new.",
-        meaning="status polls one execution makes before continuing as new (about 10 events each)",
+        name="roundSeconds", kind="integer", default=20, lo=5, hi=600, flag="--round-seconds",
+        help="How long each invocation of a round works on its shard before handing back its cursors.",
+        meaning="how long each invocation of a round requests restores in its shard before it hands its cursors "
+                "back (the function's timeout must leave room for it); between rounds, shards that finished "
+                "free their slot and the shard with the most work left is split into it: shorter rounds "
+                "rebalance sooner, longer ones cost fewer CloudFlow step entries",
+    ),
+    FlowInput(
+        name="maxConcurrentInvocations", kind="integer", default=50, lo=1, hi=1000,
+        flag="--max-concurrent-invocations",
+        help="Function invocations the run keeps running at once (its shards).",
+        meaning="function invocations the run keeps running at once: one per shard in a round (FC's default "
+                "quota is 100 concurrent instances per region, for every run and function of the account; "
+                "raise it in Quota Center, then this)",
     ),
     FlowInput(
         name="tier", kind="choice", default=classes.DEFAULT_TIER, choices=params.TIERS, flag="--tier",
@@ -177,14 +190,10 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
     ),
     FlowInput(
         name="waitPerBatch", kind="boolean", default=False, flag="--wait-per-batch/--pipelined",
-        help="Wait for each page to be readable before listing the next (one page at a time, for comparison). "
-             "Default: pipelined.",
-        meaning="wait for each page to be readable before listing the next (one page at a time, for "
-                "comparison; a batch polls inside one sub-flow execution, which 5,000 events cap at 426 polls, "
-                "so `pollInterval` must be at least the batch's slowest documented restore at `tier` / 426: 1 s "
-                "for Archive, 9/43/102 s for Cold Archive Expedited/Standard/Bulk, 102/406 s for Deep Cold "
-                "Archive Expedited/Standard; a shorter one is refused, exit 2, with the smallest that works); "
-                "the run then confirms by listing too, which also waits for restores found already in progress",
+        help="Each shard waits for what it requested in a round to be readable before requesting more (for "
+             "comparison). Default: pipelined.",
+        meaning="each shard waits until what it requested in a round is readable before it requests more (for "
+                "comparison); pipelined, a shard requests its whole range and confirms afterwards",
     ),
     # What to restore (restore_core/selection.py): each filter leaves objects out before anything is
     # requested; they are reported skipped with reason `filtered: ...`. "" and () mean "no filter".
@@ -292,22 +301,18 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "carries credentials; `\"\"`: none",
         allowed="`\"\"` or an `http(s)://host[:port][/path]` URL (at most 2,048 bytes)",
     ),
+    FlowInput(
+        name="reportUrl", kind="store", default="", flag="--report", option=False,
+        help="Where the flows write the per-object report, its summary and their journal: oss://BUCKET/PREFIX/.",
+        meaning="the run's store: the flows write the per-object report (`parts/`), `manifest.json`, "
+                "`summary.json`, `progress.json` and the journal of OSS's answers there (see Reports); `\"\"`: "
+                "no report, counts only",
+        allowed="`\"\"`, `oss://BUCKET/PREFIX/` (a key prefix ending in `/`; the functions' role must be allowed "
+                "to write there) or, for a local run, `file:///DIRECTORY/`",
+    ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}
 FLOW_FIELDS: tuple[str, ...] = tuple(BY_NAME)
-
-# Keys the main flow maps from its execution input that are not flow inputs: the command fills them in
-# so that no mapping reads a missing path (what CloudFlow does then is not documented), and each
-# continue-as-new passes them on. None stands for "the value of marker": the confirm phase scans from
-# where this run's scope begins.
-EXECUTION_DEFAULTS: dict[str, Any] = {
-    "region": "",  # "" signs with V1, as an absent region does
-    "startMarker": None,
-    "phase": "list",
-    "statusMarker": "",
-    "tally": {},  # per class: what the listing selected so far (restore_core/tally.py), for the estimate
-}
-
 
 def value(raw: Mapping[str, Any], name: str) -> Any:
     """One flow input of raw (a flow input or a handler event), with the table's default and range."""
@@ -355,10 +360,3 @@ def check_scope(checked: Mapping[str, Any]) -> None:
     if checked.get("waitPerBatch") and (manifest or checked.get("allVersions")):
         raise InvalidParameter("waitPerBatch", "false with a manifest or allVersions (they confirm by their own scan)",
                                True)
-
-
-def execution_input(flow_input: dict[str, Any]) -> dict[str, Any]:
-    """The first execution's input: a validated flow input plus every key of EXECUTION_DEFAULTS."""
-    for key, default in EXECUTION_DEFAULTS.items():
-        flow_input.setdefault(key, flow_input.get("marker", "") if default is None else copy.deepcopy(default))
-    return flow_input

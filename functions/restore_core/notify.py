@@ -160,16 +160,16 @@ def post(
     return Delivery(delivered=True, attempts=attempts, status=status)
 
 
-def flow_summary(
-    *, bucket_name: str, prefix: str, status: str, readable: int, restoring: int, failed: int,
-    execution_name: str | None,
-) -> dict[str, Any]:
-    """The cloud run's summary, from what the main flow knows at its end: the confirm phase's verdict and
-    the counts of its last poll (from the scan's cursor on: objects confirmed by earlier polls are not
-    counted again). The per-object verdict is the command's report; the flow carries no estimate."""
+def flow_summary(summary: Mapping[str, Any], *, execution_name: str | None) -> dict[str, Any]:
+    """The cloud run's notice, from what `summarize` returned: counts by outcome, where the report is, the
+    verdict. The same shape the command sends (`ossrestore.notice`)."""
+    counts = summary.get("byOutcome") if isinstance(summary.get("byOutcome"), Mapping) else {}
+    report = summary.get("report") if isinstance(summary.get("report"), Mapping) else None
+    all_readable = bool(summary.get("allReadable"))
     return {
-        "bucket": bucket_name, "prefix": prefix,
-        "counts": {"readable": readable, "in_progress": restoring, "failed": failed},
-        "exitCode": 0 if status == "success" else 1, "allReadable": status == "success",
-        "cost": cost_fields(None), "execution": execution_name or "", "source": "oss-restore main flow",
+        "bucket": summary.get("bucket", ""), "prefix": summary.get("prefix", ""), "counts": dict(counts),
+        "objects": sum(v for v in counts.values() if isinstance(v, int)), "status": summary.get("status"),
+        "error": summary.get("error"), "exitCode": 0 if all_readable else 1, "allReadable": all_readable,
+        "failures": summary.get("failures") or {}, "report": dict(report) if report else None,
+        "cost": cost_fields(summary.get("estimate")), "execution": execution_name or "", "source": "oss-restore main flow",
     }

@@ -35,7 +35,7 @@ class Kind(enum.Enum):
     FAILED = "failed"  # permanent, reported per key
     INCOMPLETE = "incomplete"  # transient errors outlasted the retries
     DENIED = "denied"  # the credentials or the role's policy are refused: no other key can succeed either
-    NOT_TRIED = "notTried"  # left alone after a DENIED
+    NOT_TRIED = "notTried"  # not sent: after a DENIED, or once the invocation ran out of time
 
 
 @dataclass(frozen=True)
@@ -83,31 +83,39 @@ def kind_of(status: int, code: str) -> Kind:
 
 def restore_all(
     bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings, *, limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None, clock: Callable[[], float] = time.monotonic,
 ) -> list[KeyOutcome]:
     """One outcome per target, in the targets' order; every request paced by limiter (the invocation's
-    share of the request budget), or by one without a ceiling when none is given."""
+    share of the request budget), or by one without a ceiling when none is given.
+
+    Targets are sent in order, `workers` at a time. Once `stop_at` (a `clock` time) has passed no new
+    request is sent: the targets not sent come back NOT_TRIED, and they are the tail of the list but for
+    the few whose requests were still being retried, so a caller can resume after the last answered one.
+    """
     throttle = limiter or rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=0, sleep=settings.sleep)
     denied = threading.Event()
-
-    def one(target: Target) -> KeyOutcome:
-        if denied.is_set():
-            return KeyOutcome(target.key, Kind.NOT_TRIED, 0)
-        outcome = restore_one(bucket, target, settings, throttle)
-        if outcome.kind is Kind.DENIED:
-            denied.set()
-        return outcome
-
-    # `workers` lanes, each working through its share in order: at most `workers` requests at once.
-    lanes = max(1, min(settings.workers, len(targets)))
     outcomes: list[KeyOutcome | None] = [None] * len(targets)
+    position = iter(range(len(targets)))
+    lock = threading.Lock()
 
-    def lane(start: int) -> None:
-        for index in range(start, len(targets), lanes):
-            outcomes[index] = one(targets[index])
+    def take() -> int | None:
+        if denied.is_set() or (stop_at is not None and clock() >= stop_at):
+            return None
+        with lock:
+            return next(position, None)
 
-    for future in [_pool().submit(lane, start) for start in range(lanes)]:
+    def lane() -> None:
+        while (index := take()) is not None:
+            outcome = restore_one(bucket, targets[index], settings, throttle)
+            if outcome.kind is Kind.DENIED:
+                denied.set()
+            outcomes[index] = outcome
+
+    lanes = max(1, min(settings.workers, len(targets)))
+    for future in [_pool().submit(lane) for _ in range(lanes)]:
         future.result()
-    return [o for o in outcomes if o is not None]
+    return [o if o is not None else KeyOutcome(t.key, Kind.NOT_TRIED, 0, version_id=t.version_id)
+            for o, t in zip(outcomes, targets)]
 
 
 _POOL_SIZE = 100  # the largest `workers` allowed

@@ -2,56 +2,42 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from ossrestore.aftercare import DRY_OUTCOMES, dry_classifier
-from ossrestore.contacts import ContactStore
 from ossrestore.credentials import credentials_from_env
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
-from ossrestore.local_run import preflight, print_summary, run_local
-from ossrestore.option_types import FilePath
-from ossrestore.report import RunSummary, closing_report, open_report, verify_and_report
-from restore_core.client import make_bucket
+from ossrestore.local_run import print_summary, run_local
+from ossrestore.option_types import ReportTarget
+from ossrestore.report import RunSummary, closing_report, open_report
 
 
 def _command(action: str, doc: str) -> click.Command:
     @click.command(name=action, help=doc)
     @flow_input_options
-    @click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
+    @click.option("--report", "report_target", type=ReportTarget(),
+                  help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/.")
     @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
-    @click.option("--dry-run", is_flag=True, help="List and report what a run would send; send nothing.")
-    def cli(report: Path | None, quiet: bool, dry_run: bool, input_file: Path | None, **options: Any) -> int:
+    def cli(report_target: Path | str | None, quiet: bool, input_file: Path | None, **options: Any) -> int:
         options["flow_action"] = action
         flow_input = flow_input_from_options(input_file, **options)
+        if isinstance(report_target, str):
+            flow_input["reportUrl"] = report_target
+        report = report_target if isinstance(report_target, Path) else None
         credentials = credentials_from_env()
         with closing_report(open_report(report)) as out:
-            if dry_run:
-                summary = _dry_run(flow_input, credentials=credentials, report=out)
-                Console().print(_table(summary, title=f"{action} (dry run: nothing sent)"))
-                return 0
             run = run_local(flow_input, credentials=credentials, report=out, console=Console(stderr=True),
                             show_progress=not quiet)
+        if flow_input["dryRun"]:
+            Console().print(_table(run.summary, title=f"{action} (dry run: nothing sent)"))
+            return 0
         print_summary(run, Console())
         return run.summary.exit_code
 
     return cli
-
-
-def _dry_run(flow_input: dict[str, Any], *, credentials: Any, report: TextIO | None) -> RunSummary:
-    bucket = make_bucket(endpoint=flow_input["endpoint"], bucket_name=flow_input["bucketName"],
-                         credentials=credentials, region=flow_input.get("region") or None)
-    preflight(bucket, prefix=flow_input.get("prefix") or "")
-    action, store = flow_input["action"], ContactStore()
-    try:
-        return verify_and_report(bucket, prefix=flow_input.get("prefix") or "", marker=flow_input.get("startMarker") or "",
-                                 contacts=store, report=report, judge=dry_classifier(action, days=flow_input["days"]),
-                                 outcomes=DRY_OUTCOMES[action])
-    finally:
-        store.close()
 
 
 def _table(summary: RunSummary, *, title: str) -> Table:

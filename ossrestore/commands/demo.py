@@ -57,12 +57,13 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
             emu.seed(DEMO_BUCKET, counts=counts, prefix=prefix)
         err.print(f"emulator at {emu.endpoint}, bucket {DEMO_BUCKET}: {objects} objects under {', '.join(_LAYOUT)}")
         flow_input = flow_input_from_options(
-            flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_maxKeys=100,
-            flow_groupSize=10, flow_workers=10, flow_days=3,
+            flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_workers=10, flow_days=3,
+            flow_roundSeconds=5,
         )
         run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet,
                         prices=load_prices())  # the summary opens with the estimate, as a real run's does
         restore_calls = emu.stats.get("RestoreObject")
     print_summary(run, Console())
-    err.print(f"RestoreObject requests: {restore_calls} for {run.tracker.snapshot().archive} archive objects listed")
+    archive = sum(counts["objects"] for counts in run.totals.tally("tally").values())
+    err.print(f"RestoreObject requests: {restore_calls} for {archive} archive objects listed")
     return run.summary.exit_code

@@ -13,21 +13,23 @@ from ossrestore.credentials import credentials_from_env
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.interruption import RunInterrupted
 from ossrestore.local_run import print_summary, run_local
-from ossrestore.option_types import FilePath
+from ossrestore.option_types import FilePath, ReportTarget
 from ossrestore.prices import load as load_prices
 from ossrestore.report import closing_report, iso, open_report
 
 
 @click.command()
 @flow_input_options
-@click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
+@click.option("--report", "report_target", type=ReportTarget(),
+              help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/ "
+                   "(the flows write its parts, manifest.json and summary.json there, as in the cloud).")
 @click.option("--summary-json", type=FilePath(path_type=Path),
               help="Write the run's summary (the completion notice's body) to this file as JSON.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
 @click.option("--price-table", type=FilePath(path_type=Path), default=None,
               help="JSON price table for the estimate (the shipped one's shape). Default: the shipped table.")
-def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table: Path | None, input_file: Path | None,
-        **options: Any) -> int:
+def cli(report_target: Path | str | None, summary_json: Path | None, quiet: bool, price_table: Path | None,
+        input_file: Path | None, **options: Any) -> int:
     """Restore every archived object under a prefix and wait until all are readable.
 
     Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and optional
@@ -36,6 +38,9 @@ def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table
     With --dry-run: list, apply the filters and print the estimate per class; no restore is requested (exit 0).
     """
     flow_input = flow_input_from_options(input_file, **options)
+    if isinstance(report_target, str):
+        flow_input["reportUrl"] = report_target
+    report = report_target if isinstance(report_target, Path) else None
     prices = load_prices(price_table)  # a bad table is refused before anything is listed
     credentials = credentials_from_env()
     url, stderr = flow_input[notice.NOTIFY_FIELD], Console(stderr=True)
@@ -52,7 +57,7 @@ def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table
             raise
         print_summary(run, Console(), dry_run=flow_input["dryRun"])
         document = notice.summary_document(run.summary, flow_input=flow_input, exit_code=run.summary.exit_code,
-                                           finished_at=iso(time.time()) or "")
+                                           finished_at=iso(time.time()) or "", report=run.document.get("report"))
         if summary_out is not None:
             summary_out.write(notice.body(document, credentials=credentials).decode("utf-8") + "\n")
     if url:

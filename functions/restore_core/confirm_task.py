@@ -1,0 +1,209 @@
+"""restoreStatus: one round's confirm scan of a shard, and the report lines of what it settled.
+
+Lists the shard from its confirm cursor beside the journal of what OSS answered this run, and settles
+the leading run of objects that need nothing more (`report_lines.judge`): each gets its report line,
+and the cursor moves past it. It stops at the first object still restoring (the next scan starts
+there, when it is due); frozen objects on the way (a restore that expired, an object added since the
+listing) are requested again. One report part per scan that settled anything, recorded with its line
+count in the shard's record; the shard is done when its cursor reaches the end of its range.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import oss2
+
+from restore_core import classes, journal, rate, report_parts, retry
+from restore_core.counts import RE_REQUESTED, Counts
+from restore_core.deadline import time_scale
+from restore_core.direct_read import archive_direct_read
+from restore_core.errors import OSSAccessDenied
+from restore_core.inputs import ShardRequest, ShardResult
+from restore_core.journal import Contact, better
+from restore_core.listing import ObjectInfo
+from restore_core.report_lines import (
+    REREQUEST,
+    ReportLine,
+    count,
+    expected_seconds,
+    filtered_line,
+    gone_line,
+    iso,
+    judge,
+    line,
+)
+from restore_core.restorer import Kind, Settings, Target, restore_all
+from restore_core.run_store import RunStore
+from restore_core.scope import MANIFEST, VERSIONS
+from restore_core.shards import END
+
+POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back about this often during its documented time
+MAX_REREQUESTS = 10_000  # a scan that finds more frozen objects than this leaves the rest to the next one
+_AFTER_EVERYTHING = (3,)  # above every position (`Scope.order` ranks them 0 to 2)
+
+
+class _Scan:
+    """The state of one scan: where it got to, what it settled, what it must ask again."""
+
+    def __init__(self, req: ShardRequest, store: RunStore | None, *, direct_read: bool, now: float) -> None:
+        self.req, self.scope, self.shard = req, req.scope, req.shard
+        self.direct_read, self.now = direct_read, now
+        self.checked_at = iso(now) or ""
+        self.contacts = None if store is None else journal.Reader(store, self.shard.id, after=self.shard.j,
+                                                                   position=self._contact_position)
+        if self.contacts is not None:
+            for _ in self.contacts.upto(self.scope.order(self.shard.s)):
+                pass  # settled before: their lines are written
+        self.pending: dict[tuple[str, str], Contact] = {}
+        self.lines: list[ReportLine] = []
+        self.counts = Counts()
+        self.frontier = self.shard.s
+        self.leading = True
+        self.rerequests: list[ObjectInfo] = []
+        self.waiting: tuple[ObjectInfo, Contact | None] | None = None
+
+    def _contact_position(self, contact: Contact) -> Any:
+        if self.scope.kind == MANIFEST:
+            return self.scope.order(contact.position)
+        return self._key_position(contact.key)
+
+    def _key_position(self, key: str) -> Any:
+        return (1, key, 0) if self.scope.kind == VERSIONS else (1, key)
+
+    def position(self, obj: ObjectInfo) -> Any:
+        return self.scope.order(obj.resume) if self.scope.kind == MANIFEST else self._key_position(obj.key)
+
+    def _settle(self, settled: ReportLine, after: str) -> None:
+        self.lines.append(settled)
+        self.frontier = after
+        count(self.counts, settled)
+
+    def _gone_before(self, position: Any) -> None:
+        for ident, contact in list(self.pending.items()):
+            if self._contact_position(contact) < position:
+                del self.pending[ident]
+                if self.leading:
+                    self._settle(gone_line(contact, checked_at=self.checked_at), self.frontier)
+
+    def visit(self, obj: ObjectInfo, following: ObjectInfo | None) -> bool:
+        """Judge one object; False when the scan stops here (it is still restoring)."""
+        position = self.position(obj)
+        if self.contacts is not None:
+            for contact in self.contacts.upto(position):
+                self.pending[contact.ident] = better(self.pending.get(contact.ident), contact)
+        self._gone_before(position)
+        ident = (obj.key, obj.version_id or "")
+        contact = self.pending.pop(ident, None)
+        if self.contacts is not None:
+            again = self.contacts.rerequested(ident)
+            if again is not None:
+                contact = again if contact is None else better(contact, again)
+        settings = self.req.settings
+        left_out = None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        after = self.scope.after(obj, following)
+        if left_out is not None:
+            if self.leading:
+                self._settle(filtered_line(obj, left_out, checked_at=self.checked_at), after)
+            return True
+        found = judge(settings.action, obj, contact, direct_read=self.direct_read, days=settings.days)
+        if found is REREQUEST:
+            self.leading = False
+            self.rerequests.append(obj)
+            return len(self.rerequests) < MAX_REREQUESTS
+        if found is None:
+            self.leading = False
+            self.waiting = (obj, contact)
+            return False
+        if self.leading:
+            self._settle(line(obj, found, contact, checked_at=self.checked_at, now=self.now), after)
+        return True
+
+    def reached(self, bound: str | None) -> None:
+        """The listing ended at the range's bound: what the journal still holds there was deleted."""
+        if not self.leading:
+            return
+        if self.contacts is not None:
+            for contact in self.contacts.upto(self.scope.order(bound)):
+                self.pending[contact.ident] = better(self.pending.get(contact.ident), contact)
+        self._gone_before(_AFTER_EVERYTHING)
+        self.frontier = END if bound is None else bound
+
+
+def confirm_scan(
+    bucket: oss2.Bucket, req: ShardRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic, now: Callable[[], float] = time.time,
+) -> ShardResult:
+    settings, scope, shard = req.settings, req.scope, req.shard
+    stop_at = clock() + req.seconds
+    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=req.share, sleep=sleep, start=req.start)
+    direct = archive_direct_read(bucket)
+    scan = _Scan(req, store, direct_read=direct.enabled, now=now())
+    bound = shard.m if scope.requesting(shard) else shard.hi  # waitPerBatch: only what was requested so far
+    read = scope.reader(bucket, limiter=limiter, sleep=sleep)
+    cursor, going = shard.s, True
+    while going:
+        page = read(cursor)
+        objects = [o for o in page.objects if bound is None or not scope.beyond(o, bound)]
+        ended = len(objects) < len(page.objects) or not page.truncated
+        for i, obj in enumerate(objects):
+            if not scan.visit(obj, objects[i + 1] if i + 1 < len(objects) else None):
+                going = False
+                break
+        if going and ended:
+            scan.reached(bound)
+            break
+        if going and clock() >= stop_at:
+            break
+        cursor = page.next_marker
+    counts = scan.counts
+    if scan.rerequests and not settings.dry_run:
+        _rerequest(bucket, req, scan.rerequests, store, counts, limiter=limiter, stop_at=stop_at, clock=clock,
+                   sleep=sleep, at=now())
+    moved = replace(shard, s=scan.frontier, q=shard.q + 1, d=_due(req, scan, now()))
+    if scan.contacts is not None:
+        moved = replace(moved, j=scan.contacts.mark(scope.order(scan.frontier)))
+    if store is not None and (scan.lines or scope.done(moved)):
+        moved = report_parts.write(store, moved, [scan.lines], done=scope.done(moved))
+    warnings = (direct.warning,) if direct.warning else ()
+    return ShardResult(moved, counts, warnings)
+
+
+def _rerequest(
+    bucket: oss2.Bucket, req: ShardRequest, objects: list[ObjectInfo], store: RunStore | None, counts: Counts, *,
+    limiter: rate.RateLimiter, stop_at: float, clock: Callable[[], float], sleep: retry.Sleep, at: float,
+) -> None:
+    settings = req.settings
+    deadline = settings.deadline
+    tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in objects}, now=at) if deadline else {}
+    restorer = Settings(days=settings.days, tier=settings.tier, tiers=tiers, workers=settings.workers, sleep=sleep)
+    targets = [Target(o.key, o.storage_class or None, o.version_id) for o in objects]
+    outcomes = restore_all(bucket, targets, restorer, limiter=limiter, stop_at=stop_at + 5.0, clock=clock)
+    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
+    if denied is not None:
+        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
+    contacts = []
+    for obj, outcome in zip(objects, outcomes):
+        if outcome.kind in (Kind.NOT_TRIED, Kind.INCOMPLETE):
+            continue  # the next scan finds it frozen again and asks again
+        if outcome.kind is Kind.REQUESTED:
+            counts[RE_REQUESTED] += 1
+        tier = classes.fit(obj.storage_class or None, settings.days, tiers.get(obj.storage_class, settings.tier))[0].tier
+        position = obj.resume if req.scope.kind == MANIFEST else ""
+        contacts.append(Contact(obj.key, obj.version_id, outcome.status, outcome.code, at,
+                                (tier or "") if outcome.kind is Kind.REQUESTED else "", position))
+    if store is not None and contacts:
+        journal.write(store, journal.rerequest_name(req.shard.id, req.shard.q), contacts)
+
+
+def _due(req: ShardRequest, scan: _Scan, now: float) -> int:
+    """When the next scan is worth making: a scan that stopped at a restore still running comes back after
+    a fiftieth of the time the restore may take (the poll interval at least); one cut short, at once."""
+    if scan.waiting is None:
+        return 0
+    obj, contact = scan.waiting
+    tier = (contact.tier or None) if contact is not None else None
+    wait = max(float(req.settings.poll_interval), expected_seconds(obj.storage_class, tier) * time_scale() / POLLS_PER_RESTORE)
+    return int(now + wait + 0.999)

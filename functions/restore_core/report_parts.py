@@ -1,0 +1,46 @@
+"""A shard's report in the run's store: its parts (gzipped JSON lines, in key order) and its record.
+
+The record (`shards/<shard>.json`) holds the shard's range, its parts with their line counts and
+outcomes, and whether it is done; `summarize` orders every shard's parts by their range into the
+report's manifest. Names come from the shard's part counter (`p`), so a retried step rewrites the same
+part, and a part written by an attempt that did not count is never listed.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from restore_core.report_lines import ReportLine
+from restore_core.run_store import RunStore, get_json, pack_lines, put_json
+from restore_core.shards import Shard
+
+PARTS = "parts/"
+RECORDS = "shards/"
+
+
+def part_name(shard: str, part: int) -> str:
+    return f"{PARTS}{shard}-{part:06d}.jsonl.gz"
+
+
+def record_name(shard: str) -> str:
+    return f"{RECORDS}{shard}.json"
+
+
+def write(store: RunStore, shard: Shard, pages: Sequence[Sequence[ReportLine]], *, done: bool) -> Shard:
+    """Each non-empty list of lines as the shard's next part, then its record; the shard with its part
+    counter moved on."""
+    record: dict[str, Any] = get_json(store, record_name(shard.id)) or {"id": shard.id, "lo": shard.lo, "parts": []}
+    parts = list(record.get("parts") or [])
+    for lines in pages:
+        if not lines:
+            continue
+        name = part_name(shard.id, shard.p)
+        store.put(name, pack_lines(line.to_json() for line in lines))
+        outcomes = Counter(f"{line.storage_class or ''}.{line.outcome}" for line in lines)
+        parts = [p for p in parts if p[0] != name] + [[name, len(lines), dict(sorted(outcomes.items()))]]
+        shard = replace(shard, p=shard.p + 1)
+    record.update(hi=shard.hi, parts=parts, done=done)
+    put_json(store, record_name(shard.id), record)
+    return shard

@@ -1,0 +1,291 @@
+"""restore: one round's request slice of a shard.
+
+Lists the shard's range from its request cursor, a page at a time, and requests the restore of what
+needs one (extend and clean: their own request), for `seconds` or until the range ends. OSS's answers
+to each page go to the journal before the cursor moves past them; a page cut short (time ran out, or
+requests kept failing) leaves the cursor before its first unanswered object, and the next slice skips
+the keys that page's journal part already holds, so no key is sent twice.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import oss2
+
+from restore_core import actions, classes, journal, keyspace, listing, rate, report_lines, report_parts, retry, tally
+from restore_core.counts import (
+    ALREADY_RESTORED,
+    ESCALATED,
+    ESCALATION_REFUSED,
+    FAILED,
+    IN_PROGRESS,
+    LISTED,
+    REQUESTED,
+    Counts,
+)
+from restore_core.direct_read import archive_direct_read
+from restore_core.errors import OSSAccessDenied
+from restore_core.inputs import ShardRequest, ShardResult
+from restore_core.journal import Contact
+from restore_core.listing import ObjectInfo
+from restore_core.report_lines import ReportLine
+from restore_core.restore_need import Need, verdict
+from restore_core.restorer import KeyOutcome, Kind, Settings, Target, restore_all
+from restore_core.run_store import RunStore
+from restore_core.scope import KEYS, MANIFEST, Scope
+from restore_core.shards import END, Shard
+
+FILTERED = "filtered"
+ESCALATION_WORKERS = 50
+SHORT_CURSOR = 64  # characters: a cursor longer than this is worth a listing of one key to shorten
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the slice does with one listed object."""
+
+    request: bool
+    reason: str = ""  # why nothing is requested (a skipped.<reason> counter), "" when it is
+    counter: str = ""  # the counter it adds to instead (alreadyRestored, inProgress)
+
+
+def restore_slice(
+    bucket: oss2.Bucket, req: ShardRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic, now: Callable[[], float] = time.time,
+) -> ShardResult:
+    settings, scope, shard = req.settings, req.scope, req.shard
+    stop_at = clock() + req.seconds
+    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=req.share, sleep=sleep,
+                                  start=req.start)
+    direct = archive_direct_read(bucket)
+    read = scope.reader(bucket, limiter=limiter, sleep=sleep)
+    answered = {c.ident for c in journal.read(store, shard.r)} if store is not None and shard.r else set()
+    counts = Counts()
+    restorer = Settings(days=settings.days, tier=settings.tier, action=settings.action, workers=settings.workers,
+                        sleep=sleep)
+    cursor, page_number, resume = shard.m, 0, ""
+    start_position = shard.m
+    dry_pages: list[list[ReportLine]] = []
+    while True:
+        page = read(cursor)
+        objects = [o for o in page.objects if not scope.beyond(o, shard.hi)]
+        last_page = len(objects) < len(page.objects) or not page.truncated
+        plans = [_plan(o, req, direct_read=direct.enabled, answered=answered) for o in objects]
+        _check_deadline(req, [o for o, p in zip(objects, plans) if p.request], now())
+        targets = [Target(o.key, o.storage_class or None, o.version_id) for o, p in zip(objects, plans) if p.request]
+        sending = _with_tiers(restorer, req, targets, now())
+        outcomes = [] if settings.dry_run or not targets else restore_all(
+            bucket, targets, sending, limiter=limiter, stop_at=stop_at, clock=clock)
+        _raise_if_denied(outcomes, settings.action)
+        escalations = _escalate(bucket, req, objects, plans, limiter=limiter, stop_at=stop_at, clock=clock, now=now(),
+                                sleep=sleep)
+        if settings.dry_run and store is not None:
+            dry_pages.append(_dry_lines(objects, req, direct_read=direct.enabled, at=now()))
+        sent = iter(outcomes)
+        done = 0  # objects of the page this slice is finished with: up to the first unanswered request
+        contacts: list[Contact] = []
+        cut = False
+        for obj, plan in zip(objects, plans):
+            outcome = next(sent) if plan.request and not settings.dry_run else None
+            if outcome is not None and outcome.kind in (Kind.NOT_TRIED, Kind.INCOMPLETE):
+                cut = True
+            contact = None
+            if outcome is not None and outcome.kind is not Kind.NOT_TRIED and outcome.kind is not Kind.INCOMPLETE:
+                contact = _contact(obj, outcome, sending, req, now())
+                contacts.append(contact)
+            if cut:
+                continue
+            done += 1
+            _count(counts, obj, plan, outcome, req, contact.tier if contact is not None else "")
+            escalation = escalations.get((obj.key, obj.version_id or ""))
+            if escalation is not None:
+                _count_escalation(counts, escalation)
+                contacts.append(_contact(obj, escalation, restorer, req, now()))
+        if store is not None and contacts:
+            name = journal.part_name(shard.id, shard.n, page_number)
+            journal.write(store, name, contacts)
+            resume = name if cut else ""
+        page_number += 1
+        if done:
+            following = objects[done] if done < len(objects) else None
+            cursor = scope.after(objects[done - 1], following)
+        if cut:
+            break
+        if last_page:
+            cursor = END
+            break
+        if clock() >= stop_at:
+            cursor = _shorter(bucket, scope, cursor, shard.hi, limiter=limiter, sleep=sleep)
+            break
+    moved = replace(shard, m=cursor, n=shard.n + 1, r=resume)
+    if dry_pages and store is not None:
+        # A dry run writes its lines as it lists (nothing to wait for): what a run would do with each object.
+        moved = report_parts.write(store, moved, dry_pages, done=not scope.requesting(moved))
+        for page in dry_pages:
+            for written in page:
+                report_lines.count(counts, written)
+    warnings = (direct.warning,) if direct.warning else ()
+    return ShardResult(moved, counts, warnings, _remaining(scope, shard, start_position, cursor, counts[LISTED]))
+
+
+def _dry_lines(objects: list[ObjectInfo], req: ShardRequest, *, direct_read: bool, at: float) -> list[ReportLine]:
+    settings = req.settings
+    checked_at = report_lines.iso(at) or ""
+    out = []
+    for obj in objects:
+        left_out = None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        if left_out is not None:
+            out.append(report_lines.filtered_line(obj, left_out, checked_at=checked_at))
+            continue
+        found = report_lines.dry_judge(settings.action, obj, direct_read=direct_read, days=settings.days)
+        out.append(report_lines.line(obj, found, None, checked_at=checked_at, now=at))
+    return out
+
+
+def _plan(obj: ObjectInfo, req: ShardRequest, *, direct_read: bool, answered: set[tuple[str, str]]) -> _Plan:
+    settings = req.settings
+    if obj.missing:
+        return _Plan(False, "", "")  # named by the manifest, not in the bucket: the confirm scan reports NoSuchKey
+    left_out = settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+    if left_out is not None:
+        return _Plan(False, FILTERED)
+    if (obj.key, obj.version_id or "") in answered:
+        return _Plan(False, "", "")  # answered in the slice before, which was cut short after it
+    if settings.action != actions.RESTORE:
+        reason = actions.skip_reason(settings.action, obj.storage_class, obj.restore)
+        return _Plan(reason is None, reason or "")
+    found = verdict(obj.storage_class, obj.restore, direct_read=direct_read)
+    if found.need is Need.IN_PROGRESS:
+        return _Plan(False, "", IN_PROGRESS)
+    if found.need is Need.ALREADY_RESTORED:
+        return _Plan(False, "", ALREADY_RESTORED)
+    return _Plan(found.request, found.skip_reason or "")
+
+
+def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | None, req: ShardRequest,
+           tier: str = "") -> None:
+    counts[LISTED] += 1
+    if plan.reason:
+        counts[f"skipped.{plan.reason}"] += 1
+    if plan.counter:
+        counts[plan.counter] += 1
+    selected = plan.reason != FILTERED and not obj.missing and classes.is_archive(obj.storage_class)
+    if selected and req.settings.action == actions.RESTORE:
+        one = tally.empty_tally()
+        tally.add(one, obj.storage_class, obj.size, request=plan.request)
+        counts.add_tally("tally", one)
+    if outcome is None:
+        return
+    if outcome.kind is Kind.REQUESTED or (outcome.kind is Kind.ALREADY_RESTORED and req.settings.action != actions.RESTORE):
+        counts[REQUESTED] += 1
+        if outcome.kind is Kind.REQUESTED and classes.is_archive(obj.storage_class):
+            accepted = tally.empty_tally()
+            tally.add(accepted, obj.storage_class, obj.size, request=True)
+            counts.add_tally("accepted", accepted)
+            if tier:
+                counts[f"tier.{obj.storage_class}.{tier}"] += 1
+    elif outcome.kind is Kind.ALREADY_RESTORED:
+        counts[ALREADY_RESTORED] += 1
+    elif outcome.kind is Kind.IN_PROGRESS:
+        counts[IN_PROGRESS] += 1
+    elif outcome.kind is Kind.SKIPPED:
+        counts["skipped.changed"] += 1
+    else:
+        counts[FAILED] += 1
+        counts[f"failure.{outcome.code or outcome.status}"] += 1
+
+
+def _contact(obj: ObjectInfo, outcome: KeyOutcome, restorer: Settings, req: ShardRequest, at: float) -> Contact:
+    tier = ""
+    if req.settings.action == actions.RESTORE and outcome.kind is Kind.REQUESTED:
+        tier = classes.fit(obj.storage_class or None, restorer.days,
+                           restorer.tiers.get(obj.storage_class, restorer.tier))[0].tier or ""
+    position = obj.resume if req.scope.kind == MANIFEST else ""
+    return Contact(obj.key, obj.version_id, outcome.status, outcome.code, at, tier, position)
+
+
+def _with_tiers(restorer: Settings, req: ShardRequest, targets: list[Target], now: float) -> Settings:
+    """With a deadline, each class gets the cheapest tier that is readable in time if requested now."""
+    deadline = req.settings.deadline
+    if deadline is None or req.settings.action != actions.RESTORE:
+        return restorer
+    lenient = replace(deadline, best_effort=True)
+    return replace(restorer, tiers=lenient.tiers({t.storage_class for t in targets}, now=now))
+
+
+def _check_deadline(req: ShardRequest, requested: list[ObjectInfo], now: float) -> None:
+    """A class no tier can restore by the deadline is refused before its first request (DeadlineUnreachable)."""
+    deadline = req.settings.deadline
+    if deadline is not None and req.settings.action == actions.RESTORE:
+        deadline.check({o.storage_class for o in requested}, now=now)
+
+
+def _raise_if_denied(outcomes: list[KeyOutcome], action: str) -> None:
+    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
+    if denied is not None:
+        raise OSSAccessDenied("CleanRestoredObject" if action == actions.CLEAN else "RestoreObject", denied.code,
+                              denied.message)
+
+
+def _escalate(
+    bucket: oss2.Bucket, req: ShardRequest, objects: list[ObjectInfo], plans: list[_Plan], *,
+    limiter: rate.RateLimiter, stop_at: float, clock: Callable[[], float], now: float, sleep: retry.Sleep,
+) -> dict[tuple[str, str], KeyOutcome]:
+    """Restores found running that may end after the deadline are asked again with the tier chosen now:
+    202 sped one up; 409 says it already runs at that tier or faster. OSS documents the upgrade of a
+    running Cold Archive restore, not its answer's status nor whether Deep Cold can be upgraded: any other
+    answer leaves the restore running as it was (best effort, counted as refused), never fails the run."""
+    deadline = req.settings.deadline
+    if deadline is None or req.settings.action != actions.RESTORE or req.settings.dry_run:
+        return {}
+    threatened = [o for o, p in zip(objects, plans)
+                  if p.counter == IN_PROGRESS and deadline.threatened(o.storage_class, now=now)]
+    if not threatened:
+        return {}
+    tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in threatened}, now=now)
+    settings = Settings(days=req.settings.days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep)
+    targets = [Target(o.key, o.storage_class, o.version_id) for o in threatened]
+    outcomes = restore_all(bucket, targets, settings, limiter=limiter, stop_at=stop_at, clock=clock)
+    return {(o.key, o.version_id or ""): out for o, out in zip(threatened, outcomes) if out.kind is not Kind.NOT_TRIED}
+
+
+def _count_escalation(counts: Counts, outcome: KeyOutcome) -> None:
+    if outcome.kind is Kind.REQUESTED:
+        counts[ESCALATED] += 1
+    elif outcome.kind is not Kind.IN_PROGRESS:
+        counts[ESCALATION_REFUSED] += 1
+        counts[f"escalationRefused.{outcome.code or outcome.status}"] += 1
+
+
+def _shorter(bucket: oss2.Bucket, scope: Scope, cursor: str, hi: str | None, *, limiter: rate.RateLimiter,
+             sleep: retry.Sleep) -> str:
+    """The cursor after a page's last key, as short as the next key allows: a long key would otherwise
+    ride in the flow's state (one listing of a single key, once per slice, and only for long keys)."""
+    if scope.kind != KEYS or len(cursor) <= SHORT_CURSOR:
+        return cursor
+    page = listing.list_page(bucket, prefix=scope.prefix, marker=cursor, max_keys=1, sleep=sleep, limiter=limiter)
+    following = page.objects[0].key if page.objects else None
+    if following is None or (hi is not None and following > hi) or not cursor < following:
+        return cursor
+    return keyspace.separator(cursor, following)
+
+
+def _remaining(scope: Scope, shard: Shard, before: str, after: str, listed: int) -> int | None:
+    """Objects still to list in the shard, estimated from how far into its key space this slice moved."""
+    if after == END or scope.kind != KEYS:
+        return 0 if after == END else None
+    floor = scope.base
+    start = shard.lo if shard.lo else floor
+    try:
+        at_before = keyspace.position(before or start, start, shard.hi, floor=floor)
+        at_after = keyspace.position(after, start, shard.hi, floor=floor)
+    except ValueError:
+        return None
+    moved = at_after - at_before
+    if moved <= 0:
+        return None
+    return int(listed * (1.0 - at_after) / moved)
+
+
