@@ -160,6 +160,12 @@ class Emulator:
         with self._store.lock:
             return _prefixed(self._store.bucket(bucket), prefix)
 
+    def object_bytes(self, bucket: str, key: str) -> bytes | None:
+        """The current version's content, whatever its storage class; None when there is no such object."""
+        with self._store.lock:
+            rec = self._store.bucket(bucket).objects.get(key)
+            return None if rec is None else rec.content.data
+
     def object_count(self, bucket: str) -> int:
         with self._store.lock:
             return len(self._store.bucket(bucket).objects)

@@ -13,7 +13,7 @@ from infra.errors import DeploymentConfigError, UnknownStackError
 GOOD = {
     "name_prefix": "ossr-test", "regions": ["cn-hangzhou"], "runtime": "python3.10", "memory_mb": 256,
     "timeout_s": 600, "log_retention_days": 7, "buckets": ["some-bucket"], "backend": {"type": "local"},
-    "log_project_suffix": "t1",
+    "log_project_suffix": "t1", "report": {"bucket": "some-bucket"},
 }
 
 
@@ -57,6 +57,10 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
     ("regions", ["cn hangzhou"], "environments.test.regions[0]"),
     ("backend", {"type": "s3"}, "environments.test.backend.type: got 's3'; allowed: local, oss"),
     ("backend", {"type": "oss", "region": "cn-hangzhou"}, "environments.test.backend.bucket: got None"),
+    ("report", None, "environments.test.report: must be a mapping"),
+    ("report", {"bucket": "Bad_Bucket"}, "environments.test.report.bucket: got 'Bad_Bucket'"),
+    ("report", {"bucket": "b-1", "prefix": "no-slash"}, "environments.test.report.prefix: got 'no-slash'; allowed: "
+                                                           "'/'-separated segments"),
 ])
 def test_bad_values_name_the_field_and_the_allowed_range(tmp_path: Path, field: str, value: object, expected: str) -> None:
     # GIVEN a configuration with one bad value
@@ -109,3 +113,10 @@ def test_shipped_matrix_log_projects_follow_log_service_name_rules() -> None:
         assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name), name
         assert name != f"{cfg.name_prefix}-{cfg.region}-logs"
     assert len(set(names)) == len(names)
+
+
+def test_the_report_location_defaults_to_a_prefix_of_the_named_bucket(tmp_path: Path) -> None:
+    (cfg,) = load_matrix(_write(tmp_path))
+    assert cfg.report_url == "oss://some-bucket/oss-restore/reports/"
+    (cfg,) = load_matrix(_write(tmp_path, report={"bucket": "reports-1", "prefix": "team/runs/"}))
+    assert cfg.report_url == "oss://reports-1/team/runs/"

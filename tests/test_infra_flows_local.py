@@ -84,6 +84,7 @@ class Run:
     function_role: Judged
     emulator: Emulator
     bucket_name: str
+    summary: dict[str, Any] | None  # the run's summary.json, as the flows wrote it in the report location
 
 
 def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None) -> tuple[Judged, Judged]:
@@ -115,31 +116,34 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
 
 def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
          then: tuple[str, ...] = (), notify_url: str = "") -> Run:
-    """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new;
-    then, on the same bucket, one run per action in `then` (extend, clean)."""
+    """The stack's main flow over a seeded bucket, one round per execution so that it must continue as new,
+    its report written where the stack's functions may write; then, on the same bucket, one run per action
+    in `then` (extend, clean)."""
     flow_role, function_role = _policies(cfg, stack, without=without)
-    # One page per batch waits in virtual time: 406 s is the smallest poll a Deep Cold batch is allowed
-    # with waitPerBatch (one sub-flow execution's event budget).
-    poll_interval, clock = (406, fdl.ManualClock()) if wait_per_batch else (1, None)
     bucket_name = cfg.buckets[0]
     # Only the function role's STS key is known to the emulator: every request is the functions'.
     emu = Emulator(sts_tokens={ROLE_AK: (ROLE_SK, ROLE_TOKEN)}, latency=RestoreLatency.uniform(0.2),
                    authorize=lambda access_key_id, action, resource: function_role(action, resource))
     with emu:
-        emu.create_bucket(bucket_name)
+        for name in {bucket_name, cfg.report_bucket}:
+            emu.create_bucket(name)
         emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
         flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
-                                             flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=poll_interval,
-                                             flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch,
-                                             flow_notifyUrl=notify_url)
-        engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN), clock=clock,
+                                             flow_pollInterval=1, flow_roundsPerExecution=1, flow_roundSeconds=5,
+                                             flow_waitPerBatch=wait_per_batch, flow_notifyUrl=notify_url)
+        flow_input["reportUrl"] = f"{cfg.report_url}{cfg.env}-run/"
+        engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN),
                             authorize=flow_role)
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
         results = engine.wait_all()
         for action in then:
-            engine.start_execution(names_for(cfg).main_flow, {**flow_input, "action": action}, name=f"{cfg.env}-{action}")
+            engine.start_execution(names_for(cfg).main_flow, {**flow_input, "action": action,
+                                                              "reportUrl": f"{cfg.report_url}{cfg.env}-{action}/"},
+                                   name=f"{cfg.env}-{action}")
             results += engine.wait_all()
-        return Run(results, flow_role, function_role, emu, bucket_name)
+        summary = emu.object_bytes(cfg.report_bucket, f"{cfg.report_prefix}{cfg.env}-run/summary.json")
+        return Run(results, flow_role, function_role, emu, bucket_name,
+                   json.loads(summary) if summary is not None else None)
 
 
 @pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
@@ -156,7 +160,7 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         # and every archive object is readable
         assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
         submitted = {e.step_name for r in run.results for e in r.events if e.type == "TaskSubmitted"}
-        assert submitted == {"invokeRestoreFlow", "continueConfirming"} | ({"continueListing"} if wait_per_batch else set())
+        assert submitted == {"round", "continueAsNew"}
         states = {key: run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)}
         assert sorted(set(states.values())) == ["not-archived", "restored"], states
         assert list(states.values()).count("restored") == 13
@@ -166,7 +170,12 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         started = {resource.rsplit("/", 1)[1] for action, resource in run.flow_role.allowed if action == "fnf:StartExecution"}
         assert started == {names.restore_flow, names.main_flow}
         assert run.flow_role.actions() == {"fc:InvokeFunction", "fnf:StartExecution", "fnf:DescribeExecution"}
-        assert run.function_role.actions() == {"oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:RestoreObject"}
+        assert run.function_role.actions() == {"oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:RestoreObject",
+                                               "oss:PutObject", "oss:GetObject"}
+        # AND the report is where the stack's functions may write it, one line per object
+        assert run.summary is not None and run.summary["report"]["lines"] == 18 and run.summary["verdict"] == "success"
+        written = {resource for action, resource in run.function_role.allowed if action == "oss:PutObject"}
+        assert written and all(r.split(":", 4)[4].startswith(f"{cfg.report_bucket}/{cfg.report_prefix}") for r in written)
         invoked = {resource for action, resource in run.flow_role.allowed if action == "fc:InvokeFunction"}
         notifying = {names.functions["notify"]} if wait_per_batch else set()
         assert invoked == {f"acs:fc:{cfg.region}:{cfg.account_id or ACCOUNT}:services/{names.service}/functions/{fn}"
@@ -179,7 +188,8 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         assert [r.method for r in hook.requests] == ["POST"]
         notice = json.loads(hook.requests[0].body)
         assert (notice["bucket"], notice["prefix"], notice["exitCode"]) == (run.bucket_name, "", 0)
-        assert notice["counts"]["failed"] == 0 and notice["cost"] == {"estimated": "not estimated", "actual": "not estimated"}
+        assert notice["counts"]["failed"] == 0 and notice["counts"]["restored"] == 13
+        assert notice["report"]["url"] == f"{cfg.report_url}{cfg.env}-run/" and notice["report"]["lines"] == 18
         assert not any(secret in hook.requests[0].body.decode() for secret in (ROLE_AK, ROLE_SK, ROLE_TOKEN))
 
 
@@ -208,6 +218,7 @@ def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_polic
     ("oss:ListObjects", "OSSAccessDenied", 0),
     ("oss:RestoreObject", "OSSAccessDenied", 1),
     ("oss:CleanRestoredObject", "OSSAccessDenied", 2),
+    ("oss:PutObject", "OSSAccessDenied", 0),
 ])
 def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
         stacks: list[Stack], action: str, error: str, index: int) -> None:
@@ -218,5 +229,8 @@ def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
     # THEN the role denied that action, and the run failed with the documented error naming it
     denied = run.flow_role.denied + run.function_role.denied
     assert denied and all(d.startswith(f"{action} on ") for d in denied), denied
+    # (a round that fails ends the run with a summary naming the error, where the summary can be written)
     failures = [f"{r.error}: {r.cause}" for r in run.results if r.status == "Failed"]
+    if run.summary is not None:
+        failures.append(str(run.summary["error"]))
     assert any(f.startswith(f"{error}: ") and action in f for f in failures), failures

@@ -28,16 +28,17 @@ def test_a_handler_runs_in_an_instance_with_the_callers_credentials(instances):
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.immediate()) as emu:
         emu.create_bucket("inst-bucket")
         emu.put_object("inst-bucket", "a", b"x", storage_class="Archive")
-        event = json.dumps({"endpoint": emu.endpoint, "bucketName": "inst-bucket", "files": {"Archive": ["a"]}}).encode()
+        event = json.dumps({"settings": {"endpoint": emu.endpoint, "bucketName": "inst-bucket"},
+                            "round": {"invocations": 1, "seconds": 5}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}).encode()
         # WHEN the restore handler is called through an instance
         body = instances.handler("restore")(event, context())
         # THEN the body is the handler's JSON and OSS saw the request, signed with the context's credentials
-        assert json.loads(body)["requested"] == 1
+        assert json.loads(body)["c"]["requested"] == 1
         assert emu.restore_state("inst-bucket", "a") in ("restoring", "restored")
 
 
 def test_an_unhandled_exception_comes_back_named_after_its_type(instances):
-    event = json.dumps({"endpoint": "http://127.0.0.1:9", "bucketName": "Bad_Name", "files": ["a"]}).encode()
+    event = json.dumps({"settings": {"endpoint": "http://127.0.0.1:9", "bucketName": "Bad_Name"}}).encode()
     with pytest.raises(Exception) as caught:
         instances.handler("restore")(event, context())
     # FC reports errorType and errorMessage; the flow's retry and catch match on the type name

@@ -141,7 +141,8 @@ def test_a_restore_the_role_may_not_make_stops_the_group_naming_the_action(guard
         emu.put_object("ram-b", key, b"x", storage_class="Archive")
     from ossrestore_functions import restore  # the handler module of the function code package
 
-    event = {"endpoint": emu.endpoint, "bucketName": "ram-b", "files": ["cold/a", "cold/b", "cold/c"], "workers": 1}
+    event = {"settings": {"endpoint": emu.endpoint, "bucketName": "ram-b", "prefix": "cold/", "workers": 1},
+             "round": {"base": "cold/", "invocations": 1, "seconds": 20}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
     context = SimpleNamespace(credentials=SimpleNamespace(access_key_id="ak", access_key_secret="sk", security_token=None))
     # WHEN the restore handler runs
     # THEN it fails at the first refusal, with OSS's message naming the action, as no other key can succeed

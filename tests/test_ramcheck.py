@@ -104,8 +104,8 @@ def test_a_resource_not_of_the_documented_form_is_refused_even_by_a_star_grant()
 
 def test_an_action_the_catalog_does_not_know_is_denied() -> None:
     authorize = _authorizer({"Effect": "Allow", "Action": "*", "Resource": "*"})
-    with pytest.raises(ramcheck.AccessDenied, match=r"oss:PutObject on .* is denied: how RAM authorizes this action is not in"):
-        authorize("oss:PutObject", "acs:oss:*::b/k")
+    with pytest.raises(ramcheck.AccessDenied, match=r"oss:DeleteObject on .* is denied: how RAM authorizes this action is not in"):
+        authorize("oss:DeleteObject", "acs:oss:*::b/k")
 
 
 def test_without_removes_one_action_and_drops_emptied_statements() -> None:

@@ -40,7 +40,7 @@ from restore_core.run_store import RunStore
 from restore_core.scope import MANIFEST, VERSIONS
 from restore_core.shards import END
 
-POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back about this often during its documented time
+POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back at least this often during its documented time
 MAX_REREQUESTS = 10_000  # a scan that finds more frozen objects than this leaves the rest to the next one
 _AFTER_EVERYTHING = (3,)  # above every position (`Scope.order` ranks them 0 to 2)
 
@@ -146,8 +146,9 @@ def confirm_scan(
     cursor, going = shard.s, True
     while going:
         page = read(cursor)
-        objects = [o for o in page.objects if bound is None or not scope.beyond(o, bound)]
-        ended = len(objects) < len(page.objects) or not page.truncated
+        inside = [o for o in page.objects if bound is None or not scope.beyond(o, bound)]
+        ended = len(inside) < len(page.objects) or not page.truncated
+        objects = [o for o in inside if not scope.ours(o)]  # the run's own report: not the run's to settle
         for i, obj in enumerate(objects):
             if not scan.visit(obj, objects[i + 1] if i + 1 < len(objects) else None):
                 going = False
@@ -199,11 +200,16 @@ def _rerequest(
 
 
 def _due(req: ShardRequest, scan: _Scan, now: float) -> int:
-    """When the next scan is worth making: a scan that stopped at a restore still running comes back after
-    a fiftieth of the time the restore may take (the poll interval at least); one cut short, at once."""
+    """When the next scan is worth making. One that stopped at a restore still running comes back after
+    half the time that restore has run so far (a restore is about as far from its end as from its start:
+    seconds in an emulator, hours for Deep Cold), never sooner than the poll interval and never later
+    than a fiftieth of the class's documented time; one cut short comes back at once."""
     if scan.waiting is None:
         return 0
     obj, contact = scan.waiting
     tier = (contact.tier or None) if contact is not None else None
-    wait = max(float(req.settings.poll_interval), expected_seconds(obj.storage_class, tier) * time_scale() / POLLS_PER_RESTORE)
+    longest = expected_seconds(obj.storage_class, tier) * time_scale() / POLLS_PER_RESTORE
+    # A restore found running (no answer of this run's to date it) backs off with each scan instead.
+    age = (now - contact.at) / 2 if contact is not None else req.settings.poll_interval * 2.0 ** min(req.shard.q, 12)
+    wait = max(float(req.settings.poll_interval), min(longest, age))
     return int(now + wait + 0.999)

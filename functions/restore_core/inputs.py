@@ -102,6 +102,7 @@ class PlanRequest:
     scope: Scope
     results: tuple[ShardResult, ...]
     execution_name: str | None
+    first: bool = False  # the execution's first call (the flow's `plan` step): it answers with the settings
 
     @property
     def where(self) -> Location:
@@ -118,8 +119,9 @@ def plan_request(raw: Mapping[str, Any]) -> PlanRequest:
         state_value = raw_settings.get("state")
         raw = {**raw, "settings": raw_settings["settings"]}
     settings = settings_of(raw)
+    first = "restored" not in raw and "confirmed" not in raw
     if state_value is None:
-        return PlanRequest(settings, None, settings.scope(), (), _execution_name(raw))
+        return PlanRequest(settings, None, settings.scope(), (), _execution_name(raw), first=True)
     scope = settings.scope(read_base(state_value))
     state = read_state(state_value, scope)
     results: list[ShardResult] = []
@@ -128,7 +130,7 @@ def plan_request(raw: Mapping[str, Any]) -> PlanRequest:
         if not isinstance(found, list):
             raise InvalidParameter(name, "a list of shard results", found)
         results += [shard_result(v, f"{name}[{i}]", scope) for i, v in enumerate(found)]
-    return PlanRequest(settings, state, scope, tuple(results), _execution_name(raw))
+    return PlanRequest(settings, state, scope, tuple(results), _execution_name(raw), first=first)
 
 
 # --- restore and restoreStatus: one shard for one round -------------------------------------------

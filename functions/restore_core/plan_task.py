@@ -56,9 +56,10 @@ def plan(
     shards = [s for s in shards if not _finished(scope, s, settings)]
     shards = _rebalance(bucket, settings, scope, state, shards, remaining, limiter=limiter, sleep=sleep)
     state.estimate = sum(remaining.get(s.id, 0) for s in shards if scope.requesting(s))
-    out = _next_round(settings, scope, state, shards, now=now())
-    if req.state is None:
-        # the first call: the checked settings the flow carries from here on, and no error yet
+    # An execution's first call comes before any round of its own: it counts none, and never hands over.
+    out = _next_round(settings, scope, state, shards, now=now(), after_round=not req.first)
+    if req.first:
+        # an execution's first call: the checked settings the flow carries from here on, and no error yet
         out.update(settings=settings.to_json(), error="", cause="")
     if store is not None:
         _progress(store, settings, state, shards, scope, now=now())
@@ -154,7 +155,8 @@ def _table_size(shards: list[Shard], scope: Scope) -> int:
     return budget.size([s.to_json(scope) for s in shards])
 
 
-def _next_round(settings: Settings, scope: Scope, state: RunState, shards: list[Shard], *, now: float) -> dict[str, Any]:
+def _next_round(settings: Settings, scope: Scope, state: RunState, shards: list[Shard], *, now: float,
+                after_round: bool) -> dict[str, Any]:
     restoring: list[Shard] = []
     waiting: list[Shard] = []
     for shard in shards:
@@ -169,11 +171,15 @@ def _next_round(settings: Settings, scope: Scope, state: RunState, shards: list[
     confirming = [s for s in waiting if s.d <= now + wait]
     state.resting = [s for s in waiting if s.d > now + wait]
     done = not shards
-    state.round += 0 if done else 1
-    state.here += 0 if done else 1
-    hand_over = not done and state.here >= settings.rounds_per_execution
+    if after_round:
+        state.round += 1
+        state.here += 1
+    hand_over = after_round and not done and state.here >= settings.rounds_per_execution
     if hand_over:
+        # The next execution gets only {settings, state}: every shard goes with the state.
         state.here = 0
+        state.resting = sorted(shards, key=lambda s: scope.order(s.lo))
+        restoring, confirming, wait = [], [], 0
     invocations = max(1, len(restoring) + len(confirming))
     return {
         "state": state.to_json(scope),

@@ -37,6 +37,7 @@ class Scope:
     start: str = ""  # the run's first marker: the scope is what comes after it
     manifest: str = ""
     base: str = ""  # keys: every cursor after START starts with it
+    own: str = ""  # the run's store when it lies in the run's own bucket: its objects are not the run's to restore
 
     # --- writing cursors into the flow's state ------------------------------------------------
 
@@ -99,6 +100,10 @@ class Scope:
                 bucket, prefix=self.prefix, marker=self.marker(cursor), max_keys=PAGE_KEYS, sleep=sleep, limiter=limiter)
         return lambda cursor: listing.list_page(bucket, prefix=self.prefix, marker=self.marker(cursor),
                                                 max_keys=PAGE_KEYS, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
+
+    def ours(self, obj: ObjectInfo) -> bool:
+        """The object is one the run itself wrote (its report, journal, progress): passed over unseen."""
+        return bool(self.own) and obj.key.startswith(self.own)
 
     def beyond(self, obj: ObjectInfo, hi: str | None) -> bool:
         """The object lies after the range's end `hi` (None: the scope's end, which nothing lies after)."""

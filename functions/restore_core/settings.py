@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import flow_inputs, selection
+from restore_core import flow_inputs, run_store, selection
 from restore_core.deadline import Deadline, from_input
 from restore_core.scope import KEYS, MANIFEST, VERSIONS, Scope
 from restore_core.selection import Selection
@@ -45,8 +45,10 @@ class Settings:
 
     def scope(self, base: str = "") -> Scope:
         kind = MANIFEST if self.manifest else VERSIONS if self.all_versions else KEYS
+        store = run_store.parse_url(self.report_url)
+        own = store.path if store is not None and store.bucket == self.bucket_name else ""
         return Scope(kind=kind, prefix=self.prefix, start=self.marker, manifest=self.manifest,
-                     base=base or self.prefix)
+                     base=base or self.prefix, own=own)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.raw)

@@ -70,8 +70,12 @@ def restore_slice(
     dry_pages: list[list[ReportLine]] = []
     while True:
         page = read(cursor)
-        objects = [o for o in page.objects if not scope.beyond(o, shard.hi)]
-        last_page = len(objects) < len(page.objects) or not page.truncated
+        inside = [o for o in page.objects if not scope.beyond(o, shard.hi)]
+        last_page = len(inside) < len(page.objects) or not page.truncated
+        objects = [o for o in inside if not scope.ours(o)]
+        if not objects and inside and not last_page and clock() < stop_at:
+            cursor = scope.after(inside[-1], None)  # a page of the run's own objects: on to the next
+            continue
         plans = [_plan(o, req, direct_read=direct.enabled, answered=answered) for o in objects]
         _check_deadline(req, [o for o, p in zip(objects, plans) if p.request], now())
         targets = [Target(o.key, o.storage_class or None, o.version_id) for o, p in zip(objects, plans) if p.request]
