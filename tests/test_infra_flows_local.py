@@ -84,6 +84,8 @@ class Run:
     function_role: Judged
     emulator: Emulator
     bucket_name: str
+    expected: list[tuple[str, str | None]]  # (key, version) the run should restore
+    restored: list[tuple[str, str | None]]  # those of them restored when it ended
 
 
 def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None) -> tuple[Judged, Judged]:
@@ -113,8 +115,34 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     return registry
 
 
+# Archive versions of a versioned bucket: (key, class) in upload order, so each key's last is its current
+# version; the Standard one needs no restore.
+VERSIONS = (("v/a", "Archive"), ("v/a", "ColdArchive"), ("v/b", "DeepColdArchive"), ("v/c", "Standard"),
+            ("v/c", "Archive"), ("v/d", "ColdArchive"), ("v/d", "ColdArchive"))
+
+
+def _seed(emu: Emulator, bucket: str, scope: str) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
+    """The bucket's objects for a run of `scope` ("prefix", "all-versions" or "manifest", whose CSV names
+    every archive version by its ID); the flow options that select them, and the (key, version) expected
+    restored."""
+    if scope == "prefix":
+        emu.seed(bucket, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
+        return {}, [(key, None) for key in emu.keys(bucket) if emu.storage_class(bucket, key) != "Standard"]
+    emu.set_versioning(bucket, "Enabled")
+    archived = []
+    for key, cls in VERSIONS:
+        version = emu.put_object(bucket, key, b"x" * 64, storage_class=cls)
+        if cls != "Standard":
+            archived.append((key, version))
+    if scope == "all-versions":
+        return {"flow_allVersions": True}, archived
+    lines = "".join(f"{bucket},{key},{version}\n" for key, version in archived)
+    emu.put_object(bucket, "manifests/versions.csv", lines.encode())
+    return {"flow_manifest": f"oss://{bucket}/manifests/versions.csv"}, archived
+
+
 def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
-         then: tuple[str, ...] = (), notify_url: str = "") -> Run:
+         then: tuple[str, ...] = (), notify_url: str = "", scope: str = "prefix") -> Run:
     """The stack's main flow over a seeded bucket, two pages per execution so that it must continue as new;
     then, on the same bucket, one run per action in `then` (extend, clean)."""
     flow_role, function_role = _policies(cfg, stack, without=without)
@@ -127,11 +155,11 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
                    authorize=lambda access_key_id, action, resource: function_role(action, resource))
     with emu:
         emu.create_bucket(bucket_name)
-        emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
+        options, expected = _seed(emu, bucket_name, scope)
         flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
                                              flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=poll_interval,
                                              flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch,
-                                             flow_notifyUrl=notify_url)
+                                             flow_notifyUrl=notify_url, **options)
         engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN), clock=clock,
                             authorize=flow_role)
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
@@ -139,7 +167,9 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
         for action in then:
             engine.start_execution(names_for(cfg).main_flow, {**flow_input, "action": action}, name=f"{cfg.env}-{action}")
             results += engine.wait_all()
-        return Run(results, flow_role, function_role, emu, bucket_name)
+        restored = [(key, version) for key, version in expected
+                    if emu.restore_state(bucket_name, key, version) == "restored"]
+        return Run(results, flow_role, function_role, emu, bucket_name, expected, restored)
 
 
 @pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
@@ -196,6 +226,37 @@ def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_polic
         assert {"oss:RestoreObject", "oss:CleanRestoredObject"} <= run.function_role.actions()
         states = [run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)]
         assert (states.count("restored"), states.count("frozen")) == (6, 7)
+
+
+@pytest.mark.parametrize("scope", ["all-versions", "manifest"])
+def test_every_stacks_role_restores_versions_by_id_within_its_own_ram_policies(stacks: list[Stack], scope: str) -> None:
+    for cfg, stack in stacks:
+        # GIVEN a versioned bucket whose archive versions (noncurrent ones too) are named by version ID, by a
+        # version listing (--all-versions) or by a manifest's versionId column
+        # WHEN the stack's main flow runs to the end under its own synthesized policies
+        run = _run(cfg, stack, wait_per_batch=False, scope=scope)
+        # THEN every execution succeeded and every archive version is readable, nothing denied
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        assert run.restored == run.expected and all(version for _, version in run.expected)
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        # AND each versioned request was judged as OSS's versioned action, granted by the function role
+        versioned = {"oss:RestoreObjectVersion"} | ({"oss:GetObjectVersion"} if scope == "manifest" else set())
+        assert versioned <= run.function_role.actions()
+        assert "oss:RestoreObject" not in run.function_role.actions()
+
+
+@pytest.mark.parametrize("scope", ["all-versions", "manifest"])
+def test_a_stack_without_restore_object_version_fails_its_versioned_run_naming_it(stacks: list[Stack], scope: str) -> None:
+    cfg, stack = stacks[-1]
+    # GIVEN the stack's policies without oss:RestoreObjectVersion (oss:RestoreObject still granted)
+    # WHEN its main flow restores versions by ID
+    run = _run(cfg, stack, wait_per_batch=False, scope=scope, without="oss:RestoreObjectVersion")
+    # THEN the function role denied exactly that action, and the run failed with OSS's refusal naming it
+    denied = run.function_role.denied
+    assert denied and all(d.startswith("oss:RestoreObjectVersion on ") for d in denied), denied
+    failures = [f"{r.error}: {r.cause}" for r in run.results if r.status == "Failed"]
+    assert any(f.startswith("OSSAccessDenied: ") and "oss:RestoreObjectVersion" in f for f in failures), failures
+    assert run.restored == []
 
 
 # Each permission the run needs, removed from one stack (the index picks which, so that every stack

@@ -149,7 +149,8 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.fc_policy)["Statement"]}
         assert grants == {
             ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [f"acs:oss:*:*:{b}" for b in cfg.buckets],
-            ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
+            ("oss:GetObject", "oss:GetObjectVersion", "oss:RestoreObject", "oss:RestoreObjectVersion",
+             "oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
             ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
         }
 
