@@ -8,7 +8,7 @@ import fdl
 from fdl.errors import TemplateError
 from infra.config import DeploymentConfig
 from infra.errors import InfraError
-from infra.naming import FUNCTIONS, RESTORE_FLOW_PLACEHOLDER, StackNames, function_arn
+from infra.naming import FUNCTIONS, MAIN_FLOW_PLACEHOLDER, RESTORE_FLOW_PLACEHOLDER, StackNames, function_arn
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ def flow_variables(cfg: DeploymentConfig, names: StackNames) -> dict[str, str]:
     """The values of the placeholders the flows use, for this stack."""
     variables = {f.placeholder: function_arn(cfg, names.service, names.functions[base]) for base, f in FUNCTIONS.items()}
     variables[RESTORE_FLOW_PLACEHOLDER] = names.restore_flow
+    variables[MAIN_FLOW_PLACEHOLDER] = names.main_flow
     return variables
 
 
