@@ -46,7 +46,15 @@ ACTION_SERVICE_PARAMS = ("FlowName", "ExecutionName", "Input")
 # errorMappings (task step page): "The source field in errorMappings must be set to" $local.error or
 # $local.cause, the reserved fields a caught error fills.
 ERROR_MAPPING_SOURCES = ("$local.error", "$local.cause")
-CONTEXT_KEYS = ("execution", "flow", "step", "task")
+# The `$context` fields a mapping may read, and nothing else: FDL v1's pages document `$context.task.token`
+# (the callback token a waitForCallback task hands on: "Callbacks", help.aliyun.com/document_detail/130496,
+# and "Integrate with Serverless Workflow", 149829), and the context object holds the execution, whose name
+# CloudFlow documents as `$Context.Execution.Name` ("Data transfer", alibabacloud.com/help/en/
+# serverless-workflow/latest/data-transfer: Execution {Name, Input, RoleArn}, Current {Name, ..., TaskToken});
+# `$context.execution.name` is also how the FnF team's samples name the next execution (awesome-fnf/oss-copy).
+# `$context.flow.name` and `$context.step.name` appear in samples only, with no documented counterpart (the
+# context has no flow), so they are refused: what the service maps from them is not a contract.
+CONTEXT_FIELDS = (("execution", "name"), ("task", "token"))
 MAX_FLOW_TIMEOUT = 365 * 24 * 3600
 _MAPPINGS = ("inputMappings", "outputMappings")
 _DEFAULTS = Limits()
@@ -382,8 +390,9 @@ class _Loader:
         path = self.path(value, _join(where, "source"))
         if not path.root:
             raise self.fail(_join(where, "source"), f"{value!r}: mapping sources use $input, $local or $context")
-        if path.root == "context" and (not path.segments or path.segments[0] not in CONTEXT_KEYS):
-            raise self.fail(_join(where, "source"), f"{value!r}: $context has {', '.join(CONTEXT_KEYS)}")
+        if path.root == "context" and tuple(path.segments) not in CONTEXT_FIELDS:
+            documented = ", ".join("$context." + ".".join(field) for field in CONTEXT_FIELDS)
+            raise self.fail(_join(where, "source"), f"{value!r}: the $context fields FDL v1 documents are {documented}")
         return m.FieldMapping(target, path)
 
 

@@ -152,8 +152,11 @@ def test_more_than_100_parallel_branches_is_refused():
 
 @pytest.mark.parametrize(
     ("source", "expected"),
-    [("$.x", "mapping sources use $input, $local or $context"), ("$context.who", "$context has execution, flow, step, task"),
-     ("$input.a[x]", "cannot parse")],
+    [("$.x", "mapping sources use $input, $local or $context"),
+     ("$context.who", "the $context fields FDL v1 documents are $context.execution.name, $context.task.token"),
+     # in samples only (awesome-fnf/oss-copy), not in the reference
+     ("$context.flow.name", "the $context fields FDL v1 documents are"), ("$context.step.name", "FDL v1 documents"),
+     ("$context.execution", "FDL v1 documents"), ("$input.a[x]", "cannot parse")],
 )
 def test_mapping_sources_are_checked(source: str, expected: str):
     message = load_error(f"steps: [{{type: pass, name: p, outputMappings: [{{target: t, source: '{source}'}}]}}]")

@@ -29,7 +29,7 @@ steps:
   - type: task
     name: again
     action: fnf:StartExecution
-    inputMappings: [{target: flowName, source: $context.flow.name}]
+    inputMappings: [{target: flowName, source: parent}]
     serviceParams: {FlowName: $.flowName, ExecutionName: next, Input: {}}
 """
 
