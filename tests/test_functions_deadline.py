@@ -13,6 +13,7 @@ import pytest
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
 from fc_runtimes import InProcess
+from ossemu import Emulator
 from restore_core import classes, deadline, keypack, poll_budget
 from restore_core.errors import DeadlineUnreachable, InvalidParameter
 from restore_core.params import iso_time
@@ -81,6 +82,38 @@ def test_listing_speeds_up_running_restores_that_could_miss_the_deadline(emulato
     assert out["escalated"] == {"ColdArchive": [0]} and out["escalationTiers"] == {"ColdArchive": "Standard"}
     assert emulator.stats.get("restore:upgraded") == 1
     assert out["filesGroup"] == [{"ColdArchive": keypack.pack(["frozen"])}]
+
+
+def test_a_refused_escalation_leaves_the_running_restore_alone_and_is_counted(emulator, bucket):
+    # GIVEN a Cold Archive restore already running at Expedited: asked again at Standard, OSS refuses (409)
+    emulator.put_object("test-bucket", "fast", b"x", storage_class="ColdArchive")
+    bucket.restore_object("fast", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited")))
+    # WHEN the listing runs with a deadline 6 h away (the class's slowest tier could miss it)
+    out = invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR))
+    # THEN the upgrade was asked for, refused, counted, and the listing went on: nothing sped up, no error
+    assert emulator.stats.get("RestoreObject:409") == 1
+    assert out["inProgressKeys"] == ["fast"]
+    assert (out["escalated"], out["escalationTiers"], out["escalationRefused"]) == ({}, {}, 1)
+    assert emulator.restore_state("test-bucket", "fast") == "restoring"
+
+
+def test_an_escalation_the_role_may_not_make_is_counted_and_never_fails_the_listing(clock):
+    # GIVEN a role refused every RestoreObject (403) and a Cold Archive restore started by someone who may
+    def deny_restores(access_key_id: str, action: str, resource: str) -> None:
+        if access_key_id == "test-ak" and action == "oss:RestoreObject":
+            raise PermissionError(f"{action} on {resource} is denied: test says no")
+
+    with Emulator(credentials={"test-ak": "test-secret", "owner": "owner-secret"}, clock=clock, authorize=deny_restores) as emu:
+        emu.create_bucket("test-bucket")
+        emu.put_object("test-bucket", "running", b"x", storage_class="ColdArchive")
+        oss2.Bucket(oss2.Auth("owner", "owner-secret"), emu.endpoint, "test-bucket").restore_object(
+            "running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk")))
+        # WHEN the listing, under the refused role, asks to speed it up for a deadline 6 h away
+        out = invoke_list(emu, deadline=iso_time(time.time() + 6 * HOUR))
+        # THEN OSS's 403 is counted as a refused escalation, and the listing returns as usual
+        assert emu.stats.get("RestoreObject:403") == 1
+        assert (out["escalated"], out["escalationRefused"], out["inProgressKeys"]) == ({}, 1, ["running"])
+        assert emu.restore_state("test-bucket", "running") == "restoring"
 
 
 def test_listing_refuses_a_class_that_cannot_make_the_deadline_before_any_request(emulator, bucket):

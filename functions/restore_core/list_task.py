@@ -16,7 +16,6 @@ import oss2
 from restore_core import actions, budget, classes, keypack, manifest_source, poll_budget, rate, retry, sources, tally
 from restore_core.deadline import Deadline
 from restore_core.direct_read import LONGEST_UNKNOWN, archive_direct_read
-from restore_core.errors import OSSAccessDenied
 from restore_core.execution_names import next_name
 from restore_core.inputs import ListRequest
 from restore_core.listing import ObjectInfo
@@ -219,20 +218,24 @@ def escalate(
     limiter: rate.RateLimiter, sleep: retry.Sleep,
 ) -> dict[str, Any]:
     """Ask running restores that may end after the deadline again, with the tier chosen now: 202 sped
-    one up, 409 says it already runs at that tier or faster. {escalated: {class: [indices]}, tiers}."""
+    one up. {escalated: {class: [indices]}, escalationTiers, escalationRefused: count}.
+
+    Best effort. The restore guide lets a higher tier be asked for a running Cold Archive restore, but
+    documents neither the status code of that answer nor whether a Deep Cold Archive restore can be sped up:
+    any answer but 202 (409: already at that tier or faster, or an upgrade OSS does not take; any other error,
+    a 403 included; a request that kept failing) leaves the running restore as it was, is counted in
+    `escalationRefused`, and never fails the listing: the confirm phase waits for the restore either way."""
     tiers = deadline.tiers({t.storage_class for _, t in threatened}, now=now)
     settings = Settings(days=days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep)
     outcomes = restore_all(bucket, [t for _, t in threatened], settings, limiter=limiter) if threatened else []
-    denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
-    if denied is not None:
-        raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
-    # A 409 (already at that tier or faster) or a request that kept failing transiently leaves the restore
-    # running as it was: the confirm phase waits for it either way.
     escalated: dict[str, list[int]] = {}
+    refused = 0
     for (index, target), outcome in zip(threatened, outcomes):
         if outcome.kind is Kind.REQUESTED:
             escalated.setdefault(target.storage_class or "", []).append(index)
-    return {"escalated": escalated, "escalationTiers": {c: tiers[c] for c in escalated}}
+        elif outcome.kind is not Kind.ALREADY_RESTORED:  # 200: it finished meanwhile, nothing to speed up
+            refused += 1
+    return {"escalated": escalated, "escalationTiers": {c: tiers[c] for c in escalated}, "escalationRefused": refused}
 
 
 def _reasons(action: str) -> tuple[str, ...]:
@@ -255,6 +258,7 @@ def _output(req: ListRequest, marker: str) -> dict[str, Any]:
         tiered = [c for c in classes.ARCHIVE_CLASSES if classes.RULES[c].tiers]
         out["escalated"] = {c: [] for c in tiered}
         out["escalationTiers"] = dict.fromkeys(tiered, "Expedited")
+        out["escalationRefused"] = big
     if req.execution_name:
         out["nextExecutionName"] = next_name(req.execution_name, "list", marker)
     return out
