@@ -283,9 +283,12 @@ def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> 
         console.print(f"fitted to the class: {adjustment}", highlight=False)
     for tier in run.tracker.tiers():
         console.print(f"tier used: {tier}", highlight=False)
-    escalated = run.tracker.snapshot().escalated
-    if escalated:
-        console.print(f"escalated to a faster tier to meet the deadline: {escalated}", highlight=False)
+    counters = run.tracker.snapshot()
+    if counters.escalated:
+        console.print(f"escalated to a faster tier to meet the deadline: {counters.escalated}", highlight=False)
+    if counters.escalation_refused:
+        # Best effort: a refused speed-up leaves the running restore as it was (restore_core.list_task.escalate).
+        console.print(f"speed-up refused by OSS, restore left as it was: {counters.escalation_refused}", highlight=False)
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

@@ -49,6 +49,7 @@ class Counters:
     restoring: int = 0
     rerequested: int = 0
     escalated: int = 0  # running restores a deadline sped up (answered 202 to a faster tier)
+    escalation_refused: int = 0  # speed-ups OSS did not take (409 or another error): those restores run on as they were
     pages: int = 0
     polls: int = 0
     filtered: int = 0  # left out by the run's filters
@@ -117,6 +118,7 @@ class RunTracker:
             c.escalated += len(sped)
             self._tiers[(cls, str(tiers.get(cls, "")))] += len(sped)
             self._contacts.record((key, KeyContact(202, at=now, tier=str(tiers.get(cls, "")))) for key in sped)
+        c.escalation_refused += int(result.get("escalationRefused") or 0)
 
     def _on_restore(self, event: dict[str, Any], result: dict[str, Any]) -> None:
         c, now = self._counters, self._clock()
