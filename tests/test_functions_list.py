@@ -209,6 +209,11 @@ def test_archive_objects_of_a_bucket_with_archive_direct_read_are_not_restored(e
     assert {cls for group in out["filesGroup"] for cls in group} == {"ColdArchive", "DeepColdArchive"}
     assert out["archiveFilesCount"] == 3
     assert (out["archiveDirectRead"], out["warnings"]) == ("on", [])
+    # AND the tally counts them as read directly (billed per GB read), not as restore requests
+    archive = out["tally"]["Archive"]
+    assert (archive["objects"], archive["requests"], archive["directReadObjects"]) == (4, 0, 4)
+    assert archive["directReadBytes"] == archive["bytes"] > 0
+    assert out["tally"]["ColdArchive"]["directReadObjects"] == 0
 
 
 def test_an_unreadable_archive_direct_read_is_reported_not_taken_for_off(emulator, bucket, monkeypatch):
@@ -272,14 +277,15 @@ def test_filters_leave_objects_out_and_the_tally_runs_across_calls(emulator, buc
     for cls in ARCHIVE_CLASSES:
         mine = [i for i, c in chosen if c == cls]
         assert tally[cls] == {"objects": len(mine), "bytes": sum(100 + i for i in mine), "requests": len(mine),
-                              "requestBytes": sum(100 + i for i in mine)}
+                              "requestBytes": sum(100 + i for i in mine), "directReadObjects": 0, "directReadBytes": 0}
 
 
 def test_dry_run_groups_nothing_and_tallies(emulator, bucket, fc_runtime):
     emulator.seed(BUCKET, counts={"Archive": 5, "ColdArchive": 4, "Standard": 3}, size=10)
     (out,) = list_all(emulator, runtime=fc_runtime, dryRun=True)
     assert (out["filesGroup"], out["empty"], out["dryRun"], out["listedCount"]) == ([], "true", "true", 12)
-    assert out["tally"]["Archive"] == {"objects": 5, "bytes": 50, "requests": 5, "requestBytes": 50}
+    assert out["tally"]["Archive"] == {"objects": 5, "bytes": 50, "requests": 5, "requestBytes": 50,
+                                       "directReadObjects": 0, "directReadBytes": 0}
     assert out["tally"]["ColdArchive"]["requests"] == 4
     assert emulator.stats.get("RestoreObject") == 0
 

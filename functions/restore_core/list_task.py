@@ -184,7 +184,7 @@ def list_archive_files(
             if reason:
                 skipped[reason] += 1
             if classes.is_archive(obj.storage_class):
-                tally.add(selected, obj.storage_class, obj.size, request=request)
+                tally.add(selected, obj.storage_class, obj.size, request=request, direct_read=reason == Need.DIRECT_READ.value)
             marker, listed = obj.resume, listed + 1
         truncated = page.truncated
         if not cut:
