@@ -17,6 +17,6 @@ from ramcheck.errors import AccessDenied, PolicyError, RamCheckError
 from ramcheck.policy import Decision, Effect, Policy, Statement, wildcard_match
 
 __all__ = [
-    "ACTIONS", "ALL_RESOURCES", "AccessDenied", "ActionSpec", "Authorizer", "Decision", "Effect", "Policy",
-    "PolicyError", "RamCheckError", "Statement", "VERSIONED", "request_action", "spec_of", "wildcard_match",
+    "ACTIONS", "ALL_RESOURCES", "VERSIONED", "AccessDenied", "ActionSpec", "Authorizer", "Decision", "Effect", "Policy",
+    "PolicyError", "RamCheckError", "Statement", "request_action", "spec_of", "wildcard_match",
 ]

@@ -70,7 +70,8 @@ def host_of(url: str) -> str:
 
 def cost_fields(estimate: Any) -> dict[str, Any]:
     """The estimated and actual cost of a run's estimate (the summary's plain dict: `total.cost`,
-    `actual.cost`, `currency`), or "not estimated" for each part it lacks (a null cost included)."""
+    `actual.cost`, `currency`), or "not estimated" for each part it lacks (a null cost included); `unpriced`
+    names the classes the costs leave out (no price for them), when there are any."""
     total = estimate.get("total") if isinstance(estimate, Mapping) else None
     actual = estimate.get("actual") if isinstance(estimate, Mapping) else None
     estimated_cost = total.get("cost") if isinstance(total, Mapping) else None
@@ -82,6 +83,9 @@ def cost_fields(estimate: Any) -> dict[str, Any]:
     }
     if currency:
         fields["currency"] = currency
+    unpriced = total.get("unpriced") if isinstance(total, Mapping) else None
+    if unpriced:
+        fields["unpriced"] = list(unpriced)
     return fields
 
 
