@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, params, selection
+from restore_core import classes, params, rate, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
@@ -175,6 +175,19 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "the invocations running at once, each slowing down on throttling answers (503) and speeding up "
                 "again up to its share; 0: no budget, the same adaptation finds the bucket's limit",
     ),
+    # FC 2.0 runs at most 100 instances per region by default ("Synchronous invocations", raised in Quota
+    # Center), and each invocation holds one (instance_concurrency 1): past it an invocation is throttled.
+    FlowInput(
+        name="maxConcurrentInvocations", kind="integer", default=rate.DEFAULT_CONCURRENT_INVOCATIONS, lo=1, hi=1000,
+        flag="--max-concurrent-invocations",
+        help="Function invocations the run keeps running at once, in all: the listing call beside a batch of at "
+             "most this many minus one restore invocations (FC allows 100 instances per region unless raised).",
+        meaning="function invocations running at once, in all: the listing call runs beside the batch being restored, "
+                "so a batch holds at most this many − 1 groups (one invocation each), and the request budget is "
+                "split over the same count; FC 2.0 runs 100 instances per region by default, so 50 leaves room for "
+                "the status and notify calls and another run (raise FC's quota in Quota Center before going past "
+                "it); 1 only with `waitPerBatch`, where no listing runs beside a batch",
+    ),
     FlowInput(
         name="waitPerBatch", kind="boolean", default=False, flag="--wait-per-batch/--pipelined",
         help="Wait for each page to be readable before listing the next (one page at a time, for comparison). "
@@ -333,7 +346,16 @@ def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
             out[field.name] = checked
     selection.parse_selection(out)  # the checks between fields: a date range or a size range that runs backwards
     check_scope(out)
+    check_concurrency(out)
     return out
+
+
+def check_concurrency(checked: Mapping[str, Any]) -> None:
+    """Pipelined, the listing call runs beside the batch being restored: one invocation is too few."""
+    invocations = checked.get("maxConcurrentInvocations", rate.DEFAULT_CONCURRENT_INVOCATIONS)
+    if invocations < 2 and not checked.get("waitPerBatch"):
+        raise InvalidParameter("maxConcurrentInvocations", "2–1000 when pipelined (the listing call runs beside the "
+                               "batch being restored); 1 only with waitPerBatch", invocations)
 
 
 def check_scope(checked: Mapping[str, Any]) -> None:

@@ -72,6 +72,7 @@ class ListRequest:
     wait_per_batch: bool
     tier: str  # waitPerBatch: the batch's classes must finish at this tier within one execution's events
     max_requests_per_second: int  # the run's budget (0: none); this call takes `rate.listing_share` of it
+    max_concurrent_invocations: int  # the run's invocations at once: a batch holds at most one fewer groups
     selection: Selection = EVERYTHING
     filters_size: int = 0  # bytes the filters take in the flow's state beside this call's output
     dry_run: bool = False
@@ -104,6 +105,14 @@ def cursor(raw: Mapping[str, Any], field: str, *, manifest: str, all_versions: b
     return flow_inputs.value(raw, "marker") if field == "marker" else params.text(raw, field)
 
 
+def concurrency(raw: Mapping[str, Any]) -> int:
+    """maxConcurrentInvocations, checked with waitPerBatch (pipelined needs two: the listing beside the batch)."""
+    invocations: int = flow_inputs.value(raw, "maxConcurrentInvocations")
+    flow_inputs.check_concurrency({"maxConcurrentInvocations": invocations,
+                                   "waitPerBatch": flow_inputs.value(raw, "waitPerBatch")})
+    return invocations
+
+
 def list_request(raw: Mapping[str, Any]) -> ListRequest:
     manifest, all_versions = scope(raw)
     return ListRequest(
@@ -119,6 +128,7 @@ def list_request(raw: Mapping[str, Any]) -> ListRequest:
         wait_per_batch=flow_inputs.value(raw, "waitPerBatch"),
         tier=flow_inputs.value(raw, "tier"),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
+        max_concurrent_invocations=concurrency(raw),
         selection=parse_selection(raw),
         filters_size=encoded_size(raw),
         dry_run=flow_inputs.value(raw, "dryRun"),
@@ -139,6 +149,7 @@ class RestoreRequest:
     pending: tuple[int, ...] | None = None  # a retry: only these indices into targets get a request
     max_requests_per_second: int = 0  # the run's budget (0: none)
     groups: int = 1  # invocations restoring the batch at once (its groups), sharing the budget
+    max_concurrent_invocations: int = flow_inputs.BY_NAME["maxConcurrentInvocations"].default  # with the listing call
     deadline: Deadline | None = None
     action: str = "restore"
 
@@ -154,6 +165,7 @@ def restore_request(raw: Mapping[str, Any]) -> RestoreRequest:
         pending=_pending(raw.get("pending"), len(targets)),
         max_requests_per_second=flow_inputs.value(raw, "maxRequestsPerSecond"),
         groups=params.integer(raw, "groups", default=1, lo=1, hi=1000),
+        max_concurrent_invocations=flow_inputs.value(raw, "maxConcurrentInvocations"),
         deadline=_deadline(raw),
         action=flow_inputs.value(raw, "action"),
     )
