@@ -84,11 +84,18 @@ def test_the_prefix_limits_the_listing(emulator, bucket):
     assert listed_keys(list_all(emulator, prefix="in/")) == emulator.keys(BUCKET, "in/")
 
 
-def test_a_page_is_cut_at_100_groups_and_resumed_after_the_last_key(emulator, bucket):
+@pytest.mark.parametrize(("invocations", "cuts"), [
+    (None, [49, 49, 49, 49, 49, 5]),  # the default 50: the listing call beside a batch of 49 restore invocations
+    (11, [10] * 25),
+    (1000, [100, 100, 50]),  # past 101, a foreach's 100 items bind
+])
+def test_a_page_is_cut_at_the_batchs_groups_and_resumed_after_the_last_key(emulator, bucket, invocations, cuts):
+    # GIVEN 250 objects, one per group WHEN listed with the run's maxConcurrentInvocations
     emulator.seed(BUCKET, counts={"ColdArchive": 250})
-    outputs = list_all(emulator, maxKeys=1000)
-    assert [len(o["filesGroup"]) for o in outputs] == [100, 100, 50]
-    assert outputs[0]["marker"] == emulator.keys(BUCKET)[99] and outputs[0]["end"] == "false"
+    outputs = list_all(emulator, maxKeys=1000, **({} if invocations is None else {"maxConcurrentInvocations": invocations}))
+    # THEN each call holds at most that many minus one groups (and 100), and resumes after the last key it took
+    assert [len(o["filesGroup"]) for o in outputs] == cuts
+    assert outputs[0]["marker"] == emulator.keys(BUCKET)[cuts[0] - 1] and outputs[0]["end"] == "false"
     assert listed_keys(outputs) == emulator.keys(BUCKET)
 
 
@@ -141,8 +148,8 @@ def test_continue_as_new_fields(emulator, bucket):
 def test_pipelined_calls_read_on_until_the_foreach_is_full_and_per_batch_calls_read_one_page(emulator, bucket):
     # GIVEN 250 archive objects behind pages of 20 keys
     emulator.seed(BUCKET, counts={"Archive": 250, "Standard": 30})
-    # WHEN listed pipelined with one key per group
-    out = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=False)
+    # WHEN listed pipelined with one key per group, a run of up to 101 invocations at once
+    out = invoke(emulator, maxKeys=20, groupSize=1, waitPerBatch=False, maxConcurrentInvocations=101)
     # THEN one call reads pages until it holds the foreach's 100 groups, and resumes after the last key taken
     assert len(out["filesGroup"]) == 100 and out["end"] == "false"
     taken = [k for g in groups(out) for k in g["Archive"]]
@@ -300,3 +307,14 @@ def test_bad_filters_or_tally_are_refused_naming_the_field(emulator, bucket, fie
     with pytest.raises(InvalidParameter) as e:
         invoke(emulator, **fields)
     assert e.value.field == named
+
+
+def test_one_invocation_at_a_time_is_refused_pipelined_and_taken_waiting_per_batch(emulator, bucket):
+    emulator.seed(BUCKET, counts={"Archive": 3})
+    # GIVEN a run of one invocation at a time WHEN listed pipelined THEN refused: the listing runs beside the batch
+    with pytest.raises(InvalidParameter) as e:
+        invoke(emulator, maxConcurrentInvocations=1, waitPerBatch=False)
+    assert e.value.field == "maxConcurrentInvocations" and "only with waitPerBatch" in str(e.value)
+    # AND waiting per batch (no listing beside it) the batch holds one group
+    out = invoke(emulator, maxConcurrentInvocations=1, waitPerBatch=True, pollInterval=60)
+    assert len(out["filesGroup"]) == 1

@@ -27,7 +27,7 @@ from restore_core.restorer import Kind, Settings, Target, restore_all
 # fields (prefix and markers up to 1,023 bytes each; a version's cursor adds at most 264 bytes to a
 # marker): 3 x 9 KiB + 3.5 KiB (+ 1 KiB) stays inside the 32 KiB CloudFlow allows a step's input + output + local.
 OUTPUT_LIMIT = 9 * 1024
-MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items
+MAX_GROUPS = rate.FOREACH_CONCURRENCY  # a foreach step runs at most 100 items; a request may allow fewer (batch_groups)
 MAX_PAGES_PER_CALL = 10  # keeps one pipelined call well inside FC's timeout
 FILTERED = "filtered"  # `skipped` count of objects the run's selection left out (restore_core/selection.py)
 OUTPUT_SKIP_REASONS = (*SKIP_REASONS, FILTERED)
@@ -38,8 +38,9 @@ INDEX_COST = 6  # bytes an index into inProgressKeys may take in `escalated`
 class _Groups:
     """Groups of at most `size` keys, refusing a key that would break the output budget."""
 
-    def __init__(self, *, size: int, room: int, in_progress_extra: int = 0) -> None:
+    def __init__(self, *, size: int, room: int, max_groups: int = MAX_GROUPS, in_progress_extra: int = 0) -> None:
         self.groups: list[dict[str, list[str | list[str]]]] = []
+        self._max_groups = max_groups
         self.in_progress: list[str | list[str]] = []
         self._extra = in_progress_extra  # room each in-progress key may also need elsewhere in the output
         self.count = 0
@@ -54,7 +55,7 @@ class _Groups:
 
     @property
     def full(self) -> bool:
-        return len(self.groups) >= MAX_GROUPS and self._in_last >= self._size
+        return len(self.groups) >= self._max_groups and self._in_last >= self._size
 
     def reserve(self, size: int) -> None:
         self._room -= size
@@ -70,7 +71,7 @@ class _Groups:
 
     def add(self, obj: ObjectInfo) -> bool:
         new_group = self._in_last >= self._size
-        if new_group and len(self.groups) >= MAX_GROUPS:
+        if new_group and len(self.groups) >= self._max_groups:
             return False
         last: dict[str, list[str | list[str]]] = {} if new_group else self.groups[-1]
         values: dict[str, _Value] = {} if new_group else self._values[-1]
@@ -115,9 +116,10 @@ def list_archive_files(
 ) -> dict[str, Any]:
     """One page, or in pipelined mode as many pages as it takes to fill the restore flow's foreach.
 
-    Waiting per batch, a call reads exactly one page. Pipelined, it reads
-    on until it holds 100 groups (or the output budget is spent): each restore flow then runs a full
-    foreach, and there are fewer round trips per object in the main flow.
+    Waiting per batch, a call reads exactly one page. Pipelined, it reads on until it holds as many groups as
+    a batch may (maxConcurrentInvocations - 1, at most a foreach's 100; `rate.batch_groups`) or the output
+    budget is spent: each restore flow then runs a full foreach, and there are fewer round trips per object in
+    the main flow.
     """
     pages_left = 1 if req.wait_per_batch else MAX_PAGES_PER_CALL
     if req.manifest and not req.marker and not req.pages:
@@ -132,15 +134,17 @@ def list_archive_files(
     deadline = req.deadline if req.action == actions.RESTORE else None
     # The filters sit once in the parallel step's input beside the three copies of a batch: each copy
     # gives up a third of their size.
+    # The run keeps at most maxConcurrentInvocations running: the next listing call runs beside this batch.
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3),
-                     in_progress_extra=INDEX_COST if deadline else 0)
+                     max_groups=rate.batch_groups(req.max_concurrent_invocations), in_progress_extra=INDEX_COST if deadline else 0)
     threatened: list[tuple[int, Target]] = []  # (index into inProgressKeys, running restore to speed up)
     skipped: Counter[str] = Counter()
     selected = tally.read_tally(req.tally)
     listed = missing = 0
     cut = truncated = False
     limiter = rate.for_invocation(
-        bucket.endpoint, bucket.bucket_name, share=rate.listing_share(req.max_requests_per_second), sleep=sleep,
+        bucket.endpoint, bucket.bucket_name, sleep=sleep,
+        share=rate.listing_share(req.max_requests_per_second, req.max_concurrent_invocations),
     )
     read = sources.page_reader(bucket, prefix=req.where.prefix, max_keys=req.max_keys, manifest=req.manifest,
                                all_versions=req.all_versions, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
