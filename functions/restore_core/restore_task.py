@@ -33,8 +33,10 @@ def restore_files(
     settings = Settings(days=req.days, tier=req.tier, tiers=tiers, action=req.action, workers=req.workers,
                         policy=policy, sleep=sleep)
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
-    share = rate.restore_share(req.max_requests_per_second, req.groups)
-    start = rate.restore_share(rate.UNBUDGETED_START, req.groups)  # without a budget, until it learns the limit
+    invocations = req.max_concurrent_invocations
+    share = rate.restore_share(req.max_requests_per_second, req.groups, invocations=invocations)
+    # without a budget, until it learns the limit
+    start = rate.restore_share(rate.UNBUDGETED_START, req.groups, invocations=invocations)
     limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=share, start=start, sleep=sleep)
     sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
     _raise_for(sent, operation="CleanRestoredObject" if req.action == CLEAN else "RestoreObject")
