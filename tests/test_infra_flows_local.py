@@ -84,6 +84,7 @@ class Run:
     function_role: Judged
     emulator: Emulator
     bucket_name: str
+    quota_stats: fdl.QuotaStats
     expected: list[tuple[str, str | None]]  # (key, version) the run should restore
     restored: list[tuple[str, str | None]]  # those of them restored when it ended
 
@@ -160,8 +161,9 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
                                              flow_maxKeys=5, flow_groupSize=2, flow_pollInterval=poll_interval,
                                              flow_pagesPerExecution=2, flow_waitPerBatch=wait_per_batch,
                                              flow_notifyUrl=notify_url, **options)
+        # The account's quotas a cloud run meets: CloudFlow's, and FC's instances per region (fdl.quotas).
         engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN), clock=clock,
-                            authorize=flow_role)
+                            authorize=flow_role, quotas=fdl.Quotas())
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
         results = engine.wait_all()
         for action in then:
@@ -169,7 +171,7 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
             results += engine.wait_all()
         restored = [(key, version) for key, version in expected
                     if emu.restore_state(bucket_name, key, version) == "restored"]
-        return Run(results, flow_role, function_role, emu, bucket_name, expected, restored)
+        return Run(results, flow_role, function_role, emu, bucket_name, engine.quota_stats, expected, restored)
 
 
 @pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
@@ -190,6 +192,9 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         states = {key: run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)}
         assert sorted(set(states.values())) == ["not-archived", "restored"], states
         assert list(states.values()).count("restored") == 13
+        # AND under the account's quotas, FC's instances per region included, nothing was throttled
+        assert (run.quota_stats.fc_throttled, run.quota_stats.starts_throttled) == (0, 0)
+        assert 1 <= run.quota_stats.fc_peak_instances <= 50
         # AND nothing was denied, and the calls RAM judges were judged: the sync sub-flow call and the
         # continue-as-new both started executions under the flow role's policy
         assert run.flow_role.denied == [] and run.function_role.denied == []
