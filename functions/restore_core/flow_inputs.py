@@ -183,7 +183,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         help="Function invocations the run keeps running at once, in all: the listing call beside a batch of at "
              "most this many minus one restore invocations (FC allows 100 instances per region unless raised).",
         meaning="function invocations running at once, in all: the listing call runs beside the batch being restored, "
-                "so a batch holds at most this many − 1 groups (one invocation each), and the request budget is "
+                "so a batch holds at most this many minus 1 groups (one invocation each), and the request budget is "
                 "split over the same count; FC 2.0 runs 100 instances per region by default, so 50 leaves room for "
                 "the status and notify calls and another run (raise FC's quota in Quota Center before going past "
                 "it); 1 only with `waitPerBatch`, where no listing runs beside a batch",
