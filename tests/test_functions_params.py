@@ -19,8 +19,8 @@ def test_flow_input_defaults_are_filled_in():
     assert validate_flow_input(BASE) == {
         **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 2, "workers": 100, "groupSize": 1000,
         "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
-        "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [], "modifiedAfter": "",
-        "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "", "allVersions": False,
+        "maxRequestsPerSecond": 0, "maxConcurrentInvocations": 50, "include": [], "exclude": [], "storageClass": [],
+        "modifiedAfter": "", "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "", "allVersions": False,
         "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "",
     }
 

@@ -45,7 +45,7 @@ def test_a_retried_group_sends_only_the_keys_that_got_no_answer():
         result = restore_flow_engine().run(RESTORE_FLOW, {
             "endpoint": emu.endpoint, "bucketName": BUCKET, "region": None, "prefix": "g/", "filesGroup": groups,
             "pageMarker": "", "pollInterval": 1, "workers": 4, "days": 1, "tier": "Standard", "waitPerBatch": "false",
-                "groups": len(groups), "maxRequestsPerSecond": 0,
+                "groups": len(groups), "maxRequestsPerSecond": 0, "maxConcurrentInvocations": 50,
             "deadline": "", "bestEffort": False, "action": "restore",
         })
         stats = emu.stats.snapshot()

@@ -43,7 +43,8 @@ def batch_input(groups: int) -> dict[str, Any]:
     return {"endpoint": "http://127.0.0.1:9", "bucketName": "b", "region": "", "prefix": "",
             "filesGroup": [{"ColdArchive": [f"k{i}"]} for i in range(groups)], "pageMarker": "", "pollInterval": 60,
             "workers": 10, "days": 1, "tier": "Standard", "waitPerBatch": "true",
-            "groups": groups, "maxRequestsPerSecond": 0, "deadline": "", "bestEffort": False, "action": "restore"}
+            "groups": groups, "maxRequestsPerSecond": 0, "maxConcurrentInvocations": 50, "deadline": "", "bestEffort": False,
+            "action": "restore"}
 
 
 @pytest.mark.parametrize(("groups", "polls"), [(1, 1), (3, 2), (10, 7)])
