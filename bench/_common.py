@@ -59,7 +59,8 @@ def flow_parser(description: str | None, *, objects: int, restore_latency: float
     parser.add_argument("--max-keys", type=int, default=100)
     parser.add_argument("--restore-latency", type=float, default=restore_latency)
     parser.add_argument("--cloudflow-quotas", action="store_true",
-                        help="Enforce CloudFlow's account quotas (step and StartExecution rates, running executions).")
+                        help="Enforce the account quotas a cloud run meets: CloudFlow's (step and StartExecution rates, "
+                             "running executions) and FC's instances per region (fdl.Quotas).")
     return parser
 
 

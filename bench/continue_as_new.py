@@ -34,7 +34,8 @@ def main() -> None:
     if run.quota_stats is not None:
         stats = run.quota_stats
         print(f"quota_step_delays: {stats.step_delays}  quota_step_delay_seconds: {stats.step_delay_seconds:.1f}  "
-              f"quota_starts_throttled: {stats.starts_throttled}")
+              f"quota_starts_throttled: {stats.starts_throttled}  quota_fc_throttled: {stats.fc_throttled}  "
+              f"quota_fc_peak_instances: {stats.fc_peak_instances}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ Choices where CloudFlow's documentation is silent (each stated where it is imple
   (documented); an unnamed execution gets a UUID, as in CloudFlow (`fdl.engine`);
 - account quotas (`quotas=Quotas()`, off by default): a throttled StartExecution fails with
   `ResourceThrottled`, a step entry waits for its token, a start past the running-executions quota
-  fails with `ExecutionLimitExceeded` (`fdl.quotas`);
+  fails with `ExecutionLimitExceeded`, an FC invocation past the region's instances
+  (`Quotas.fc_instances_per_region`, 100) fails at once with `FC.ResourceThrottled` (`fdl.quotas`);
+- the loader holds each step type to its FDL v1 attribute table and lets a mapping read only the
+  `$context` fields the reference documents (`fdl.loader`);
 - with an `authorize` hook, a sync task needs fnf:DescribeExecution as well as fnf:StartExecution to
   wait for its child (`fdl.access`);
 - limits fail the execution with `FnF.StepDataTooLarge`, `FnF.EventLimitExceeded`,

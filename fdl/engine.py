@@ -15,7 +15,8 @@ but a local run of millions of objects cannot keep every event of every executio
 The default, None, keeps all.
 
 `mappings="strict"` (the default) fails a step whose mapping reads a path that does not exist;
-"lenient" maps it to null. `quotas=Quotas()` turns on the account quotas of `fdl.quotas`.
+"lenient" maps it to null. `quotas=Quotas()` turns on the account quotas of `fdl.quotas`: CloudFlow's, and
+FC's instances per region (an invocation past them fails at once with `FC.ResourceThrottled`).
 
 `stop()` is what an interrupted command calls (CloudFlow's StopExecution, for every execution): no
 step starts after it, waits and retry intervals end at once, calls in flight finish or fail, and every
@@ -53,7 +54,7 @@ from fdl.host import TaskFunction
 from fdl.interpreter import Interpreter
 from fdl.limits import Limits, check_name
 from fdl.model import Flow
-from fdl.quotas import Quotas, QuotaStats, TokenBucket
+from fdl.quotas import FcInstances, Quotas, QuotaStats, TokenBucket
 from fdl.registry import Registry
 
 _LOGGER = logging.getLogger(__name__)
@@ -136,7 +137,9 @@ class Engine:
         self._lock = threading.Lock()
         self._step_bucket: TokenBucket | None = None
         self._start_bucket: TokenBucket | None = None
+        self._fc_instances: FcInstances | None = None
         if quotas is not None:
+            self._fc_instances = FcInstances(limit=quotas.fc_instances_per_region, stats=self.quota_stats, lock=self._lock)
             now = self.clock.now
             self._step_bucket = TokenBucket(capacity=quotas.step_tokens, rate=quotas.step_refill_per_second, now=now)
             self._start_bucket = TokenBucket(capacity=quotas.start_execution_tokens,
@@ -234,7 +237,10 @@ class Engine:
         spec = self.registry.function(arn)
 
         def invoke(data: dict[str, Any], timeout: int | None) -> dict[str, Any]:
-            return fc.invoke(spec, data, clock=self.clock, credentials=self.credentials, timeout=timeout)
+            if self._fc_instances is None:
+                return fc.invoke(spec, data, clock=self.clock, credentials=self.credentials, timeout=timeout)
+            with self._fc_instances.instance(spec.arn.region):  # FC's instance quota (fdl.quotas)
+                return fc.invoke(spec, data, clock=self.clock, credentials=self.credentials, timeout=timeout)
 
         return invoke
 

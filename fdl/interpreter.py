@@ -363,8 +363,8 @@ class Interpreter:
             raise MappingSourceMissing(kind, target, source.text, path_text(source.root, missing), step=step)
 
     def context(self, step: str, *, task: bool = False) -> dict[str, Any]:
-        return {"execution": {"name": self.run.name}, "flow": {"name": self.run.flow_name},
-                "step": {"name": step}, "task": {"token": uuid.uuid4().hex if task else None}}
+        """`$context`: only the fields the loader lets a mapping read (`fdl.loader.CONTEXT_FIELDS`)."""
+        return {"execution": {"name": self.run.name}, "task": {"token": uuid.uuid4().hex if task else None}}
 
     def check_size(self, step: str, *parts: Any) -> None:
         sizes = [json_size(part) for part in parts]

@@ -4,6 +4,11 @@
 `{{name}}` placeholders, parses with `yaml.safe_load` and builds the frozen model. Every error is a
 `FlowDefinitionError` naming the file and the key path, e.g.
 `flows/main.yaml: steps[2] (checkEnd).choices[0].condition: ...`.
+
+Each step type is held to the attribute table of its FDL v1 page (`_STEP_KEYS`, which cites them): the
+keys it may have, the ones it must have, and their allowed values. Where a page's prose and its table
+disagree, or the pages are silent, the stricter reading is taken and said so where it is implemented: a
+flow that loads here is one the documentation says CloudFlow accepts.
 """
 from __future__ import annotations
 
@@ -23,12 +28,35 @@ from fdl.limits import Limits
 from fdl.paths import PathExpr, PathSyntaxError, parse_path, parse_source
 from fdl.template import render
 
-VERSIONS = ("v1", "v1beta1")
-PATTERNS = ("requestResponse", "sync")
+# "Introduction" (help.aliyun.com/document_detail/122492): "version (Required): ... Only v1 is supported".
+# Samples written for the service's beta say v1beta1; the page does not, so it is refused.
+VERSIONS = ("v1",)
+# Task step (help.aliyun.com/document_detail/122494): pattern requestResponse (default), sync or
+# waitForCallback, and "different integration services support different execution modes": `sync` is
+# documented for flows ("Integrate with Serverless Workflow", document_detail/149829), not for functions,
+# so a function task takes requestResponse only (waitForCallback is valid FDL the local engine cannot run).
+FUNCTION_PATTERNS = ("requestResponse",)
+FLOW_PATTERNS = ("requestResponse", "sync")
 START_EXECUTION = "fnf:StartExecution"
-CONTEXT_KEYS = ("execution", "flow", "step", "task")
+# serviceParams of a child-flow task (document_detail/149829): Input and ExecutionName; of the FnF team's
+# `action: fnf:StartExecution` form (awesome-fnf/oss-copy flows/copy-multiple-files.flow.yml): FlowName too.
+# A function task has none documented: its input is the event.
+FLOW_SERVICE_PARAMS = ("Input", "ExecutionName")
+ACTION_SERVICE_PARAMS = ("FlowName", "ExecutionName", "Input")
+# errorMappings (task step page): "The source field in errorMappings must be set to" $local.error or
+# $local.cause, the reserved fields a caught error fills.
+ERROR_MAPPING_SOURCES = ("$local.error", "$local.cause")
+# The `$context` fields a mapping may read, and nothing else: FDL v1's pages document `$context.task.token`
+# (the callback token a waitForCallback task hands on: "Callbacks", help.aliyun.com/document_detail/130496,
+# and "Integrate with Serverless Workflow", 149829), and the context object holds the execution, whose name
+# CloudFlow documents as `$Context.Execution.Name` ("Data transfer", alibabacloud.com/help/en/
+# serverless-workflow/latest/data-transfer: Execution {Name, Input, RoleArn}, Current {Name, ..., TaskToken});
+# `$context.execution.name` is also how the FnF team's samples name the next execution (awesome-fnf/oss-copy).
+# `$context.flow.name` and `$context.step.name` appear in samples only, with no documented counterpart (the
+# context has no flow), so they are refused: what the service maps from them is not a contract.
+CONTEXT_FIELDS = (("execution", "name"), ("task", "token"))
 MAX_FLOW_TIMEOUT = 365 * 24 * 3600
-_COMMON = ("type", "name", "end", "inputMappings", "outputMappings")
+_MAPPINGS = ("inputMappings", "outputMappings")
 _DEFAULTS = Limits()
 
 
@@ -163,8 +191,8 @@ class _Loader:
         builder = self.builders().get(kind) if isinstance(kind, str) else None
         if builder is None:
             raise self.fail(_join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}")
-        extra, required = _STEP_KEYS[str(kind)]
-        self.keys(raw, where, _COMMON + extra, ("name", *required))
+        allowed, required = _STEP_KEYS[str(kind)]
+        self.keys(raw, where, ("type", "name", *allowed), ("name", *required))
         self.string(raw, "name", where, required=True)
         if not isinstance(raw.get("end", False), bool):
             raise self.fail(_join(where, "end"), "expected true or false")
@@ -186,6 +214,9 @@ class _Loader:
         return m.SucceedStep(**common)
 
     def fail_step(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
+        # The fail step's table (document_detail/122501) marks `error` optional, but what error an execution
+        # failed by a fail step without one reports is not documented: the engine requires it (stricter)
+        # rather than invent a name that retry and catch rules would match.
         cause = raw.get("cause", "")
         if not isinstance(cause, str):
             raise self.fail(_join(where, "cause"), "expected a string")
@@ -199,12 +230,19 @@ class _Loader:
             raise self.fail(_join(where, "action"), f"{action!r}: the only action is {START_EXECUTION}")
         if arn is not None:
             self.check_arn(arn, _join(where, "resourceArn"))
+        is_flow = action is None and isinstance(arn, str) and FLOW_ARN.fullmatch(arn) is not None
         pattern = raw.get("pattern", "requestResponse")
         if pattern == "waitForCallback":
             raise self.fail(_join(where, "pattern"), "waitForCallback is valid FDL but the local engine does not run callbacks")
-        if pattern not in PATTERNS:
-            raise self.fail(_join(where, "pattern"), f"{pattern!r}: use requestResponse or sync")
-        params = self.service_params(raw.get("serviceParams"), _join(where, "serviceParams"))
+        patterns = FLOW_PATTERNS if is_flow else FUNCTION_PATTERNS
+        if pattern not in patterns:
+            target = "a child flow" if is_flow else f"{START_EXECUTION}" if action is not None else "a function"
+            raise self.fail(_join(where, "pattern"), f"{pattern!r}: the patterns documented for {target}: {', '.join(patterns)}")
+        if raw.get("serviceParams") is not None and not is_flow and action is None:
+            raise self.fail(_join(where, "serviceParams"), "serviceParams are documented for flow integration (a child flow "
+                            f"or {START_EXECUTION}), not for a function task, whose input is the event")
+        allowed_params = ACTION_SERVICE_PARAMS if action is not None else FLOW_SERVICE_PARAMS
+        params = self.service_params(raw.get("serviceParams"), _join(where, "serviceParams"), allowed_params)
         if action is not None and "FlowName" not in dict(params):
             raise self.fail(_join(where, "serviceParams.FlowName"), f"is required by {START_EXECUTION}")
         return m.TaskStep(
@@ -212,8 +250,16 @@ class _Loader:
             timeout_seconds=self.integer(raw, "timeoutSeconds", where, 1, 86400), service_params=params,
             retry=tuple(self.retry(r, f"{where}.retry[{i}]") for i, r in enumerate(self.items(raw, "retry", where))),
             catch=tuple(self.catch(c, f"{where}.catch[{i}]") for i, c in enumerate(self.items(raw, "catch", where))),
-            error_mappings=self.mappings(raw.get("errorMappings"), _join(where, "errorMappings")),
+            error_mappings=self.error_mappings(raw.get("errorMappings"), _join(where, "errorMappings")),
         )
+
+    def error_mappings(self, raw: Any, where: str) -> tuple[m.FieldMapping, ...]:
+        mappings = self.mappings(raw, where)
+        for index, mapping in enumerate(mappings):
+            text = mapping.source.text if isinstance(mapping.source, PathExpr) else repr(mapping.source.value)
+            if text not in ERROR_MAPPING_SOURCES:
+                raise self.fail(f"{where}[{index}].source", f"{text}: errorMappings read only {' or '.join(ERROR_MAPPING_SOURCES)}")
+        return mappings
 
     def check_arn(self, arn: Any, where: str) -> None:
         if not isinstance(arn, str) or not (FC_ARN.fullmatch(arn) or FLOW_ARN.fullmatch(arn)):
@@ -229,10 +275,10 @@ class _Loader:
             raise self.fail(_join(where, key), "expected a list")
         return value
 
-    def service_params(self, raw: Any, where: str) -> tuple[tuple[str, m.Source], ...]:
+    def service_params(self, raw: Any, where: str, allowed: tuple[str, ...]) -> tuple[tuple[str, m.Source], ...]:
         if raw is None:
             return ()
-        self.keys(raw, where, ("Input", "ExecutionName", "FlowName"))
+        self.keys(raw, where, allowed)
         params = []
         for key, value in raw.items():
             at = _join(where, key)
@@ -273,11 +319,10 @@ class _Loader:
             except ConditionSyntaxError as e:
                 raise self.fail(f"{at}.condition", f"{item['condition']!r}: {e}") from e
             built.append(m.Choice(condition, item["condition"], self.optional_steps(item, at), self.string(item, "goto", at)))
-        default = None
-        if raw.get("default") is not None:
-            at = _join(where, "default")
-            self.keys(raw["default"], at, ("steps", "goto"))
-            default = m.DefaultChoice(self.optional_steps(raw["default"], at), self.string(raw["default"], "goto", at))
+        # `default` is required (see _STEP_KEYS), its steps and goto optional: an empty default takes no branch.
+        at = _join(where, "default")
+        self.keys(raw["default"], at, ("steps", "goto"))
+        default = m.DefaultChoice(self.optional_steps(raw["default"], at), self.string(raw["default"], "goto", at))
         return m.ChoiceStep(**common, choices=tuple(built), default=default)
 
     def optional_steps(self, raw: dict[str, Any], where: str) -> tuple[m.Step, ...]:
@@ -345,8 +390,9 @@ class _Loader:
         path = self.path(value, _join(where, "source"))
         if not path.root:
             raise self.fail(_join(where, "source"), f"{value!r}: mapping sources use $input, $local or $context")
-        if path.root == "context" and (not path.segments or path.segments[0] not in CONTEXT_KEYS):
-            raise self.fail(_join(where, "source"), f"{value!r}: $context has {', '.join(CONTEXT_KEYS)}")
+        if path.root == "context" and tuple(path.segments) not in CONTEXT_FIELDS:
+            documented = ", ".join("$context." + ".".join(field) for field in CONTEXT_FIELDS)
+            raise self.fail(_join(where, "source"), f"{value!r}: the $context fields FDL v1 documents are {documented}")
         return m.FieldMapping(target, path)
 
 
@@ -375,13 +421,30 @@ def _gotos(step: m.Step) -> list[tuple[str, str]]:
     return found
 
 
+# Per step type: (the keys its FDL v1 page lists besides type and name, the ones it marks required), from
+# the attribute tables of help.aliyun.com/document_detail/<id> (English: alibabacloud.com/help/doc-detail/<id>.htm).
 _STEP_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "pass": ((), ()),
-    "task": (("resourceArn", "action", "pattern", "timeoutSeconds", "serviceParams", "retry", "catch", "errorMappings"), ()),
-    "choice": (("choices", "default"), ("choices",)),
-    "foreach": (("iterationMapping", "steps"), ("iterationMapping", "steps")),
-    "parallel": (("branches",), ("branches",)),
-    "wait": (("duration", "timestamp"), ()),
-    "succeed": ((), ()),
-    "fail": (("error", "cause"), ("error",)),
+    # Pass steps (122496): end, inputMappings, outputMappings.
+    "pass": (("end", *_MAPPINGS), ()),
+    # Task steps (122494): resourceArn, pattern, timeoutSeconds, end, the mappings, errorMappings, retry,
+    # catch; serviceParams from the integration page (149829). `action` is the FnF team's continue-as-new
+    # form (awesome-fnf/oss-copy flows/copy-multiple-files.flow.yml); a task has exactly one of the two.
+    "task": (("resourceArn", "action", "pattern", "timeoutSeconds", "serviceParams", "retry", "catch", "errorMappings",
+              "end", *_MAPPINGS), ()),
+    # Choice steps (122497): choices (condition required; steps, goto optional), default, end, the mappings.
+    # The table marks `default` "Required" while the prose says the step ends "if no default is defined":
+    # the stricter reading, required.
+    "choice": (("choices", "default", "end", *_MAPPINGS), ("choices", "default")),
+    # Foreach steps (122499): iterationMapping (collection and item required, index optional), steps, end,
+    # the mappings.
+    "foreach": (("iterationMapping", "steps", "end", *_MAPPINGS), ("iterationMapping", "steps")),
+    # Parallel steps (122498): branches (each with steps), end, the mappings.
+    "parallel": (("branches", "end", *_MAPPINGS), ("branches",)),
+    # Wait steps (122495): duration or timestamp ("either ... but not both": checked in `wait`), end, the
+    # mappings.
+    "wait": (("duration", "timestamp", "end", *_MAPPINGS), ()),
+    # Succeed steps (122500): only the mappings; the step ends its sequence, and the table has no `end`.
+    "succeed": (_MAPPINGS, ()),
+    # Fail steps (122501): error, cause, the mappings; no `end`. `error` is required here (see fail_step).
+    "fail": (("error", "cause", *_MAPPINGS), ("error",)),
 }

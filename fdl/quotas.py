@@ -1,8 +1,20 @@
-"""CloudFlow's account quotas, modelled on the engine's clock (off unless an engine is given `Quotas`).
+"""The account quotas a cloud run meets, modelled on the engine's clock (off unless an engine is given `Quotas`):
+CloudFlow's, and Function Compute's instance quota the flows' task steps invoke under.
 
 From CloudFlow's "Limits" page (https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits):
 step execution rate, a token bucket of 100 refilled at 100 tokens/s per account; StartExecution, a bucket
 of 100 refilled at 100/s; at most 10,000 executions Running per account.
+
+From Function Compute 2.0's "Synchronous invocations" page
+(https://www.alibabacloud.com/help/en/functioncompute/fc-2-0/user-guide/synchronous-invocations): "By
+default, each Alibaba Cloud account can run up to 100 instances in each region", raised in the Quota Center
+console. An instance with `instance_concurrency` 1 (what the stacks declare) serves one invocation at a
+time, so the quota bounds the concurrent invocations of all of a region's functions
+(`fc_instances_per_region`, counted per the region field of the function's ARN). Past it an invocation
+fails at once with `FC.ResourceThrottled` (FDL v1's error for "throttled on concurrency"; FC answers such a
+request ResourceThrottled rather than queueing it), which a task's retry rules may retry; throttled
+invocations are counted in `QuotaStats.fc_throttled`, and the most running at once in `fc_peak_instances`.
+(FC 3.0's pages give 300; the stacks deploy FC 2.0 functions, and the smaller figure is the stricter.)
 
 What a throttled call does, as modelled:
 - StartExecution past its bucket fails with `ResourceThrottled` (`fnf.ResourceThrottled` from a task, the
@@ -17,23 +29,27 @@ What a throttled call does, as modelled:
 """
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from fdl.errors import InvalidValueError
+from fdl.errors import InvalidValueError, StepError
+
+FC_THROTTLED = "FC.ResourceThrottled"
 
 
 @dataclass(frozen=True)
 class Quotas:
-    """Defaults are CloudFlow's; pass `Quotas()` to an engine to enforce them."""
+    """Defaults are CloudFlow's and FC 2.0's; pass `Quotas()` to an engine to enforce them."""
 
     step_tokens: int = 100
     step_refill_per_second: float = 100.0
     start_execution_tokens: int = 100
     start_execution_refill_per_second: float = 100.0
     running_executions: int = 10_000
+    fc_instances_per_region: int = 100
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -48,6 +64,36 @@ class QuotaStats:
     step_delay_seconds: float = 0.0  # their waits added up (concurrent waits overlap in time)
     starts_throttled: int = 0
     starts_refused_running: int = 0
+    fc_throttled: int = 0  # invocations refused with FC.ResourceThrottled: their region's instances were all busy
+    fc_peak_instances: int = 0  # the most invocations running at once in one region
+
+
+class FcInstances:
+    """Invocations running per region under a quota of `limit` instances. Thread-safe."""
+
+    def __init__(self, *, limit: int, stats: QuotaStats, lock: threading.Lock) -> None:
+        self._limit = limit
+        self._stats = stats
+        self._lock = lock  # the engine's: the stats are read under it
+        self._running: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def instance(self, region: str) -> Iterator[None]:
+        """Hold one of `region`'s instances for an invocation; FC.ResourceThrottled when none is free."""
+        with self._lock:
+            running = self._running.get(region, 0)
+            if running >= self._limit:
+                self._stats.fc_throttled += 1
+                where = f"region {region}" if region else "the caller's region"
+                raise StepError(FC_THROTTLED, f"{running} invocations are running in {where}, the account's quota of "
+                                f"instances (Quotas.fc_instances_per_region {self._limit})")
+            self._running[region] = running + 1
+            self._stats.fc_peak_instances = max(self._stats.fc_peak_instances, running + 1)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running[region] -= 1
 
 
 class TokenBucket:

@@ -32,6 +32,13 @@ FC_PYTHON_RUNTIMES: dict[str, tuple[str, ...]] = {
 STACK_FC_VERSION = "2.0"
 HANDLER_RUNTIMES = ("python3.10", "python3.12")
 RUNTIMES = tuple(r for r in FC_PYTHON_RUNTIMES[STACK_FC_VERSION] if r in HANDLER_RUNTIMES)
+# Memory (MB) of the functions the stacks declare: FC 2.0 functions without an `instance_type` run on elastic
+# instances, which take 128-3,072 MB; the larger sizes the provider's schema allows (up to 32,768) exist only
+# for performance instances, which these resources do not declare ("Instance types and instance modes",
+# FC 2.0: alibabacloud.com/help/en/function-compute/latest/instance-types-and-instance-modes, elastic
+# instances 128 to 3,072 MB; alibabacloud.com/help/doc-detail/179379.htm). A size past 3,072 would synthesize
+# and plan, then fail at apply. Multiples of 64, as FC's memory sizes step.
+MEMORY_MB = (128, 3072)
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -247,9 +254,10 @@ def _int(source: str, where: str, raw: Any, low: int, high: int) -> int:
 
 
 def _memory(source: str, where: str, raw: Any) -> int:
-    value = _int(source, where, raw, 128, 32768)
+    value = _int(source, where, raw, MEMORY_MB[0], MEMORY_MB[1])
     if value % 64:
-        raise DeploymentConfigError(source, where, f"got {value}; allowed: a multiple of 64 from 128 to 32768")
+        raise DeploymentConfigError(source, where, f"got {value}; allowed: a multiple of 64 from {MEMORY_MB[0]} to "
+                                                   f"{MEMORY_MB[1]}")
     return value
 
 

@@ -36,7 +36,10 @@ FUNCTIONS: dict[str, CodeFunction] = {f.base: f for f in (
     CodeFunction(base="notify", module="notify", placeholder="notifyArn"),
 )}
 RESTORE_FLOW_PLACEHOLDER = "restoreFlowName"
-MAIN_FLOW_PLACEHOLDER = "mainFlowName"  # continue-as-new starts the main flow by the name the stack gave it
+# The main flow's own name, which its continue-as-new steps start again: known at synth time, so it is
+# rendered into the definition rather than read from the execution's context (FDL v1's reference documents
+# no `$context.flow.name`; see fdl.loader.CONTEXT_FIELDS).
+MAIN_FLOW_PLACEHOLDER = "mainFlowName"
 LOG_STORE = "functions"
 
 

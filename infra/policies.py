@@ -12,6 +12,7 @@ table of action -> resource form -> documentation page):
 | oss:GetBucketArchiveDirectRead  | the configured buckets              | same                                           |
 | oss:ListObjectVersions          | the configured buckets              | same                                           |
 | oss:GetObject, oss:RestoreObject, oss:CleanRestoredObject | the objects of those buckets | same   |
+| and their versioned actions (ramcheck.catalog.VERSIONED) | the objects of those buckets | same     |
 | oss:PutObject, oss:GetObject    | the report prefix's objects         | same                                           |
 | oss:ListObjects                 | the report bucket                   | same                                           |
 | log:PostLogStoreLogs            | the stack's own log store           | SLS API reference, logstore resources          |
@@ -21,7 +22,10 @@ and .../api-fnf-2019-03-15-describeexecution ("RAM authorization": resource type
 An action without resource-level authorization granted on named ARNs grants nothing in the cloud, so
 `grant` takes the resource form from the catalog and never lets one be scoped (or a scoped one be `*`).
 OSS has no separate RAM action for HeadObject: it is authorised as `oss:GetObject`, so that is the
-action the status checks need. Everything else is exactly what the handlers and the flows call.
+action the status checks need. A request naming a `versionId` (`--all-versions`, a manifest's version
+column) is authorised as the versioned action (oss:GetObjectVersion, oss:RestoreObjectVersion,
+oss:CleanRestoredObjectVersion), so each object action is granted with its versioned one. Everything else is
+exactly what the handlers and the flows call.
 """
 from __future__ import annotations
 
@@ -30,14 +34,17 @@ from typing import Any
 
 from infra.config import DeploymentConfig
 from infra.naming import StackNames, function_arn
-from ramcheck.catalog import ACTIONS, ALL_RESOURCES
+from ramcheck.catalog import ACTIONS, ALL_RESOURCES, VERSIONED
 
 # GetBucketArchiveDirectRead: the handlers skip Archive objects a bucket already serves without a restore.
 # ListObjectVersions: an allVersions run lists every version. (A manifest is read with GetObject.)
 FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions")
 # RestoreObject also extends restored objects (`extend`); CleanRestoredObject ends a restored Cold or
-# Deep Cold copy (`clean`).
-FUNCTION_ACTIONS_ON_OBJECTS = ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject")
+# Deep Cold copy (`clean`). Each beside the action a request of it naming a versionId is authorised as:
+# HeadObject by version (a manifest's versionId, the confirm scan) is oss:GetObjectVersion, RestoreObject and
+# CleanRestoredObject by version (`--all-versions`, a manifest's versionId) their *Version actions.
+FUNCTION_ACTIONS_ON_OBJECTS = tuple(a for plain in ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject")
+                                    for a in (plain, VERSIONED[plain]))
 # The run's store (`restore_core.run_store`): the report, its journal and progress, under the configured
 # report prefix only; ListObjects on the report bucket reads the store's own names back.
 FUNCTION_ACTIONS_ON_REPORT = ("oss:PutObject", "oss:GetObject")

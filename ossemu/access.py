@@ -6,6 +6,10 @@ when it may not. After the signature is verified, each request is mapped to the 
 authorizes it as (HeadObject and GetObjectMeta as oss:GetObject, ListObjectsV2 as oss:ListObjects) and
 to its resource, `acs:oss:*:<account>:<bucket>` or `acs:oss:*:<account>:<bucket>/<key>` ("Grant access
 to OSS by using RAM policies", https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview).
+A request that names a `versionId` is its own action there ("GetObject (versionId specified in the
+request)" is oss:GetObjectVersion, RestoreObject's oss:RestoreObjectVersion), and the hook is asked for
+that action (`VERSIONED_RAM_ACTIONS`); CleanRestoredObject with a version is
+oss:CleanRestoredObjectVersion (ossutil's `unrestore` page names both permissions).
 The emulator has no accounts, so it leaves the account empty (`acs:oss:*::<bucket>/<key>`) for the hook
 to fill in with the bucket owner's, as the engine's hook does for ARNs a flow names without one.
 A denial is answered as OSS answers it: 403 `AccessDenied`, with the hook's message. Without a hook
@@ -37,14 +41,30 @@ RAM_ACTIONS: dict[str, str] = {
     "RestoreObject": "oss:RestoreObject",
     "CleanRestoredObject": "oss:CleanRestoredObject",
 }
+# Operation with a `versionId` parameter -> RAM action. HeadObject and GetObjectMeta are authorized as
+# GetObject, so by version as GetObject by version.
+VERSIONED_RAM_ACTIONS: dict[str, str] = {
+    "HeadObject": "oss:GetObjectVersion",
+    "GetObjectMeta": "oss:GetObjectVersion",
+    "GetObject": "oss:GetObjectVersion",
+    "DeleteObject": "oss:DeleteObjectVersion",
+    "RestoreObject": "oss:RestoreObjectVersion",
+    "CleanRestoredObject": "oss:CleanRestoredObjectVersion",
+}
 
 
 def resource_of(bucket: str, key: str) -> str:
     return f"acs:oss:*::{bucket or '*'}" + (f"/{key}" if key else "")
 
 
-def check(hook: Authorize | None, access_key_id: str, operation: str, bucket: str, key: str) -> None:
-    action = RAM_ACTIONS.get(operation)
+def action_of(operation: str, *, versioned: bool) -> str | None:
+    """The RAM action of an operation; `versioned`: the request names a versionId."""
+    return VERSIONED_RAM_ACTIONS.get(operation) if versioned and operation in VERSIONED_RAM_ACTIONS else RAM_ACTIONS.get(operation)
+
+
+def check(hook: Authorize | None, access_key_id: str, operation: str, bucket: str, key: str, *,
+          versioned: bool = False) -> None:
+    action = action_of(operation, versioned=versioned)
     if hook is None or action is None:  # an operation the emulator does not implement fails on its own
         return
     try:

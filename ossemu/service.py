@@ -147,7 +147,7 @@ class Service:
             signer = ""
             if self._verifier is not None:
                 signer = self._verifier.verify(SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers))
-            access.check(self._authorize, signer, op, call.bucket, call.key)
+            access.check(self._authorize, signer, op, call.bucket, call.key, versioned="versionId" in call.params)
             resp = action(self.ctx, call)
         except OssError as e:
             resp = self._error(e, req, request_id)

@@ -4,18 +4,30 @@ One module for every reader: `run --dry-run` prints it, a real run's summary ope
 with the actual counts beside it), and `RunSummary.estimate` carries it as a plain dict (`as_dict`) for
 any report built from the summary. Its shape:
 
-    {"priceRegion", "currency", "priceTable" ("shipped" or a path), "retrieved", "sources": {...},
-     "requestsPerSecond", "classes": [{"storageClass", "objects", "bytes", "requests", "requestBytes",
-       "tier" (null for Archive), "days", "retrievalCost", "requestCost", "temporaryStorageCost", "cost"
-       (null when a price is unknown), "pricesVerified", "restoreSeconds"}],
-     "total": {"objects", "bytes", "requests", "cost" (null when any class's is unknown), "seconds"}}
+    {"region" (the bucket's, or null when unknown), "regionAssumed" (priced by the default table), "priceRegion"
+     (the table used, null when none covers the region), "currency" (null likewise), "covered" (which table
+     covers which regions, when none covers this one), "priceTable" ("shipped" or a path), "retrieved",
+     "requestsPerSecond",
+     "classes": [{"storageClass", "objects", "bytes", "requests", "requestBytes", "tier" (null for Archive), "days",
+       "retrievalCost", "requestCost", "temporaryStorageCost", "cost" (null when a price it needs is unpriced),
+       "unpriced" (the prices it lacks), "pricesVerified", "sources", "restoreSeconds"}],
+     "directRead": null or {"objects", "bytes", "perGB", "cost", "verified", "source"},
+     "total": {"objects", "bytes", "requests", "cost" (of the priced classes; null only without a table),
+               "unpriced" (the classes left out of it), "seconds"}}
 
 Cost per class (fees as OSS bills them; https://www.alibabacloud.com/help/en/oss/data-processing-fees,
 https://www.alibabacloud.com/help/en/oss/temporary-storage-fees): data retrieval = restored GB x the
-price per GB of the class and tier; requests = restore requests / 10,000 x the price per 10,000; temporary
-storage (Cold and Deep Cold Archive only, whose restored copy is billed as Standard storage until it
-expires) = restored GB x the price per GB-month / 30 x days. GB is 1024^3 bytes. Only objects that need
-a restore request count: already readable ones and restores already running cost nothing more.
+price per GB of the class and tier; requests = restore requests / 10,000 x the price per 10,000 (an Archive
+restore is billed as an Archive PUT request); temporary storage (Cold and Deep Cold Archive only, whose
+restored copy is billed as Standard storage until it expires) = restored GB x the price per GB-month / 30 x
+days. GB is 1024^3 bytes. Only objects that need a restore request count: already readable ones and restores
+already running cost nothing more. A class whose price is unpriced (null) shows as unpriced, and the total
+is what the priced classes cost, naming the ones left out: one unknown price never hides the rest.
+
+Archive objects a bucket with archive direct read serves without a restore are not requested, but reading
+them is billed per GB read (RetrievalDataArchiveDirect, https://www.alibabacloud.com/help/en/oss/user-guide/
+archive-direct-reading): `directRead` shows that charge for their bytes (once each), beside the total, which
+is what the restore costs.
 
 Time: the run's own requests at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
 a budget), then the slowest documented restore among the classes that need one (the upper bound of OSS's
@@ -30,9 +42,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ossrestore.prices import NO_TIER, PriceTable, RegionPrices
+from ossrestore.prices import NO_TIER, Price, PriceTable, RegionPrices
 from restore_core import flow_inputs
-from restore_core.classes import ARCHIVE_CLASSES, RESTORE_TIMES, fit
+from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RESTORE_TIMES, fit
 from restore_core.deadline import from_input
 from restore_core.tally import Tally
 
@@ -40,6 +52,8 @@ GB = 1024**3
 # Without a budget the run goes as fast as the bucket lets it: bench/throttled.py measured about 1,200
 # restore requests/s unthrottled on one machine; 1,000 keeps the estimate on the safe side.
 ASSUMED_REQUESTS_PER_SECOND = 1000
+# An OSS endpoint names its region: oss-<region>[-internal].aliyuncs.com.
+_ENDPOINT_REGION = re.compile(r"(?:^|//)oss-([a-z]{2}-[a-z0-9]+(?:-[a-z0-9]+)*?)(?:-internal)?\.aliyuncs\.com(?::\d+)?/?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,21 +67,26 @@ class ClassEstimate:
     days: int
     retrieval_cost: float | None
     request_cost: float | None
-    temporary_storage_cost: float
+    temporary_storage_cost: float | None
     cost: float | None
+    unpriced: tuple[str, ...]  # the prices this class needs and the table lacks
     prices_verified: bool
+    sources: tuple[str, ...]
     restore_seconds: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class Estimate:
-    price_region: str
-    currency: str
+    region: str | None
+    region_assumed: bool
+    price_region: str | None
+    currency: str | None
+    covered: str
     price_table: str
-    retrieved: str
-    sources: dict[str, str]
+    retrieved: str | None
     requests_per_second: int
     classes: tuple[ClassEstimate, ...]
+    direct_read: dict[str, Any] | None
     total: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +102,15 @@ def _camel(value: Any) -> Any:
     return value
 
 
+def region_of(fields: Mapping[str, Any]) -> str | None:
+    """The bucket's region: the flow input's `region`, else the one an OSS endpoint names; None if neither."""
+    region = flow_inputs.value(fields, "region")
+    if region:
+        return str(region)
+    match = _ENDPOINT_REGION.search(str(fields.get("endpoint") or ""))
+    return match.group(1) if match else None
+
+
 def estimate(
     tally: Tally, *, prices: PriceTable, region: str | None, days: int, tier: str, max_requests_per_second: int,
     poll_interval: int, tiers: Mapping[str, str] | None = None,
@@ -94,15 +122,17 @@ def estimate(
                  for cls in ARCHIVE_CLASSES if tally[cls]["objects"])
     requests = sum(r.requests for r in rows)
     restore = max((r.restore_seconds for r in rows if r.requests), default=0)
-    costs = [r.cost for r in rows]
     total = {
         "objects": sum(r.objects for r in rows), "bytes": sum(r.bytes for r in rows), "requests": requests,
-        "cost": None if any(c is None for c in costs) else round(sum(c for c in costs if c is not None), 4),
+        "cost": None if table is None else round(sum(r.cost for r in rows if r.cost is not None), 4),
+        "unpriced": [r.storage_class for r in rows if r.cost is None],
         "seconds": round(requests / rate) + restore + (poll_interval if requests else 0),
     }
     return Estimate(
-        price_region=table.name, currency=table.currency, price_table=prices.origin, retrieved=table.retrieved,
-        sources=dict(table.sources), requests_per_second=rate, classes=rows, total=total,
+        region=region, region_assumed=region is None, price_region=None if table is None else table.name,
+        currency=None if table is None else table.currency, covered="" if table is not None else prices.covered(),
+        price_table=prices.origin, retrieved=None if table is None else table.retrieved, requests_per_second=rate,
+        classes=rows, direct_read=_direct_read(tally[ARCHIVE], table), total=total,
     )
 
 
@@ -115,34 +145,65 @@ def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) ->
     deadline = from_input(value("deadline"), True)
     tiers = deadline.tiers([c for c in ARCHIVE_CLASSES if tally[c]["objects"]], now=time.time()) if deadline else None
     return estimate(
-        tally, prices=prices, region=value("region"), days=value("days"), tier=value("tier"),
+        tally, prices=prices, region=region_of(fields), days=value("days"), tier=value("tier"),
         max_requests_per_second=value("maxRequestsPerSecond"), poll_interval=value("pollInterval"), tiers=tiers,
     )
 
 
 def actual_for(fields: Mapping[str, Any], requested: Tally, prices: PriceTable) -> dict[str, Any]:
     """The same formulas over what the run actually asked for: the objects whose restore OSS accepted
-    (202) from this run, with their listed sizes ({"objects", "requests", "bytes", "cost"}; cost None
-    where a price is unknown). Objects found readable or already restoring cost this run nothing."""
+    (202) from this run, with their listed sizes ({"objects", "requests", "bytes", "cost", "unpriced"}; cost of
+    the priced classes). Objects found readable or already restoring cost this run nothing."""
     total = estimate_for(fields, requested, prices).total
-    return {"objects": total["objects"], "requests": total["requests"], "bytes": total["bytes"], "cost": total["cost"]}
+    return {"objects": total["objects"], "requests": total["requests"], "bytes": total["bytes"], "cost": total["cost"],
+            "unpriced": total["unpriced"]}
 
 
-def _row(cls: str, counts: Mapping[str, int], table: RegionPrices, *, days: int, tier: str) -> ClassEstimate:
+def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, days: int, tier: str) -> ClassEstimate:
     plan, _ = fit(cls, days, tier)
+    gb = counts["requestBytes"] / GB
+    if table is None:
+        missing: tuple[str, ...] = ("no price table for the region",) if counts["requests"] else ()
+        return ClassEstimate(
+            storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
+            request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days, retrieval_cost=None, request_cost=None,
+            temporary_storage_cost=None, cost=None if missing else 0.0, unpriced=missing, prices_verified=False,
+            sources=(), restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+        )
     price = table.classes[cls]
     tier_price = price.tiers[plan.tier or NO_TIER]
-    gb = counts["requestBytes"] / GB
-    retrieval = None if tier_price.retrieval_per_gb is None else gb * tier_price.retrieval_per_gb
-    request = None if tier_price.requests_per_10000 is None else counts["requests"] / 10_000 * tier_price.requests_per_10000
-    storage = gb * price.temporary_storage_per_gb_month / 30 * plan.days
-    cost = None if retrieval is None or request is None else retrieval + request + storage
+    used = {"retrievalPerGB": tier_price.retrieval_per_gb, "requestsPer10000": tier_price.requests_per_10000,
+            "temporaryStoragePerGBMonth": price.temporary_storage_per_gb_month}
+    retrieval = _times(gb, tier_price.retrieval_per_gb)
+    request = _times(counts["requests"] / 10_000, tier_price.requests_per_10000)
+    storage = _times(gb / 30 * plan.days, price.temporary_storage_per_gb_month)
+    # Nothing to request costs nothing, whatever the price: only a needed price that is missing leaves a class unpriced.
+    missing = tuple(name for name, p in used.items() if p.value is None) if counts["requests"] else ()
+    parts = (retrieval, request, storage)
+    cost = None if missing else sum(part or 0.0 for part in parts)
     return ClassEstimate(
         storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
         request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days,
-        retrieval_cost=_round(retrieval), request_cost=_round(request), temporary_storage_cost=round(storage, 4),
-        cost=_round(cost), prices_verified=price.verified, restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+        retrieval_cost=_round(retrieval), request_cost=_round(request), temporary_storage_cost=_round(storage),
+        cost=_round(cost), unpriced=missing, prices_verified=all(p.verified for p in used.values()),
+        sources=tuple(dict.fromkeys(p.source for p in used.values())),
+        restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
     )
+
+
+def _direct_read(counts: Mapping[str, int], table: RegionPrices | None) -> dict[str, Any] | None:
+    """What reading the Archive objects left to archive direct read costs: their bytes x the price per GB read."""
+    objects, size = counts.get("directReadObjects", 0), counts.get("directReadBytes", 0)
+    if not objects:
+        return None
+    price = table.classes[ARCHIVE].direct_read_per_gb if table is not None else None
+    return {"objects": objects, "bytes": size, "perGB": None if price is None else price.value,
+            "cost": None if price is None else _round(_times(size / GB, price)),
+            "verified": bool(price and price.verified), "source": "" if price is None else price.source}
+
+
+def _times(quantity: float, price: Price) -> float | None:
+    return None if price.value is None else quantity * price.value
 
 
 def _round(value: float | None) -> float | None:
@@ -171,37 +232,55 @@ def human_bytes(n: int) -> str:
 # --- display (the plain form in, so that any reader of a summary can show it the same way) ---------
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:,.2f}"
+    return "unpriced" if value is None else f"{value:,.2f}"
 
 
 def estimate_table(est: Mapping[str, Any]) -> list[Any]:
-    """The estimate as a table and the lines that qualify it (prices' source, unverified or unknown ones)."""
+    """The estimate as a table and the lines that qualify it (which prices, their standing, what is unpriced)."""
     from rich import box
     from rich.table import Table
 
-    currency = est["currency"]
-    table = Table(title=f"estimate (before any restore; cost in {currency})", title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    currency = est.get("currency")
+    title = f"estimate (before any restore; cost in {currency})" if currency else "estimate (before any restore; not priced)"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     for column in ("class", "objects", "bytes", "requests", "tier/days", "cost", "time"):
         table.add_column(column, justify="left" if column in ("class", "tier/days") else "right", no_wrap=True)
     for row in est["classes"]:
-        mark = "" if row["pricesVerified"] else " *"
+        mark = " *" if row["cost"] is not None and not row["pricesVerified"] else ""
         table.add_row(
             row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
             f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"]),
         )
     total = est["total"]
     table.add_row("total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
-                  _money(total["cost"]), duration(total["seconds"]))
-    notes = [
-        f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}; "
-        f"time: {est['requestsPerSecond']:,} requests/s, then the slowest documented restore, then one poll",
-    ]
-    if any(not row["pricesVerified"] for row in est["classes"]):
-        notes.append("* prices not confirmed by the documentation the table cites: check them or pass --price-table")
-    if total["cost"] is None:
-        notes.append("unknown: the price table has no price for that class and tier (pass --price-table)")
-    return [table, *notes]
+                  "-" if total["cost"] is None else _money(total["cost"]) + (" +" if total.get("unpriced") else ""),
+                  duration(total["seconds"]))
+    return [table, *_notes(est)]
+
+
+def _notes(est: Mapping[str, Any]) -> list[str]:
+    total, currency = est["total"], est.get("currency")
+    if not currency:
+        region = est.get("region")
+        notes = [f"no price table covers region {region}: costs are not estimated (the {est['priceTable']} table covers "
+                 f"{est.get('covered') or 'other regions'}; pass --price-table with one that names {region})"]
+    else:
+        notes = [f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}"
+                 + ("; the bucket's region is not known (pass --region), so this table is assumed"
+                    if est.get("regionAssumed") else "")]
+    notes.append(f"time: {est['requestsPerSecond']:,} requests/s, then the slowest documented restore, then one poll")
+    if any(row["cost"] is not None and not row["pricesVerified"] for row in est["classes"]):
+        notes.append("* prices not read on OSS's pricing page (each row's source is in the price table): check them "
+                     "or pass --price-table")
+    if currency and total.get("unpriced"):
+        notes.append(f"unpriced: {', '.join(total['unpriced'])} (the table has no price for it: pass --price-table); "
+                     "+: the total is what the priced classes cost")
+    direct = est.get("directRead")
+    if direct:
+        cost = "unpriced" if direct["cost"] is None else f"{direct['cost']:,.2f} {currency}"
+        notes.append(f"archive direct read: {direct['objects']:,} Archive objects ({human_bytes(direct['bytes'])}) are read "
+                     f"without a restore, billed per GB read: {cost} to read each once (not in the total)")
+    return notes
 
 
 def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int], *, elapsed: float) -> Any:
@@ -226,8 +305,10 @@ def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int]
     actual = est.get("actual")
     if isinstance(actual, Mapping):
         def money(value: Any) -> str:
-            return "unknown" if value is None else f"{value:,.2f} {est.get('currency', '')}".strip()
+            return "not priced" if value is None else f"{value:,.2f} {est.get('currency') or ''}".strip()
 
+        left_out = est["total"].get("unpriced") or []
         table.caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
-                         f"({actual['requests']:,} restore requests accepted)")
+                         f"({actual['requests']:,} restore requests accepted)"
+                         + (f"; unpriced, not in either: {', '.join(left_out)}" if left_out else ""))
     return table

@@ -1,7 +1,8 @@
 """The project's flows and handlers wired into the embedded FDL engine, as FC and CloudFlow wire them.
 
-The YAML in `flows/` is rendered with local ARNs (the same placeholders, from the same table
-`infra.naming.FUNCTIONS`, that infra/ fills with a stack's real ARNs) and each ARN is bound to the real handler module from `functions/`.
+The YAML in `flows/` is rendered with local ARNs and flow names (the same placeholders, from the same table
+`infra.naming.FUNCTIONS`, that infra/ fills with a stack's real ARNs and names) and each ARN is bound to the
+real handler module from `functions/`.
 """
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def build_registry(
         if observer is not None:
             handler = _observed(f.base, handler, observer)
         registry.add_function(variables[f.placeholder], handler)
-    registry.add_flow(MAIN_FLOW, fdl.load_flow(flow_file("main.yaml"), name=MAIN_FLOW, variables=variables))
+    main = variables[MAIN_FLOW_PLACEHOLDER]
+    registry.add_flow(main, fdl.load_flow(flow_file("main.yaml"), name=main, variables=variables))
     registry.add_flow(
         variables[RESTORE_FLOW_PLACEHOLDER],
         fdl.load_flow(flow_file("restore.yaml"), name=variables[RESTORE_FLOW_PLACEHOLDER], variables=variables),

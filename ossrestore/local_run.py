@@ -332,11 +332,12 @@ def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> 
     for name, n in sorted(run.totals.group("tier").items()):
         cls, _, tier = name.rpartition(".")
         console.print(f"tier used: {cls}: {tier} ({n})", highlight=False)
-    c = run.tracker.snapshot()
-    if c.escalated or c.escalation_refused:
-        console.print(f"escalated to a faster tier to meet the deadline: {c.escalated}"
-                      + (f" (refused by OSS, left as they ran: {c.escalation_refused})" if c.escalation_refused else ""),
-                      highlight=False)
+    counters = run.tracker.snapshot()
+    if counters.escalated:
+        console.print(f"escalated to a faster tier to meet the deadline: {counters.escalated}", highlight=False)
+    if counters.escalation_refused:
+        # Best effort: a refused speed-up leaves the running restore as it was (restore_core.slice_task._escalate).
+        console.print(f"speed-up refused by OSS, restore left as it was: {counters.escalation_refused}", highlight=False)
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

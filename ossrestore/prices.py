@@ -1,16 +1,25 @@
-"""The price table the estimate reads: shipped as `ossrestore/data/prices.json`, or `--price-table FILE`.
+"""The price tables the estimate reads: shipped as `ossrestore/data/prices.json`, or `--price-table FILE`.
 
-Shape (every region the same):
+Shape (every table the same):
 
-    {"default": REGION, "regions": {REGION: {
-        "currency": "CNY", "appliesTo": [region ids], "retrieved": "YYYY-MM-DD", "sources": {what: page},
-        "classes": {CLASS: {"verified": bool, "temporaryStoragePerGBMonth": number,
-                            "tiers": {TIER or "none": {"retrievalPerGB": number|null, "requestsPer10000": number|null}}}}}}}
+    {"default": TABLE, "regions": {TABLE: {
+        "currency": "CNY", "appliesTo": [region ids], "retrieved": "YYYY-MM-DD",
+        "classes": {CLASS: {"tiers": {TIER or "none": {"retrievalPerGB": PRICE, "requestsPer10000": PRICE}},
+                            "temporaryStoragePerGBMonth": PRICE,
+                            "directReadPerGB": PRICE}}}}}          # Archive only: archive direct read
+    PRICE = {"value": number >= 0 or null, "source": "where the figure was read", "verified": bool}
 
-A null price is one nobody could look up: the estimate shows that class's cost as unknown rather than
-guess. `verified` false marks prices that were not found in the documentation searched when the table
-was written; the estimate says so beside the figure. A file that breaks the shape is refused with the
-field's path (exit 2).
+Each table holds one currency and the regions it prices (`appliesTo`): OSS prices the Chinese mainland in
+CNY and its international regions in USD, so a region is priced only by the table that names it, never by
+another region's. A region no table names has no prices: the estimate says so and prices nothing. The
+`default` table prices a run whose region is not known at all (no `--region`, an endpoint that names
+none), and the estimate says it assumed it.
+
+Every price carries its source. `verified` may be true only for a figure read on OSS's official pricing
+page (`OFFICIAL_PRICING_PAGES`): a community answer, a copy of the price list or a billing rule without a
+figure is a source, not a verification, and a table claiming otherwise is refused. A null value is a price
+nobody could look up: the estimate shows that class as unpriced beside a total of what is priced, rather
+than guess. A file that breaks the shape is refused with the field's path (exit 2).
 """
 from __future__ import annotations
 
@@ -22,23 +31,32 @@ from pathlib import Path
 from typing import Any
 
 from ossrestore.errors import UsageError
-from restore_core.classes import ARCHIVE_CLASSES, RULES
+from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RULES
 
 NO_TIER = "none"  # Archive takes no tier
 _MAX_FILE_BYTES = 1024 * 1024
+# OSS's own price pages: international (USD) and Chinese mainland (CNY).
+OFFICIAL_PRICING_PAGES = ("https://www.alibabacloud.com/product/oss/pricing", "https://www.aliyun.com/price/product")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Price:
+    value: float | None  # None: nobody could look it up
+    source: str
+    verified: bool
 
 
 @dataclass(frozen=True, kw_only=True)
 class TierPrice:
-    retrieval_per_gb: float | None
-    requests_per_10000: float | None
+    retrieval_per_gb: Price
+    requests_per_10000: Price
 
 
 @dataclass(frozen=True, kw_only=True)
 class ClassPrices:
-    verified: bool
-    temporary_storage_per_gb_month: float
     tiers: dict[str, TierPrice]
+    temporary_storage_per_gb_month: Price
+    direct_read_per_gb: Price | None  # Archive only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +65,6 @@ class RegionPrices:
     currency: str
     applies_to: tuple[str, ...]
     retrieved: str
-    sources: dict[str, str]
     classes: dict[str, ClassPrices]
 
 
@@ -57,12 +74,15 @@ class PriceTable:
     regions: dict[str, RegionPrices]
     origin: str  # "shipped" or the file's path
 
-    def for_region(self, region: str | None) -> RegionPrices:
-        """The prices of the region a run's bucket is in (its region id), else the table's default."""
-        for prices in self.regions.values():
-            if region and region in prices.applies_to:
-                return prices
-        return self.regions[self.default]
+    def for_region(self, region: str | None) -> RegionPrices | None:
+        """The table that names `region`; None when none does. Without a region, the default table."""
+        if not region:
+            return self.regions[self.default]
+        return next((prices for prices in self.regions.values() if region in prices.applies_to), None)
+
+    def covered(self) -> str:
+        """Which table covers which regions, for a message."""
+        return "; ".join(f"{t.name} ({t.currency}): {', '.join(t.applies_to) or 'no region'}" for t in self.regions.values())
 
 
 class _Bad(Exception):
@@ -98,18 +118,29 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
-def _price(value: Any, path: str, *, nullable: bool = True) -> float | None:
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise _Bad(path, "a number >= 0" + (" or null (unknown)" if nullable else ""), value)
-    return float(value)
-
-
 def _text(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value:
         raise _Bad(path, "a non-empty string", value)
     return value
+
+
+def _price(value: Any, path: str) -> Price:
+    raw = _object(value, path)
+    for key in raw:
+        if key not in ("value", "source", "verified"):
+            raise _Bad(f"{path}.{key}", "one of value, source, verified", key)
+    number = raw.get("value")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))
+                               or not math.isfinite(number) or number < 0):
+        raise _Bad(f"{path}.value", "a number >= 0 or null (unpriced)", number)
+    source = _text(raw.get("source"), f"{path}.source")
+    verified = raw.get("verified", False)
+    if not isinstance(verified, bool):
+        raise _Bad(f"{path}.verified", "true or false", verified)
+    if verified and (number is None or not source.startswith(OFFICIAL_PRICING_PAGES)):
+        raise _Bad(f"{path}.verified", "false unless the value was read on OSS's pricing page ("
+                   + " or ".join(OFFICIAL_PRICING_PAGES) + ") and the source says so", verified)
+    return Price(value=None if number is None else float(number), source=source, verified=verified)
 
 
 def _parse(data: Any, *, origin: str) -> PriceTable:
@@ -121,6 +152,12 @@ def _parse(data: Any, *, origin: str) -> PriceTable:
     default = _text(root.get("default"), "default")
     if default not in regions:
         raise _Bad("default", "one of the regions: " + ", ".join(regions), default)
+    claimed: dict[str, str] = {}
+    for table in regions.values():
+        for region in table.applies_to:
+            if region in claimed:
+                raise _Bad(f"regions.{table.name}.appliesTo", f"regions no other table names ({claimed[region]} has it)", region)
+            claimed[region] = table.name
     return PriceTable(default=default, regions=regions, origin=origin)
 
 
@@ -128,18 +165,15 @@ def _region(name: str, value: Any) -> RegionPrices:
     at = f"regions.{name}"
     raw = _object(value, at)
     applies = raw.get("appliesTo", [])
-    if not isinstance(applies, list) or not all(isinstance(r, str) for r in applies):
+    if not isinstance(applies, list) or not all(isinstance(r, str) and r for r in applies):
         raise _Bad(f"{at}.appliesTo", "a list of region ids", applies)
-    sources = _object(raw.get("sources"), f"{at}.sources")
-    if not sources or not all(isinstance(v, str) and v for v in sources.values()):
-        raise _Bad(f"{at}.sources", "an object of non-empty strings naming each price's source page", sources)
     classes_raw = _object(raw.get("classes"), f"{at}.classes")
     for cls in classes_raw:
         if cls not in ARCHIVE_CLASSES:
             raise _Bad(f"{at}.classes.{cls}", "a storage class: " + ", ".join(ARCHIVE_CLASSES), cls)
     return RegionPrices(
         name=name, currency=_text(raw.get("currency"), f"{at}.currency"), applies_to=tuple(applies),
-        retrieved=_date(raw.get("retrieved"), f"{at}.retrieved"), sources=dict(sources),
+        retrieved=_date(raw.get("retrieved"), f"{at}.retrieved"),
         classes={cls: _class(cls, classes_raw.get(cls), f"{at}.classes.{cls}") for cls in ARCHIVE_CLASSES},
     )
 
@@ -156,9 +190,10 @@ def _date(value: Any, path: str) -> str:
 
 def _class(cls: str, value: Any, at: str) -> ClassPrices:
     raw = _object(value, at)
-    verified = raw.get("verified", False)
-    if not isinstance(verified, bool):
-        raise _Bad(f"{at}.verified", "true or false", verified)
+    allowed = ("tiers", "temporaryStoragePerGBMonth", *(("directReadPerGB",) if cls == ARCHIVE else ()))
+    for key in raw:
+        if key not in allowed:
+            raise _Bad(f"{at}.{key}", "one of " + ", ".join(allowed), key)
     tiers_raw = _object(raw.get("tiers"), f"{at}.tiers")
     wanted = RULES[cls].tiers or (NO_TIER,)
     tiers: dict[str, TierPrice] = {}
@@ -171,5 +206,7 @@ def _class(cls: str, value: Any, at: str) -> ClassPrices:
     for tier in tiers_raw:
         if tier not in wanted:
             raise _Bad(f"{at}.tiers.{tier}", "a tier this class takes: " + ", ".join(wanted), tier)
-    storage = _price(raw.get("temporaryStoragePerGBMonth"), f"{at}.temporaryStoragePerGBMonth", nullable=False)
-    return ClassPrices(verified=verified, temporary_storage_per_gb_month=storage or 0.0, tiers=tiers)
+    direct = _price(raw.get("directReadPerGB"), f"{at}.directReadPerGB") if cls == ARCHIVE else None
+    return ClassPrices(tiers=tiers, temporary_storage_per_gb_month=_price(raw.get("temporaryStoragePerGBMonth"),
+                                                                          f"{at}.temporaryStoragePerGBMonth"),
+                       direct_read_per_gb=direct)

@@ -12,11 +12,11 @@ take an `authorize` callable and know nothing of it.
 from __future__ import annotations
 
 from ramcheck.authorizer import Authorizer
-from ramcheck.catalog import ACTIONS, ALL_RESOURCES, ActionSpec, spec_of
+from ramcheck.catalog import ACTIONS, ALL_RESOURCES, VERSIONED, ActionSpec, request_action, spec_of
 from ramcheck.errors import AccessDenied, PolicyError, RamCheckError
 from ramcheck.policy import Decision, Effect, Policy, Statement, wildcard_match
 
 __all__ = [
-    "ACTIONS", "ALL_RESOURCES", "AccessDenied", "ActionSpec", "Authorizer", "Decision", "Effect", "Policy",
-    "PolicyError", "RamCheckError", "Statement", "spec_of", "wildcard_match",
+    "ACTIONS", "ALL_RESOURCES", "VERSIONED", "AccessDenied", "ActionSpec", "Authorizer", "Decision", "Effect", "Policy",
+    "PolicyError", "RamCheckError", "Statement", "request_action", "spec_of", "wildcard_match",
 ]

@@ -7,6 +7,11 @@ statement naming ARNs grants nothing for it and only `"Resource": "*"` does. The
 
 An action missing here is denied by the evaluator: its resource form is unknown, and guessing
 resource-level authorization would pass locally what the cloud may refuse.
+
+A request naming a `versionId` is authorized as an action of its own (`VERSIONED`, `request_action`):
+OSS's action table gives "GetObject (versionId specified in the request)" as `oss:GetObjectVersion` and
+"RestoreObject (versionId specified in the request)" as `oss:RestoreObjectVersion`, so a role granted only
+the plain actions is refused every versioned request.
 """
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ _FNF_API = "https://www.alibabacloud.com/help/en/serverless-workflow/latest/api-
 _FNF_ROLE = "https://www.alibabacloud.com/help/en/serverless-workflow/latest/executive-role-1"
 _OSS_RAM = "https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview"
 _SLS_LOGSTORE = "https://www.alibabacloud.com/help/doc-detail/29018.html"
+# ossutil's `unrestore` (CleanRestoredObject over a prefix, versions included) needs both
+# oss:CleanRestoredObject and oss:CleanRestoredObjectVersion; the RAM overview's table predates the API.
+_OSS_UNRESTORE = "https://help.aliyun.com/zh/oss/developer-reference/unrestore"
 
 OSS_BUCKET = "acs:oss:*:{account}:{bucket}"
 OSS_OBJECT = "acs:oss:*:{account}:{bucket}/{key}"
@@ -53,12 +61,32 @@ _SPECS = (
     ActionSpec("oss:RestoreObject", OSS_OBJECT, _OSS_RAM),
     # RAM names OSS actions after their APIs (the overview's rule); CleanRestoredObject acts on one object.
     ActionSpec("oss:CleanRestoredObject", OSS_OBJECT, _OSS_RAM),
+    # The same calls naming a versionId (see VERSIONED). HeadObject and GetObjectMeta are authorized as
+    # GetObject, so with a versionId as oss:GetObjectVersion (the table groups them under GetObject).
+    ActionSpec("oss:GetObjectVersion", OSS_OBJECT, _OSS_RAM),
+    ActionSpec("oss:RestoreObjectVersion", OSS_OBJECT, _OSS_RAM),
+    ActionSpec("oss:CleanRestoredObjectVersion", OSS_OBJECT, _OSS_UNRESTORE),
     # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.
     ActionSpec("log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE),
 )
 
 ACTIONS: dict[str, ActionSpec] = {spec.action: spec for spec in _SPECS}
 
+# The action RAM checks when the request names a versionId, per plain action ("RAM Policy overview",
+# object-level actions: "... (versionId specified in the request)"; CleanRestoredObject: _OSS_UNRESTORE).
+VERSIONED: dict[str, str] = {
+    "oss:GetObject": "oss:GetObjectVersion",
+    "oss:RestoreObject": "oss:RestoreObjectVersion",
+    "oss:CleanRestoredObject": "oss:CleanRestoredObjectVersion",
+    "oss:DeleteObject": "oss:DeleteObjectVersion",
+}
+
 
 def spec_of(action: str) -> ActionSpec | None:
     return ACTIONS.get(action)
+
+
+def request_action(action: str, *, version_id: bool) -> str:
+    """The action RAM checks for a request of `action`: its versioned action when the request names a
+    versionId (an action without one is checked as itself)."""
+    return VERSIONED.get(action, action) if version_id else action

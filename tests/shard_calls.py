@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from fc_runtimes import InProcess
-
 from restore_core.flow_inputs import validate_flow_input
 
 BUCKET = "test-bucket"
@@ -78,7 +77,8 @@ def drive(flow_input: dict[str, Any], *, runtime: Any = None, max_rounds: int = 
                                               "confirmed": confirmed, "executionName": "run-1"}, runtime=runtime)
         out.plans.append(planned)
     else:
-        raise AssertionError(f"the run did not end in {max_rounds} rounds: {json.dumps(out.plans[-3:])[:3000]} {json.dumps(out.confirmed[-3:])[:2000]}")
+        last = json.dumps(out.plans[-3:])[:3000]
+        raise AssertionError(f"the run did not end in {max_rounds} rounds: {last}")
     out.summary = call("summarize", {"settings": settings_, "state": planned["state"], "error": "", "cause": "",
                                      "executionName": "run-1"}, runtime=runtime)
     return out

@@ -77,6 +77,20 @@ def test_a_bad_input_file_exits_2_naming_the_field(emu, creds, tmp_path, content
     assert emu.stats.get("ListObjects") == 0
 
 
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--max-concurrent-invocations", "1001"], "--max-concurrent-invocations: maxConcurrentInvocations must be an integer "
+                                               "from 1 to 1000 (got 1001)"),
+    (["--max-concurrent-invocations", "1"], "--max-concurrent-invocations: maxConcurrentInvocations must be 2–1000 when "
+                                            "pipelined (the listing call runs beside the batch being restored); 1 only with "
+                                            "waitPerBatch (got 1)"),
+])
+def test_a_concurrency_bound_out_of_range_exits_2_naming_flag_and_range(emu, creds, flags, message):
+    result = run("--endpoint", emu.endpoint, "--bucket", "valid-bucket", *flags)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: " + message), result.stderr
+    assert emu.stats.get("ListObjects") == 0
+
+
 def test_demo_refuses_a_latency_that_is_not_a_number():
     result = CliRunner(mix_stderr=False).invoke(group, ["demo", "--restore-latency", "nan"])
     assert result.exit_code == 2 and "--restore-latency" in result.stderr

@@ -126,18 +126,10 @@ steps:
       - {target: i, source: $input.value}
       - {target: l, source: $local.fromLocal}
       - {target: execution, source: $context.execution.name}
-      - {target: flow, source: $context.flow.name}
-      - {target: step, source: $context.step.name}
       - {target: token, source: $context.task.token}
 """, {"value": 1, "other": 2}, echo=lambda e: seen.append(e) or {})
     event = seen[0]
-    assert {k: event[k] for k in ("i", "l", "execution", "flow", "step")} == {
-        "i": 1,
-        "l": "L",
-        "execution": "run1",
-        "flow": "f",
-        "step": "t",
-    }
+    assert {k: event[k] for k in ("i", "l", "execution")} == {"i": 1, "l": "L", "execution": "run1"}
     assert isinstance(event["token"], str) and event["token"]
     assert "other" not in event  # with inputMappings the input is only the mapped keys
 

@@ -100,6 +100,7 @@ steps:
             serviceParams: {FlowName: pager, ExecutionName: $.next_name, Input: $}
             catch: [{errors: [fnf.ExecutionAlreadyExists], goto: alreadyStarted}]
           - {type: pass, name: alreadyStarted}
+    default: {}
 """
 
 

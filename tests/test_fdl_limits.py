@@ -50,6 +50,7 @@ steps:
   - type: choice
     name: again
     choices: [{condition: $.forever, goto: spin}]
+    default: {}
 """
     result = run(body, {"forever": True})
     assert result.error == "FnF.EventLimitExceeded" and "5000 events" in (result.cause or "")

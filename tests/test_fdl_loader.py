@@ -52,10 +52,12 @@ def test_retry_defaults_are_cloudflows():
     assert flow.steps[0].retry[0] == fdl.RetryRule(("X",), 1, 3, 2, 86400)  # type: ignore[union-attr]  # a task step
 
 
-def test_v1beta1_is_accepted_and_other_versions_are_not():
-    assert fdl.load_flow("version: v1beta1\ntype: flow\nsteps: [{type: pass, name: p}]").version == "v1beta1"
-    with pytest.raises(fdl.FlowDefinitionError, match=r"<flow>: version: 'v2' is not supported"):
-        fdl.load_flow("version: v2\ntype: flow\nsteps: [{type: pass, name: p}]")
+@pytest.mark.parametrize("version", ["v1beta1", "v2"])
+def test_only_the_documented_version_v1_is_accepted(version: str):
+    # FDL's introduction: "version (Required) ... Only v1 is supported" (v1beta1 appears in old samples only)
+    assert fdl.load_flow("version: v1\ntype: flow\nsteps: [{type: pass, name: p}]").version == "v1"
+    with pytest.raises(fdl.FlowDefinitionError, match=rf"<flow>: version: '{version}' is not supported; use one of v1"):
+        fdl.load_flow(f"version: {version}\ntype: flow\nsteps: [{{type: pass, name: p}}]")
 
 
 @pytest.mark.parametrize(
@@ -83,6 +85,7 @@ def test_condition_syntax_is_checked_at_load_time_with_its_path():
             choices:
               - condition: $.end == "true" &&
                 goto: a
+            default: {}
     """)
     assert message.startswith("flows/test.yaml: steps[1] (checkEnd).choices[0].condition: ")
     assert "ends too early" in message
@@ -149,8 +152,11 @@ def test_more_than_100_parallel_branches_is_refused():
 
 @pytest.mark.parametrize(
     ("source", "expected"),
-    [("$.x", "mapping sources use $input, $local or $context"), ("$context.who", "$context has execution, flow, step, task"),
-     ("$input.a[x]", "cannot parse")],
+    [("$.x", "mapping sources use $input, $local or $context"),
+     ("$context.who", "the $context fields FDL v1 documents are $context.execution.name, $context.task.token"),
+     # in samples only (awesome-fnf/oss-copy), not in the reference
+     ("$context.flow.name", "the $context fields FDL v1 documents are"), ("$context.step.name", "FDL v1 documents"),
+     ("$context.execution", "FDL v1 documents"), ("$input.a[x]", "cannot parse")],
 )
 def test_mapping_sources_are_checked(source: str, expected: str):
     message = load_error(f"steps: [{{type: pass, name: p, outputMappings: [{{target: t, source: '{source}'}}]}}]")
@@ -162,6 +168,63 @@ def test_task_arn_and_pattern_are_checked():
     assert "waitForCallback is valid FDL but" in load_error(
         "steps: [{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: waitForCallback}]")
     assert "serviceParams.FlowName: is required" in load_error("steps: [{type: task, name: t, action: fnf:StartExecution}]")
+
+
+FN = "acs:fc:::services/s/functions/f"
+
+
+@pytest.mark.parametrize(("step", "expected"), [
+    # choice (document_detail/122497): `default` is required by the table, though the prose lets the step end without
+    ("{type: choice, name: c, choices: [{condition: $.x == 1, goto: c}]}", "steps[0] (c).default: is required"),
+    ("{type: choice, name: c, choices: [{goto: c}], default: {}}", "steps[0] (c).choices[0].condition: is required"),
+    ("{type: choice, name: c, choices: [{condition: $.x == 1}], default: {next: c}}", "steps[0] (c).default.next: unknown key"),
+    # succeed and fail (122500, 122501) have no `end`: they end the sequence themselves
+    ("{type: succeed, name: s, end: true}", "steps[0] (s).end: unknown key; allowed here: type, name, inputMappings"),
+    ("{type: fail, name: f, error: E, end: true}", "steps[0] (f).end: unknown key"),
+    # wait (122495): "either duration or timestamp, but not both"
+    ("{type: wait, name: w, duration: 1, timestamp: '2024-01-01T00:00:00Z'}", "exactly one of duration or timestamp"),
+    # foreach (122499): collection and item are required, index optional
+    ("{type: foreach, name: e, iterationMapping: {collection: $.xs}, steps: [{type: pass, name: p}]}",
+     "steps[0] (e).iterationMapping.item: is required"),
+    ("{type: foreach, name: e, iterationMapping: {item: x}, steps: [{type: pass, name: p}]}",
+     "steps[0] (e).iterationMapping.collection: is required"),
+    ("{type: parallel, name: par, branches: [{}]}", "steps[0] (par).branches[0].steps: is required"),
+    # task (122494): resourceArn (or the sample's action), patterns per integration, errorMappings' reserved sources
+    ("{type: task, name: t}", "a task needs exactly one of resourceArn or action"),
+    (f"{{type: task, name: t, resourceArn: '{FN}', pattern: sync}}",
+     "steps[0] (t).pattern: 'sync': the patterns documented for a function: requestResponse"),
+    ("{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: callback}", "the patterns documented for a child flow"),
+    ("{type: task, name: t, action: fnf:StartExecution, pattern: sync, serviceParams: {FlowName: f}}",
+     "the patterns documented for fnf:StartExecution: requestResponse"),
+    (f"{{type: task, name: t, resourceArn: '{FN}', serviceParams: {{Input: $}}}}",
+     "steps[0] (t).serviceParams: serviceParams are documented for flow integration"),
+    ("{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', serviceParams: {FlowName: g}}",
+     "steps[0] (t).serviceParams.FlowName: unknown key; allowed here: Input, ExecutionName"),
+    (f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X], goto: t}}], "
+     "errorMappings: [{target: e, source: $local.code}]}",
+     "steps[0] (t).errorMappings[0].source: $local.code: errorMappings read only $local.error or $local.cause"),
+    (f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X]}}]}}", "steps[0] (t).catch[0].goto: is required"),
+])
+def test_each_step_type_is_held_to_its_documented_attribute_table(step: str, expected: str):
+    # GIVEN a step breaking its FDL v1 attribute table WHEN loaded THEN the error names the key path and the rule
+    message = load_error(f"steps: [{step}]")
+    assert message.startswith("flows/test.yaml: ") and expected in message, message
+
+
+def test_what_the_tables_allow_loads():
+    # GIVEN steps using only documented attributes (an empty choice default; error mappings of the reserved sources)
+    flow = load(f"""
+        steps:
+          - type: task
+            name: t
+            resourceArn: {FN}
+            catch: [{{errors: [X], goto: c}}]
+            errorMappings: [{{target: why, source: $local.cause}}, {{target: what, source: $local.error}}]
+          - {{type: choice, name: c, end: true, choices: [{{condition: $.x == 1, goto: t}}], default: {{}}}}
+          - {{type: task, name: child, resourceArn: 'acs:fnf:::flow/f', pattern: sync, serviceParams: {{Input: $}}}}
+    """)
+    # THEN they load, the empty default as a default with no steps and no goto
+    assert flow.steps[1].default == fdl.DefaultChoice()  # type: ignore[union-attr]  # a choice step
 
 
 def test_placeholders_are_rendered_before_parsing():
@@ -193,6 +256,14 @@ def test_yaml_tags_of_the_original_sample_are_refused_with_the_line():
 
 
 def test_files_are_labelled_with_their_path():
-    flow = fdl.load_flow(FLOWS / "sample_restore.yaml", variables={"service": "svc"})
-    assert flow.source.endswith("sample_restore.yaml")
-    assert [s.name for s in flow.steps] == ["retoreForeach", "Wait", "GetJobStatus", "CheckJobComplete", "JobSucceeded"]
+    flow = fdl.load_flow(FLOWS / "sample_main.yaml", variables={"service": "svc", "restoreFlow": "r"})
+    assert flow.source.endswith("sample_main.yaml")
+    assert [s.name for s in flow.steps] == ["init", "listArchiveFiles", "checkEmpty", "checkEnd", "success"]
+
+
+def test_the_articles_restore_flow_is_refused_for_its_choice_without_default():
+    # GIVEN the article's restoreFlow verbatim, whose CheckJobComplete has no default (FDL v1's choice table
+    # marks it required) WHEN loaded THEN the error names the file and the key path
+    with pytest.raises(fdl.FlowDefinitionError) as info:
+        fdl.load_flow(FLOWS / "sample_restore.yaml", variables={"service": "svc"})
+    assert str(info.value).endswith("sample_restore.yaml: steps[3] (CheckJobComplete).default: is required")

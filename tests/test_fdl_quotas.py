@@ -3,6 +3,7 @@ documented idempotency, on the engine's injectable clock."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -169,3 +170,59 @@ def test_at_most_the_quota_of_executions_run_at_once():
 def test_quota_values_are_checked():
     with pytest.raises(fdl.InvalidValueError, match=r"Quotas.step_tokens"):
         fdl.Quotas(step_tokens=0)
+
+
+# --- FC's instances per region -------------------------------------------------------------------
+
+FAN_OUT = HEAD + """
+steps:
+  - type: foreach
+    name: each
+    iterationMapping: {collection: $.items, item: item}
+    steps:
+      - type: task
+        name: call
+        resourceArn: "{{arn}}"
+        retry: [{errors: [FC.ResourceThrottled], intervalSeconds: 1, maxAttempts: 5}]
+"""
+
+
+def test_an_invocation_past_the_regions_instances_fails_at_once_and_is_retried():
+    # GIVEN FC's quota at 2 instances per region, and a foreach invoking one function 3 times at once, each
+    # call held open until the third has been refused (on the real clock: the retry waits its second)
+    gate = Gate()
+    arn = "acs:fc:cn-hangzhou:1:services/svc/functions/hold"
+    engine = engine_for({"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)},
+                        quotas=fdl.Quotas(fc_instances_per_region=2))
+    engine.start_execution("f", {"items": [1, 2, 3]}, name="burst")
+    assert gate.entered.acquire(timeout=10) and gate.entered.acquire(timeout=10)
+    while not engine.quota_stats.fc_throttled:
+        time.sleep(0.01)
+    # WHEN the held calls end
+    gate.opened.set()
+    result = engine.wait("burst")
+    # THEN the third invocation had failed at once with FC.ResourceThrottled, and its retry succeeded
+    failed = [e.detail["error"] for e in result.events if e.type == "TaskFailed"]
+    assert result.status == "Succeeded" and failed and set(failed) == {"FC.ResourceThrottled"}
+    assert engine.quota_stats.fc_throttled == len(failed) and engine.quota_stats.fc_peak_instances == 2
+
+
+def test_without_quotas_or_in_another_region_nothing_is_throttled():
+    gate = Gate()
+    gate.opened.set()
+    # GIVEN the same burst without quotas THEN all run at once, none throttled
+    arn = "acs:fc:cn-hangzhou:1:services/svc/functions/hold"
+    engine = engine_for({"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)}, clock=fdl.ManualClock())
+    assert engine.run("f", {"items": [1, 2, 3]}).status == "Succeeded"
+    assert engine.quota_stats == fdl.QuotaStats()
+    # AND each region has its own instances: two functions in two regions at a quota of one each
+    hangzhou, shanghai = ("acs:fc:cn-hangzhou:1:services/svc/functions/a", "acs:fc:cn-shanghai:1:services/svc/functions/b")
+    held = Gate()
+    engine = engine_for({"a": FAN_OUT.replace("{{arn}}", hangzhou), "b": FAN_OUT.replace("{{arn}}", shanghai)},
+                        {hangzhou: json_handler(held), shanghai: json_handler(held)}, clock=fdl.ManualClock(),
+                        quotas=fdl.Quotas(fc_instances_per_region=1))
+    engine.start_execution("a", {"items": [1]}, name="ra")
+    engine.start_execution("b", {"items": [1]}, name="rb")
+    assert held.entered.acquire(timeout=10) and held.entered.acquire(timeout=10)  # both running at once
+    held.opened.set()
+    assert {r.status for r in engine.wait_all()} == {"Succeeded"} and engine.quota_stats.fc_throttled == 0

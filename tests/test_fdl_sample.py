@@ -42,7 +42,11 @@ class FakeBucket:
 
 
 def sample_engine(bucket: FakeBucket, clock: fdl.ManualClock, boolean_compare: str) -> fdl.Engine:
-    flows = {"mainRestoreFlow": FLOWS / "sample_main.yaml", "restoreFlow": FLOWS / "sample_restore.yaml"}
+    # The article's CheckJobComplete has no default, which FDL v1's choice table requires (the loader refuses
+    # it, tests/test_fdl_loader.py); an empty default takes no branch, as the prose says a missing one does.
+    restore = (FLOWS / "sample_restore.yaml").read_text(encoding="utf-8").replace(
+        "        goto: Wait\n", "        goto: Wait\n    default: {}\n")
+    flows: dict[str, str | Path] = {"mainRestoreFlow": FLOWS / "sample_main.yaml", "restoreFlow": restore}
     functions = {"listArchiveFiles": json_handler(bucket.list_archive_files), "restore": json_handler(bucket.restore),
                  "restoreStatus": json_handler(bucket.restore_status)}
     variables = {"service": "OSSRestoreService", "restoreFlow": "restoreFlow"}

@@ -103,6 +103,7 @@ steps:
       - type: choice
         name: skip
         choices: [{condition: $.item == 2, goto: done}]
+        default: {}
       - {type: pass, name: mark, outputMappings: [{target: marked, source: $input.item}]}
       - {type: succeed, name: done}
     outputMappings: [{target: locals, source: $local}]
@@ -120,6 +121,7 @@ steps:
     choices:
       - condition: $.stop
         steps: [{type: succeed, name: early}]
+    default: {}
   - {type: pass, name: later, outputMappings: [{target: later, source: ran}]}
 """
     assert run(body, {"stop": True}).output == {}
@@ -177,6 +179,7 @@ steps:
     choices:
       - condition: $.bad
         steps: [{type: fail, name: stop, error: BadInput, cause: bad was set}]
+    default: {}
 """
     result = run(body, {"bad": True})
     assert (result.status, result.error, result.cause) == ("Failed", "BadInput", "bad was set")
@@ -192,12 +195,13 @@ steps:
     assert run(body, {}).output == {"a": 1}
 
 
-def test_choice_without_a_match_and_without_default_moves_on():
+def test_choice_without_a_match_and_an_empty_default_moves_on():
     body = """
 steps:
   - type: choice
     name: check
     choices: [{condition: $.status == "running", goto: check}]
+    default: {}
   - {type: pass, name: next, outputMappings: [{target: next, source: reached}]}
 """
     assert run(body, {"status": "success"}).output == {"next": "reached"}

@@ -219,17 +219,19 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     price = shipped_prices()["regions"]["cn-mainland"]["classes"]["ColdArchive"]
     gb = cold_row["requestBytes"] / 1024**3
     assert cold_row["tier"] == "Bulk" and cold_row["days"] == 3
-    assert cold_row["cost"] == pytest.approx(gb * price["tiers"]["Bulk"]["retrievalPerGB"]
-                                             + cold_row["requests"] / 10_000 * price["tiers"]["Bulk"]["requestsPer10000"]
-                                             + gb * price["temporaryStoragePerGBMonth"] / 30 * 3, abs=1e-4)
+    assert cold_row["cost"] == pytest.approx(gb * price["tiers"]["Bulk"]["retrievalPerGB"]["value"]
+                                             + cold_row["requests"] / 10_000 * price["tiers"]["Bulk"]["requestsPer10000"]["value"]
+                                             + gb * price["temporaryStoragePerGBMonth"]["value"] / 30 * 3, abs=1e-4)
     assert by_class["DeepColdArchive"]["tier"] == "Standard"  # Deep Cold has no Bulk
-    # Deep Cold's prices are unknown in the shipped table: the total says so rather than guessing
-    assert est["total"]["cost"] is None
+    # Deep Cold's prices are unpriced in the shipped table: it says so, and the total is what the others cost
+    assert by_class["DeepColdArchive"]["cost"] is None and by_class["DeepColdArchive"]["unpriced"]
+    assert est["total"]["unpriced"] == ["DeepColdArchive"]
+    assert est["total"]["cost"] == pytest.approx(by_class["Archive"]["cost"] + cold_row["cost"], abs=1e-4)
     assert est["total"]["seconds"] >= 48 * 3600
     assert emu.stats.get("RestoreObject") == 0
     console = Console(record=True, width=160)
     print_summary(run, console, dry_run=True)
-    assert "unknown" in console.export_text()
+    assert "unpriced: DeepColdArchive" in console.export_text()
 
 
 def test_a_price_table_overrides_the_shipped_one(emu, clock, creds_env, tmp_path):
@@ -237,8 +239,8 @@ def test_a_price_table_overrides_the_shipped_one(emu, clock, creds_env, tmp_path
     seed(emu, clock, objects)
     table = shipped_prices()
     deep = table["regions"]["cn-mainland"]["classes"]["DeepColdArchive"]
-    deep["tiers"]["Standard"] = {"retrievalPerGB": 1.5, "requestsPer10000": 10000}
-    deep["verified"] = True
+    deep["tiers"]["Standard"] = {"retrievalPerGB": {"value": 1.5, "source": "a quote"},
+                                 "requestsPer10000": {"value": 10000, "source": "a quote"}}
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(table), encoding="utf-8")
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--dry-run", "--days", "2",
@@ -267,10 +269,16 @@ def test_bad_filters_exit_2_naming_the_flag_before_any_request(emu, creds_env, f
 
 
 @pytest.mark.parametrize(("edit", "named"), [
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"].update(retrievalPerGB="cheap"),
-     "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.retrievalPerGB"),
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"].update(temporaryStoragePerGBMonth=-1),
-     "regions.cn-mainland.classes.Archive.temporaryStoragePerGBMonth"),
+    (lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["retrievalPerGB"].update(value="cheap"),
+     "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.retrievalPerGB.value"),
+    (lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["temporaryStoragePerGBMonth"].update(value=-1),
+     "regions.cn-mainland.classes.Archive.temporaryStoragePerGBMonth.value"),
+    # verified only for a figure read on OSS's pricing page: a community answer is a source, not a verification
+    (lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["requestsPer10000"].update(verified=True),
+     "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.requestsPer10000.verified"),
+    (lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["tiers"]["none"].update(retrievalPerGB=0.06),
+     "regions.cn-mainland.classes.Archive.tiers.none.retrievalPerGB"),
+    (lambda t: t["regions"].update(intl={**t["regions"]["cn-mainland"], "currency": "USD"}), "regions.intl.appliesTo"),
     (lambda t: t["regions"]["cn-mainland"]["classes"]["DeepColdArchive"]["tiers"].update(Bulk={}),
      "regions.cn-mainland.classes.DeepColdArchive.tiers.Bulk"),
     (lambda t: t["regions"]["cn-mainland"].update(retrieved="last year"), "regions.cn-mainland.retrieved"),

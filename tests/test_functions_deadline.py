@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import oss2
@@ -13,12 +12,13 @@ import pytest
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
 from fc_runtimes import InProcess
-from restore_core import classes, deadline, keypack, poll_budget
+from ossemu import Emulator
+from restore_core import classes, deadline
 from restore_core.errors import DeadlineUnreachable, InvalidParameter
 from restore_core.params import iso_time
+from shard_calls import settings
 
 HOUR = 3600
-EVENTS = Path(__file__).parent / "events"
 CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
 
 
@@ -51,56 +51,80 @@ def test_a_running_restore_is_threatened_when_its_class_slowest_tier_could_end_a
     assert plan(0.001).threatened("Archive", now=now) is False  # one speed only: nothing to ask for
 
 
-def test_the_wait_per_batch_budget_reads_the_same_documented_table():
-    for (cls, tier), documented in classes.RESTORE_TIMES.items():
-        assert poll_budget.worst_restore_seconds(cls, tier or "Standard") == documented.seconds
-
-
 def test_a_time_scale_that_is_not_a_positive_number_is_refused():
     with pytest.raises(InvalidParameter):
         deadline.time_scale({deadline.TIME_SCALE_ENV: "fast"})
     assert deadline.time_scale({}) == 1.0 and deadline.time_scale({deadline.TIME_SCALE_ENV: "0.5"}) == 0.5
 
 
-def invoke_list(emulator, runtime=InProcess(), **fields):
-    doc = json.loads((EVENTS / "list_archive_files.json").read_text())
-    event = json.dumps({**doc, "endpoint": emulator.endpoint, "marker": "", "pages": 0, **fields}).encode()
-    return json.loads(runtime.invoke("list_archive_files", event, CONTEXT))
+def invoke_restore(emulator, runtime=InProcess(), **fields):
+    """One request slice over the whole bucket, as the restore sub-flow calls it."""
+    event = {"settings": settings(emulator, **fields), "round": {"invocations": 1, "seconds": 20},
+             "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
+    return json.loads(runtime.invoke("restore", json.dumps(event).encode(), CONTEXT))
 
 
-def test_listing_speeds_up_running_restores_that_could_miss_the_deadline(emulator, bucket, fc_runtime):
+def test_a_slice_speeds_up_running_restores_that_could_miss_the_deadline(emulator, bucket, fc_runtime):
     # GIVEN a Cold Archive restore running at Bulk (12 h) and one frozen object
     emulator.put_object("test-bucket", "running", b"x", storage_class="ColdArchive")
     emulator.put_object("test-bucket", "frozen", b"x", storage_class="ColdArchive")
     bucket.restore_object("running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk")))
-    # WHEN the listing runs with a deadline 6 h away
-    out = invoke_list(emulator, fc_runtime, deadline=iso_time(time.time() + 6 * HOUR))
+    # WHEN a slice runs with a deadline 6 h away
+    out = invoke_restore(emulator, fc_runtime, deadline=iso_time(time.time() + 6 * HOUR))
     # THEN the running restore was asked again at Standard (5 h) and OSS sped it up (202); the frozen
-    # object is left for the restore flow
-    assert out["inProgressKeys"] == ["running"]
-    assert out["escalated"] == {"ColdArchive": [0]} and out["escalationTiers"] == {"ColdArchive": "Standard"}
+    # object was requested at Standard too
+    assert out["c"]["escalated"] == 1 and out["c"]["inProgress"] == 1 and out["c"]["requested"] == 1
     assert emulator.stats.get("restore:upgraded") == 1
-    assert out["filesGroup"] == [{"ColdArchive": keypack.pack(["frozen"])}]
+    assert out["c"]["tier.ColdArchive.Standard"] == 1
 
 
-def test_listing_refuses_a_class_that_cannot_make_the_deadline_before_any_request(emulator, bucket):
+def test_a_refused_escalation_leaves_the_running_restore_alone_and_is_counted(emulator, bucket):
+    # GIVEN a Cold Archive restore already running at Expedited: asked again at Standard, OSS refuses (409)
+    emulator.put_object("test-bucket", "fast", b"x", storage_class="ColdArchive")
+    bucket.restore_object("fast", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited")))
+    # WHEN a slice runs with a deadline 6 h away (the class's slowest tier could miss it)
+    out = invoke_restore(emulator, deadline=iso_time(time.time() + 6 * HOUR))
+    # THEN the upgrade was asked for, refused (409), counted with its code, and the slice went on: nothing
+    # sped up, no error
+    assert emulator.stats.get("RestoreObject:409") == 1
+    assert out["c"].get("escalated", 0) == 0 and out["c"]["escalationRefused.RestoreAlreadyInProgress"] == 1
+    assert emulator.restore_state("test-bucket", "fast") == "restoring"
+
+
+def test_an_escalation_the_role_may_not_make_is_counted_and_never_fails_the_slice(clock):
+    # GIVEN a role refused every RestoreObject (403) and a Cold Archive restore started by someone who may
+    def deny_restores(access_key_id: str, action: str, resource: str) -> None:
+        if access_key_id == "test-ak" and action == "oss:RestoreObject":
+            raise PermissionError(f"{action} on {resource} is denied: test says no")
+
+    with Emulator(credentials={"test-ak": "test-secret", "owner": "owner-secret"}, clock=clock, authorize=deny_restores) as emu:
+        emu.create_bucket("test-bucket")
+        emu.put_object("test-bucket", "running", b"x", storage_class="ColdArchive")
+        oss2.Bucket(oss2.Auth("owner", "owner-secret"), emu.endpoint, "test-bucket").restore_object(
+            "running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk")))
+        # WHEN the slice, under the refused role, asks to speed it up for a deadline 6 h away
+        out = invoke_restore(emu, deadline=iso_time(time.time() + 6 * HOUR))
+        # THEN OSS's 403 is counted as a refused escalation (with its code), and the slice returns as usual
+        assert emu.stats.get("RestoreObject:403") == 1
+        assert out["c"]["escalationRefused"] == 1 and out["c"]["escalationRefused.AccessDenied"] == 1
+        assert emu.restore_state("test-bucket", "running") == "restoring"
+
+
+def test_a_slice_refuses_a_class_that_cannot_make_the_deadline_before_any_request(emulator, bucket):
     emulator.put_object("test-bucket", "deep", b"x", storage_class="DeepColdArchive")
     with pytest.raises(Exception) as e:
-        invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR))
+        invoke_restore(emulator, deadline=iso_time(time.time() + 6 * HOUR))
     assert type(e.value).__name__ == "DeadlineUnreachable" and "DeepColdArchive" in str(e.value)
     assert emulator.stats.get("RestoreObject") == 0
-    # bestEffort lists it for its fastest tier instead
-    out = invoke_list(emulator, deadline=iso_time(time.time() + 6 * HOUR), bestEffort=True)
-    assert out["filesGroup"] == [{"DeepColdArchive": keypack.pack(["deep"])}]
+    # bestEffort requests it at its fastest tier instead
+    out = invoke_restore(emulator, deadline=iso_time(time.time() + 6 * HOUR), bestEffort=True)
+    assert out["c"]["requested"] == 1 and out["c"]["tier.DeepColdArchive.Expedited"] == 1
 
 
 def test_restore_requests_carry_the_deadlines_tier(emulator, bucket):
     emulator.put_object("test-bucket", "c", b"x", storage_class="ColdArchive")
-    doc = json.loads((EVENTS / "restore_group.json").read_text())
-    event = {**doc, "endpoint": emulator.endpoint, "files": {"ColdArchive": ["c"]}, "tier": "Bulk",
-             "deadline": iso_time(time.time() + 2 * HOUR)}
-    out = json.loads(InProcess().invoke("restore", json.dumps(event).encode(), CONTEXT))
-    assert out["requested"] == 1 and out["tiers"] == {"ColdArchive": "Expedited"}
+    out = invoke_restore(emulator, tier="Bulk", deadline=iso_time(time.time() + 2 * HOUR))
+    assert out["c"]["requested"] == 1 and out["c"]["tier.ColdArchive.Expedited"] == 1
     # OSS holds Expedited: asking Expedited again is "same tier" (EC 0016-00000702), not a faster one (202)
     with pytest.raises(oss2.exceptions.RestoreAlreadyInProgress) as e:
         bucket.restore_object("c", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited")))

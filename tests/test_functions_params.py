@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_flow_input_requires_endpoint_and_bucket():
     assert caught.value.field == "endpoint"
 
 
-PARSERS = {"list_archive_files": inputs.plan_request, "restore": inputs.shard_request,
+PARSERS: dict[str, Any] = {"list_archive_files": inputs.plan_request, "restore": inputs.shard_request,
            "restore_status": inputs.shard_request, "summarize": inputs.summary_request}
 
 

@@ -6,12 +6,12 @@ import itertools
 import json
 
 import pytest
-from shard_calls import BUCKET, drive, plan, settings, work
 
 from ossemu import Faults
 from restore_core import inputs
 from restore_core.run_store import OssStore, get_json, unpack_lines
 from restore_core.slice_task import restore_slice
+from shard_calls import BUCKET, drive, plan, settings, work
 
 REPORT = f"oss://{BUCKET}/reports/r1/"
 

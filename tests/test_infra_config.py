@@ -47,8 +47,8 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
     ("log_project_suffix", None, "environments.test.log_project_suffix: required when account_id is not set"),
     ("backend", {"type": "oss", "bucket": "state-bucket", "region": "cn-hangzhou", "prefix": "/states/"},
      "environments.test.backend.prefix: got '/states/'; allowed: '/'-separated segments"),
-    ("memory_mb", 100, "environments.test.memory_mb: got 100; allowed: an integer from 128 to 32768"),
-    ("memory_mb", 200, "allowed: a multiple of 64 from 128 to 32768"),
+    ("memory_mb", 100, "environments.test.memory_mb: got 100; allowed: an integer from 128 to 3072"),
+    ("memory_mb", 200, "allowed: a multiple of 64 from 128 to 3072"),
     ("timeout_s", 0, "environments.test.timeout_s: got 0; allowed: an integer from 1 to 86400"),
     ("log_retention_days", 4000, "log_retention_days: got 4000; allowed: an integer from 1 to 3650"),
     ("buckets", ["*"], "environments.test.buckets[0]: got '*'"),
@@ -69,6 +69,22 @@ def test_bad_values_name_the_field_and_the_allowed_range(tmp_path: Path, field: 
     with pytest.raises(DeploymentConfigError) as info:
         load_matrix(path)
     assert expected in str(info.value)
+
+
+def test_memory_past_what_fc_elastic_instances_take_stops_synth_naming_field_and_range(tmp_path: Path) -> None:
+    # GIVEN an environment asking for 4,096 MB, which the provider's schema allows but FC 2.0 elastic instances
+    # (the only kind the stacks declare) do not
+    path = _write(tmp_path, memory_mb=4096)
+    # WHEN the stacks are synthesized from it
+    from infra.app import synthesize
+
+    with pytest.raises(DeploymentConfigError) as info:
+        synthesize(outdir=tmp_path / "cdktf.out", config_path=path)
+    # THEN synthesis stops before any stack is written, naming the field and the range
+    assert str(info.value) == "environments.yaml: environments.test.memory_mb: got 4096; allowed: an integer from 128 to 3072"
+    assert not (tmp_path / "cdktf.out").exists()
+    # AND the largest size elastic instances take is accepted
+    assert load_matrix(_write(tmp_path, memory_mb=3072))[0].memory_mb == 3072
 
 
 def test_select_rejects_unknown_environment_and_region() -> None:

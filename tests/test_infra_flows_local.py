@@ -85,6 +85,9 @@ class Run:
     emulator: Emulator
     bucket_name: str
     summary: dict[str, Any] | None  # the run's summary.json, as the flows wrote it in the report location
+    quota_stats: fdl.QuotaStats
+    expected: list[tuple[str, str | None]]  # (key, version) the run should restore
+    restored: list[tuple[str, str | None]]  # those of them restored when it ended
 
 
 def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None) -> tuple[Judged, Judged]:
@@ -114,8 +117,34 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
     return registry
 
 
+# Archive versions of a versioned bucket: (key, class) in upload order, so each key's last is its current
+# version; the Standard one needs no restore.
+VERSIONS = (("v/a", "Archive"), ("v/a", "ColdArchive"), ("v/b", "DeepColdArchive"), ("v/c", "Standard"),
+            ("v/c", "Archive"), ("v/d", "ColdArchive"), ("v/d", "ColdArchive"))
+
+
+def _seed(emu: Emulator, bucket: str, scope: str) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
+    """The bucket's objects for a run of `scope` ("prefix", "all-versions" or "manifest", whose CSV names
+    every archive version by its ID); the flow options that select them, and the (key, version) expected
+    restored."""
+    if scope == "prefix":
+        emu.seed(bucket, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
+        return {}, [(key, None) for key in emu.keys(bucket) if emu.storage_class(bucket, key) != "Standard"]
+    emu.set_versioning(bucket, "Enabled")
+    archived = []
+    for key, cls in VERSIONS:
+        version = emu.put_object(bucket, key, b"x" * 64, storage_class=cls)
+        if cls != "Standard":
+            archived.append((key, version))
+    if scope == "all-versions":
+        return {"flow_allVersions": True}, archived
+    lines = "".join(f"{bucket},{key},{version}\n" for key, version in archived)
+    emu.put_object(bucket, "manifests/versions.csv", lines.encode())
+    return {"flow_manifest": f"oss://{bucket}/manifests/versions.csv"}, archived
+
+
 def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
-         then: tuple[str, ...] = (), notify_url: str = "") -> Run:
+         then: tuple[str, ...] = (), notify_url: str = "", scope: str = "prefix") -> Run:
     """The stack's main flow over a seeded bucket, one round per execution so that it must continue as new,
     its report written where the stack's functions may write; then, on the same bucket, one run per action
     in `then` (extend, clean)."""
@@ -127,13 +156,14 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
     with emu:
         for name in {bucket_name, cfg.report_bucket}:
             emu.create_bucket(name)
-        emu.seed(bucket_name, counts={"Archive": 6, "ColdArchive": 4, "DeepColdArchive": 3, "Standard": 5}, prefix="d/")
+        options, expected = _seed(emu, bucket_name, scope)
         flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
                                              flow_pollInterval=1, flow_roundsPerExecution=1, flow_roundSeconds=5,
-                                             flow_waitPerBatch=wait_per_batch, flow_notifyUrl=notify_url)
+                                             flow_waitPerBatch=wait_per_batch, flow_notifyUrl=notify_url, **options)
         flow_input["reportUrl"] = f"{cfg.report_url}{cfg.env}-run/"
+        # The account's quotas a cloud run meets: CloudFlow's, and FC's instances per region (fdl.quotas).
         engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN),
-                            authorize=flow_role)
+                            authorize=flow_role, quotas=fdl.Quotas())
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
         results = engine.wait_all()
         for action in then:
@@ -142,8 +172,10 @@ def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = 
                                    name=f"{cfg.env}-{action}")
             results += engine.wait_all()
         summary = emu.object_bytes(cfg.report_bucket, f"{cfg.report_prefix}{cfg.env}-run/summary.json")
+        restored = [(key, version) for key, version in expected
+                    if emu.restore_state(bucket_name, key, version) == "restored"]
         return Run(results, flow_role, function_role, emu, bucket_name,
-                   json.loads(summary) if summary is not None else None)
+                   json.loads(summary) if summary is not None else None, engine.quota_stats, expected, restored)
 
 
 @pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
@@ -164,6 +196,9 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         states = {key: run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)}
         assert sorted(set(states.values())) == ["not-archived", "restored"], states
         assert list(states.values()).count("restored") == 13
+        # AND under the account's quotas, FC's instances per region included, nothing was throttled
+        assert (run.quota_stats.fc_throttled, run.quota_stats.starts_throttled) == (0, 0)
+        assert 1 <= run.quota_stats.fc_peak_instances <= 50
         # AND nothing was denied, and the calls RAM judges were judged: the sync sub-flow call and the
         # continue-as-new both started executions under the flow role's policy
         assert run.flow_role.denied == [] and run.function_role.denied == []
@@ -206,6 +241,38 @@ def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_polic
         assert {"oss:RestoreObject", "oss:CleanRestoredObject"} <= run.function_role.actions()
         states = [run.emulator.restore_state(run.bucket_name, key) for key in run.emulator.keys(run.bucket_name)]
         assert (states.count("restored"), states.count("frozen")) == (6, 7)
+
+
+@pytest.mark.parametrize("scope", ["all-versions", "manifest"])
+def test_every_stacks_role_restores_versions_by_id_within_its_own_ram_policies(stacks: list[Stack], scope: str) -> None:
+    for cfg, stack in stacks:
+        # GIVEN a versioned bucket whose archive versions (noncurrent ones too) are named by version ID, by a
+        # version listing (--all-versions) or by a manifest's versionId column
+        # WHEN the stack's main flow runs to the end under its own synthesized policies
+        run = _run(cfg, stack, wait_per_batch=False, scope=scope)
+        # THEN every execution succeeded and every archive version is readable, nothing denied
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        assert run.restored == run.expected and all(version for _, version in run.expected)
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        # AND each versioned request was judged as OSS's versioned action, granted by the function role
+        versioned = {"oss:RestoreObjectVersion"} | ({"oss:GetObjectVersion"} if scope == "manifest" else set())
+        assert versioned <= run.function_role.actions()
+        assert "oss:RestoreObject" not in run.function_role.actions()
+
+
+@pytest.mark.parametrize("scope", ["all-versions", "manifest"])
+def test_a_stack_without_restore_object_version_fails_its_versioned_run_naming_it(stacks: list[Stack], scope: str) -> None:
+    cfg, stack = stacks[-1]
+    # GIVEN the stack's policies without oss:RestoreObjectVersion (oss:RestoreObject still granted)
+    # WHEN its main flow restores versions by ID
+    run = _run(cfg, stack, wait_per_batch=False, scope=scope, without="oss:RestoreObjectVersion")
+    # THEN the function role denied exactly that action, and the run failed with OSS's refusal naming it
+    denied = run.function_role.denied
+    assert denied and all(d.startswith("oss:RestoreObjectVersion on ") for d in denied), denied
+    failures = [f"{r.error}: {r.cause}" for r in run.results if r.status == "Failed"]
+    failures += [str(run.summary["error"])] if run.summary is not None else []
+    assert any(f.startswith("OSSAccessDenied: ") and "oss:RestoreObjectVersion" in f for f in failures), failures
+    assert run.restored == []
 
 
 # Each permission the run needs, removed from one stack (the index picks which, so that every stack

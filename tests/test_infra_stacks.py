@@ -11,7 +11,9 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+import fdl
 import ramcheck
+from fdl.paths import Constant
 from infra.app import synthesize
 from infra.config import DeploymentConfig
 from infra.flows import from_terraform_literal
@@ -149,7 +151,8 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.fc_policy)["Statement"]}
         assert grants == {
             ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [f"acs:oss:*:*:{b}" for b in cfg.buckets],
-            ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
+            ("oss:GetObject", "oss:GetObjectVersion", "oss:RestoreObject", "oss:RestoreObjectVersion",
+             "oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
             ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
         }
 
@@ -197,6 +200,23 @@ def test_flow_definitions_name_this_stacks_functions_and_subflow(synthesized: di
         assert not re.search(r"\{\{\s*\w+\s*\}\}", "".join(flows.values()))
         assert f"acs:fnf:::flow/{names.restore_flow}" in flows[names.main_flow]
         assert f"services/{names.service}/functions/{names.functions['restore']}" in flows[names.restore_flow]
+
+
+def test_continue_as_new_starts_the_stacks_own_main_flow_by_name_not_by_context(synthesized: dict[str, Any]) -> None:
+    for cfg, stack, _ in synthesized.values():
+        names = names_for(cfg)
+        definitions = {f["name"]: from_terraform_literal(f["definition"]) for f in _resources(stack, "alicloud_fnf_flow")}
+        main = fdl.load_flow(definitions[names.main_flow], name=names.main_flow)
+        # GIVEN the stack's main flow WHEN its StartExecution steps are read
+        starts = [s for s in main.steps if isinstance(s, fdl.TaskStep) and s.action == "fnf:StartExecution"]
+        # THEN each names the stack's main flow as a constant rendered at synth time
+        assert {s.name for s in starts} == {"continueListing", "continueConfirming"}
+        for step in starts:
+            flow_name = next(m.source for m in step.input_mappings if m.target == "flowName")
+            assert flow_name == Constant(names.main_flow), step.name
+        # AND no definition reads a $context field the FDL v1 reference does not document
+        used = set(re.findall(r"\$context\.[\w.]+", "".join(definitions.values())))
+        assert used == {"$context.execution.name"}
 
 
 def test_checker_reports_what_the_provider_would_refuse() -> None:

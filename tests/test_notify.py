@@ -133,6 +133,9 @@ def test_cost_fields_read_an_estimate_and_say_not_estimated_without_one():
     assert notify.cost_fields(None) == {"estimated": "not estimated", "actual": "not estimated"}
     assert notify.cost_fields({"total": {"cost": 1.5}, "actual": {"cost": 1.25}, "currency": "USD"}) == {
         "estimated": 1.5, "actual": 1.25, "currency": "USD"}
-    # a price the table does not know makes the total null: that is not an estimate either
-    assert notify.cost_fields({"total": {"cost": None}, "currency": "USD"}) == {
-        "estimated": "not estimated", "actual": "not estimated", "currency": "USD"}
+    # no price table for the region makes the total null: that is not an estimate either
+    assert notify.cost_fields({"total": {"cost": None}, "currency": None}) == {
+        "estimated": "not estimated", "actual": "not estimated"}
+    # a class the table has no price for is named beside the total of the priced ones
+    assert notify.cost_fields({"total": {"cost": 2.0, "unpriced": ["DeepColdArchive"]}, "currency": "CNY"}) == {
+        "estimated": 2.0, "actual": "not estimated", "currency": "CNY", "unpriced": ["DeepColdArchive"]}

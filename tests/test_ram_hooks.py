@@ -29,7 +29,7 @@ steps:
   - type: task
     name: again
     action: fnf:StartExecution
-    inputMappings: [{target: flowName, source: $context.flow.name}]
+    inputMappings: [{target: flowName, source: parent}]
     serviceParams: {FlowName: $.flowName, ExecutionName: next, Input: {}}
 """
 
@@ -114,6 +114,36 @@ def test_the_emulator_maps_each_request_to_its_ram_action_and_resource(guarded: 
     # THEN the hook was asked with the signer, OSS's RAM action and the resource without account
     assert hook.asked == [("ak", "oss:ListObjects", "acs:oss:*::ram-b"), ("ak", "oss:ListObjects", "acs:oss:*::ram-b"),
                           ("ak", "oss:GetBucketArchiveDirectRead", "acs:oss:*::ram-b")]
+
+
+def test_a_request_naming_a_version_is_asked_as_its_versioned_action() -> None:
+    # GIVEN a versioned bucket with an archive version and a hook refusing only the versioned restore
+    hook = Hook("oss:RestoreObjectVersion")
+    with Emulator(credentials={"ak": "sk"}, authorize=hook) as emu:
+        emu.create_bucket("ram-v")
+        emu.set_versioning("ram-v", "Enabled")
+        version = emu.put_object("ram-v", "cold/k", b"x", storage_class="Archive")
+        bucket = oss2.Bucket(oss2.Auth("ak", "sk"), emu.endpoint, "ram-v")
+        # WHEN the signer HEADs and restores that version, and restores the current one
+        bucket.head_object("cold/k", params={"versionId": version})
+        with pytest.raises(oss2.exceptions.AccessDenied) as refused:
+            bucket.restore_object("cold/k", params={"versionId": version})
+        bucket.restore_object("cold/k")
+    # THEN the versioned requests were asked as OSS's versioned actions, the plain one as the plain action
+    assert hook.asked == [("ak", "oss:GetObjectVersion", "acs:oss:*::ram-v/cold/k"),
+                          ("ak", "oss:RestoreObjectVersion", "acs:oss:*::ram-v/cold/k"),
+                          ("ak", "oss:RestoreObject", "acs:oss:*::ram-v/cold/k")]
+    assert "oss:RestoreObjectVersion on acs:oss:*::ram-v/cold/k is denied" in refused.value.message
+
+
+def test_the_emulator_and_the_evaluator_agree_on_every_versioned_action() -> None:
+    # The emulator knows nothing of ramcheck: its own table must say what ramcheck's catalog says.
+    import ramcheck
+    from ossemu import access
+
+    for operation, versioned in access.VERSIONED_RAM_ACTIONS.items():
+        assert ramcheck.request_action(access.RAM_ACTIONS[operation], version_id=True) == versioned, operation
+    assert set(ramcheck.VERSIONED.values()) == set(access.VERSIONED_RAM_ACTIONS.values())
 
 
 def test_the_emulator_answers_a_denied_request_403_access_denied(guarded: tuple[Emulator, Hook]) -> None:

@@ -108,6 +108,22 @@ def test_an_action_the_catalog_does_not_know_is_denied() -> None:
         authorize("oss:DeleteObject", "acs:oss:*::b/k")
 
 
+def test_a_request_naming_a_version_id_is_checked_as_the_versioned_action() -> None:
+    # GIVEN a role granted the plain object actions only
+    authorize = _authorizer(_allow(["oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject"], "acs:oss:*:*:b/*"))
+    for plain, versioned in (("oss:GetObject", "oss:GetObjectVersion"), ("oss:RestoreObject", "oss:RestoreObjectVersion"),
+                             ("oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion")):
+        # WHEN the same call names a versionId
+        action = ramcheck.request_action(plain, version_id=True)
+        # THEN RAM checks the versioned action, which the plain grant does not cover; without a version, the plain one
+        assert action == versioned and ramcheck.request_action(plain, version_id=False) == plain
+        authorize(plain, "acs:oss:*::b/k")
+        with pytest.raises(ramcheck.AccessDenied, match=rf"{versioned} on acs:oss:\*:{ACCOUNT}:b/k is denied: no statement"):
+            authorize(action, "acs:oss:*::b/k")
+    # AND an action with no versioned form is checked as itself
+    assert ramcheck.request_action("oss:ListObjects", version_id=True) == "oss:ListObjects"
+
+
 def test_without_removes_one_action_and_drops_emptied_statements() -> None:
     policy = _policy(_allow(["fnf:StartExecution", "fnf:DescribeExecution"], "*"), _allow("fc:InvokeFunction", FN))
     assert policy.without("fnf:StartExecution").statements == (

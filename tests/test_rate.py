@@ -40,13 +40,23 @@ def throttling() -> oss2.exceptions.ServerError:
     return oss2.exceptions.ServerError(503, {}, b"", {"Code": "TotalQpsLimitExceeded"})
 
 
-@pytest.mark.parametrize("groups", [1, 7, 60, 100])
-def test_the_listing_and_the_batch_groups_together_take_exactly_the_budget(groups: int):
-    # GIVEN a budget of 500 requests/s WHEN a batch of `groups` invocations is restored beside a listing
-    total = rate.listing_share(500) + groups * rate.restore_share(500, groups)
-    # THEN their shares add up to the budget, never more
-    assert total == pytest.approx(500)
-    assert rate.restore_share(0, groups) == rate.listing_share(0) == 0
+@pytest.mark.parametrize(("invocations", "groups"), [(50, 1), (50, 7), (50, 49), (2, 1), (101, 100), (1000, 100)])
+def test_the_listing_and_the_batch_groups_together_take_exactly_the_budget(invocations: int, groups: int):
+    # GIVEN a budget of 500 requests/s and a run keeping `invocations` running at once
+    # WHEN a batch of `groups` invocations (at most invocations - 1, and 100) is restored beside a listing
+    assert groups <= rate.batch_groups(invocations)
+    total = rate.listing_share(500, invocations) + groups * rate.restore_share(500, groups, invocations=invocations)
+    # THEN their shares add up to the budget at most, exactly when the batch is full
+    assert total <= 500 + 1e-9
+    if groups == rate.batch_groups(invocations) and invocations <= 101:
+        assert total == pytest.approx(500)
+    assert rate.restore_share(0, groups, invocations=invocations) == rate.listing_share(0, invocations) == 0
+
+
+def test_a_batch_holds_one_group_less_than_the_invocations_and_at_most_a_foreachs_100():
+    assert [rate.batch_groups(n) for n in (1, 2, 50, 101, 1000)] == [1, 1, 49, 100, 100]
+    # one invocation at a time (waitPerBatch: no listing beside the batch) takes the whole budget
+    assert rate.restore_share(500, 1, invocations=1) == 500
 
 
 def test_requests_keep_to_the_share_in_every_second_and_make_up_for_idle_time_without_a_burst():
@@ -172,7 +182,7 @@ def test_where_fewer_invocations_run_at_once_than_the_batch_has_groups_each_take
     # GIVEN a runtime that runs 2 invocations at once (the local stand-in) and a batch of 60 groups
     share = rate.restore_share(500, 60, concurrent=2)
     # THEN the two running at once, whichever two, stay under the budget, and use all but the listing's share
-    assert 2 * share == pytest.approx(500 - rate.listing_share(500))
+    assert 2 * share == pytest.approx(500 - rate.listing_share(500, rate.DEFAULT_CONCURRENT_INVOCATIONS))
     assert share + rate.listing_share(500) < 500
 
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, oss_bucket
-
 from ossemu import Emulator
-
 from restore_core.errors import InvalidParameter, OSSAccessDenied
 from restore_core.journal import Contact, Reader, better, part_name, read, rerequest_name, write
 from restore_core.run_store import DirStore, OssStore, RunStore, pack_lines, parse_url, unpack_lines
@@ -54,7 +53,7 @@ def test_a_store_the_credentials_may_not_write_fails_naming_the_action():
     with Emulator(credentials={ACCESS_KEY_ID: ACCESS_KEY_SECRET}, authorize=authorize) as emu:
         emu.create_bucket(BUCKET)
         # THEN writing to the store fails at once, naming the operation and the action
-        with pytest.raises(OSSAccessDenied, match="PutObject.*oss:PutObject"):
+        with pytest.raises(OSSAccessDenied, match=r"PutObject.*oss:PutObject"):
             OssStore(oss_bucket(emu, BUCKET), "r/", url="").put("x", b"1")
 
 

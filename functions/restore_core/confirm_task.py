@@ -96,7 +96,7 @@ class _Scan:
                 self.pending[contact.ident] = better(self.pending.get(contact.ident), contact)
         self._gone_before(position)
         ident = (obj.key, obj.version_id or "")
-        contact = self.pending.pop(ident, None)
+        contact: Contact | None = self.pending.pop(ident, None)
         if self.contacts is not None:
             again = self.contacts.rerequested(ident)
             if again is not None:

@@ -70,7 +70,8 @@ def host_of(url: str) -> str:
 
 def cost_fields(estimate: Any) -> dict[str, Any]:
     """The estimated and actual cost of a run's estimate (the summary's plain dict: `total.cost`,
-    `actual.cost`, `currency`), or "not estimated" for each part it lacks (a null cost included)."""
+    `actual.cost`, `currency`), or "not estimated" for each part it lacks (a null cost included); `unpriced`
+    names the classes the costs leave out (no price for them), when there are any."""
     total = estimate.get("total") if isinstance(estimate, Mapping) else None
     actual = estimate.get("actual") if isinstance(estimate, Mapping) else None
     estimated_cost = total.get("cost") if isinstance(total, Mapping) else None
@@ -82,6 +83,9 @@ def cost_fields(estimate: Any) -> dict[str, Any]:
     }
     if currency:
         fields["currency"] = currency
+    unpriced = total.get("unpriced") if isinstance(total, Mapping) else None
+    if unpriced:
+        fields["unpriced"] = list(unpriced)
     return fields
 
 
@@ -163,13 +167,14 @@ def post(
 def flow_summary(summary: Mapping[str, Any], *, execution_name: str | None) -> dict[str, Any]:
     """The cloud run's notice, from what `summarize` returned: counts by outcome, where the report is, the
     verdict. The same shape the command sends (`ossrestore.notice`)."""
-    counts = summary.get("byOutcome") if isinstance(summary.get("byOutcome"), Mapping) else {}
-    report = summary.get("report") if isinstance(summary.get("report"), Mapping) else None
+    found, where = summary.get("byOutcome"), summary.get("report")
+    counts: dict[str, Any] = dict(found) if isinstance(found, Mapping) else {}
+    report = dict(where) if isinstance(where, Mapping) else None
     all_readable = bool(summary.get("allReadable"))
     return {
-        "bucket": summary.get("bucket", ""), "prefix": summary.get("prefix", ""), "counts": dict(counts),
-        "objects": sum(v for v in counts.values() if isinstance(v, int)), "status": summary.get("status"),
+        "bucket": summary.get("bucket", ""), "prefix": summary.get("prefix", ""), "counts": counts,
+        "objects": sum(int(v) for v in counts.values() if isinstance(v, int)), "status": summary.get("status"),
         "error": summary.get("error"), "exitCode": 0 if all_readable else 1, "allReadable": all_readable,
-        "failures": summary.get("failures") or {}, "report": dict(report) if report else None,
+        "failures": summary.get("failures") or {}, "report": report,
         "cost": cost_fields(summary.get("estimate")), "execution": execution_name or "", "source": "oss-restore main flow",
     }

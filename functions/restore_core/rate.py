@@ -7,10 +7,11 @@ second ever holds more requests than the rate, a busy instance spaces them 1/rat
 and time it spent idle between requests (an invocation's start and end) is made up for within the
 second. The rate is never above the invocation's share of the budget.
 
-The split is deterministic, so concurrent invocations need not talk to each other: while a batch is
-restored, the next listing call runs beside it (one share) and the batch's groups, one invocation each
-and at most `FOREACH_CONCURRENCY` of them, share the rest equally. The confirm phase's status calls run
-alone and take the whole budget.
+The split is deterministic, so concurrent invocations need not talk to each other: the run keeps at most
+`maxConcurrentInvocations` (N) invocations running at once (FC's instances per region are a quota), and
+while a batch is restored the next listing call runs beside it, so a batch holds at most N - 1 groups
+(`batch_groups`), one invocation each. The listing call takes one N-th of the budget and the batch's groups
+share the rest equally. The confirm phase's status calls run alone and take the whole budget.
 
 Inside a share the rate adapts to throttling answers (additive increase, multiplicative decrease). What
 a throttling answer says is that the bucket's count for the current second went over its limit, so the
@@ -38,6 +39,9 @@ from restore_core.retry import Sleep
 T = TypeVar("T")
 
 FOREACH_CONCURRENCY = 100  # CloudFlow runs at most 100 foreach iterations at once
+# The flow input maxConcurrentInvocations' default: FC 2.0 allows 100 instances per region by default, and
+# half of them leaves room for the notify and status calls and for another run.
+DEFAULT_CONCURRENT_INVOCATIONS = 50
 # Without a budget: the run starts at UNBUDGETED_START requests/s (split as a budget is) and grows by
 # SLOW_START_GROWTH per second until the first throttling answer. Tuned on a model of OSS's per-second
 # count (two to 100 instances, limits of 300 to 2,000 requests/s: under 1% throttled, tests/test_rate.py):
@@ -76,17 +80,27 @@ FLOOR = 0.5  # requests/s; never lower (nor above the share, when the share is l
 CONCURRENT_INVOCATIONS_ENV = "OSS_RESTORE_CONCURRENT_INVOCATIONS"
 
 
-def listing_share(budget: float) -> float:
-    """The listing call's share of a budget (requests/s); 0: no budget."""
-    return budget / (FOREACH_CONCURRENCY + 1)
+def batch_groups(invocations: int) -> int:
+    """The most groups (restore invocations) a batch holds when the run keeps `invocations` running at once:
+    one is the listing call beside the batch, and a foreach runs at most FOREACH_CONCURRENCY items. At least
+    one: with a single invocation (waitPerBatch only, where no listing runs beside a batch) the batch has it."""
+    return max(1, min(FOREACH_CONCURRENCY, invocations - 1))
 
 
-def restore_share(budget: float, groups: int, *, concurrent: int | None = None) -> float:
-    """One restore invocation's share when the batch's `groups` invocations run at once (at most
-    `concurrent` of them, when the runtime says so; by default as `CONCURRENT_INVOCATIONS_ENV` says);
-    0: no budget."""
-    at_once = min(groups, FOREACH_CONCURRENCY, concurrent or runtime_concurrency() or FOREACH_CONCURRENCY)
-    return budget * FOREACH_CONCURRENCY / (FOREACH_CONCURRENCY + 1) / max(1, at_once)
+def listing_share(budget: float, invocations: int = DEFAULT_CONCURRENT_INVOCATIONS) -> float:
+    """The listing call's share of a budget (requests/s) when `invocations` run at once; 0: no budget."""
+    return budget / max(1, invocations)
+
+
+def restore_share(budget: float, groups: int, *, invocations: int = DEFAULT_CONCURRENT_INVOCATIONS,
+                  concurrent: int | None = None) -> float:
+    """One restore invocation's share when the batch's `groups` invocations run at once beside the listing call
+    (`invocations` in all; at most `concurrent` of the groups, when the runtime says so, by default as
+    `CONCURRENT_INVOCATIONS_ENV` says); 0: no budget."""
+    batch = batch_groups(invocations)
+    at_once = min(groups, batch, concurrent or runtime_concurrency() or batch)
+    beside = 1 if invocations > 1 else 0  # the listing call's share, when one runs beside the batch
+    return budget * (invocations - beside) / max(1, invocations) / max(1, at_once)
 
 
 def runtime_concurrency() -> int | None:

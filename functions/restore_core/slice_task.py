@@ -127,8 +127,8 @@ def restore_slice(
     if dry_pages and store is not None:
         # A dry run writes its lines as it lists (nothing to wait for): what a run would do with each object.
         moved = report_parts.write(store, moved, dry_pages, done=not scope.requesting(moved))
-        for page in dry_pages:
-            for written in page:
+        for lines in dry_pages:
+            for written in lines:
                 report_lines.count(counts, written)
     warnings = (direct.warning,) if direct.warning else ()
     return ShardResult(moved, counts, warnings, _remaining(scope, shard, start_position, cursor, counts[LISTED]))
@@ -256,9 +256,11 @@ def _escalate(
 
 
 def _count_escalation(counts: Counts, outcome: KeyOutcome) -> None:
+    """202: sped up. 200: it finished meanwhile, nothing to speed up. Anything else (a 409: already at that
+    tier or faster, or an upgrade OSS does not take; an error) is a refused upgrade, counted with its code."""
     if outcome.kind is Kind.REQUESTED:
         counts[ESCALATED] += 1
-    elif outcome.kind is not Kind.IN_PROGRESS:
+    elif outcome.kind is not Kind.ALREADY_RESTORED:
         counts[ESCALATION_REFUSED] += 1
         counts[f"escalationRefused.{outcome.code or outcome.status}"] += 1
 

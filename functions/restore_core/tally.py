@@ -6,7 +6,10 @@ continue-as-new: a dry run ends with the whole scope's tally in its last executi
 run's command reads the same figures for its estimate. The estimate itself (prices, times) is the
 command's (`ossrestore/estimate.py`); this is only the counting both sides share.
 
-The flow state holds it as plain JSON: {class: {"objects", "bytes", "requests", "requestBytes"}}.
+The flow state holds it as plain JSON: {class: {"objects", "bytes", "requests", "requestBytes",
+"directReadObjects", "directReadBytes"}}. The last two count the Archive objects a bucket with archive direct
+read serves without a restore (skipped, never requested): reading them is billed per GB read, which the
+estimate shows beside the restore's cost. A tally without them (an older run's) reads them as 0.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from typing import Any
 from restore_core import classes
 from restore_core.errors import InvalidParameter
 
-COUNTS = ("objects", "bytes", "requests", "requestBytes")
+COUNTS = ("objects", "bytes", "requests", "requestBytes", "directReadObjects", "directReadBytes")
 _MAX = 10**18  # a bound for the counters a flow hands back, far above any bucket
 
 Tally = dict[str, dict[str, int]]
@@ -32,7 +35,7 @@ def read_tally(value: Any, field: str = "tally") -> Tally:
     if value is None or value == {} or value == "":
         return out
     if not isinstance(value, Mapping):
-        raise InvalidParameter(field, "an object {storageClass: {objects, bytes, requests, requestBytes}}", value)
+        raise InvalidParameter(field, "an object {storageClass: {" + ", ".join(COUNTS) + "}}", value)
     for name, counts in value.items():
         if name not in out:
             raise InvalidParameter(f"{field}.{name}", "a storage class: " + ", ".join(classes.ARCHIVE_CLASSES), name)
@@ -46,11 +49,15 @@ def read_tally(value: Any, field: str = "tally") -> Tally:
     return out
 
 
-def add(tally: Tally, storage_class: str, size: int | None, *, request: bool) -> None:
-    """Count one selected archive object; `request`: it needs a restore request."""
+def add(tally: Tally, storage_class: str, size: int | None, *, request: bool, direct_read: bool = False) -> None:
+    """Count one selected archive object; `request`: it needs a restore request; `direct_read`: it is left
+    to archive direct read (GetObject reads it without a restore)."""
     counts = tally[storage_class]
     counts["objects"] += 1
     counts["bytes"] += size or 0
     if request:
         counts["requests"] += 1
         counts["requestBytes"] += size or 0
+    if direct_read:
+        counts["directReadObjects"] += 1
+        counts["directReadBytes"] += size or 0
