@@ -19,7 +19,8 @@ _OUTCOME_STATUS = {Kind.REQUESTED: "202", Kind.ALREADY_RESTORED: "200", Kind.IN_
 
 def restore_files(
     bucket: oss2.Bucket, req: RestoreRequest, *,
-    policy: retry.RetryPolicy = RESTORE_RETRY, sleep: retry.Sleep = time.sleep,
+    policy: retry.RetryPolicy = RESTORE_RETRY, sleep: retry.Sleep = time.sleep, stop_at: float | None = None,
+    clock: retry.Clock = time.monotonic,
 ) -> dict[str, Any]:
     """Request the group's restores, or with `pending` only those keys.
 
@@ -27,16 +28,17 @@ def restore_files(
     with `retry` "true", and the flow sends only them again: a retry of the whole group would send
     every key that was already answered a second time (a 200 extends a finished restore, a 409 is a
     wasted request). Only when no key got an answer does the handler raise RestoreIncomplete, so the
-    flow's retry of the same input again sends only keys that were never answered.
+    flow's retry of the same input again sends only keys that were never answered. `stop_at` (a
+    `clock` time, from the invocation's time budget): keys not answered by then come back as pending too.
     """
     tiers = tiers_for(req, now=time.time())
     settings = Settings(days=req.days, tier=req.tier, tiers=tiers, action=req.action, workers=req.workers,
-                        policy=policy, sleep=sleep)
+                        policy=policy, sleep=sleep, clock=clock)
     indices = list(req.pending) if req.pending is not None else list(range(len(req.targets)))
     share = rate.restore_share(req.max_requests_per_second, req.groups)
     start = rate.restore_share(rate.UNBUDGETED_START, req.groups)  # without a budget, until it learns the limit
     limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=share, start=start, sleep=sleep)
-    sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter)
+    sent = restore_all(bucket, [req.targets[i] for i in indices], settings, limiter=limiter, stop_at=stop_at)
     _raise_for(sent, operation="CleanRestoredObject" if req.action == CLEAN else "RestoreObject")
     outcomes: list[KeyOutcome | None] = [None] * len(req.targets)
     for index, outcome in zip(indices, sent):
@@ -79,7 +81,7 @@ def report(outcomes: Sequence[KeyOutcome | None], changes: list[dict[str, Any]])
     by_kind = {kind: [i for i, o in enumerate(outcomes) if o is not None and o.kind is kind] for kind in Kind}
     skipped = [_entry(o) for o in outcomes if o is not None and o.kind is Kind.SKIPPED]
     failed = [_entry(o) for o in outcomes if o is not None and o.kind is Kind.FAILED]
-    pending = by_kind[Kind.INCOMPLETE]
+    pending = sorted(by_kind[Kind.INCOMPLETE] + by_kind[Kind.NOT_SENT])
     out: dict[str, Any] = {
         "requested": len(by_kind[Kind.REQUESTED]), "alreadyRestored": len(by_kind[Kind.ALREADY_RESTORED]),
         "inProgress": len(by_kind[Kind.IN_PROGRESS]), "skipped": len(skipped), "failed": len(failed),
@@ -96,7 +98,7 @@ def _raise_for(outcomes: list[KeyOutcome], *, operation: str) -> None:
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied(operation, denied.code, denied.message)
-    incomplete = [(o.key, o.code) for o in outcomes if o.kind is Kind.INCOMPLETE]
+    incomplete = [(o.key, o.code or "NotSent") for o in outcomes if o.kind in (Kind.INCOMPLETE, Kind.NOT_SENT)]
     if incomplete and len(incomplete) == len(outcomes):
         raise RestoreIncomplete(incomplete, done=0)
 
