@@ -36,8 +36,9 @@ def test_reading_a_manifest_page_by_page_from_cursors_gives_every_line_once(keys
         size = sizes[turn % len(sizes)]
         turn += 1
         got: list[Entry] = []
-        for raw, _, after in lines(iter([data[cursor.offset:]]), cursor):
-            entry = rules.entry(raw, line=len(seen) + len(got) + 1, after=after)
+        for raw, line, offset in lines(iter([data[cursor.offset:]]), cursor):
+            after = Cursor(offset=offset, line=line + 1)
+            entry = rules.entry(raw, line=line, after=after)
             assert entry is not None
             got.append(entry)
             cursor = after
