@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restore_core import manifest_source
-from restore_core.manifest import InvalidManifest
+from restore_core.manifest import Cursor, InvalidManifest
 
 BUCKET = "prop-manifests"
 SCHEMA = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, StorageClass"
@@ -119,7 +119,7 @@ def test_a_csv_writer_s_manifest_reads_back_and_one_defect_is_named_by_its_line(
         if defect == "none":
             # THEN every key reads back as written, each once
             assert manifest_source.validate(source) == len(keys)
-            entries, _ = source.page(manifest_source.Cursor(), 100)
+            entries, _ = source.page(Cursor(), 100)
             assert [e.key for e in entries] == list(dict.fromkeys(keys))
         else:
             # THEN the defective line is named
