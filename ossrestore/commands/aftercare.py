@@ -12,9 +12,11 @@ from ossrestore.aftercare import DRY_OUTCOMES, dry_classifier
 from ossrestore.contacts import ContactStore
 from ossrestore.credentials import credentials_from_env
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
+from ossrestore.interruption import RunInterrupted
 from ossrestore.local_run import preflight, print_summary, run_local
 from ossrestore.option_types import FilePath
-from ossrestore.report import RunSummary, closing_report, open_report, verify_and_report
+from ossrestore.report import RunSummary, VerificationFailed, verify_and_report
+from ossrestore.report_file import report_file
 from restore_core.client import make_bucket
 
 
@@ -28,7 +30,8 @@ def _command(action: str, doc: str) -> click.Command:
         options["flow_action"] = action
         flow_input = flow_input_from_options(input_file, **options)
         credentials = credentials_from_env()
-        with closing_report(open_report(report)) as out:
+        with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target:
+            out = target.stream if target else None
             if dry_run:
                 summary = _dry_run(flow_input, credentials=credentials, report=out)
                 Console().print(_table(summary, title=f"{action} (dry run: nothing sent)"))
