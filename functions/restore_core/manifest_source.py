@@ -16,7 +16,7 @@ from pathlib import Path
 
 import oss2
 
-from restore_core import classes, first_seen, heads, oss_errors, params, rate, retry
+from restore_core import classes, client, first_seen, heads, oss_errors, params, rate, retry
 from restore_core.errors import InvalidParameter
 from restore_core.listing import ObjectInfo, Page
 from restore_core.manifest import (
@@ -72,7 +72,7 @@ class _Reader:
         if name == b.bucket_name:
             return b
         extra = {"region": b.region} if getattr(b, "region", None) else {}
-        return oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra)
+        return client.dot_safe(oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra))
 
     def _get(self, where: Location, byte_range: tuple[int, int] | None) -> oss2.models.GetObjectResult | None:
         assert where.bucket is not None
