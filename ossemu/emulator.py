@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from types import TracebackType
 
 from ossemu import classes as sc
@@ -110,8 +111,10 @@ class Emulator:
 
     # -- settings ---------------------------------------------------------------------------------------
 
-    def set_faults(self, faults: Faults) -> None:
-        self._injector = FaultInjector(faults)
+    def set_faults(self, faults: Faults, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        """Fail and throttle requests from now on; `monotonic` is the clock of the QPS limit's one-second
+        windows (wall time by default; a test may count requests instead)."""
+        self._injector = FaultInjector(faults, monotonic=monotonic)
 
     def set_latency(self, latency: RestoreLatency) -> None:
         self._latency = latency

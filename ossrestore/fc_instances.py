@@ -61,10 +61,16 @@ def _exit_with_the_command(lifeline: Connection) -> None:
 
 
 def _invoke(
-    module_name: str, event: bytes, credentials: tuple[str, str, str] | None, request_id: str, function_name: str
+    module_name: str, event: bytes, credentials: tuple[str, str, str] | None, request_id: str, function_name: str,
+    ends_at: float | None = None,
 ) -> tuple[str, Any]:
-    """Runs in the instance: the handler as FC's runtime calls it."""
-    context = SimpleNamespace(request_id=request_id, function=SimpleNamespace(name=function_name))
+    """Runs in the instance: the handler as FC's runtime calls it. `ends_at` (wall clock): when the
+    caller's timeout for the call ends. Unlike FC, a call may wait here for a free instance, and the
+    caller's timeout runs while it waits: the handler gets what is left as its `function.timeout`."""
+    function = SimpleNamespace(name=function_name)
+    if ends_at is not None:
+        function.timeout = max(0.001, ends_at - time.time())
+    context = SimpleNamespace(request_id=request_id, function=function)
     if credentials is not None:
         context.credentials = SimpleNamespace(
             access_key_id=credentials[0], access_key_secret=credentials[1], security_token=credentials[2]
@@ -109,8 +115,12 @@ class FunctionInstances:
         def call(event: bytes, context: Any) -> Any:
             creds = getattr(context, "credentials", None)
             secret = (creds.access_key_id, creds.access_key_secret, creds.security_token or "") if creds else None
-            function = getattr(getattr(context, "function", None), "name", module_name)
-            future = self._pool.submit(_invoke, module_name, event, secret, getattr(context, "request_id", ""), function)
+            meta = getattr(context, "function", None)
+            function = getattr(meta, "name", module_name)
+            timeout = getattr(meta, "timeout", None)
+            ends_at = time.time() + timeout if isinstance(timeout, (int, float)) and timeout > 0 else None
+            future = self._pool.submit(_invoke, module_name, event, secret, getattr(context, "request_id", ""), function,
+                                       ends_at)
             with self._lock:
                 self._in_flight.add(future)
             future.add_done_callback(self._done)

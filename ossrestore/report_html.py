@@ -14,8 +14,8 @@ import html
 import json
 from typing import Any, TextIO
 
-from ossrestore.report import iso
-from ossrestore.report_view import EXAMPLE_KEYS, ReportTally, cost_lines
+from ossrestore.report_view import EXAMPLE_KEYS, ReportTally, cost_lines, moment_text
+from ossrestore.visible import visible_html, visible_text
 from restore_core.errors import printable
 
 _STYLE = """
@@ -32,6 +32,7 @@ tr.total td { font-weight: 600; }
 #chart .axis { stroke: #888; }
 #chart text { font-size: 11px; fill: #444; }
 .note { color: #555; }
+.cp { border: 1px solid #b00020; border-radius: 3px; color: #b00020; font-size: .8em; padding: 0 .2em; }
 #script-errors li { color: #b00020; }
 """
 
@@ -106,8 +107,9 @@ _CHART_SCRIPT = """
 
 
 def _e(value: Any) -> str:
-    """value as HTML text: escaped, and a lone surrogate (possible in a JSON key) written as an escape."""
-    return html.escape(printable(str(value)), quote=True)
+    """value as HTML text: escaped, a lone surrogate (possible in a JSON key) written as an escape, and a
+    character that is invisible or reorders text (bidirectional controls) shown as its code point."""
+    return visible_html(printable(str(value)))
 
 
 def _json_island(data: Any) -> str:
@@ -148,14 +150,14 @@ def write_html(out: TextIO, t: ReportTally, *, source: str, summary: dict[str, A
     start = min(starts) if starts else 0.0
     data = {"width": t.readable.width, "start": start, "points": points}
     costs = "".join(f"<li>{_e(line)}</li>" for line in cost_lines(summary))
-    span = f" from {_e(iso(start))}" if points else ""
+    span = f" from {_e(moment_text(start))}" if points else ""
     out.write(f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>oss-restore report: {_e(source)}</title>
+<title>oss-restore report: {html.escape(visible_text(printable(source)))}</title>
 <style>{_STYLE}</style>
 <script>{_ERRORS_SCRIPT}</script>
 </head>

@@ -6,7 +6,6 @@ there would be more than `MAX_TIME_BUCKETS`, so a run of days keeps a chart of t
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
+from ossrestore import report_line
 from ossrestore.errors import UsageError
-from ossrestore.report import OUTCOMES, iso
+from ossrestore.report import OUTCOMES
+from ossrestore.visible import visible_text
 from restore_core import notify
 from restore_core.errors import printable
 
@@ -129,12 +131,9 @@ def report_lines(path: Path) -> Iterator[dict[str, Any]]:
             if len(raw) > _MAX_LINE_BYTES:
                 raise UsageError(f"FILE: {path} line {number}: longer than {_MAX_LINE_BYTES} bytes, not a report line")
             try:
-                row = json.loads(raw)
-            except ValueError as e:
-                raise UsageError(f"FILE: {path} line {number}: not JSON ({e})") from None
-            if not isinstance(row, dict) or "key" not in row or "outcome" not in row:
-                raise UsageError(f"FILE: {path} line {number}: not a report line (a JSON object with key and outcome)")
-            yield row
+                yield report_line.parse(raw)
+            except report_line.NotAReportLine as e:
+                raise UsageError(f"FILE: {path} line {number}: {printable(str(e))}") from None
 
 
 def tally(rows: Iterable[dict[str, Any]]) -> ReportTally:
@@ -142,6 +141,12 @@ def tally(rows: Iterable[dict[str, Any]]) -> ReportTally:
     for row in rows:
         result.add(row)
     return result
+
+
+def shown(value: str) -> Text:
+    """User text for a table cell: plain text (never read as rich markup: a key may hold `[/b]`), with the
+    characters that hide or reorder text written as code points."""
+    return Text(visible_text(printable(value)))
 
 
 def class_table(t: ReportTally) -> Table:
@@ -152,7 +157,7 @@ def class_table(t: ReportTally) -> Table:
         table.add_column(outcome, justify="right")
     for cls in sorted(t.by_class):
         counts = t.by_class[cls]
-        table.add_row(printable(cls), *(str(counts[o]) for o in outcomes), str(sum(counts.values())))
+        table.add_row(shown(cls), *(str(counts[o]) for o in outcomes), str(sum(counts.values())))
     totals = t.outcome_totals()
     table.add_row("total", *(str(totals[o]) for o in outcomes), str(t.lines), style="bold")
     return table
@@ -164,7 +169,7 @@ def failure_table(t: ReportTally) -> Table:
     table.add_column("objects", justify="right")
     table.add_column(f"examples (up to {EXAMPLE_KEYS})")
     for code, group in sorted(t.failures.items(), key=lambda item: (-item[1].objects, item[0])):
-        table.add_row(printable(code), str(group.objects), ", ".join(group.examples))
+        table.add_row(shown(code), str(group.objects), shown(", ".join(group.examples)))
     if not t.failures:
         table.add_row("none", "0", "")
     return table
@@ -184,10 +189,20 @@ def cost_lines(summary: dict[str, Any] | None) -> list[str]:
             f"actual cost: {shown(cost.get('actual', notify.NOT_ESTIMATED))}"]
 
 
+# The first and last seconds a report time can name (0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z).
+_FIRST_MOMENT, _LAST_MOMENT = -62_135_596_800.0, 253_402_300_799.0
+
+
+def moment_text(seconds: float) -> str:
+    """A time in the report's form; a time bucket's edge beyond the years 1 to 9999 reads as their end."""
+    moment = datetime.fromtimestamp(min(max(seconds, _FIRST_MOMENT), _LAST_MOMENT), UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%SZ}"  # %Y writes year 1 as "1" on some C libraries
+
+
 def readable_line(t: ReportTally) -> str:
     points = t.readable.cumulative()
     if not points:
         return "readable over time: no line carries readableAt"
     first, last = points[0][0], points[-1][0]
-    return (f"readable over time: {points[-1][1]} objects from {iso(first - t.readable.width)} to {iso(last)} "
-            f"({len(points)} steps of {t.readable.width} s)")
+    return (f"readable over time: {points[-1][1]} objects from {moment_text(first - t.readable.width)} to "
+            f"{moment_text(last)} ({len(points)} steps of {t.readable.width} s)")

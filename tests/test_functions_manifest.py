@@ -10,13 +10,13 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from restore_core.list_task import OUTPUT_LIMIT
+from test_functions_list import invoke, list_all
+from test_functions_status import invoke as invoke_status
 
 from conftest import BUCKET_NAME
 from restore_core import inputs, manifest_source
-from restore_core.list_task import OUTPUT_LIMIT
 from restore_core.manifest import Cursor, Entry, InvalidManifest, LineRules, lines
-from test_functions_list import invoke, list_all
-from test_functions_status import invoke as invoke_status
 
 KEYS = st.text(st.sampled_from(list("ab/,+ %é中😀")), min_size=1, max_size=12).filter(lambda k: k[0] not in "/\\")
 
@@ -36,8 +36,9 @@ def test_reading_a_manifest_page_by_page_from_cursors_gives_every_line_once(keys
         size = sizes[turn % len(sizes)]
         turn += 1
         got: list[Entry] = []
-        for raw, _, after in lines(iter([data[cursor.offset:]]), cursor):
-            entry = rules.entry(raw, line=len(seen) + len(got) + 1, after=after)
+        for raw, line, offset in lines(iter([data[cursor.offset:]]), cursor):
+            after = Cursor(offset=offset, line=line + 1)
+            entry = rules.entry(raw, line=line, after=after)
             assert entry is not None
             got.append(entry)
             cursor = after

@@ -4,6 +4,7 @@ every run checks a key set it was not written for."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import itertools
 import json
@@ -109,11 +110,11 @@ def _inventory(emu: Emulator, bucket: str, dest: str, files: list[list[list[str]
         for row in rows_:
             out.write(",".join(f'"{c}"' for c in row) + "\n")
         name = f"inv/{bucket}/daily/data/part-{i}.csv.gz"
-        emu.put_object(dest, name, gzip.compress(out.getvalue().encode()))
-        names.append(name)
+        body = gzip.compress(out.getvalue().encode())
+        emu.put_object(dest, name, body)
+        names.append({"key": name, "size": len(body), "MD5checksum": hashlib.md5(body).hexdigest().upper()})
     doc = {"creationTimestamp": "1700000000", "destinationBucket": dest, "fileFormat": "CSV",
-           "fileSchema": ", ".join(schema), "sourceBucket": bucket, "version": "2019-09-01",
-           "files": [{"key": n, "size": 1, "MD5checksum": "0" * 32} for n in names]}
+           "fileSchema": ", ".join(schema), "sourceBucket": bucket, "version": "2019-09-01", "files": names}
     emu.put_object(dest, f"inv/{bucket}/daily/2026-11-30T16-00Z/manifest.json", json.dumps(doc).encode())
     return f"oss://{dest}/inv/{bucket}/daily/2026-11-30T16-00Z/manifest.json"
 

@@ -116,7 +116,41 @@ def make_bucket(
     extra: dict[str, Any] = {}
     if region and hasattr(oss2, "ProviderAuthV4"):
         extra["region"] = region  # V4 signs with it; an oss2 without ProviderAuthV4 has no such argument either
-    return oss2.Bucket(
+    return dot_safe(oss2.Bucket(
         make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
         session=shared_session(), connect_timeout=connect_timeout, **extra,
-    )
+    ))
+
+
+# oss2 puts a key into the URL path percent-encoded with no safe character (`/` too is %2F), so a key is
+# one path segment, and the keys `.` and `..` come out as the segments `.` and `..`. requests (urllib3's
+# URL parsing) removes dot segments, as RFC 3986 has clients do: `/bucket/.` goes out as `/bucket/` and
+# `/bucket/..` as `/`, so the request names the bucket (or the service) while its signature covers the
+# key (V1 and V4 sign the key, not the URL): the object was never requested. Sent percent-encoded
+# (`%2E`, `%2E%2E`), the segment survives, and OSS decodes it back to the key that was signed, as it
+# decodes every other escape in a key. oss2 itself is left as it is: the handlers wrap its URL maker.
+DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+
+class _DotSafeUrls:
+    """oss2's URL maker, with a key that is a dot segment sent percent-encoded."""
+
+    def __init__(self, make_url: Any) -> None:
+        self._make_url = make_url
+
+    def __call__(self, bucket_name: str, key: str, *args: Any, **kwargs: Any) -> str:
+        url = str(self._make_url(bucket_name, key, *args, **kwargs))
+        encoded = DOT_SEGMENTS.get(key)
+        if encoded is not None and url.endswith("/" + key):
+            url = url[: -len(key)] + encoded
+        return url
+
+    def __getattr__(self, name: str) -> Any:  # the maker's own attributes (oss2 reads its `type`)
+        return getattr(self._make_url, name)
+
+
+def dot_safe(bucket: oss2.Bucket) -> oss2.Bucket:
+    """bucket, sending the keys `.` and `..` so that they reach OSS (`DOT_SEGMENTS`)."""
+    if not isinstance(bucket._make_url, _DotSafeUrls):
+        bucket._make_url = _DotSafeUrls(bucket._make_url)
+    return bucket

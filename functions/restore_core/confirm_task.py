@@ -92,11 +92,11 @@ class _Scan:
         """Judge one object; False when the scan stops here (it is still restoring)."""
         position = self.position(obj)
         if self.contacts is not None:
-            for contact in self.contacts.upto(position):
-                self.pending[contact.ident] = better(self.pending.get(contact.ident), contact)
+            for read in self.contacts.upto(position):
+                self.pending[read.ident] = better(self.pending.get(read.ident), read)
         self._gone_before(position)
         ident = (obj.key, obj.version_id or "")
-        contact: Contact | None = self.pending.pop(ident, None)
+        contact = self.pending.pop(ident, None)
         if self.contacts is not None:
             again = self.contacts.rerequested(ident)
             if again is not None:
@@ -179,15 +179,16 @@ def _rerequest(
     settings = req.settings
     deadline = settings.deadline
     tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in objects}, now=at) if deadline else {}
-    restorer = Settings(days=settings.days, tier=settings.tier, tiers=tiers, workers=settings.workers, sleep=sleep)
+    restorer = Settings(days=settings.days, tier=settings.tier, tiers=tiers, workers=settings.workers, sleep=sleep,
+                        clock=clock)
     targets = [Target(o.key, o.storage_class or None, o.version_id) for o in objects]
-    outcomes = restore_all(bucket, targets, restorer, limiter=limiter, stop_at=stop_at + 5.0, clock=clock)
+    outcomes = restore_all(bucket, targets, restorer, limiter=limiter, stop_at=stop_at + 5.0)
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied("RestoreObject", denied.code, denied.message)
     contacts = []
     for obj, outcome in zip(objects, outcomes):
-        if outcome.kind in (Kind.NOT_TRIED, Kind.INCOMPLETE):
+        if outcome.kind in (Kind.NOT_SENT, Kind.NOT_TRIED, Kind.INCOMPLETE):
             continue  # the next scan finds it frozen again and asks again
         if outcome.kind is Kind.REQUESTED:
             counts[RE_REQUESTED] += 1

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 import oss2
 
-from restore_core import budget, client, redaction
+from restore_core import budget, client, redaction, time_budget
 from restore_core.errors import RestoreCoreError
 from restore_core.inputs import Location, parse_event
 
@@ -23,20 +24,11 @@ class _Located(Protocol):
 
 R = TypeVar("R", bound=_Located)
 
-# Seconds an invocation keeps for itself after its work: writing its journal and report parts, answering.
-MARGIN_SECONDS = 10.0
-
-
 def seconds_left(context: Any) -> float | None:
-    """How long this invocation may still work: FC's remaining time where the runtime tells it, else the
-    function's timeout (taken from now), less MARGIN_SECONDS; None when neither is known."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        return max(1.0, float(remaining()) / 1000.0 - MARGIN_SECONDS)
-    timeout = getattr(getattr(context, "function", None), "timeout", None)
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
-        return max(1.0, float(timeout) - MARGIN_SECONDS)
-    return None
+    """How long this invocation may still work before it must stop sending (`time_budget`); None when the
+    context gives no timeout."""
+    at = time_budget.stop_at(context)
+    return None if at is None else max(1.0, at - time.monotonic())
 
 
 def handle(

@@ -185,8 +185,9 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         help="Requests per second the whole run stays under (listings and polls included); 0: no budget, "
              "adapt to the bucket's limit.",
         meaning="requests per second the whole run stays under, listings and polls included; split evenly across "
-                "the invocations running at once, each slowing down on throttling answers (503) and speeding up "
-                "again up to its share; 0: no budget, the same adaptation finds the bucket's limit",
+                "the invocations running at once, each slowing down on throttling answers (429, OSS's 503 limit "
+                "codes; not other errors) and speeding up again up to its share; 0: no budget, the same adaptation "
+                "finds the bucket's limit",
     ),
     FlowInput(
         name="waitPerBatch", kind="boolean", default=False, flag="--wait-per-batch/--pipelined",

@@ -19,13 +19,16 @@ _GONE = (404, 405)
 
 def head_state(
     bucket: oss2.Bucket, key: str, version_id: str | None = None, *,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
 ) -> tuple[str, RestoreInfo] | None:
-    """(storage class, restore state), or None when there is no such object (or version)."""
+    """(storage class, restore state), or None when there is no such object (or version). `stop_at` (a
+    `time.monotonic` time): no attempt after it; OSSUnavailable (retryable) if none could be made."""
     params = {"versionId": version_id} if version_id else None
     try:
-        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key, params=params)), policy=HEAD_RETRY,
-                            retryable=oss_errors.is_transient, sleep=sleep)
+        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key, params=params), stop_at=stop_at),
+                            policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep, stop_at=stop_at)
+    except retry.OutOfTime:
+        raise oss_errors.out_of_time("HeadObject") from None
     except oss_errors.SDK_ERRORS as e:
         if oss_errors.status_of(e) in _GONE and oss_errors.code_of(e) != "NoSuchBucket":
             return None
@@ -35,10 +38,11 @@ def head_state(
 
 def head_all(
     bucket: oss2.Bucket, objects: Sequence[tuple[str, str | None]], *, workers: int,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
 ) -> list[tuple[str, RestoreInfo] | None]:
-    """head_state of each (key, version ID), in order, `workers` at a time."""
+    """head_state of each (key, version ID), in order, `workers` at a time (none after `stop_at`)."""
     if not objects:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(objects)))) as pool:
-        return list(pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter), objects))
+        return list(pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter, stop_at=stop_at),
+                             objects))

@@ -55,19 +55,22 @@ class Page:
 def list_page(
     bucket: oss2.Bucket, *, prefix: str, marker: str, max_keys: int,
     policy: retry.RetryPolicy = LIST_RETRY, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
-    limiter: rate.RateLimiter | None = None,
+    limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
 ) -> Page:
     """One ListObjects page after `marker`, retried on transient errors, errors translated for the flow.
 
     raw_xml forces (True) or forbids (False) parsing the XML here; None decides by the oss2 version.
+    `stop_at` (a `time.monotonic` time): no attempt after it; OSSUnavailable (retryable) if none could be made.
     """
     use_raw = (not SDK_PARSES_RESTORE_INFO) if raw_xml is None else raw_xml
     fetch = _raw_page if use_raw else _sdk_page
     try:
         return retry.call(
-            rate.paced(limiter, lambda: fetch(bucket, prefix, marker, max_keys)),
-            policy=policy, retryable=oss_errors.is_transient, sleep=sleep,
+            rate.paced(limiter, lambda: fetch(bucket, prefix, marker, max_keys), stop_at=stop_at),
+            policy=policy, retryable=oss_errors.is_transient, sleep=sleep, stop_at=stop_at,
         )
+    except retry.OutOfTime:
+        raise oss_errors.out_of_time("ListObjects") from None
     except oss_errors.SDK_ERRORS as e:
         raise oss_errors.translate(e, "ListObjects", bucket.bucket_name) from e
 

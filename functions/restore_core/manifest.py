@@ -15,15 +15,21 @@ Two formats, both read a page at a time from a byte cursor, so no call holds mor
 
 Keys are percent-decoded as RFC 3986 reads them (`%20` a space, `%2B` a plus); a literal `+` is a plus,
 never a space. The stricter readings where the pages are silent: every `%` must start a valid escape, the
-decoded bytes must be UTF-8, a blank line or a line with another number of columns is malformed, and a
-bucket column must name the run's bucket. Each error names the line.
+decoded bytes must be UTF-8, a blank line or a line with another number of columns is malformed, a quote
+left open on its line is malformed (a key is URL-encoded, so a line break inside quotes is never part of
+one), and a bucket column must name the run's bucket. Each error names the line. A UTF-8 byte order mark
+(as spreadsheets write one) at the start of a file is read as nothing.
+
+Lines are split in one pass over each chunk read (no copy per line), so a check is linear in the
+manifest's size.
 """
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -33,7 +39,9 @@ from restore_core.errors import InvalidParameter, RestoreCoreError
 MAX_VERSION_ID = 256  # OSS's are about 60 characters; the flows carry one in a marker (inputs.MAX_VERSION_ID)
 MAX_LINE_BYTES = 64 * 1024  # a key is at most 1,023 bytes, 3,069 encoded: room for any real line
 INVENTORY_NAME = "manifest.json"
+BOM = b"\xef\xbb\xbf"
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_MD5 = re.compile(r"[0-9A-Fa-f]{32}")
 
 
 class InvalidManifest(RestoreCoreError):
@@ -77,11 +85,20 @@ class Entry:
 
 
 @dataclass(frozen=True, kw_only=True)
+class InventoryFile:
+    """One of an inventory's gzipped CSV files, with the size and MD5 its manifest.json gives (if any)."""
+
+    key: str
+    size: int | None = None  # bytes of the gzipped file
+    md5: str | None = None  # hex MD5 of the gzipped file, lower case
+
+
+@dataclass(frozen=True, kw_only=True)
 class Inventory:
     """An inventory's manifest.json: where its CSV files are and which columns they hold."""
 
     bucket: str  # destinationBucket, which holds the files
-    files: tuple[str, ...]
+    files: tuple[InventoryFile, ...]
     columns: tuple[str, ...]
 
 
@@ -102,7 +119,17 @@ def parse_inventory(body: bytes, *, where: str) -> Inventory:
         raise InvalidManifest(where, "files must be a list of {\"key\": ...} objects")
     if not isinstance(bucket, str) or not bucket:
         raise InvalidManifest(where, "destinationBucket must name the bucket that holds the files")
-    return Inventory(bucket=bucket, files=tuple(f["key"] for f in files), columns=columns)
+    return Inventory(bucket=bucket, files=tuple(_file(f, i, where) for i, f in enumerate(files)), columns=columns)
+
+
+def _file(doc: dict[str, object], index: int, where: str) -> InventoryFile:
+    """A files[] entry: `key`, and the `size` and `MD5checksum` OSS writes beside it (checked when given)."""
+    size, md5 = doc.get("size"), doc.get("MD5checksum")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise InvalidManifest(where, f"files[{index}].size must be a whole number of bytes (got {size!r})")
+    if md5 is not None and not (isinstance(md5, str) and _MD5.fullmatch(md5)):
+        raise InvalidManifest(where, f"files[{index}].MD5checksum must be 32 hex digits (got {md5!r})")
+    return InventoryFile(key=str(doc["key"]), size=size, md5=md5.lower() if isinstance(md5, str) else None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,7 +147,7 @@ class LineRules:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidManifest(at, "not UTF-8 text") from None
-        fields = next(csv.reader([text], strict=True), []) if text.strip() else []
+        fields = split_fields(text, at)
         if self.columns:
             if len(fields) != len(self.columns):
                 raise InvalidManifest(at, f"expected the {len(self.columns)} columns of fileSchema, got {len(fields)}")
@@ -140,6 +167,21 @@ class LineRules:
                      line=line, after=after)
 
 
+def split_fields(text: str, at: str) -> Sequence[str]:
+    """One line's CSV fields ([] for a blank line); quotes are read only where the line has one."""
+    if not text.strip():
+        return []
+    if '"' not in text:
+        return text.split(",")
+    try:
+        return next(csv.reader([text], strict=True), [])
+    except csv.Error as e:
+        if "end of data" in str(e):
+            raise InvalidManifest(at, "a quoted field is not closed on its line (an unclosed quote, or a line break "
+                                      "inside quotes: keys are URL-encoded, a line break is %0A)") from None
+        raise InvalidManifest(at, f"malformed CSV: {e}") from None
+
+
 def decode_key(encoded: str, at: str) -> str:
     if _ESCAPE.search(encoded):
         raise InvalidManifest(at, "the key has a % that starts no %XX escape (keys are URL-encoded)")
@@ -152,24 +194,34 @@ def decode_key(encoded: str, at: str) -> str:
         raise InvalidManifest(at, f"the decoded key is not an object key: {e.allowed}") from None
 
 
-def lines(chunks: Iterator[bytes], start: Cursor) -> Iterator[tuple[bytes, Cursor, Cursor]]:
-    """Complete lines of a stream that begins at `start`: (line, its cursor, the cursor after it).
+def lines(chunks: Iterable[bytes], start: Cursor) -> Iterator[tuple[bytes, int, int]]:
+    """Complete lines of a stream that begins at `start`: (the line without its end, its number, the byte
+    offset after it). One pass over each chunk: the only copy is the one partial line a chunk ends with.
 
-    A file's last line may lack its newline; an empty file, or a final newline, ends without a line.
+    A file's last line may lack its newline; an empty file, or a final newline, ends without a line. A
+    byte order mark that opens the file (offset 0) is not part of its first line.
     """
-    pending, offset, line = b"", start.offset, start.line
-    for chunk in chunks:
-        pending += chunk
-        while True:
-            end = pending.find(b"\n")
-            if end < 0:
+    stream, offset, line = iter(chunks), start.offset, start.line  # offset: where the next byte read sits
+    if offset == 0:
+        head = b""
+        for chunk in stream:
+            head += chunk
+            if len(head) >= len(BOM):
                 break
-            raw, pending = pending[:end], pending[end + 1:]
-            here = Cursor(file=start.file, offset=offset, line=line)
-            offset, line = offset + end + 1, line + 1
-            yield raw.removesuffix(b"\r"), here, Cursor(file=start.file, offset=offset, line=line)
+        if head.startswith(BOM):
+            head, offset = head[len(BOM):], len(BOM)
+        stream = itertools.chain([head], stream)
+    pending = b""
+    for chunk in stream:
+        buf = pending + chunk if pending else chunk
+        pos, find = 0, buf.find
+        while (end := find(b"\n", pos)) >= 0:
+            raw = buf[pos:end]
+            pos = end + 1
+            yield (raw[:-1] if raw.endswith(b"\r") else raw), line, offset + pos
+            line += 1
+        pending, offset = buf[pos:], offset + pos
         if len(pending) > MAX_LINE_BYTES:
             raise InvalidManifest(f"line {line}", f"longer than {MAX_LINE_BYTES} bytes")
     if pending:
-        here = Cursor(file=start.file, offset=offset, line=line)
-        yield pending.removesuffix(b"\r"), here, Cursor(file=start.file, offset=offset + len(pending), line=line + 1)
+        yield pending.removesuffix(b"\r"), line, offset + len(pending)

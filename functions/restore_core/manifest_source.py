@@ -7,6 +7,7 @@ the run's) or, for a local run only, a file path. A key ending in `manifest.json
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import zlib
 from collections.abc import Iterator
@@ -15,14 +16,24 @@ from pathlib import Path
 
 import oss2
 
-from restore_core import classes, heads, oss_errors, params, rate, retry
+from restore_core import classes, client, first_seen, heads, oss_errors, params, rate, retry
 from restore_core.errors import InvalidParameter
 from restore_core.listing import ObjectInfo, Page
-from restore_core.manifest import INVENTORY_NAME, Cursor, Entry, InvalidManifest, LineRules, lines, parse_inventory
+from restore_core.manifest import (
+    INVENTORY_NAME,
+    Cursor,
+    Entry,
+    InvalidManifest,
+    InventoryFile,
+    LineRules,
+    lines,
+    parse_inventory,
+)
 from restore_core.restore_info import FROZEN
 
 CHUNK_BYTES = 64 * 1024  # one range read while paging: a page of entries, not much more
-SCAN_CHUNK_BYTES = 8 * 1024 * 1024  # one range read while checking the whole manifest
+INFLATE_BYTES = 1024 * 1024  # at most this much inflated from a gzipped file at a time
+SCAN_CHUNK_BYTES = 1024 * 1024  # one range read while checking the whole manifest: few requests, little memory
 ENTRIES_PER_PAGE = 100  # HEADs per page: a listing call cut short by its output budget wastes at most these
 READ_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.5, maximum_interval=8.0)
 HEAD_WORKERS = 32
@@ -61,7 +72,7 @@ class _Reader:
         if name == b.bucket_name:
             return b
         extra = {"region": b.region} if getattr(b, "region", None) else {}
-        return oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra)
+        return client.dot_safe(oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra))
 
     def _get(self, where: Location, byte_range: tuple[int, int] | None) -> oss2.models.GetObjectResult | None:
         assert where.bucket is not None
@@ -93,20 +104,24 @@ class _Reader:
                 return
             start += len(data)
 
-    def gunzip(self, where: Location, start: int) -> Iterator[bytes]:
+    def gunzip(self, where: Location, start: int, expected: InventoryFile | None = None) -> Iterator[bytes]:
         """A gzipped file's bytes from decompressed offset `start` on. Gzip allows no random access, so the
-        file is streamed from its start and the first `start` bytes are passed over, never kept."""
+        file is streamed from its start and the first `start` bytes are passed over, never kept. Read to its
+        end, the file must be whole (`_inflate`) and of the size and MD5 `expected` gives."""
         if where.bucket is None:
             raw: Iterator[bytes] = self.chunks(where, 0)
         else:
             result = self._get(where, None)
             raw = iter(lambda: result.read(CHUNK_BYTES), b"") if result is not None else iter(())
+        name = where.key if where.bucket is None else f"oss://{where.bucket}/{where.key}"
+        if expected is not None and (expected.size is not None or expected.md5 is not None):
+            raw = _checked(raw, expected, name)
         skip = start
-        for data in _inflate(raw, str(where.key)):
+        for data in _inflate(raw, name):
             if skip >= len(data):
                 skip -= len(data)
                 continue
-            yield data[skip:]
+            yield data[skip:] if skip else data
             skip = 0
 
 
@@ -119,23 +134,58 @@ def _local_range(path: str, start: int, length: int) -> bytes:
         raise InvalidManifest(path, f"cannot read: {e.strerror or e}") from None
 
 
+def _checked(raw: Iterator[bytes], expected: InventoryFile, name: str) -> Iterator[bytes]:
+    """raw as it is, then (at its end) its length and MD5 against what the inventory's manifest.json says."""
+    digest, size = hashlib.md5(usedforsecurity=False), 0
+    for data in raw:
+        digest.update(data)
+        size += len(data)
+        yield data
+    if expected.size is not None and size != expected.size:
+        raise InvalidManifest(name, f"{size} bytes, but manifest.json gives {expected.size}: the file is not whole")
+    if expected.md5 is not None and digest.hexdigest() != expected.md5:
+        raise InvalidManifest(name, "its MD5 differs from manifest.json's MD5checksum: the file is not whole")
+
+
 def _inflate(raw: Iterator[bytes], name: str) -> Iterator[bytes]:
-    """Decompress gzip, members one after another as gzip allows."""
+    """Decompress gzip, members one after another as gzip allows, and insist that the stream is whole:
+    each member checked against its CRC-32 and length (zlib does), and the last one ended by its trailer.
+    A file cut anywhere (even at a flush point, where the data so far inflates cleanly) has no trailer."""
     inflater = zlib.decompressobj(wbits=31)
+    empty = True
     try:
         for data in raw:
             while data:
-                yield inflater.decompress(data)
+                empty = False
+                out = inflater.decompress(data, INFLATE_BYTES)  # bounded: a chunk of zeros inflates 1,000-fold
+                if out:
+                    yield out
+                if not inflater.eof:
+                    data = inflater.unconsumed_tail  # input left over once the output was full
+                    continue
                 data = inflater.unused_data
-                if data:
+                if data:  # another member follows
                     inflater = zlib.decompressobj(wbits=31)
-        yield inflater.flush()
-    except zlib.error:
-        raise InvalidManifest(name, "not a gzip file") from None
+        tail = inflater.flush()
+        if tail:
+            yield tail
+    except zlib.error as e:
+        raise InvalidManifest(name, f"not a whole gzip file ({e})") from None
+    if empty or not inflater.eof:
+        raise InvalidManifest(name, "the gzip stream ends early (no end-of-stream marker, CRC and length): "
+                                    "the file is cut short")
+
+
+Lines = Iterator[tuple[bytes, int, int]]  # manifest.lines(): a line, its number, the offset after it
 
 
 class Manifest:
-    """One manifest (a CSV, or an inventory's files), read a page of entries at a time from a cursor."""
+    """One manifest (a CSV, or an inventory's files), read a page of entries at a time from a cursor.
+
+    An entry (key and version) named again further on is passed over: the reader keeps where it first saw
+    each one (`first_seen`), so it is requested, checked and reported once, at its first line. A page read
+    from where the last one ended goes on with the same stream, so reading a manifest page after page
+    reads (and, for an inventory, inflates) each file once."""
 
     def __init__(self, run_bucket: oss2.Bucket, spec: str, *, sleep: retry.Sleep = time.sleep,
                  limiter: rate.RateLimiter | None = None, chunk_bytes: int = CHUNK_BYTES) -> None:
@@ -144,36 +194,73 @@ class Manifest:
             raise InvalidManifest(where.key, "no such file (a cloud run reads manifests from OSS: oss://BUCKET/KEY)")
         self._reader = _Reader(run_bucket, sleep=sleep, limiter=limiter, chunk_bytes=chunk_bytes)
         name = run_bucket.bucket_name
+        self._expected: list[InventoryFile | None]
         if where.key.rsplit("/", 1)[-1] == INVENTORY_NAME:
             inventory = parse_inventory(self._reader.whole(where), where=spec)
             dest = inventory.bucket if where.bucket is not None else None
             base = Path(where.key).parent
-            self._files = [Location(dest, key if dest is not None else str(base / Path(key).name)) for key in inventory.files]
-            self._rules = [LineRules(bucket=name, columns=inventory.columns, where=f"inventory file {key}")
-                           for key in inventory.files]
+            self._files = [Location(dest, f.key if dest is not None else str(base / Path(f.key).name))
+                           for f in inventory.files]
+            self._rules = [LineRules(bucket=name, columns=inventory.columns, where=f"inventory file {f.key}")
+                           for f in inventory.files]
+            self._expected = list(inventory.files)
             self._gzip = True
         else:
             self._files, self._rules, self._gzip = [where], [LineRules(bucket=name, where=spec)], False
+            self._expected = [None]
+        self._seen = first_seen.FirstSeen()
+        self._open: tuple[int, int, Lines] | None = None  # (file, offset the stream has reached, its lines)
 
-    def page(self, cursor: Cursor, max_entries: int) -> tuple[list[Entry], Cursor | None]:
-        """Up to max_entries entries from cursor on, and the cursor after them (None: the manifest ended)."""
-        entries: list[Entry] = []
+    def _lines(self, cursor: Cursor) -> Lines:
+        """The lines of cursor's file from cursor on: the stream the last page stopped in, if it stopped there."""
+        if self._open is not None and self._open[:2] == (cursor.file, cursor.offset):
+            return self._open[2]
+        where, expected = self._files[cursor.file], self._expected[cursor.file]
+        chunks = self._reader.gunzip(where, cursor.offset, expected) if self._gzip else self._reader.chunks(where, cursor.offset)
+        return lines(chunks, cursor)
+
+    def _entries(self, cursor: Cursor) -> Iterator[tuple[Entry | None, Cursor]]:
+        """Each line's entry from cursor on (None: a delete-marker row) and the cursor after it. While the
+        caller holds a line, its stream is kept (`_open`), so a page that stops there can go on with it."""
         while cursor.file < len(self._files):
-            where, rules = self._files[cursor.file], self._rules[cursor.file]
-            chunks = self._reader.gunzip(where, cursor.offset) if self._gzip else self._reader.chunks(where, cursor.offset)
+            file, rules, stream = cursor.file, self._rules[cursor.file], self._lines(cursor)
+            self._open = None
             try:
-                for raw, here, after in lines(chunks, cursor):
-                    entry = rules.entry(raw, line=here.line, after=after)
-                    cursor = after
-                    if entry is not None:
-                        entries.append(entry)
-                    if len(entries) >= max_entries:
-                        return entries, cursor
+                for raw, line, after in stream:
+                    cursor = Cursor(file=file, offset=after, line=line + 1)
+                    entry = rules.entry(raw, line=line, after=cursor)
+                    self._open = (file, after, stream)
+                    yield entry, cursor
+                    self._open = None  # the stream moves on: a failure from here on must not leave it for reuse
             except InvalidManifest as e:
                 raise InvalidManifest(f"{rules.where} {e.where}" if e.where.startswith("line") else e.where,
                                       e.problem) from None
-            cursor = Cursor(file=cursor.file + 1)
-        return entries, None
+            cursor = Cursor(file=file + 1)
+
+    def _first_seen(self, entries: list[Entry]) -> list[Entry]:
+        firsts = self._seen.firsts([(first_seen.digest(e.key, e.version_id), first_seen.position(e.after.file, e.line))
+                                    for e in entries])
+        return [e for e, first in zip(entries, firsts, strict=True) if first]
+
+    def page(self, cursor: Cursor, max_entries: int) -> tuple[list[Entry], Cursor | None]:
+        """Up to max_entries entries from cursor on, each at its first line in the manifest, and the cursor
+        after them (None: the manifest ended)."""
+        entries: list[Entry] = []
+        batch: list[Entry] = []
+        for entry, after in self._entries(cursor):
+            if entry is not None:
+                batch.append(entry)
+            if len(entries) + len(batch) >= max_entries:
+                entries += self._first_seen(batch)
+                batch = []
+                if len(entries) >= max_entries:
+                    return entries, after
+        return entries + self._first_seen(batch), None
+
+    def check(self) -> int:
+        """Read the whole manifest once, each file from its start to its end (a gzipped one must be whole,
+        of the size and MD5 its manifest.json gives), and return how many lines name an object."""
+        return sum(entry is not None for entry, _ in self._entries(Cursor()))
 
 
 def objects(
@@ -210,12 +297,7 @@ def page(
 
 
 def validate(manifest: Manifest) -> int:
-    """Read the whole manifest once (a page at a time: memory stays flat) and return how many entries it
-    names; InvalidManifest naming the first malformed line. Nothing is asked of OSS about the entries."""
-    count, cursor = 0, Cursor()
-    while True:
-        entries, after = manifest.page(cursor, 10_000)
-        count += len(entries)
-        if after is None:
-            return count
-        cursor = after
+    """Read the whole manifest once (streamed: memory stays flat, time linear in its size) and return how
+    many lines name an object; InvalidManifest naming the first malformed line, or the file that is not
+    whole. Nothing is asked of OSS about the entries."""
+    return manifest.check()

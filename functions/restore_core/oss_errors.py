@@ -53,10 +53,38 @@ def is_transient(e: BaseException) -> bool:
     return False
 
 
+# OSS's throttling answers: the 503 codes that say a limit of the account or bucket was reached (OSS's
+# "HTTP status code 503" page and the limits page: requests per second, bucket-management requests,
+# requests in flight, bandwidth; CpuLimitExceeded asks image processing to "reduce your request rate").
+# ServiceUnavailable ("Thread pool is almost full, please retry later") is on the same page but says the
+# server is busy, not that this client sends too much: it is a failure, retried at the current rate.
+THROTTLING_CODES = frozenset({
+    "TotalQpsLimitExceeded", "MetaOperationQpsLimitExceeded", "ActiveRequestLimitExceeded",
+    "DownloadTrafficRateLimitExceeded", "UploadTrafficRateLimitExceeded", "CpuLimitExceeded",
+})
+# RestoreObject's pages quote the account's retrieval capacity (about 500 objects a second per region,
+# 20-40 TB a day: EC 0016-00000703) but name no code for going past it. The stricter reading: any 503
+# whose code names a limit exceeded (`...LimitExceeded`, the form of every documented throttling code)
+# is throttling too, so a restore-quota answer slows the run instead of being retried at full rate.
+_LIMIT_SUFFIX = "LimitExceeded"
+
+
 def is_throttling(e: BaseException) -> bool:
-    """OSS's throttling codes all come as 503 (TotalQpsLimitExceeded, ServiceUnavailable, ...); 429 is
-    the generic HTTP form, counted too since it asks for the same thing: fewer requests."""
-    return isinstance(e, oss2.exceptions.ServerError) and e.status in (503, 429)
+    """An answer that asks for fewer requests: HTTP 429 (whatever its code), or a 503 with one of OSS's
+    throttling codes (`THROTTLING_CODES`, or any code ending in `LimitExceeded`)."""
+    if not isinstance(e, oss2.exceptions.ServerError):
+        return False
+    return e.status == 429 or (e.status == 503 and is_throttling_code(getattr(e, "code", "") or ""))
+
+
+def is_throttling_code(code: str) -> bool:
+    return code in THROTTLING_CODES or code.endswith(_LIMIT_SUFFIX)
+
+
+def is_failure(e: BaseException) -> bool:
+    """A transient answer that is not throttling: another 5xx (ServiceUnavailable included), 408, or a
+    dropped connection. Retried with backoff at the current rate; only when they persist do they slow it."""
+    return is_transient(e) and not is_throttling(e)
 
 
 def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError:
@@ -70,6 +98,14 @@ def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError
     if code == "NoSuchBucket":
         return InvalidParameter("bucketName", "an existing bucket", bucket)
     return OSSRequestRejected(operation, status, code, getattr(e, "message", "") or "")
+
+def out_of_time(operation: str) -> OSSUnavailable:
+    """A request the invocation's time budget kept from being sent (or retried): the step may run again."""
+    _LOGGER.warning("%s not sent: the invocation's time budget is spent", operation)
+    return OSSUnavailable(operation, 0, OUT_OF_TIME)
+
+
+OUT_OF_TIME = "TimeBudgetSpent"  # the code of an OSSUnavailable for a request that was never sent
 
 # Everything an oss2 call can raise that `translate` knows how to sort.
 SDK_ERRORS = (oss2.exceptions.OssError, *CONNECTION_ERRORS)

@@ -13,6 +13,15 @@ while a batch is restored the next listing call runs beside it, so a batch holds
 (`batch_groups`), one invocation each. The listing call takes one N-th of the budget and the batch's groups
 share the rest equally. The confirm phase's status calls run alone and take the whole budget.
 
+Only throttling answers lower the rate (`oss_errors.is_throttling`: 429 and OSS's limit codes such as
+TotalQpsLimitExceeded). Other transient failures (ServiceUnavailable and the other 5xx, 408, dropped
+connections) say nothing about this client's rate: they are retried with backoff at the current rate.
+They lower it only when they persist, by this rule: when `FAILURE_MAJORITY` or more of the last
+`FAILURE_WINDOW` answers were such failures, the limiter steps down as for one throttling answer and
+starts counting afresh. At 20% random failures (on average 10 in 50, a standard deviation of 2.8) 25
+in a window of 50 is over five standard deviations off: practically never; at 5%, never. An OSS that
+fails most requests is eased off within 50 answers.
+
 Inside a share the rate adapts to throttling answers (additive increase, multiplicative decrease). What
 a throttling answer says is that the bucket's count for the current second went over its limit, so the
 limiter takes as the instance's part of that limit the requests OSS accepted from it in the second
@@ -34,7 +43,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from restore_core import oss_errors
-from restore_core.retry import Sleep
+from restore_core.retry import Clock, OutOfTime, Sleep
 
 T = TypeVar("T")
 
@@ -74,6 +83,9 @@ CATCH_UP_SECONDS = 0.25
 # not lower it again.
 DECREASE_HOLD = 1.0
 FLOOR = 0.5  # requests/s; never lower (nor above the share, when the share is lower)
+# Failures that are not throttling lower the rate only when they are most of the recent answers.
+FAILURE_WINDOW = 50  # answers
+FAILURE_MAJORITY = 25  # failures among them
 # Set by a runtime that runs fewer invocations at once than a foreach starts (the local FC stand-in runs
 # one per worker process): the batch's groups then take turns, and each takes the share of one of that
 # many. Absent in FC, where every iteration's invocation runs in an instance of its own.
@@ -128,6 +140,7 @@ class RateLimiter:
         self._slots: collections.deque[float] = collections.deque()  # the last send slots taken
         self._held_until = float("-inf")
         self._ceiling = float("inf")
+        self._recent: collections.deque[bool] = collections.deque(maxlen=FAILURE_WINDOW)  # True: a failure
         self.configure(share=share, sleep=sleep, start=start)
 
     def configure(self, *, share: float, sleep: Sleep, start: float = UNBUDGETED_START) -> None:
@@ -198,24 +211,48 @@ class RateLimiter:
         if delay > 0:
             self._sleep(delay)
 
+    def sleep(self, seconds: float) -> None:
+        """Wait as this limiter waits (the invocation's sleep: injected in tests)."""
+        self._sleep(seconds)
+
     def throttled(self) -> None:
         """A throttling answer: step down below the part of the limit OSS just accepted, once per hold."""
         with self._lock:
-            now = self._clock()
-            if now < self._held_until:
-                return
-            self._held_until = now + DECREASE_HOLD
-            current = self.rate
-            self._limit = max(FLOOR, current / 2, min(current, self._accepted_since(now - WINDOW)))
-            self._learned = max(FLOOR, self._limit * (SLOW_START_DECREASE if self._slow_start else DECREASE))
-            self._slow_start = False
-            self._grown = now
-            self._next = max(self._next, now + 1 / self.rate)  # a pause, before the lower rate
+            self._step_down(self._clock())
+
+    def failed(self) -> None:
+        """A transient failure that is not throttling (a 5xx, a dropped connection): the rate stays,
+        unless such failures are `FAILURE_MAJORITY` of the last `FAILURE_WINDOW` answers."""
+        with self._lock:
+            self._recent.append(True)
+            if sum(self._recent) >= FAILURE_MAJORITY:
+                self._recent.clear()
+                self._step_down(self._clock())
+
+    @property
+    def recent_failures(self) -> int:
+        """Failures among the last `FAILURE_WINDOW` answers, since the last step down they caused."""
+        with self._lock:
+            return sum(self._recent)
+
+    def _step_down(self, now: float) -> None:
+        """Below the part of the limit OSS accepted in the last second; once per DECREASE_HOLD."""
+        if now < self._held_until:
+            return
+        self._held_until = now + DECREASE_HOLD
+        current = self.rate
+        self._limit = max(FLOOR, current / 2, min(current, self._accepted_since(now - WINDOW)))
+        self._learned = max(FLOOR, self._limit * (SLOW_START_DECREASE if self._slow_start else DECREASE))
+        self._slow_start = False
+        self._grown = now
+        self._next = max(self._next, now + 1 / self.rate)  # a pause, before the lower rate
 
     def succeeded(self) -> None:
-        """An answer that was not throttled: grow with the time since the last change (at most 1 s of it)."""
+        """An answer that was neither throttled nor a transient failure (a refusal such as 404 or 409
+        counts: OSS accepted the request): grow with the time since the last change (at most 1 s of it)."""
         with self._lock:
             now = self._clock()
+            self._recent.append(False)
             self._accepted.append(now)
             self._accepted_since(now - WINDOW)
             elapsed = min(1.0, max(0.0, now - self._grown))
@@ -267,20 +304,38 @@ def for_invocation(
         return limiter
 
 
-def paced(limiter: RateLimiter | None, fn: Callable[[], T]) -> Callable[[], T]:
-    """fn as one attempt sent through limiter (None: unpaced), its answer fed back into the limiter."""
-    if limiter is None:
+def paced(
+    limiter: RateLimiter | None, fn: Callable[[], T], *, stop_at: float | None = None, clock: Clock = time.monotonic,
+) -> Callable[[], T]:
+    """fn as one attempt sent through limiter (None: unpaced), its answer fed back into the limiter:
+    throttling lowers the rate, other transient failures count towards `RateLimiter.failed`'s rule,
+    any other answer (success or refusal) is one OSS accepted. OutOfTime instead of waiting for a send
+    slot that comes after `stop_at` (a `clock` time)."""
+    if limiter is None and stop_at is None:
         return fn
 
     def attempt() -> T:
-        limiter.acquire()
+        if limiter is not None:
+            delay = limiter.reserve()
+            if stop_at is not None and clock() + delay >= stop_at:
+                raise OutOfTime("the next send slot comes after the time budget")
+            if delay > 0:
+                limiter.sleep(delay)
+        elif stop_at is not None and clock() >= stop_at:
+            raise OutOfTime("the time budget is spent")
         try:
             result = fn()
         except Exception as e:
-            if oss_errors.is_throttling(e):
-                limiter.throttled()
+            if limiter is not None:
+                if oss_errors.is_throttling(e):
+                    limiter.throttled()
+                elif oss_errors.is_transient(e):
+                    limiter.failed()
+                else:
+                    limiter.succeeded()
             raise
-        limiter.succeeded()
+        if limiter is not None:
+            limiter.succeeded()
         return result
 
     return attempt

@@ -3,7 +3,10 @@
 Outcomes per key: 202 requested, 200 already restored (the call extends it), 409 in progress; 400
 OperationNotSupported and 404 are skipped (the object changed or went away since it was listed);
 other permanent errors are failures reported with their code; transient ones (5xx, 503, connection)
-are retried with backoff and, if they persist, make the caller raise RestoreIncomplete.
+are retried with backoff and, if they persist, come back unanswered. With `stop_at` (the invocation's
+time budget, `time_budget`) no request starts after it: every key not answered by then comes back
+unanswered too (NOT_SENT), and the caller hands both kinds back as pending. A key is sent once per call
+(a retry only repeats an attempt that got no answer), so a key that got an answer is never sent again.
 """
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ class Kind(enum.Enum):
     FAILED = "failed"  # permanent, reported per key
     INCOMPLETE = "incomplete"  # transient errors outlasted the retries
     DENIED = "denied"  # the credentials or the role's policy are refused: no other key can succeed either
-    NOT_TRIED = "notTried"  # not sent: after a DENIED, or once the invocation ran out of time
+    NOT_TRIED = "notTried"  # left alone after a DENIED
+    NOT_SENT = "notSent"  # the time budget ended before its request could be sent
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Settings:
     workers: int = 10
     policy: retry.RetryPolicy = RESTORE_RETRY
     sleep: retry.Sleep = field(default=time.sleep, compare=False)
+    clock: retry.Clock = field(default=time.monotonic, compare=False)  # the time `stop_at` is read against
 
 
 def kind_of(status: int, code: str) -> Kind:
@@ -83,14 +88,14 @@ def kind_of(status: int, code: str) -> Kind:
 
 def restore_all(
     bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings, *, limiter: rate.RateLimiter | None = None,
-    stop_at: float | None = None, clock: Callable[[], float] = time.monotonic,
+    stop_at: float | None = None,
 ) -> list[KeyOutcome]:
     """One outcome per target, in the targets' order; every request paced by limiter (the invocation's
     share of the request budget), or by one without a ceiling when none is given.
 
-    Targets are sent in order, `workers` at a time. Once `stop_at` (a `clock` time) has passed no new
-    request is sent: the targets not sent come back NOT_TRIED, and they are the tail of the list but for
-    the few whose requests were still being retried, so a caller can resume after the last answered one.
+    Targets are sent in order, `workers` at a time. After `stop_at` (a `settings.clock` time) no request is
+    sent: the targets not answered by then are NOT_SENT, and they are the tail of the list but for the few
+    whose requests were still being retried, so a caller can resume after the last answered one.
     """
     throttle = limiter or rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=0, sleep=settings.sleep)
     denied = threading.Event()
@@ -99,22 +104,27 @@ def restore_all(
     lock = threading.Lock()
 
     def take() -> int | None:
-        if denied.is_set() or (stop_at is not None and clock() >= stop_at):
-            return None
         with lock:
             return next(position, None)
 
+    def one(target: Target) -> KeyOutcome:
+        if denied.is_set():
+            return KeyOutcome(target.key, Kind.NOT_TRIED, 0, version_id=target.version_id)
+        if stop_at is not None and settings.clock() >= stop_at:
+            return KeyOutcome(target.key, Kind.NOT_SENT, 0, version_id=target.version_id)
+        outcome = restore_one(bucket, target, settings, throttle, stop_at=stop_at)
+        if outcome.kind is Kind.DENIED:
+            denied.set()
+        return outcome
+
     def lane() -> None:
         while (index := take()) is not None:
-            outcome = restore_one(bucket, targets[index], settings, throttle)
-            if outcome.kind is Kind.DENIED:
-                denied.set()
-            outcomes[index] = outcome
+            outcomes[index] = one(targets[index])
 
     lanes = max(1, min(settings.workers, len(targets)))
     for future in [_pool().submit(lane) for _ in range(lanes)]:
         future.result()
-    return [o if o is not None else KeyOutcome(t.key, Kind.NOT_TRIED, 0, version_id=t.version_id)
+    return [o if o is not None else KeyOutcome(t.key, Kind.NOT_SENT, 0, version_id=t.version_id)
             for o, t in zip(outcomes, targets)]
 
 
@@ -133,25 +143,29 @@ def _pool() -> ThreadPoolExecutor:
         return _shared_pool
 
 
-def restore_one(bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter) -> KeyOutcome:
+def restore_one(
+    bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter, *, stop_at: float | None = None,
+) -> KeyOutcome:
     if settings.action == CLEAN:
         # 409 to a clean: the object is no longer restored (expired, or cleaned meanwhile) or is restoring
         # again since it was listed; either way there is nothing to clean.
-        status, code, message = _send(lambda: _clean(bucket, target), settings, throttle)
+        status, code, message = _send(lambda: _clean(bucket, target), settings, throttle, stop_at)
         return _outcome(target, status, code, message, conflict=Kind.SKIPPED)
     tier = settings.tiers.get(target.storage_class or "", settings.tier)
     plan, _ = classes.fit(target.storage_class, settings.days, tier)
-    status, code, message = _request(bucket, target, plan, settings, throttle)
+    status, code, message = _request(bucket, target, plan, settings, throttle, stop_at)
     universal, _ = classes.fit(None, settings.days, settings.tier)
     if status == 400 and code != "OperationNotSupported" and plan != universal:
         # The object's class changed since it was listed (an Archive object rejects a Tier): the
         # request every archive class accepts still restores it.
         _LOGGER.info("restore of %r refused with %s, retrying as class-agnostic", target.key, code)
-        status, code, message = _request(bucket, target, universal, settings, throttle)
+        status, code, message = _request(bucket, target, universal, settings, throttle, stop_at)
     return _outcome(target, status, code, message)
 
 
 def _outcome(target: Target, status: int, code: str, message: str, *, conflict: Kind = Kind.IN_PROGRESS) -> KeyOutcome:
+    if status == _NOT_SENT:
+        return KeyOutcome(target.key, Kind.NOT_SENT, 0, version_id=target.version_id)
     kind = conflict if status == 409 else kind_of(status, code)
     if kind is Kind.FAILED and oss_errors.is_transient_status(status):
         kind = Kind.INCOMPLETE
@@ -160,6 +174,7 @@ def _outcome(target: Target, status: int, code: str, message: str, *, conflict: 
 
 def _request(
     bucket: oss2.Bucket, target: Target, plan: classes.RestorePlan, settings: Settings, throttle: rate.RateLimiter,
+    stop_at: float | None,
 ) -> tuple[int, str, str]:
     # OSS's own defaults (1 day; Standard tier where a tier applies) need no body at all, which spares
     # building and parsing the XML on every request.
@@ -175,7 +190,7 @@ def _request(
         result = bucket.restore_object(target.key, params=params, input=config)
         return int(result.status)
 
-    return _send(send, settings, throttle)
+    return _send(send, settings, throttle, stop_at)
 
 
 def _clean(bucket: oss2.Bucket, target: Target) -> int:
@@ -189,9 +204,18 @@ def _clean(bucket: oss2.Bucket, target: Target) -> int:
     return int(bucket._do("POST", bucket.bucket_name, target.key, params=params).status)
 
 
-def _send(send: Callable[[], int], settings: Settings, throttle: rate.RateLimiter) -> tuple[int, str, str]:
+_NOT_SENT = 0  # the status of a request the time budget kept from being sent
+
+
+def _send(
+    send: Callable[[], int], settings: Settings, throttle: rate.RateLimiter, stop_at: float | None,
+) -> tuple[int, str, str]:
     try:
-        attempt = rate.paced(throttle, send)
-        return retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep), "", ""
+        attempt = rate.paced(throttle, send, stop_at=stop_at, clock=settings.clock)
+        status = retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep,
+                            stop_at=stop_at, clock=settings.clock)
+        return status, "", ""
+    except retry.OutOfTime:
+        return _NOT_SENT, "", ""
     except oss_errors.SDK_ERRORS as e:
         return oss_errors.status_of(e), oss_errors.code_of(e), getattr(e, "message", "") or ""

@@ -1,4 +1,8 @@
-"""Retry as data: a validated policy and one loop that applies it (pacing under throttling: `rate`)."""
+"""Retry as data: a validated policy and one loop that applies it (pacing under throttling: `rate`).
+
+An invocation has a time budget (`time_budget`): with `stop_at` (a `time.monotonic` deadline) no
+attempt starts after it, and a retry whose backoff would end after it is not made: the last error is
+raised as it came, so the caller still sorts it (a restore key is handed back unanswered)."""
 from __future__ import annotations
 
 import random
@@ -9,6 +13,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+class OutOfTime(Exception):
+    """No request may start now: the invocation's time budget (`stop_at`) is spent."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +55,26 @@ def call(
     sleep: Sleep = time.sleep,
     rand: Callable[[], float] = random.random,
     on_retry: Callable[[BaseException], None] | None = None,
+    stop_at: float | None = None,
+    clock: Clock = time.monotonic,
 ) -> T:
-    """Call fn until it returns, raises a non-retryable error, or runs out of attempts (the last
-    error is re-raised unchanged, so the caller still sorts it by status and code)."""
+    """Call fn until it returns, raises a non-retryable error, or runs out of attempts or time (the last
+    error is re-raised unchanged, so the caller still sorts it by status and code). OutOfTime when
+    `stop_at` has passed before the first attempt."""
     attempt = 1
     while True:
+        if stop_at is not None and clock() >= stop_at:
+            raise OutOfTime(f"the time budget ended before attempt {attempt}")
         try:
             return fn()
         except Exception as e:
             if attempt >= policy.max_attempts or not retryable(e):
                 raise
+            wait = policy.backoff(attempt, rand)
+            if stop_at is not None and clock() + wait >= stop_at:
+                raise
             if on_retry is not None:
                 on_retry(e)
-            sleep(policy.backoff(attempt, rand))
+            sleep(wait)
             attempt += 1
 

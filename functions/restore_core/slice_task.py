@@ -32,7 +32,7 @@ from restore_core.journal import Contact
 from restore_core.listing import ObjectInfo
 from restore_core.report_lines import ReportLine
 from restore_core.restore_need import Need, verdict
-from restore_core.restorer import KeyOutcome, Kind, Settings, Target, restore_all
+from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, Target, restore_all
 from restore_core.run_store import RunStore
 from restore_core.scope import KEYS, MANIFEST, Scope
 from restore_core.shards import END, Shard
@@ -54,6 +54,7 @@ class _Plan:
 def restore_slice(
     bucket: oss2.Bucket, req: ShardRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
     clock: Callable[[], float] = time.monotonic, now: Callable[[], float] = time.time,
+    policy: retry.RetryPolicy = RESTORE_RETRY,
 ) -> ShardResult:
     settings, scope, shard = req.settings, req.scope, req.shard
     stop_at = clock() + req.seconds
@@ -64,7 +65,7 @@ def restore_slice(
     answered = {c.ident for c in journal.read(store, shard.r)} if store is not None and shard.r else set()
     counts = Counts()
     restorer = Settings(days=settings.days, tier=settings.tier, action=settings.action, workers=settings.workers,
-                        sleep=sleep)
+                        policy=policy, sleep=sleep, clock=clock)
     cursor, page_number, resume = shard.m, 0, ""
     start_position = shard.m
     dry_pages: list[list[ReportLine]] = []
@@ -81,7 +82,7 @@ def restore_slice(
         targets = [Target(o.key, o.storage_class or None, o.version_id) for o, p in zip(objects, plans) if p.request]
         sending = _with_tiers(restorer, req, targets, now())
         outcomes = [] if settings.dry_run or not targets else restore_all(
-            bucket, targets, sending, limiter=limiter, stop_at=stop_at, clock=clock)
+            bucket, targets, sending, limiter=limiter, stop_at=stop_at)
         _raise_if_denied(outcomes, settings.action)
         escalations = _escalate(bucket, req, objects, plans, limiter=limiter, stop_at=stop_at, clock=clock, now=now(),
                                 sleep=sleep)
@@ -93,10 +94,10 @@ def restore_slice(
         cut = False
         for obj, plan in zip(objects, plans):
             outcome = next(sent) if plan.request and not settings.dry_run else None
-            if outcome is not None and outcome.kind in (Kind.NOT_TRIED, Kind.INCOMPLETE):
+            if outcome is not None and _unanswered(outcome):
                 cut = True
             contact = None
-            if outcome is not None and outcome.kind is not Kind.NOT_TRIED and outcome.kind is not Kind.INCOMPLETE:
+            if outcome is not None and not _unanswered(outcome):
                 contact = _contact(obj, outcome, sending, req, now())
                 contacts.append(contact)
             if cut:
@@ -146,6 +147,11 @@ def _dry_lines(objects: list[ObjectInfo], req: ShardRequest, *, direct_read: boo
         found = report_lines.dry_judge(settings.action, obj, direct_read=direct_read, days=settings.days)
         out.append(report_lines.line(obj, found, None, checked_at=checked_at, now=at))
     return out
+
+
+def _unanswered(outcome: KeyOutcome) -> bool:
+    """No answer from OSS to keep: not sent (time ran out, or after a refusal), or its retries ran out."""
+    return outcome.kind in (Kind.NOT_SENT, Kind.NOT_TRIED, Kind.INCOMPLETE)
 
 
 def _plan(obj: ObjectInfo, req: ShardRequest, *, direct_read: bool, answered: set[tuple[str, str]]) -> _Plan:
@@ -249,10 +255,10 @@ def _escalate(
     if not threatened:
         return {}
     tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in threatened}, now=now)
-    settings = Settings(days=req.settings.days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep)
+    settings = Settings(days=req.settings.days, tiers=tiers, workers=ESCALATION_WORKERS, sleep=sleep, clock=clock)
     targets = [Target(o.key, o.storage_class, o.version_id) for o in threatened]
-    outcomes = restore_all(bucket, targets, settings, limiter=limiter, stop_at=stop_at, clock=clock)
-    return {(o.key, o.version_id or ""): out for o, out in zip(threatened, outcomes) if out.kind is not Kind.NOT_TRIED}
+    outcomes = restore_all(bucket, targets, settings, limiter=limiter, stop_at=stop_at)
+    return {(o.key, o.version_id or ""): out for o, out in zip(threatened, outcomes) if not _unanswered(out)}
 
 
 def _count_escalation(counts: Counts, outcome: KeyOutcome) -> None:

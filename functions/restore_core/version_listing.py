@@ -41,7 +41,7 @@ def decode_marker(marker: str) -> tuple[str, str]:
 
 def list_versions_page(
     bucket: oss2.Bucket, *, prefix: str, marker: str, max_keys: int,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
 ) -> Page:
     key_marker, version_marker = decode_marker(marker)
     query = {"versions": "", "prefix": prefix, "key-marker": key_marker, "max-keys": str(max_keys), "encoding-type": "url"}
@@ -52,7 +52,10 @@ def list_versions_page(
         return bytes(bucket._do("GET", bucket.bucket_name, "", params=query).read())
 
     try:
-        body = retry.call(rate.paced(limiter, fetch), policy=LIST_RETRY, retryable=oss_errors.is_transient, sleep=sleep)
+        body = retry.call(rate.paced(limiter, fetch, stop_at=stop_at), policy=LIST_RETRY, retryable=oss_errors.is_transient,
+                          sleep=sleep, stop_at=stop_at)
+    except retry.OutOfTime:
+        raise oss_errors.out_of_time("ListObjectVersions") from None
     except oss_errors.SDK_ERRORS as e:
         raise oss_errors.translate(e, "ListObjectVersions", bucket.bucket_name) from e
     return parse_versions_xml(body)

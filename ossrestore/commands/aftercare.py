@@ -10,9 +10,11 @@ from rich.table import Table
 
 from ossrestore.credentials import credentials_from_env
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
+from ossrestore.interruption import RunInterrupted
 from ossrestore.local_run import print_summary, run_local
 from ossrestore.option_types import ReportTarget
-from ossrestore.report import RunSummary, closing_report, open_report
+from ossrestore.report import RunSummary, VerificationFailed
+from ossrestore.report_file import report_file
 
 
 def _command(action: str, doc: str) -> click.Command:
@@ -28,9 +30,9 @@ def _command(action: str, doc: str) -> click.Command:
             flow_input["reportUrl"] = report_target
         report = report_target if isinstance(report_target, Path) else None
         credentials = credentials_from_env()
-        with closing_report(open_report(report)) as out:
-            run = run_local(flow_input, credentials=credentials, report=out, console=Console(stderr=True),
-                            show_progress=not quiet)
+        with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target:
+            run = run_local(flow_input, credentials=credentials, report=target.stream if target else None,
+                            console=Console(stderr=True), show_progress=not quiet)
         if flow_input["dryRun"]:
             Console().print(_table(run.summary, title=f"{action} (dry run: nothing sent)"))
             return 0

@@ -15,7 +15,8 @@ from ossrestore.interruption import RunInterrupted
 from ossrestore.local_run import print_summary, run_local
 from ossrestore.option_types import FilePath, ReportTarget
 from ossrestore.prices import load as load_prices
-from ossrestore.report import closing_report, iso, open_report
+from ossrestore.report import VerificationFailed, closing_report, iso, open_report
+from ossrestore.report_file import report_file
 
 
 @click.command()
@@ -44,11 +45,14 @@ def cli(report_target: Path | str | None, summary_json: Path | None, quiet: bool
     prices = load_prices(price_table)  # a bad table is refused before anything is listed
     credentials = credentials_from_env()
     url, stderr = flow_input[notice.NOTIFY_FIELD], Console(stderr=True)
-    # Opened before any request: a report that cannot be written must not be found out after the restores were paid for.
-    with closing_report(open_report(report)) as out, closing_report(open_report(summary_json, flag="--summary-json")) as summary_out:
+    # Locked and probed before any request: a report that cannot be written (or that another run is writing)
+    # must not be found out after the restores were paid for.
+    # What an interrupted run learned (its partial report, the lines checked so far) replaces an earlier report too.
+    with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target, \
+            closing_report(open_report(summary_json, flag="--summary-json")) as summary_out:
         try:
-            run = run_local(notice.engine_input(flow_input), credentials=credentials, report=out, console=stderr,
-                            show_progress=not quiet, prices=prices)
+            run = run_local(notice.engine_input(flow_input), credentials=credentials,
+                            report=target.stream if target else None, console=stderr, show_progress=not quiet, prices=prices)
         except RunInterrupted as e:
             if url:  # the run ended, without a verdict: the notice says so
                 notice.send(url, notice.interrupted_document(flow_input=flow_input, exit_code=e.exit_code, message=str(e),
