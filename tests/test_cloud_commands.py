@@ -238,6 +238,25 @@ def test_start_without_credentials_is_a_clear_error(fnf: FakeFnf, monkeypatch: p
     assert fnf.requests == []
 
 
+def test_start_signs_with_the_profile_named(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # GIVEN no credential variable and an aliyun CLI profile in HOME
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(json.dumps({"current": "x", "profiles": [
+        {"name": "ops", "mode": "StsToken", "access_key_id": "STS.ops", "access_key_secret": SECRET,
+         "sts_token": "ops-token-never-printed"}]}))
+    # WHEN a cloud run is started with --profile
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--profile", "ops", "--name", "run-p"])
+    # THEN StartExecution is signed with the profile's key and token
+    assert result.exit_code == 0, result.output
+    (request,) = fnf.requests
+    assert (request["AccessKeyId"], request["SecurityToken"]) == ("STS.ops", "ops-token-never-printed")
+    assert SECRET not in result.output and "ops-token-never-printed" not in result.output
+
+
 def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
     # GIVEN an execution whose history spans two pages WHEN its status is asked for
     result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--events"])

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ossrestore.aftercare import DRY_OUTCOMES, dry_classifier
 from ossrestore.contacts import ContactStore
-from ossrestore.credentials import credentials_from_env
+from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.local_run import preflight, print_summary, run_local
 from ossrestore.option_types import FilePath
@@ -24,10 +24,12 @@ def _command(action: str, doc: str) -> click.Command:
     @click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
     @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
     @click.option("--dry-run", is_flag=True, help="List and report what a run would send; send nothing.")
-    def cli(report: Path | None, quiet: bool, dry_run: bool, input_file: Path | None, **options: Any) -> int:
+    @profile_option
+    def cli(report: Path | None, quiet: bool, dry_run: bool, input_file: Path | None, profile: str | None,
+            **options: Any) -> int:
         options["flow_action"] = action
         flow_input = flow_input_from_options(input_file, **options)
-        credentials = credentials_from_env()
+        credentials = resolve_credentials(profile=profile)
         with closing_report(open_report(report)) as out:
             if dry_run:
                 summary = _dry_run(flow_input, credentials=credentials, report=out)

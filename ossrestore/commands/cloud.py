@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ossrestore.credentials import credentials_from_env
+from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
 from ossrestore.option_types import FilePath
@@ -32,8 +32,9 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
+@profile_option
 @flow_input_options
-def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
+def start(env: str, execution_name: str | None, fnf_endpoint: str | None, profile: str | None, **options: Any) -> None:
     """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
     from infra.naming import names_for
     from ossrestore.executions import fnf_client, new_execution_name, start_execution
@@ -52,7 +53,8 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
         raise UsageError(f"--manifest: the cloud reads manifests from OSS: oss://BUCKET/KEY (got {manifest!r})")
     name = execution_name or new_execution_name(flow_input["bucketName"])
     _check_name(name)
-    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    credentials = resolve_credentials(profile=profile)
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
                                              flow_input=flow_input))
     click.echo(started)
@@ -65,17 +67,19 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
+@profile_option
 @click.option("--price-table", type=FilePath(path_type=Path), default=None,
               help="JSON price table for a dry run's estimate. Default: the shipped table.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
-           price_table: Path | None) -> None:
+           profile: str | None, price_table: Path | None) -> None:
     """Show an execution's status and progress from its history (and a dry run's estimate)."""
     from infra.naming import names_for
     from ossrestore.executions import continuations, execution_progress, fnf_client
 
     _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
-    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    credentials = resolve_credentials(profile=profile)
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
                                                  execution_name=execution_name))
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from ossrestore import notice
-from ossrestore.credentials import credentials_from_env
+from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.interruption import RunInterrupted
 from ossrestore.local_run import print_summary, run_local
@@ -26,8 +26,9 @@ from ossrestore.report import closing_report, iso, open_report
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
 @click.option("--price-table", type=FilePath(path_type=Path), default=None,
               help="JSON price table for the estimate (the shipped one's shape). Default: the shipped table.")
+@profile_option
 def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table: Path | None, input_file: Path | None,
-        **options: Any) -> int:
+        profile: str | None, **options: Any) -> int:
     """Restore every archived object under a prefix and wait until all are readable.
 
     Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and optional
@@ -37,7 +38,7 @@ def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table
     """
     flow_input = flow_input_from_options(input_file, **options)
     prices = load_prices(price_table)  # a bad table is refused before anything is listed
-    credentials = credentials_from_env()
+    credentials = resolve_credentials(profile=profile)
     url, stderr = flow_input[notice.NOTIFY_FIELD], Console(stderr=True)
     # Opened before any request: a report that cannot be written must not be found out after the restores were paid for.
     with closing_report(open_report(report)) as out, closing_report(open_report(summary_json, flag="--summary-json")) as summary_out:
