@@ -15,7 +15,7 @@ import click
 
 from ossrestore.errors import UsageError
 from ossrestore.option_types import FilePath
-from restore_core import deadline, json_input, params
+from restore_core import deadline, json_input, params, selection
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import (
     BY_NAME,
@@ -101,4 +101,6 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
         raise UsageError(f"{flag}: {e}") from None
     if flow_input.get("deadline") and params.parse_iso_time(flow_input["deadline"]) <= now:
         raise UsageError(f"--deadline: {flow_input['deadline']} has already passed")
+    for hint in selection.hints(flow_input):  # patterns that can match, but probably not what was meant
+        click.echo(f"warning: {hint}", err=True)
     return execution_input(flow_input)
