@@ -136,6 +136,8 @@ def _call(operation: str, method: Any, request: Any) -> Any:
     try:
         return method(request)
     except UnretryableException as e:  # a subclass of TeaException: no answer from the service at all
-        raise CloudApiError(operation, "NetworkError", str(getattr(e, "inner_exception", e))) from None
+        from restore_core.oss_errors import connection_failure
+
+        raise CloudApiError(operation, "NetworkError", connection_failure(e)) from None
     except TeaException as e:
         raise CloudApiError(operation, str(e.code), str(e.message)) from None

@@ -317,3 +317,15 @@ def test_start_sends_a_relative_deadline_as_absolute_utc_and_the_action(fnf: Fak
     assert flow_input["deadline"].endswith("Z")
     assert before + 36 * 3600 - 1 <= parse_iso_time(flow_input["deadline"]) <= time.time() + 36 * 3600 + 1
     assert (flow_input["bestEffort"], flow_input["action"]) == (True, "extend")
+
+
+def test_an_fnf_endpoint_nobody_answers_on_says_cannot_connect(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--fnf-endpoint", f"http://127.0.0.1:{port}"])
+    assert isinstance(result.exception, UsageError), result.output
+    assert f"cannot connect to 127.0.0.1:{port}: connection refused" in str(result.exception)

@@ -56,7 +56,7 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, profil
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
-                                             flow_input=flow_input))
+                                             flow_input=flow_input), endpoint=_where(client))
     click.echo(started)
 
 
@@ -81,7 +81,7 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
-                                                 execution_name=execution_name))
+                                                 execution_name=execution_name), endpoint=_where(client))
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
     click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
     click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
@@ -89,7 +89,8 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     if progress.output:
         click.echo(f"output {progress.output}")
         _print_dry_run_estimate(progress.output, price_table)
-    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name))
+    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
+                   endpoint=_where(client))
     if chain:
         click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
     for event in progress.events if show_events else ():
@@ -143,6 +144,11 @@ def _stack(env: str, region: str | None) -> Any:
         raise UsageError(f"--{'env' if e.kind == 'environment' else 'region'}: {e}") from None
 
 
+def _where(client: Any) -> str:
+    """The endpoint the fnf client calls (the SDK derives it from the region unless one is given)."""
+    return str(getattr(client, "_endpoint", "") or "")
+
+
 def _input_has(options: dict[str, Any], field: str) -> bool:
     path = options.get("input_file")
     if path is None:
@@ -153,7 +159,7 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
         return False  # flow_input_from_options reports the unreadable file
 
 
-def _guard(call: Callable[[], Any]) -> Any:
+def _guard(call: Callable[[], Any], endpoint: str = "") -> Any:
     from infra.errors import InfraError
     from ossrestore.errors import CloudApiError
 
@@ -161,6 +167,9 @@ def _guard(call: Callable[[], Any]) -> Any:
         return call()
     except CloudApiError as e:
         # No answer at all (a host that does not resolve, a refused connection): the endpoint is to blame.
-        raise UsageError(f"--fnf-endpoint: {e}" if e.code == "NetworkError" else str(e)) from None
+        if e.code == "NetworkError":
+            raise UsageError(f"cannot connect to {endpoint or 'the Serverless Workflow endpoint'}: {e.message} "
+                             "(--fnf-endpoint)") from None
+        raise UsageError(str(e)) from None
     except InfraError as e:
         raise UsageError(str(e)) from None
