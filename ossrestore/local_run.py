@@ -66,6 +66,8 @@ def preflight(bucket: oss2.Bucket, *, prefix: str, manifest: str = "") -> None:
     except InvalidParameter:
         raise UsageError(f"--bucket: no bucket named {bucket.bucket_name!r} at {bucket.endpoint}") from None
     except OSSUnavailable as e:
+        if e.reason:  # no answer at all: say why the connection failed, not a status nobody sent
+            raise UsageError(f"--endpoint: cannot connect to {bucket.endpoint}: {e.reason}") from None
         raise UsageError(f"--endpoint: cannot list {bucket.bucket_name!r} at {bucket.endpoint}: {e}") from None
     except RestoreCoreError as e:  # 403 and other refusals: the credentials or the role
         raise UsageError(f"OSS refused to list bucket {bucket.bucket_name!r}: {e}") from None

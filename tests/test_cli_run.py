@@ -311,3 +311,21 @@ def test_the_console_script_starts_and_lists_its_commands():
     out = subprocess.run([sys.executable, "-m", "ossrestore", "--help"], capture_output=True, text=True, env=os.environ, check=True)
     for command in ("run", "demo", "emulator", "synth", "plan", "deploy", "start", "status"):
         assert command in out.stdout
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_endpoint_nobody_answers_on_says_cannot_connect(creds_env):
+    # GIVEN an endpoint where nothing listens WHEN a run is started
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    result = invoke("run", "--endpoint", endpoint, "--bucket", BUCKET)
+    # THEN exit 2 with what happened in words, not an HTTP status nobody sent
+    assert result.exit_code == 2, result.output + result.stderr
+    assert f"cannot connect to {endpoint}: connection refused" in result.stderr
+    assert "HTTP -2" not in result.stderr and "RequestError" not in result.stderr
