@@ -11,7 +11,7 @@ from typing import Any
 
 from ossrestore import report
 from ossrestore.contacts import KeyContact
-from restore_core import actions
+from restore_core import actions, classes
 from restore_core.restore_info import RestoreInfo, RestoreState
 
 Verdict = tuple[str, str, str]  # outcome, OSS code, reason
@@ -38,6 +38,22 @@ def _skipped(action: str, reason: str, storage_class: str) -> Verdict:
     return "skipped", "", _WHY[reason].format(cls=storage_class, verb=action)
 
 
+def class_days(storage_class: str, days: int) -> int:
+    """The days an extend of this class carries: OSS caps each class (Archive at 7), as a restore's are."""
+    plan, _ = classes.fit(storage_class, days, classes.DEFAULT_TIER)
+    return plan.days
+
+
+def days_by_class(days: int) -> list[str]:
+    """How `extend --days N` reads for each archive class, e.g. `Archive: 7 days (the class's most; 30 asked)`."""
+    out = []
+    for cls in classes.ARCHIVE_CLASSES:
+        fitted = class_days(cls, days)
+        capped = f" (the class's most; {days} asked)" if fitted != days else ""
+        out.append(f"{cls}: {fitted} day{'s' if fitted != 1 else ''}{capped}")
+    return out
+
+
 def classifier(action: str, *, days: int) -> Classify:
     """The verdict of one listed object after `action` ran."""
 
@@ -46,7 +62,7 @@ def classifier(action: str, *, days: int) -> Classify:
             return "failed", contact.code, f"{action} refused with HTTP {contact.status}"
         if contact is not None and contact.status == 200:
             if action == actions.EXTEND and restore.state is RestoreState.RESTORED:
-                return "extended", "", f"restored: expiry moved by {days} day(s)"
+                return "extended", "", f"restored: expiry moved by {class_days(storage_class, days)} day(s)"
             if action == actions.CLEAN and restore.state is RestoreState.FROZEN:
                 return "cleaned", "", "temporary copy ended: frozen again"
             return "failed", "", f"OSS answered 200 but the listing shows it {restore.state.value}"
@@ -60,11 +76,12 @@ def classifier(action: str, *, days: int) -> Classify:
 
 def dry_classifier(action: str, *, days: int) -> Classify:
     """What a run of `action` would do with one listed object; nothing is sent."""
-    what = f"a run would extend its expiry by {days} day(s)" if action == actions.EXTEND else "a run would clean it"
 
     def classify(storage_class: str, restore: RestoreInfo, contact: KeyContact | None, *, direct_read: bool = False) -> Verdict:
         reason = actions.skip_reason(action, storage_class, restore)
         if reason is None:
+            what = (f"a run would extend its expiry by {class_days(storage_class, days)} day(s)"
+                    if action == actions.EXTEND else "a run would clean it")
             return f"would_{action}", "", f"restored: {what}"
         return _skipped(action, reason, storage_class)
 
