@@ -176,23 +176,20 @@ def _money(value: float | None) -> str:
 
 def estimate_table(est: Mapping[str, Any]) -> list[Any]:
     """The estimate as a table and the lines that qualify it (prices' source, unverified or unknown ones)."""
-    from rich import box
-    from rich.table import Table
+    from ossrestore.fit import Cells, fitted
 
     currency = est["currency"]
-    table = Table(title=f"estimate (before any restore; cost in {currency})", title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-    for column in ("class", "objects", "bytes", "requests", "tier/days", "cost", "time"):
-        table.add_column(column, justify="left" if column in ("class", "tier/days") else "right", no_wrap=True)
+    rows = []
     for row in est["classes"]:
         mark = "" if row["pricesVerified"] else " *"
-        table.add_row(
-            row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
-            f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"]),
-        )
+        rows.append([row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
+                     f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"])])
     total = est["total"]
-    table.add_row("total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
-                  _money(total["cost"]), duration(total["seconds"]))
+    rows.append(["total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
+                 _money(total["cost"]), duration(total["seconds"])])
+    table = fitted(Cells(title=f"estimate (before any restore; cost in {currency})",
+                         headers=["class", "objects", "bytes", "requests", "tier/days", "cost", "time"], rows=rows,
+                         text_columns=1, bold_last=False))
     notes = [
         f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}; "
         f"time: {est['requestsPerSecond']:,} requests/s, then the slowest documented restore, then one poll",
@@ -206,28 +203,23 @@ def estimate_table(est: Mapping[str, Any]) -> list[Any]:
 
 def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int], *, elapsed: float) -> Any:
     """The estimate per class beside what the report found."""
-    from rich import box
-    from rich.table import Table
+    from ossrestore.fit import Cells, fitted
 
-    table = Table(title="estimate and actual", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  padding=(0, 1, 0, 0))
-    for column in ("class", "est. objects", "est. requests", "restored", "already", "running", "failed",
-                   "time est./actual"):
-        table.add_column(column, justify="left" if column == "class" else "right", no_wrap=True)
+    rows = []
     for row in est["classes"]:
         cls = row["storageClass"]
-        table.add_row(
-            cls, f"{row['objects']:,}", f"{row['requests']:,}", f"{by_class[(cls, 'restored')]:,}",
-            f"{by_class[(cls, 'already_restored')]:,}", f"{by_class[(cls, 'in_progress')]:,}",
-            f"{by_class[(cls, 'failed')]:,}", "",
-        )
-    table.add_row("total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
-                  f"{duration(est['total']['seconds'])} / {duration(elapsed)}")
+        rows.append([cls, f"{row['objects']:,}", f"{row['requests']:,}", f"{by_class[(cls, 'restored')]:,}",
+                     f"{by_class[(cls, 'already_restored')]:,}", f"{by_class[(cls, 'in_progress')]:,}",
+                     f"{by_class[(cls, 'failed')]:,}", ""])
+    rows.append(["total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
+                 f"{duration(est['total']['seconds'])} / {duration(elapsed)}"])
+    caption = None
     actual = est.get("actual")
     if isinstance(actual, Mapping):
         def money(value: Any) -> str:
             return "unknown" if value is None else f"{value:,.2f} {est.get('currency', '')}".strip()
 
-        table.caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
-                         f"({actual['requests']:,} restore requests accepted)")
-    return table
+        caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
+                   f"({actual['requests']:,} restore requests accepted)")
+    return fitted(Cells(title="estimate and actual", caption=caption, rows=rows, headers=[
+        "class", "est. objects", "est. requests", "restored", "already", "running", "failed", "time est./actual"]))

@@ -57,7 +57,7 @@ def test_report_prints_counts_by_class_and_outcome_failures_by_code_and_the_cost
     assert "Archive 900 0 0 0 0 900" in lines
     assert "DeepColdArchive 0 0 0 0 43 43" in lines
     assert "(object gone) 0 0 0 7 0 7" in lines
-    assert "total 900 0 100 157 43 1200" in lines
+    assert "total 900 0 100 157 43 1,200" in lines
     assert any(line.startswith("AccessDenied 40 deep/000000") for line in lines)
     assert any(line.startswith("InvalidObjectState 3 ") for line in lines)
     assert "estimated cost: not estimated" in lines and "actual cost: not estimated" in lines
