@@ -11,9 +11,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 
 from ossrestore.contacts import ContactStore, KeyContact, contact_key, entry_contact_key
+from ossrestore.fit import Cells, Fitted, fitted
 from restore_core import inputs
 from restore_core.errors import InvalidParameter
 
@@ -213,20 +213,36 @@ def _elapsed(seconds: float) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}"
 
 
-def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
+# What each progress counter counts, in the order shown (README, "Running a restore").
+PROGRESS_COUNTERS = ("listed", "already readable", "requested", "found restoring", "restoring", "readable",
+                     "skipped", "failed")
+
+
+def progress_counts(c: Counters) -> dict[str, int]:
+    """The counters shown while a run goes: objects listed; readable when listed (nothing to do); restores this
+    run requested (OSS accepted them, the confirm phase's re-requests included); restores found already running;
+    of those two, how many are not yet confirmed readable (restoring: never the already readable ones); archive
+    objects the confirm scan found readable (the already readable included); left alone (not archived, read
+    directly, filtered, gone); failed."""
+    newly_readable = max(c.readable - c.already_readable - c.direct_read, 0)
+    return {
+        "listed": c.listed, "already readable": c.already_readable, "requested": c.requested + c.rerequested,
+        "found restoring": c.in_progress,
+        "restoring": max(c.restoring, c.archive - newly_readable - c.skipped - c.failed, 0),
+        "readable": c.readable, "skipped": c.not_archived + c.direct_read + c.skipped + c.filtered,
+        "failed": c.failed,
+    }
+
+
+def progress_table(tracker: RunTracker, *, now: float | None = None) -> Fitted:
     c = tracker.snapshot()
     elapsed = max((now or time.time()) - tracker.started_at, 1e-9)
-    table = Table(title="oss-restore", title_justify="left")
-    for column in ("listed", "requested", "restoring", "readable", "skipped", "failed", "rate", "elapsed"):
-        table.add_column(column, justify="right")
+    counts = progress_counts(c)
     submitted = c.requested + c.in_progress + c.already_restored
-    # Until the confirm scan reaches them, listed archive objects not yet seen readable are restoring.
-    restoring = max(c.restoring, c.archive + c.already_readable - c.readable - c.skipped - c.failed, 0)
-    table.add_row(
-        str(c.listed), str(c.requested + c.in_progress), str(restoring), str(c.readable),
-        str(c.not_archived + c.direct_read + c.skipped + c.filtered), str(c.failed), f"{submitted / elapsed:.0f}/s", _elapsed(elapsed),
-    )
-    return table
+    return fitted(Cells(
+        title="oss-restore", headers=["", *PROGRESS_COUNTERS, "rate", "elapsed"],
+        rows=[["", *(f"{counts[k]:,}" for k in PROGRESS_COUNTERS), f"{submitted / elapsed:,.0f}/s", _elapsed(elapsed)]],
+    ))
 
 
 class ProgressView:
@@ -251,13 +267,8 @@ class ProgressView:
 
     def _print_lines(self) -> None:
         while not self._stop.wait(self._interval):
-            c = self._tracker.snapshot()
-            self._console.print(
-                f"listed {c.listed}  requested {c.requested + c.in_progress}  restoring {c.restoring}  "
-                f"readable {c.readable}  skipped {c.not_archived + c.direct_read + c.skipped + c.filtered}  "
-                f"failed {c.failed}",
-                highlight=False,
-            )
+            counts = progress_counts(self._tracker.snapshot())
+            self._console.print("  ".join(f"{name} {counts[name]:,}" for name in PROGRESS_COUNTERS), highlight=False)
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
