@@ -136,6 +136,7 @@ def list_archive_files(
     groups = _Groups(size=req.group_size, room=OUTPUT_LIMIT - budget.size(out) - -(-req.filters_size // 3),
                      in_progress_extra=INDEX_COST if deadline else 0)
     threatened: list[tuple[int, Target]] = []  # (index into inProgressKeys, running restore to speed up)
+    dry_requested, dry_threatened = set[str](), set[str]()  # a dry run: the classes a real run would act on
     skipped: Counter[str] = Counter()
     selected = tally.read_tally(req.tally)
     listed = missing = 0
@@ -172,6 +173,11 @@ def list_archive_files(
                 reason, request = found.skip_reason, found.request
                 if req.dry_run:
                     kept = True  # counted, never grouped: a dry run requests nothing
+                    # ...but refused below as the real run would be: by the classes it would request or speed up
+                    if request:
+                        dry_requested.add(obj.storage_class)
+                    elif found.need is Need.IN_PROGRESS and deadline and deadline.threatened(obj.storage_class, now=now):
+                        dry_threatened.add(obj.storage_class)
                 elif found.need is Need.IN_PROGRESS:
                     kept = groups.note_in_progress(obj)
                     if kept and deadline and deadline.threatened(obj.storage_class, now=now):
@@ -195,10 +201,11 @@ def list_archive_files(
     end = not cut and not truncated
     if req.wait_per_batch:
         # Before any restore of this batch is requested: a cloud run refuses here, as the command does.
-        poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g}, req.tier)
+        poll_budget.check_wait_per_batch(req.poll_interval, {c for g in groups.groups for c in g} | dry_requested, req.tier)
     if deadline is not None:
         # Only the listing knows the classes: a class that cannot make it is refused before its batch.
-        deadline.check({c for g in groups.groups for c in g} | {t.storage_class or "" for _, t in threatened}, now=now)
+        deadline.check({c for g in groups.groups for c in g} | {t.storage_class or "" for _, t in threatened}
+                       | dry_requested | dry_threatened, now=now)
         out.update(escalate(bucket, threatened, deadline, days=req.days, now=now, limiter=limiter, sleep=sleep))
     ordered = [{c: _packed(g[c]) for c in classes.ARCHIVE_CLASSES if c in g} for g in groups.groups]
     out.update(
