@@ -175,6 +175,13 @@ def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(em
     assert emu.stats.get("RestoreObject") == 0
 
 
+def test_a_dry_run_refuses_a_poll_interval_a_cold_batch_cannot_finish_in_as_the_real_run_does(emu, creds_env):
+    emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--dry-run", "--quiet")
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "--poll-interval: pollInterval must be at least 406 s" in result.stderr
+
+
 def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
     # GIVEN more listing calls than one execution may make (a call fills at most 100 groups)
     emu.seed(BUCKET, counts={"Archive": 300, "ColdArchive": 50}, prefix="c/")
