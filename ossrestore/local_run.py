@@ -270,9 +270,10 @@ def summary_table(run: LocalRun) -> Table:
     return table
 
 
-def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> None:
-    """A dry run: the estimate. A real run: the estimate first, what happened, then the two side by side."""
-    if run.summary.estimate is not None:
+def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False, opening_estimate: bool = True) -> None:
+    """A dry run: the estimate. A real run: the estimate first (unless already shown before the run:
+    `opening_estimate=False`), what happened, then the two side by side."""
+    if run.summary.estimate is not None and (dry_run or opening_estimate):
         for renderable in estimate_table(run.summary.estimate):
             console.print(renderable)
     if dry_run:
