@@ -11,6 +11,7 @@ from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
 from ossrestore.option_types import FilePath
+from ossrestore.spend_guard import SpendGuard, guard_options, on_a_terminal
 
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
@@ -32,10 +33,17 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
+@click.option("--price-table", type=FilePath(path_type=Path), default=None,
+              help="JSON price table for --max-cost's estimate. Default: the shipped table.")
+@guard_options
 @profile_option
 @flow_input_options
-def start(env: str, execution_name: str | None, fnf_endpoint: str | None, profile: str | None, **options: Any) -> None:
-    """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
+def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_table: Path | None,
+          max_cost: float | None, assume_yes: bool, profile: str | None, **options: Any) -> None:
+    """Start the main flow of the (env, --region) stack on a bucket; print the execution name.
+
+    With --max-cost, a dry-run execution of the same input (`<name>-estimate`) prices the run first; a run
+    estimated above AMOUNT (or at an unknown cost) is refused (exit 2) and none is started."""
     from infra.naming import names_for
     from ossrestore.executions import fnf_client, new_execution_name, start_execution
 
@@ -53,11 +61,37 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, profil
         raise UsageError(f"--manifest: the cloud reads manifests from OSS: oss://BUCKET/KEY (got {manifest!r})")
     name = execution_name or new_execution_name(flow_input["bucketName"])
     _check_name(name)
+    prices = _prices(price_table) if max_cost is not None else None  # a bad table is refused before any call
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
+    if prices is not None:
+        _estimate_first(client, flow_name=names_for(cfg).main_flow, name=name, flow_input=flow_input, prices=prices,
+                        guard=SpendGuard(max_cost=max_cost, ask=not assume_yes and on_a_terminal()))
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
                                              flow_input=flow_input), endpoint=_where(client))
     click.echo(started)
+
+
+def _prices(path: Path | None) -> Any:
+    from ossrestore.prices import load
+
+    return load(path)
+
+
+def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[str, Any], prices: Any,
+                    guard: SpendGuard) -> None:
+    """The dry-run execution's estimate, on stderr (stdout holds only the execution name), then the guard."""
+    from rich.console import Console
+
+    from ossrestore.cloud_estimate import cloud_estimate, estimate_name
+    from ossrestore.estimate import estimate_table
+
+    estimate = _guard(lambda: cloud_estimate(client, flow_name=flow_name, execution_name=estimate_name(name),
+                                             flow_input=flow_input, prices=prices), endpoint=_where(client))
+    console = Console(stderr=True)
+    for renderable in estimate_table(estimate):
+        console.print(renderable)
+    guard.check(estimate, dry_run=bool(flow_input.get("dryRun")))
 
 
 @click.command()
