@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, params, selection
+from restore_core import classes, notice_formats, params, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
@@ -294,6 +294,15 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "and actual cost, exit code) when the run ends, retried on connection errors and 5xx; never "
                 "carries credentials; `\"\"`: none",
         allowed="`\"\"` or an `http(s)://host[:port][/path]` URL (at most 2,048 bytes)",
+    ),
+    FlowInput(
+        name="notifyFormat", kind="choice", default="json", choices=notice_formats.FORMATS, flag="--notify-format",
+        help="The completion notice's message: json (the summary), or the message a dingtalk custom robot, a feishu "
+             "(Lark) custom bot or a slack incoming webhook takes.",
+        meaning="the completion notice's body: `json`, the summary; `dingtalk`, a custom robot's `markdown` message "
+                "(`msgtype`, `markdown.title`, `markdown.text`); `feishu`, a Feishu/Lark custom bot's `post` message "
+                "(`msg_type`, `content.post`); `slack`, an incoming webhook's `text` with `blocks`; DingTalk's and "
+                "Feishu's refusals in a 200 answer (`errcode`, `code`) count as not delivered",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}

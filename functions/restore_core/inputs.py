@@ -295,6 +295,7 @@ class NotifyRequest:
     restoring: int
     failed: int
     execution_name: str | None
+    format: str = "json"  # the webhook's message format (`notice_formats`)
 
 
 def notify_request(raw: Mapping[str, Any]) -> NotifyRequest:
@@ -305,5 +306,5 @@ def notify_request(raw: Mapping[str, Any]) -> NotifyRequest:
         url=url, bucket_name=params.bucket_name(raw), prefix=flow_inputs.value(raw, "prefix"),
         status=params.choice(raw, "status", default="failed", allowed=("success", "failed")),
         readable=_counter(raw, "readable"), restoring=_counter(raw, "restoring"), failed=_counter(raw, "failed"),
-        execution_name=_execution_name(raw),
+        execution_name=_execution_name(raw), format=flow_inputs.value(raw, "notifyFormat"),
     )

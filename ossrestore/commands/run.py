@@ -77,7 +77,7 @@ def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table
             if url:  # the run ended, without a verdict: the notice says so
                 notice.send(url, notice.interrupted_document(flow_input=flow_input, exit_code=e.exit_code, message=str(e),
                                                              finished_at=iso(time.time()) or ""),
-                            credentials=credentials, console=stderr)
+                            credentials=credentials, console=stderr, fmt=flow_input[notice.FORMAT_FIELD])
             raise
         document = notice.summary_document(run.summary, flow_input=flow_input, exit_code=run.summary.exit_code,
                                            finished_at=iso(time.time()) or "")
@@ -88,5 +88,5 @@ def cli(report: Path | None, summary_json: Path | None, quiet: bool, price_table
         elif summary_out is not None:
             summary_out.write(text)
     if url:
-        notice.send(url, document, credentials=credentials, console=stderr)
+        notice.send(url, document, credentials=credentials, console=stderr, fmt=flow_input[notice.FORMAT_FIELD])
     return run.summary.exit_code
