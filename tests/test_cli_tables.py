@@ -2,6 +2,7 @@
 count what their names say. Rendered on a fixed-width console, as a terminal of that width shows them."""
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 
@@ -18,7 +19,7 @@ WIDTHS = (60, 80)
 
 
 def rendered(width: int, *renderables: object) -> str:
-    console = Console(width=width, record=True, color_system=None, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
     for renderable in renderables:
         console.print(renderable)
     return console.export_text()
