@@ -21,7 +21,7 @@ def test_flow_input_defaults_are_filled_in():
         "days": 1, "pagesPerExecution": 224, "pollsPerExecution": 300, "tier": "Standard", "waitPerBatch": False,
         "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [], "modifiedAfter": "",
         "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "", "allVersions": False,
-        "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "",
+        "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "notifyFormat": "json",
     }
 
 
