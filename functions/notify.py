@@ -22,6 +22,6 @@ def handler(event: Any, context: Any) -> str:
     hidden = _credential_values(context)
     redaction.remember(*hidden)
     summary = notify.flow_summary(request.summary, execution_name=request.execution_name)
-    delivery = notify.post(request.url, notify.body_of(summary, hide=hidden))
+    delivery = notify.post(request.url, notify.body_of(summary, hide=hidden, fmt=request.format), fmt=request.format)
     # A notice that could not be delivered does not change the run's verdict: the flow goes on either way.
     return json.dumps({**delivery.as_dict(), "host": notify.host_of(request.url)})

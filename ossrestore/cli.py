@@ -58,7 +58,9 @@ class _LazyGroup(click.Group):
         return rv
 
 
-@click.group(cls=_LazyGroup)
+# `-h` as well as `--help`, on the group and (inherited through the context) on every command.
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oss-restore", prog_name="oss-restore", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages to stderr.")
 def group(verbose: bool) -> None:
     """Restore Archive, Cold Archive and Deep Cold Archive objects in Alibaba Cloud OSS."""

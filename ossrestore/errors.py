@@ -28,3 +28,4 @@ class CloudApiError(UsageError):
         super().__init__(f"{operation} failed: {code}: {message}")
         self.operation = operation
         self.code = code
+        self.message = message

@@ -237,24 +237,21 @@ def _money(value: float | None) -> str:
 
 def estimate_table(est: Mapping[str, Any]) -> list[Any]:
     """The estimate as a table and the lines that qualify it (which prices, their standing, what is unpriced)."""
-    from rich import box
-    from rich.table import Table
+    from ossrestore.fit import Cells, fitted
 
     currency = est.get("currency")
-    title = f"estimate (before any restore; cost in {currency})" if currency else "estimate (before any restore; not priced)"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-    for column in ("class", "objects", "bytes", "requests", "tier/days", "cost", "time"):
-        table.add_column(column, justify="left" if column in ("class", "tier/days") else "right", no_wrap=True)
+    rows = []
     for row in est["classes"]:
         mark = " *" if row["cost"] is not None and not row["pricesVerified"] else ""
-        table.add_row(
-            row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
-            f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"]),
-        )
+        rows.append([row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
+                     f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"])])
     total = est["total"]
-    table.add_row("total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
-                  "-" if total["cost"] is None else _money(total["cost"]) + (" +" if total.get("unpriced") else ""),
-                  duration(total["seconds"]))
+    rows.append(["total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
+                 "-" if total["cost"] is None else _money(total["cost"]) + (" +" if total.get("unpriced") else ""),
+                 duration(total["seconds"])])
+    title = f"estimate (before any restore; cost in {currency})" if currency else "estimate (before any restore; not priced)"
+    table = fitted(Cells(title=title, headers=["class", "objects", "bytes", "requests", "tier/days", "cost", "time"],
+                         rows=rows, text_columns=1, bold_last=False))
     return [table, *_notes(est)]
 
 
@@ -285,30 +282,25 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
 
 def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int], *, elapsed: float) -> Any:
     """The estimate per class beside what the report found."""
-    from rich import box
-    from rich.table import Table
+    from ossrestore.fit import Cells, fitted
 
-    table = Table(title="estimate and actual", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  padding=(0, 1, 0, 0))
-    for column in ("class", "est. objects", "est. requests", "restored", "already", "running", "failed",
-                   "time est./actual"):
-        table.add_column(column, justify="left" if column == "class" else "right", no_wrap=True)
+    rows = []
     for row in est["classes"]:
         cls = row["storageClass"]
-        table.add_row(
-            cls, f"{row['objects']:,}", f"{row['requests']:,}", f"{by_class[(cls, 'restored')]:,}",
-            f"{by_class[(cls, 'already_restored')]:,}", f"{by_class[(cls, 'in_progress')]:,}",
-            f"{by_class[(cls, 'failed')]:,}", "",
-        )
-    table.add_row("total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
-                  f"{duration(est['total']['seconds'])} / {duration(elapsed)}")
+        rows.append([cls, f"{row['objects']:,}", f"{row['requests']:,}", f"{by_class[(cls, 'restored')]:,}",
+                     f"{by_class[(cls, 'already_restored')]:,}", f"{by_class[(cls, 'in_progress')]:,}",
+                     f"{by_class[(cls, 'failed')]:,}", ""])
+    rows.append(["total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
+                 f"{duration(est['total']['seconds'])} / {duration(elapsed)}"])
+    caption = None
     actual = est.get("actual")
     if isinstance(actual, Mapping):
         def money(value: Any) -> str:
             return "not priced" if value is None else f"{value:,.2f} {est.get('currency') or ''}".strip()
 
         left_out = est["total"].get("unpriced") or []
-        table.caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
-                         f"({actual['requests']:,} restore requests accepted)"
-                         + (f"; unpriced, not in either: {', '.join(left_out)}" if left_out else ""))
-    return table
+        caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
+                   f"({actual['requests']:,} restore requests accepted)"
+                   + (f"; unpriced, not in either: {', '.join(left_out)}" if left_out else ""))
+    return fitted(Cells(title="estimate and actual", caption=caption, rows=rows, headers=[
+        "class", "est. objects", "est. requests", "restored", "already", "running", "failed", "time est./actual"]))

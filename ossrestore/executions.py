@@ -25,6 +25,7 @@ class HistoryEvent:
     step_name: str
     type: str
     time: str
+    detail: str = ""  # EventDetail: JSON (an ExecutionFailed event's holds its error and cause)
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,37 @@ def execution_progress(client: Any, *, flow_name: str, execution_name: str) -> E
         request = models.GetExecutionHistoryRequest(flow_name=flow_name, execution_name=execution_name,
                                                     limit=HISTORY_PAGE, next_token=token)
         page = _call("GetExecutionHistory", client.get_execution_history, request).body
-        events += [HistoryEvent(int(e.event_id or 0), e.step_name or "", e.type or "", e.time or "")
-                   for e in page.events or []]
+        events += [HistoryEvent(int(e.event_id or 0), e.step_name or "", e.type or "", e.time or "",
+                                e.event_detail or "") for e in page.events or []]
         token = page.next_token
         if not token:
             break
     return ExecutionProgress(flow_name=flow_name, name=str(described.name), status=str(described.status),
                              started_time=described.started_time or "", stopped_time=described.stopped_time or "",
                              output=described.output or "", events=tuple(events))
+
+
+def describe(client: Any, *, flow_name: str, execution_name: str) -> tuple[str, str]:
+    """(status, output) of one execution: DescribeExecution alone, without its history."""
+    from alibabacloud_fnf20190315 import models
+
+    body = _call("DescribeExecution", client.describe_execution,
+                 models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name)).body
+    return str(body.status or ""), str(body.output or "")
+
+
+def failure(client: Any, *, flow_name: str, execution_name: str) -> tuple[str, str]:
+    """(error, cause) of an execution that failed, from its history's ExecutionFailed event ("" when none)."""
+    events = execution_progress(client, flow_name=flow_name, execution_name=execution_name).events
+    for event in reversed(events):
+        if event.type == "ExecutionFailed":
+            try:
+                detail = json.loads(event.detail or "{}")
+            except ValueError:
+                detail = {}
+            if isinstance(detail, dict):
+                return str(detail.get("error") or ""), str(detail.get("cause") or "")
+    return "", ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +160,8 @@ def _call(operation: str, method: Any, request: Any) -> Any:
     try:
         return method(request)
     except UnretryableException as e:  # a subclass of TeaException: no answer from the service at all
-        raise CloudApiError(operation, "NetworkError", str(getattr(e, "inner_exception", e))) from None
+        from restore_core.oss_errors import connection_failure
+
+        raise CloudApiError(operation, "NetworkError", connection_failure(e)) from None
     except TeaException as e:
         raise CloudApiError(operation, str(e.code), str(e.message)) from None

@@ -7,7 +7,7 @@ the cloud would refuse it. The options, their help and the defaults all come fro
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import click
 
 from ossrestore.errors import UsageError
 from ossrestore.option_types import FilePath
-from restore_core import deadline, json_input, params
+from restore_core import deadline, json_input, params, selection
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import (
     BY_NAME,
@@ -33,15 +33,24 @@ def _param_name(field: str) -> str:
 
 def flow_input_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add one option per flow input field, plus `--input FILE`."""
-    for field in reversed(FLOW_INPUTS):
-        if not field.option:
-            continue  # the command sets it from an option of its own (reportUrl: --report)
-        command = click.option(field.flag, _param_name(field.name), default=None, help=field.flag_help,
-                               **_click_type(field))(command)
-    return click.option(
-        "--input", "input_file", type=FilePath(path_type=Path), default=None,
-        help="JSON file holding the flow input (flags override its fields).",
-    )(command)
+    return options_for(FLOW_FIELDS)(command)
+
+
+def options_for(fields: Collection[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of these flow input fields only (a command that sets the others itself: extend, clean),
+    plus `--input FILE`, whose fields must be among them too."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        for field in reversed(FLOW_INPUTS):
+            if field.name in fields and field.option:  # reportUrl: the commands' own --report sets it
+                command = click.option(field.flag, _param_name(field.name), default=None, help=field.flag_help,
+                                       **_click_type(field))(command)
+        return click.option(
+            "--input", "input_file", type=FilePath(path_type=Path), default=None,
+            help="JSON file holding the flow input (flags override its fields).",
+        )(command)
+
+    return add
 
 
 def _click_type(field: FlowInput) -> dict[str, Any]:
@@ -60,7 +69,7 @@ def _click_type(field: FlowInput) -> dict[str, Any]:
 MAX_INPUT_FILE_BYTES = 1024 * 1024
 
 
-def read_input_file(path: Path) -> dict[str, Any]:
+def read_input_file(path: Path, fields: Collection[str] = FLOW_FIELDS) -> dict[str, Any]:
     """The flow input in an `--input` file, within bounds; UsageError naming --input otherwise."""
     try:
         with path.open("rb") as f:
@@ -77,15 +86,17 @@ def read_input_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"{e} ({path})") from None
     if not isinstance(data, dict):
         raise UsageError(f"--input: {path} must hold a JSON object with the flow input fields")
-    unknown = sorted(set(data) - set(FLOW_FIELDS))
+    unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise UsageError(f"--input: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FLOW_FIELDS)}")
+        allowed = ", ".join(f for f in FLOW_FIELDS if f in fields)
+        raise UsageError(f"--input: unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
     return data
 
 
-def flow_input_from_options(input_file: Path | None = None, **options: Any) -> dict[str, Any]:
+def flow_input_from_options(input_file: Path | None = None, *, fields: Collection[str] = FLOW_FIELDS,
+                            **options: Any) -> dict[str, Any]:
     """Merge flags over the input file and validate; raise UsageError naming the flag and the range."""
-    raw = read_input_file(input_file) if input_file else {}
+    raw = read_input_file(input_file, fields) if input_file else {}
     for field in FLOW_FIELDS:
         value = options.get(_param_name(field))
         if value is not None and value != ():  # a repeatable flag not given is ()
@@ -102,4 +113,6 @@ def flow_input_from_options(input_file: Path | None = None, **options: Any) -> d
         raise UsageError(f"{flag}: {e}") from None
     if flow_input.get("deadline") and params.parse_iso_time(flow_input["deadline"]) <= now:
         raise UsageError(f"--deadline: {flow_input['deadline']} has already passed")
+    for hint in selection.hints(flow_input):  # patterns that can match, but probably not what was meant
+        click.echo(f"warning: {hint}", err=True)
     return flow_input

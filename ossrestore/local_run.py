@@ -80,6 +80,8 @@ def preflight(bucket: oss2.Bucket, *, prefix: str, manifest: str = "") -> None:
     except InvalidParameter:
         raise UsageError(f"--bucket: no bucket named {bucket.bucket_name!r} at {bucket.endpoint}") from None
     except OSSUnavailable as e:
+        if e.reason:  # no answer at all: say why the connection failed, not a status nobody sent
+            raise UsageError(f"--endpoint: cannot connect to {bucket.endpoint}: {e.reason}") from None
         raise UsageError(f"--endpoint: cannot list {bucket.bucket_name!r} at {bucket.endpoint}: {e}") from None
     except RestoreCoreError as e:  # 403 and other refusals: the credentials or the role
         raise UsageError(f"OSS refused to list bucket {bucket.bucket_name!r}: {e}") from None
@@ -316,9 +318,10 @@ def summary_table(run: LocalRun) -> Table:
     return table
 
 
-def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False) -> None:
-    """A dry run: the estimate. A real run: the estimate first, what happened, then the two side by side."""
-    if run.summary.estimate is not None:
+def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False, opening_estimate: bool = True) -> None:
+    """A dry run: the estimate. A real run: the estimate first (unless already shown before the run:
+    `opening_estimate=False`), what happened, then the two side by side."""
+    if run.summary.estimate is not None and (dry_run or opening_estimate):
         for renderable in estimate_table(run.summary.estimate):
             console.print(renderable)
     if dry_run:

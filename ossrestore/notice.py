@@ -18,6 +18,7 @@ from restore_core import notify
 from restore_core.client import Credentials
 
 NOTIFY_FIELD = "notifyUrl"
+FORMAT_FIELD = "notifyFormat"
 
 
 def engine_input(flow_input: dict[str, Any]) -> dict[str, Any]:
@@ -67,13 +68,15 @@ def _hidden(credentials: Credentials) -> tuple[str, ...]:
     return (credentials.access_key_id, credentials.access_key_secret, credentials.security_token or "")
 
 
-def body(document: dict[str, Any], *, credentials: Credentials) -> bytes:
-    return notify.body_of(document, hide=_hidden(credentials))
+def body(document: dict[str, Any], *, credentials: Credentials, fmt: str = "json") -> bytes:
+    return notify.body_of(document, hide=_hidden(credentials), fmt=fmt)
 
 
-def send(url: str, document: dict[str, Any], *, credentials: Credentials, console: Console) -> notify.Delivery:
-    """POST the summary once (retried as `notify.NOTIFY_RETRY` says) and say in one line how it went."""
-    delivery = notify.post(url, body(document, credentials=credentials))
+def send(url: str, document: dict[str, Any], *, credentials: Credentials, console: Console,
+         fmt: str = "json") -> notify.Delivery:
+    """POST the summary once (retried as `notify.NOTIFY_RETRY` says), in the webhook's format (`notifyFormat`),
+    and say in one line how it went."""
+    delivery = notify.post(url, body(document, credentials=credentials, fmt=fmt), fmt=fmt)
     where = notify.host_of(url)
     tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
     if delivery.delivered:

@@ -9,8 +9,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 
+from ossrestore.fit import Cells, Fitted, fitted
 from restore_core import counts as names
 from restore_core.counts import Counts
 from restore_core.errors import InvalidParameter
@@ -34,8 +34,9 @@ class Counters:
 
     @property
     def restoring(self) -> int:
-        """Asked for, found restoring or found readable, and not yet settled readable by a confirm scan."""
-        return max(0, self.requested + self.in_progress + self.already_readable - self.readable)
+        """Asked for or found restoring, and not yet settled readable by a confirm scan (the already readable
+        ones are readable, never restoring)."""
+        return max(0, self.requested + self.in_progress - (self.readable - self.already_readable))
 
 
 def counters_of(totals: Counts) -> Counters:
@@ -91,20 +92,33 @@ def _elapsed(seconds: float) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}"
 
 
-COLUMNS = ("listed", "requested", "restoring", "readable", "skipped", "failed", "rate", "elapsed")
+# What each progress counter counts, in the order shown (README, "Running a restore").
+PROGRESS_COUNTERS = ("listed", "already readable", "requested", "found restoring", "restoring", "readable",
+                     "skipped", "failed")
 
 
-def progress_table(tracker: RunTracker, *, now: float | None = None) -> Table:
+def progress_counts(c: Counters) -> dict[str, int]:
+    """The counters shown while a run goes: objects listed; readable when listed (nothing to do); restores this
+    run requested (OSS accepted them, the confirm scans' re-requests included); restores found already running;
+    of those two, how many are not yet confirmed readable (restoring: never the already readable ones); objects
+    the confirm scans settled readable (the already readable included); left alone (not archived, read directly,
+    filtered, gone); failed."""
+    return {
+        "listed": c.listed, "already readable": c.already_readable, "requested": c.requested + c.rerequested,
+        "found restoring": c.in_progress, "restoring": c.restoring, "readable": c.readable, "skipped": c.skipped,
+        "failed": c.failed,
+    }
+
+
+def progress_table(tracker: RunTracker, *, now: float | None = None) -> Fitted:
     c = tracker.snapshot()
     elapsed = max((now or time.time()) - tracker.started_at, 1e-9)
-    table = Table(title="oss-restore", title_justify="left")
-    for column in COLUMNS:
-        table.add_column(column, justify="right")
-    table.add_row(
-        str(c.listed), str(c.requested), str(c.restoring), str(c.readable), str(c.skipped),
-        str(c.failed), f"{c.listed / elapsed:.0f}/s", _elapsed(elapsed),
-    )
-    return table
+    counts = progress_counts(c)
+    submitted = c.requested + c.in_progress + c.already_readable
+    return fitted(Cells(
+        title="oss-restore", headers=["", *PROGRESS_COUNTERS, "rate", "elapsed"],
+        rows=[["", *(f"{counts[k]:,}" for k in PROGRESS_COUNTERS), f"{submitted / elapsed:,.0f}/s", _elapsed(elapsed)]],
+    ))
 
 
 class ProgressView:
@@ -129,12 +143,8 @@ class ProgressView:
 
     def _print_lines(self) -> None:
         while not self._stop.wait(self._interval):
-            c = self._tracker.snapshot()
-            self._console.print(
-                f"listed {c.listed}  requested {c.requested}  restoring {c.restoring}  "
-                f"readable {c.readable}  skipped {c.skipped}  failed {c.failed}",
-                highlight=False,
-            )
+            counts = progress_counts(self._tracker.snapshot())
+            self._console.print("  ".join(f"{name} {counts[name]:,}" for name in PROGRESS_COUNTERS), highlight=False)
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()

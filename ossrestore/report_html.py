@@ -4,9 +4,11 @@ Nothing is fetched: the CSS, the script and the chart's data are inline, and the
 Security Policy (`default-src 'none'`) forbids any request, so it opens the same offline, from a mail
 attachment or an artifact store. Keys, codes and classes are user data: every one is HTML-escaped
 where the tables are written, and the script only ever sets text (`textContent`), never markup. The
-chart is an SVG the inline script draws from the JSON data island; when it has drawn, it sets
-`data-rendered="ok"` on `<body>`, and any script error is recorded in the page (`data-script-errors`
-on `<html>`, and a list under the chart), so a headless browser's DOM says whether it rendered.
+chart is inline SVG written with the page (`report_chart`), so it shows with scripts off and in mail; the
+script only enhances it (the point under the pointer, read out below the chart, from the JSON data
+island). When it has run it sets `data-rendered="ok"` on `<body>`, and any script error is recorded in the
+page (`data-script-errors` on `<html>`, and a list under the chart), so a headless browser's DOM says
+whether it ran.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import html
 import json
 from typing import Any, TextIO
 
+from ossrestore.report_chart import chart_svg
 from ossrestore.report_view import EXAMPLE_KEYS, ReportTally, cost_lines, moment_text
 from ossrestore.visible import visible_html, visible_text
 from restore_core.errors import printable
@@ -51,56 +54,19 @@ _ERRORS_SCRIPT = """
 })();
 """
 
+# Only an enhancement: the chart is drawn already. The point under the pointer is read out below it.
 _CHART_SCRIPT = """
 (function () {
   var data = JSON.parse(document.getElementById("readable-data").textContent);
-  var box = document.getElementById("chart");
-  var NS = "http://www.w3.org/2000/svg";
-  function el(name, attrs, text) {
-    var node = document.createElementNS(NS, name);
-    for (var k in attrs) { node.setAttribute(k, String(attrs[k])); }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
+  var readout = document.getElementById("chart-readout");
   function stamp(seconds) { return new Date(seconds * 1000).toISOString().replace(".000Z", "Z"); }
-  var points = data.points;
-  box.setAttribute("data-points", String(points.length));
-  if (points.length === 0) {
-    var note = document.createElement("p");
-    note.className = "note";
-    note.textContent = "No line of this report carries readableAt: nothing to draw.";
-    box.appendChild(note);
-  } else {
-    var W = 760, H = 300, L = 70, R = 20, T = 20, B = 50;
-    var t0 = data.start, t1 = points[points.length - 1][0];
-    if (t1 <= t0) { t1 = t0 + 1; }
-    var top = points[points.length - 1][1];
-    function x(t) { return L + (W - L - R) * (t - t0) / (t1 - t0); }
-    function y(n) { return H - B - (H - T - B) * n / top; }
-    var svg = el("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img",
-                         "aria-label": "objects readable over time"});
-    svg.appendChild(el("line", {"class": "axis", x1: L, y1: H - B, x2: W - R, y2: H - B}));
-    svg.appendChild(el("line", {"class": "axis", x1: L, y1: T, x2: L, y2: H - B}));
-    svg.appendChild(el("text", {x: L - 6, y: y(top) + 4, "text-anchor": "end"}, String(top)));
-    svg.appendChild(el("text", {x: L - 6, y: H - B + 4, "text-anchor": "end"}, "0"));
-    svg.appendChild(el("text", {x: L, y: H - B + 18, "text-anchor": "start"}, stamp(t0)));
-    svg.appendChild(el("text", {x: W - R, y: H - B + 18, "text-anchor": "end"}, stamp(t1)));
-    svg.appendChild(el("text", {x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle"},
-                       "time (UTC), buckets of " + data.width + " s"));
-    var path = [x(t0) + "," + y(0)], previous = 0;
-    var dots = el("g", {"class": "points"});
-    points.forEach(function (p) {
-      path.push(x(p[0]) + "," + y(previous));
-      path.push(x(p[0]) + "," + y(p[1]));
-      previous = p[1];
-      var dot = el("circle", {"class": "point", cx: x(p[0]), cy: y(p[1]), r: 3, "data-t": p[0], "data-n": p[1]});
-      dot.appendChild(el("title", {}, stamp(p[0]) + ": " + p[1] + " readable"));
-      dots.appendChild(dot);
+  var dots = document.querySelectorAll("#chart circle.point");
+  Array.prototype.forEach.call(dots, function (dot) {
+    dot.addEventListener("mouseenter", function () {
+      readout.textContent = stamp(Number(dot.getAttribute("data-t"))) + ": " + dot.getAttribute("data-n") +
+        " of " + data.points[data.points.length - 1][1] + " readable";
     });
-    svg.appendChild(el("polyline", {"class": "line", points: path.join(" ")}));
-    svg.appendChild(dots);
-    box.appendChild(svg);
-  }
+  });
   document.body.setAttribute("data-rendered", "ok");
 })();
 """
@@ -150,6 +116,8 @@ def write_html(out: TextIO, t: ReportTally, *, source: str, summary: dict[str, A
     start = min(starts) if starts else 0.0
     data = {"width": t.readable.width, "start": start, "points": points}
     costs = "".join(f"<li>{_e(line)}</li>" for line in cost_lines(summary))
+    chart = (chart_svg(points, start=start, width=t.readable.width, escape=_e) if points else
+             '<p class="note">No line of this report carries readableAt: nothing to draw.</p>')
     span = f" from {_e(moment_text(start))}" if points else ""
     out.write(f"""<!doctype html>
 <html lang="en">
@@ -171,8 +139,8 @@ def write_html(out: TextIO, t: ReportTally, *, source: str, summary: dict[str, A
 <h2>Objects readable over time</h2>
 <p class="note">Restored objects by the time this run knew each readable (<code>readableAt</code>, an upper bound){span};
 objects readable before the run are not drawn.</p>
-<div id="chart" data-points="0"></div>
-<noscript><p class="note">The chart needs JavaScript.</p></noscript>
+<div id="chart" data-points="{len(points)}">{chart}</div>
+<p id="chart-readout" class="note"></p>
 <h2>Failures by OSS code</h2>
 {_failure_table(t)}
 <ul id="script-errors"></ul>

@@ -149,27 +149,26 @@ def shown(value: str) -> Text:
     return Text(visible_text(printable(value)))
 
 
-def class_table(t: ReportTally) -> Table:
-    table = Table(title="objects by storage class and outcome", title_justify="left")
+def class_table(t: ReportTally) -> Any:
+    from ossrestore.fit import Cells, fitted
+
     outcomes = t.outcomes()
-    table.add_column("storage class")
-    for outcome in [*outcomes, "total"]:
-        table.add_column(outcome, justify="right")
-    for cls in sorted(t.by_class):
-        counts = t.by_class[cls]
-        table.add_row(shown(cls), *(str(counts[o]) for o in outcomes), str(sum(counts.values())))
+    rows = [[visible_text(printable(cls)), *(f"{t.by_class[cls][o]:,}" for o in outcomes), f"{sum(t.by_class[cls].values()):,}"]
+            for cls in sorted(t.by_class)]
     totals = t.outcome_totals()
-    table.add_row("total", *(str(totals[o]) for o in outcomes), str(t.lines), style="bold")
-    return table
+    rows.append(["total", *(f"{totals[o]:,}" for o in outcomes), f"{t.lines:,}"])
+    return fitted(Cells(title="objects by storage class and outcome", headers=["storage class", *outcomes, "total"],
+                        rows=rows, bold_last=True))
 
 
 def failure_table(t: ReportTally) -> Table:
+    # The code and the count never wrap; the example keys fold to the width left.
     table = Table(title="failures by OSS code", title_justify="left")
-    table.add_column("code")
-    table.add_column("objects", justify="right")
-    table.add_column(f"examples (up to {EXAMPLE_KEYS})")
+    table.add_column("code", no_wrap=True)
+    table.add_column("objects", justify="right", no_wrap=True)
+    table.add_column(f"examples (up to {EXAMPLE_KEYS})", overflow="fold")
     for code, group in sorted(t.failures.items(), key=lambda item: (-item[1].objects, item[0])):
-        table.add_row(shown(code), str(group.objects), shown(", ".join(group.examples)))
+        table.add_row(shown(code), f"{group.objects:,}", shown(", ".join(group.examples)))
     if not t.failures:
         table.add_row("none", "0", "")
     return table

@@ -7,26 +7,21 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ossrestore.errors import CredentialsError, TerraformError
+from ossrestore.errors import TerraformError
+from restore_core.client import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
 PLAN_FILE = "oss-restore.tfplan"
-# Any one of these lets the alicloud provider authenticate (the provider's arguments and the environment
-# variables it reads them from, per the alicloud provider's documentation).
-_CREDENTIAL_SOURCES = (
-    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-    ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),
-    ("ALICLOUD_PROFILE",),
-    ("ALIBABA_CLOUD_PROFILE",),
-    ("ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
-    ("ALICLOUD_ASSUME_ROLE_ARN", "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),
-)
+# The variables the alicloud provider and Terraform's OSS backend read credentials from (the provider's
+# documentation: `access_key`, `secret_key`, `security_token`).
+_PROVIDER_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 
 
 def find_terraform(binary: str) -> str:
@@ -38,13 +33,25 @@ def find_terraform(binary: str) -> str:
     return found
 
 
-def require_credentials(env: Mapping[str, str] = os.environ) -> None:
-    """Fail before any Terraform run when the provider would have nothing to authenticate with."""
-    if any(all(env.get(name) for name in source) for source in _CREDENTIAL_SOURCES):
-        return
-    raise CredentialsError("no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
-                           "ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), "
-                           "or ALIBABA_CLOUD_PROFILE")
+@contextmanager
+def provider_credentials(credentials: Credentials) -> Iterator[None]:
+    """The command's credentials (from the default chain or a profile) in the environment Terraform starts
+    with, for as long as Terraform runs: python_terraform hands each run a copy of os.environ."""
+    values = (credentials.access_key_id, credentials.access_key_secret, credentials.security_token)
+    saved = {name: os.environ.get(name) for name in _PROVIDER_ENV}
+    try:
+        for name, value in zip(_PROVIDER_ENV, values):
+            if value:
+                os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        yield
+    finally:
+        for name, was in saved.items():
+            if was is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = was
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,13 @@ def use_credentials(monkeypatch: pytest.MonkeyPatch, access_key_id: str, access_
     monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_instance_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credential chain ends with the ECS instance's RAM role, read from the metadata server at
+    100.100.100.200: the suite makes no network call, so a test that finds no other credentials stops there."""
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -33,8 +33,23 @@ def chromium() -> str:
     return found
 
 
-def dump_dom(page: Path, profile: Path, *, timeout: float = 60.0) -> str:
-    """The page's DOM as serialised after its scripts ran (`--dump-dom`)."""
+# A second Content Security Policy is enforced beside the page's own (the stricter of the two wins), so this one,
+# first in <head>, stops every script of the page from running.
+NO_SCRIPTS = """<meta http-equiv="Content-Security-Policy" content="script-src 'none'">"""
+
+
+def dump_dom(page: Path, profile: Path, *, timeout: float = 60.0, scripts: bool = True) -> str:
+    """The page's DOM as serialised after its scripts ran (`--dump-dom`).
+
+    scripts=False: as a reader with JavaScript off sees it. Chromium's own switch
+    (`--blink-settings=scriptEnabled=false`) also stops the evaluation `--dump-dom` serialises with (it prints
+    nothing), so a copy of the page is loaded with a policy that forbids every script of the page instead.
+    """
+    if not scripts:
+        text = page.read_text(encoding="utf-8")
+        head = text.index("<head>") + len("<head>")
+        page = page.with_name(page.stem + ".no-scripts.html")
+        page.write_text(text[:head] + NO_SCRIPTS + text[head:], encoding="utf-8")
     done = subprocess.run(
         [chromium(), *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()],
         capture_output=True, text=True, timeout=timeout, check=False,

@@ -20,6 +20,7 @@ class Received:
 class Receiver:
     port: int
     answers: list[int] = field(default_factory=list)  # statuses answered in turn; 200 once they run out
+    bodies: list[bytes] = field(default_factory=list)  # bodies answered in turn; b"ok" once they run out
     requests: list[Received] = field(default_factory=list)
 
     def url(self, path: str = "/hook", *, userinfo: str = "") -> str:
@@ -28,8 +29,8 @@ class Receiver:
 
 
 @contextmanager
-def receiver(answers: list[int] | None = None) -> Iterator[Receiver]:
-    state = Receiver(port=0, answers=list(answers or []))
+def receiver(answers: list[int] | None = None, bodies: list[bytes] | None = None) -> Iterator[Receiver]:
+    state = Receiver(port=0, answers=list(answers or []), bodies=list(bodies or []))
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -39,12 +40,13 @@ def receiver(answers: list[int] | None = None) -> Iterator[Receiver]:
             with lock:
                 state.requests.append(Received(self.command, self.path, dict(self.headers.items()), body))
                 status = state.answers.pop(0) if state.answers else 200
+                answer = state.bodies.pop(0) if state.bodies else b"ok"
             self.send_response(status)
             if 300 <= status < 400:
                 self.send_header("Location", f"http://127.0.0.1:{state.port}/elsewhere")
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         do_POST = do_GET = _record
 

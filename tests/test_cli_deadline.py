@@ -154,6 +154,17 @@ def test_an_impossible_deadline_is_refused_naming_the_class_before_anything_is_r
     assert emu.stats.get("RestoreObject") == 0
 
 
+def test_a_dry_run_refuses_an_impossible_deadline_as_the_real_run_does(emu):
+    # GIVEN the same impossible deadline WHEN only a dry run is asked for
+    emu.seed(BUCKET, counts={"ColdArchive": 5}, prefix="i/")
+    dry, real = run(emu, "--deadline", "0.5s", "--dry-run"), run(emu, "--deadline", "0.5s")
+    # THEN it refuses with the real run's exit code and words, and nothing was requested by either
+    assert (dry.exit_code, real.exit_code) == (2, 2), dry.output + dry.stderr
+    said = [r.stderr.split("cannot be met for")[1].split("takes up to")[0] for r in (dry, real)]
+    assert said[0] == said[1] and "ColdArchive" in said[0]
+    assert emu.stats.get("RestoreObject") == 0
+
+
 def test_best_effort_runs_an_impossible_deadline_with_the_fastest_tier(emu, tmp_path):
     emu.seed(BUCKET, counts={"ColdArchive": 5}, prefix="b/")
     result = run(emu, "--deadline", "0.5s", "--best-effort", "--report", str(tmp_path / "r.jsonl"))

@@ -113,3 +113,41 @@ def test_extend_before_any_restore_sends_nothing_and_says_why(emu, tmp_path):
     assert emu.stats.get("RestoreObject") == 0
     rows = report(tmp_path / "f.jsonl").values()
     assert {r["reason"] for r in rows if r["storageClass"] != "Standard"} == {"not restored: no copy to extend"}
+
+
+def test_extend_days_are_worded_per_class_and_archive_says_it_is_capped_at_7(emu, tmp_path):
+    before = restored_run(emu)
+    # WHEN a 30-day extend is tried as a dry run
+    result = invoke(emu, "extend", "--days", "30", "--dry-run", "--report", str(tmp_path / "x.jsonl"))
+    # THEN the days are said per class: Archive at its most, 7
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Archive: 7 days (the class's most; 30 asked)" in result.output
+    assert "ColdArchive: 30 days" in result.output and "DeepColdArchive: 30 days" in result.output
+    assert "by 30 day" not in "".join(line for line in result.output.splitlines() if line.startswith("Archive"))
+    # AND so does each report line
+    rows = report(tmp_path / "x.jsonl")
+    for key, obj in before.items():
+        days = 7 if obj.storage_class == "Archive" else 30
+        assert rows[key]["reason"] == f"restored: a run would extend its expiry by {days} day(s)", rows[key]
+
+
+@pytest.mark.parametrize(("command", "flag"), [
+    ("extend", ["--action", "clean"]), ("clean", ["--action", "extend"]), ("extend", ["--tier", "Bulk"]),
+    ("clean", ["--days", "3"]), ("extend", ["--deadline", "2d"]), ("clean", ["--notify", "http://h/x"]),
+    ("extend", ["--no-dry-run"]),
+])
+def test_extend_and_clean_take_only_their_own_flags(emu, command, flag):
+    result = invoke(emu, command, *flag)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "No such option" in result.stderr
+    assert emu.stats.get("RestoreObject") == emu.stats.get("CleanRestoredObject") == 0
+
+
+def test_extend_and_clean_list_dry_run_once_and_refuse_an_input_field_not_theirs(emu, tmp_path):
+    for command in ("extend", "clean"):
+        shown = CliRunner(mix_stderr=False).invoke(group, [command, "-h"]).output
+        assert shown.count("--dry-run") == 1, shown
+    spec = tmp_path / "input.json"
+    spec.write_text(json.dumps({"endpoint": emu.endpoint, "bucketName": BUCKET, "action": "clean"}))
+    result = CliRunner(mix_stderr=False).invoke(group, ["extend", "--input", str(spec)])
+    assert result.exit_code == 2 and "unknown field(s) action" in result.stderr

@@ -175,6 +175,13 @@ def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(em
     assert emu.stats.get("RestoreObject") == 0
 
 
+def test_a_dry_run_refuses_a_poll_interval_a_cold_batch_cannot_finish_in_as_the_real_run_does(emu, creds_env):
+    emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--dry-run", "--quiet")
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "--poll-interval: pollInterval must be at least 406 s" in result.stderr
+
+
 def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
     # GIVEN more listing calls than one execution may make (a call fills at most 100 groups)
     emu.seed(BUCKET, counts={"Archive": 300, "ColdArchive": 50}, prefix="c/")
@@ -311,3 +318,21 @@ def test_the_console_script_starts_and_lists_its_commands():
     out = subprocess.run([sys.executable, "-m", "ossrestore", "--help"], capture_output=True, text=True, env=os.environ, check=True)
     for command in ("run", "demo", "emulator", "synth", "plan", "deploy", "start", "status"):
         assert command in out.stdout
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_endpoint_nobody_answers_on_says_cannot_connect(creds_env):
+    # GIVEN an endpoint where nothing listens WHEN a run is started
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    result = invoke("run", "--endpoint", endpoint, "--bucket", BUCKET)
+    # THEN exit 2 with what happened in words, not an HTTP status nobody sent
+    assert result.exit_code == 2, result.output + result.stderr
+    assert f"cannot connect to {endpoint}: connection refused" in result.stderr
+    assert "HTTP -2" not in result.stderr and "RequestError" not in result.stderr

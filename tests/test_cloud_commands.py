@@ -58,6 +58,11 @@ class FakeFnf:
         ]
         self.fail_start: tuple[int, str] | None = None
         self.output = ""  # DescribeExecution's Output
+        # Dry runs (an Input with dryRun): the chain of outputs its executions end with (all but the last
+        # continue as new under `<name>--<16 hex>`), or the error and cause it fails with.
+        self.dry_outputs: list[str] = []
+        self.dry_failure: tuple[str, str] | None = None
+        self.executions: dict[str, dict[str, str]] = {}  # dry-run executions: name -> Status, Output, Detail
 
     def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.requests.append(params)
@@ -72,9 +77,23 @@ class FakeFnf:
             if self.fail_start:
                 code, name = self.fail_start
                 return code, {"Code": name, "Message": f"{name} for test", "RequestId": "req-err"}
+            if json.loads(params.get("Input") or "{}").get("dryRun"):
+                self._dry_chain(str(name))
             return 200, execution
+        if action == "DescribeExecution" and params.get("ExecutionName") in self.executions:
+            return 200, {**execution, **self.executions[str(params["ExecutionName"])]}
         if action == "DescribeExecution":
             return 200, execution
+        if action == "GetExecutionHistory" and params.get("ExecutionName") in self.executions:
+            detail = self.executions[str(params["ExecutionName"])].get("Detail", "")
+            events = [{"StepName": "", "Type": "ExecutionFailed", "EventId": 9, "ScheduleEventId": 0,
+                       "Time": "2026-01-01T00:00:09Z", "EventDetail": detail}] if detail else []
+            return 200, {"Events": events, "RequestId": "req-5"}
+        if action == "ListExecutions" and any(n.startswith(params.get("ExecutionNamePrefix", "-")) for n in self.executions):
+            names = [n for n in self.executions if n.startswith(params["ExecutionNamePrefix"])]
+            return 200, {"Executions": [{"Name": n, "Status": self.executions[n]["Status"],
+                                         "StartedTime": f"2026-01-01T00:00:{i:02d}Z"} for i, n in enumerate(names)],
+                         "RequestId": "req-6"}
         if action == "GetExecutionHistory":
             # Two pages, the second asked for with NextToken, as the API pages history.
             if params.get("NextToken") == "page2":
@@ -86,6 +105,17 @@ class FakeFnf:
                                         zip(names, ("Succeeded", "Running"), ("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"))],
                          "RequestId": "req-4"}
         return 404, {"Code": "InvalidAction.NotFound", "Message": action or "", "RequestId": "req-x"}
+
+
+    def _dry_chain(self, name: str) -> None:
+        """The executions a dry run started as `name` goes through, ended at once as scripted."""
+        if self.dry_failure:
+            error, cause = self.dry_failure
+            self.executions[name] = {"Status": "Failed", "Output": "", "Detail": json.dumps({"error": error, "cause": cause})}
+            return
+        names = [name] + [f"{name}--{i:016x}" for i in range(1, len(self.dry_outputs))]
+        for execution, output in zip(names, self.dry_outputs):
+            self.executions[execution] = {"Status": "Succeeded", "Output": output}
 
 
 @pytest.fixture()
@@ -238,6 +268,25 @@ def test_start_without_credentials_is_a_clear_error(fnf: FakeFnf, monkeypatch: p
     assert fnf.requests == []
 
 
+def test_start_signs_with_the_profile_named(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # GIVEN no credential variable and an aliyun CLI profile in HOME
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(json.dumps({"current": "x", "profiles": [
+        {"name": "ops", "mode": "StsToken", "access_key_id": "STS.ops", "access_key_secret": SECRET,
+         "sts_token": "ops-token-never-printed"}]}))
+    # WHEN a cloud run is started with --profile
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--profile", "ops", "--name", "run-p"])
+    # THEN StartExecution is signed with the profile's key and token
+    assert result.exit_code == 0, result.output
+    (request,) = fnf.requests
+    assert (request["AccessKeyId"], request["SecurityToken"]) == ("STS.ops", "ops-token-never-printed")
+    assert SECRET not in result.output and "ops-token-never-printed" not in result.output
+
+
 def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
     # GIVEN an execution whose history spans two pages WHEN its status is asked for
     result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--events"])
@@ -298,3 +347,97 @@ def test_start_sends_a_relative_deadline_as_absolute_utc_and_the_action(fnf: Fak
     assert flow_input["deadline"].endswith("Z")
     assert before + 36 * 3600 - 1 <= parse_iso_time(flow_input["deadline"]) <= time.time() + 36 * 3600 + 1
     assert (flow_input["bestEffort"], flow_input["action"]) == (True, "extend")
+
+
+def test_an_fnf_endpoint_nobody_answers_on_says_cannot_connect(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
+                                        "--fnf-endpoint", f"http://127.0.0.1:{port}"])
+    assert isinstance(result.exception, UsageError), result.output
+    assert f"cannot connect to 127.0.0.1:{port}: connection refused" in str(result.exception)
+
+
+def dry_run_output(counts: dict[str, int] | None = None, **flow: Any) -> str:
+    """The output a dry run's last execution ends with, made by the real flows on the engine: by default 7 Cold
+    Archive and 3 Archive objects of 2 KiB."""
+    from ossemu import Emulator
+    from ossrestore.flow_options import flow_input_from_options
+    from ossrestore.local_run import run_local
+    from restore_core.client import Credentials
+
+    with Emulator(credentials={"dry-ak": "dry-sk"}) as emu:
+        emu.create_bucket("dry-bucket")
+        emu.seed("dry-bucket", counts=counts or {"ColdArchive": 7, "Archive": 3}, size=2048)
+        run = run_local(flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="dry-bucket",
+                                                flow_dryRun=True, **{f"flow_{k}": v for k, v in flow.items()}),
+                        credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
+    return json.dumps(run.executions[-1].output)
+
+
+@pytest.fixture()
+def dear_prices(tmp_path: Path) -> Path:
+    """The shipped price table with a Cold Archive request at 1 CNY: 7 requests cost 7.00 and a little."""
+    from importlib import resources
+
+    table = json.loads(resources.files("ossrestore").joinpath("data/prices.json").read_text(encoding="utf-8"))
+    table["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Standard"]["requestsPer10000"] = 10000
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(table), encoding="utf-8")
+    return path
+
+
+START = ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod", "--name", "run-c"]
+
+
+def test_start_with_max_cost_below_the_estimate_refuses_after_a_dry_run_and_starts_nothing(fnf, dear_prices):
+    # GIVEN a stack whose dry run of this input finds 7 Cold Archive objects (7 CNY of requests at these prices)
+    fnf.dry_outputs = [dry_run_output()]
+    # WHEN a run is started with a ceiling below that
+    result = CliRunner().invoke(start, [*START, "--max-cost", "5", "--price-table", str(dear_prices)])
+    # THEN exit 2, naming the estimate; the only execution started is the dry run, under its own name
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2, result.output
+    assert "--max-cost: the estimate is 7.00 CNY, above the 5.00 CNY allowed" in str(result.exception)
+    starts = [r for r in fnf.requests if r["Action"] == "StartExecution"]
+    assert [r["ExecutionName"] for r in starts] == ["run-c-estimate"]
+    dry_input = json.loads(starts[0]["Input"])
+    assert dry_input["dryRun"] is True and dry_input["notifyUrl"] == ""
+    assert "estimate (before any restore; cost in CNY)" in result.output
+
+
+def test_start_with_max_cost_above_the_estimate_starts_the_real_run_after_the_dry_run(fnf, dear_prices):
+    # GIVEN a dry run that continues as new once before its result
+    fnf.dry_outputs = [json.dumps({"status": "listing handed over"}), dry_run_output()]
+    # WHEN started with a ceiling above the estimate
+    result = CliRunner().invoke(start, [*START, "--max-cost", "10", "--price-table", str(dear_prices),
+                                        "--notify", "https://hooks.example.com/x"])
+    # THEN the chain was followed to its result, and the real run started after it with the input as given
+    assert result.exit_code == 0, result.output
+    starts = [r for r in fnf.requests if r["Action"] == "StartExecution"]
+    assert [r["ExecutionName"] for r in starts] == ["run-c-estimate", "run-c"]
+    real = json.loads(starts[1]["Input"])
+    assert real["dryRun"] is False and real["notifyUrl"] == "https://hooks.example.com/x"
+    assert any(r["Action"] == "ListExecutions" and r["ExecutionNamePrefix"] == "run-c-estimate--" for r in fnf.requests)
+    assert result.output.strip().splitlines()[-1] == "run-c"
+
+
+def test_start_with_max_cost_and_an_unknown_price_refuses(fnf):
+    # GIVEN Deep Cold Archive objects, which the shipped table has no price for
+    fnf.dry_outputs = [dry_run_output({"DeepColdArchive": 2})]
+    result = CliRunner().invoke(start, [*START, "--max-cost", "1000"])
+    assert isinstance(result.exception, UsageError), result.output
+    assert "--max-cost: the estimate's cost is unknown" in str(result.exception)
+    assert [r["ExecutionName"] for r in fnf.requests if r["Action"] == "StartExecution"] == ["run-c-estimate"]
+
+
+def test_start_with_max_cost_reports_a_dry_run_refusal_as_the_run_would_be_refused(fnf):
+    # GIVEN a dry run the listing refuses: no tier of a listed class makes the deadline
+    fnf.dry_failure = ("DeadlineUnreachable", "deadline 2026-01-01T00:00:00Z cannot be met for ColdArchive")
+    result = CliRunner().invoke(start, [*START, "--max-cost", "10", "--deadline", "2h"])
+    # THEN exit 2 naming the flag, and no real run
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2, result.output
+    assert str(result.exception).startswith("--deadline: deadline 2026-01-01T00:00:00Z cannot be met for ColdArchive")
+    assert [r["ExecutionName"] for r in fnf.requests if r["Action"] == "StartExecution"] == ["run-c-estimate"]

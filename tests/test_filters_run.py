@@ -110,19 +110,19 @@ def restored(info: oss2.models.SimplifiedObjectInfo) -> bool:
 # Each case: the flags, and the same selection computed from the parts (independently of the globs).
 CASES = {
     "logs-not-tmp": (
-        ["--include", "logs/**", "--exclude", "**.tmp"],
+        ["--include", "/logs/**", "--exclude", "*.tmp"],
         lambda o: o.folder.startswith("logs/") and o.ext != ".tmp",
-        {".tmp": "filtered: exclude **.tmp"},
+        {".tmp": "filtered: exclude *.tmp"},
     ),
     "2023-top-level-cold-big-new": (
-        ["--include", "logs/2023/*", "--storage-class", "ColdArchive", "--storage-class", "Archive",
+        ["--include", "/logs/2023/*", "--storage-class", "ColdArchive", "--storage-class", "Archive",
          "--min-size", "1K", "--modified-after", "2000-01-01T00:00:00Z",
          "--modified-before", "2999-01-01"],
         lambda o: o.folder == "logs/2023/" and o.storage_class in ("ColdArchive", "Archive") and o.size >= 1024,
         {},
     ),
     "recent-small-no-media": (
-        ["--exclude", "media/**", "--exclude", "top-*", "--max-size", "1K", "--modified-after",
+        ["--exclude", "/media/**", "--exclude", "/top-*", "--max-size", "1K", "--modified-after",
          time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * DAY))],
         lambda o: o.folder not in ("media/", "top-") and o.size <= 1024 and not o.old,
         {},
@@ -168,6 +168,47 @@ def test_exactly_the_selected_archive_objects_are_restored(emu, clock, creds_env
     assert result.output.index("estimate (before any restore") < result.output.index("estimate and actual")
 
 
+# Under --prefix logs/: the keys and which of them each pattern selects (rclone's rule, relative to the prefix).
+UNDER_LOGS = {"logs/a.log": ("*.log", "/a.log"), "logs/2024/b.log": ("*.log",), "logs/2024/12/a.log": ("*.log",),
+              "logs/a.log.gz": (), "logs/alog": (), "logs/b.txt": (), "other/a.log": ()}
+
+
+@pytest.mark.parametrize("pattern", ["*.log", "/a.log"])
+def test_under_a_prefix_a_pattern_matches_relative_to_it(emu, clock, creds_env, tmp_path, pattern):
+    # GIVEN .log objects at every depth under logs/, and others that only look alike
+    for key in UNDER_LOGS:
+        emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
+    report = tmp_path / "report.jsonl"
+    # WHEN the prefix is restored with the pattern
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/", "--include", pattern,
+                    "--poll-interval", "1", "--tier", "Expedited", "--report", str(report), "--quiet")
+    # THEN exactly the keys rclone's rule selects are restored: *.log every .log at any depth below logs/,
+    # /a.log only logs/a.log
+    assert result.exit_code == 0, result.output + result.stderr
+    expected = {key for key, selected_by in UNDER_LOGS.items() if pattern in selected_by}
+    assert {key for key, info in listed(emu).items() if restored(info)} == expected
+    assert emu.stats.get("RestoreObject") == len(expected)
+    rows = {r["key"]: r for r in map(json.loads, report.read_text(encoding="utf-8").splitlines())}
+    assert {k for k, r in rows.items() if r["outcome"] == "restored"} == expected
+    assert set(rows) == {k for k in UNDER_LOGS if k.startswith("logs/")}
+
+
+def test_a_pattern_that_can_match_nothing_under_the_prefix_exits_2_with_a_hint(emu, creds_env):
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/2024-",
+                    "--include", "/2023/**")
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "--include[0]" in result.stderr and "can match no key under the prefix 'logs/2024-'" in result.stderr
+    assert "Hint:" in result.stderr and emu.stats.get("ListObjects") == 0
+
+
+def test_a_pattern_that_repeats_the_prefix_is_warned_about(emu, creds_env):
+    emu.put_object(BUCKET, "logs/2023/a", b"x", storage_class="Archive")
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/",
+                    "--include", "logs/2023/**", "--dry-run")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "warning: --include 'logs/2023/**' starts with the prefix's 'logs/'" in result.stderr
+
+
 def shipped_prices() -> dict:
     return json.loads(resources.files("ossrestore").joinpath("data/prices.json").read_text(encoding="utf-8"))
 
@@ -181,7 +222,7 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     bucket.restore_object(cold[0].key)  # restoring or restored by the time it is listed: no request, no cost
     emu.stats.reset()
     # WHEN a dry run over the logs, one listing call per execution (so the tally crosses continue-as-new)
-    flags = ["--endpoint", emu.endpoint, "--bucket", BUCKET, "--include", "logs/**", "--dry-run", "--max-keys", "10",
+    flags = ["--endpoint", emu.endpoint, "--bucket", BUCKET, "--include", "/logs/**", "--dry-run", "--max-keys", "10",
              "--pages-per-execution", "1", "--days", "3", "--tier", "Bulk"]
     result = invoke("run", *flags)
     # THEN it exits 0 having sent no RestoreObject at all, and everything stays as it was
@@ -199,7 +240,7 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     # AND the estimate the summary carries counts exactly the selected objects, bytes and requests
     monkeypatch.setenv("NO_COLOR", "1")
     run = run_local(flow_input_from_options(**{f"flow_{k}": v for k, v in {
-        "endpoint": emu.endpoint, "bucketName": BUCKET, "include": ("logs/**",), "dryRun": True, "maxKeys": 10,
+        "endpoint": emu.endpoint, "bucketName": BUCKET, "include": ("/logs/**",), "dryRun": True, "maxKeys": 10,
         "pagesPerExecution": 1, "days": 3, "tier": "Bulk"}.items()}),
         credentials=Credentials(AK, SK), show_progress=False, prices=load_prices())
     assert sum(1 for r in run.executions if r.flow_name == MAIN_FLOW) >= 2  # the tally crossed a continue-as-new

@@ -22,7 +22,8 @@ def test_flow_input_defaults_are_filled_in():
         "days": 1, "roundsPerExecution": 300, "roundSeconds": 20, "maxConcurrentInvocations": 50, "tier": "Standard",
         "waitPerBatch": False, "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [],
         "modifiedAfter": "", "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "",
-        "allVersions": False, "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "reportUrl": "",
+        "allVersions": False, "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "notifyFormat": "json",
+        "reportUrl": "",
     }
 
 

@@ -19,7 +19,8 @@ FAKE_TERRAFORM = """#!{python}
 import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_TF_LOG"], "a") as log:
-    log.write(json.dumps({{"cwd": os.path.basename(os.getcwd()), "args": args}}) + "\\n")
+    log.write(json.dumps({{"cwd": os.path.basename(os.getcwd()), "args": args,
+                        "key": os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")}}) + "\\n")
 if args[0] == os.environ.get("FAKE_TF_FAIL"):
     sys.stderr.write("Error: something the provider refused\\n")
     sys.exit(1)
@@ -97,7 +98,8 @@ def test_saved_plan_missing_is_a_clear_error(fake_terraform: Path, tmp_path: Pat
     (["--env", "qa"], {}, "unknown environment 'qa'; the configuration declares: dev, prod"),
     (["--env", "prod", "--region", "us-east-1"], {}, "unknown region 'us-east-1' for environment 'prod'"),
     (["--env", "dev", "--terraform", "/nonexistent/terraform"], {}, "Terraform not found"),
-    (["--env", "dev"], {"ALIBABA_CLOUD_ACCESS_KEY_ID": None}, "no Alibaba Cloud credentials"),
+    (["--env", "dev"], {"ALIBABA_CLOUD_ACCESS_KEY_ID": None}, "no credentials"),
+    (["--env", "dev", "--profile", "nope"], {}, "--profile: no profile named 'nope'"),
 ])
 def test_bad_requests_fail_before_synthesis(fake_terraform: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             args: list[str], env: dict[str, str | None], message: str) -> None:
@@ -108,6 +110,24 @@ def test_bad_requests_fail_before_synthesis(fake_terraform: Path, tmp_path: Path
     assert message in str(result.exception)
     assert not (tmp_path / "out").exists()
     assert not fake_terraform.exists()
+
+
+def test_plan_hands_terraform_the_credentials_of_the_profile_named(fake_terraform: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN no credential variable and an aliyun CLI profile in HOME
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(json.dumps({"current": "default", "profiles": [
+        {"name": "deployer", "mode": "AK", "access_key_id": "LTAIdeployer", "access_key_secret": "deployer-secret-1"}]}))
+    # WHEN planning with --profile
+    result = CliRunner().invoke(plan, ["--env", "dev", "--profile", "deployer", "--out", str(tmp_path / "out")])
+    # THEN every Terraform run found the profile's key in its environment, and the command's own is left as it was
+    assert result.exit_code == 0, result.output
+    assert {json.loads(line)["key"] for line in fake_terraform.read_text().splitlines()} == {"LTAIdeployer"}
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" not in os.environ
+    assert "deployer-secret-1" not in result.output
 
 
 def test_terraform_failure_is_reported_with_its_error(fake_terraform: Path, tmp_path: Path,

@@ -139,3 +139,85 @@ def test_cost_fields_read_an_estimate_and_say_not_estimated_without_one():
     # a class the table has no price for is named beside the total of the priced ones
     assert notify.cost_fields({"total": {"cost": 2.0, "unpriced": ["DeepColdArchive"]}, "currency": "CNY"}) == {
         "estimated": 2.0, "actual": "not estimated", "currency": "CNY", "unpriced": ["DeepColdArchive"]}
+
+
+
+# --- chat webhooks' formats (restore_core/notice_formats.py) ----------------------------------------------------
+
+def documented_shape(fmt: str, body: dict) -> str:
+    """The message's text, after checking the body has the shape the webhook's documentation gives."""
+    if fmt == "dingtalk":  # custom robot: msgtype markdown, with title and text
+        assert set(body) == {"msgtype", "markdown"} and body["msgtype"] == "markdown"
+        assert set(body["markdown"]) == {"title", "text"}
+        return body["markdown"]["title"] + "\n" + body["markdown"]["text"]
+    if fmt == "feishu":  # custom bot: msg_type post, content.post.<locale>.title / content (rows of tags)
+        assert set(body) == {"msg_type", "content"} and body["msg_type"] == "post"
+        post = body["content"]["post"]["en_us"]
+        assert all(cell["tag"] == "text" for row in post["content"] for cell in row)
+        return post["title"] + "\n" + "\n".join(cell["text"] for row in post["content"] for cell in row)
+    # slack incoming webhook: text (the notification's fallback) and blocks
+    assert set(body) == {"text", "blocks"}
+    assert [b["type"] for b in body["blocks"]] == ["header", "section"]
+    assert body["blocks"][0]["text"]["type"] == "plain_text" and body["blocks"][1]["text"]["type"] == "mrkdwn"
+    return body["text"] + "\n" + body["blocks"][0]["text"]["text"] + "\n" + body["blocks"][1]["text"]["text"]
+
+
+@pytest.mark.parametrize("fmt", ["dingtalk", "feishu", "slack"])
+def test_run_posts_the_notice_in_the_chat_webhooks_documented_format(emu, tmp_path, fmt):
+    emu.seed(BUCKET, counts={"Archive": 4, "Standard": 1}, prefix="c/")
+    with receiver() as hook:
+        result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "c/", "--poll-interval", "1",
+                        "--notify", hook.url(), "--notify-format", fmt, "--summary-json", str(tmp_path / "s.json"),
+                        "--quiet")
+    assert result.exit_code == 0, result.output + result.stderr
+    (sent,) = hook.requests
+    text = documented_shape(fmt, json.loads(sent.body))
+    # THEN it says the verdict, where, and the counts; never a credential
+    assert "oss-restore: all readable: notice-bucket/c/" in text and "restored 4" in text and "skipped 1" in text
+    assert AK not in sent.body.decode() and SK not in sent.body.decode()
+    # AND --summary-json stays the JSON summary
+    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["counts"]["restored"] == 4
+
+
+@pytest.mark.parametrize(("fmt", "answer"), [
+    ("dingtalk", b'{"errcode": 310000, "errmsg": "keywords not in content"}'),
+    ("feishu", b'{"code": 19024, "msg": "Key Words Not Found", "data": {}}'),
+])
+def test_a_chat_webhook_refusing_in_a_200_answer_is_not_delivered_nor_retried(fmt, answer):
+    with receiver(bodies=[answer]) as hook:
+        delivery = notify.post(hook.url(), notify.body_of({"bucket": "b", "allReadable": True}, fmt=fmt),
+                               policy=QUICK, fmt=fmt)
+    assert (delivery.delivered, delivery.attempts, delivery.status) == (False, 1, 200)
+    assert delivery.error.startswith("refused: ") and len(hook.requests) == 1
+    with receiver(bodies=[b'{"errcode": 0, "errmsg": "ok"}', b'{"code": 0, "msg": "success"}']) as hook:
+        assert notify.post(hook.url(), b"{}", policy=QUICK, fmt="dingtalk").delivered
+        assert notify.post(hook.url(), b"{}", policy=QUICK, fmt="feishu").delivered
+
+
+def test_markdown_and_mrkdwn_show_a_prefix_as_written():
+    summary = {"bucket": "b", "prefix": "a_*[x]<y>&/", "allReadable": False, "counts": {"failed": 2},
+               "warnings": ["w"] * 7}
+    ding = json.loads(notify.body_of(summary, fmt="dingtalk"))["markdown"]["text"]
+    assert r"a\_\*\[x\]" in ding
+    slack = json.loads(notify.body_of(summary, fmt="slack"))
+    assert "a_*[x]<y>&/" in slack["blocks"][0]["text"]["text"]  # plain_text: as written
+    assert "... and 2 more warnings" in slack["blocks"][1]["text"]["text"]
+
+
+def test_the_main_flows_notify_step_passes_the_format_to_the_notify_function():
+    # GIVEN the real flows on the engine with a notice URL and format (the cloud's way: the flow's last step)
+    from ossrestore.flow_options import flow_input_from_options
+    from ossrestore.local_run import Credentials, run_local
+
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.2)) as emu, receiver() as hook:
+        emu.create_bucket(BUCKET)
+        emu.seed(BUCKET, counts={"Archive": 3}, prefix="f/")
+        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
+                                             flow_notifyUrl=hook.url(), flow_notifyFormat="slack")
+        run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
+    # THEN the notify function posted a Slack message of the flow's counts
+    assert run.summary.exit_code == 0
+    (sent,) = hook.requests
+    body = json.loads(sent.body)
+    text = documented_shape("slack", body)
+    assert "oss-restore: all readable: notice-bucket/" in text and "readable 3" in text and "execution " in text

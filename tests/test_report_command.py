@@ -57,7 +57,7 @@ def test_report_prints_counts_by_class_and_outcome_failures_by_code_and_the_cost
     assert "Archive 900 0 0 0 0 900" in lines
     assert "DeepColdArchive 0 0 0 0 43 43" in lines
     assert "(object gone) 0 0 0 7 0 7" in lines
-    assert "total 900 0 100 157 43 1200" in lines
+    assert "total 900 0 100 157 43 1,200" in lines
     assert any(line.startswith("AccessDenied 40 deep/000000") for line in lines)
     assert any(line.startswith("InvalidObjectState 3 ") for line in lines)
     assert "estimated cost: not estimated" in lines and "actual cost: not estimated" in lines
@@ -104,6 +104,27 @@ def test_the_html_report_renders_in_headless_chromium_with_its_chart_and_tables(
     shown = failures["InvalidObjectState"][2]
     assert all(key in shown for key in HOSTILE)
     assert "not estimated" in dom.by_id("costs").all_text()
+
+
+def test_the_html_chart_shows_with_javascript_disabled(tmp_path):
+    # GIVEN a report's page WHEN headless Chromium loads it with JavaScript disabled
+    report, page = tmp_path / "report.jsonl", tmp_path / "report.html"
+    write_report(report)
+    assert invoke("report", str(report), "--html", str(page)).exit_code == 0
+    dom = parse(dump_dom(page, tmp_path / "chromium-profile", scripts=False))
+    # THEN no script ran (the page says so itself)...
+    assert dom.iter("body")[0].attrs.get("data-rendered") == "pending"
+    # ...and the chart is there all the same: the step line, one point per second of the 8 minutes, rising to 900,
+    # drawn with attributes (no stylesheet needed), and said in words
+    chart = dom.by_id("chart")
+    (svg,) = chart.iter("svg")
+    points = [c for c in chart.iter("circle") if "point" in c.attrs.get("class", "")]
+    assert len(points) == 480 and [int(c.attrs["data-n"]) for c in points][-1] == 900
+    (line,) = chart.iter("polyline")
+    assert line.attrs["stroke"] and len(line.attrs["points"].split()) == 1 + 2 * 480
+    assert all(c.attrs["fill"] for c in points)
+    assert "900 objects readable from" in svg.iter("desc")[0].all_text()
+    assert "needs JavaScript" not in dom.all_text()
 
 
 def test_a_report_without_readable_times_renders_an_empty_chart_without_error(tmp_path):

@@ -45,11 +45,13 @@ class OSSUnavailable(RestoreCoreError):
 
     retryable = True
 
-    def __init__(self, operation: str, status: int, code: str) -> None:
+    def __init__(self, operation: str, status: int, code: str, reason: str = "") -> None:
         self.operation = operation
         self.status = status
         self.code = code
-        super().__init__(f"{operation} failed after retries: HTTP {status} {code or '(no code)'}")
+        self.reason = reason  # no answer at all: why the connection failed ("connection refused")
+        said = reason if status == -2 and reason else f"HTTP {status} {code or '(no code)'}"
+        super().__init__(f"{operation} failed after retries: {said}")
 
 
 class OSSAccessDenied(RestoreCoreError):

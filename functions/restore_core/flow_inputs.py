@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, params, run_store, selection
+from restore_core import classes, notice_formats, params, run_store, selection
 from restore_core.errors import InvalidParameter
 
 Kind = Literal["endpoint", "bucket", "region", "text", "integer", "choice", "boolean", "patterns", "classes",
@@ -200,19 +200,22 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
     # requested; they are reported skipped with reason `filtered: ...`. "" and () mean "no filter".
     FlowInput(
         name="include", kind="patterns", default=(), flag="--include",
-        help="Only keys matching this glob (repeatable; rclone globs on the whole key: * within a segment, ** "
-             "across /, ?, [...], {a,b}). Default: every key.",
-        allowed=f"repeatable: up to {selection.MAX_PATTERNS} globs of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
-                "bytes in all (as JSON)",
-        meaning="only keys matching one of these globs (rclone's syntax on the whole key: `*` within a path "
-                "segment, `**` across `/`, `?`, `[...]`, `{a,b}`; `**.tmp` is every key ending in `.tmp`)",
+        help="Only keys matching this pattern (repeatable; rclone's filter patterns, relative to --prefix: *.log is "
+             "every .log at any depth, /a.log only <prefix>a.log; * within a path element, ** across /, ?, [...], "
+             "{a,b}, {{regexp}}). Default: every key.",
+        allowed=f"repeatable: up to {selection.MAX_PATTERNS} patterns of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
+                "bytes in all (as JSON); one that can match no key under `prefix` is refused",
+        meaning="only keys matching one of these patterns (rclone's filter rules, relative to `prefix`: without a "
+                "leading `/` a pattern matches the end of the path at a path-element boundary, so `*.log` is every "
+                "`.log` at any depth; a leading `/` anchors at the prefix, so `/a.log` is only `<prefix>a.log`; `*` "
+                "within a path element, `**` across `/`, `?`, `[...]`, `{a,b}`, `{{regexp}}`)",
     ),
     FlowInput(
         name="exclude", kind="patterns", default=(), flag="--exclude",
-        help="Leave out keys matching this glob (repeatable; same syntax as --include; wins over it).",
-        allowed=f"repeatable: up to {selection.MAX_PATTERNS} globs of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
-                "bytes in all (as JSON)",
-        meaning="leave out keys matching any of these globs, even when an include matches",
+        help="Leave out keys matching this pattern (repeatable; same rules as --include; wins over it).",
+        allowed=f"repeatable: up to {selection.MAX_PATTERNS} patterns of 1–1,023 bytes, {selection.MAX_PATTERN_BYTES:,} "
+                "bytes in all (as JSON); one that can match no key under `prefix` is refused",
+        meaning="leave out keys matching any of these patterns, even when an include matches",
     ),
     FlowInput(
         name="storageClass", kind="classes", default=(), flag="--storage-class",
@@ -310,6 +313,15 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "no report, counts only",
         allowed="`\"\"`, `oss://BUCKET/PREFIX/` (a key prefix ending in `/`; the functions' role must be allowed "
                 "to write there) or, for a local run, `file:///DIRECTORY/`",
+    ),
+    FlowInput(
+        name="notifyFormat", kind="choice", default="json", choices=notice_formats.FORMATS, flag="--notify-format",
+        help="The completion notice's message: json (the summary), or the message a dingtalk custom robot, a feishu "
+             "(Lark) custom bot or a slack incoming webhook takes.",
+        meaning="the completion notice's body: `json`, the summary; `dingtalk`, a custom robot's `markdown` message "
+                "(`msgtype`, `markdown.title`, `markdown.text`); `feishu`, a Feishu/Lark custom bot's `post` message "
+                "(`msg_type`, `content.post`); `slack`, an incoming webhook's `text` with `blocks`; DingTalk's and "
+                "Feishu's refusals in a 200 answer (`errcode`, `code`) count as not delivered",
     ),
 )
 BY_NAME: dict[str, FlowInput] = {f.name: f for f in FLOW_INPUTS}

@@ -204,6 +204,7 @@ class NotifyRequest:
     url: str
     summary: Mapping[str, Any]
     execution_name: str | None
+    format: str = "json"  # the webhook's message format (`notice_formats`)
 
 
 def notify_request(raw: Mapping[str, Any]) -> NotifyRequest:
@@ -213,4 +214,4 @@ def notify_request(raw: Mapping[str, Any]) -> NotifyRequest:
     summary = raw.get("summary")
     if not isinstance(summary, Mapping):
         raise InvalidParameter("summary", "the run's summary (what summarize returned)", summary)
-    return NotifyRequest(settings.notify_url, summary, _execution_name(raw))
+    return NotifyRequest(settings.notify_url, summary, _execution_name(raw), settings.notify_format)

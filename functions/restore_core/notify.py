@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from restore_core import redaction, retry
+from restore_core import notice_formats, redaction, retry
 
 # A webhook receiver that is restarting gets about half a minute (1+2+4+8 s at most between 5 attempts).
 NOTIFY_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=1.0, backoff_coefficient=2.0, maximum_interval=8.0)
@@ -110,9 +110,11 @@ def clean(value: Any, *, hide: Iterable[str] = ()) -> Any:
     return walk(value)
 
 
-def body_of(summary: Mapping[str, Any], *, hide: Iterable[str] = ()) -> bytes:
-    """The notice's body: the summary as UTF-8 JSON, cleaned (see `clean`)."""
-    return json.dumps(clean(summary, hide=hide), ensure_ascii=False, sort_keys=True).encode("utf-8")
+def body_of(summary: Mapping[str, Any], *, hide: Iterable[str] = (), fmt: str = "json") -> bytes:
+    """The notice's body: the summary, cleaned (see `clean`), in the webhook's message format
+    (`notice_formats`), as UTF-8 JSON."""
+    return json.dumps(notice_formats.message(clean(summary, hide=hide), fmt), ensure_ascii=False,
+                      sort_keys=True).encode("utf-8")
 
 
 def _request(url: str, body: bytes) -> urllib.request.Request:
@@ -128,11 +130,11 @@ def _request(url: str, body: bytes) -> urllib.request.Request:
     return urllib.request.Request(target, data=body, headers=headers, method="POST")
 
 
-def _send_once(request: urllib.request.Request, timeout: float) -> int:
+def _send_once(request: urllib.request.Request, timeout: float, fmt: str) -> int:
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
-            answer.read(65536)  # the receiver's answer is not ours to keep; reading lets the connection end cleanly
-            return int(answer.status)
+            said = answer.read(65536)  # what it says (a chat webhook may refuse in it); read, the connection ends cleanly
+            status = int(answer.status)
     except urllib.error.HTTPError as e:
         transient = e.code >= 500 or e.code in _RETRY_STATUSES
         raise _NotDelivered(f"HTTP {e.code}", status=e.code, transient=transient) from None
@@ -140,21 +142,28 @@ def _send_once(request: urllib.request.Request, timeout: float) -> int:
         reason = getattr(e, "reason", None) or e
         raise _NotDelivered(f"no answer: {type(reason).__name__}: {redaction.redact(str(reason))}",
                             status=None, transient=True) from None
+    # A chat webhook may answer 200 and say in the body that it refused the message: sent again, it would be
+    # refused again.
+    refused = notice_formats.refusal(fmt, said)
+    if refused:
+        raise _NotDelivered(redaction.redact(refused), status=status, transient=False)
+    return status
 
 
 def post(
     url: str, body: bytes, *, policy: retry.RetryPolicy = NOTIFY_RETRY, timeout: float = TIMEOUT_SECONDS,
-    sleep: retry.Sleep = time.sleep, rand: Callable[[], float] = random.random,
+    sleep: retry.Sleep = time.sleep, rand: Callable[[], float] = random.random, fmt: str = "json",
 ) -> Delivery:
-    """POST body to url until an attempt is answered 2xx, a non-retryable answer comes, or the policy's
-    attempts are spent. Never raises for a failed delivery: the run's result does not depend on it."""
+    """POST body to url until an attempt is answered 2xx (and, for a chat webhook, not refused in its body),
+    a non-retryable answer comes, or the policy's attempts are spent. Never raises for a failed delivery: the
+    run's result does not depend on it."""
     request = _request(url, body)
     attempts = 0
 
     def attempt() -> int:
         nonlocal attempts
         attempts += 1
-        return _send_once(request, timeout)
+        return _send_once(request, timeout, fmt)
 
     try:
         status = retry.call(attempt, policy=policy, sleep=sleep, rand=rand,

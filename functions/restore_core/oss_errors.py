@@ -4,7 +4,10 @@ oss2 retries nothing but its list iterators, so every call site retries on `is_t
 """
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+import ssl
 
 import oss2
 from oss2 import http as oss2_http
@@ -92,7 +95,7 @@ def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError
     status, code = status_of(e), code_of(e)
     _LOGGER.error("%s on bucket %s failed: HTTP %s %s", operation, bucket, status, code)
     if is_transient(e):
-        return OSSUnavailable(operation, status, code)
+        return OSSUnavailable(operation, status, code, connection_failure(e) if status == -2 else "")
     if status == 403:
         return OSSAccessDenied(operation, code, getattr(e, "message", "") or "")
     if code == "NoSuchBucket":
@@ -106,6 +109,42 @@ def out_of_time(operation: str) -> OSSUnavailable:
 
 
 OUT_OF_TIME = "TimeBudgetSpent"  # the code of an OSSUnavailable for a request that was never sent
+
+
+# Why a connection failed, by the first of these found in the exception's chain (oss2 wraps requests' error,
+# which wraps urllib3's, which wraps the socket's).
+_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (socket.gaierror, "the host name does not resolve"),
+    (ssl.SSLError, "the TLS handshake failed"),
+    (ConnectionResetError, "the connection was reset"),
+    (TimeoutError, "no answer in time"),
+)
+
+
+def connection_failure(e: BaseException) -> str:
+    """Why no answer came, in words ("connection refused"), from the chain of errors behind e."""
+    seen: list[BaseException] = []
+    todo: list[object] = [e]
+    while todo and len(seen) < 32:
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [getattr(item, "exception", None), getattr(item, "reason", None), item.__cause__, item.__context__,
+                 *item.args]
+    for kind, words in _FAILURES:
+        if any(isinstance(x, kind) for x in seen):
+            return words
+    if any(isinstance(x, OSError) and x.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH) for x in seen):
+        return "the network or host is unreachable"
+    text = " ".join(str(x) for x in seen)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name" in text:
+        return "the host name does not resolve"
+    return f"no answer ({type(seen[-1]).__name__})"
+
 
 # Everything an oss2 call can raise that `translate` knows how to sort.
 SDK_ERRORS = (oss2.exceptions.OssError, *CONNECTION_ERRORS)

@@ -25,9 +25,10 @@ from typing import Any
 from urllib.parse import quote
 
 MASK = "<redacted>"  # "<" ends every pattern's value, so redacting twice changes nothing
-# Names of the variables credentials come from (FC's runtime, the command, Terraform's provider).
+# Names of the variables credentials come from (FC's runtime, the command, Terraform's provider, ossutil 2.0).
 SECRET_VARIABLES = (
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN",
+    "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
 )
 # Shorter values would mask ordinary words in every line; real secrets and tokens are 30+ characters.
 _MIN_SECRET_LENGTH = 4

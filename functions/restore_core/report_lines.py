@@ -130,9 +130,15 @@ def dry_judge(action: str, obj: ObjectInfo, *, direct_read: bool, days: int) -> 
         return found
     reason = actions.skip_reason(action, obj.storage_class, obj.restore)
     if reason is None:
-        what = f"a run would extend its expiry by {days} day(s)" if action == actions.EXTEND else "a run would clean it"
+        what = (f"a run would extend its expiry by {class_days(obj.storage_class, days)} day(s)"
+                if action == actions.EXTEND else "a run would clean it")
         return Verdict(f"would_{action}", "", f"restored: {what}")
     return Verdict("skipped", "", _WHY[reason].format(cls=obj.storage_class, verb=action))
+
+
+def class_days(storage_class: str, days: int) -> int:
+    """The days an extend of this class carries: OSS caps each class (Archive at 7), as a restore's are."""
+    return classes.fit(storage_class, days, classes.DEFAULT_TIER)[0].days
 
 
 def refused(contact: Contact) -> bool:
@@ -145,7 +151,7 @@ def _aftercare(action: str, obj: ObjectInfo, contact: Contact | None, *, days: i
         return Verdict("failed", contact.code, f"{action} refused with HTTP {contact.status}")
     if contact is not None and contact.status == 200:
         if action == actions.EXTEND and obj.restore.state is RestoreState.RESTORED:
-            return Verdict("extended", "", f"restored: expiry moved by {days} day(s)")
+            return Verdict("extended", "", f"restored: expiry moved by {class_days(obj.storage_class, days)} day(s)")
         if action == actions.CLEAN and obj.restore.state is RestoreState.FROZEN:
             return Verdict("cleaned", "", "temporary copy ended: frozen again")
         return Verdict("failed", "", f"OSS answered 200 but the listing shows it {obj.restore.state.value}")

@@ -6,15 +6,16 @@ requested, restoreStatus's confirm scan asks so that a left-out object never mak
 the command's report asks so that a left-out object is reported `skipped` with that reason: all three
 ask this module, so they cannot disagree.
 
-Globs are rclone's (https://rclone.org/filtering/), matched against the whole key:
-`*` any run of characters other than `/`, `**` any run including `/`, `?` one character other than
-`/`, `[...]` one character of a class (`[!...]` or `[^...]` negated, `a-z` ranges), `{a,b}` one of the
-alternatives, `\\c` the character c itself. rclone matches a pattern without a leading `/` against the
-end of a path; here a pattern always spans the whole key (so `**.tmp` is every key ending in `.tmp`,
-`*.tmp` only those at the top level), and a leading `/` is dropped, keys never start with one. Where
-rclone's translation is loose the stricter reading is taken: a class never matches `/` (it stands for
-one character of a path segment), an empty class, an unclosed `[` or `{`, nested `{` and a trailing `\\`
-are refused rather than read literally.
+Patterns are rclone's (`globs`), matched as rclone matches them against a path relative to the root of what
+is listed: here the run's prefix up to and including its last `/` (the whole prefix when it ends with one, the
+bucket for a manifest). Under `--prefix logs/`, `*.log` is every `.log` at any depth below `logs/`
+(`logs/a.log`, `logs/2024/b.log`), `/a.log` only `logs/a.log`, `2024/**` everything below any `2024/` element,
+`/2024/**` everything below `logs/2024/`. A pattern that can match nothing under the prefix (an anchored one
+that disagrees with what follows the prefix's last `/`: `/2023/**` under `--prefix logs/2024-`) is refused.
+A key is selected when it matches some include (every key when none is given) and no exclude. rclone reads
+its includes before its excludes and calls a mix of the two "indeterminate" (it logs "Using --filter is
+recommended instead of both --include and --exclude as the order they are parsed in is indeterminate"); here
+an exclude always wins, the reading that restores less.
 
 Dates: an object is selected when modified at or after `modifiedAfter` and strictly before
 `modifiedBefore` (a half-open range, so consecutive ranges never overlap). Sizes: `minSize` <= size <=
@@ -25,12 +26,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from restore_core import classes, params
 from restore_core.errors import InvalidParameter
+from restore_core.globs import Glob, compile_glob
+from restore_core.go_regexp import PatternError
 from restore_core.params import parse_moment
 
 MAX_PATTERNS = 100
@@ -42,114 +45,26 @@ MAX_SIZE = 1024**5  # 1 PiB: beyond any OSS object (48.8 TiB), so any real bound
 _SIZE = re.compile(r"\s*([0-9]{1,16})\s*([KMGT]?)\s*", re.IGNORECASE)
 
 GLOB_ALLOWED = (
-    "rclone globs on the whole key: * (within one path segment), ** (across /), ?, [...] classes, {a,b} "
-    "alternatives, \\ to escape"
+    "rclone filter patterns, relative to the prefix: * (within a path element), ** (across /), ?, [...] classes, "
+    "{a,b} alternatives, {{regexp}}, \\ to escape; a leading / anchors at the prefix"
 )
 
 
-class GlobError(ValueError):
-    pass
+def root_of(prefix: str) -> str:
+    """What the patterns are relative to: the prefix up to and including its last `/` ("" for none)."""
+    return prefix[: prefix.rfind("/") + 1]
 
 
-def glob_regex(pattern: str) -> str:
-    """The regular expression (for fullmatch) of one rclone glob; GlobError saying what is malformed."""
-    out: list[str] = []
-    i, n, in_braces = 0, len(pattern), False
-    if pattern.startswith("/"):
-        i = 1
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 >= n:
-                raise GlobError("a trailing \\ escapes nothing")
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            if pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-            else:
-                out.append("[^/]*")
-                i += 1
-            continue
-        if c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            regex, i = _class(pattern, i)
-            out.append(regex)
-            continue
-        elif c == "{":
-            if in_braces:
-                raise GlobError("nested { } alternatives are not supported")
-            in_braces = True
-            out.append("(?:")
-        elif c == "}":
-            if not in_braces:
-                raise GlobError("} without {")
-            in_braces = False
-            out.append(")")
-        elif c == "," and in_braces:
-            out.append("|")
-        else:
-            out.append(re.escape(c))
-        i += 1
-    if in_braces:
-        raise GlobError("{ without }")
-    return "".join(out)
-
-
-def _class(pattern: str, start: int) -> tuple[str, int]:
-    """A [...] class from pattern[start] == '['; the regex and the index after its ']'."""
-    i = start + 1
-    negated = i < len(pattern) and pattern[i] in "!^"
-    i += negated
-    members: list[str] = []
-    while i < len(pattern) and pattern[i] != "]":
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 >= len(pattern):
-                raise GlobError("a trailing \\ escapes nothing")
-            c = pattern[i + 1]
-            i += 1
-        if i + 2 < len(pattern) and pattern[i + 1] == "-" and pattern[i + 2] != "]":
-            hi = pattern[i + 2]
-            if hi == "\\" and i + 3 < len(pattern):
-                hi, i = pattern[i + 3], i + 1
-            if hi < c:
-                raise GlobError(f"the range {c}-{hi} runs backwards")
-            members.append(f"{re.escape(c)}-{re.escape(hi)}")
-            i += 3
-            continue
-        members.append(re.escape(c))
-        i += 1
-    if i >= len(pattern):
-        raise GlobError("[ without ]")
-    if not members:
-        raise GlobError("an empty [] class matches nothing")
-    body = "".join(members)
-    # One character of a segment: never '/', negated or not.
-    return (f"[^/{body}]" if negated else f"(?!/)[{body}]"), i + 1
-
-
-@dataclass(frozen=True)
-class Glob:
-    pattern: str
-    regex: re.Pattern[str] = field(compare=False, repr=False)
-
-    def matches(self, key: str) -> bool:
-        return self.regex.fullmatch(key) is not None
-
-
-def compile_glob(pattern: str, field_name: str) -> Glob:
+def glob(pattern: str, field_name: str) -> Glob:
     try:
-        return Glob(pattern, re.compile(glob_regex(pattern), re.DOTALL))
-    except (GlobError, re.error) as e:
+        return compile_glob(pattern)
+    except (PatternError, re.error) as e:
         raise InvalidParameter(field_name, f"{GLOB_ALLOWED} ({e})", pattern) from None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Selection:
+    root: str = ""  # the patterns match keys relative to it (`root_of` the prefix)
     include: tuple[Glob, ...] = ()
     exclude: tuple[Glob, ...] = ()
     storage_classes: tuple[str, ...] = ()  # empty: every class
@@ -161,7 +76,11 @@ class Selection:
     @property
     def everything(self) -> bool:
         """No filter given: every object is selected."""
-        return self == EVERYTHING
+        return self == Selection(root=self.root)
+
+    def relative(self, key: str) -> str:
+        """key as the patterns see it: relative to the root."""
+        return key[len(self.root):] if key.startswith(self.root) else key
 
     def selects(self, key: str, storage_class: str, size: int | None, modified: datetime | None) -> str | None:
         """None when the object is selected, else why not (`filtered: exclude *.tmp`).
@@ -169,10 +88,11 @@ class Selection:
         size or modified None (not known, e.g. an object read back by key): the filters on them are
         not applied, since only a listing carries them.
         """
-        for glob in self.exclude:
-            if glob.matches(key):
-                return f"filtered: exclude {glob.pattern}"
-        if self.include and not any(glob.matches(key) for glob in self.include):
+        path = self.relative(key)
+        for pattern in self.exclude:
+            if pattern.matches(path):
+                return f"filtered: exclude {pattern.pattern}"
+        if self.include and not any(pattern.matches(path) for pattern in self.include):
             return "filtered: include (matches none of " + ", ".join(g.pattern for g in self.include) + ")"
         if self.storage_classes and storage_class not in self.storage_classes:
             return "filtered: storage-class " + ",".join(self.storage_classes)
@@ -218,7 +138,7 @@ def patterns(raw: Mapping[str, Any], name: str) -> list[str]:
         size = params.utf8_length(value)
         if size is None or not 1 <= size <= params.MAX_KEY_BYTES:
             raise InvalidParameter(f"{name}[{i}]", "a glob of 1 to 1023 UTF-8 bytes without lone surrogates", value)
-        compile_glob(value, f"{name}[{i}]")
+        glob(value, f"{name}[{i}]")
     if len(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")) > MAX_PATTERN_BYTES:
         raise InvalidParameter(name, f"patterns of at most {MAX_PATTERN_BYTES} bytes in all (as JSON)",
                                f"{len(values)} patterns")
@@ -274,13 +194,52 @@ def parse_selection(raw: Mapping[str, Any]) -> Selection:
         raise InvalidParameter("modifiedBefore", f"a time after modifiedAfter ({iso(after)})", raw.get("modifiedBefore"))
     if low is not None and high is not None and low > high:
         raise InvalidParameter("maxSize", f"at least minSize ({low})", raw.get("maxSize"))
+    prefix = _prefix(raw)
+    root = root_of(prefix)
+    chosen = {name: tuple(glob(p, f"{name}[{i}]") for i, p in enumerate(patterns(raw, name)))
+              for name in ("include", "exclude")}
+    for name, globs in chosen.items():
+        for i, pattern in enumerate(globs):
+            _check_reach(pattern, f"{name}[{i}]", prefix=prefix, root=root)
     return Selection(
-        include=tuple(compile_glob(p, "include") for p in patterns(raw, "include")),
-        exclude=tuple(compile_glob(p, "exclude") for p in patterns(raw, "exclude")),
+        root=root, include=chosen["include"], exclude=chosen["exclude"],
         storage_classes=tuple(storage_classes(raw, "storageClass")),
         modified_after=after, modified_before=before,
         min_size=low, max_size=high,
     )
+
+
+def _prefix(raw: Mapping[str, Any]) -> str:
+    prefix = raw.get("prefix")
+    return prefix if isinstance(prefix, str) else ""
+
+
+def _check_reach(pattern: Glob, field_name: str, *, prefix: str, root: str) -> None:
+    """Refuse a pattern no key under the prefix can match: every such key, relative to the root, starts with
+    what follows the prefix's last `/`."""
+    head = prefix[len(root):]
+    if not pattern.can_match_under(head):
+        raise InvalidParameter(
+            field_name, f"a pattern that can match some key under the prefix {prefix!r}", pattern.pattern,
+            message=f"{field_name} {pattern.pattern!r} can match no key under the prefix {prefix!r}: patterns are "
+                    f"matched relative to {root or 'the bucket'!r} (the prefix up to its last /), where every key "
+                    f"starts with {head!r}; a leading / anchors there. Hint: drop the leading / to match at any depth, "
+                    f"or write the pattern from {root or 'the bucket'!r} on",
+        )
+
+
+def hints(raw: Mapping[str, Any]) -> list[str]:
+    """Patterns that look written against the whole key (they start with the prefix's own directories), which
+    under rclone's rules only match keys repeating them: a word for the user, not a refusal (they can match)."""
+    root = root_of(_prefix(raw))
+    out = []
+    for name in ("include", "exclude"):
+        for pattern in patterns(raw, name):
+            if root and pattern.lstrip("/").startswith(root):
+                out.append(f"--{name} {pattern!r} starts with the prefix's {root!r}, but patterns are matched relative "
+                           f"to it: {pattern.lstrip('/')[len(root):]!r} (or {'/' + pattern.lstrip('/')[len(root):]!r} "
+                           "anchored there) is probably meant")
+    return out
 
 
 def encoded_size(raw: Mapping[str, Any]) -> int:

@@ -41,6 +41,7 @@ class Settings:
     deadline: Deadline | None
     action: str
     notify_url: str
+    notify_format: str
     report_url: str
 
     def scope(self, base: str = "") -> Scope:
@@ -70,5 +71,5 @@ def parse_settings(raw: Any) -> Settings:
         wait_per_batch=checked["waitPerBatch"], selection=selection.parse_selection(checked),
         dry_run=checked["dryRun"], manifest=checked["manifest"], all_versions=checked["allVersions"],
         deadline=from_input(checked["deadline"], checked["bestEffort"]), action=checked["action"],
-        notify_url=checked["notifyUrl"], report_url=checked["reportUrl"],
+        notify_url=checked["notifyUrl"], notify_format=checked["notifyFormat"], report_url=checked["reportUrl"],
     )

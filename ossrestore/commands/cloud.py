@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
-from ossrestore.credentials import credentials_from_env
+from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options, flow_input_options, read_input_file
 from ossrestore.option_types import FilePath
+from ossrestore.spend_guard import SpendGuard, guard_options, on_a_terminal
 
 _ENDPOINT_HELP = "Serverless Workflow endpoint (http(s)://host[:port] or host). Default: the region's."
 
@@ -32,9 +33,17 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
+@click.option("--price-table", type=FilePath(path_type=Path), default=None,
+              help="JSON price table for --max-cost's estimate. Default: the shipped table.")
+@guard_options
+@profile_option
 @flow_input_options
-def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **options: Any) -> None:
-    """Start the main flow of the (env, --region) stack on a bucket; print the execution name."""
+def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_table: Path | None,
+          max_cost: float | None, assume_yes: bool, profile: str | None, **options: Any) -> None:
+    """Start the main flow of the (env, --region) stack on a bucket; print the execution name.
+
+    With --max-cost, a dry-run execution of the same input (`<name>-estimate`) prices the run first; a run
+    estimated above AMOUNT (or at an unknown cost) is refused (exit 2) and none is started."""
     from infra.naming import names_for
     from ossrestore.executions import fnf_client, new_execution_name, start_execution
 
@@ -52,10 +61,37 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
         raise UsageError(f"--manifest: the cloud reads manifests from OSS: oss://BUCKET/KEY (got {manifest!r})")
     name = execution_name or new_execution_name(flow_input["bucketName"])
     _check_name(name)
-    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    prices = _prices(price_table) if max_cost is not None else None  # a bad table is refused before any call
+    credentials = resolve_credentials(profile=profile)
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
+    if prices is not None:
+        _estimate_first(client, flow_name=names_for(cfg).main_flow, name=name, flow_input=flow_input, prices=prices,
+                        guard=SpendGuard(max_cost=max_cost, ask=not assume_yes and on_a_terminal()))
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
-                                             flow_input=flow_input))
+                                             flow_input=flow_input), endpoint=_where(client))
     click.echo(started)
+
+
+def _prices(path: Path | None) -> Any:
+    from ossrestore.prices import load
+
+    return load(path)
+
+
+def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[str, Any], prices: Any,
+                    guard: SpendGuard) -> None:
+    """The dry-run execution's estimate, on stderr (stdout holds only the execution name), then the guard."""
+    from rich.console import Console
+
+    from ossrestore.cloud_estimate import cloud_estimate, estimate_name
+    from ossrestore.estimate import estimate_table
+
+    estimate = _guard(lambda: cloud_estimate(client, flow_name=flow_name, execution_name=estimate_name(name),
+                                             flow_input=flow_input, prices=prices), endpoint=_where(client))
+    console = Console(stderr=True)
+    for renderable in estimate_table(estimate):
+        console.print(renderable)
+    guard.check(estimate, dry_run=bool(flow_input.get("dryRun")))
 
 
 @click.command()
@@ -65,19 +101,21 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, **opti
 @click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
               help=_ENDPOINT_HELP)
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
+@profile_option
 @click.option("--price-table", type=FilePath(path_type=Path), default=None,
               help="JSON price table for a dry run's estimate. Default: the shipped table.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
-           price_table: Path | None) -> None:
+           profile: str | None, price_table: Path | None) -> None:
     """Show an execution's status and progress from its history (and a dry run's estimate)."""
     from infra.naming import names_for
     from ossrestore.executions import continuations, execution_progress, fnf_client
 
     _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
-    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials_from_env(), endpoint=fnf_endpoint))
+    credentials = resolve_credentials(profile=profile)
+    client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
-                                                 execution_name=execution_name))
+                                                 execution_name=execution_name), endpoint=_where(client))
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
     click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
     click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
@@ -85,7 +123,8 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     if progress.output:
         click.echo(f"output {progress.output}")
         _print_dry_run_estimate(progress.output, price_table)
-    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name))
+    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
+                   endpoint=_where(client))
     if chain:
         click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
     for event in progress.events if show_events else ():
@@ -139,6 +178,11 @@ def _stack(env: str, region: str | None) -> Any:
         raise UsageError(f"--{'env' if e.kind == 'environment' else 'region'}: {e}") from None
 
 
+def _where(client: Any) -> str:
+    """The endpoint the fnf client calls (the SDK derives it from the region unless one is given)."""
+    return str(getattr(client, "_endpoint", "") or "")
+
+
 def _input_has(options: dict[str, Any], field: str) -> bool:
     path = options.get("input_file")
     if path is None:
@@ -149,7 +193,7 @@ def _input_has(options: dict[str, Any], field: str) -> bool:
         return False  # flow_input_from_options reports the unreadable file
 
 
-def _guard(call: Callable[[], Any]) -> Any:
+def _guard(call: Callable[[], Any], endpoint: str = "") -> Any:
     from infra.errors import InfraError
     from ossrestore.errors import CloudApiError
 
@@ -157,6 +201,9 @@ def _guard(call: Callable[[], Any]) -> Any:
         return call()
     except CloudApiError as e:
         # No answer at all (a host that does not resolve, a refused connection): the endpoint is to blame.
-        raise UsageError(f"--fnf-endpoint: {e}" if e.code == "NetworkError" else str(e)) from None
+        if e.code == "NetworkError":
+            raise UsageError(f"cannot connect to {endpoint or 'the Serverless Workflow endpoint'}: {e.message} "
+                             "(--fnf-endpoint)") from None
+        raise UsageError(str(e)) from None
     except InfraError as e:
         raise UsageError(str(e)) from None

@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from ossrestore.estimate import estimate_table
 from ossrestore.flow_options import flow_input_from_options
+from ossrestore.local_estimate import local_estimate
 from ossrestore.local_run import Credentials, print_summary, run_local
 from ossrestore.option_types import FilePath
 from ossrestore.prices import load as load_prices
@@ -60,10 +62,14 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
             flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_workers=10, flow_days=3,
             flow_roundSeconds=5,
         )
-        run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet,
-                        prices=load_prices())  # the summary opens with the estimate, as a real run's does
+        # The estimate first, as a real run shows it: the demo spends nothing, so it never asks.
+        prices, console = load_prices(), Console()
+        for renderable in estimate_table(local_estimate(flow_input, credentials=creds, prices=prices, console=err,
+                                                        show_progress=not quiet)):
+            console.print(renderable)
+        run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet, prices=prices)
         restore_calls = emu.stats.get("RestoreObject")
-    print_summary(run, Console())
+    print_summary(run, console, opening_estimate=False)
     archive = sum(counts["objects"] for counts in run.totals.tally("tally").values())
     err.print(f"RestoreObject requests: {restore_calls} for {archive} archive objects listed")
     return run.summary.exit_code

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ossrestore.credentials import profile_option
 from ossrestore.errors import UsageError
 from ossrestore.paths import CDKTF_OUT
 
@@ -25,6 +26,7 @@ def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--terraform", "terraform_bin", envvar="OSS_RESTORE_TERRAFORM", default="terraform",
                            show_default=True, help="Terraform executable (env OSS_RESTORE_TERRAFORM).")(command)
     command = click.option("--region", default=None, help="Only this region of the environment. Default: all.")(command)
+    command = profile_option(command)
     return click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")(command)
 
 
@@ -39,43 +41,52 @@ def synth(outdir: Path) -> None:
 
 @click.command()
 @_stack_options
-def plan(env: str, region: str | None, terraform_bin: str, outdir: Path) -> None:
+def plan(env: str, region: str | None, terraform_bin: str, outdir: Path, profile: str | None) -> None:
     """Synthesize, then `terraform init` and `plan -out` for each selected stack."""
-    binary, stacks = _prepare(env, region, terraform_bin)
+    from ossrestore.terraform import provider_credentials
+
+    binary, stacks, credentials = _prepare(env, region, terraform_bin, profile)
     _synthesize(outdir)
-    for cfg in stacks:
-        result = _plan_stack(outdir, cfg, binary)
-        click.echo(f"{cfg.stack_id}: {'changes' if result.has_changes else 'no changes'}, plan saved to {result.plan_file}")
+    with provider_credentials(credentials):
+        for cfg in stacks:
+            result = _plan_stack(outdir, cfg, binary)
+            click.echo(f"{cfg.stack_id}: {'changes' if result.has_changes else 'no changes'}, "
+                       f"plan saved to {result.plan_file}")
 
 
 @click.command()
 @_stack_options
 @click.option("--saved-plan", is_flag=True,
               help="Apply the plan that `oss-restore plan` saved, without synthesizing again (CI promotion).")
-def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, saved_plan: bool) -> None:
+def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, profile: str | None,
+           saved_plan: bool) -> None:
     """Apply each selected stack from a saved plan (made now, or by an earlier `plan` with --saved-plan)."""
-    binary, stacks = _prepare(env, region, terraform_bin)
+    from ossrestore.terraform import provider_credentials
+
+    binary, stacks, credentials = _prepare(env, region, terraform_bin, profile)
     if not saved_plan:
         _synthesize(outdir)
-    for cfg in stacks:
-        if not saved_plan:
-            _plan_stack(outdir, cfg, binary)
-        tf = _stack_terraform(outdir, cfg, binary)
-        if saved_plan:
-            _guard(tf.init)
-        click.echo(_guard(tf.apply_saved_plan).rstrip())
-        click.echo(f"{cfg.stack_id}: applied")
+    with provider_credentials(credentials):
+        for cfg in stacks:
+            if not saved_plan:
+                _plan_stack(outdir, cfg, binary)
+            tf = _stack_terraform(outdir, cfg, binary)
+            if saved_plan:
+                _guard(tf.init)
+            click.echo(_guard(tf.apply_saved_plan).rstrip())
+            click.echo(f"{cfg.stack_id}: applied")
 
 
-def _prepare(env: str, region: str | None, terraform_bin: str) -> tuple[str, tuple[Any, ...]]:
-    """Fail fast, before any synthesis: unknown env/region, no Terraform, no credentials."""
+def _prepare(env: str, region: str | None, terraform_bin: str, profile: str | None) -> tuple[str, tuple[Any, ...], Any]:
+    """Fail fast, before any synthesis: unknown env/region, no Terraform, no credentials (the default chain, or
+    the profile; Terraform is handed what they resolve to)."""
     from infra.config import load_matrix, select
-    from ossrestore.terraform import find_terraform, require_credentials
+    from ossrestore.credentials import resolve_credentials
+    from ossrestore.terraform import find_terraform
 
     stacks = _guard(lambda: select(load_matrix(), env=env, region=region))
     binary = _guard(lambda: find_terraform(terraform_bin))
-    _guard(require_credentials)
-    return binary, stacks
+    return binary, stacks, resolve_credentials(profile=profile)
 
 
 def _plan_stack(outdir: Path, cfg: Any, binary: str) -> Any:
