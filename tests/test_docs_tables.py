@@ -6,15 +6,13 @@ from pathlib import Path
 import click
 import pytest
 
-import fdl
-from fdl.paths import PathExpr
 from ossrestore.cli import group
 from ossrestore.docs_tables import tables
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from restore_core.errors import InvalidParameter
-from restore_core.flow_inputs import EXECUTION_DEFAULTS, FLOW_INPUTS, validate_flow_input
+from restore_core.flow_inputs import FLOW_INPUTS, validate_flow_input
 
 ROOT = Path(__file__).parent.parent
 
@@ -27,19 +25,13 @@ def test_the_docs_tables_are_the_ones_the_flow_input_table_generates():
         assert f"\n{table}\n<!-- end of {name} table -->" in text, f"{relative}: run python -m ossrestore.docs_tables"
 
 
-def mapped_input_keys(flow: fdl.Flow) -> set[str]:
-    init = flow.steps[0]
-    return {str(m.source.segments[0]) for m in init.output_mappings
-            if isinstance(m.source, PathExpr) and m.source.root == "input"}
-
-
-def test_every_table_field_is_mapped_by_the_main_flow_and_every_mapped_key_is_declared():
-    # GIVEN the keys the main flow maps from its execution input
-    mapped = mapped_input_keys(build_registry().flow(MAIN_FLOW))
-    declared = {f.name for f in FLOW_INPUTS}
-    # THEN each table field reaches the flow, and each mapped key is a table field or a key the command fills in
-    assert declared <= mapped, declared - mapped
-    assert mapped <= declared | set(EXECUTION_DEFAULTS), mapped - declared - set(EXECUTION_DEFAULTS)
+def test_every_table_field_reaches_the_handlers_through_the_settings_object():
+    # GIVEN the main flow, which maps its execution input whole, and a flow input holding every field
+    init = build_registry().flow(MAIN_FLOW).steps[0]
+    assert [(m.target, getattr(m.source, "text", None)) for m in init.output_mappings] == [("settings", "$input")]
+    # THEN the handlers read every table field back from the settings they are handed
+    checked = validate_flow_input({"endpoint": "http://127.0.0.1:9", "bucketName": "some-bucket"})
+    assert set(checked) >= {f.name for f in FLOW_INPUTS if f.default is not None}
 
 
 def test_every_table_field_has_its_flag_with_range_and_default_in_the_help():
@@ -48,7 +40,7 @@ def test_every_table_field_has_its_flag_with_range_and_default_in_the_help():
         command = group.get_command(click.Context(group), name)
         assert command is not None
         options = {p.name: p for p in command.params}
-        for field in FLOW_INPUTS:
+        for field in (f for f in FLOW_INPUTS if f.option):
             # THEN each field has one option, declared with the table's flag and help
             option = options["flow_" + field.name]
             assert isinstance(option, click.Option)
@@ -56,15 +48,6 @@ def test_every_table_field_has_its_flag_with_range_and_default_in_the_help():
             assert option.help == field.flag_help
             if field.kind == "integer":
                 assert f"{field.lo}-{field.hi}" in option.help and f"Default {field.default}." in option.help
-
-
-def test_the_readme_names_every_key_the_command_fills_in():
-    # GIVEN the keys the command adds to every execution input WHEN the README's paragraph about them is read
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    paragraph = readme[readme.index("The command also fills in the keys"):].split("\n\n")[0]
-    # THEN it names each of them
-    for key in EXECUTION_DEFAULTS:
-        assert f"`{key}`" in paragraph, key
 
 
 @pytest.mark.parametrize("field", [f for f in FLOW_INPUTS if f.kind == "integer"], ids=lambda f: f.name)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from ossrestore.report import classify
+from restore_core.listing import ObjectInfo
+from restore_core.report_lines import REREQUEST, judge
 from restore_core.restore_info import FROZEN, RestoreInfo, RestoreState, parse
 from restore_core.restore_need import SKIP_REASONS, Need, verdict
-from restore_core.restorer import Target
-from restore_core.status_tally import Tally
 
 RESTORED = parse('ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"')
 RESTORING = parse('ongoing-request="true"')
@@ -45,16 +44,12 @@ def test_the_skip_reasons_are_the_handlers_output_names():
 
 
 @pytest.mark.parametrize("storage_class, restore, direct_read, need", RULE)
-def test_restore_status_and_the_report_follow_the_rule(storage_class, restore, direct_read, need):
-    # GIVEN one object WHEN restoreStatus's tally and the command's report judge it
-    tally = Tally(scan=False, direct_read=direct_read)
-    settled = tally.add(Target("k", storage_class), (storage_class, restore))
-    outcome, _, _ = classify(storage_class, restore, None, direct_read=direct_read)
-    # THEN readable objects are settled and reported as needing nothing, in-progress ones are waited for,
-    # and only the ones the rule says to restore are re-requested
+def test_the_confirm_scan_and_the_report_follow_the_rule(storage_class, restore, direct_read, need):
+    # GIVEN one object, never asked about by this run, WHEN the confirm scan judges it (report_lines.judge)
+    found = judge("restore", ObjectInfo("k", storage_class, restore), None, direct_read=direct_read, days=1)
+    # THEN readable objects are settled (skipped, or already restored), in-progress ones are waited for (None),
+    # and only the ones the rule says to restore are requested again
     readable = verdict(storage_class, restore, direct_read=direct_read).readable
-    assert settled is readable
-    assert (outcome in ("skipped", "already_restored")) is readable
-    assert (tally.frozen == [Target("k", storage_class)]) is (need is Need.RESTORE)
-    assert (tally.restoring == 1) is (need is Need.IN_PROGRESS)
-    assert (outcome == "in_progress") is (need is Need.IN_PROGRESS)
+    assert (found is not None and found is not REREQUEST and found.outcome in ("skipped", "already_restored")) is readable
+    assert (found is REREQUEST) is (need is Need.RESTORE)
+    assert (found is None) is (need is Need.IN_PROGRESS)
