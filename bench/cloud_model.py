@@ -1,548 +1,476 @@
-"""A model of a cloud run's wall time, from the flows' own step and event counts and the documented quotas.
+"""A model of a cloud run's wall time: the real flows measured on the engine, scaled under the documented quotas.
 
-It runs the real `flows/*.yaml` on the embedded engine (`fdl`) over the emulator twice for each candidate
-setting, the second run one full listing call larger, counts what the flows did (step entries, sub-flow
-StartExecutions, FC invocations, events, RestoreObject requests, keys per listing call), takes "per listing
-call" figures from the difference and "per execution" figures from what is left, and scales them to
-`--objects` (default 1,000,000). Nothing the engine can count is written down here; whether the next
-listing waits for a batch's restore sub-flow is read from the main flow (a `sync` sub-flow task waits,
-unless a parallel step runs it beside a listing task: then only the part longer than that listing call
-counts), and how many of each the flows start is counted, so a change of the flows is picked up by
-running it again. It then predicts the cloud's wall time from the quotas and latencies below,
-prints every candidate's prediction and the best one's breakdown (`predicted_seconds:`, `floor_seconds:`,
-`ratio:`, which resource binds), and the defaults it chooses.
+It runs the real `flows/*.yaml` on the embedded engine (`fdl`, quotas on) over the emulator, the handlers in
+worker processes as `oss-restore run` runs them, at two sizes for each key shape, and fits what the flows did:
+OSS requests per object (every kind: listings, restores, confirm scans, the planner's probes), CloudFlow's
+metered entries (StepEntered + IterationEntered + BranchEntered) per round and per shard in a round, the
+steps on a round's sequential path, events per round and per execution, the largest step's data. It then
+predicts a cloud run of 1,000,000 to 100,000,000 objects from those figures and the quotas below, prints
+for each size and key shape `predicted_seconds:`, `floor_seconds:`, `ratio:` and which limit binds, and
+chooses the defaults of `roundSeconds` and `maxConcurrentInvocations` (the shipped ones are its choice).
 
-    ./bootstrap bench cloud_model [--objects 1000000] [--max-requests-per-second 2000] [--quick]
-        [--key-bytes 40] [--key-shape counting|random]
+    ./bootstrap bench cloud_model [--quick] [--objects N --max-requests-per-second R] [--storage-class C]
 
-Assumptions (the latencies are flags):
+How a run goes (the flows): the planner splits the scope into shards; each round hands every shard to one
+FC invocation at once for `roundSeconds` (a restore sub-flow execution: a foreach per kind of work); the
+planner takes them back, splits the shard with most work left into free slots, and starts the next round.
+The request phase is the rounds' working time plus each round's overhead (the planner's call, the sub-flow's
+start, the steps on the path, the page in hand when time is up); then the confirm rounds settle what was
+requested in the restore latency's last stretch.
 
 | assumption | value | source |
 |---|---|---|
-| step entries per account | bucket 100, +100/s | [1] (`fdl.Quotas`) |
+| step entries per account (Step, Iteration, Branch entered) | bucket 100, +100/s | [1] (`fdl.Quotas`) |
 | StartExecution per account | bucket 100, +100/s | [1] (`fdl.Quotas`) |
 | events per execution | 5,000 (the model keeps 10% spare) | [1] (`fdl.Limits`) |
-| foreach items | 100 | FDL foreach step (`fdl.Limits`); listArchiveFiles fills at most 100 groups |
-| OSS requests per second | 2,000 (`--max-requests-per-second`) | [2]: 10,000 per account, 2,000 for sequential names (a listing's order) |
-| Archive restore latency | 60 s | [3]: Archive about 1 minute |
-| OSS request latency | 0.05 s (RestoreObject) | assumption: OSS documents none; slow for an internal endpoint |
+| FC instances per region | 100, one invocation each (`instance_concurrency` 1); the planner holds one | [2] (`fdl.Quotas`) |
+| OSS requests per second | `--max-requests-per-second` | [3]: 10,000 per account, 2,000 for sequential names |
+| OSS restore rate per account | Cold Archive 500 objects/s, Deep Cold Archive 100 objects/s; Archive none documented | [4] |
+| restore latency | Archive 60 s; Cold Archive 5 h (Standard); Deep Cold Archive 48 h (Standard) | [5] |
+| RestoreObject latency | 0.05 s; a shard's invocation sends `workers` (100) at once | assumption: OSS documents none |
 | ListObjects latency | 0.03 s + 0.1 s per 1,000 keys | assumption: OSS documents none |
-| FC invocation overhead | 0.05 s warm, 1 s cold once | assumption: [4] describes cold starts, gives no figure |
-| CloudFlow step latency | 0.05 s per step entry on a sequential path | assumption: CloudFlow documents none |
-| a sub-flow's steps | its foreach's iterations run at once: one iteration's steps on its path | FDL foreach and parallel steps [5] |
-| a parallel step | lasts as long as its longest branch | FDL foreach and parallel steps [5] |
-| a batch's restore requests | paced at the budget less the listing's share (`restore_core.rate`): one batch at a time | the flows |
+| FC invocation overhead | 0.05 s warm, 1 s cold once | assumption: [6] describes cold starts, gives no figure |
+| CloudFlow step latency | 0.05 s per step on a sequential path | assumption: CloudFlow documents none |
 | sub-flow start latency | 0.1 s | assumption: CloudFlow documents none |
-| restore requests | spread evenly over the listing phase | the restore flow requests each listed group at once |
 
 [1] CloudFlow "Limits": https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits
-[2] OSS "0004-00000302" (QPS limit): https://www.alibabacloud.com/help/en/oss/user-guide/0004-00000302
-[3] OSS "restore" (ossutil): https://www.alibabacloud.com/help/doc-detail/120058.htm
-[4] FC "Best practice for reducing cold start latencies": https://alibabacloud.com/help/doc-detail/138831.htm
-[5] CloudFlow FDL "Overview" (parallel steps run branches in parallel, foreach steps process array data in parallel):
-    https://www.alibabacloud.com/help/en/serverless-workflow/latest/flow-definition-language-overview
+[2] FC 2.0 "Synchronous invocations": https://www.alibabacloud.com/help/en/functioncompute/fc-2-0/user-guide/synchronous-invocations
+[3] OSS "0004-00000302" (QPS limit): https://www.alibabacloud.com/help/en/oss/user-guide/0004-00000302
+[4] OSS "Restore objects" (help.aliyun.com document 52930): reference restore rates per account and region, raised by ticket
+[5] OSS "Storage classes": https://www.alibabacloud.com/help/en/oss/user-guide/overview-53
+[6] FC "Best practice for reducing cold start latencies": https://alibabacloud.com/help/doc-detail/138831.htm
 
-The floor is the true lower bound for any run that requests each restore once and finds the objects by
-listing: every restore request and one 1,000-key listing page per 1,000 objects must fit in the request
-budget, and the last object restored becomes readable a restore latency after its request:
-`floor = (N + N / 1000) / budget + latency`. The poll interval is not part of
-the floor: it is a setting the model chooses.
+The floor is what no design that finds objects by listing and requests each restore once can beat: every
+restore request and one 1,000-key listing page per 1,000 objects within the request budget (or the class's
+restore rate, when lower), and the last object readable one restore latency after its request:
+`floor = N / min(budget / 1.001, restore rate) + latency`.
 
-Not modelled: FC's per-region instance limit and cold starts beyond the first, throttling answers and
-retries (the run is taken to hold its budget exactly), the confirm polls' requests against the budget
-(about one per 1,000 objects), and restores slower than the documented latency.
+Not modelled: throttling answers and retries (the run holds its budget exactly), restores slower than the
+documented latency, and shards of unequal pace (the planner splits the shard with the most work left into
+every free slot each round, which the engine runs show).
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 import random
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
 
 import fdl
 from ossemu import Emulator, RestoreLatency
+from ossrestore.fc_instances import FunctionInstances
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
-from ossrestore.paths import flow_file
-from restore_core import flow_inputs, inputs, rate
-from restore_core.status_task import SCAN_PAGE_KEYS
+from restore_core import flow_inputs
 
 AK, SK = "model-ak", "model-secret"
 BUCKET = "model-bucket"
-EVENT_MARGIN = 0.9  # use at most 90% of an execution's 5,000 events
-_LIMITS = fdl.Limits()
+REPORTS = "model-reports"  # the run's report store, in a bucket of its own: its requests are not the data's
+PREFIX = "data/"
+PAGE_KEYS = 1000
+EVENT_MARGIN = 0.9
+METERED = ("StepEntered", "IterationEntered", "BranchEntered")
+ROUND_STEP = "round"  # the main flow's step that runs a round's sub-flow
+SHAPES = ("counting", "random13", "random60", "deep")
+RESTORE_RATES = {"Archive": None, "ColdArchive": 500.0, "DeepColdArchive": 100.0}  # objects/s per account
+RESTORE_LATENCY = {"Archive": 60.0, "ColdArchive": 5 * 3600.0, "DeepColdArchive": 48 * 3600.0}
 
 
-# --- what the flows do, measured on the engine ---------------------------------------------------
+# --- keys ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class FlowShape:
-    """The flows' task steps by kind, read from the YAML.
-
-    A sync sub-flow task in the main flow makes the listing wait for the restore sub-flow it starts,
-    unless it runs in a parallel step beside a listing task: then the step lasts as long as the longer
-    of the two (`overlapped_steps`), and the sub-flow's time counts only where it is longer.
-    """
-
-    list_steps: frozenset[str]
-    status_steps: frozenset[str]
-    restore_steps: frozenset[str]
-    waiting_steps: frozenset[str]  # sync sub-flow tasks the next listing waits for
-    overlapped_steps: frozenset[str]  # sync sub-flow tasks in a parallel step beside a listing task
-    iteration_steps: frozenset[str]  # the restore sub-flow's steps inside its foreach
-
-
-def flow_shape() -> FlowShape:
-    kinds: dict[str, set[str]] = {"list": set(), "status": set(), "restore": set()}
-    for name in ("main.yaml", "restore.yaml"):
-        for step, _ in _steps(_flow(name)["steps"]):
-            arn = str(step.get("resourceArn", ""))
-            for kind, placeholder in (("list", "listArchiveFilesArn"), ("status", "restoreStatusArn"), ("restore", "restoreArn")):
-                if "{{" + placeholder + "}}" in arn:
-                    kinds[kind].add(step["name"])
-    waiting: set[str] = set()
-    overlapped: set[str] = set()
-    for step, parallel in _steps(_flow("main.yaml")["steps"]):
-        if str(step.get("resourceArn", "")).startswith("acs:fnf:::flow/") and step.get("pattern") == "sync":
-            beside = {s["name"] for branch in parallel.get("branches", []) for s, _ in _steps(branch.get("steps", []))}
-            (overlapped if beside & kinds["list"] else waiting).add(step["name"])
-    iteration = {s["name"] for step, _ in _steps(_flow("restore.yaml")["steps"]) if step.get("type") == "foreach"
-                 for s, _ in _steps(step.get("steps", []))}
-    return FlowShape(frozenset(kinds["list"]), frozenset(kinds["status"]), frozenset(kinds["restore"]),
-                     frozenset(waiting), frozenset(overlapped), frozenset(iteration))
+def keys(shape: str, count: int, *, seed: int = 7) -> Iterable[str]:
+    """`count` distinct keys under PREFIX: counting up, random letters and digits of 13 or 60 characters (hashes,
+    UUIDs), or deep paths of hashed folders; the same keys each time for a seed, a larger count a superset."""
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits
+    for i in range(count):
+        if shape == "counting":
+            yield f"{PREFIX}{i:012d}"
+        elif shape in ("random13", "random60"):
+            yield PREFIX + "".join(rng.choice(alphabet) for _ in range(int(shape[6:])))
+        elif shape == "deep":
+            folders = "/".join(f"{rng.getrandbits(16):04x}" for _ in range(6))
+            yield f"{PREFIX}{folders}/part-{i:08d}.parquet"
+        else:
+            raise ValueError(f"key shape {shape!r}: one of {', '.join(SHAPES)}")
 
 
-def _flow(name: str) -> dict[str, Any]:
-    return dict(yaml.safe_load(flow_file(name).read_text(encoding="utf-8")))
-
-
-def _steps(steps: Iterable[dict[str, Any]], parallel: dict[str, Any] | None = None,
-           ) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
-    """Every step, nested ones too, with the innermost parallel step around it ({} if none)."""
-    for step in steps:
-        yield step, parallel or {}
-        yield from _steps(step.get("steps", []), parallel)
-        for choice in step.get("choices", []):
-            yield from _steps(choice.get("steps", []), parallel)
-        for branch in step.get("branches", []):
-            yield from _steps(branch.get("steps", []), step)
-
+# --- what the flows do, measured on the engine ---------------------------------------------------------
 
 @dataclass(frozen=True)
-class Counts:
-    """One run's counts: the listing phase (main executions that list), its sub-flows, the confirm phase."""
+class Run:
+    """One engine run's counts."""
 
     objects: int
-    listing_calls: int
-    full_call_keys: int  # the most keys one listing call examined (a full call when the scope is larger)
-    listing_executions: int
-    listing_steps: int
-    listing_events: int
-    max_listing_events: int
-    waited_restores: int  # sub-flows the next listing waited for
-    overlapped_restores: int  # sub-flows that ran beside a listing call
-    subflows: int
-    subflow_steps: int
-    subflow_iteration_steps: int
-    max_subflow_events: int
-    restore_invocations: int
-    restore_requests: int
-    polls: int
-    confirm_steps: int
-    confirm_events: int
+    requests: int  # every request to the data bucket
+    restores: int
+    rounds: int  # restore sub-flow executions
+    shard_rounds: int  # shards handed out, summed over the rounds (each one invocation)
+    main_executions: int
+    main_entries: int
+    main_steps: int  # StepEntered in the main flow: its sequential path
+    main_events: int
+    max_main_events: int
+    max_round_main_events: int  # the most main-flow events from one round's start to the next
+    # per round: (shards, metered entries, steps entered, events)
+    round_counts: tuple[tuple[int, int, int, int], ...]
+    entries: int  # every metered entry, as the engine's quota counted them
+    largest_step_bytes: int
+    step_delays: int
+    fc_throttled: int
 
 
-# Objects of the first measurement run: more than one listing call holds (about 4,000 packed keys).
-FIRST_SIZE = 6000
-SEED_PREFIX = "data/"
-SEED_KEY_BYTES = len(SEED_PREFIX) + 8  # the emulator seeds keys as prefix + 8 digits
-KEY_SHAPES = ("counting", "random")
+def _step_bytes(events: Iterable[fdl.Event]) -> int:
+    """The largest input + output of one step (each step's largest input and largest output: an upper bound)."""
+    sizes: dict[str, list[int]] = {}
+    for e in events:
+        part = {"StepEntered": ("input", 0), "StepExited": ("output", 1)}.get(e.type)
+        if part is not None:
+            size = len(json.dumps(e.detail.get(part[0]), ensure_ascii=False).encode())
+            pair = sizes.setdefault(e.step_name, [0, 0])
+            pair[part[1]] = max(pair[part[1]], size)
+    return max((a + b for a, b in sizes.values()), default=0)
 
 
-def seed_keys(emu: Emulator, *, objects: int, key_bytes: int, key_shape: str) -> None:
-    """Add `objects` Archive objects to BUCKET, their keys `key_bytes` long.
-
-    "counting": the emulator's seeded keys, a longer common prefix for longer keys; front coding
-    (`restore_core.keypack`) writes each in 2 or 3 bytes. "random": `SEED_PREFIX`, then random hex digits
-    (as hashes or UUIDs), so sorted neighbours share only the prefix and a few leading digits.
-    """
-    if key_shape == "counting":
-        emu.seed(BUCKET, counts={"Archive": objects}, prefix=SEED_PREFIX + "k" * max(0, key_bytes - SEED_KEY_BYTES))
-        return
-    # A fixed seed: the same keys every run, and the larger measurement run's keys begin with the smaller one's.
-    rng, digits = random.Random(0), max(1, key_bytes - len(SEED_PREFIX))
-    keys: dict[str, None] = {}
-    while len(keys) < objects:
-        keys[f"{SEED_PREFIX}{rng.getrandbits(4 * digits):0{digits}x}"] = None
-    for key in keys:
-        emu.put_object(BUCKET, key, storage_class="Archive")
-
-
-def measure(*, objects: int, max_keys: int, group_size: int, workers: int, shape: FlowShape,
-            key_bytes: int = SEED_KEY_BYTES, key_shape: str = "counting") -> Counts:
-    """Run the real flows on the engine over the emulator and count what they did.
-
-    Keys are `key_bytes` long: a listing call's output (and so the keys it hands on) is capped in bytes.
-    """
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.3)) as emu:
+def measure(*, shape: str, objects: int, budget: int, round_seconds: int | None = None, latency: float = 2.0,
+            processes: int = 8) -> Run:
+    """Run the real flows on the engine (quotas on) over `objects` Archive objects of `shape`."""
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu:
         emu.create_bucket(BUCKET)
-        seed_keys(emu, objects=objects, key_bytes=key_bytes, key_shape=key_shape)
+        emu.create_bucket(REPORTS)
+        for key in keys(shape, objects):
+            emu.put_object(BUCKET, key, b"", storage_class="Archive")
         flow_input = flow_input_from_options(
-            flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=max_keys, flow_groupSize=group_size,
-            flow_workers=workers, flow_pollInterval=1, flow_pagesPerExecution=flow_inputs.BY_NAME["pagesPerExecution"].hi,
-        )
-        # The engine with the handlers in this process: the counts are the same as in worker processes
-        # (`oss-restore run`), and a measurement takes a second, not several.
-        engine = fdl.Engine(build_registry(), credentials=fdl.Credentials(AK, SK, ""))
-        engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(BUCKET))
-        executions = engine.wait_all()
-        restore_requests = emu.stats.get("RestoreObject")
+            flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_prefix=PREFIX, flow_maxRequestsPerSecond=budget,
+            flow_roundSeconds=round_seconds, flow_reportUrl=f"oss://{REPORTS}/run-{objects}/")
+        instances = FunctionInstances(processes=processes)
+        try:
+            engine = fdl.Engine(build_registry(instances=instances), credentials=fdl.Credentials(AK, SK, ""),
+                                quotas=fdl.Quotas())
+            engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(BUCKET))
+            executions = engine.wait_all()
+        finally:
+            instances.close()
+        requests = sum(emu.stats.get_in(BUCKET, op) for op in _OPERATIONS)
+        restores = emu.stats.get_in(BUCKET, "RestoreObject")
     failed = [f"{r.name}: {r.error}: {r.cause}" for r in executions if r.status != "Succeeded"]
     if failed:
         raise SystemExit(f"measurement run failed: {failed}")
-    entered = "StepEntered"
-    listing = [r for r in executions if r.flow_name == MAIN_FLOW and not _entered(r, shape.status_steps)]
-    confirm = [r for r in executions if r.flow_name == MAIN_FLOW and _entered(r, shape.status_steps)]
+    mains = [r for r in executions if r.flow_name == MAIN_FLOW]
     subs = [r for r in executions if r.flow_name != MAIN_FLOW]
-    return Counts(
-        objects=objects,
-        listing_calls=sum(_entered(r, shape.list_steps) for r in listing),
-        full_call_keys=max(int(e.detail.get("output", {}).get("listedCount", 0)) for r in listing for e in r.events
-                           if e.type == "TaskSucceeded" and e.step_name in shape.list_steps),
-        listing_executions=len(listing),
-        listing_steps=sum(1 for r in listing for e in r.events if e.type == entered),
-        listing_events=sum(len(r.events) for r in listing),
-        max_listing_events=max(len(r.events) for r in listing),
-        waited_restores=sum(_entered(r, shape.waiting_steps) for r in listing),
-        overlapped_restores=sum(_entered(r, shape.overlapped_steps) for r in listing),
-        subflows=len(subs),
-        subflow_steps=sum(1 for r in subs for e in r.events if e.type == entered),
-        subflow_iteration_steps=sum(_entered(r, shape.iteration_steps) for r in subs),
-        max_subflow_events=max((len(r.events) for r in subs), default=0),
-        restore_invocations=sum(_entered(r, shape.restore_steps) for r in subs),
-        restore_requests=restore_requests,
-        polls=sum(_entered(r, shape.status_steps) for r in confirm),
-        confirm_steps=sum(1 for r in confirm for e in r.events if e.type == entered),
-        confirm_events=sum(len(r.events) for r in confirm),
+
+    def count(r: fdl.ExecutionResult, *types: str) -> int:
+        return sum(1 for e in r.events if e.type in types)
+
+    def between_rounds(r: fdl.ExecutionResult) -> list[int]:
+        starts = [i for i, e in enumerate(r.events) if e.type == "StepEntered" and e.step_name == ROUND_STEP]
+        return [b - a for a, b in itertools.pairwise(starts)]
+
+    return Run(
+        objects=objects, requests=requests, restores=restores, rounds=len(subs),
+        shard_rounds=sum(count(r, "IterationEntered") for r in subs), main_executions=len(mains),
+        main_entries=sum(count(r, *METERED) for r in mains), main_steps=sum(count(r, "StepEntered") for r in mains),
+        main_events=sum(len(r.events) for r in mains), max_main_events=max(len(r.events) for r in mains),
+        max_round_main_events=max((n for r in mains for n in between_rounds(r)), default=0),
+        round_counts=tuple((count(r, "IterationEntered"), count(r, *METERED), count(r, "StepEntered"), len(r.events))
+                           for r in subs),
+        entries=engine.quota_stats.metered_entries,
+        largest_step_bytes=max(_step_bytes(r.events) for r in executions),
+        step_delays=engine.quota_stats.step_delays, fc_throttled=engine.quota_stats.fc_throttled,
     )
 
 
-def _entered(run: fdl.ExecutionResult, names: frozenset[str]) -> int:
-    return sum(1 for e in run.events if e.type == "StepEntered" and e.step_name in names)
+_OPERATIONS = ("ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadObject", "GetObjectMeta", "GetObject",
+               "RestoreObject", "GetBucketArchiveDirectRead")
+
+
+def _line(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least squares a + b x."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    var = sum((x - mx) ** 2 for x, _ in points)
+    b = sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
+    return my - b * mx, b
 
 
 @dataclass(frozen=True)
 class Rates:
-    """Per listing call and per execution: two runs that differ by exactly one full listing call, so the
-    difference is one call's cost and what is left is paid once per execution."""
+    """Two runs' counts, fitted: per object, per round, per shard in a round, per execution."""
 
-    keys_per_call: float
-    steps_per_call: float  # main flow, listing phase
-    steps_per_listing_execution: float  # init, hand-over: paid once per execution
-    events_per_call: float
-    events_per_listing_execution: float
-    subflows_per_call: float
-    subflow_steps_per_call: float
-    subflow_iteration_steps_per_call: float  # of subflow_steps_per_call, those inside the foreach
-    invocations_per_call: float
-    requests_per_object: float
-    steps_per_poll: float
-    events_per_poll: float
-    max_subflow_events: int
-    # Restore sub-flows the listing waited for (the last batch before a hand-over or the end) and those
-    # that ran beside the next listing call (the parallel step), per call and per execution.
-    waited_per_call: float
-    waited_per_listing_execution: float
-    overlapped_per_call: float
-    overlapped_per_listing_execution: float
+    shape: str
+    restores_per_object: float
+    # Listings (and the like) beyond a request slice's and a confirm scan's page per 1,000 objects: per shard
+    # handed out in a round (the page a slice or a scan starts and ends in, a scan repeated while a restore
+    # runs), and once per run (the planner's probes).
+    requests_per_shard_round: float
+    requests_fixed: float
+    main_entries_per_round: float
+    main_steps_per_round: float
+    main_events_per_round: float
+    main_entries_per_execution: float
+    main_events_per_execution: float
+    max_main_events_per_round: int  # the most one round added (a wait before it, a retry)
+    round_entries: tuple[float, float]  # a + b * shards
+    round_steps: tuple[float, float]  # steps entered in a round: a + b * shards
+    round_events: tuple[float, float]
+    entries_per_1000_objects: float  # the difference of the two runs' metered entries, per 1,000 objects more
+    largest_step_bytes: int
+    runs: tuple[Run, Run]
 
 
-def fit(small: Counts, large: Counts) -> Rates:
-    calls = large.listing_calls - small.listing_calls
-    if calls <= 0:
-        raise SystemExit("the two measurement runs made the same number of listing calls")
-
-    def per_call(a: float, b: float) -> float:
-        return (b - a) / calls
-
-    def per_execution(total: float, each_call: float) -> float:
-        return (total - each_call * large.listing_calls) / large.listing_executions
-
-    steps_per_call = per_call(small.listing_steps, large.listing_steps)
-    events_per_call = per_call(small.listing_events, large.listing_events)
-    waited = per_call(small.waited_restores, large.waited_restores)
-    overlapped = per_call(small.overlapped_restores, large.overlapped_restores)
+def fit(small: Run, large: Run, *, shape: str) -> Rates:
+    dn = large.objects - small.objects
+    # Listings beyond two pages per 1,000 objects = fixed + per shard-round, from the two runs.
+    extra = [(r.shard_rounds, r.requests - r.restores - 2 * r.objects / PAGE_KEYS) for r in (small, large)]
+    if extra[1][0] > extra[0][0]:
+        per_shard_round = max(0.0, (extra[1][1] - extra[0][1]) / (extra[1][0] - extra[0][0]))
+        once = max(0.0, extra[0][1] - per_shard_round * extra[0][0])
+    else:  # as many shard-rounds in both: nothing to tell them apart, so all of it per shard-round (the dearer)
+        per_shard_round, once = max(0.0, max(e / max(1, k) for k, e in extra)), 0.0
+    rounds = [(small.rounds, small.main_entries, small.main_steps, small.main_events, small.main_executions),
+              (large.rounds, large.main_entries, large.main_steps, large.main_events, large.main_executions)]
+    if large.rounds == small.rounds:
+        raise SystemExit("both measurement runs took as many rounds: measure with more objects or a lower budget")
+    per_round = [(b - a) / (large.rounds - small.rounds) for a, b in zip(rounds[0][1:4], rounds[1][1:4])]
+    fixed = [(rounds[1][i + 1] - per_round[i] * large.rounds) / large.main_executions for i in range(3)]
+    counts = small.round_counts + large.round_counts
     return Rates(
-        keys_per_call=per_call(small.objects, large.objects),
-        steps_per_call=steps_per_call,
-        steps_per_listing_execution=per_execution(large.listing_steps, steps_per_call),
-        events_per_call=events_per_call,
-        events_per_listing_execution=per_execution(large.listing_events, events_per_call),
-        subflows_per_call=per_call(small.subflows, large.subflows),
-        subflow_steps_per_call=per_call(small.subflow_steps, large.subflow_steps),
-        subflow_iteration_steps_per_call=per_call(small.subflow_iteration_steps, large.subflow_iteration_steps),
-        invocations_per_call=per_call(small.restore_invocations, large.restore_invocations),
-        requests_per_object=large.restore_requests / large.objects,
-        # Confirm executions' init and hand-over counted into each poll: slightly more than a poll costs.
-        steps_per_poll=large.confirm_steps / max(large.polls, 1),
-        events_per_poll=large.confirm_events / max(large.polls, 1),
-        max_subflow_events=max(small.max_subflow_events, large.max_subflow_events),
-        waited_per_call=waited,
-        waited_per_listing_execution=per_execution(large.waited_restores, waited),
-        overlapped_per_call=overlapped,
-        overlapped_per_listing_execution=per_execution(large.overlapped_restores, overlapped),
+        shape=shape, restores_per_object=large.restores / large.objects, requests_per_shard_round=per_shard_round,
+        requests_fixed=once,
+        main_entries_per_round=per_round[0], main_steps_per_round=per_round[1], main_events_per_round=per_round[2],
+        main_entries_per_execution=max(0.0, fixed[0]), main_events_per_execution=max(0.0, fixed[2]),
+        max_main_events_per_round=max(small.max_round_main_events, large.max_round_main_events),
+        round_entries=_line([(k, e) for k, e, _, _ in counts]), round_steps=_line([(k, s) for k, _, s, _ in counts]),
+        round_events=_line([(k, v) for k, _, _, v in counts]),
+        entries_per_1000_objects=(large.entries - small.entries) / dn * 1000,
+        largest_step_bytes=max(small.largest_step_bytes, large.largest_step_bytes), runs=(small, large),
     )
 
 
-# --- the cloud --------------------------------------------------------------------------------------
+def measure_rates(shape: str, *, small: int, large: int, budget: int, round_seconds: int | None = None) -> Rates:
+    return fit(measure(shape=shape, objects=small, budget=budget, round_seconds=round_seconds),
+               measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds), shape=shape)
+
+
+# --- the cloud ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Cloud:
     requests_per_second: float = 2000.0
-    restore_latency: float = 60.0
     request_latency: float = 0.05
-    list_base_latency: float = 0.03
+    list_latency: float = 0.03
     list_latency_per_1000_keys: float = 0.1
     fc_overhead: float = 0.05
     fc_cold_start: float = 1.0
     step_latency: float = 0.05
     subflow_start_latency: float = 0.1
+    workers: int = 100
     quotas: fdl.Quotas = field(default_factory=fdl.Quotas)
-    events_per_execution: int = _LIMITS.events_per_execution
+    events_per_execution: int = fdl.Limits().events_per_execution
 
     def list_seconds(self, keys: float) -> float:
-        return self.list_base_latency + self.list_latency_per_1000_keys * keys / 1000
+        return self.list_latency + self.list_latency_per_1000_keys * keys / 1000
+
+    @property
+    def page_seconds(self) -> float:
+        """One page of a request slice: list 1,000 keys, then request them `workers` at a time."""
+        return self.list_seconds(PAGE_KEYS) + math.ceil(PAGE_KEYS / self.workers) * self.request_latency
 
 
 @dataclass(frozen=True)
 class Setting:
-    max_keys: int
-    group_size: int
-    workers: int
+    round_seconds: int
+    invocations: int  # maxConcurrentInvocations
     poll_interval: int
-    pages_per_execution: int
-    scan_pages: int  # restoreStatus maxPages: pages one confirm poll lists
+    rounds_per_execution: int
 
 
 @dataclass(frozen=True)
 class Prediction:
+    objects: int
+    storage_class: str
     setting: Setting
     predicted: float
     floor: float
-    listing_seconds: float
-    confirm_seconds: float
+    bounds: dict[str, float]  # seconds each resource alone would take for the request phase
     binding: str
-    limits: dict[str, float]
+    rounds: int
     step_entries: float
-    polls: int
-    max_events: float
-    rates: Rates  # what the flows were measured to do
+    instance_seconds: float  # FC instances busy, summed: what the invocations are billed for
+    max_main_events: float
+    max_round_events: float
+    shards: int
 
     @property
     def ratio(self) -> float:
         return self.predicted / self.floor
 
 
-def pages_per_execution_limit(rates: Rates, cloud: Cloud) -> int:
-    """The most listing calls an execution can make within 90% of its events (and the input's range)."""
-    room = cloud.events_per_execution * EVENT_MARGIN - rates.events_per_listing_execution
-    declared = flow_inputs.BY_NAME["pagesPerExecution"]
-    lo, hi = declared.lo, declared.hi
-    return max(lo, min(hi, int(room // rates.events_per_call)))
-
-
-def predict(rates: Rates, setting: Setting, *, objects: int, cloud: Cloud) -> Prediction:
+def predict(r: Rates, s: Setting, *, objects: int, cloud: Cloud, storage_class: str = "Archive") -> Prediction:
     n = objects
-    calls = n / rates.keys_per_call
-    executions = math.ceil(calls / setting.pages_per_execution)
-    pages_per_call = math.ceil(rates.keys_per_call / setting.max_keys)
-    invocations = max(rates.invocations_per_call, 1e-9)
-    keys_per_invocation = rates.keys_per_call / invocations
-    # A batch's invocations run at once; each is bound by its threads' round trips or by its share of the
-    # budget, which the batch's invocations split (all but the listing's share): one batch at a time.
-    batch_rate = cloud.requests_per_second - rate.listing_share(int(cloud.requests_per_second))
-    restore_seconds = cloud.fc_overhead + max(math.ceil(keys_per_invocation / setting.workers) * cloud.request_latency,
-                                              rates.keys_per_call * rates.requests_per_object / batch_rate)
-
-    # One listing call on the main flow's sequential path. A restore sub-flow's path holds its steps
-    # outside the foreach and one iteration's (the iterations run at once). The parallel step's restore
-    # branch is not on the main path: the step lasts as long as its longer branch, so the sub-flow adds
-    # only what it takes beyond the listing call beside it; a waited-for sub-flow adds all of it.
-    list_call_seconds = cloud.fc_overhead + pages_per_call * cloud.list_seconds(min(setting.max_keys, rates.keys_per_call))
-    call_seconds = (rates.steps_per_call - rates.overlapped_per_call) * cloud.step_latency + list_call_seconds
-    per_subflow = 1 / max(rates.subflows_per_call, 1e-9)
-    subflow_path_steps = ((rates.subflow_steps_per_call - rates.subflow_iteration_steps_per_call) * per_subflow
-                          + rates.subflow_iteration_steps_per_call / invocations)
-    subflow_seconds = cloud.subflow_start_latency + subflow_path_steps * cloud.step_latency + restore_seconds
-    beyond = max(0.0, subflow_seconds - list_call_seconds)
-    call_seconds += rates.waited_per_call * subflow_seconds + rates.overlapped_per_call * beyond
-    execution_seconds = (cloud.subflow_start_latency + rates.steps_per_listing_execution * cloud.step_latency
-                         + rates.waited_per_listing_execution * subflow_seconds
-                         + rates.overlapped_per_listing_execution * beyond)
-    step_entries_listing = calls * (rates.steps_per_call + rates.subflow_steps_per_call) + executions * rates.steps_per_listing_execution
-    starts = calls * rates.subflows_per_call + executions
-    requests_listing = n * rates.requests_per_object + calls * pages_per_call
     q = cloud.quotas
-    limits = {
-        "listing chain (sequential calls)": calls * call_seconds + executions * execution_seconds,
-        "CloudFlow step entries": max(0.0, step_entries_listing - q.step_tokens) / q.step_refill_per_second,
-        "StartExecution": max(0.0, starts - q.start_execution_tokens) / q.start_execution_refill_per_second,
-        "OSS request budget": requests_listing / cloud.requests_per_second,
-    }
-    binding = max(limits, key=lambda k: limits[k])
-    listing_seconds = limits[binding] + cloud.fc_cold_start
-
-    confirm_seconds, polls = _confirm(rates, setting, objects=n, listing_seconds=listing_seconds, cloud=cloud)
-    # One restore request per object (not the measured rate: a flow that sent more would raise its own floor).
-    floor = (n + n / SCAN_PAGE_KEYS) / cloud.requests_per_second + cloud.restore_latency
-    max_events = max(rates.events_per_listing_execution + rates.events_per_call * setting.pages_per_execution,
-                     rates.max_subflow_events)
+    shards = max(1, min(s.invocations, q.fc_instances_per_region - 1))  # the planner's call holds one instance
+    latency = RESTORE_LATENCY[storage_class]
+    restore_rate = RESTORE_RATES[storage_class]
+    scan_every = max(s.poll_interval, latency / 50)  # a confirm scan waiting on a restore repeats this often (confirm_task)
+    tail_rounds = math.ceil(latency / scan_every) + 1
+    # Requests per object: its restore, a request slice's and a confirm scan's share of a page, and the
+    # listings paid per shard handed out in a round (rounds depend on the pace: two passes settle it).
+    rpo = r.restores_per_object + 2 / PAGE_KEYS
+    for _ in range(2):
+        paces = {  # what each resource alone allows, in objects per second of the rounds' working time
+            "OSS request budget": cloud.requests_per_second / rpo,
+            "FC invocations (shards x one invocation's pace)": shards * PAGE_KEYS / cloud.page_seconds,
+        }
+        if restore_rate is not None:
+            paces["OSS restore rate"] = restore_rate
+        pace = min(paces.values())
+        working = n / pace
+        request_rounds = math.ceil(working / s.round_seconds)
+        rounds = request_rounds + tail_rounds
+        rpo = r.restores_per_object + 2 / PAGE_KEYS + (rounds * shards * r.requests_per_shard_round + r.requests_fixed) / n
+    # A round: its working time, then what stands between it and the next one: the planner's call, the
+    # sub-flow's start, the steps on the path (one iteration's), the page in hand when the time is up.
+    path_steps = r.main_steps_per_round + r.round_steps[0] + r.round_steps[1]
+    overhead = 2 * cloud.fc_overhead + cloud.subflow_start_latency + path_steps * cloud.step_latency + cloud.page_seconds
+    entries_per_round = r.main_entries_per_round + r.round_entries[0] + r.round_entries[1] * shards
+    stretch = max(0.0, entries_per_round / q.step_refill_per_second - (s.round_seconds + overhead))
+    # The last request round ends with the slowest shard: the others' slots idle half a round on average.
+    request_phase = working + request_rounds * (overhead + stretch) + s.round_seconds / 2
+    # After the last request: its restore's latency, a confirm round that finds it readable, and the scan of
+    # what became readable meanwhile.
+    settle_pages = math.ceil(min(n, latency * pace) / shards / PAGE_KEYS)
+    tail = latency + scan_every + overhead + settle_pages * cloud.list_seconds(PAGE_KEYS)
+    executions = math.ceil(rounds / s.rounds_per_execution)
+    entries = rounds * entries_per_round + executions * r.main_entries_per_execution
+    plan = cloud.fc_cold_start + r.requests_fixed * cloud.list_seconds(1)  # the planner's probes, one after another
+    predicted = plan + request_phase + tail + cloud.fc_overhead + 2 * cloud.step_latency  # summarize
+    floor_pace = cloud.requests_per_second / (1 + 1 / PAGE_KEYS)
+    if restore_rate is not None:
+        floor_pace = min(floor_pace, restore_rate)
+    bounds = {name: n / p for name, p in paces.items()}
+    bounds["CloudFlow step entries"] = entries / q.step_refill_per_second
+    bounds["StartExecution"] = (rounds + executions) / q.start_execution_refill_per_second
+    bounds["round overhead"] = request_rounds * (overhead + stretch) + s.round_seconds / 2
     return Prediction(
-        setting=setting, predicted=listing_seconds + confirm_seconds, floor=floor, listing_seconds=listing_seconds,
-        confirm_seconds=confirm_seconds, binding=binding, limits=limits,
-        step_entries=step_entries_listing + polls * rates.steps_per_poll, polls=polls, max_events=max_events,
-        rates=rates,
+        objects=n, storage_class=storage_class, setting=s, predicted=predicted, floor=n / floor_pace + latency,
+        bounds=bounds, binding=max(bounds, key=lambda k: bounds[k]), rounds=rounds, step_entries=entries,
+        instance_seconds=shards * request_phase + tail_rounds * shards * (cloud.fc_overhead + settle_pages * cloud.page_seconds),
+        max_main_events=r.main_events_per_execution + r.main_events_per_round * s.rounds_per_execution,
+        max_round_events=r.round_events[0] + r.round_events[1] * shards, shards=shards,
     )
 
 
-def _confirm(rates: Rates, setting: Setting, *, objects: int, listing_seconds: float, cloud: Cloud) -> tuple[float, int]:
-    """Poll by listing, as restoreStatus does, until every object is readable.
+# --- the defaults it chooses -------------------------------------------------------------------------------
 
-    Restore requests are taken as spread evenly over the listing phase, so the object at fraction f of
-    the scope becomes readable at f * listing_seconds + latency. Each poll waits pollInterval, then lists
-    maxPages pages of 1,000 keys from the first object not yet readable (all of them, whatever it finds:
-    the handler reads its pages before it decides), and the next poll starts after the leading run of
-    readable objects.
-    """
-    t, cursor, polls = listing_seconds, 0.0, 0
-    while cursor < objects:
-        t += setting.poll_interval
-        pages = min(setting.scan_pages, max(1, math.ceil((objects - cursor) / SCAN_PAGE_KEYS)))
-        t += rates.steps_per_poll * cloud.step_latency + cloud.fc_overhead + pages * cloud.list_seconds(SCAN_PAGE_KEYS)
-        readable = objects * min(1.0, max(0.0, (t - cloud.restore_latency) / listing_seconds))
-        cursor += max(0.0, min(pages * SCAN_PAGE_KEYS, readable - cursor))
-        polls += 1
-    return t - listing_seconds, polls
+# Sizes and budgets the choice must serve: the smallest run it is made for and the largest, and one request
+# latency four times the assumed (a shard's invocation is then four times slower: enough of them must be there).
+SCENARIOS = ((1_000_000, 2000.0, 0.05), (100_000_000, 10_000.0, 0.05), (100_000_000, 10_000.0, 0.2))
+# Rounds of at most 30 s: the run's progress (`status`, the command's view) and report lines come a round
+# apart, and half a minute is as stale as they may be; longer rounds would only save a little overhead.
+CANDIDATES = {"roundSeconds": (10, 15, 20, 30), "maxConcurrentInvocations": (10, 20, 30, 50, 90),
+              "pollInterval": (1, 2, 5, 10)}
+# A candidate whose ratio in every scenario is within 1% of the best there counts as fast; of those, the ones
+# within 1% of the least FC instance time (what the invocations are billed for); then the shortest round
+# (progress and report lines come a round apart), the fewest invocations, the longest poll (fewer scans).
+WITHIN = 0.01
 
 
-# --- choosing the defaults -----------------------------------------------------------------------------
-
-CANDIDATES = {
-    "maxKeys": (100, 1000),
-    "groupSize": (10, 100, 1000),
-    "workers": (10, 50, 100),
-    "pollInterval": (1, 2, 5, 10),
-    "scanPages": (10, 50, 100),
-}
-QUICK = {"maxKeys": (1000,), "groupSize": (100, 1000), "workers": (100,), "pollInterval": (1, 2, 5, 10), "scanPages": (10, 100)}
-# Candidates within 2% of the fastest count as equally fast; of those the one with the fewest CloudFlow step
-# entries wins (they are billed, and a longer poll interval also serves classes that take hours). 2%, not
-# more: each step of pollInterval adds its seconds to every confirm poll, and the choice must stay near the
-# fastest one the flows allow.
-WITHIN = 0.02
+def rounds_per_execution(r: Rates, cloud: Cloud) -> int:
+    """The rounds an execution holds within 90% of its events, each round as many as the most one made, rounded
+    down to the hundred (a round whose steps retry adds more), within the input's range."""
+    room = cloud.events_per_execution * EVENT_MARGIN - r.main_events_per_execution
+    declared = flow_inputs.BY_NAME["roundsPerExecution"]
+    assert declared.lo is not None and declared.hi is not None
+    fits = int(room // max(r.main_events_per_round, r.max_main_events_per_round, 1))
+    return max(declared.lo, min(declared.hi, fits // 100 * 100 or fits))
 
 
-def shipped_setting() -> Setting:
+def choose(r: Rates) -> tuple[Setting, dict[Setting, list[float]]]:
+    """The fast candidates (each scenario's ratio within WITHIN of the best there), then the cheapest, then
+    the shortest rounds, the fewest invocations and the longest poll."""
+    ratios: dict[Setting, list[float]] = {}
+    cost: dict[Setting, float] = {}
+    for seconds, invocations, poll in itertools.product(*CANDIDATES.values()):
+        s = Setting(seconds, invocations, poll, rounds_per_execution(r, Cloud()))
+        runs = [predict(r, s, objects=n, cloud=Cloud(requests_per_second=rps, request_latency=lat))
+                for n, rps, lat in SCENARIOS]
+        ratios[s] = [p.ratio for p in runs]
+        cost[s] = sum(p.instance_seconds for p in runs)
+    best = [min(v[i] for v in ratios.values()) for i in range(len(SCENARIOS))]
+    fast = [s for s, v in ratios.items() if all(x <= b * (1 + WITHIN) for x, b in zip(v, best))]
+    cheap = [s for s in fast if cost[s] <= min(cost[c] for c in fast) * (1 + WITHIN)]
+    return min(cheap, key=lambda s: (s.round_seconds, s.invocations, -s.poll_interval)), ratios
+
+
+def shipped() -> Setting:
     d = {f.name: f.default for f in flow_inputs.FLOW_INPUTS}
-    return Setting(d["maxKeys"], d["groupSize"], d["workers"], d["pollInterval"], d["pagesPerExecution"], inputs.DEFAULT_SCAN_PAGES)
+    return Setting(int(d["roundSeconds"]), int(d["maxConcurrentInvocations"]), int(d["pollInterval"]),
+                   int(d["roundsPerExecution"]))
 
 
-def measure_rates(*, max_keys: int, group_size: int, first: int, key_bytes: int = SEED_KEY_BYTES,
-                  key_shape: str = "counting") -> Rates:
-    """Measure at `first` objects, then at one full listing call more."""
-    shape = flow_shape()
-    # workers do not change what the flows count; 100 makes the measurement quick
-    small = measure(objects=first, max_keys=max_keys, group_size=group_size, workers=100, shape=shape, key_bytes=key_bytes,
-                    key_shape=key_shape)
-    if small.listing_calls < 2:
-        raise SystemExit(f"{first} objects fit in one listing call: measure with more (--first-size)")
-    large = measure(objects=first + small.full_call_keys, max_keys=max_keys, group_size=group_size, workers=100,
-                    shape=shape, key_bytes=key_bytes, key_shape=key_shape)
-    return fit(small, large)
+# --- printing ----------------------------------------------------------------------------------------------
+
+def show_rates(r: Rates) -> None:
+    small, large = r.runs
+    print(f"measured {r.shape}: {small.objects} and {large.objects} objects, {small.rounds} and {large.rounds} rounds; "
+          f"requests/object {large.requests / large.objects:.4f} (restores {r.restores_per_object:.4f}, "
+          f"+{r.requests_per_shard_round:.2f} per shard-round, +{r.requests_fixed:.0f} once); "
+          f"metered entries per 1,000 more objects {r.entries_per_1000_objects:.2f}; "
+          f"per round: main {r.main_entries_per_round:.1f} + sub-flow {r.round_entries[0]:.1f} + "
+          f"{r.round_entries[1]:.2f} per shard; events per round {r.main_events_per_round:.1f} "
+          f"(at most {r.max_main_events_per_round}) "
+          f"(+{r.main_events_per_execution:.0f} per execution); largest step {r.largest_step_bytes} bytes; "
+          f"step-quota delays {large.step_delays}, FC throttled {large.fc_throttled}")
 
 
-def evaluate(candidates: dict[str, tuple[int, ...]], *, objects: int, cloud: Cloud, first: int = FIRST_SIZE,
-             key_bytes: int = SEED_KEY_BYTES, key_shape: str = "counting", log: Any = print) -> list[Prediction]:
-    out = []
-    for max_keys, group_size in itertools.product(candidates["maxKeys"], candidates["groupSize"]):
-        rates = measure_rates(max_keys=max_keys, group_size=group_size, first=first, key_bytes=key_bytes,
-                              key_shape=key_shape)
-        ppe = pages_per_execution_limit(rates, cloud)
-        log(f"measured maxKeys={max_keys} groupSize={group_size}: keys/call {rates.keys_per_call:.0f}, "
-            f"steps/call {rates.steps_per_call:.1f} + sub-flow {rates.subflow_steps_per_call:.1f}, "
-            f"sub-flows/call {rates.subflows_per_call:.2f}, FC restore invocations/call {rates.invocations_per_call:.1f}, "
-            f"events/call {rates.events_per_call:.1f}, requests/object {rates.requests_per_object:.3f}, "
-            f"sub-flows/call beside the next listing {rates.overlapped_per_call:.2f} (waited for {rates.waited_per_call:.2f}), "
-            f"steps/poll {rates.steps_per_poll:.1f}")
-        for workers, poll, scan in itertools.product(candidates["workers"], candidates["pollInterval"], candidates["scanPages"]):
-            out.append(predict(rates, Setting(max_keys, group_size, workers, poll, ppe, scan), objects=objects, cloud=cloud))
-    return out
+def describe(s: Setting) -> str:
+    return (f"roundSeconds={s.round_seconds} maxConcurrentInvocations={s.invocations} pollInterval={s.poll_interval} "
+            f"roundsPerExecution={s.rounds_per_execution}")
 
 
-def best(predictions: list[Prediction]) -> Prediction:
-    fastest = min(p.predicted for p in predictions)
-    near = [p for p in predictions if p.predicted <= fastest * (1 + WITHIN)]
-    # Last, more threads: as fast here, and room for a larger budget.
-    return min(near, key=lambda p: (p.step_entries, -p.setting.poll_interval, p.predicted, -p.setting.workers))
-
-
-def show(p: Prediction) -> None:
+def show(p: Prediction, *, label: str) -> None:
     s = p.setting
-    print(f"setting: maxKeys={s.max_keys} groupSize={s.group_size} workers={s.workers} pollInterval={s.poll_interval} "
-          f"pagesPerExecution={s.pages_per_execution} scanPages={s.scan_pages}")
-    for name, seconds in p.limits.items():
-        print(f"  listing bound by {name}: {seconds:.1f} s")
-    print(f"binding: {p.binding}")
-    print(f"listing_seconds: {p.listing_seconds:.1f}  confirm_seconds: {p.confirm_seconds:.1f}  polls: {p.polls}")
-    print(f"step_entries: {p.step_entries:.0f}  max_events_per_execution: {p.max_events:.0f}")
-    print(f"predicted_seconds: {p.predicted:.1f}")
-    print(f"floor_seconds: {p.floor:.1f}")
-    print(f"ratio: {p.ratio:.2f}")
+    print(f"{label}: {p.objects:,} {p.storage_class} objects, {describe(s)} ({p.shards} shards)")
+    for name, seconds in p.bounds.items():
+        print(f"  {name}: {seconds:,.1f} s")
+    print(f"  binding: {p.binding}; rounds {p.rounds:,}; step entries {p.step_entries:,.0f}; "
+          f"FC instance-seconds {p.instance_seconds:,.0f}; "
+          f"events per execution {p.max_main_events:,.0f} (main), {p.max_round_events:,.0f} (round)")
+    print(f"  predicted_seconds: {p.predicted:,.1f}  floor_seconds: {p.floor:,.1f}  ratio: {p.ratio:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--objects", type=int, default=1_000_000)
-    parser.add_argument("--max-requests-per-second", type=float, default=Cloud.requests_per_second)
-    parser.add_argument("--restore-latency", type=float, default=Cloud.restore_latency)
-    parser.add_argument("--request-latency", type=float, default=Cloud.request_latency)
-    parser.add_argument("--fc-overhead", type=float, default=Cloud.fc_overhead)
-    parser.add_argument("--step-latency", type=float, default=Cloud.step_latency)
-    parser.add_argument("--first-size", type=int, default=FIRST_SIZE,
-                        help="objects of the first measurement run (more than one listing call holds)")
-    parser.add_argument("--key-bytes", type=int, default=SEED_KEY_BYTES,
-                        help="length of the measured keys (default: the emulator's seeded keys, as the local runs use)")
-    parser.add_argument("--key-shape", choices=KEY_SHAPES, default="counting",
-                        help="counting: keys that count up (a longer shared prefix for longer keys); random: a random "
-                             "hex suffix after a short shared prefix, as hashes or UUIDs, which front coding barely shortens")
-    parser.add_argument("--quick", action="store_true", help="fewer candidates (those that can win)")
+    parser.add_argument("--objects", type=int, help="one size (default: 1M at 2,000/s, 10M and 100M at 10,000/s)")
+    parser.add_argument("--max-requests-per-second", type=float, default=10_000.0)
+    parser.add_argument("--storage-class", choices=sorted(RESTORE_RATES), default="Archive")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"key shapes to measure ({', '.join(SHAPES)})")
+    parser.add_argument("--quick", action="store_true", help="smaller measurement runs, counting and random60 only")
+    parser.add_argument("--budget", type=int, default=1000, help="the measurement runs' request budget per second")
+    parser.add_argument("--round-seconds", type=int, help="the measurement runs' roundSeconds (default: the flows')")
     args = parser.parse_args()
-    cloud = Cloud(requests_per_second=args.max_requests_per_second, restore_latency=args.restore_latency,
-                  request_latency=args.request_latency, fc_overhead=args.fc_overhead, step_latency=args.step_latency)
-    shape = flow_shape()
-    print(f"flows: restore sub-flows beside the next listing call: {sorted(shape.overlapped_steps)}; "
-          f"waited for: {sorted(shape.waiting_steps)}; {args.key_shape} keys of {args.key_bytes} bytes")
-    predictions = evaluate(QUICK if args.quick else CANDIDATES, objects=args.objects, cloud=cloud, first=args.first_size,
-                           key_bytes=args.key_bytes, key_shape=args.key_shape)
-    for p in sorted(predictions, key=lambda p: p.predicted)[:10]:
-        s = p.setting
-        print(f"candidate maxKeys={s.max_keys} groupSize={s.group_size} workers={s.workers} pollInterval={s.poll_interval} "
-              f"scanPages={s.scan_pages}: "
-              f"{p.predicted:.1f} s, ratio {p.ratio:.2f}, {p.binding}")
-    shipped = shipped_setting()
-    rates = measure_rates(max_keys=shipped.max_keys, group_size=shipped.group_size, first=args.first_size,
-                          key_bytes=args.key_bytes, key_shape=args.key_shape)
-    print(f"\nshipped defaults ({args.objects} objects, {cloud.requests_per_second:.0f} requests/s):")
-    show(predict(rates, shipped, objects=args.objects, cloud=cloud))
-    chosen = best(predictions)
-    print(f"\nchosen ({args.objects} objects, {cloud.requests_per_second:.0f} requests/s):")
-    show(chosen)
+    shapes = ("counting", "random60") if args.quick else tuple(args.shapes.split(","))
+    small, large = (3000, 23000) if args.quick else (5000, 45000)
+    sizes = ([(args.objects, args.max_requests_per_second)] if args.objects else
+             [(1_000_000, 2000.0), (10_000_000, 10_000.0), (100_000_000, 10_000.0)])
+    chosen: Setting | None = None
+    for shape in shapes:
+        rates = measure_rates(shape, small=small, large=large, budget=args.budget, round_seconds=args.round_seconds)
+        show_rates(rates)
+        if chosen is None:
+            chosen, ratios = choose(rates)
+            shown = ", ".join(f"{x:.3f}" for x in ratios[chosen])
+            print(f"chosen defaults: {describe(chosen)} (ratios {shown}); shipped: {describe(shipped())}")
+        for n, rps in sizes:
+            show(predict(rates, shipped(), objects=n, cloud=Cloud(requests_per_second=rps),
+                         storage_class=args.storage_class), label=f"{shape} at {rps:,.0f} requests/s")
 
 
 if __name__ == "__main__":

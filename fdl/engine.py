@@ -248,7 +248,10 @@ class Engine:
         return self.launch(flow_name, input, name=name)
 
     def admit_step(self) -> None:
-        """Step entry under the step-rate quota: wait on the clock until the account's bucket has a token."""
+        """A metered entry (a step, an iteration, a branch) under the step-rate quota: wait on the clock until
+        the account's bucket has a token."""
+        with self._lock:
+            self.quota_stats.metered_entries += 1
         if self._step_bucket is None:
             return
         started = None

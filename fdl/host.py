@@ -63,7 +63,7 @@ class ExecutionHost(Protocol):
     def stopping(self) -> bool: ...
 
     def admit_step(self) -> None:
-        """Return when the step-rate quota lets one more step start."""
+        """Return when the step-rate quota lets one more step, iteration or branch start."""
 
     def task_function(self, arn: str) -> TaskFunction:
         """The function `arn` names (a StepError when none is registered under it)."""

@@ -312,6 +312,7 @@ class Interpreter:
             if failures:
                 return  # a sibling failed before this one started
             try:
+                self.host.admit_step()  # iterations and branches are metered as steps are (fdl.quotas)
                 self.record(f"{kind}Entered", step.name, index=index)
                 results[index] = self.run_steps(steps, data).local
                 self.record(f"{kind}Exited", step.name, index=index)

@@ -22,7 +22,10 @@ What a throttled call does, as modelled:
   refused, not queued.
 - A step entry past its bucket waits on the clock for its token: the page calls the quota a rate of step
   concurrency and names no error for it, so a step is delayed, not failed. Delays are counted in
-  `QuotaStats` so a benchmark shows what the quota cost.
+  `QuotaStats` so a benchmark shows what the quota cost. What the bucket meters: every step entered
+  (StepEntered), and every foreach iteration and parallel branch entered (IterationEntered, BranchEntered);
+  the page does not say whether iterations and branches count, so they do (the stricter reading). Every
+  metered entry is counted in `QuotaStats.metered_entries`, quotas on or off.
 - A start past the running-executions quota fails with `ExecutionLimitExceeded` (`fnf.ExecutionLimitExceeded`
   from a task). The page does not name the error; failing is the stricter reading (a queued start would
   hide the problem).
@@ -60,6 +63,7 @@ class Quotas:
 
 @dataclass
 class QuotaStats:
+    metered_entries: int = 0  # StepEntered + IterationEntered + BranchEntered: what the step quota meters
     step_delays: int = 0  # step entries that had to wait for a token
     step_delay_seconds: float = 0.0  # their waits added up (concurrent waits overlap in time)
     starts_throttled: int = 0

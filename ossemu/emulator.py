@@ -148,6 +148,11 @@ class Emulator:
         with self._store.lock:
             self._store.bucket(bucket).versioning = status
 
+    def set_archive_direct_read(self, bucket: str, enabled: bool) -> None:
+        """As PutBucketArchiveDirectRead, without a signed request (a test's setup beside a RAM hook)."""
+        with self._store.lock:
+            self._store.bucket(bucket).archive_direct_read = enabled
+
     def versions(self, bucket: str, key: str) -> list[tuple[str, str | None]]:
         """(version ID, storage class or None for a delete marker) of every version of key, newest first."""
         with self._store.lock:

@@ -144,6 +144,8 @@ class Service:
             call = parse(req, request_id)
             op, action = route(call)
             self.stats.incr(op)
+            if call.bucket:
+                self.stats.incr_in(call.bucket, op)
             signer = ""
             if self._verifier is not None:
                 signer = self._verifier.verify(SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers))

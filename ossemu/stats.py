@@ -17,7 +17,18 @@ class Stats:
 
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
+        # Operations per bucket, apart from the totals (which a snapshot sums): a run's report store beside its data.
+        self._by_bucket: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
+
+    def incr_in(self, bucket: str, operation: str) -> None:
+        with self._lock:
+            self._by_bucket[bucket, operation] += 1
+
+    def get_in(self, bucket: str, operation: str) -> int:
+        """How many `operation` requests named `bucket`."""
+        with self._lock:
+            return self._by_bucket[bucket, operation]
 
     def incr(self, name: str, n: int = 1) -> None:
         with self._lock:
@@ -34,3 +45,4 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._by_bucket.clear()

@@ -4,7 +4,7 @@ The dry run is the main flow with `dryRun` (listed, filtered, tallied, nothing r
 name (`<name>-estimate`); it may continue as new, so the chain is followed (ListExecutions by the name's prefix)
 to the execution whose output is `{"status": "dryRun", "tally": ...}`. That tally is priced as `run` prices its
 own; an execution of the chain that fails for a reason the real run would refuse too (a deadline no tier makes,
-a waitPerBatch poll too short, a bad manifest) is reported as that flag's refusal, exit 2.
+a bad manifest) is reported as that flag's refusal, exit 2.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ POLL_SECONDS = 5.0
 MAX_POLLS_FOR_NEXT = 60
 RUNNING = ("Starting", "Running")
 # Errors of listArchiveFiles that the command refuses as bad input, by the flag to blame.
-REFUSALS = {"DeadlineUnreachable": "--deadline", "PollIntervalTooShort": "--poll-interval", "InvalidManifest": "--manifest"}
+REFUSALS = {"DeadlineUnreachable": "--deadline", "InvalidManifest": "--manifest"}
 
 
 def estimate_name(name: str) -> str:

@@ -36,7 +36,7 @@ class Counters:
     def restoring(self) -> int:
         """Asked for or found restoring, and not yet settled readable by a confirm scan (the already readable
         ones are readable, never restoring)."""
-        return max(0, self.requested + self.in_progress - (self.readable - self.already_readable))
+        return max(0, self.requested + self.in_progress - max(0, self.readable - self.already_readable))
 
 
 def counters_of(totals: Counts) -> Counters:

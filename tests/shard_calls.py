@@ -11,6 +11,7 @@ from typing import Any
 
 from fc_runtimes import InProcess
 from restore_core.flow_inputs import validate_flow_input
+from restore_core.run_store import OssStore, get_json, unpack_lines
 
 BUCKET = "test-bucket"
 CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret",
@@ -20,6 +21,15 @@ CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", a
 def settings(emulator: Any, **fields: Any) -> dict[str, Any]:
     """A checked flow input for the test bucket on the emulator, every default filled in; polls 1 s apart."""
     return validate_flow_input({"endpoint": emulator.endpoint, "bucketName": BUCKET, "pollInterval": 1, **fields})
+
+
+def report_lines(bucket: Any, url: str) -> list[dict[str, Any]]:
+    """The lines of a finished run's report at `url` (oss://BUCKET/PREFIX/ on the test bucket), in order."""
+    prefix = url.split("/", 3)[3]
+    store = OssStore(bucket, prefix, url=url)
+    manifest = get_json(store, "manifest.json")
+    assert manifest is not None, f"no report at {url}"
+    return [line for part in manifest["parts"] for line in unpack_lines(store.get(part["name"]) or b"")]
 
 
 def call(module: str, event: dict[str, Any], *, runtime: Any = None, context: Any = CONTEXT) -> dict[str, Any]:

@@ -11,17 +11,13 @@ from pathlib import Path
 import oss2
 import pytest
 from click.testing import CliRunner
-from rich.console import Console
 
 from conftest import use_credentials
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
 from ossrestore.flow_options import flow_input_from_options
-from ossrestore.local_run import Credentials, LocalRun, print_summary, run_local
-from ossrestore.progress import RunTracker
-from ossrestore.report import verify_and_report
-from restore_core import client
-from restore_core.flow_inputs import BY_NAME as FLOW_INPUTS
+from ossrestore.local_run import Credentials, run_local
+from restore_core.direct_read import DIRECT_READ_UNKNOWN
 
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"
@@ -60,7 +56,7 @@ def test_run_restores_every_archive_object_of_5000_and_skips_the_rest(emu, creds
     emu.seed(BUCKET, counts={"Archive": 500, "ColdArchive": 200, "IA": 700}, prefix="b/")
     report = tmp_path / "report.jsonl"
     # WHEN the whole bucket is restored
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "1000", "--group-size", "50",
+    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "1000",
                     "--poll-interval", "1", "--tier", "Bulk", "--days", "30", "--report", str(report), "--quiet")
     # THEN it exits 0, and an independent listing finds every archive object readable
     assert result.exit_code == 0, result.output + result.stderr
@@ -112,32 +108,26 @@ def test_archive_direct_read_buckets_pay_only_for_the_colder_classes(emu, creds_
     assert all("archive direct read" in r["reason"] for r in rows if r["storageClass"] == "Archive")
 
 
-def test_an_archive_direct_read_nobody_could_read_is_printed_and_explains_the_archive_rows(emu, tmp_path, monkeypatch):
-    # GIVEN a direct-read bucket, handlers that reported the setting unknown, and a final listing whose
-    # V1 signer also leaves the sub-resource unsigned (as oss2 2.16.0's does), so OSS answers 403
-    emu.seed(BUCKET, counts={"Archive": 2, "ColdArchive": 1}, prefix="u/")
-    oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET).put_bucket_archive_direct_read(True)
-    handler_warning = "archive direct read unknown (HTTP 403 AccessDenied): Archive objects are restored as if it were off"
-    tracker = RunTracker()
-    for _ in range(2):  # every page says so; the summary says it once
-        tracker.observe("listArchiveFiles", {}, {"archiveDirectRead": "unknown", "warnings": [handler_warning]})
-    monkeypatch.setattr(client._ProviderAuth, "_subresource_key_set",
-                        oss2.ProviderAuth._subresource_key_set - {"bucketArchiveDirectRead"})
-    bucket = client.make_bucket(endpoint=emu.endpoint, bucket_name=BUCKET, credentials=Credentials(AK, SK))
-    # WHEN the run is verified, reported and summarised
-    with (tmp_path / "r.jsonl").open("w", encoding="utf-8") as report:
-        summary = verify_and_report(bucket, prefix="u/", marker="", contacts=tracker.contacts(),
-                                    report=report, warnings=tracker.warnings())
-    console = Console(record=True, width=400)
-    print_summary(LocalRun(summary=summary, tracker=tracker, executions=[]), console)
-    # THEN both warnings are printed, and every Archive row's reason carries them (the colder rows not)
-    verdict_warning = handler_warning.replace("AccessDenied", "SignatureDoesNotMatch")
-    assert summary.warnings == [handler_warning, verdict_warning]
-    printed = console.export_text()
-    assert f"warning {handler_warning}" in printed and f"warning {verdict_warning}" in printed
-    rows = read_report(tmp_path / "r.jsonl").values()
-    assert all(r["reason"].endswith(f"({handler_warning}; {verdict_warning})") for r in rows if r["storageClass"] == "Archive")
-    assert not any("direct read" in r["reason"] for r in rows if r["storageClass"] == "ColdArchive")
+def test_an_archive_direct_read_nobody_may_read_is_warned_once_and_archive_objects_are_restored(creds_env, tmp_path):
+    # GIVEN a direct-read bucket whose setting the run's credentials may not read (RAM denies the action)
+    def authorize(access_key_id: str, action: str, resource: str) -> None:
+        if action == "oss:GetBucketArchiveDirectRead":
+            raise PermissionError(f"{action} on {resource} is not allowed")
+
+    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.3), authorize=authorize) as denied:
+        denied.create_bucket(BUCKET)
+        denied.seed(BUCKET, counts={"Archive": 2, "ColdArchive": 1}, prefix="u/")
+        denied.set_archive_direct_read(BUCKET, True)
+        # WHEN the prefix is restored
+        result = invoke("run", "--endpoint", denied.endpoint, "--bucket", BUCKET, "--prefix", "u/", "--poll-interval",
+                        "1", "--report", str(tmp_path / "r.jsonl"), "--quiet")
+        requested = denied.stats.get("RestoreObject")
+    # THEN the setting counts as off: every archive object is restored, and the summary warns once, saying why
+    assert result.exit_code == 0, result.output + result.stderr
+    assert requested == 3
+    assert {r["outcome"] for r in read_report(tmp_path / "r.jsonl").values()} == {"restored"}
+    warning = f"{DIRECT_READ_UNKNOWN} (HTTP 403 AccessDenied)"
+    assert result.output.count(warning) == 1, result.output
 
 
 def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_env, tmp_path):
@@ -161,67 +151,29 @@ def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
     assert all(o.restore_info for o in listed(emu).values() if o.storage_class in ARCHIVE)
 
 
-def test_wait_per_batch_refuses_a_poll_interval_a_cold_batch_cannot_finish_in(emu, creds_env):
-    # GIVEN Deep Cold Archive objects, which may take 48 h at tier Standard
-    emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
-    # WHEN waiting per batch with the default poll (at most 426 polls in one sub-flow execution)
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--quiet")
-    # THEN the run is refused with exit 2, the field named and the smallest interval that works, and no
-    # restore of that batch was requested
-    assert result.exit_code == 2, result.stderr
-    default_poll = FLOW_INPUTS["pollInterval"].default
-    assert f"--poll-interval: pollInterval must be at least 406 s (got {default_poll})" in result.stderr
-    assert "the smallest that works is 406" in result.stderr and "Traceback" not in result.stderr
-    assert emu.stats.get("RestoreObject") == 0
-
-
-def test_a_dry_run_refuses_a_poll_interval_a_cold_batch_cannot_finish_in_as_the_real_run_does(emu, creds_env):
-    emu.seed(BUCKET, counts={"DeepColdArchive": 5}, prefix="w/")
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--wait-per-batch", "--dry-run", "--quiet")
-    assert result.exit_code == 2, result.output + result.stderr
-    assert "--poll-interval: pollInterval must be at least 406 s" in result.stderr
-
-
-def test_a_long_listing_continues_as_new_and_still_restores_everything(emu):
-    # GIVEN more listing calls than one execution may make (a call fills at most 100 groups)
+def test_a_run_longer_than_an_execution_continues_as_new_and_still_restores_everything(emu):
+    # GIVEN restores that take a few seconds, and one round per execution of the main flow
     emu.seed(BUCKET, counts={"Archive": 300, "ColdArchive": 50}, prefix="c/")
     flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=50,
-                                         flow_groupSize=1, flow_pollInterval=1, flow_pagesPerExecution=1)
+                                         flow_pollInterval=1, flow_roundsPerExecution=1)
     # WHEN it runs
     run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
-    # THEN several executions of the main flow share the work and every object is readable
+    # THEN several executions of the main flow, each named anew, carry the run, and every object is readable
     main = [r for r in run.executions if r.flow_name == "oss-restore-main"]
-    assert len(main) >= 4
-    assert all(r.status == "Succeeded" for r in run.executions)
+    assert len(main) >= 3 and all(r.status == "Succeeded" for r in run.executions)
+    assert len({r.name for r in main}) == len(main)
     assert run.summary.exit_code == 0
     assert run.summary.by_outcome["restored"] == 350
     assert emu.stats.get("RestoreObject") == 350
 
 
-def test_a_long_confirm_phase_continues_as_new_in_executions_of_its_own():
-    # GIVEN restores that take several polls to complete
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(2.5)) as slow:
-        slow.create_bucket(BUCKET)
-        slow.seed(BUCKET, counts={"DeepColdArchive": 12}, prefix="s/")
-        flow_input = flow_input_from_options(flow_endpoint=slow.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
-                                             flow_pollsPerExecution=1)
-        # WHEN one poll is all an execution may make
-        run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
-    # THEN the listing execution hands the confirm phase over, each poll runs in a new execution,
-    # and the run still ends with everything readable
-    main = [r for r in run.executions if r.flow_name == "oss-restore-main"]
-    assert len(main) >= 3 and all(r.status == "Succeeded" for r in main)
-    assert len({r.name for r in main}) == len(main)
-    assert run.summary.by_outcome["restored"] == 12 and run.summary.exit_code == 0
-
-
-def test_pages_of_1000_byte_keys_stay_inside_the_32_kib_step_limit(emu):
-    # GIVEN archive objects whose keys are about 1,000 bytes, which a whole page could not carry
+def test_objects_with_1000_byte_keys_go_through_the_flows_inside_the_32_kib_step_limit(emu):
+    # GIVEN archive objects whose keys are about 1,000 bytes
     keys = [f"long/{i:04d}-" + "k\u00e9y" * 248 for i in range(150)]
     for key in keys:
         emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
     flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=100,
-                                         flow_groupSize=1, flow_pollInterval=1)
+                                         flow_pollInterval=1)
     # WHEN they are restored through the flows, whose engine enforces CloudFlow's limits
     run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
     # THEN no step broke a limit and every object is readable

@@ -56,8 +56,8 @@ def test_the_estimate_and_the_estimate_beside_the_actual_fit(width):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_progress_fits(width):
     tracker = RunTracker(clock=lambda: 100.0)
-    tracker.observe("listArchiveFiles", {}, {"listedCount": 9_999_999, "archiveFilesCount": 8_888_888,
-                                             "skipped": {"alreadyRestored": 777_777, "notArchived": 333_333}})
+    tracker.observe("restore", {}, {"c": {"listed": 9_999_999, "requested": 8_888_888, "alreadyRestored": 777_777,
+                                          "skipped.notArchived": 333_333}})
     text = rendered(width, progress_table(tracker, now=160.0))
     assert_whole(text, width, ["9,999,999", "777,777", "333,333", "8,888,888", "already readable", "restoring"])
 
@@ -74,16 +74,14 @@ def test_the_report_tables_fit(width):
 
 
 def test_already_readable_objects_are_not_counted_as_restoring():
-    # GIVEN a listing that found 40 objects readable already and handed 60 on for a restore, 50 accepted
+    # GIVEN a shard's round that listed 100 objects: 40 readable already, 50 restores accepted, 10 found running
     tracker = RunTracker(clock=lambda: 1.0)
-    tracker.observe("listArchiveFiles", {}, {"listedCount": 100, "archiveFilesCount": 60,
-                                             "skipped": {"alreadyRestored": 40}})
-    tracker.observe("restore", {"files": []}, {"requested": 50, "inProgress": 10})
+    tracker.observe("restore", {}, {"c": {"listed": 100, "alreadyRestored": 40, "requested": 50, "inProgress": 10}})
     counts = progress_counts(tracker.snapshot())
     # THEN restoring counts the 60 waited for, not the 40 readable before
     assert (counts["already readable"], counts["requested"], counts["found restoring"], counts["restoring"]) == \
         (40, 50, 10, 60)
     # WHEN the confirm scan passes all 100 (the 40 among them) THEN nothing is restoring any more
-    tracker.observe("restoreStatus", {}, {"confirmed": 100, "restoring": 0, "statusMarker": "z"})
+    tracker.observe("restoreStatus", {}, {"c": {"readable": 100}})
     counts = progress_counts(tracker.snapshot())
     assert (counts["readable"], counts["restoring"]) == (100, 0)

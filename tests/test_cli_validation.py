@@ -80,9 +80,9 @@ def test_a_bad_input_file_exits_2_naming_the_field(emu, creds, tmp_path, content
 @pytest.mark.parametrize(("flags", "message"), [
     (["--max-concurrent-invocations", "1001"], "--max-concurrent-invocations: maxConcurrentInvocations must be an integer "
                                                "from 1 to 1000 (got 1001)"),
-    (["--max-concurrent-invocations", "1"], "--max-concurrent-invocations: maxConcurrentInvocations must be 2–1000 when "
-                                            "pipelined (the listing call runs beside the batch being restored); 1 only with "
-                                            "waitPerBatch (got 1)"),
+    (["--round-seconds", "4"], "--round-seconds: roundSeconds must be an integer from 5 to 600 (got 4)"),
+    (["--rounds-per-execution", "321"], "--rounds-per-execution: roundsPerExecution must be an integer from 1 to 320 "
+                                        "(got 321)"),
 ])
 def test_a_concurrency_bound_out_of_range_exits_2_naming_flag_and_range(emu, creds, flags, message):
     result = run("--endpoint", emu.endpoint, "--bucket", "valid-bucket", *flags)

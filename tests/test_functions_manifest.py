@@ -1,6 +1,7 @@
 """Manifests in the handlers, as FC calls them, with the real oss2 against the emulator: paging by byte
-cursor (any page size gives the same entries), the output budget over thousands of lines, the first
-call's check of the whole manifest, and the confirm phase's scan of exactly the manifest's objects."""
+cursor (any page size gives the same entries), step data within CloudFlow's limit over thousands of long
+lines, the first call's check of the whole manifest, versions named by ID, and a run that reports exactly
+the manifest's objects, in the manifest's order."""
 from __future__ import annotations
 
 import gzip
@@ -10,13 +11,38 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from restore_core.list_task import OUTPUT_LIMIT
-from test_functions_list import invoke, list_all
-from test_functions_status import invoke as invoke_status
 
-from conftest import BUCKET_NAME
-from restore_core import inputs, manifest_source
+from conftest import BUCKET_NAME, oss_bucket
+from restore_core import manifest_source
 from restore_core.manifest import Cursor, Entry, InvalidManifest, LineRules, lines
+from restore_core.plan_task import STEP_BYTES
+from shard_calls import drive, plan, report_lines
+from shard_calls import settings as flow_settings
+
+# In a bucket of its own: the run lists nothing in the restored bucket, but its report store is listed.
+REPORT_BUCKET = "report-bucket"
+REPORT = f"oss://{REPORT_BUCKET}/reports/m1/"
+
+
+@pytest.fixture(autouse=True)
+def fast_restores(monkeypatch):
+    """Restores take moments here (the emulator's clock is moved by hand): confirm waits shrink with them."""
+    monkeypatch.setenv("OSS_RESTORE_TIME_SCALE", "0.000001")
+
+
+@pytest.fixture
+def report_bucket(emulator):
+    emulator.create_bucket(REPORT_BUCKET)
+    return oss_bucket(emulator, REPORT_BUCKET)
+
+
+def listings_of_the_data(emulator) -> int:
+    return sum(emulator.stats.get_in(BUCKET_NAME, op) for op in ("ListObjects", "ListObjectsV2", "ListObjectVersions"))
+
+
+def step_bytes(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
 
 KEYS = st.text(st.sampled_from(list("ab/,+ %é中😀")), min_size=1, max_size=12).filter(lambda k: k[0] not in "/\\")
 
@@ -53,65 +79,64 @@ def test_reading_a_manifest_page_by_page_from_cursors_gives_every_line_once(keys
     assert [e.line for e in seen] == list(range(1, len(keys) + 1))
 
 
-def test_listing_a_manifest_of_1000_lines_stays_in_the_output_budget_and_names_each_entry_once(emulator, bucket):
-    # GIVEN 1,000 archive objects with long keys (about 50 fill a call's output), named by a manifest
-    keys = [f"long/{'x' * 150}/{i:05d}" for i in range(1000)]
+def test_a_manifest_of_1000_long_lines_is_restored_in_its_order_with_step_data_in_bounds(emulator, bucket, report_bucket, clock):
+    # GIVEN 1,000 archive objects with long keys, named by a manifest in an order that is not the keys' order
+    keys = [f"long/{'x' * 150}/{(i * 7919) % 1000:05d}" for i in range(1000)]
     for key in keys:
         emulator.put_object(BUCKET_NAME, key, b"", storage_class="Archive")
     emulator.put_object(BUCKET_NAME, "m.csv", "".join(f"{BUCKET_NAME},{quote(k, safe='')}\n" for k in keys).encode())
-    # WHEN listed call by call as the flow does, the marker carried from each call to the next
-    # (a budget high enough that pacing the HEADs does not slow the test down)
-    outputs = list_all(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", maxRequestsPerSecond=1_000_000)
-    # THEN each call's output fits its budget, every key comes exactly once, in manifest order
-    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= OUTPUT_LIMIT for o in outputs)
-    assert [t.key for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")] == keys
-    assert len(outputs) > 3  # the budget, not the manifest's end, cut the calls
-    assert emulator.stats.get("ListObjects") == 0
+    # WHEN the run is driven round by round as the flows do
+    run = drive(flow_settings(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", reportUrl=REPORT,
+                              maxRequestsPerSecond=10_000),
+                between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    # THEN every planner answer and every shard result fits CloudFlow's step data limit
+    assert all(step_bytes(p) <= STEP_BYTES // 2 for p in run.plans)
+    assert all(step_bytes(r) <= 1024 for r in run.restored + run.confirmed)
+    # AND each key got one restore, nothing was listed, and the report names every entry once, in manifest order
+    assert emulator.stats.get("RestoreObject") == 1000 and listings_of_the_data(emulator) == 0
+    lines_ = report_lines(report_bucket, REPORT)
+    assert [line["key"] for line in lines_] == keys
+    assert {line["outcome"] for line in lines_} == {"restored"}
 
 
-def test_the_first_listing_call_refuses_a_malformed_manifest_before_any_entry_is_handed_on(emulator, bucket):
-    # GIVEN a manifest whose 2,500th line is malformed (well past the first call's page)
-    lines_ = [f"{BUCKET_NAME},k{i}" for i in range(3000)]
-    lines_[2499] = f"{BUCKET_NAME},k,v,extra"
-    emulator.put_object(BUCKET_NAME, "m.csv", ("\n".join(lines_) + "\n").encode())
+def test_the_first_call_refuses_a_malformed_manifest_before_any_restore(emulator, bucket, report_bucket):
+    # GIVEN a manifest whose 2,500th line is malformed
+    rows = [f"{BUCKET_NAME},k{i}" for i in range(3000)]
+    rows[2499] = f"{BUCKET_NAME},k,v,extra"
+    emulator.put_object(BUCKET_NAME, "m.csv", ("\n".join(rows) + "\n").encode())
     # WHEN the run's first call is made (in the cloud, no command checked it before)
-    with pytest.raises(Exception, match="line 2500") as e:
-        invoke(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv")
-    # THEN it fails, naming the line, with the permanent error the flow does not retry
-    assert "InvalidManifest" in repr(e.value) or isinstance(e.value, InvalidManifest)
+    with pytest.raises(InvalidManifest, match="line 2500"):
+        plan(flow_settings(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", reportUrl=REPORT))
+    # THEN it fails naming the line, with a permanent error, and nothing was requested
     assert emulator.stats.get("RestoreObject") == 0
 
 
-def test_a_manifest_version_is_listed_with_its_version_id(emulator, bucket, fc_runtime):
+def test_a_manifest_names_a_version_by_its_id_and_a_missing_object_fails_with_its_code(emulator, bucket, report_bucket, clock):
+    # GIVEN a versioned key whose old version is Archive and current one Standard, two restored objects, a
+    # frozen one, one named but absent, and a frozen object outside the manifest
     emulator.set_versioning(BUCKET_NAME, "Enabled")
     old = emulator.put_object(BUCKET_NAME, "k", b"", storage_class="Archive")
     emulator.put_object(BUCKET_NAME, "k", b"", storage_class="Standard")
-    emulator.put_object(BUCKET_NAME, "m.csv", f"{BUCKET_NAME},k,{old}\n{BUCKET_NAME},k\n".encode())
-    (out,) = list_all(emulator, fc_runtime, manifest=f"oss://{BUCKET_NAME}/m.csv")
-    # the old Archive version is a restore target by its ID; the current version is Standard: skipped
-    assert out["filesGroup"] == [{"Archive": [["k", old]]}]
-    assert out["skipped"]["notArchived"] == 1
-
-
-def test_the_confirm_scan_of_a_manifest_checks_exactly_its_objects_and_settles_missing_ones(emulator, bucket):
-    # GIVEN a manifest of two restored objects, one frozen one and one that does not exist, and an
-    # object outside the manifest that stays frozen
     for key in ("a", "b", "c", "outside"):
         emulator.put_object(BUCKET_NAME, key, b"", storage_class="Archive")
     for key in ("a", "b"):
         bucket.restore_object(key)
         emulator.finish_restore(BUCKET_NAME, key)
     emulator.put_object(BUCKET_NAME, "inv.csv.gz", gzip.compress(b""))  # not a manifest: never read
-    emulator.put_object(BUCKET_NAME, "m.csv", f"{BUCKET_NAME},a\n{BUCKET_NAME},gone\n{BUCKET_NAME},b\n{BUCKET_NAME},c\n".encode())
-    # WHEN the confirm phase scans it with re-requests on
-    out = invoke_status(emulator, "restore_status_scan.json", manifest=f"oss://{BUCKET_NAME}/m.csv", rerequest=True)
-    # THEN the frozen entry is requested again (and nothing else), the missing one holds nothing up, and
-    # the cursor stops at the first entry not yet readable (`c`, line 4)
-    assert out["rerequested"] == 1 and out["status"] == "running"
-    assert emulator.restore_state(BUCKET_NAME, "c") == "restoring"
+    emulator.put_object(BUCKET_NAME, "m.csv", "".join(
+        f"{BUCKET_NAME},{row}\n" for row in (f"k,{old}", "k", "a", "gone", "b", "c")).encode())
+    before = emulator.stats.get("RestoreObject")
+    # WHEN the run is driven, restores finishing after the first round
+    run = drive(flow_settings(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", reportUrl=REPORT, tier="Expedited"),
+                between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    # THEN the old version and `c` were requested, nothing else; the report follows the manifest line by line
+    assert emulator.stats.get("RestoreObject") - before == 2
     assert emulator.restore_state(BUCKET_NAME, "outside") == "frozen"
-    assert Cursor.decode(out["statusMarker"]).line == 4
-    assert emulator.stats.get("ListObjects") == 0
+    got = [(line["key"], line["versionId"], line["outcome"], line["code"]) for line in report_lines(report_bucket, REPORT)]
+    assert got == [("k", old, "restored", ""), ("k", None, "skipped", ""), ("a", None, "already_restored", ""),
+                   ("gone", None, "failed", "NoSuchKey"), ("b", None, "already_restored", ""), ("c", None, "restored", "")]
+    assert run.summary is not None and run.summary["verdict"] == "failed"
+    assert listings_of_the_data(emulator) == 0
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -140,34 +165,22 @@ def test_an_inventory_is_read_across_its_files_and_passes_over_delete_markers(em
     assert manifest_source.validate(source) == len(seen)
 
 
-def test_all_versions_lists_every_archive_version_across_pages_and_passes_over_delete_markers(emulator, bucket, fc_runtime):
+def test_all_versions_restores_every_archive_version_and_passes_over_delete_markers(emulator, bucket, report_bucket, clock):
     # GIVEN keys with several versions (a delete marker on one), listed two entries per ListObjectVersions page
     emulator.set_versioning(BUCKET_NAME, "Enabled")
-    written = {k: [emulator.put_object(BUCKET_NAME, k, b"", storage_class=c) for c in ("Archive", "ColdArchive", "Standard")][::-1]
+    written = {k: [emulator.put_object(BUCKET_NAME, k, b"", storage_class=c) for c in ("Archive", "ColdArchive", "Standard")]
                for k in ("a", "b/c", "d")}
     emulator.delete_object(BUCKET_NAME, "b/c")
-    # WHEN listed call by call (one page per call with waitPerBatch off is still cut by pages of 2)
-    outputs = list_all(emulator, fc_runtime, allVersions=True, maxKeys=2)
-    # THEN every archive version is a target by its ID, in listing order, and the Standard ones are skipped
-    targets = [(t.key, t.version_id) for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")]
-    assert sorted(targets) == sorted((k, v) for k, vs in written.items() for v in vs[1:])
-    assert sum(o["skipped"]["notArchived"] for o in outputs) == 3
-    assert emulator.stats.get("ListObjects") == 0
-
-
-def test_a_group_class_mixing_keys_and_versions_is_a_plain_list_within_the_output_budget(emulator, bucket):
-    # GIVEN a manifest naming Archive objects, one of them by an old version, in the middle
-    emulator.set_versioning(BUCKET_NAME, "Enabled")
-    keys = [f"mixed/{i:04d}" for i in range(400)]
-    versions = {k: emulator.put_object(BUCKET_NAME, k, b"", storage_class="Archive") for k in keys}
-    lines = [f"{BUCKET_NAME},{k},{versions[k]}" if i == 200 else f"{BUCKET_NAME},{k}" for i, k in enumerate(keys)]
-    emulator.put_object(BUCKET_NAME, "m.csv", ("\n".join(lines) + "\n").encode())
-    # WHEN listed
-    outputs = list_all(emulator, manifest=f"oss://{BUCKET_NAME}/m.csv", groupSize=1000)
-    # THEN the keys before the version were packed until it came, then the class is a plain list that
-    # names the version; every output stays within its budget and every entry comes once, in order
-    values = [v for o in outputs for g in o["filesGroup"] for v in g.values()]
-    assert any(isinstance(v, list) and [keys[200], versions[keys[200]]] in v for v in values)
-    assert all(len(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode()) <= OUTPUT_LIMIT for o in outputs)
-    targets = [(t.key, t.version_id) for o in outputs for g in o["filesGroup"] for t in inputs.files(g, "files")]
-    assert targets == [(k, versions[k] if i == 200 else None) for i, k in enumerate(keys)]
+    # WHEN the run is driven
+    drive(flow_settings(emulator, allVersions=True, maxKeys=2, reportUrl=REPORT, tier="Expedited"),
+          between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    # THEN every archive version was restored by its ID, the Standard ones skipped, delete markers left out
+    lines_ = report_lines(report_bucket, REPORT)
+    restored = sorted((line["key"], line["versionId"]) for line in lines_ if line["outcome"] == "restored")
+    assert restored == sorted((k, v) for k, vs in written.items() for v in vs[:2])
+    assert sorted((line["key"], line["versionId"]) for line in lines_ if line["outcome"] == "skipped") == \
+        sorted((k, vs[2]) for k, vs in written.items())
+    assert len(lines_) == 9
+    # AND the versions were read with ListObjectVersions (the planner's one probe of the key space aside)
+    assert emulator.stats.get_in(BUCKET_NAME, "ListObjectVersions") >= 2 and listings_of_the_data(emulator) <= \
+        emulator.stats.get_in(BUCKET_NAME, "ListObjectVersions") + 1

@@ -18,8 +18,8 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 2, "workers": 100, "groupSize": 1000,
-        "days": 1, "roundsPerExecution": 300, "roundSeconds": 20, "maxConcurrentInvocations": 50, "tier": "Standard",
+        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 5, "workers": 100, "groupSize": 1000,
+        "days": 1, "roundsPerExecution": 300, "roundSeconds": 30, "maxConcurrentInvocations": 30, "tier": "Standard",
         "waitPerBatch": False, "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [],
         "modifiedAfter": "", "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "",
         "allVersions": False, "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "notifyFormat": "json",
@@ -103,7 +103,7 @@ def test_a_shard_is_read_with_its_cursors_relative_to_the_base():
     "event, field",
     [
         ({"settings": "x"}, "settings"),
-        ({"round": {"invocations": 0}}, "invocations"),
+        ({"round": {"invocations": 0}}, "round.invocations"),
         ({"shard": {"lo": ""}}, "shard.i"),
         ({"shard": {"i": "s0", "n": -1}}, "shard.n"),
         ({"round": "r"}, "round"),

@@ -9,9 +9,8 @@ import pytest
 
 from ossemu import Faults
 from restore_core import inputs
-from restore_core.run_store import OssStore, get_json, unpack_lines
 from restore_core.slice_task import restore_slice
-from shard_calls import BUCKET, drive, plan, settings, work
+from shard_calls import BUCKET, drive, plan, report_lines, settings, work
 
 REPORT = f"oss://{BUCKET}/reports/r1/"
 
@@ -21,12 +20,6 @@ def fast_restores(monkeypatch):
     """Restores that take hours in OSS take moments in these tests (the emulator's clock is moved by hand):
     the confirm scans' waits shrink with them, down to the poll interval."""
     monkeypatch.setenv("OSS_RESTORE_TIME_SCALE", "0.000001")
-
-
-def report_lines(emulator, bucket) -> list[dict]:
-    store = OssStore(bucket, "reports/r1/", url=REPORT)
-    manifest = get_json(store, "manifest.json")
-    return [line for part in manifest["parts"] for line in unpack_lines(store.get(part["name"]) or b"")]
 
 
 def test_a_run_restores_each_frozen_object_once_and_reports_every_object(emulator, bucket, clock, fc_runtime):
@@ -44,7 +37,7 @@ def test_a_run_restores_each_frozen_object_once_and_reports_every_object(emulato
     # THEN each frozen archive object got exactly one RestoreObject, and nothing else did
     assert emulator.stats.get("RestoreObject") - requests_before == 30 * 3 - 2
     # AND the report holds every object once, in key order, with its outcome
-    lines = report_lines(emulator, bucket)
+    lines = report_lines(bucket, REPORT)
     assert [line["key"] for line in lines] == sorted(emulator.keys(BUCKET, "data/"))
     outcomes = {line["key"]: line["outcome"] for line in lines}
     assert outcomes["data/0002"] == outcomes["data/0003"] == "already_restored"
@@ -126,15 +119,16 @@ def test_a_dry_run_requests_nothing_and_reports_what_a_run_would_do(emulator, bu
     assert emulator.stats.get("RestoreObject") == 0
     assert run.summary is not None and run.summary["verdict"] == "dryRun"
     assert run.summary["byOutcome"]["would_restore"] == 8 and run.summary["byOutcome"]["skipped"] == 4
-    assert run.summary["tally"]["ColdArchive"] == {"objects": 4, "bytes": 12, "requests": 4, "requestBytes": 12}
-    assert [line["outcome"] for line in report_lines(emulator, bucket)][:3] == ["would_restore", "skipped", "would_restore"]
+    assert run.summary["tally"]["ColdArchive"] == {"objects": 4, "bytes": 12, "requests": 4, "requestBytes": 12,
+                                                   "directReadObjects": 0, "directReadBytes": 0}
+    assert [line["outcome"] for line in report_lines(bucket, REPORT)][:3] == ["would_restore", "skipped", "would_restore"]
 
 
 def test_filters_leave_objects_out_and_their_lines_say_why(emulator, bucket, clock):
     for key in ("d/a.log", "d/b.tmp", "d/c.log"):
         emulator.put_object(BUCKET, key, b"", storage_class="Archive")
     drive(settings(emulator, prefix="d/", exclude=["**.tmp"], reportUrl=REPORT), between=lambda n: clock.advance(600))
-    lines = {line["key"]: line for line in report_lines(emulator, bucket)}
+    lines = {line["key"]: line for line in report_lines(bucket, REPORT)}
     assert lines["d/b.tmp"]["outcome"] == "skipped" and lines["d/b.tmp"]["reason"] == "filtered: exclude **.tmp"
     assert emulator.stats.get("RestoreObject") == 2
 

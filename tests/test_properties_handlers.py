@@ -1,4 +1,4 @@
-"""Generated events for the three handlers, as JSON bytes the way FC passes them, against the emulator.
+"""Generated events for the four handlers, as JSON bytes the way FC passes them, against the emulator.
 
 The only outcomes allowed: a JSON result that describes its input, or one of the handlers' typed errors
 (`RestoreCoreError`); an `InvalidParameter` must name a field of the event. Anything else (a
@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 import strategies as gen
 from ossemu import Emulator
-from ossrestore_functions import list_archive_files, restore, restore_status
-from restore_core import keypack
+from ossrestore_functions import list_archive_files, restore, restore_status, summarize
 from restore_core.errors import InvalidParameter, RestoreCoreError
+from restore_core.flow_inputs import FLOW_INPUTS, validate_flow_input
 from restore_core.params import iso_time
 
 AK, SK = "prop-ak", "prop-secret"
@@ -31,6 +31,7 @@ CONTEXT = SimpleNamespace(request_id="r", credentials=SimpleNamespace(access_key
                                                                       security_token=None))
 # Events per handler and CI run: 3 x 400 = 1,200 (the must-show asks for at least 1,000).
 EVENTS_PER_HANDLER = 400
+FLOW_INPUT_NAMES = {f.name for f in FLOW_INPUTS} | {"unknownField"}
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +56,58 @@ DEADLINES = st.one_of(st.integers(60, 10**7).map(lambda s: iso_time(time.time() 
 ACTIONS = st.one_of(st.sampled_from(["restore", "extend", "clean"]), gen.string_field)
 
 
-def common_optional() -> dict[str, st.SearchStrategy[Any]]:
-    return {"region": gen.regions, "prefix": gen.string_field, "unknownField": gen.string_field,
-            "deadline": DEADLINES, "bestEffort": gen.flags, "action": ACTIONS}
+def settings_fields(emu: Emulator) -> st.SearchStrategy[Any]:
+    """The run's settings as the flow hands them on: mostly a valid object, its fields drawn valid or broken."""
+    optional = {
+        "region": gen.regions, "prefix": gen.string_field, "unknownField": gen.string_field,
+        "deadline": DEADLINES, "bestEffort": gen.flags, "action": ACTIONS, "maxKeys": gen.integer_field(1, 1000),
+        "pollInterval": gen.integer_field(1, 172800), "days": gen.integer_field(1, 365), "tier": gen.tiers,
+        "dryRun": gen.flags, "maxConcurrentInvocations": gen.integer_field(1, 1000),
+        "roundSeconds": gen.integer_field(5, 600), "roundsPerExecution": gen.integer_field(1, 320),
+    }
+    valid = {"endpoint": emu.endpoint, "bucketName": BUCKET, "reportUrl": f"oss://{BUCKET}/reports/prop/"}
+    # Often valid as a whole, so the events that carry other fields get past the settings to them.
+    return st.one_of(st.just(valid), st.fixed_dictionaries({**common(emu), "reportUrl": REPORT_URLS}, optional=optional))
+
+
+# Where the handlers write the run's report and progress: the emulator's bucket, or an address to refuse.
+REPORT_URLS = st.one_of(st.just(f"oss://{BUCKET}/reports/prop/"), st.just(f"oss://{BUCKET}/reports/prop/"),
+                        st.sampled_from(["", "oss://", "s3://x/y/", "oss://Bad_Bucket/p/", "file:///tmp"]),
+                        gen.string_field)
+SHARDS = st.one_of(
+    st.fixed_dictionaries({"i": st.sampled_from(["s0", "s1"]), "lo": st.sampled_from(["", "a/", "b"]),
+                           "m": st.sampled_from(["", "a/", "a/2", None]), "s": st.sampled_from(["", "a/1", None])},
+                          optional={"hi": st.sampled_from(["b/", "c", "\U0010ffff"]), "n": st.integers(0, 5),
+                                    "p": st.integers(0, 5), "q": st.integers(0, 5), "d": st.integers(0, 2**31)}),
+    st.fixed_dictionaries({"i": st.just("s0"), "lo": st.just(""), "m": st.just(""), "s": st.just("")},
+                          optional={"n": gen.integer_field(0, 5), "p": gen.integer_field(0, 5), "j": gen.string_field,
+                                    "r": gen.string_field, "d": gen.integer_field(0, 2**31), "hi": gen.string_field}),
+    st.fixed_dictionaries({"i": gen.string_field, "lo": gen.string_field, "m": gen.string_field, "s": gen.string_field}),
+    gen.string_field,
+)
+# Short rounds: a generated event never holds the test up for long.
+ROUNDS = st.one_of(
+    st.fixed_dictionaries({"base": st.sampled_from(["", "a/"]), "invocations": st.integers(1, 1000),
+                           "seconds": st.integers(1, 2)}),
+    st.fixed_dictionaries({"base": gen.string_field, "invocations": gen.integer_field(1, 1000),
+                           "seconds": gen.integer_field(1, 900)}),
+    gen.string_field,
+)
 
 
 class Events:
     """A handler's generated events: (event as generated or None, its bytes), and the fields it knows."""
 
-    def __init__(self, emu: Emulator, required: dict[str, Any], optional: dict[str, Any]) -> None:
-        optional = {**common_optional(), **optional}
-        self.fields = {"event", *required, *optional} - {"unknownField"}
-        docs = st.fixed_dictionaries(required, optional=optional)
+    def __init__(self, emu: Emulator, fields: dict[str, Any]) -> None:
+        self.fields = {"event", *fields}
+        docs = st.fixed_dictionaries({"settings": settings_fields(emu)}, optional=fields)
         # JSON with \\u escapes, or raw UTF-8 (where a lone surrogate is no UTF-8 at all)...
         encoded = st.tuples(docs, st.booleans()).map(
             lambda d: (d[0], json.dumps(d[0], ensure_ascii=d[1]).encode("utf-8", "surrogatepass")))
         # ...or bytes that are no usable JSON object.
-        raw = gen.raw_documents({"endpoint": emu.endpoint, "bucketName": BUCKET}).map(lambda b: (None, b))
+        raw = gen.raw_documents({"settings": {"endpoint": emu.endpoint, "bucketName": BUCKET}}).map(lambda b: (None, b))
         self.strategy = st.one_of(encoded, encoded, encoded, raw)
+        self.fields.add("settings")
 
 
 def call(handler: Callable[[bytes, Any], str], events: Events, data: bytes, outcomes: Counter) -> dict[str, Any] | None:
@@ -81,9 +116,12 @@ def call(handler: Callable[[bytes, Any], str], events: Events, data: bytes, outc
         out = handler(data, CONTEXT)
     except InvalidParameter as e:
         outcomes["InvalidParameter"] += 1
-        # THEN the error names a field the handler takes (or the event itself), in its message too
-        assert e.field in str(e)
-        assert re.split(r"[.\[]", e.field, maxsplit=1)[0] in events.fields, e.field
+        # THEN the error names a field the handler takes (or the event itself), in its message too; a
+        # setting is named in the message as the flow input names it (the user's field)
+        named = e.field.removeprefix("settings.")
+        assert named in str(e)
+        root = re.split(r"[.\[]", named, maxsplit=1)[0]
+        assert root in events.fields or root in FLOW_INPUT_NAMES, e.field
         return None
     except RestoreCoreError as e:
         outcomes[type(e).__name__] += 1
@@ -109,72 +147,77 @@ def run_property(strategy: st.SearchStrategy[Any], check: Callable[[Any], None])
     return seen
 
 
-def total_keys(files: Any) -> int:
-    if isinstance(files, list):
-        return len(files)
-    return sum(len(keypack.unpack(v, "files") if isinstance(v, str) else v) for v in files.values() if isinstance(v, (list, str)))
+@pytest.fixture(scope="module")
+def first_plan(emu) -> dict[str, Any]:
+    """A real planner answer for the bucket: its state and shards feed the later calls' events."""
+    event = {"settings": {"endpoint": emu.endpoint, "bucketName": BUCKET, "reportUrl": f"oss://{BUCKET}/reports/prop/"}}
+    return json.loads(list_archive_files.handler(json.dumps(event).encode(), CONTEXT))
 
 
-def test_list_handler_takes_any_event_without_an_untyped_error(emu):
+def test_the_planner_takes_any_event_without_an_untyped_error(emu, first_plan):
     outcomes: Counter = Counter()
-    events = Events(emu, common(emu), {
-        "marker": gen.string_field, "maxKeys": gen.integer_field(1, 1000), "groupSize": gen.integer_field(1, 1000),
-        "pages": gen.integer_field(0, 10**9), "pagesPerExecution": gen.integer_field(1, 224),
-        "executionName": gen.string_field, "pollInterval": gen.integer_field(1, 172800), "waitPerBatch": gen.flags,
-        "days": gen.integer_field(1, 365),
+    result_of = st.fixed_dictionaries({"shard": st.one_of(st.sampled_from(first_plan["restoring"]), SHARDS),
+                                       "c": st.one_of(st.just({}), st.dictionaries(gen.string_field.filter(
+                                           lambda v: isinstance(v, str)), gen.integer_field(0, 10)))},
+                                      optional={"w": st.one_of(st.lists(gen.string_field, max_size=2)),
+                                                "e": gen.integer_field(0, 10**6)})
+    events = Events(emu, {
+        "state": st.one_of(st.just(first_plan["state"]), gen.string_field, st.builds(
+            lambda name, value: {**first_plan["state"], name: value},
+            st.sampled_from(["base", "resting", "started", "next", "round", "here", "totals", "estimate", "warnings"]),
+            st.one_of(gen.string_field, gen.integer_field(0, 10), st.lists(gen.string_field, max_size=2)))),
+        "restored": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
+        "confirmed": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
+        "executionName": gen.string_field, "unknownField": gen.string_field,
     })
 
     def check(example: tuple[Any, bytes]) -> None:
         event, data = example
         result = call(list_archive_files.handler, events, data, outcomes)
-        if result is not None and event is not None:  # THEN the page describes the listing it was asked for
-            assert result["bucketName"] == event["bucketName"]
-            assert result["pageMarker"] == (event.get("marker") or "")
-            assert result["archiveFilesCount"] == sum(total_keys(g) for g in result["filesGroup"])
-            assert result["pages"] == int(event.get("pages") or 0) + 1
+        if result is not None and event is not None:
+            # THEN the answer is a plan for the next round: shards no more than the invocations allowed, once each
+            shards = result["restoring"] + result["confirming"]
+            assert len(shards) <= validate_flow_input(event["settings"])["maxConcurrentInvocations"]
+            assert len({s["i"] for s in shards}) == len(shards)
+            assert result["finish"] in ("", "report") and result["wait"] >= 0
 
     run_property(events.strategy, check)
     assert outcomes["result"] and outcomes["InvalidParameter"], outcomes
 
 
-def test_restore_handler_takes_any_event_without_an_untyped_error(emu):
+@pytest.mark.parametrize("module", [restore, restore_status], ids=["restore", "restoreStatus"])
+def test_a_shard_handler_takes_any_event_without_an_untyped_error(emu, module):
     outcomes: Counter = Counter()
-    events = Events(emu, {**common(emu), "files": gen.groups}, {
-        "workers": gen.integer_field(1, 100), "days": gen.integer_field(1, 365), "tier": gen.tiers,
-    })
+    events = Events(emu, {"shard": SHARDS, "round": ROUNDS, "unknownField": gen.string_field})
 
     def check(example: tuple[Any, bytes]) -> None:
         event, data = example
-        result = call(restore.handler, events, data, outcomes)
-        if result is not None and event is not None:  # THEN every key of the group has exactly one outcome
-            counted = sum(result[k] for k in ("requested", "alreadyRestored", "inProgress", "skipped", "failed"))
-            assert counted == total_keys(event["files"])
-            answered = [i for indices in result["outcomes"].values() for i in indices]  # 202, 200, 409 by index
-            assert len(set(answered)) == len(answered) == counted - result["skipped"] - result["failed"]
-            assert all(0 <= i < counted for i in answered)
+        result = call(module.handler, events, data, outcomes)
+        if result is not None and event is not None:
+            # THEN the shard handed back is the one handed in, its cursors no further back than they were
+            assert result["shard"]["i"] == event["shard"]["i"]
+            assert isinstance(result["c"], dict)
 
     run_property(events.strategy, check)
     assert outcomes["result"] and outcomes["InvalidParameter"], outcomes
 
 
-def test_status_handler_takes_any_event_without_an_untyped_error(emu):
+def test_summarize_takes_any_event_without_an_untyped_error(emu, first_plan):
     outcomes: Counter = Counter()
-    events = Events(emu, common(emu), {
-        "keys": gen.key_lists, "filesGroup": st.one_of(gen.groups, st.lists(gen.groups, max_size=3)),
-        "pageMarker": gen.string_field, "marker": gen.string_field, "statusMarker": gen.string_field,
-        "maxPages": gen.integer_field(1, 100), "rerequest": gen.flags, "days": gen.integer_field(1, 365),
-        "tier": gen.tiers, "workers": gen.integer_field(1, 100), "polls": gen.integer_field(0, 10**9),
-        "pollsPerExecution": gen.integer_field(1, 400), "executionName": gen.string_field,
+    events = Events(emu, {
+        "state": st.one_of(st.just(first_plan["state"]), gen.string_field),
+        "error": st.one_of(st.sampled_from(["", "FnF.ALL", "DeadlineUnreachable"]), gen.string_field),
+        "cause": gen.string_field, "executionName": gen.string_field, "unknownField": gen.string_field,
     })
 
     def check(example: tuple[Any, bytes]) -> None:
         event, data = example
-        result = call(restore_status.handler, events, data, outcomes)
-        if result is not None and event is not None:  # THEN the poll is counted and its verdict is one of the three
-            assert result["status"] in ("success", "running", "failed")
-            assert result["polls"] == int(event.get("polls") or 0) + 1
-            if event.get("keys") is not None or event.get("filesGroup") is not None:
-                assert result["statusMarker"] == (event.get("statusMarker") or "")
+        result = call(summarize.handler, events, data, outcomes)
+        if result is not None and event is not None:
+            # THEN the summary has a verdict, and a run that failed is never called a success
+            assert result["verdict"] in ("success", "dryRun", "failed", "error")
+            if event.get("error"):
+                assert result["verdict"] != "success"
 
     run_property(events.strategy, check)
     assert outcomes["result"] and outcomes["InvalidParameter"], outcomes

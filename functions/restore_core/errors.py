@@ -95,16 +95,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class PollIntervalTooShort(InvalidParameter):
-    """waitPerBatch with a pollInterval a batch's restores cannot finish in within one execution's events."""
-
-    def __init__(self, minimum: int, value: int, why: str) -> None:
-        self.minimum = minimum
-        allowed = f"at least {minimum} s"
-        super().__init__("pollInterval", allowed, value,
-                         message=f"pollInterval must be {allowed} (got {value}): {why}; the smallest that works is {minimum}")
-
-
 class DeadlineUnreachable(InvalidParameter):
     """A class's fastest tier cannot make the deadline (and bestEffort is off): refused before its restores."""
 

@@ -94,10 +94,10 @@ class FlowInput:
         return " ".join(parts)
 
 
-# The defaults of pollInterval, roundSeconds and maxConcurrentInvocations are the ones bench/cloud_model.py
-# chooses for the cloud (tests/test_cloud_model.py holds them to it). A main-flow round costs about 14 events
-# (its invocations run in a restore sub-flow execution of their own): roundsPerExecution's bound keeps an
-# execution under CloudFlow's 5,000 events with room to spare.
+# The defaults of pollInterval, roundSeconds, maxConcurrentInvocations and roundsPerExecution are the ones
+# bench/cloud_model.py chooses for the cloud (tests/test_cloud_model.py holds them to it). A main-flow round
+# costs at most about 14 events (its invocations run in a restore sub-flow execution of their own):
+# roundsPerExecution's bound keeps an execution under CloudFlow's 5,000 events with room to spare.
 FLOW_INPUTS: tuple[FlowInput, ...] = (
     FlowInput(
         name="endpoint", kind="endpoint", default=REQUIRED, flag="--endpoint", handlers_common=True,
@@ -133,9 +133,10 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         help="Keys per ListObjects page.", meaning="keys per ListObjects page",
     ),
     FlowInput(
-        name="pollInterval", kind="integer", default=2, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
-        help="Seconds between status polls.", allowed=f"1–{params.MAX_WAIT_SECONDS} s",
-        meaning="wait between status polls (a wait step lasts at most 2 days)",
+        name="pollInterval", kind="integer", default=5, lo=1, hi=params.MAX_WAIT_SECONDS, flag="--poll-interval",
+        help="Seconds at least between two confirm scans of a shard.", allowed=f"1–{params.MAX_WAIT_SECONDS} s",
+        meaning="the least wait between two confirm scans of a shard while its restores run (longer for classes "
+                "that take hours: a fiftieth of the class's restore time); a wait step lasts at most 2 days",
     ),
     FlowInput(
         name="workers", kind="integer", default=100, lo=1, hi=100, flag="--workers",
@@ -160,7 +161,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "sub-flow execution of their own)",
     ),
     FlowInput(
-        name="roundSeconds", kind="integer", default=20, lo=5, hi=600, flag="--round-seconds",
+        name="roundSeconds", kind="integer", default=30, lo=5, hi=600, flag="--round-seconds",
         help="How long each invocation of a round works on its shard before handing back its cursors.",
         meaning="how long each invocation of a round requests restores in its shard before it hands its cursors "
                 "back (the function's timeout must leave room for it); between rounds, shards that finished "
@@ -168,7 +169,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
                 "rebalance sooner, longer ones cost fewer CloudFlow step entries",
     ),
     FlowInput(
-        name="maxConcurrentInvocations", kind="integer", default=50, lo=1, hi=1000,
+        name="maxConcurrentInvocations", kind="integer", default=30, lo=1, hi=1000,
         flag="--max-concurrent-invocations",
         help="Function invocations the run keeps running at once (its shards).",
         meaning="function invocations the run keeps running at once: one per shard in a round (FC's default "

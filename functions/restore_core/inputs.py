@@ -163,9 +163,10 @@ def shard_request(raw: Mapping[str, Any]) -> ShardRequest:
     terms = raw.get("round")
     if not isinstance(terms, Mapping):
         raise InvalidParameter("round", "the round's terms {base, invocations, seconds}", terms)
-    scope = settings.scope(params.text(terms, "base", default=""))
-    invocations = params.integer(terms, "invocations", default=1, lo=1, hi=1000)
-    seconds = params.integer(terms, "seconds", default=settings.round_seconds, lo=1, hi=MAX_ROUND_SECONDS)
+    with params.within("round"):
+        scope = settings.scope(params.text(terms, "base", default=""))
+        invocations = params.integer(terms, "invocations", default=1, lo=1, hi=1000)
+        seconds = params.integer(terms, "seconds", default=settings.round_seconds, lo=1, hi=MAX_ROUND_SECONDS)
     return ShardRequest(settings, scope, Shard.from_json(raw.get("shard"), "shard", scope), invocations, seconds)
 
 

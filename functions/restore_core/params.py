@@ -6,7 +6,8 @@ fields and JSON nulls both mean "use the default": a flow mapping an absent opti
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +31,15 @@ _DIGITS = re.compile(r"\s*[0-9]+\s*")
 # Every integer the flows take fits in 10 digits; a longer digit string is refused before int() sees it,
 # since converting a few thousand digits fails (Python's int conversion limit) or costs quadratic time.
 MAX_INTEGER_DIGITS = 18
+
+
+@contextmanager
+def within(path: str) -> Iterator[None]:
+    """Errors raised reading an object nested at `path` name their field by its whole path (`round.seconds`)."""
+    try:
+        yield
+    except InvalidParameter as e:
+        raise InvalidParameter(f"{path}.{e.field}", e.allowed, e.value) from None
 
 
 def _absent(raw: Mapping[str, Any], field: str) -> bool:

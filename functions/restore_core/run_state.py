@@ -66,7 +66,8 @@ def read_base(value: Any) -> str:
     """The state's `base`, before the rest can be read (its cursors are relative to it)."""
     if not isinstance(value, Mapping):
         raise InvalidParameter("state", "the main flow's state object", value)
-    return params.text(value, "base", default="")
+    with params.within("state"):
+        return params.text(value, "base", default="")
 
 
 def read_state(value: Any, scope: Scope) -> RunState:
@@ -81,13 +82,14 @@ def read_state(value: Any, scope: Scope) -> RunState:
     started = value.get("started")
     if isinstance(started, bool) or not isinstance(started, (int, float)) or not 0 <= started < 2**40:
         raise InvalidParameter("state.started", "epoch seconds", started)
+    with params.within("state"):
+        next_id = params.integer(value, "next", default=0, lo=0, hi=_BIG)
+        round_ = params.integer(value, "round", default=0, lo=0, hi=_BIG)
+        here = params.integer(value, "here", default=0, lo=0, hi=_BIG)
+        estimate = params.integer(value, "estimate", default=0, lo=0, hi=10**18)
     return RunState(
         base=read_base(value), started=float(started),
         resting=[Shard.from_json(s, f"state.resting[{i}]", scope) for i, s in enumerate(resting)],
-        next_id=params.integer(value, "next", default=0, lo=0, hi=_BIG),
-        round=params.integer(value, "round", default=0, lo=0, hi=_BIG),
-        here=params.integer(value, "here", default=0, lo=0, hi=_BIG),
-        totals=Counts.from_json(value.get("totals"), "state.totals"),
-        estimate=params.integer(value, "estimate", default=0, lo=0, hi=10**18),
-        warnings=warnings[:MAX_WARNINGS],
+        next_id=next_id, round=round_, here=here, totals=Counts.from_json(value.get("totals"), "state.totals"),
+        estimate=estimate, warnings=warnings[:MAX_WARNINGS],
     )

@@ -184,7 +184,8 @@ def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | N
     selected = plan.reason != FILTERED and not obj.missing and classes.is_archive(obj.storage_class)
     if selected and req.settings.action == actions.RESTORE:
         one = tally.empty_tally()
-        tally.add(one, obj.storage_class, obj.size, request=plan.request)
+        tally.add(one, obj.storage_class, obj.size, request=plan.request,
+                  direct_read=plan.reason == Need.DIRECT_READ.value)
         counts.add_tally("tally", one)
     if outcome is None:
         return
