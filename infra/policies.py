@@ -5,7 +5,7 @@ table of action -> resource form -> documentation page):
 
 | action                          | resource granted                    | source (ramcheck.catalog)                      |
 |---------------------------------|-------------------------------------|------------------------------------------------|
-| fc:InvokeFunction               | the stack's four functions          | CloudFlow "Create execution roles"             |
+| fc:InvokeFunction               | the stack's five functions          | CloudFlow "Create execution roles"             |
 | fnf:StartExecution              | `*`: API lists "All Resources"      | FnF API 2019-03-15 StartExecution              |
 | fnf:DescribeExecution           | `*`: API lists "All Resources"      | FnF API 2019-03-15 DescribeExecution           |
 | oss:ListObjects                 | the configured buckets              | OSS "Grant access to OSS by using RAM policies" |
@@ -83,7 +83,7 @@ def function_policy(cfg: DeploymentConfig, names: StackNames) -> str:
 
 
 def flow_policy(cfg: DeploymentConfig, names: StackNames) -> str:
-    """Invoke the four functions; start executions (of the two flows, but RAM cannot scope that)."""
+    """Invoke the stack's functions; start executions (of the two flows, but RAM cannot scope that)."""
     return _dump([
         grant(FLOW_ACTIONS_ON_FUNCTIONS,
                [function_arn(cfg, names.service, fn, for_policy=True) for fn in names.functions.values()]),

@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import fc_runtimes
 from fc_runtimes import RUNTIMES, InProcess, RuntimeUnavailable, find_interpreter
 from infra import config
+from shard_calls import BUCKET, drive, report_lines, settings
 
 EVENTS = Path(__file__).parent / "events"
-BUCKET = "test-bucket"
+REPORT = f"oss://{BUCKET}/reports/direct-read/"
 CREDENTIALS = ["test-ak", "test-secret", ""]
 CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
 PYPROJECT = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
@@ -65,23 +66,27 @@ def test_the_emulator_refuses_an_sdk_that_leaves_the_direct_read_subresource_uns
 
 def test_a_direct_read_bucket_pays_only_for_the_colder_classes_on_every_runtime(emulator, bucket, fc_runtime):
     # GIVEN a bucket with archive direct read holding Archive, Cold Archive and Deep Cold Archive objects
-    emulator.seed(BUCKET, counts={"Archive": 6, "ColdArchive": 3, "DeepColdArchive": 2})
+    emulator.seed(BUCKET, counts={"Archive": 6, "ColdArchive": 3, "DeepColdArchive": 2}, prefix="data/")
     bucket.put_bucket_archive_direct_read(True)
     archive = [k for k in emulator.keys(BUCKET) if emulator.storage_class(BUCKET, k) == "Archive"]
-    # WHEN the three handlers run in the runtime as the flows call them: list, restore each group, confirm
-    listed = _call(fc_runtime, emulator, "list_archive_files", "list_archive_files.json", groupSize=2)
-    for group in listed["filesGroup"]:
-        _call(fc_runtime, emulator, "restore", "restore_group.json", files=group)
-    for key in emulator.keys(BUCKET):
-        if emulator.restore_state(BUCKET, key) == "restoring":
-            emulator.finish_restore(BUCKET, key)
-    status = _call(fc_runtime, emulator, "restore_status", "restore_status_scan.json")
-    # THEN the Archive objects are skipped, not restored; the colder ones are restored; all read as readable
-    assert listed["archiveDirectRead"] == "on" and listed["skipped"]["archiveDirectRead"] == 6
-    assert {cls for group in listed["filesGroup"] for cls in group} == {"ColdArchive", "DeepColdArchive"}
+
+    def finish_restores(_round: int) -> None:
+        for key in emulator.keys(BUCKET):
+            if emulator.restore_state(BUCKET, key) == "restoring":
+                emulator.finish_restore(BUCKET, key)
+
+    # WHEN the handlers run in the runtime as the flows call them: plan, rounds of shards, summarize
+    run = drive(settings(emulator, prefix="data/", reportUrl=REPORT), runtime=fc_runtime, between=finish_restores)
+    # THEN the Archive objects are skipped as read directly, not restored; the colder ones are restored
     assert emulator.stats.get("RestoreObject") == 5
     assert all(emulator.restore_state(BUCKET, k) != "restored" for k in archive)
-    assert (status["status"], status["readable"], status["rerequested"], status["warnings"]) == ("success", 11, 0, [])
+    lines = {line["key"]: line for line in report_lines(bucket, REPORT)}
+    assert {lines[k]["outcome"] for k in archive} == {"skipped"}
+    assert all("(archive direct read)" in lines[k]["reason"] for k in archive)
+    assert run.summary is not None and run.summary["verdict"] == "success"
+    assert run.summary["byOutcome"] == {"restored": 5, "already_restored": 0, "in_progress": 0, "skipped": 6,
+                                        "failed": 0}
+    assert run.summary["warnings"] == []
 
 
 def test_every_runtime_a_stack_may_declare_has_a_row():

@@ -61,7 +61,7 @@ def test_provider_region_backend_and_outputs(synthesized: dict[str, Any]) -> Non
             assert backend["oss"]["bucket"] == cfg.backend.bucket
             assert backend["oss"]["prefix"] == f"{cfg.backend.prefix}/{cfg.stack_id}"
         assert set(stack["output"]) == {"main_flow_name", "restore_flow_name", "listArchiveFiles_arn", "restore_arn",
-                                        "restoreStatus_arn", "notify_arn", "function_role_arn", "flow_role_arn"}
+                                        "restoreStatus_arn", "summarize_arn", "notify_arn", "function_role_arn", "flow_role_arn"}
         # nothing of the machine that synthesized it: not the checkout's path, not the home directory
         text = json.dumps(stack)
         assert str(REPO_ROOT) not in text and str(Path.home()) not in text
@@ -71,7 +71,8 @@ def test_functions_use_one_package_whose_checksum_matches_its_bytes(synthesized:
     for cfg, stack, stack_dir in synthesized.values():
         functions = _resources(stack, "alicloud_fc_function")
         assert sorted(f["handler"] for f in functions) == [
-            "list_archive_files.handler", "notify.handler", "restore.handler", "restore_status.handler"]
+            "list_archive_files.handler", "notify.handler", "restore.handler", "restore_status.handler",
+            "summarize.handler"]
         assert {f["runtime"] for f in functions} == {cfg.runtime}
         assert {(f["memory_size"], f["timeout"]) for f in functions} == {(cfg.memory_mb, cfg.timeout_s)}
         assert len({f["filename"] for f in functions}) == 1
@@ -153,6 +154,8 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
             ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [f"acs:oss:*:*:{b}" for b in cfg.buckets],
             ("oss:GetObject", "oss:GetObjectVersion", "oss:RestoreObject", "oss:RestoreObjectVersion",
              "oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
+            ("oss:PutObject", "oss:GetObject"): [f"acs:oss:*:*:{cfg.report_bucket}/{cfg.report_prefix}*"],
+            ("oss:ListObjects",): [f"acs:oss:*:*:{cfg.report_bucket}"],
             ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
         }
 
@@ -164,7 +167,8 @@ def test_flow_role_may_invoke_only_its_functions_and_start_executions_in_the_for
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.flow_policy)["Statement"]}
         service = f"acs:fc:{cfg.region}:*:services/{names.service}/functions/"
         assert grants == {
-            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus", "notify")],
+            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus",
+                                                                            "summarize", "notify")],
             ("fnf:StartExecution", "fnf:DescribeExecution"): ["*"],
         }
 
@@ -210,7 +214,7 @@ def test_continue_as_new_starts_the_stacks_own_main_flow_by_name_not_by_context(
         # GIVEN the stack's main flow WHEN its StartExecution steps are read
         starts = [s for s in main.steps if isinstance(s, fdl.TaskStep) and s.action == "fnf:StartExecution"]
         # THEN each names the stack's main flow as a constant rendered at synth time
-        assert {s.name for s in starts} == {"continueListing", "continueConfirming"}
+        assert {s.name for s in starts} == {"continueAsNew"}
         for step in starts:
             flow_name = next(m.source for m in step.input_mappings if m.target == "flowName")
             assert flow_name == Constant(names.main_flow), step.name

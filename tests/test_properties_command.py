@@ -35,7 +35,7 @@ RUNS, STARTS, DEMOS = 300, 150, 100
 
 FLOW_FLAGS = ["--endpoint", "--bucket", "--region", "--prefix", "--marker", "--max-keys", "--poll-interval",
               "--workers", "--group-size", "--days", "--tier", "--wait-per-batch", "--pipelined",
-              "--pages-per-execution", "--polls-per-execution", "--input"]
+              "--rounds-per-execution", "--round-seconds", "--max-concurrent-invocations", "--input"]
 RUN_FLAGS = [*FLOW_FLAGS, "--report", "--quiet"]
 START_FLAGS = [*FLOW_FLAGS, "--env", "--name", "--fnf-endpoint"]
 DEMO_FLAGS = ["--objects", "--restore-latency", "--report", "--quiet"]
@@ -57,7 +57,8 @@ def flow_options(endpoint: str, bucket: str) -> dict[str, st.SearchStrategy[list
         "--region": argv(gen.regions), "--prefix": argv(gen.string_field), "--marker": argv(gen.string_field),
         "--max-keys": numbers(1, 1000), "--poll-interval": numbers(1, 172800), "--workers": numbers(1, 100),
         "--group-size": numbers(1, 1000), "--days": numbers(1, 365), "--tier": argv(gen.tiers),
-        "--pages-per-execution": numbers(1, 300), "--polls-per-execution": numbers(1, 400),
+        "--rounds-per-execution": numbers(1, 320), "--round-seconds": numbers(5, 600),
+        "--max-concurrent-invocations": numbers(1, 1000),
     }
     options = {flag: _with_flag(flag, values) for flag, values in valued.items()}
     options["--wait-per-batch"] = st.sampled_from([["--wait-per-batch"], ["--pipelined"]])
