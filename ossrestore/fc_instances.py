@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ossrestore.paths import handler_module
+from restore_core import stopping
 from restore_core.deadline import TIME_SCALE_ENV
 from restore_core.rate import CONCURRENT_INVOCATIONS_ENV
 
@@ -39,6 +40,8 @@ _error_types: dict[str, type[Exception]] = {}
 def _start_instance(lifeline: Connection, count: int, environment: dict[str, str]) -> None:
     # Spawned (not forked from the preloaded server) an instance learns to ignore Ctrl-C only here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM from the command (an interruption): stop sending at once, keep the journal (restore_core.stopping).
+    signal.signal(signal.SIGTERM, _stop_sending)
     # The function's environment variables, as FC sets them; an instance forked from a server started
     # earlier would otherwise see that server's environment, not the command's.
     os.environ.update(environment)
@@ -46,6 +49,10 @@ def _start_instance(lifeline: Connection, count: int, environment: dict[str, str
     # here: the handlers split the request budget over that many (`restore_core.rate`).
     os.environ[CONCURRENT_INVOCATIONS_ENV] = str(count)
     threading.Thread(target=_exit_with_the_command, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _stop_sending(_signum: int, _frame: Any) -> None:
+    stopping.request()
 
 
 def _function_environment() -> dict[str, str]:
@@ -146,6 +153,7 @@ class FunctionInstances:
         if self._lifeline.closed:
             return
         if grace is not None:
+            self._tell_instances_to_stop()  # first: shutdown() forgets the processes
             self._pool.shutdown(wait=False, cancel_futures=True)
             hurry = hurry or threading.Event()
             deadline = time.monotonic() + grace
@@ -156,6 +164,14 @@ class FunctionInstances:
         self._pool.shutdown(wait=True, cancel_futures=True)
         if not self._lifeline.closed:  # last: an interruption during the shutdown above can still close with grace
             self._lifeline.close()
+
+    def _tell_instances_to_stop(self) -> None:
+        """SIGTERM to each instance: the calls running send nothing more and return with what they learned."""
+        # ProcessPoolExecutor names its processes only in this attribute (typeshed declares it).
+        for process in list((self._pool._processes or {}).values()):
+            if process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
 
     def __enter__(self) -> FunctionInstances:
         return self

@@ -6,6 +6,7 @@ invocations' results for its progress display, and reads the summary and the rep
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import tempfile
@@ -236,23 +237,24 @@ def run_local(
     tallies only: no restore is requested; its report says what a run would do with each object.
     """
     console = console or Console(stderr=True)
-    with interruptible() as signals:
+    # The store is removed on leaving the ExitStack: after an interruption has read its partial report.
+    with interruptible() as signals, contextlib.ExitStack() as temporary:
         session = _Session(tracker=RunTracker(), report=report, signals=signals)
         try:
             bucket = _bucket(flow_input, credentials)
             preflight(bucket, prefix=flow_input.get("prefix") or "", manifest=flow_input.get("manifest") or "")
-            with run_store(flow_input, bucket) as (store, url):
-                session.store = store
-                progress = ProgressView(session.tracker, console=console, enabled=show_progress)
-                executions = session.run_flows({**flow_input, "reportUrl": url}, credentials=credentials, clock=clock,
-                                               quotas=quotas, progress=progress)
-                session.phase = "read"
-                document, totals = _result(executions, store)
-                summary = RunSummary.from_document(document)
-                if report is not None:
-                    for row in report_lines_of(store):
-                        write_row(report, row)
-                    report.flush()
+            store, url = temporary.enter_context(run_store(flow_input, bucket))
+            session.store = store
+            progress = ProgressView(session.tracker, console=console, enabled=show_progress)
+            executions = session.run_flows({**flow_input, "reportUrl": url}, credentials=credentials, clock=clock,
+                                           quotas=quotas, progress=progress)
+            session.phase = "read"
+            document, totals = _result(executions, store)
+            summary = RunSummary.from_document(document)
+            if report is not None:
+                for row in report_lines_of(store):
+                    write_row(report, row)
+                report.flush()
             if prices is not None:
                 summary.estimate = estimate_for(flow_input, totals.tally("tally"), prices).as_dict()
                 if not flow_input.get("dryRun") and (flow_input.get("action") or "restore") == "restore":

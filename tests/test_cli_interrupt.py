@@ -26,6 +26,7 @@ from ossrestore.cli import group
 AK, SK = "intr-ak", "intr-secret"
 BUCKET = "intr-bucket"
 OBJECTS = 300
+PACE = 100  # requests a second: the first run's restores take 3 s, so an interruption lands mid-way
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = {"restored", "already_restored", "in_progress", "skipped", "failed"}
 
@@ -114,16 +115,18 @@ def interrupted_cleanly(proc: subprocess.Popen[str], report: Path, *, code: int)
 
 
 def test_ctrl_c_at_30_percent_stops_cleanly_and_the_rerun_finishes_without_waste(emu, tmp_path):
-    # GIVEN a run that has sent about 30% of its restores
+    # GIVEN a run that has sent about 30% of its restores, at 100 requests a second
     report = tmp_path / "first.jsonl"
-    proc = start(emu, report)
+    proc = start(emu, report, "--max-requests-per-second", str(PACE))
     wait_until(lambda: emu.stats.get("RestoreObject") >= 0.3 * OBJECTS, proc)
     # WHEN Ctrl-C reaches its whole process group
     os.killpg(proc.pid, signal.SIGINT)
+    sent = emu.stats.get("RestoreObject")
     # THEN exit 130, no traceback, one line on how to resume, no process left, and a valid partial report
     # naming every object OSS had accepted a restore for
     rows = interrupted_cleanly(proc, report, code=130)
-    assert emu.stats.get("RestoreObject") < OBJECTS
+    # AND it stopped spending at once: at most half a second of requests after the signal
+    assert emu.stats.get("RestoreObject") - sent <= PACE / 2
     accepted = {k for k in emu.keys(BUCKET) if emu.restore_state(BUCKET, k) != "frozen"}
     assert {r["key"] for r in rows} <= accepted and len(rows) >= 0.25 * OBJECTS
     assert {r["outcome"] for r in rows} <= {"in_progress", "restored"} and all(r["checkedAt"] is None for r in rows)

@@ -16,7 +16,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import classes, journal, rate, report_parts, retry
+from restore_core import classes, journal, rate, report_parts, retry, stopping
 from restore_core.counts import RE_REQUESTED, Counts
 from restore_core.deadline import time_scale
 from restore_core.direct_read import archive_direct_read
@@ -156,7 +156,7 @@ def confirm_scan(
         if going and ended:
             scan.reached(bound)
             break
-        if going and clock() >= stop_at:
+        if going and (clock() >= stop_at or stopping.requested()):
             break
         cursor = page.next_marker
     counts = scan.counts

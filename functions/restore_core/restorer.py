@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import oss2
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
-from restore_core import classes, oss_errors, rate, retry
+from restore_core import classes, oss_errors, rate, retry, stopping
 from restore_core.actions import CLEAN, RESTORE
 
 _LOGGER = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def restore_all(
     def one(target: Target) -> KeyOutcome:
         if denied.is_set():
             return KeyOutcome(target.key, Kind.NOT_TRIED, 0, version_id=target.version_id)
-        if stop_at is not None and settings.clock() >= stop_at:
+        if stopping.requested() or (stop_at is not None and settings.clock() >= stop_at):
             return KeyOutcome(target.key, Kind.NOT_SENT, 0, version_id=target.version_id)
         outcome = restore_one(bucket, target, settings, throttle, stop_at=stop_at)
         if outcome.kind is Kind.DENIED:

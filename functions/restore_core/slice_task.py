@@ -14,7 +14,19 @@ from dataclasses import dataclass, replace
 
 import oss2
 
-from restore_core import actions, classes, journal, keyspace, listing, rate, report_lines, report_parts, retry, tally
+from restore_core import (
+    actions,
+    classes,
+    journal,
+    keyspace,
+    listing,
+    rate,
+    report_lines,
+    report_parts,
+    retry,
+    stopping,
+    tally,
+)
 from restore_core.counts import (
     ALREADY_RESTORED,
     ESCALATED,
@@ -74,7 +86,7 @@ def restore_slice(
         inside = [o for o in page.objects if not scope.beyond(o, shard.hi)]
         last_page = len(inside) < len(page.objects) or not page.truncated
         objects = [o for o in inside if not scope.ours(o)]
-        if not objects and inside and not last_page and clock() < stop_at:
+        if not objects and inside and not last_page and clock() < stop_at and not stopping.requested():
             cursor = scope.after(inside[-1], None)  # a page of the run's own objects: on to the next
             continue
         plans = [_plan(o, req, direct_read=direct.enabled, answered=answered) for o in objects]
@@ -121,6 +133,8 @@ def restore_slice(
         if last_page:
             cursor = END
             break
+        if stopping.requested():
+            break  # the run is stopped: the journal above is what counts, no listing more
         if clock() >= stop_at:
             cursor = _shorter(bucket, scope, cursor, shard.hi, limiter=limiter, sleep=sleep)
             break
