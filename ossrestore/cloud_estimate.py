@@ -2,7 +2,7 @@
 
 The dry run is the main flow with `dryRun` (listed, filtered, tallied, nothing requested), started under its own
 name (`<name>-estimate`); it may continue as new, so the chain is followed (ListExecutions by the name's prefix)
-to the execution whose output is `{"status": "dryRun", "tally": ...}`. That tally is priced as `run` prices its
+to the execution whose output is `{"status": "dryRun", "summary": {"tally": ...}}`. That tally is priced as `run` prices its
 own; an execution of the chain that fails for a reason the real run would refuse too (a deadline no tier makes,
 a bad manifest) is reported as that flag's refusal, exit 2.
 """
@@ -19,7 +19,7 @@ from ossrestore.executions import continuations, describe, failure, start_execut
 from ossrestore.prices import PriceTable
 from ossrestore.spend_guard import EstimateFailed
 from restore_core.execution_names import valid_name
-from restore_core.tally import read_tally
+from restore_core.tally import Tally, read_tally
 
 POLL_SECONDS = 5.0
 # After an execution of the chain handed over, how many polls its successor may take to be listed.
@@ -42,7 +42,13 @@ def cloud_estimate(
     start_execution(client, flow_name=flow_name, execution_name=execution_name,
                     flow_input={**flow_input, "dryRun": True, "notifyUrl": ""})
     output = _follow(client, flow_name=flow_name, first=execution_name, sleep=sleep, poll=poll)
-    return estimate_for(flow_input, read_tally(output.get("tally")), prices).as_dict()
+    return estimate_for(flow_input, dry_run_tally(output), prices).as_dict()
+
+
+def dry_run_tally(output: dict[str, Any]) -> Tally:
+    """The tally a dry run's last execution ends with: its summary's (`restore_core.summary_task`)."""
+    summary = output.get("summary")
+    return read_tally(summary.get("tally") if isinstance(summary, dict) else None, "summary.tally")
 
 
 def _follow(client: Any, *, flow_name: str, first: str, sleep: Callable[[float], None], poll: float) -> dict[str, Any]:

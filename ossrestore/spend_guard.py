@@ -61,13 +61,16 @@ class SpendGuard:
         a dry run, which requests nothing)."""
         total, currency = estimate["total"], estimate.get("currency", "")
         if self.max_cost is not None:
-            if total["cost"] is None:
-                raise UsageError("--max-cost: the estimate's cost is unknown (the price table has no price for a "
-                                 "class and tier of this run; pass --price-table with one); nothing was requested")
+            # A total over the priced classes only (`unpriced` names the others) is a floor, not the cost.
+            if total["cost"] is None or total.get("unpriced"):
+                missing = ", ".join(total.get("unpriced") or []) or "a class and tier of this run"
+                raise UsageError(f"--max-cost: the estimate's cost is unknown (the price table has no price for "
+                                 f"{missing}; pass --price-table with one); nothing was requested")
             if total["cost"] > self.max_cost:
                 raise UsageError(f"--max-cost: the estimate is {total['cost']:,.2f} {currency}, above the "
                                  f"{self.max_cost:,.2f} {currency} allowed; nothing was requested")
         if self.ask and not dry_run and total["requests"]:
-            cost = "an unknown cost" if total["cost"] is None else f"about {total['cost']:,.2f} {currency}"
+            cost = ("an unknown cost" if total["cost"] is None else f"about {total['cost']:,.2f} {currency}"
+                    + (" and what the unpriced classes cost" if total.get("unpriced") else ""))
             if not click.confirm(f"Send {total['requests']:,} restore requests, for {cost}?", default=False, err=True):
                 raise NotConfirmed("not confirmed: nothing was requested")

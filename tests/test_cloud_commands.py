@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from ossrestore.commands.cloud import start, status
 from ossrestore.errors import UsageError
+from ossrestore.local_flows import MAIN_FLOW
 from restore_core.params import parse_iso_time
 
 SECRET = "loopback-secret-never-printed"
@@ -167,7 +168,7 @@ def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -
     assert flow_input["bucketName"] == "example-archive-prod" and flow_input["prefix"] == "logs/"
     assert flow_input["region"] == "cn-shanghai" and flow_input["days"] == 3
     assert flow_input["endpoint"] == "https://oss-cn-shanghai-internal.aliyuncs.com"
-    assert flow_input["maxKeys"] == 1000 and flow_input["startMarker"] == ""
+    assert flow_input["maxKeys"] == 1000 and flow_input["marker"] == ""
     assert SECRET not in json.dumps(fnf.requests) and SECRET not in result.output
 
 
@@ -319,7 +320,7 @@ def test_status_prices_a_dry_runs_tally(fnf: FakeFnf, tmp_path) -> None:
                                                 flow_dryRun=True, flow_tier="Bulk", flow_days=2),
                         credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
         assert emu.stats.get("RestoreObject") == 0
-    fnf.output = json.dumps(run.executions[-1].output)
+    fnf.output = json.dumps([r.output for r in run.executions if r.flow_name == MAIN_FLOW][-1])
     # WHEN its status is asked for
     result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou"])
     # THEN the estimate is printed per class, with the tier and days the run asked for
@@ -375,7 +376,7 @@ def dry_run_output(counts: dict[str, int] | None = None, **flow: Any) -> str:
         run = run_local(flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="dry-bucket",
                                                 flow_dryRun=True, **{f"flow_{k}": v for k, v in flow.items()}),
                         credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
-    return json.dumps(run.executions[-1].output)
+    return json.dumps([r.output for r in run.executions if r.flow_name == MAIN_FLOW][-1])
 
 
 @pytest.fixture()
@@ -384,7 +385,7 @@ def dear_prices(tmp_path: Path) -> Path:
     from importlib import resources
 
     table = json.loads(resources.files("ossrestore").joinpath("data/prices.json").read_text(encoding="utf-8"))
-    table["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Standard"]["requestsPer10000"] = 10000
+    table["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Standard"]["requestsPer10000"]["value"] = 10000
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(table), encoding="utf-8")
     return path

@@ -37,7 +37,7 @@ def emu(monkeypatch):
 def dear_prices(tmp_path) -> Path:
     """Cold Archive requests at 1 CNY each: the 7 of this bucket cost 7.00 and a little."""
     table = json.loads(resources.files("ossrestore").joinpath("data/prices.json").read_text(encoding="utf-8"))
-    table["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Standard"]["requestsPer10000"] = 10000
+    table["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Standard"]["requestsPer10000"]["value"] = 10000
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(table), encoding="utf-8")
     return path

@@ -137,10 +137,10 @@ def _print_dry_run_estimate(output: str, price_table: Path | None) -> None:
 
     from rich.console import Console
 
+    from ossrestore.cloud_estimate import dry_run_tally
     from ossrestore.estimate import estimate_for, estimate_table
     from ossrestore.prices import load
     from restore_core.errors import InvalidParameter
-    from restore_core.tally import read_tally
 
     try:
         result = json.loads(output)
@@ -149,7 +149,8 @@ def _print_dry_run_estimate(output: str, price_table: Path | None) -> None:
     if not isinstance(result, dict) or result.get("status") != "dryRun":
         return
     try:
-        est = estimate_for(result, read_tally(result.get("tally")), load(price_table))
+        settings = result.get("settings")
+        est = estimate_for(settings if isinstance(settings, dict) else {}, dry_run_tally(result), load(price_table))
     except InvalidParameter as e:
         raise UsageError(f"the execution's output: {e}") from None
     for renderable in estimate_table(est.as_dict()):
