@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ossrestore.report import iso
+from ossrestore import report
 
+# 9999-12-31T23:59:59Z, the last moment a report line can name: the last bucket of a chart reaching it ends past
+# it, and is labelled with it.
+LAST_MOMENT = 253402300799.0
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 760, 300, 70, 20, 20, 50
 BLUE, GREY, INK = "#0a64c8", "#888888", "#444444"
+
+
+def iso(t: float) -> str | None:
+    return report.iso(min(t, LAST_MOMENT))
 
 
 def chart_svg(points: Sequence[tuple[float, int]], *, start: float, width: int, escape: Callable[[object], str]) -> str:

@@ -3,7 +3,6 @@ such a key has to be sent percent-encoded to be the key OSS is asked about (`res
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import oss2
 import pytest
@@ -13,10 +12,9 @@ from conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, BUCKET_NAME, use_credenti
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 from restore_core.client import Credentials, make_bucket
+from shard_calls import plan, settings, work
 
 DOTS = [".", ".."]
-CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET,
-                                                      security_token=None))
 
 
 def test_plain_oss2_cannot_ask_about_a_dot_key_but_the_handlers_bucket_can(emulator, bucket):
@@ -49,11 +47,13 @@ def test_the_restore_handler_restores_dot_keys_on_every_runtime(emulator, bucket
     # GIVEN `.`, `..` and an ordinary key, Archive
     for key in [*DOTS, "a"]:
         emulator.put_object(BUCKET_NAME, key, b"x", storage_class="Archive")
-    event = {"endpoint": emulator.endpoint, "bucketName": BUCKET_NAME, "files": {"Archive": [*DOTS, "a"]}}
-    # WHEN the handler restores them, in this process and in each FC runtime with its own oss2
-    out = json.loads(fc_runtime.invoke("restore", json.dumps(event).encode(), CONTEXT))
+    # WHEN the planner and the restore handler work the bucket's one shard, in this process and in each FC
+    # runtime with its own oss2
+    planned = plan(settings(emulator), runtime=fc_runtime)
+    restored = [work("restore", planned["settings"], planned, shard, runtime=fc_runtime) for shard in planned["restoring"]]
     # THEN all three were requested and OSS restores exactly those keys
-    assert out["outcomes"] == {"202": [0, 1, 2]} and out["failed"] == 0
+    assert sum(r["c"].get("requested", 0) for r in restored) == 3
+    assert not any(r["c"].get("failed") for r in restored)
     assert {emulator.restore_state(BUCKET_NAME, k) for k in [*DOTS, "a"]} == {"restoring"}
 
 

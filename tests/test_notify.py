@@ -220,4 +220,4 @@ def test_the_main_flows_notify_step_passes_the_format_to_the_notify_function():
     (sent,) = hook.requests
     body = json.loads(sent.body)
     text = documented_shape("slack", body)
-    assert "oss-restore: all readable: notice-bucket/" in text and "readable 3" in text and "execution " in text
+    assert "oss-restore: all readable: notice-bucket/" in text and "restored 3" in text and "execution " in text
