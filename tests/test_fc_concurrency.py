@@ -41,33 +41,33 @@ def test_a_default_run_over_20000_objects_is_never_throttled_by_fcs_instance_quo
     emu.seed(BUCKET, counts={"Archive": 20_000})
     # WHEN restored with the default flags
     run = restore(emu, fdl.Quotas())
-    # THEN no invocation was throttled, no more than the default 50 ran at once, and every object is readable
+    # THEN no invocation was throttled, no more than the default 30 ran at once, and every object is readable
     assert run.quota_stats is not None and run.quota_stats.fc_throttled == 0
-    assert 1 <= run.quota_stats.fc_peak_instances <= 50
+    assert 1 <= run.quota_stats.fc_peak_instances <= 30
     assert all_readable(emu, run, 20_000)
 
 
-def test_full_batches_stay_within_the_bound_the_listing_call_included(emu):
-    # GIVEN groups of 10 keys, so that every listing call could fill a foreach of 100 restore invocations
-    emu.seed(BUCKET, counts={"Archive": 2_000, "ColdArchive": 500})
-    # WHEN restored with the default bound (50) under FC's quota of 100
-    run = restore(emu, fdl.Quotas(), groupSize=10, pollInterval=1)
-    # THEN a batch held 49 groups beside the listing call: at most 50 ran at once, none was throttled
+def test_a_round_never_runs_more_invocations_than_the_bound(emu):
+    # GIVEN objects enough for many shards
+    emu.seed(BUCKET, counts={"Archive": 4_000, "ColdArchive": 1_000})
+    # WHEN restored with a bound of 4 invocations under FC's quota of 100
+    run = restore(emu, fdl.Quotas(), maxConcurrentInvocations=4, pollInterval=1)
+    # THEN the round held several shards, never more than 4 running at once, none throttled
     assert run.quota_stats is not None and run.quota_stats.fc_throttled == 0
-    assert 40 <= run.quota_stats.fc_peak_instances <= 50
-    assert run.tracker.snapshot().requested == 2_500 and all_readable(emu, run, 2_500)
+    assert 2 <= run.quota_stats.fc_peak_instances <= 4
+    assert run.tracker.snapshot().requested == 5_000 and all_readable(emu, run, 5_000)
 
 
 def test_a_bound_past_the_quota_is_throttled_and_the_retries_still_restore_everything(emu):
-    # GIVEN an account whose FC quota is 20 instances, and a run allowed 50 at once (full batches of 49 groups)
-    emu.seed(BUCKET, counts={"Archive": 2_000})
+    # GIVEN an account whose FC quota is 1 instance, and a run allowed 4 at once
+    emu.seed(BUCKET, counts={"Archive": 5_000})
     # WHEN restored
-    run = restore(emu, fdl.Quotas(fc_instances_per_region=20), groupSize=10, pollInterval=1)
-    # THEN FC throttled invocations (FC.ResourceThrottled), never more than 20 ran at once, the flows' retry rules
+    run = restore(emu, fdl.Quotas(fc_instances_per_region=1), maxConcurrentInvocations=4, pollInterval=1)
+    # THEN FC throttled invocations (FC.ResourceThrottled), never more than 1 ran at once, the flows' retry rules
     # sent them again, every execution succeeded and every object is readable
     assert run.quota_stats is not None and run.quota_stats.fc_throttled > 0
-    assert run.quota_stats.fc_peak_instances == 20
+    assert run.quota_stats.fc_peak_instances == 1
     throttled = [e for r in run.executions for e in r.events if e.type == "TaskFailed"]
     assert {e.detail["error"] for e in throttled} <= {"FC.ResourceThrottled"}
     assert {r.status for r in run.executions} == {"Succeeded"}
-    assert all_readable(emu, run, 2_000)
+    assert all_readable(emu, run, 5_000)
