@@ -10,7 +10,8 @@ worker's peak), `restore_requests_per_object_N:`, `report_lines_N:`, `readable_N
 or more, `rss_ratio:` (largest size's command peak / smallest size's) and `worker_rss_ratio:`;
 `restore_requests_per_object:` is the largest over all sizes. Exits 1 when a run does not end with
 exit code 0 and every object readable.
-Defaults: 50,000 and 500,000 objects, restore latency 1 s, pollInterval 1 s.
+Defaults: 50,000 and 500,000 objects, restore latency 1 s, pollInterval 1 s, keys that count up;
+`--key-shape random [--key-bytes 60]` seeds random hex names instead (hashed or UUID-named objects).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from _common import BUCKET, DEMO_CREDENTIALS
 PREFIX = "data/"
 
 
-def _serve_emulator(conn: Connection, objects: int, latency: float) -> None:
+def _serve_emulator(conn: Connection, objects: int, latency: float, names: str, key_bytes: int) -> None:
     """In the emulator's own process: seed, serve, and on request send the request counters and stop."""
     from ossemu import Emulator, RestoreLatency
 
@@ -40,7 +41,7 @@ def _serve_emulator(conn: Connection, objects: int, latency: float) -> None:
     with Emulator(credentials={creds.access_key_id: creds.access_key_secret},
                   latency=RestoreLatency.uniform(latency)) as emu:
         emu.create_bucket(BUCKET)
-        emu.seed(BUCKET, counts={"Archive": objects}, prefix=PREFIX)
+        emu.seed(BUCKET, counts={"Archive": objects}, prefix=PREFIX, names=names, key_bytes=key_bytes)
         conn.send(emu.endpoint)
         conn.recv()
         conn.send(emu.stats.snapshot())
@@ -122,10 +123,12 @@ def _count_report(path: Path) -> tuple[int, int]:
     return lines, readable
 
 
-def measure(objects: int, *, latency: float, flags: list[str], workdir: Path) -> Figures:
+def measure(objects: int, *, latency: float, flags: list[str], workdir: Path, names: str = "counting",
+            key_bytes: int = 60) -> Figures:
     ctx = multiprocessing.get_context("spawn")
     conn, child_conn = ctx.Pipe()
-    emulator = ctx.Process(target=_serve_emulator, args=(child_conn, objects, latency), daemon=True)
+    emulator = ctx.Process(target=_serve_emulator, args=(child_conn, objects, latency, names, key_bytes),
+                           daemon=True)
     emulator.start()
     try:
         endpoint = conn.recv()
@@ -165,6 +168,9 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=int, default=1)
     parser.add_argument("--max-keys", type=int, help="Passed to `oss-restore run` (its default when not given).")
     parser.add_argument("--group-size", type=int, help="Passed to `oss-restore run`.")
+    parser.add_argument("--key-shape", choices=("counting", "random"), default="counting",
+                        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).")
+    parser.add_argument("--key-bytes", type=int, default=60, help="Length of a random key, data/ included.")
     parser.add_argument("--workers", type=int, help="Passed to `oss-restore run`.")
     args = parser.parse_args()
     flags = ["--poll-interval", str(args.poll_interval)]
@@ -174,7 +180,8 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as workdir:
         for objects in sorted(args.objects):
-            f = measure(objects, latency=args.restore_latency, flags=flags, workdir=Path(workdir))
+            f = measure(objects, latency=args.restore_latency, flags=flags, workdir=Path(workdir), names=args.key_shape,
+                        key_bytes=args.key_bytes)
             results.append(f)
             n = f.objects
             print(f"seconds_{n}: {f.seconds:.1f}", flush=True)

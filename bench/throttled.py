@@ -17,8 +17,8 @@ and `objects_per_second` (`unthrottled:`): the machine's own pace at that moment
 machine from a slow run (a shared or busy machine stretches every figure).
 
     python bench/throttled.py [--objects 20000] [--qps-limit 500] [--restore-latency 5] [--max-keys 1000]
-                              [--group-size 10] [--workers 10] [--no-unthrottled] [--no-budgeted]
-                              [--no-unbudgeted]
+                              [--group-size 10] [--workers 10] [--key-shape counting|random] [--key-bytes 60]
+                              [--no-unthrottled] [--no-budgeted] [--no-unbudgeted]
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
@@ -46,12 +46,13 @@ POLL = 1
 
 def run_case(
     *, objects: int, qps: int | None, latency: float, max_keys: int, group_size: int, workers: int, budget: int | None,
+    names: str, key_bytes: int,
 ) -> None:
     """qps None: no limit (the unthrottled reference)."""
     case = "unthrottled" if qps is None else f"budget_{budget}" if budget else "no_budget"
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
         emu.create_bucket(BUCKET)
-        emu.seed(BUCKET, counts={"Archive": objects}, prefix="data/")
+        emu.seed(BUCKET, counts={"Archive": objects}, prefix="data/", names=names, key_bytes=key_bytes)
         if qps is not None:
             emu.set_faults(Faults(qps_limit=qps))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
@@ -94,12 +95,15 @@ def main() -> None:
     parser.add_argument("--max-keys", type=int, default=1000)
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--workers", type=int, default=10)
+    parser.add_argument("--key-shape", choices=("counting", "random"), default="counting",
+                        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).")
+    parser.add_argument("--key-bytes", type=int, default=60, help="Length of a random key, data/ included.")
     parser.add_argument("--no-unthrottled", action="store_true", help="Skip the reference run without a QPS limit.")
     parser.add_argument("--no-budgeted", action="store_true", help="Skip the run with a budget.")
     parser.add_argument("--no-unbudgeted", action="store_true", help="Skip the run without a budget.")
     args = parser.parse_args()
     common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys,
-                  group_size=args.group_size, workers=args.workers)
+                  group_size=args.group_size, workers=args.workers, names=args.key_shape, key_bytes=args.key_bytes)
     if not args.no_unthrottled:
         run_case(qps=None, budget=None, **common)
     if not args.no_budgeted:

@@ -182,10 +182,13 @@ class Emulator:
         with self._store.lock:
             return self._store.record(bucket, key).storage_class
 
-    def seed(self, bucket: str, *, counts: Mapping[str, int], prefix: str = "seed/", size: int = 1024) -> int:
-        """Add `counts[class]` objects per class under `prefix`, classes interleaved; return how many."""
+    def seed(self, bucket: str, *, counts: Mapping[str, int], prefix: str = "seed/", size: int = 1024,
+             names: str = "counting", key_bytes: int = 0) -> int:
+        """Add `counts[class]` objects per class under `prefix`, classes interleaved; return how many. `names`:
+        "counting" keys, or "random" ones of `key_bytes` bytes (`ossemu.seeding.seed_bucket`)."""
         with self._store.lock:
-            return seed_bucket(self._store.bucket(bucket), counts=counts, prefix=prefix, size=size, now=self.clock.now())
+            return seed_bucket(self._store.bucket(bucket), counts=counts, prefix=prefix, size=size, now=self.clock.now(),
+                               names=names, key_bytes=key_bytes)
 
     def restore_state(self, bucket: str, key: str, version_id: str | None = None) -> str:
         """"frozen" | "restoring" | "restored" | "not-archived", as of the emulator's clock."""

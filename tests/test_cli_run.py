@@ -12,10 +12,13 @@ import oss2
 import pytest
 from click.testing import CliRunner
 
+import fdl
 from conftest import use_credentials
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
+from ossrestore.fc_instances import FunctionInstances
 from ossrestore.flow_options import flow_input_from_options
+from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import Credentials, run_local
 from restore_core.direct_read import DIRECT_READ_UNKNOWN
 
@@ -167,19 +170,39 @@ def test_a_run_longer_than_an_execution_continues_as_new_and_still_restores_ever
     assert emu.stats.get("RestoreObject") == 350
 
 
-def test_objects_with_1000_byte_keys_go_through_the_flows_inside_the_32_kib_step_limit(emu):
-    # GIVEN archive objects whose keys are about 1,000 bytes
-    keys = [f"long/{i:04d}-" + "k\u00e9y" * 248 for i in range(150)]
-    for key in keys:
+def largest_step_bytes(events: list[fdl.Event]) -> int:
+    """The largest input plus the largest output of any one step (an upper bound of what it held)."""
+    sizes: dict[str, list[int]] = {}
+    for e in events:
+        part = {"StepEntered": ("input", 0), "StepExited": ("output", 1)}.get(e.type)
+        if part is not None:
+            pair = sizes.setdefault(e.step_name, [0, 0])
+            pair[part[1]] = max(pair[part[1]], len(json.dumps(e.detail.get(part[0]), ensure_ascii=False).encode()))
+    return max((a + b for a, b in sizes.values()), default=0)
+
+
+def test_objects_with_1023_byte_keys_go_through_the_flows_in_steps_that_do_not_grow_with_them(emu):
+    # GIVEN 3,000 archive objects whose keys are 1,023 bytes (OSS's longest), two-byte characters among them
+    for i in range(3000):
+        key = f"long/{i:05d}-" + "k\u00e9y" * 252
+        key += "x" * (1023 - len(key.encode()))
         emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
+    assert {len(k.encode()) for k in emu.keys(BUCKET, "long/")} == {1023}
     flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=100,
-                                         flow_pollInterval=1)
-    # WHEN they are restored through the flows, whose engine enforces CloudFlow's limits
-    run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
-    # THEN no step broke a limit and every object is readable
-    assert [r.error for r in run.executions if r.status != "Succeeded"] == []
-    assert run.summary.by_outcome["restored"] == 150
-    assert all(len(k.encode()) > 990 for k in keys)
+                                         flow_pollInterval=1, flow_maxConcurrentInvocations=4, flow_roundSeconds=5)
+    # WHEN they are restored through the flows on an engine that enforces CloudFlow's limits and keeps every event
+    instances = FunctionInstances()
+    try:
+        engine = fdl.Engine(build_registry(instances=instances), credentials=fdl.Credentials(AK, SK, ""))
+        engine.start_execution(MAIN_FLOW, flow_input, name="long-keys")
+        executions = engine.wait_all()
+    finally:
+        instances.close()
+    # THEN no step broke a limit, every object is readable, and no step held more than 8 KiB: the flows carry
+    # cursors (a few keys' worth) and counters, never the page of keys (3 MB here)
+    assert [f"{r.error}: {r.cause}" for r in executions if r.status != "Succeeded"] == []
+    assert {emu.restore_state(BUCKET, k) for k in emu.keys(BUCKET, "long/")} == {"restored"}
+    assert max(largest_step_bytes(r.events) for r in executions) < 8 * 1024
 
 
 def test_injected_faults_are_absorbed_and_no_object_is_lost(creds_env, tmp_path):

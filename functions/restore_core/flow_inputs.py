@@ -174,7 +174,7 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         help="Function invocations the run keeps running at once (its shards).",
         meaning="function invocations the run keeps running at once: one per shard in a round (FC's default "
                 "quota is 100 concurrent instances per region, for every run and function of the account; "
-                "raise it in Quota Center, then this)",
+                "raise it in Quota Center, then this); a round holds at most 100 shards, a foreach's items",
     ),
     FlowInput(
         name="tier", kind="choice", default=classes.DEFAULT_TIER, choices=params.TIERS, flag="--tier",

@@ -70,8 +70,14 @@ def plan(
     return out
 
 
+# A round's shards are the items of one foreach step, and CloudFlow's foreach takes at most 100 items.
+FOREACH_ITEMS = 100
+
+
 def slots(settings: Settings) -> int:
-    return max(1, min(settings.max_concurrent_invocations, rate.runtime_concurrency() or settings.max_concurrent_invocations))
+    """How many shards a round may hold: the run's bound, the instances the runtime has, a foreach's items."""
+    bound = min(settings.max_concurrent_invocations, FOREACH_ITEMS)
+    return max(1, min(bound, rate.runtime_concurrency() or bound))
 
 
 def table_bytes(settings: Settings, totals: Counts) -> int:
