@@ -8,7 +8,8 @@ import json
 import pytest
 
 from ossemu import Faults
-from restore_core import inputs
+from restore_core import inputs, plan_task
+from restore_core.settings import parse_settings
 from restore_core.slice_task import restore_slice
 from shard_calls import BUCKET, drive, plan, report_lines, settings, work
 
@@ -157,3 +158,12 @@ def test_step_data_stays_small_with_the_longest_keys(emulator, bucket, clock, mo
     assert len(json.dumps(planned)) < 12 * 1024
     results = [work("restore", planned["settings"], planned, s) for s in planned["restoring"]]
     assert all(len(json.dumps(r)) < 1024 for r in results)
+
+
+@pytest.mark.parametrize(("bound", "expected"), [(1, 1), (30, 30), (100, 100), (101, 100), (1000, 100)])
+def test_a_round_holds_no_more_shards_than_a_foreach_takes(emulator, monkeypatch, bound, expected):
+    # GIVEN a run allowed `bound` invocations at once, on a runtime that does not cap them
+    monkeypatch.delenv("OSS_RESTORE_CONCURRENT_INVOCATIONS", raising=False)
+    checked = parse_settings(settings(emulator, maxConcurrentInvocations=bound))
+    # THEN a round may hold that many shards, but never more than CloudFlow's foreach takes (100 items)
+    assert plan_task.slots(checked) == expected
