@@ -77,7 +77,7 @@ EVENT_MARGIN = 0.9
 METERED = ("StepEntered", "IterationEntered", "BranchEntered")
 ROUND_STEP = "round"  # the main flow's step that runs a round's sub-flow
 SHAPES = ("counting", "random13", "random60", "deep")
-RESTORE_RATES = {"Archive": None, "ColdArchive": 500.0, "DeepColdArchive": 100.0}  # objects/s per account
+RESTORE_RATES = {cls: classes.RESTORE_OBJECTS_PER_SECOND.get(cls) for cls in classes.ARCHIVE_CLASSES}  # objects/s
 RESTORE_LATENCY = {"Archive": 60.0, "ColdArchive": 5 * 3600.0, "DeepColdArchive": 48 * 3600.0}
 
 

@@ -10,7 +10,7 @@ any report built from the summary. Its shape:
      "requestsPerSecond",
      "classes": [{"storageClass", "objects", "bytes", "requests", "requestBytes", "tier" (null for Archive), "days",
        "retrievalCost", "requestCost", "temporaryStorageCost", "cost" (null when a price it needs is unpriced),
-       "unpriced" (the prices it lacks), "pricesVerified", "sources", "restoreSeconds"}],
+       "unpriced" (the prices it lacks), "pricesVerified", "sources", "restoreSeconds", "quotaSeconds"}],
      "directRead": null or {"objects", "bytes", "perGB", "cost", "verified", "source"},
      "total": {"objects", "bytes", "requests", "cost" (of the priced classes; null only without a table),
                "unpriced" (the classes left out of it), "seconds"}}
@@ -30,12 +30,15 @@ archive-direct-reading): `directRead` shows that charge for their bytes (once ea
 is what the restore costs.
 
 Time: the run's own requests at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
-a budget), then the slowest documented restore among the classes that need one (the upper bound of OSS's
-range, `restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
+a budget) or, when slower, a class's restores at OSS's restore quota for it (`quotaSeconds`: Cold Archive
+500 objects/s and 100 TB a day, Deep Cold 100 objects/s and 10 TB a day, `restore_core.classes`), then
+the slowest documented restore among the classes that need one (the upper bound of OSS's range,
+`restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
 deadline each class is priced at the tier the deadline picks for it (`restore_core.deadline`).
 """
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -44,7 +47,7 @@ from typing import Any
 
 from ossrestore.prices import NO_TIER, Price, PriceTable, RegionPrices
 from restore_core import flow_inputs
-from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RESTORE_TIMES, fit
+from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RESTORE_TIMES, fit, restore_quota_seconds
 from restore_core.deadline import from_input
 from restore_core.tally import Tally
 
@@ -73,6 +76,7 @@ class ClassEstimate:
     prices_verified: bool
     sources: tuple[str, ...]
     restore_seconds: int
+    quota_seconds: int  # the least time OSS's restore quotas let this class's requests take
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,11 +126,13 @@ def estimate(
                  for cls in ARCHIVE_CLASSES if tally[cls]["objects"])
     requests = sum(r.requests for r in rows)
     restore = max((r.restore_seconds for r in rows if r.requests), default=0)
+    # Each class's restore quota is its own; the request budget is shared: the slower of the two paces the run.
+    sending = max([requests / rate, *(r.quota_seconds for r in rows)])
     total = {
         "objects": sum(r.objects for r in rows), "bytes": sum(r.bytes for r in rows), "requests": requests,
         "cost": None if table is None else round(sum(r.cost for r in rows if r.cost is not None), 4),
         "unpriced": [r.storage_class for r in rows if r.cost is None],
-        "seconds": round(requests / rate) + restore + (poll_interval if requests else 0),
+        "seconds": round(sending) + restore + (poll_interval if requests else 0),
     }
     return Estimate(
         region=region, region_assumed=region is None, price_region=None if table is None else table.name,
@@ -168,7 +174,7 @@ def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, day
             storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
             request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days, retrieval_cost=None, request_cost=None,
             temporary_storage_cost=None, cost=None if missing else 0.0, unpriced=missing, prices_verified=False,
-            sources=(), restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+            sources=(), restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds, quota_seconds=_quota_seconds(cls, counts),
         )
     price = table.classes[cls]
     tier_price = price.tiers[plan.tier or NO_TIER]
@@ -187,8 +193,12 @@ def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, day
         retrieval_cost=_round(retrieval), request_cost=_round(request), temporary_storage_cost=_round(storage),
         cost=_round(cost), unpriced=missing, prices_verified=all(p.verified for p in used.values()),
         sources=tuple(dict.fromkeys(p.source for p in used.values())),
-        restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+        restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds, quota_seconds=_quota_seconds(cls, counts),
     )
+
+
+def _quota_seconds(cls: str, counts: Mapping[str, int]) -> int:
+    return math.ceil(restore_quota_seconds(cls, requests=counts["requests"], request_bytes=counts["requestBytes"]))
 
 
 def _direct_read(counts: Mapping[str, int], table: RegionPrices | None) -> dict[str, Any] | None:
@@ -265,7 +275,11 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
         notes = [f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}"
                  + ("; the bucket's region is not known (pass --region), so this table is assumed"
                     if est.get("regionAssumed") else "")]
-    notes.append(f"time: {est['requestsPerSecond']:,} requests/s, then the slowest documented restore, then one poll")
+    paced = [f"{row['storageClass']} {duration(row['quotaSeconds'])}" for row in est["classes"]
+             if row.get("quotaSeconds", 0) > row["requests"] / est["requestsPerSecond"]]
+    notes.append(f"time: {est['requestsPerSecond']:,} requests/s"
+                 + (f" or OSS's restore quota, if slower ({', '.join(paced)})" if paced else "")
+                 + ", then the slowest documented restore, then one poll")
     if any(row["cost"] is not None and not row["pricesVerified"] for row in est["classes"]):
         notes.append("* prices not read on OSS's pricing page (each row's source is in the price table): check them "
                      "or pass --price-table")

@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from conftest import use_credentials
 from ossemu import Emulator
 from ossrestore.cli import group
-from ossrestore.estimate import region_of
+from ossrestore.estimate import estimate, estimate_table, region_of
+from ossrestore.prices import load as load_prices
+from restore_core.tally import empty_tally
 
 AK, SK = "price-test-ak", "price-test-secret"
 BUCKET = "price-bucket"
@@ -121,3 +123,22 @@ def test_without_a_region_the_default_table_is_assumed_and_said_so(emu):
 ])
 def test_the_region_is_the_flow_inputs_or_the_one_the_endpoint_names(fields, region):
     assert region_of(fields) == region
+
+
+@pytest.mark.parametrize(("cls", "objects", "size", "more_than"), [
+    ("ColdArchive", 50_000_000, 1_000_000, 86_400),       # 500 objects/s: 27.8 h of requests alone
+    ("DeepColdArchive", 2_000_000, 100_000_000, 86_400),  # 200 TB at 10 TB a day: 20 days
+])
+def test_a_run_past_oss_restore_quota_is_told_how_long_it_takes_before_it_starts(cls, objects, size, more_than):
+    # GIVEN a listing's tally of many objects of one class, and a request budget far above the class's restore quota
+    tally = empty_tally()
+    tally[cls].update(objects=objects, bytes=objects * size, requests=objects, requestBytes=objects * size)
+    # WHEN estimated
+    est = estimate(tally, prices=load_prices(), region="cn-hangzhou", days=1, tier="Standard",
+                   max_requests_per_second=100_000, poll_interval=5).as_dict()
+    # THEN the time is paced by OSS's restore quota for the class, not the budget, and says so
+    (row,) = est["classes"]
+    assert row["quotaSeconds"] > objects / 100_000 and est["total"]["seconds"] > more_than
+    assert est["total"]["seconds"] >= row["quotaSeconds"] + row["restoreSeconds"]
+    text = "\n".join(str(x) for x in estimate_table(est)[1:])
+    assert "OSS's restore quota" in text and cls in text

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import oss2
@@ -170,7 +171,7 @@ def test_a_run_longer_than_an_execution_continues_as_new_and_still_restores_ever
     assert emu.stats.get("RestoreObject") == 350
 
 
-def largest_step_bytes(events: list[fdl.Event]) -> int:
+def largest_step_bytes(events: Iterable[fdl.Event]) -> int:
     """The largest input plus the largest output of any one step (an upper bound of what it held)."""
     sizes: dict[str, list[int]] = {}
     for e in events:

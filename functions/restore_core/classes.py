@@ -29,6 +29,23 @@ UNIVERSAL = ClassRule(max_days=7, tiers=())
 
 HOUR = 3600
 
+# OSS's restore quotas per account and region (reference values, raised by ticket: help.aliyun.com document
+# 52930): Cold Archive about 500 objects/s and 100-120 TB a day, Deep Cold Archive about 100 objects/s and
+# 10-15 TB a day; none documented for Archive. The lower end of each range, the stricter reading; TB as
+# 10^12 bytes, the smaller reading. A refusal past them reads as throttling (`restore_core.rate`).
+TB = 10**12
+RESTORE_OBJECTS_PER_SECOND: dict[str, float] = {COLD_ARCHIVE: 500.0, DEEP_COLD_ARCHIVE: 100.0}
+RESTORE_BYTES_PER_DAY: dict[str, int] = {COLD_ARCHIVE: 100 * TB, DEEP_COLD_ARCHIVE: 10 * TB}
+
+
+def restore_quota_seconds(storage_class: str, *, requests: int, request_bytes: int) -> float:
+    """The least time OSS's restore quotas allow for `requests` restores of `request_bytes` in a class."""
+    rate = RESTORE_OBJECTS_PER_SECOND.get(storage_class)
+    per_day = RESTORE_BYTES_PER_DAY.get(storage_class)
+    by_count = requests / rate if rate else 0.0
+    by_bytes = request_bytes / per_day * 86_400 if per_day else 0.0
+    return max(by_count, by_bytes)
+
 
 @dataclass(frozen=True)
 class TierTime:
