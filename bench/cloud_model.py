@@ -66,7 +66,7 @@ from ossrestore.fc_instances import FunctionInstances
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.local_run import execution_name
-from restore_core import flow_inputs
+from restore_core import classes, flow_inputs
 
 AK, SK = "model-ak", "model-secret"
 BUCKET = "model-bucket"
