@@ -44,6 +44,7 @@ class RunSummary:
     flow_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the handlers could not find out
     error_name: str = ""  # the error that ended the run early (DeadlineUnreachable, OSSAccessDenied, ...)
+    dry_run: bool = False
 
     @property
     def all_readable(self) -> bool:
@@ -51,6 +52,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
+        """0 when every object in scope is readable; a dry run asks for nothing, so 0 unless the run failed."""
+        if self.dry_run:
+            return 1 if self.flow_errors else 0
         return 0 if self.all_readable else 1
 
     @classmethod
@@ -60,7 +64,8 @@ class RunSummary:
         table = report_lines.DRY_OUTCOMES if document.get("dryRun") else report_lines.OUTCOMES
         outcomes = table.get(action, OUTCOMES)
         summary = cls(outcomes=outcomes, warnings=list(document.get("warnings") or []),
-                      requested=read_tally(document.get("accepted")), error_name=str(document.get("errorName") or ""))
+                      requested=read_tally(document.get("accepted")), error_name=str(document.get("errorName") or ""),
+                      dry_run=bool(document.get("dryRun")))
         for cls_name, counts in (document.get("byClass") or {}).items():
             for outcome, n in counts.items():
                 summary.by_class[(cls_name, outcome)] += int(n)

@@ -25,6 +25,7 @@ from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW
 from ossrestore.local_run import Credentials, print_summary, run_local
 from ossrestore.prices import load as load_prices
+from ossrestore.report import RunSummary
 
 AK, SK = "filter-test-ak", "filter-test-secret"
 BUCKET = "filter-bucket"
@@ -396,3 +397,12 @@ def test_a_real_run_prices_what_it_actually_asked_for(emu, clock, creds_env, mon
     console = Console(record=True, width=160)
     print_summary(run, console)
     assert "cost est./actual" in console.export_text()
+
+
+def test_a_dry_run_that_finds_restores_running_still_exits_0_and_one_that_failed_does_not():
+    # GIVEN the summaries of two dry runs that found a restore in progress, one of which ended on an error
+    found = {"dryRun": True, "byClass": {"ColdArchive": {"in_progress": 1, "would_restore": 2}}}
+    # THEN the dry run asked for nothing and exits 0; the failed one exits 1; a real run with it running exits 1
+    assert RunSummary.from_document(found).exit_code == 0
+    assert RunSummary.from_document({**found, "error": "OSSAccessDenied"}).exit_code == 1
+    assert RunSummary.from_document({**found, "dryRun": False}).exit_code == 1
