@@ -9,7 +9,8 @@ round after round and is confirmed afterwards; with waitPerBatch it waits, after
 they are readable before it requests more. The two differ only when a shard needs several rounds to request
 its range, so the runs hold a request budget (`--max-requests-per-second`) and short rounds: at the defaults
 (5,000 objects, 200 requests/s, rounds of 5 s) the requests take about five rounds.
-Defaults: 5,000 objects, maxKeys 100, restore latency 2 s, pollInterval 1 s, roundSeconds 5, 200 requests/s.
+Defaults: 5,000 objects, restore latency 2 s, pollInterval 1 s, roundSeconds 5, 200 requests/s; `--max-keys`
+is passed on as the flow input maxKeys, which the shards' handlers do not read (they list 1,000-key pages).
 """
 from __future__ import annotations
 

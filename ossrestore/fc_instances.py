@@ -35,6 +35,7 @@ from restore_core.deadline import TIME_SCALE_ENV
 from restore_core.rate import CONCURRENT_INVOCATIONS_ENV
 
 _error_types: dict[str, type[Exception]] = {}
+HURRIED_SECONDS = 1.0
 
 
 def _start_instance(lifeline: Connection, count: int, environment: dict[str, str]) -> None:
@@ -148,8 +149,9 @@ class FunctionInstances:
 
     def close(self, *, grace: float | None = None, hurry: threading.Event | None = None) -> None:
         """Stop the instances. grace=None: let every call submitted finish (a normal end). Otherwise
-        (an interruption) calls not started are cancelled, those running get `grace` seconds (less once
-        `hurry` is set), and then the instances exit whatever they are doing."""
+        (an interruption) calls not started are cancelled, those running are told to send nothing more
+        (`restore_core.stopping`) and get `grace` seconds to journal what OSS answered them (at most
+        HURRIED_SECONDS more once `hurry` is set), and then the instances exit whatever they are doing."""
         if self._lifeline.closed:
             return
         if grace is not None:
@@ -158,8 +160,12 @@ class FunctionInstances:
             hurry = hurry or threading.Event()
             deadline = time.monotonic() + grace
             # Polled, not concurrent.futures.wait: that never counts a future cancelled by shutdown() as done.
-            while self._running() and time.monotonic() < deadline and not hurry.wait(0.05):
-                pass
+            while self._running() and time.monotonic() < deadline:
+                if hurry.wait(0.05):
+                    # A second Ctrl-C: still long enough for a stopped call to write its journal (a restore OSS
+                    # accepted and nobody recorded would be paid for and missing from the partial report).
+                    deadline = min(deadline, time.monotonic() + HURRIED_SECONDS)
+                    hurry = threading.Event()
             self._lifeline.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         if not self._lifeline.closed:  # last: an interruption during the shutdown above can still close with grace
