@@ -227,6 +227,24 @@ def test_a_small_share_does_not_hold_back_the_next_invocation_of_the_instance():
     assert lim.reserve() < 0.1
 
 
+def test_requests_the_time_budget_will_not_send_hold_no_send_slot():
+    # GIVEN an invocation with a share of 10 requests/s and half a second left, and 100 targets to send
+    lim, clock = limiter(10, start=10)
+    stop_at = clock.now + 0.5
+    sent, refused = 0, 0
+    for _ in range(100):
+        try:
+            rate.paced(lim, lambda: None, stop_at=stop_at, clock=lambda: clock.now)()
+            sent += 1
+        except rate.OutOfTime:
+            refused += 1
+    # THEN those the budget allows are sent and the rest refused at once
+    assert 0 < sent <= 10 and sent + refused == 100
+    # AND the next invocation of the instance finds its first slot within a second, not 10 s of unused slots away
+    clock.now = stop_at
+    assert lim.reserve() <= 1.0
+
+
 class Bucket:
     """OSS's count of a bucket's requests per second: past `limit` in a second, a throttling answer."""
 

@@ -185,9 +185,20 @@ class RateLimiter:
 
     def reserve(self) -> float:
         """Take the next send slot; return how long to wait for it."""
+        delay = self.reserve_within(None)
+        assert delay is not None  # without a bound every slot is taken
+        return delay
+
+    def reserve_within(self, within: float | None) -> float | None:
+        """`reserve`, but a slot more than `within` seconds away is not taken (None): a request the time budget
+        will not send must not hold a slot, or the invocation that comes next to this instance would wait for
+        slots nobody used."""
         with self._lock:
             now = self._clock()
-            slot = self._last_slot = self._free_slot(now)
+            slot = self._free_slot(now)
+            if within is not None and slot - now >= within:
+                return None
+            self._last_slot = slot
             # Waiting for room in the second is not idle time: it earns nothing to make up for.
             full = slot > max(now, self._next, self._due - CATCH_UP_SECONDS)
             self._slots.append(slot)
@@ -316,8 +327,8 @@ def paced(
 
     def attempt() -> T:
         if limiter is not None:
-            delay = limiter.reserve()
-            if stop_at is not None and clock() + delay >= stop_at:
+            delay = limiter.reserve_within(None if stop_at is None else stop_at - clock())
+            if delay is None:
                 raise OutOfTime("the next send slot comes after the time budget")
             if delay > 0:
                 limiter.sleep(delay)
