@@ -6,6 +6,7 @@ from typing import Any
 
 import oss2
 
+from restore_core import result_refs
 from restore_core.entry import handle
 from restore_core.inputs import ShardRequest, shard_request
 from restore_core.run_store import open_store
@@ -15,8 +16,9 @@ from restore_core.slice_task import restore_slice
 def _slice(bucket: oss2.Bucket, request: ShardRequest, seconds_left: float | None) -> dict[str, Any]:
     if seconds_left is not None:
         request = replace(request, seconds=min(request.seconds, seconds_left))
-    result = restore_slice(bucket, request, store=open_store(request.settings.report_url, bucket))
-    return result.to_json(request.scope)
+    store = open_store(request.settings.report_url, bucket)
+    result = restore_slice(bucket, request, store=store)
+    return result_refs.fit(result, invocations=request.invocations, store=store).to_json(request.scope)
 
 
 def handler(event: Any, context: Any) -> str:

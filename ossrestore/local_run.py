@@ -244,7 +244,7 @@ def run_local(
             bucket = _bucket(flow_input, credentials)
             preflight(bucket, prefix=flow_input.get("prefix") or "", manifest=flow_input.get("manifest") or "")
             store, url = temporary.enter_context(run_store(flow_input, bucket))
-            session.store = store
+            session.store = session.tracker.store = store
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
             executions = session.run_flows({**flow_input, "reportUrl": url}, credentials=credentials, clock=clock,
                                            quotas=quotas, progress=progress)

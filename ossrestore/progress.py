@@ -14,6 +14,7 @@ from ossrestore.fit import Cells, Fitted, fitted
 from restore_core import counts as names
 from restore_core.counts import Counts
 from restore_core.errors import InvalidParameter
+from restore_core.run_store import RunStore, get_json
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,15 @@ class RunTracker:
         self.shards = 0
         self.rounds = 0
         self.started_at = clock()
+        self.store: RunStore | None = None  # where results handed back by reference are read (result_refs)
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
+        if function_name in ("restore", "restoreStatus") and isinstance(result.get("k"), str) and self.store:
+            try:
+                referenced = get_json(self.store, result["k"])  # read outside the lock: the store may be OSS
+            except Exception:  # progress only: the planner reads the same counts for the verdict
+                referenced = None
+            result = {**result, **(referenced if isinstance(referenced, dict) else {})}
         with self._lock:
             if function_name in ("restore", "restoreStatus"):
                 try:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ossemu import Faults
-from restore_core import inputs, plan_task
+from restore_core import inputs, plan_task, result_refs
 from restore_core.settings import parse_settings
 from restore_core.slice_task import restore_slice
 from shard_calls import BUCKET, drive, plan, report_lines, settings, work
@@ -167,3 +167,22 @@ def test_a_round_holds_no_more_shards_than_a_foreach_takes(emulator, monkeypatch
     checked = parse_settings(settings(emulator, maxConcurrentInvocations=bound))
     # THEN a round may hold that many shards, but never more than CloudFlow's foreach takes (100 items)
     assert plan_task.slots(checked) == expected
+
+
+def test_counts_too_big_to_hand_back_go_by_reference_and_still_add_up(emulator, bucket, clock, monkeypatch):
+    # GIVEN every class in a bucket, and a round whose counters may take no room inline (as with 100 shards
+    # that each met every class and outcome)
+    for i, cls in enumerate(["Standard", "Archive", "ColdArchive", "DeepColdArchive"] * 25):
+        emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class=cls)
+    monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
+    # WHEN the run is driven round by round, restores finishing after the first round
+    run = drive(settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"),
+                between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    # THEN every shard handed its counts back by reference, named in the run's store, and none inline
+    results = run.restored + run.confirmed
+    assert results and all(set(r) >= {"shard", "k"} and "c" not in r for r in results)
+    assert all(result_refs.valid(r["k"]) for r in results)
+    # AND the planner read them: the summary counts every object once
+    assert run.summary is not None and run.summary["byOutcome"] == {
+        "restored": 75, "already_restored": 0, "in_progress": 0, "skipped": 25, "failed": 0}
+    assert run.summary["tally"]["ColdArchive"]["requests"] == 25

@@ -9,6 +9,7 @@ import oss2
 import pytest
 
 from restore_core import rate
+from restore_core.retry import OutOfTime
 
 
 class Clock:
@@ -236,7 +237,7 @@ def test_requests_the_time_budget_will_not_send_hold_no_send_slot():
         try:
             rate.paced(lim, lambda: None, stop_at=stop_at, clock=lambda: clock.now)()
             sent += 1
-        except rate.OutOfTime:
+        except OutOfTime:
             refused += 1
     # THEN those the budget allows are sent and the rest refused at once
     assert 0 < sent <= 10 and sent + refused == 100

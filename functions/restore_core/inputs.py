@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import json_input, params, rate
+from restore_core import json_input, params, rate, result_refs
 from restore_core.counts import Counts
 from restore_core.errors import InvalidParameter
 from restore_core.run_state import RunState, read_base, read_state
@@ -72,11 +72,16 @@ class ShardResult:
     counts: Counts
     warnings: tuple[str, ...] = ()
     remaining: int | None = None
+    ref: str = ""  # the run store's object holding counts and warnings, when they were too big to hand back
 
     def to_json(self, scope: Scope) -> dict[str, Any]:
-        out: dict[str, Any] = {"shard": self.shard.to_json(scope), "c": self.counts.to_json()}
-        if self.warnings:
-            out["w"] = list(self.warnings)
+        out: dict[str, Any] = {"shard": self.shard.to_json(scope)}
+        if self.ref:
+            out["k"] = self.ref
+        else:
+            out["c"] = self.counts.to_json()
+            if self.warnings:
+                out["w"] = list(self.warnings)
         if self.remaining is not None:
             out["e"] = self.remaining
         return out
@@ -91,8 +96,11 @@ def shard_result(value: Any, field: str, scope: Scope) -> ShardResult:
     remaining = value.get("e")
     if remaining is not None:
         remaining = params.integer(value, "e", default=0, lo=0, hi=10**18)
+    ref = value.get("k", "")
+    if not isinstance(ref, str) or (ref and not result_refs.valid(ref)):
+        raise InvalidParameter(f"{field}.k", "the name of a shard's counts in the run's store (counts/...)", ref)
     return ShardResult(Shard.from_json(value.get("shard"), f"{field}.shard", scope),
-                       Counts.from_json(value.get("c"), f"{field}.c"), tuple(warnings), remaining)
+                       Counts.from_json(value.get("c"), f"{field}.c"), tuple(warnings), remaining, ref)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, manifest_source, params, rate, retry, splitting
+from restore_core import budget, manifest_source, params, rate, result_refs, retry, splitting
 from restore_core.counts import LISTED, Counts
 from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
@@ -52,7 +52,7 @@ def plan(
         remaining: dict[str, int] = {}
     else:
         state, scope = req.state, req.scope
-        shards, remaining = _merge(state, req.results, scope)
+        shards, remaining = _merge(state, tuple(result_refs.load(r, store) for r in req.results), scope)
     shards = [s for s in shards if not _finished(scope, s, settings)]
     shards = _rebalance(bucket, settings, scope, state, shards, remaining, limiter=limiter, sleep=sleep)
     state.estimate = sum(remaining.get(s.id, 0) for s in shards if scope.requesting(s))

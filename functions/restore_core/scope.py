@@ -38,6 +38,7 @@ class Scope:
     manifest: str = ""
     base: str = ""  # keys: every cursor after START starts with it
     own: str = ""  # the run's store when it lies in the run's own bucket: its objects are not the run's to restore
+    page_keys: int = PAGE_KEYS  # keys a listing page asks for (the flow input's maxKeys)
 
     # --- writing cursors into the flow's state ------------------------------------------------
 
@@ -97,9 +98,9 @@ class Scope:
             return lambda cursor: manifest_source.page(bucket, source, self.marker(cursor), sleep=sleep, limiter=limiter)
         if self.kind == VERSIONS:
             return lambda cursor: version_listing.list_versions_page(
-                bucket, prefix=self.prefix, marker=self.marker(cursor), max_keys=PAGE_KEYS, sleep=sleep, limiter=limiter)
+                bucket, prefix=self.prefix, marker=self.marker(cursor), max_keys=self.page_keys, sleep=sleep, limiter=limiter)
         return lambda cursor: listing.list_page(bucket, prefix=self.prefix, marker=self.marker(cursor),
-                                                max_keys=PAGE_KEYS, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
+                                                max_keys=self.page_keys, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
 
     def ours(self, obj: ObjectInfo) -> bool:
         """The object is one the run itself wrote (its report, journal, progress): passed over unseen."""

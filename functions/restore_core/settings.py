@@ -49,7 +49,7 @@ class Settings:
         store = run_store.parse_url(self.report_url)
         own = store.path if store is not None and store.bucket == self.bucket_name else ""
         return Scope(kind=kind, prefix=self.prefix, start=self.marker, manifest=self.manifest,
-                     base=base or self.prefix, own=own)
+                     base=base or self.prefix, own=own, page_keys=self.max_keys)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.raw)
