@@ -218,8 +218,8 @@ def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | N
     elif outcome.kind is Kind.SKIPPED:
         counts["skipped.changed"] += 1
     else:
+        # failure.<code> is counted once, from the object's report line (the confirm scan settles it)
         counts[FAILED] += 1
-        counts[f"failure.{outcome.code or outcome.status}"] += 1
 
 
 def _contact(obj: ObjectInfo, outcome: KeyOutcome, restorer: Settings, req: ShardRequest, at: float) -> Contact:
