@@ -37,6 +37,7 @@ class ExecutionProgress:
     stopped_time: str
     output: str
     events: tuple[HistoryEvent, ...]
+    input: str = ""  # the execution's input: the flow input, or {settings, state} for one continued as new
 
     @property
     def steps_succeeded(self) -> int:
@@ -98,7 +99,7 @@ def execution_progress(client: Any, *, flow_name: str, execution_name: str) -> E
             break
     return ExecutionProgress(flow_name=flow_name, name=str(described.name), status=str(described.status),
                              started_time=described.started_time or "", stopped_time=described.stopped_time or "",
-                             output=described.output or "", events=tuple(events))
+                             output=described.output or "", events=tuple(events), input=described.input or "")
 
 
 def describe(client: Any, *, flow_name: str, execution_name: str) -> tuple[str, str]:

@@ -59,6 +59,7 @@ class FakeFnf:
         ]
         self.fail_start: tuple[int, str] | None = None
         self.output = ""  # DescribeExecution's Output
+        self.input = ""  # DescribeExecution's Input (else the request's)
         # Dry runs (an Input with dryRun): the chain of outputs its executions end with (all but the last
         # continue as new under `<name>--<16 hex>`), or the error and cause it fails with.
         self.dry_outputs: list[str] = []
@@ -69,7 +70,8 @@ class FakeFnf:
         self.requests.append(params)
         action = params.get("Action")
         execution = {"Name": params.get("ExecutionName"), "FlowName": params.get("FlowName"), "Status": "Running",
-                     "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "", "Input": params.get("Input", "{}"),
+                     "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "",
+                     "Input": self.input or params.get("Input", "{}"),
                      "Output": self.output, "FlowDefinition": "version: v1", "RequestId": "req-1"}
         if action == "StartExecution":
             name = params.get("ExecutionName")
@@ -442,3 +444,46 @@ def test_start_with_max_cost_reports_a_dry_run_refusal_as_the_run_would_be_refus
     assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2, result.output
     assert str(result.exception).startswith("--deadline: deadline 2026-01-01T00:00:00Z cannot be met for ColdArchive")
     assert [r["ExecutionName"] for r in fnf.requests if r["Action"] == "StartExecution"] == ["run-c-estimate"]
+
+
+def test_status_json_reports_the_runs_progress_from_the_store_its_input_names(fnf: FakeFnf, tmp_path) -> None:
+    # GIVEN a run whose flows (the real ones, on the engine) wrote their progress to a store in OSS
+    from ossemu import Emulator, RestoreLatency
+    from ossrestore.flow_options import flow_input_from_options
+    from ossrestore.local_run import run_local
+    from restore_core.client import Credentials
+
+    with Emulator(credentials={"loopback-key": SECRET}, latency=RestoreLatency.uniform(0.3)) as emu:
+        emu.create_bucket("example-archive-prod")
+        emu.seed("example-archive-prod", counts={"Archive": 40, "ColdArchive": 20, "Standard": 10}, size=100)
+        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="example-archive-prod",
+                                             flow_reportUrl="oss://example-archive-prod/reports/s1/", flow_pollInterval=1)
+        run = run_local(flow_input, credentials=Credentials("loopback-key", SECRET), show_progress=False)
+        # AND the execution in the cloud was started with that input
+        fnf.input = json.dumps(flow_input)
+        # WHEN its status is asked for as JSON
+        result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--json",
+                                             "--endpoint", emu.endpoint])
+    # THEN one JSON document holds the execution's status and the run's progress
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["execution"], doc["status"], doc["latest"]["status"]) == ("run-1", "Running", "Running")
+    progress = doc["progress"]
+    assert progress["url"] == "oss://example-archive-prod/reports/s1/" and progress["done"] is True
+    # AND its counts add up to what the flows saw: every object listed, the archive ones requested and readable
+    def counted(totals: dict) -> dict:  # the report lines' outcome.* counters, the command keeps apart
+        return {k: v for k, v in totals.items() if not k.startswith("outcome.")}
+
+    assert counted(progress["totals"]) == counted(run.totals.to_json())
+    counts = progress["counts"]
+    assert (counts["listed"], counts["requested"], counts["readable"], counts["skipped"]) == (70, 60, 60, 10)
+    assert counts["restoring"] == 0 and counts["failed"] == 0
+
+
+def test_status_says_why_there_is_no_progress_to_show(fnf: FakeFnf) -> None:
+    # GIVEN an execution started without a report store WHEN its status is asked for
+    fnf.input = json.dumps({"bucketName": "example-archive-prod", "endpoint": "https://oss-cn-hangzhou.aliyuncs.com"})
+    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou"])
+    # THEN it says so in one line, and still shows the execution
+    assert result.exit_code == 0, result.output
+    assert "progress: the run writes no report (reportUrl is empty)" in result.output

@@ -104,11 +104,17 @@ def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[
 @profile_option
 @click.option("--price-table", type=FilePath(path_type=Path), default=None,
               help="JSON price table for a dry run's estimate. Default: the shipped table.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (status, chain, progress) instead.")
+@click.option("--endpoint", "oss_endpoint", default=None, callback=_fnf_endpoint,
+              help="OSS endpoint to read the run's progress from. Default: the public endpoint of the one the "
+                   "run uses.")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
-           profile: str | None, price_table: Path | None) -> None:
-    """Show an execution's status and progress from its history (and a dry run's estimate)."""
+           profile: str | None, price_table: Path | None, as_json: bool, oss_endpoint: str | None) -> None:
+    """Show an execution's status, the executions it continued as, and the run's progress (the counts its
+    planner writes to the run's store every round: progress.json), and a dry run's estimate."""
     from infra.naming import names_for
     from ossrestore.executions import continuations, execution_progress, fnf_client
+    from ossrestore.run_progress import read_progress
 
     _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
@@ -116,6 +122,23 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
                                                  execution_name=execution_name), endpoint=_where(client))
+    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
+                   endpoint=_where(client))
+    run = read_progress(progress.input, credentials=credentials, endpoint=oss_endpoint)
+    if as_json:
+        import json
+
+        latest = chain[-1] if chain else None
+        click.echo(json.dumps({
+            "execution": progress.name, "flow": progress.flow_name, "status": progress.status,
+            "started": progress.started_time or None, "stopped": progress.stopped_time or None,
+            "events": len(progress.events), "stepsSucceeded": progress.steps_succeeded,
+            "lastStep": progress.last_step or None, "output": progress.output or None,
+            "continuedAs": [link.name for link in chain],
+            "latest": {"name": latest.name, "status": latest.status} if latest else None,
+            "progress": run.as_json(),
+        }, ensure_ascii=False))
+        return
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
     click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
     click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
@@ -123,10 +146,9 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     if progress.output:
         click.echo(f"output {progress.output}")
         _print_dry_run_estimate(progress.output, price_table)
-    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
-                   endpoint=_where(client))
     if chain:
         click.echo(f"continued as new in {len(chain)} more execution(s); latest {chain[-1].name}: {chain[-1].status}")
+    click.echo(run.line())
     for event in progress.events if show_events else ():
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
 
