@@ -53,6 +53,21 @@ def test_the_scope_splits_into_balanced_pieces_whatever_the_names(emulator, buck
     assert probe.requests <= 12 * len(sizes)
 
 
+@pytest.mark.parametrize("shape", ["random", "hex"])
+def test_hashed_names_split_in_halves_of_their_alphabet_not_of_the_code_points(emulator, bucket, shape):
+    # GIVEN 4,000 hashed names (hex digits, whose code points cluster in 0-9 and a-f, or letters and digits)
+    keys = shaped_keys(shape, 4000)
+    for key in keys:
+        emulator.put_object(BUCKET, key, b"", storage_class="Archive")
+    scope = Scope(kind=KEYS, prefix="data/", base="data/")
+    probe = KeyProbe(bucket, scope, limiter=None)
+    # WHEN split in two
+    points = split_points(probe, scope, START, None, 2, min_keys=100)
+    # THEN each half holds 40-60% of the keys (the middle of 0-f's code points would give 62/38)
+    sizes = pieces(sorted(keys), points)
+    assert len(sizes) == 2 and all(0.4 <= n / len(keys) <= 0.6 for n in sizes), sizes
+
+
 def test_a_range_too_small_for_two_shards_is_not_split(emulator, bucket):
     for i in range(150):
         emulator.put_object(BUCKET, f"data/{i:04d}", b"", storage_class="Archive")

@@ -28,6 +28,7 @@ PROBE_KEYS = 1000
 MIN_SHARD_KEYS = 1000  # fewer than this: one invocation's slice of work, not worth a shard of its own
 MAX_PROBES = 40  # per split point: enough for any alphabet (about 8 a character position where keys are sparse)
 PROBE_WORKERS = 8
+MAX_ALPHABET = 64  # characters walked at one position before the middle of the code points is taken instead
 _ABOVE_EVERYTHING = "\U0010ffff"  # after a prefix: above every key that starts with it (but those starting with it)
 
 
@@ -86,8 +87,9 @@ def bisect(probe: KeyProbe, scope: Scope, lo: str, hi: str | None, *, min_keys: 
     floor = common_base(probe, scope, lo) if hi is None else scope.base
     if hi is None and len(low) > len(floor):
         high = _upper(probe, floor, low)
-    for _ in range(MAX_PROBES):
-        point = keyspace.midpoint(low, high, floor=floor)
+    first_try = _median_character(probe, low, high)
+    for attempt in range(MAX_PROBES):
+        point = first_try if attempt == 0 and first_try is not None else keyspace.midpoint(low, high, floor=floor)
         if point is None or (high is not None and not point < high) or not low < point:
             return None
         right = _within(probe.after(point), hi)
@@ -100,6 +102,29 @@ def bisect(probe: KeyProbe, scope: Scope, lo: str, hi: str | None, *, min_keys: 
             continue
         return point
     return None
+
+
+def _median_character(probe: KeyProbe, low: str, high: str | None) -> str | None:
+    """The point that splits the characters the keys have where `low` and `high` part, half below and half
+    above, found by walking them (one 1-key probe each, at most MAX_ALPHABET): hashed and UUID names use a
+    small alphabet (0-9a-f) whose code points are not spread evenly, so the middle of the code points splits
+    their keys unevenly (10 of 16 hex digits lie below the middle of 0-f) and the middle character does not.
+    None when the keys there share one character, or use more than MAX_ALPHABET."""
+    if high is None:
+        return None
+    at = next((i for i, (a, b) in enumerate(zip(low, high)) if a != b), min(len(low), len(high)))
+    stem = low[:at]
+    if len(low) <= at:
+        return None
+    seen = [low[at]]
+    while len(seen) <= MAX_ALPHABET:
+        after = probe.after(stem + seen[-1] + _ABOVE_EVERYTHING, 1)
+        if not after or not after[0].startswith(stem) or len(after[0]) <= at or not after[0] < high:
+            break
+        seen.append(after[0][at])
+    if len(seen) < 2 or len(seen) > MAX_ALPHABET:
+        return None
+    return stem + seen[len(seen) // 2]
 
 
 def _upper(probe: KeyProbe, floor: str, low: str) -> str | None:
