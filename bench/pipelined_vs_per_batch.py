@@ -10,7 +10,7 @@ they are readable before it requests more. The two differ only when a shard need
 its range, so the runs hold a request budget (`--max-requests-per-second`) and short rounds: at the defaults
 (5,000 objects, 200 requests/s, rounds of 5 s) the requests take about five rounds.
 Defaults: 5,000 objects, restore latency 2 s, pollInterval 1 s, roundSeconds 5, 200 requests/s; `--max-keys`
-is passed on as the flow input maxKeys, which the shards' handlers do not read (they list 1,000-key pages).
+is passed on as the flow input maxKeys (the keys of each listing page the shards read).
 """
 from __future__ import annotations
 
