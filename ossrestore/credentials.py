@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -122,6 +123,17 @@ def _default_chain(env: Mapping[str, str]) -> Credentials:
     if found is not None:
         return found
     tried: list[str] = []
+    # alibabacloud-credentials logs each provider's failure, with its traceback, to stderr on a handler of its
+    # own (logger "credentials"): what was tried goes into the one error below instead.
+    quiet = logging.getLogger("credentials")
+    was, quiet.disabled = quiet.disabled, True
+    try:
+        return _first_of(env, tried)
+    finally:
+        quiet.disabled = was
+
+
+def _first_of(env: Mapping[str, str], tried: list[str]) -> Credentials:
     for label, make in _providers(env):
         try:
             provider = make()

@@ -127,6 +127,18 @@ def test_no_credentials_anywhere_says_where_they_may_come_from(emu, home):
     assert "no credentials" in result.stderr and "--profile" in result.stderr and "OSS_ACCESS_KEY_ID" in result.stderr
 
 
+def test_no_credentials_prints_one_error_and_no_traceback_from_the_credential_chain(emu, home):
+    # GIVEN no credentials anywhere WHEN the command runs as a user runs it (the chain's library logs each
+    # provider's failure with its traceback on a handler of its own, outside what CliRunner captures)
+    env = {k: v for k, v in os.environ.items() if k not in CHAIN_VARIABLES}
+    done = subprocess.run([sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
+                           "--quiet"], env=env, capture_output=True, text=True, timeout=120)
+    # THEN exit 2 and one line of error, nothing else
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: no credentials") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_sts_profile_signs_with_its_token_and_neither_secret_nor_token_is_printed(emu, tmp_path):
     # GIVEN a StsToken profile and no credential variable; the command runs as a user runs it, --verbose
     home = tmp_path / "sts-home"
