@@ -34,6 +34,17 @@ class RunProgress:
         totals = Counts.from_json((self.document or {}).get("totals"), "totals")
         return progress_counts(counters_of(totals))
 
+    def pace(self) -> tuple[float | None, float | None]:
+        """(objects listed per second so far, seconds left to list the rest at that pace); None where unknown."""
+        doc = self.document or {}
+        started, updated, listed = doc.get("started"), doc.get("updated"), doc.get("listed")
+        if not (isinstance(started, (int, float)) and isinstance(updated, (int, float)) and isinstance(listed, int)
+                and updated > started):
+            return None, None
+        rate = listed / (updated - started)
+        left = doc.get("estimatedToList")
+        return rate, (left / rate if isinstance(left, (int, float)) and rate > 0 else None)
+
     def as_json(self) -> dict[str, Any]:
         if self.document is None:
             return {"url": self.url or None, "problem": self.problem}
@@ -41,13 +52,17 @@ class RunProgress:
         return {"url": self.url, "round": doc.get("round"), "updated": doc.get("updated"), "shards": doc.get("shards"),
                 "requesting": doc.get("requesting"), "done": doc.get("done"),
                 "estimatedToList": doc.get("estimatedToList"), "warnings": doc.get("warnings") or [],
-                "counts": {_camel(name): n for name, n in self.counts().items()}, "totals": doc.get("totals") or {}}
+                "counts": {_camel(name): n for name, n in self.counts().items()}, "totals": doc.get("totals") or {},
+                "objectsPerSecond": self.pace()[0], "secondsToList": self.pace()[1]}
 
     def line(self) -> str:
         if self.document is None:
             return f"progress: {self.problem}"
         shown = ", ".join(f"{name} {n:,}" for name, n in self.counts().items())
-        return f"progress (round {self.document.get('round')}, {self.document.get('shards')} shards): {shown}"
+        rate, left = self.pace()
+        pace = "" if rate is None else f"; {rate:,.0f} objects/s" + ("" if left is None else f", about {left:,.0f} s to list the rest")
+        return (f"progress (round {self.document.get('round')}, {self.document.get('shards')} shards, report "
+                f"{self.url}): {shown}{pace}")
 
 
 def _camel(name: str) -> str:

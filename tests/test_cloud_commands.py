@@ -478,6 +478,8 @@ def test_status_json_reports_the_runs_progress_from_the_store_its_input_names(fn
     counts = progress["counts"]
     assert (counts["listed"], counts["requested"], counts["readable"], counts["skipped"]) == (70, 60, 60, 10)
     assert counts["restoring"] == 0 and counts["failed"] == 0
+    # AND its pace: objects listed per second so far, and nothing left to list
+    assert progress["objectsPerSecond"] > 0 and progress["secondsToList"] == 0
 
 
 def test_status_says_why_there_is_no_progress_to_show(fnf: FakeFnf) -> None:
@@ -487,3 +489,25 @@ def test_status_says_why_there_is_no_progress_to_show(fnf: FakeFnf) -> None:
     # THEN it says so in one line, and still shows the execution
     assert result.exit_code == 0, result.output
     assert "progress: the run writes no report (reportUrl is empty)" in result.output
+
+
+def test_status_watch_refreshes_until_the_run_has_ended(fnf: FakeFnf, monkeypatch) -> None:
+    # GIVEN a run whose latest execution runs for two refreshes and then has ended (ListExecutions names it)
+    import ossrestore.commands.cloud as cloud
+
+    fnf.input = json.dumps({"bucketName": "example-archive-prod"})
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:  # the chain's latest execution ends
+            fnf.executions["run-1--0123456789abcdef"] = {"Status": "Succeeded", "Output": ""}
+
+    monkeypatch.setattr(cloud, "_sleep", wait)
+    # WHEN watched
+    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--watch"])
+    # THEN it showed the status three times, WATCH_SECONDS apart, and stopped once the run had ended
+    assert result.exit_code == 0, result.output
+    assert waits == [cloud.WATCH_SECONDS] * 2
+    assert result.output.count("execution run-1 of ossr-prod-main") == 3
+    assert "latest run-1--0123456789abcdef: Succeeded" in result.output

@@ -1,6 +1,7 @@
 """`oss-restore start` and `status`: executions of a deployed stack's main flow (fnf SDK)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,10 @@ def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[
     guard.check(estimate, dry_run=bool(flow_input.get("dryRun")))
 
 
+WATCH_SECONDS = 10.0
+_sleep = time.sleep
+
+
 @click.command()
 @click.argument("execution_name")
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
@@ -108,18 +113,36 @@ def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[
 @click.option("--endpoint", "oss_endpoint", default=None, callback=_fnf_endpoint,
               help="OSS endpoint to read the run's progress from. Default: the public endpoint of the one the "
                    "run uses.")
+@click.option("--watch", is_flag=True,
+              help=f"Show it again every {WATCH_SECONDS:.0f} s until the run has ended (Ctrl-C stops watching).")
 def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
-           profile: str | None, price_table: Path | None, as_json: bool, oss_endpoint: str | None) -> None:
+           profile: str | None, price_table: Path | None, as_json: bool, oss_endpoint: str | None,
+           watch: bool) -> None:
     """Show an execution's status, the executions it continued as, and the run's progress (the counts its
-    planner writes to the run's store every round: progress.json), and a dry run's estimate."""
-    from infra.naming import names_for
-    from ossrestore.executions import continuations, execution_progress, fnf_client
-    from ossrestore.run_progress import read_progress
+    planner writes to the run's store every round: progress.json, with the pace so far), and a dry run's
+    estimate."""
+    from ossrestore.executions import fnf_client
 
     _check_name(execution_name, field="EXECUTION_NAME")
     cfg = _stack(env, region)
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
+    show = dict(client=client, cfg=cfg, credentials=credentials, execution_name=execution_name, show_events=show_events,
+                price_table=price_table, as_json=as_json, oss_endpoint=oss_endpoint)
+    # A watch asks DescribeExecution, GetExecutionHistory and ListExecutions once per refresh: far inside the
+    # API's documented 5 requests a second.
+    while _show_status(**show) and watch:
+        _sleep(WATCH_SECONDS)
+        click.echo()
+
+
+def _show_status(*, client: Any, cfg: Any, credentials: Any, execution_name: str, show_events: bool,
+                 price_table: Path | None, as_json: bool, oss_endpoint: str | None) -> bool:
+    """Print the status once; whether the run is still going."""
+    from infra.naming import names_for
+    from ossrestore.executions import continuations, execution_progress
+    from ossrestore.run_progress import read_progress
+
     progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
                                                  execution_name=execution_name), endpoint=_where(client))
     chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
@@ -138,7 +161,7 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
             "latest": {"name": latest.name, "status": latest.status} if latest else None,
             "progress": run.as_json(),
         }, ensure_ascii=False))
-        return
+        return _going(progress.status, chain, run)
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
     click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
     click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
@@ -151,6 +174,13 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     click.echo(run.line())
     for event in progress.events if show_events else ():
         click.echo(f"  {event.event_id:>5} {event.time} {event.type} {event.step_name}")
+    return _going(progress.status, chain, run)
+
+
+def _going(status: str, chain: Any, run: Any) -> bool:
+    """The run goes on: its latest execution runs and its progress does not say it is done."""
+    latest = chain[-1].status if chain else status
+    return latest in ("Starting", "Running") and not (run.document or {}).get("done")
 
 
 def _print_dry_run_estimate(output: str, price_table: Path | None) -> None:
