@@ -171,6 +171,8 @@ def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -
     assert flow_input["region"] == "cn-shanghai" and flow_input["days"] == 3
     assert flow_input["endpoint"] == "https://oss-cn-shanghai-internal.aliyuncs.com"
     assert flow_input["maxKeys"] == 1000 and flow_input["marker"] == ""
+    # AND, with no --report, the run writes its report and progress in a folder of its own under the stack's prefix
+    assert flow_input["reportUrl"] == "oss://example-restore-reports/prod/reports/run-1/"
     assert SECRET not in json.dumps(fnf.requests) and SECRET not in result.output
 
 

@@ -65,9 +65,18 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_
     prices = _prices(price_table) if max_cost is not None else None  # a bad table is refused before any call
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
+    given_report = bool(flow_input.get("reportUrl"))
     if prices is not None:
-        _estimate_first(client, flow_name=names_for(cfg).main_flow, name=name, flow_input=flow_input, prices=prices,
+        from ossrestore.cloud_estimate import estimate_name
+
+        # The dry run writes its own report (a folder of its own), never into the real run's.
+        dry_input = flow_input if given_report or not cfg.report_bucket else \
+            {**flow_input, "reportUrl": f"{cfg.report_url}{estimate_name(name)}/"}
+        _estimate_first(client, flow_name=names_for(cfg).main_flow, name=name, flow_input=dry_input, prices=prices,
                         guard=SpendGuard(max_cost=max_cost, ask=not assume_yes and on_a_terminal()))
+    if not given_report and cfg.report_bucket:
+        # Every cloud run writes its report and progress: one folder per run under the stack's report prefix.
+        flow_input["reportUrl"] = f"{cfg.report_url}{name}/"
     started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
                                              flow_input=flow_input), endpoint=_where(client))
     click.echo(started)
