@@ -410,6 +410,7 @@ def test_start_with_max_cost_below_the_estimate_refuses_after_a_dry_run_and_star
     assert [r["ExecutionName"] for r in starts] == ["run-c-estimate"]
     dry_input = json.loads(starts[0]["Input"])
     assert dry_input["dryRun"] is True and dry_input["notifyUrl"] == ""
+    assert dry_input["reportUrl"] == "oss://example-restore-reports/prod/reports/run-c-estimate/"  # not the run's
     assert "estimate (before any restore; cost in CNY)" in result.output
 
 
