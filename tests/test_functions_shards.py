@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ossemu import Faults
-from restore_core import inputs, plan_task, result_refs
+from restore_core import confirm_task, inputs, plan_task, result_refs
 from restore_core.settings import parse_settings
 from restore_core.slice_task import restore_slice
 from shard_calls import BUCKET, drive, plan, report_lines, settings, work
@@ -186,3 +186,18 @@ def test_counts_too_big_to_hand_back_go_by_reference_and_still_add_up(emulator, 
     assert run.summary is not None and run.summary["byOutcome"] == {
         "restored": 75, "already_restored": 0, "in_progress": 0, "skipped": 25, "failed": 0}
     assert run.summary["tally"]["ColdArchive"]["requests"] == 25
+
+
+def test_a_scan_writes_its_lines_a_part_at_a_time(emulator, bucket, clock, monkeypatch):
+    # GIVEN 150 archive objects listed 10 a page, and parts flushed once they hold 7 lines
+    for i in range(150):
+        emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class="Archive")
+    monkeypatch.setattr(confirm_task, "PART_LINES", 7)
+    # WHEN the run is driven round by round, restores finishing after the first round
+    drive(settings(emulator, prefix="data/", reportUrl=REPORT, maxKeys=10),
+          between=lambda n: clock.advance(3600) if n == 1 else None)
+    # THEN the report holds every object once, in key order, in parts of a page or so each (never all at once)
+    assert [line["key"] for line in report_lines(bucket, REPORT)] == sorted(emulator.keys(BUCKET, "data/"))
+    manifest = json.loads(bucket.get_object("reports/r1/manifest.json").read())
+    sizes = [part["lines"] for part in manifest["parts"]]
+    assert len(sizes) >= 150 // 16 and max(sizes) <= 7 + 10 - 1 and sum(sizes) == 150

@@ -44,6 +44,8 @@ POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back at least this o
 MAX_REREQUESTS = 10_000  # a scan that finds more frozen objects than this leaves the rest to the next one
 _AFTER_EVERYTHING = (3,)  # above every position (`Scope.order` ranks them 0 to 2)
 
+PART_LINES = 10_000  # report lines a part holds at most: what a scan and a report's reader keep at once
+
 
 class _Scan:
     """The state of one scan: where it got to, what it settled, what it must ask again."""
@@ -143,7 +145,7 @@ def confirm_scan(
     scan = _Scan(req, store, direct_read=direct.enabled, now=now())
     bound = shard.m if scope.requesting(shard) else shard.hi  # waitPerBatch: only what was requested so far
     read = scope.reader(bucket, limiter=limiter, sleep=sleep)
-    cursor, going = shard.s, True
+    cursor, going, part = shard.s, True, shard.p
     while going:
         page = read(cursor)
         inside = [o for o in page.objects if bound is None or not scope.beyond(o, bound)]
@@ -153,6 +155,11 @@ def confirm_scan(
             if not scan.visit(obj, objects[i + 1] if i + 1 < len(objects) else None):
                 going = False
                 break
+        if store is not None and len(scan.lines) >= PART_LINES:
+            # A scan may settle a whole shard at once: its lines go out a part at a time, so neither this
+            # invocation nor a reader of the report holds more than a part of them.
+            part = report_parts.write(store, replace(shard, p=part), [scan.lines], done=False).p
+            scan.lines = []
         if going and ended:
             scan.reached(bound)
             break
@@ -163,7 +170,7 @@ def confirm_scan(
     if scan.rerequests and not settings.dry_run:
         _rerequest(bucket, req, scan.rerequests, store, counts, limiter=limiter, stop_at=stop_at, clock=clock,
                    sleep=sleep, at=now())
-    moved = replace(shard, s=scan.frontier, q=shard.q + 1, d=_due(req, scan, now()))
+    moved = replace(shard, s=scan.frontier, q=shard.q + 1, d=_due(req, scan, now()), p=part)
     if scan.contacts is not None:
         moved = replace(moved, j=scan.contacts.mark(scope.order(scan.frontier)))
     if store is not None and (scan.lines or scope.done(moved)):
