@@ -277,6 +277,10 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
                     if est.get("regionAssumed") else "")]
     paced = [f"{row['storageClass']} {duration(row['quotaSeconds'])}" for row in est["classes"]
              if row.get("quotaSeconds", 0) > row["requests"] / est["requestsPerSecond"]]
+    sampled = est.get("sampled")
+    if sampled and sampled["sample"] < sampled["entries"]:
+        notes.append(f"sampled: {sampled['sample']:,} of the manifest's {sampled['entries']:,} entries asked about "
+                     "(HeadObject), the counts scaled to all of them")
     notes.append(f"time: {est['requestsPerSecond']:,} requests/s"
                  + (f" or OSS's restore quota, if slower ({', '.join(paced)})" if paced else "")
                  + ", then the slowest documented restore, then one poll")

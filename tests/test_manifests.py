@@ -244,3 +244,32 @@ def test_a_manifest_with_a_flag_that_names_another_scope_is_refused(emu, tmp_pat
     bucket = fresh_bucket(emu)
     result = run(emu, bucket, "--manifest", f"oss://{bucket}/m.csv", *args, report=tmp_path / "r.jsonl")
     assert result.exit_code == 2 and named in result.stderr, result.stderr
+
+
+def test_a_manifest_run_is_priced_from_a_sample_before_its_first_request(emu, tmp_path, monkeypatch):
+    # GIVEN a manifest of 3,000 entries: 2,000 Archive and 1,000 Cold Archive objects of 1 KiB, and a sample of 300
+    import ossrestore.manifest_estimate as manifest_estimate
+
+    monkeypatch.setattr(manifest_estimate, "SAMPLE_ENTRIES", 300)
+    bucket = fresh_bucket(emu)
+    emu.seed(bucket, counts={"Archive": 2000, "ColdArchive": 1000}, prefix="m/", size=1024)
+    keys = emu.keys(bucket, "m/")
+    emu.put_object(bucket, "manifests/all.csv", "".join(f"{bucket},{quote(k)}\n" for k in keys).encode())
+    emu.stats.reset()
+    # WHEN it is restored
+    result = run(emu, bucket, "--manifest", f"oss://{bucket}/manifests/all.csv", report=tmp_path / "r.jsonl")
+    # THEN the estimate came first, from 300 of the 3,000 entries, scaled to all of them, and says so
+    assert result.exit_code == 0, result.stderr
+    assert "sampled: 300 of the manifest's 3,000 entries asked about (HeadObject)" in result.output
+    estimate = result.output.split("sampled:")[0]  # the estimate's table comes before its notes
+
+    def objects(cls: str) -> int:
+        line = next(x.split() for x in estimate.splitlines() if x.split()[:1] == [cls])
+        return int(line[1].replace(",", ""))
+
+    archive, cold = objects("Archive"), objects("ColdArchive")
+    assert archive + cold == 3000 and 1600 <= archive <= 2400
+    # AND the estimate asked about the sample only: the run itself asks about each entry twice (its request
+    # slice and its confirm scan, a manifest having no listing to read), and restored each object once
+    assert emu.stats.get("HeadObject") <= 2 * 3000 + 300 + 30  # and the few the preflight makes
+    assert emu.stats.get("RestoreObject") == 3000 and len(rows(tmp_path / "r.jsonl")) == 3000

@@ -23,6 +23,15 @@ def head_state(
 ) -> tuple[str, RestoreInfo] | None:
     """(storage class, restore state), or None when there is no such object (or version). `stop_at` (a
     `time.monotonic` time): no attempt after it; OSSUnavailable (retryable) if none could be made."""
+    found = head_sized(bucket, key, version_id, sleep=sleep, limiter=limiter, stop_at=stop_at)
+    return None if found is None else (found[0], found[1])
+
+
+def head_sized(
+    bucket: oss2.Bucket, key: str, version_id: str | None = None, *,
+    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+) -> tuple[str, RestoreInfo, int] | None:
+    """`head_state` and the object's size in bytes."""
     params = {"versionId": version_id} if version_id else None
     try:
         result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key, params=params), stop_at=stop_at),
@@ -33,7 +42,9 @@ def head_state(
         if oss_errors.status_of(e) in _GONE and oss_errors.code_of(e) != "NoSuchBucket":
             return None
         raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
-    return result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore"))
+    size = result.headers.get("Content-Length") or "0"
+    return (result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore")),
+            int(size) if size.isdigit() else 0)
 
 
 def head_all(
