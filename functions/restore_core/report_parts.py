@@ -32,14 +32,17 @@ def write(store: RunStore, shard: Shard, pages: Sequence[Sequence[ReportLine]], 
     """Each non-empty list of lines as the shard's next part, then its record; the shard with its part
     counter moved on."""
     record: dict[str, Any] = get_json(store, record_name(shard.id)) or {"id": shard.id, "lo": shard.lo, "parts": []}
-    parts = list(record.get("parts") or [])
+    # Parts from this one on were written by an attempt that did not count (it failed after writing them, and
+    # this is its retry): they are dropped from the record, or their lines would be read twice.
+    first = part_name(shard.id, shard.p)
+    parts = [p for p in record.get("parts") or [] if p[0] < first]
     for lines in pages:
         if not lines:
             continue
         name = part_name(shard.id, shard.p)
         store.put(name, pack_lines(line.to_json() for line in lines))
         outcomes = Counter(f"{line.storage_class or ''}.{line.outcome}" for line in lines)
-        parts = [p for p in parts if p[0] != name] + [[name, len(lines), dict(sorted(outcomes.items()))]]
+        parts.append([name, len(lines), dict(sorted(outcomes.items()))])
         shard = replace(shard, p=shard.p + 1)
     record.update(hi=shard.hi, parts=parts, done=done)
     put_json(store, record_name(shard.id), record)
