@@ -29,6 +29,7 @@ from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
+from restore_core import result_refs
 
 # What FC hands the functions: the function role's STS credentials.
 ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"
@@ -226,6 +227,24 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         assert notice["counts"]["failed"] == 0 and notice["counts"]["restored"] == 13
         assert notice["report"]["url"] == f"{cfg.report_url}{cfg.env}-run/" and notice["report"]["lines"] == 18
         assert not any(secret in hook.requests[0].body.decode() for secret in (ROLE_AK, ROLE_SK, ROLE_TOKEN))
+
+
+def test_counts_handed_back_by_reference_stay_within_each_stacks_ram_policies(
+        stacks: list[Stack], monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN results whose counters never fit inline (as in a round of many shards)
+    monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
+    for cfg, stack in stacks:
+        # WHEN the stack's flows run under its own policies
+        run = _run(cfg, stack, wait_per_batch=False)
+        # THEN every execution succeeded, the counts went by way of the stack's report prefix, and the report and
+        # its summary still hold one line per object
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        prefix = f"{cfg.report_bucket}/{cfg.report_prefix}{cfg.env}-run/"
+        written = [r.split(":", 4)[4] for action, r in run.function_role.allowed if action == "oss:PutObject"]
+        assert any(w.startswith(prefix + "counts/") for w in written)
+        assert all(w.startswith(prefix) for w in written)
+        assert run.summary is not None and run.summary["report"]["lines"] == 18
+        assert run.summary["byOutcome"]["restored"] == 13 and run.summary["verdict"] == "success"
 
 
 def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_policies(stacks: list[Stack]) -> None:
