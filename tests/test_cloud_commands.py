@@ -514,3 +514,10 @@ def test_status_watch_refreshes_until_the_run_has_ended(fnf: FakeFnf, monkeypatc
     assert waits == [cloud.WATCH_SECONDS] * 2
     assert result.output.count("execution run-1 of ossr-prod-main") == 3
     assert "latest run-1--0123456789abcdef: Succeeded" in result.output
+
+
+def test_status_names_the_endpoint_flag_that_is_malformed(fnf: FakeFnf) -> None:
+    # WHEN the OSS endpoint to read progress from is malformed THEN exit 2 naming --endpoint, not --fnf-endpoint
+    result = CliRunner(mix_stderr=False).invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou",
+                                                         "--endpoint", "ht!tp://x"])
+    assert result.exit_code == 2 and "--endpoint:" in result.stderr and "--fnf-endpoint" not in result.stderr

@@ -26,7 +26,7 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
     try:
         return None if value is None else endpoint({"endpoint": value})
     except InvalidParameter as e:
-        raise UsageError(f"--fnf-endpoint: {e}") from None
+        raise UsageError(f"{param.opts[0] if param.opts else '--fnf-endpoint'}: {e}") from None
 
 
 @click.command()
