@@ -520,4 +520,5 @@ def test_status_names_the_endpoint_flag_that_is_malformed(fnf: FakeFnf) -> None:
     # WHEN the OSS endpoint to read progress from is malformed THEN exit 2 naming --endpoint, not --fnf-endpoint
     result = CliRunner(mix_stderr=False).invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou",
                                                          "--endpoint", "ht!tp://x"])
-    assert result.exit_code == 2 and "--endpoint:" in result.stderr and "--fnf-endpoint" not in result.stderr
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
+    assert str(result.exception).startswith("--endpoint: ") and "--fnf-endpoint" not in str(result.exception)
