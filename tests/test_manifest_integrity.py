@@ -162,3 +162,23 @@ def test_reading_a_local_gzip_inventory_needs_its_files_whole_too(emu, tmp_path)
     result = run(emu, bucket, "--manifest", str(tmp_path / "manifest.json"), report=tmp_path / "r.jsonl")
     assert result.exit_code == 2 and "0.csv.gz" in result.stderr and "cut short" in result.stderr, result.stderr
 
+
+
+def test_a_reader_resuming_mid_manifest_knows_the_entries_named_before_its_cursor(emu, tmp_path):
+    # GIVEN a manifest naming 20 objects, then the same 20 again, read half-way by one reader (one invocation)
+    import oss2
+
+    from restore_core.manifest import Cursor
+    from restore_core.manifest_source import Manifest
+
+    bucket = fresh_bucket(emu)
+    keys = archived(emu, bucket, 20)
+    path = tmp_path / "m.csv"
+    path.write_text("".join(f"{bucket},{k}\n" for k in keys + keys), encoding="utf-8")
+    run_bucket = oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, bucket)
+    first, cursor = Manifest(run_bucket, str(path)).page(Cursor(), 20)
+    assert [e.key for e in first] == keys and cursor is not None
+    # WHEN a new reader (the next invocation, in another instance) goes on from that cursor
+    rest, end = Manifest(run_bucket, str(path)).page(cursor, 100)
+    # THEN it finds nothing more: every entry after the cursor was named before it
+    assert rest == [] and end is None

@@ -209,6 +209,7 @@ class Manifest:
             self._files, self._rules, self._gzip = [where], [LineRules(bucket=name, where=spec)], False
             self._expected = [None]
         self._seen = first_seen.FirstSeen()
+        self._recalled = False
         self._open: tuple[int, int, Lines] | None = None  # (file, offset the stream has reached, its lines)
 
     def _lines(self, cursor: Cursor) -> Lines:
@@ -245,6 +246,7 @@ class Manifest:
     def page(self, cursor: Cursor, max_entries: int) -> tuple[list[Entry], Cursor | None]:
         """Up to max_entries entries from cursor on, each at its first line in the manifest, and the cursor
         after them (None: the manifest ended)."""
+        self._recall(cursor)
         entries: list[Entry] = []
         batch: list[Entry] = []
         for entry, after in self._entries(cursor):
@@ -256,6 +258,25 @@ class Manifest:
                 if len(entries) >= max_entries:
                     return entries, after
         return entries + self._first_seen(batch), None
+
+    def _recall(self, cursor: Cursor) -> None:
+        """Before reading from the middle of the manifest (a shard resumed by a later invocation, which has a
+        reader of its own), learn what the lines before the cursor named: an entry named again after it is
+        not its first mention. Streamed, once per reader; the stream then goes on from the cursor."""
+        if self._recalled or (cursor.file, cursor.offset) == (0, 0):
+            self._recalled = True
+            return
+        self._recalled = True
+        batch: list[Entry] = []
+        for entry, after in self._entries(Cursor()):
+            if entry is not None:
+                batch.append(entry)
+            if len(batch) >= 1000:
+                self._first_seen(batch)
+                batch = []
+            if (after.file, after.offset) >= (cursor.file, cursor.offset):
+                break
+        self._first_seen(batch)
 
     def check(self) -> int:
         """Read the whole manifest once, each file from its start to its end (a gzipped one must be whole,
