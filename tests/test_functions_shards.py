@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ossemu import Faults
-from restore_core import confirm_task, inputs, plan_task, result_refs
+from restore_core import inputs, plan_task, report_parts, result_refs
 from restore_core.settings import parse_settings
 from restore_core.slice_task import restore_slice
 from shard_calls import BUCKET, drive, plan, report_lines, settings, work
@@ -192,7 +192,7 @@ def test_a_scan_writes_its_lines_a_part_at_a_time(emulator, bucket, clock, monke
     # GIVEN 150 archive objects listed 10 a page, and parts flushed once they hold 7 lines
     for i in range(150):
         emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class="Archive")
-    monkeypatch.setattr(confirm_task, "PART_LINES", 7)
+    monkeypatch.setattr(report_parts, "PART_LINES", 7)
     # WHEN the run is driven round by round, restores finishing after the first round
     drive(settings(emulator, prefix="data/", reportUrl=REPORT, maxKeys=10),
           between=lambda n: clock.advance(3600) if n == 1 else None)
@@ -201,3 +201,24 @@ def test_a_scan_writes_its_lines_a_part_at_a_time(emulator, bucket, clock, monke
     manifest = json.loads(bucket.get_object("reports/r1/manifest.json").read())
     sizes = [part["lines"] for part in manifest["parts"]]
     assert len(sizes) >= 150 // 16 and max(sizes) <= 7 + 10 - 1 and sum(sizes) == 150
+
+
+def test_a_dry_run_writes_its_lines_a_part_at_a_time(emulator, bucket, monkeypatch):
+    # GIVEN 150 archive objects listed 3 a page, and parts flushed once they hold 7 lines
+    for i in range(150):
+        emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class="Archive")
+    monkeypatch.setattr(report_parts, "PART_LINES", 7)
+    # WHEN a dry run is driven (it lists as fast as OSS answers: one slice may list the whole range)
+    drive(settings(emulator, prefix="data/", reportUrl=REPORT, maxKeys=3, dryRun=True))
+    # THEN the report says what a run would do with every object once, in key order, a part at a time
+    lines = report_lines(bucket, REPORT)
+    assert [line["key"] for line in lines] == sorted(emulator.keys(BUCKET, "data/"))
+    assert {line["outcome"] for line in lines} == {"would_restore"}
+    manifest = json.loads(bucket.get_object("reports/r1/manifest.json").read())
+    sizes = [part["lines"] for part in manifest["parts"]]
+    assert sum(sizes) == 150 and manifest["complete"]
+    # AND each part but a shard's last holds a part's worth of pages, never the whole range at once
+    by_shard: dict[str, list[int]] = {}
+    for part in manifest["parts"]:
+        by_shard.setdefault(part["name"].rsplit("-", 1)[0], []).append(part["lines"])
+    assert all(7 <= n <= 7 + 3 - 1 for shard in by_shard.values() for n in shard[:-1]), by_shard

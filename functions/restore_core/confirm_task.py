@@ -44,8 +44,6 @@ POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back at least this o
 MAX_REREQUESTS = 10_000  # a scan that finds more frozen objects than this leaves the rest to the next one
 _AFTER_EVERYTHING = (3,)  # above every position (`Scope.order` ranks them 0 to 2)
 
-PART_LINES = 10_000  # report lines a part holds at most: what a scan and a report's reader keep at once
-
 
 class _Scan:
     """The state of one scan: where it got to, what it settled, what it must ask again."""
@@ -155,7 +153,7 @@ def confirm_scan(
             if not scan.visit(obj, objects[i + 1] if i + 1 < len(objects) else None):
                 going = False
                 break
-        if store is not None and len(scan.lines) >= PART_LINES:
+        if store is not None and len(scan.lines) >= report_parts.PART_LINES:
             # A scan may settle a whole shard at once: its lines go out a part at a time, so neither this
             # invocation nor a reader of the report holds more than a part of them.
             part = report_parts.write(store, replace(shard, p=part), [scan.lines], done=False).p

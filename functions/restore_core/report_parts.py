@@ -18,6 +18,7 @@ from restore_core.shards import Shard
 
 PARTS = "parts/"
 RECORDS = "shards/"
+PART_LINES = 10_000  # report lines a part holds at most: what a writer and a report's reader keep at once
 
 
 def part_name(shard: str, part: int) -> str:

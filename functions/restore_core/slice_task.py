@@ -80,7 +80,8 @@ def restore_slice(
                         policy=policy, sleep=sleep, clock=clock)
     cursor, page_number, resume = shard.m, 0, ""
     start_position = shard.m
-    dry_pages: list[list[ReportLine]] = []
+    dry_lines: list[ReportLine] = []  # a dry run's lines not yet written
+    part = shard.p
     while True:
         page = read(cursor)
         inside = [o for o in page.objects if not scope.beyond(o, shard.hi)]
@@ -99,7 +100,12 @@ def restore_slice(
         escalations = _escalate(bucket, req, objects, plans, limiter=limiter, stop_at=stop_at, clock=clock, now=now(),
                                 sleep=sleep)
         if settings.dry_run and store is not None:
-            dry_pages.append(_dry_lines(objects, req, direct_read=direct.enabled, at=now()))
+            dry_lines += _dry_lines(objects, req, direct_read=direct.enabled, at=now())
+            if len(dry_lines) >= report_parts.PART_LINES:
+                # A dry run lists as fast as OSS answers: its lines go out a part at a time, or a slice
+                # would hold every line of its range.
+                part = _write_dry(store, replace(shard, p=part), dry_lines, counts, done=False).p
+                dry_lines = []
         sent = iter(outcomes)
         done = 0  # objects of the page this slice is finished with: up to the first unanswered request
         contacts: list[Contact] = []
@@ -138,15 +144,19 @@ def restore_slice(
         if clock() >= stop_at:
             cursor = _shorter(bucket, scope, cursor, shard.hi, limiter=limiter, sleep=sleep)
             break
-    moved = replace(shard, m=cursor, n=shard.n + 1, r=resume)
-    if dry_pages and store is not None:
-        # A dry run writes its lines as it lists (nothing to wait for): what a run would do with each object.
-        moved = report_parts.write(store, moved, dry_pages, done=not scope.requesting(moved))
-        for lines in dry_pages:
-            for written in lines:
-                report_lines.count(counts, written)
+    moved = replace(shard, m=cursor, n=shard.n + 1, r=resume, p=part)
+    if store is not None and (dry_lines or part != shard.p):
+        moved = _write_dry(store, moved, dry_lines, counts, done=not scope.requesting(moved))
     warnings = (direct.warning,) if direct.warning else ()
     return ShardResult(moved, counts, warnings, _remaining(scope, shard, start_position, cursor, counts[LISTED]))
+
+
+def _write_dry(store: RunStore, shard: Shard, lines: list[ReportLine], counts: Counts, *, done: bool) -> Shard:
+    """A dry run writes its lines as it lists (nothing to wait for): what a run would do with each object."""
+    moved = report_parts.write(store, shard, [lines], done=done)
+    for written in lines:
+        report_lines.count(counts, written)
+    return moved
 
 
 def _dry_lines(objects: list[ObjectInfo], req: ShardRequest, *, direct_read: bool, at: float) -> list[ReportLine]:
