@@ -1,4 +1,5 @@
 """CDKTF entry point (`cdktf synth` runs it): synthesizes every stack of `infra/environments.yaml`."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,12 @@ def main() -> None:
     # Relative to this file, so `python main.py` from anywhere writes the same cdktf.out/.
     # This clone's own folders, whichever copy of the project is installed.
     here = Path(__file__).resolve().parent
-    stacks = synthesize(outdir=here / "cdktf.out", config_path=here / "infra" / "environments.yaml",
-                        functions_dir=here / "functions", flows_dir=here / "flows")
+    stacks = synthesize(
+        outdir=here / "cdktf.out",
+        config_path=here / "infra" / "environments.yaml",
+        functions_dir=here / "functions",
+        flows_dir=here / "flows",
+    )
     print(f"synthesized {len(stacks)} stacks: {', '.join(c.stack_id for c in stacks)}")
 
 

@@ -4,6 +4,7 @@ The emulator runs as `oss-restore emulator` in a separate process, as OSS is a s
 the benchmark's own process its request handling would compete with the client for one interpreter
 lock and the figures would measure the emulator as much as the flows.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,28 @@ def seeded_emulator(*, counts: dict[str, int], latency: float) -> Iterator[str]:
     """Start a seeded emulator process; yield its endpoint."""
     seed = ",".join(f"{cls}={n}" for cls, n in counts.items())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ossrestore", "emulator", "--port", "0", "--bucket", BUCKET, "--seed", seed,
-         "--seed-prefix", "data/", "--restore-latency", str(latency),
-         "--access-key-id", DEMO_CREDENTIALS.access_key_id, "--access-key-secret", DEMO_CREDENTIALS.access_key_secret],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "emulator",
+            "--port",
+            "0",
+            "--bucket",
+            BUCKET,
+            "--seed",
+            seed,
+            "--seed-prefix",
+            "data/",
+            "--restore-latency",
+            str(latency),
+            "--access-key-id",
+            DEMO_CREDENTIALS.access_key_id,
+            "--access-key-secret",
+            DEMO_CREDENTIALS.access_key_secret,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -49,7 +68,9 @@ def seeded_emulator(*, counts: dict[str, int], latency: float) -> Iterator[str]:
 
 
 def flow_input(endpoint: str, **fields: Any) -> dict[str, Any]:
-    return flow_input_from_options(flow_endpoint=endpoint, flow_bucketName=BUCKET, **{f"flow_{k}": v for k, v in fields.items()})
+    return flow_input_from_options(
+        flow_endpoint=endpoint, flow_bucketName=BUCKET, **{f"flow_{k}": v for k, v in fields.items()}
+    )
 
 
 def flow_parser(description: str | None, *, objects: int, restore_latency: float) -> argparse.ArgumentParser:
@@ -58,9 +79,12 @@ def flow_parser(description: str | None, *, objects: int, restore_latency: float
     parser.add_argument("--objects", type=int, default=objects)
     parser.add_argument("--max-keys", type=int, default=100)
     parser.add_argument("--restore-latency", type=float, default=restore_latency)
-    parser.add_argument("--cloudflow-quotas", action="store_true",
-                        help="Enforce the account quotas a cloud run meets: CloudFlow's (step and StartExecution rates, "
-                             "running executions) and FC's instances per region (fdl.Quotas).")
+    parser.add_argument(
+        "--cloudflow-quotas",
+        action="store_true",
+        help="Enforce the account quotas a cloud run meets: CloudFlow's (step and StartExecution rates, "
+        "running executions) and FC's instances per region (fdl.Quotas).",
+    )
     return parser
 
 

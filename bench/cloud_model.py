@@ -49,6 +49,7 @@ Not modelled: throttling answers and retries (the run holds its budget exactly),
 documented latency, and shards of unequal pace (the planner splits the shard with the most work left into
 every free slot each round, which the engine runs show).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,6 +84,7 @@ RESTORE_LATENCY = {"Archive": 60.0, "ColdArchive": 5 * 3600.0, "DeepColdArchive"
 
 # --- keys ---------------------------------------------------------------------------------------------
 
+
 def keys(shape: str, count: int, *, seed: int = 7) -> Iterable[str]:
     """`count` distinct keys under PREFIX: counting up, random letters and digits of 13 or 60 characters (hashes,
     UUIDs), or deep paths of hashed folders; the same keys each time for a seed, a larger count a superset."""
@@ -101,6 +103,7 @@ def keys(shape: str, count: int, *, seed: int = 7) -> Iterable[str]:
 
 
 # --- what the flows do, measured on the engine ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Run:
@@ -137,8 +140,9 @@ def _step_bytes(events: Iterable[fdl.Event]) -> int:
     return max((a + b for a, b in sizes.values()), default=0)
 
 
-def measure(*, shape: str, objects: int, budget: int, round_seconds: int | None = None, latency: float = 2.0,
-            processes: int = 8) -> Run:
+def measure(
+    *, shape: str, objects: int, budget: int, round_seconds: int | None = None, latency: float = 2.0, processes: int = 8
+) -> Run:
     """Run the real flows on the engine (quotas on) over `objects` Archive objects of `shape`."""
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu:
         emu.create_bucket(BUCKET)
@@ -146,12 +150,18 @@ def measure(*, shape: str, objects: int, budget: int, round_seconds: int | None 
         for key in keys(shape, objects):
             emu.put_object(BUCKET, key, b"", storage_class="Archive")
         flow_input = flow_input_from_options(
-            flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_prefix=PREFIX, flow_maxRequestsPerSecond=budget,
-            flow_roundSeconds=round_seconds, flow_reportUrl=f"oss://{REPORTS}/run-{objects}/")
+            flow_endpoint=emu.endpoint,
+            flow_bucketName=BUCKET,
+            flow_prefix=PREFIX,
+            flow_maxRequestsPerSecond=budget,
+            flow_roundSeconds=round_seconds,
+            flow_reportUrl=f"oss://{REPORTS}/run-{objects}/",
+        )
         instances = FunctionInstances(processes=processes)
         try:
-            engine = fdl.Engine(build_registry(instances=instances), credentials=fdl.Credentials(AK, SK, ""),
-                                quotas=fdl.Quotas())
+            engine = fdl.Engine(
+                build_registry(instances=instances), credentials=fdl.Credentials(AK, SK, ""), quotas=fdl.Quotas()
+            )
             engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(BUCKET))
             executions = engine.wait_all()
         finally:
@@ -172,21 +182,37 @@ def measure(*, shape: str, objects: int, budget: int, round_seconds: int | None 
         return [b - a for a, b in itertools.pairwise(starts)]
 
     return Run(
-        objects=objects, requests=requests, restores=restores, rounds=len(subs),
-        shard_rounds=sum(count(r, "IterationEntered") for r in subs), main_executions=len(mains),
-        main_entries=sum(count(r, *METERED) for r in mains), main_steps=sum(count(r, "StepEntered") for r in mains),
-        main_events=sum(len(r.events) for r in mains), max_main_events=max(len(r.events) for r in mains),
+        objects=objects,
+        requests=requests,
+        restores=restores,
+        rounds=len(subs),
+        shard_rounds=sum(count(r, "IterationEntered") for r in subs),
+        main_executions=len(mains),
+        main_entries=sum(count(r, *METERED) for r in mains),
+        main_steps=sum(count(r, "StepEntered") for r in mains),
+        main_events=sum(len(r.events) for r in mains),
+        max_main_events=max(len(r.events) for r in mains),
         max_round_main_events=max((n for r in mains for n in between_rounds(r)), default=0),
-        round_counts=tuple((count(r, "IterationEntered"), count(r, *METERED), count(r, "StepEntered"), len(r.events))
-                           for r in subs),
+        round_counts=tuple(
+            (count(r, "IterationEntered"), count(r, *METERED), count(r, "StepEntered"), len(r.events)) for r in subs
+        ),
         entries=engine.quota_stats.metered_entries,
         largest_step_bytes=max(_step_bytes(r.events) for r in executions),
-        step_delays=engine.quota_stats.step_delays, fc_throttled=engine.quota_stats.fc_throttled,
+        step_delays=engine.quota_stats.step_delays,
+        fc_throttled=engine.quota_stats.fc_throttled,
     )
 
 
-_OPERATIONS = ("ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadObject", "GetObjectMeta", "GetObject",
-               "RestoreObject", "GetBucketArchiveDirectRead")
+_OPERATIONS = (
+    "ListObjects",
+    "ListObjectsV2",
+    "ListObjectVersions",
+    "HeadObject",
+    "GetObjectMeta",
+    "GetObject",
+    "RestoreObject",
+    "GetBucketArchiveDirectRead",
+)
 
 
 def _line(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -233,32 +259,45 @@ def fit(small: Run, large: Run, *, shape: str) -> Rates:
         once = max(0.0, extra[0][1] - per_shard_round * extra[0][0])
     else:  # as many shard-rounds in both: nothing to tell them apart, so all of it per shard-round (the dearer)
         per_shard_round, once = max(0.0, max(e / max(1, k) for k, e in extra)), 0.0
-    rounds = [(small.rounds, small.main_entries, small.main_steps, small.main_events, small.main_executions),
-              (large.rounds, large.main_entries, large.main_steps, large.main_events, large.main_executions)]
+    rounds = [
+        (small.rounds, small.main_entries, small.main_steps, small.main_events, small.main_executions),
+        (large.rounds, large.main_entries, large.main_steps, large.main_events, large.main_executions),
+    ]
     if large.rounds == small.rounds:
         raise SystemExit("both measurement runs took as many rounds: measure with more objects or a lower budget")
     per_round = [(b - a) / (large.rounds - small.rounds) for a, b in zip(rounds[0][1:4], rounds[1][1:4])]
     fixed = [(rounds[1][i + 1] - per_round[i] * large.rounds) / large.main_executions for i in range(3)]
     counts = small.round_counts + large.round_counts
     return Rates(
-        shape=shape, restores_per_object=large.restores / large.objects, requests_per_shard_round=per_shard_round,
+        shape=shape,
+        restores_per_object=large.restores / large.objects,
+        requests_per_shard_round=per_shard_round,
         requests_fixed=once,
-        main_entries_per_round=per_round[0], main_steps_per_round=per_round[1], main_events_per_round=per_round[2],
-        main_entries_per_execution=max(0.0, fixed[0]), main_events_per_execution=max(0.0, fixed[2]),
+        main_entries_per_round=per_round[0],
+        main_steps_per_round=per_round[1],
+        main_events_per_round=per_round[2],
+        main_entries_per_execution=max(0.0, fixed[0]),
+        main_events_per_execution=max(0.0, fixed[2]),
         max_main_events_per_round=max(small.max_round_main_events, large.max_round_main_events),
-        round_entries=_line([(k, e) for k, e, _, _ in counts]), round_steps=_line([(k, s) for k, _, s, _ in counts]),
+        round_entries=_line([(k, e) for k, e, _, _ in counts]),
+        round_steps=_line([(k, s) for k, _, s, _ in counts]),
         round_events=_line([(k, v) for k, _, _, v in counts]),
         entries_per_1000_objects=(large.entries - small.entries) / dn * 1000,
-        largest_step_bytes=max(small.largest_step_bytes, large.largest_step_bytes), runs=(small, large),
+        largest_step_bytes=max(small.largest_step_bytes, large.largest_step_bytes),
+        runs=(small, large),
     )
 
 
 def measure_rates(shape: str, *, small: int, large: int, budget: int, round_seconds: int | None = None) -> Rates:
-    return fit(measure(shape=shape, objects=small, budget=budget, round_seconds=round_seconds),
-               measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds), shape=shape)
+    return fit(
+        measure(shape=shape, objects=small, budget=budget, round_seconds=round_seconds),
+        measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds),
+        shape=shape,
+    )
 
 
 # --- the cloud ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cloud:
@@ -318,7 +357,9 @@ def predict(r: Rates, s: Setting, *, objects: int, cloud: Cloud, storage_class: 
     shards = max(1, min(s.invocations, q.fc_instances_per_region - 1))  # the planner's call holds one instance
     latency = RESTORE_LATENCY[storage_class]
     restore_rate = RESTORE_RATES[storage_class]
-    scan_every = max(s.poll_interval, latency / 50)  # a confirm scan waiting on a restore repeats this often (confirm_task)
+    scan_every = max(
+        s.poll_interval, latency / 50
+    )  # a confirm scan waiting on a restore repeats this often (confirm_task)
     tail_rounds = math.ceil(latency / scan_every) + 1
     # Requests per object: its restore, a request slice's and a confirm scan's share of a page, and the
     # listings paid per shard handed out in a round (rounds depend on the pace: two passes settle it).
@@ -334,11 +375,17 @@ def predict(r: Rates, s: Setting, *, objects: int, cloud: Cloud, storage_class: 
         working = n / pace
         request_rounds = math.ceil(working / s.round_seconds)
         rounds = request_rounds + tail_rounds
-        rpo = r.restores_per_object + 2 / PAGE_KEYS + (rounds * shards * r.requests_per_shard_round + r.requests_fixed) / n
+        rpo = (
+            r.restores_per_object
+            + 2 / PAGE_KEYS
+            + (rounds * shards * r.requests_per_shard_round + r.requests_fixed) / n
+        )
     # A round: its working time, then what stands between it and the next one: the planner's call, the
     # sub-flow's start, the steps on the path (one iteration's), the page in hand when the time is up.
     path_steps = r.main_steps_per_round + r.round_steps[0] + r.round_steps[1]
-    overhead = 2 * cloud.fc_overhead + cloud.subflow_start_latency + path_steps * cloud.step_latency + cloud.page_seconds
+    overhead = (
+        2 * cloud.fc_overhead + cloud.subflow_start_latency + path_steps * cloud.step_latency + cloud.page_seconds
+    )
     entries_per_round = r.main_entries_per_round + r.round_entries[0] + r.round_entries[1] * shards
     stretch = max(0.0, entries_per_round / q.step_refill_per_second - (s.round_seconds + overhead))
     # The last request round ends with the slowest shard: the others' slots idle half a round on average.
@@ -359,11 +406,20 @@ def predict(r: Rates, s: Setting, *, objects: int, cloud: Cloud, storage_class: 
     bounds["StartExecution"] = (rounds + executions) / q.start_execution_refill_per_second
     bounds["round overhead"] = request_rounds * (overhead + stretch) + s.round_seconds / 2
     return Prediction(
-        objects=n, storage_class=storage_class, setting=s, predicted=predicted, floor=n / floor_pace + latency,
-        bounds=bounds, binding=max(bounds, key=lambda k: bounds[k]), rounds=rounds, step_entries=entries,
-        instance_seconds=shards * request_phase + tail_rounds * shards * (cloud.fc_overhead + settle_pages * cloud.page_seconds),
+        objects=n,
+        storage_class=storage_class,
+        setting=s,
+        predicted=predicted,
+        floor=n / floor_pace + latency,
+        bounds=bounds,
+        binding=max(bounds, key=lambda k: bounds[k]),
+        rounds=rounds,
+        step_entries=entries,
+        instance_seconds=shards * request_phase
+        + tail_rounds * shards * (cloud.fc_overhead + settle_pages * cloud.page_seconds),
         max_main_events=r.main_events_per_execution + r.main_events_per_round * s.rounds_per_execution,
-        max_round_events=r.round_events[0] + r.round_events[1] * shards, shards=shards,
+        max_round_events=r.round_events[0] + r.round_events[1] * shards,
+        shards=shards,
     )
 
 
@@ -374,8 +430,11 @@ def predict(r: Rates, s: Setting, *, objects: int, cloud: Cloud, storage_class: 
 SCENARIOS = ((1_000_000, 2000.0, 0.05), (100_000_000, 10_000.0, 0.05), (100_000_000, 10_000.0, 0.2))
 # Rounds of at most 30 s: the run's progress (`status`, the command's view) and report lines come a round
 # apart, and half a minute is as stale as they may be; longer rounds would only save a little overhead.
-CANDIDATES = {"roundSeconds": (10, 15, 20, 30), "maxConcurrentInvocations": (10, 20, 30, 50, 90),
-              "pollInterval": (1, 2, 5, 10)}
+CANDIDATES = {
+    "roundSeconds": (10, 15, 20, 30),
+    "maxConcurrentInvocations": (10, 20, 30, 50, 90),
+    "pollInterval": (1, 2, 5, 10),
+}
 # A candidate whose ratio in every scenario is within 1% of the best there counts as fast; of those, the ones
 # within 1% of the least FC instance time (what the invocations are billed for); then the shortest round
 # (progress and report lines come a round apart), the fewest invocations, the longest poll (fewer scans).
@@ -399,8 +458,10 @@ def choose(r: Rates) -> tuple[Setting, dict[Setting, list[float]]]:
     cost: dict[Setting, float] = {}
     for seconds, invocations, poll in itertools.product(*CANDIDATES.values()):
         s = Setting(seconds, invocations, poll, rounds_per_execution(r, Cloud()))
-        runs = [predict(r, s, objects=n, cloud=Cloud(requests_per_second=rps, request_latency=lat))
-                for n, rps, lat in SCENARIOS]
+        runs = [
+            predict(r, s, objects=n, cloud=Cloud(requests_per_second=rps, request_latency=lat))
+            for n, rps, lat in SCENARIOS
+        ]
         ratios[s] = [p.ratio for p in runs]
         cost[s] = sum(p.instance_seconds for p in runs)
     best = [min(v[i] for v in ratios.values()) for i in range(len(SCENARIOS))]
@@ -411,28 +472,34 @@ def choose(r: Rates) -> tuple[Setting, dict[Setting, list[float]]]:
 
 def shipped() -> Setting:
     d = {f.name: f.default for f in flow_inputs.FLOW_INPUTS}
-    return Setting(int(d["roundSeconds"]), int(d["maxConcurrentInvocations"]), int(d["pollInterval"]),
-                   int(d["roundsPerExecution"]))
+    return Setting(
+        int(d["roundSeconds"]), int(d["maxConcurrentInvocations"]), int(d["pollInterval"]), int(d["roundsPerExecution"])
+    )
 
 
 # --- printing ----------------------------------------------------------------------------------------------
 
+
 def show_rates(r: Rates) -> None:
     small, large = r.runs
-    print(f"measured {r.shape}: {small.objects} and {large.objects} objects, {small.rounds} and {large.rounds} rounds; "
-          f"requests/object {large.requests / large.objects:.4f} (restores {r.restores_per_object:.4f}, "
-          f"+{r.requests_per_shard_round:.2f} per shard-round, +{r.requests_fixed:.0f} once); "
-          f"metered entries per 1,000 more objects {r.entries_per_1000_objects:.2f}; "
-          f"per round: main {r.main_entries_per_round:.1f} + sub-flow {r.round_entries[0]:.1f} + "
-          f"{r.round_entries[1]:.2f} per shard; events per round {r.main_events_per_round:.1f} "
-          f"(at most {r.max_main_events_per_round}) "
-          f"(+{r.main_events_per_execution:.0f} per execution); largest step {r.largest_step_bytes} bytes; "
-          f"step-quota delays {large.step_delays}, FC throttled {large.fc_throttled}")
+    print(
+        f"measured {r.shape}: {small.objects} and {large.objects} objects, {small.rounds} and {large.rounds} rounds; "
+        f"requests/object {large.requests / large.objects:.4f} (restores {r.restores_per_object:.4f}, "
+        f"+{r.requests_per_shard_round:.2f} per shard-round, +{r.requests_fixed:.0f} once); "
+        f"metered entries per 1,000 more objects {r.entries_per_1000_objects:.2f}; "
+        f"per round: main {r.main_entries_per_round:.1f} + sub-flow {r.round_entries[0]:.1f} + "
+        f"{r.round_entries[1]:.2f} per shard; events per round {r.main_events_per_round:.1f} "
+        f"(at most {r.max_main_events_per_round}) "
+        f"(+{r.main_events_per_execution:.0f} per execution); largest step {r.largest_step_bytes} bytes; "
+        f"step-quota delays {large.step_delays}, FC throttled {large.fc_throttled}"
+    )
 
 
 def describe(s: Setting) -> str:
-    return (f"roundSeconds={s.round_seconds} maxConcurrentInvocations={s.invocations} pollInterval={s.poll_interval} "
-            f"roundsPerExecution={s.rounds_per_execution}")
+    return (
+        f"roundSeconds={s.round_seconds} maxConcurrentInvocations={s.invocations} pollInterval={s.poll_interval} "
+        f"roundsPerExecution={s.rounds_per_execution}"
+    )
 
 
 def show(p: Prediction, *, label: str) -> None:
@@ -440,9 +507,11 @@ def show(p: Prediction, *, label: str) -> None:
     print(f"{label}: {p.objects:,} {p.storage_class} objects, {describe(s)} ({p.shards} shards)")
     for name, seconds in p.bounds.items():
         print(f"  {name}: {seconds:,.1f} s")
-    print(f"  binding: {p.binding}; rounds {p.rounds:,}; step entries {p.step_entries:,.0f}; "
-          f"FC instance-seconds {p.instance_seconds:,.0f}; "
-          f"events per execution {p.max_main_events:,.0f} (main), {p.max_round_events:,.0f} (round)")
+    print(
+        f"  binding: {p.binding}; rounds {p.rounds:,}; step entries {p.step_entries:,.0f}; "
+        f"FC instance-seconds {p.instance_seconds:,.0f}; "
+        f"events per execution {p.max_main_events:,.0f} (main), {p.max_round_events:,.0f} (round)"
+    )
     print(f"  predicted_seconds: {p.predicted:,.1f}  floor_seconds: {p.floor:,.1f}  ratio: {p.ratio:.3f}")
 
 
@@ -458,8 +527,11 @@ def main() -> None:
     args = parser.parse_args()
     shapes = ("counting", "random60") if args.quick else tuple(args.shapes.split(","))
     small, large = (3000, 23000) if args.quick else (5000, 45000)
-    sizes = ([(args.objects, args.max_requests_per_second)] if args.objects else
-             [(1_000_000, 2000.0), (10_000_000, 10_000.0), (100_000_000, 10_000.0)])
+    sizes = (
+        [(args.objects, args.max_requests_per_second)]
+        if args.objects
+        else [(1_000_000, 2000.0), (10_000_000, 10_000.0), (100_000_000, 10_000.0)]
+    )
     chosen: Setting | None = None
     for shape in shapes:
         rates = measure_rates(shape, small=small, large=large, budget=args.budget, round_seconds=args.round_seconds)
@@ -469,8 +541,12 @@ def main() -> None:
             shown = ", ".join(f"{x:.3f}" for x in ratios[chosen])
             print(f"chosen defaults: {describe(chosen)} (ratios {shown}); shipped: {describe(shipped())}")
         for n, rps in sizes:
-            show(predict(rates, shipped(), objects=n, cloud=Cloud(requests_per_second=rps),
-                         storage_class=args.storage_class), label=f"{shape} at {rps:,.0f} requests/s")
+            show(
+                predict(
+                    rates, shipped(), objects=n, cloud=Cloud(requests_per_second=rps), storage_class=args.storage_class
+                ),
+                label=f"{shape} at {rps:,.0f} requests/s",
+            )
 
 
 if __name__ == "__main__":

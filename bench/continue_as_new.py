@@ -8,6 +8,7 @@ continues as new several times. Prints the events of each execution (the main fl
 round), how many of each there were, the most events in one of each, and `max_events_per_execution: N`;
 with `--cloudflow-quotas` also what the quotas cost (`quota_*`).
 """
+
 from __future__ import annotations
 
 import time
@@ -23,15 +24,27 @@ def main() -> None:
     parser.add_argument("--rounds-per-execution", type=int, default=2, help="flow input roundsPerExecution (1-320)")
     parser.add_argument("--round-seconds", type=int, default=5, help="flow input roundSeconds (5-600)")
     # A budget makes the rounds a run takes independent of the machine's pace (0: none, as fast as it goes).
-    parser.add_argument("--max-requests-per-second", type=int, default=0,
-                        help="flow input maxRequestsPerSecond: the run's request budget (0: none)")
+    parser.add_argument(
+        "--max-requests-per-second",
+        type=int,
+        default=0,
+        help="flow input maxRequestsPerSecond: the run's request budget (0: none)",
+    )
     args = parser.parse_args()
     with seeded_emulator(counts={"Archive": args.objects}, latency=args.restore_latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
-            flow_input(endpoint, maxKeys=args.max_keys, pollInterval=1, roundsPerExecution=args.rounds_per_execution,
-                       roundSeconds=args.round_seconds, maxRequestsPerSecond=args.max_requests_per_second),
-            credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if args.cloudflow_quotas else None,
+            flow_input(
+                endpoint,
+                maxKeys=args.max_keys,
+                pollInterval=1,
+                roundsPerExecution=args.rounds_per_execution,
+                roundSeconds=args.round_seconds,
+                maxRequestsPerSecond=args.max_requests_per_second,
+            ),
+            credentials=DEMO_CREDENTIALS,
+            show_progress=False,
+            quotas=fdl.Quotas() if args.cloudflow_quotas else None,
         )
         elapsed = time.perf_counter() - started
     # run_local keeps no event histories, only each execution's count (event_count).
@@ -40,7 +53,9 @@ def main() -> None:
     for r in run.executions:
         kind = "main" if r.flow_name == MAIN_FLOW else "round"
         print(f"execution {r.name} ({kind}): {r.event_count} events")
-    print(f"objects: {args.objects}  readable: {readable(run)}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}")
+    print(
+        f"objects: {args.objects}  readable: {readable(run)}  exit_code: {run.summary.exit_code}  seconds: {elapsed:.1f}"
+    )
     print(f"executions: {len(mains)}")  # the main flow's chain: one more for each continue-as-new
     print(f"rounds: {len(rounds)}")
     print(f"max_main_events_per_execution: {max(r.event_count for r in mains)}")
@@ -48,9 +63,11 @@ def main() -> None:
     print(f"max_events_per_execution: {max(r.event_count for r in run.executions)}")
     if run.quota_stats is not None:
         stats = run.quota_stats
-        print(f"quota_step_delays: {stats.step_delays}  quota_step_delay_seconds: {stats.step_delay_seconds:.1f}  "
-              f"quota_starts_throttled: {stats.starts_throttled}  quota_fc_throttled: {stats.fc_throttled}  "
-              f"quota_fc_peak_instances: {stats.fc_peak_instances}")
+        print(
+            f"quota_step_delays: {stats.step_delays}  quota_step_delay_seconds: {stats.step_delay_seconds:.1f}  "
+            f"quota_starts_throttled: {stats.starts_throttled}  quota_fc_throttled: {stats.fc_throttled}  "
+            f"quota_fc_peak_instances: {stats.fc_peak_instances}"
+        )
 
 
 if __name__ == "__main__":

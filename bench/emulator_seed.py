@@ -3,6 +3,7 @@
 Each size runs in a fresh child process so that memory figures do not include the previous run.
 Also prints how long one 1,000-key ListObjectsV2 page takes to build from the middle of the bucket.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -37,8 +38,10 @@ def run_one(total: int) -> None:
     t1 = time.perf_counter()
     page = list_page(bucket, ListQuery(prefix="seed/", after=middle, max_keys=1000))
     page_ms = (time.perf_counter() - t1) * 1000
-    print(f"{added:>9,} objects: seed {seconds:6.2f} s, +{mb:7.1f} MB RSS ({mb * 1024 * 1024 / added:5.0f} B/object), "
-          f"1,000-key page {page_ms:5.1f} ms ({len(page.entries)} keys)")
+    print(
+        f"{added:>9,} objects: seed {seconds:6.2f} s, +{mb:7.1f} MB RSS ({mb * 1024 * 1024 / added:5.0f} B/object), "
+        f"1,000-key page {page_ms:5.1f} ms ({len(page.entries)} keys)"
+    )
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ then `ratio`: the faulty run's seconds over the fault-free run's.
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,15 +39,30 @@ BUCKET = "bench-faults"
 
 
 def run_case(name: str, *, objects: int, latency: float, fault_rate: float) -> float:
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": objects}, prefix="data/")
         if fault_rate:
             emu.set_faults(Faults(rate=fault_rate, kinds=("503",)))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-        cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--poll-interval", "1", "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            "1",
+            "--quiet",
+            "--report",
+            str(Path(tmp) / "report.jsonl"),
+        ]
         started = time.perf_counter()
         done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
         seconds = time.perf_counter() - started
@@ -72,8 +88,9 @@ def main() -> None:
     parser.add_argument("--restore-latency", type=float, default=1.0)
     args = parser.parse_args()
     clean = run_case("fault_free", objects=args.objects, latency=args.restore_latency, fault_rate=0.0)
-    faulty = run_case(f"faults_{args.fault_rate:g}", objects=args.objects, latency=args.restore_latency,
-                      fault_rate=args.fault_rate)
+    faulty = run_case(
+        f"faults_{args.fault_rate:g}", objects=args.objects, latency=args.restore_latency, fault_rate=args.fault_rate
+    )
     print(f"ratio: {faulty / clean:.2f}")
 
 

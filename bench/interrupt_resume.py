@@ -12,6 +12,7 @@ left, runs the same command again and prints:
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,10 @@ def session_processes(session: int) -> int:
 
 
 def run_case(case: str, *, objects: int, latency: float) -> None:
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
+    with (
+        Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         emu.create_bucket(BUCKET)
         emu.seed(
             BUCKET,
@@ -57,8 +61,21 @@ def run_case(case: str, *, objects: int, latency: float) -> None:
             prefix="data/",
         )
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-        cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--poll-interval", "2", "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            "2",
+            "--quiet",
+            "--report",
+            str(Path(tmp) / "report.jsonl"),
+        ]
         first = subprocess.Popen(
             cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )

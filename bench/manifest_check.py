@@ -17,6 +17,7 @@ then stops the run.
 
     python bench/manifest_check.py [--lines 160000] [--megabytes 100] [--no-run]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,9 +69,26 @@ def first_restore(path: Path, lines: int) -> None:
         emu.seed(BUCKET, counts={"Archive": lines}, prefix="data/")
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-                                 "--manifest", str(path), "--quiet"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ossrestore",
+                "run",
+                "--endpoint",
+                emu.endpoint,
+                "--bucket",
+                BUCKET,
+                "--manifest",
+                str(path),
+                "--quiet",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         while emu.stats.get("RestoreObject") == 0 and proc.poll() is None:
             time.sleep(0.01)
         seconds = time.perf_counter() - started
@@ -83,7 +101,9 @@ def first_restore(path: Path, lines: int) -> None:
 
 def check(path: Path, name: str) -> float:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", _CHECK, str(path), BUCKET], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHECK, str(path), BUCKET], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)

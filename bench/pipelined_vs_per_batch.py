@@ -12,6 +12,7 @@ its range, so the runs hold a request budget (`--max-requests-per-second`) and s
 Defaults: 5,000 objects, restore latency 2 s, pollInterval 1 s, roundSeconds 5, 200 requests/s; `--max-keys`
 is passed on as the flow input maxKeys (the keys of each listing page the shards read).
 """
+
 from __future__ import annotations
 
 import time
@@ -29,14 +30,31 @@ class Timed:
     rounds: int  # restore sub-flow executions: one per round
 
 
-def timed_run(*, objects: int, latency: float, wait_per_batch: bool, max_keys: int, poll: int, round_seconds: int,
-              budget: int, quotas: bool) -> Timed:
+def timed_run(
+    *,
+    objects: int,
+    latency: float,
+    wait_per_batch: bool,
+    max_keys: int,
+    poll: int,
+    round_seconds: int,
+    budget: int,
+    quotas: bool,
+) -> Timed:
     with seeded_emulator(counts={"Archive": objects}, latency=latency) as endpoint:
         started = time.perf_counter()
         run = run_local(
-            flow_input(endpoint, maxKeys=max_keys, pollInterval=poll, waitPerBatch=wait_per_batch,
-                       roundSeconds=round_seconds, maxRequestsPerSecond=budget),
-            credentials=DEMO_CREDENTIALS, show_progress=False, quotas=fdl.Quotas() if quotas else None,
+            flow_input(
+                endpoint,
+                maxKeys=max_keys,
+                pollInterval=poll,
+                waitPerBatch=wait_per_batch,
+                roundSeconds=round_seconds,
+                maxRequestsPerSecond=budget,
+            ),
+            credentials=DEMO_CREDENTIALS,
+            show_progress=False,
+            quotas=fdl.Quotas() if quotas else None,
         )
         elapsed = time.perf_counter() - started
     if run.summary.exit_code != 0 or readable(run) != objects:
@@ -48,11 +66,22 @@ def main() -> None:
     parser = flow_parser(__doc__, objects=5000, restore_latency=2.0)
     parser.add_argument("--poll-interval", type=int, default=1)
     parser.add_argument("--round-seconds", type=int, default=5, help="flow input roundSeconds (5-600)")
-    parser.add_argument("--max-requests-per-second", type=int, default=200,
-                        help="flow input maxRequestsPerSecond: the run's request budget (0: none)")
+    parser.add_argument(
+        "--max-requests-per-second",
+        type=int,
+        default=200,
+        help="flow input maxRequestsPerSecond: the run's request budget (0: none)",
+    )
     args = parser.parse_args()
-    common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys, poll=args.poll_interval,
-                  round_seconds=args.round_seconds, budget=args.max_requests_per_second, quotas=args.cloudflow_quotas)
+    common = dict(
+        objects=args.objects,
+        latency=args.restore_latency,
+        max_keys=args.max_keys,
+        poll=args.poll_interval,
+        round_seconds=args.round_seconds,
+        budget=args.max_requests_per_second,
+        quotas=args.cloudflow_quotas,
+    )
     pipelined = timed_run(wait_per_batch=False, **common)
     print(f"pipelined_seconds: {pipelined.seconds:.1f}", flush=True)
     print(f"pipelined_rounds: {pipelined.rounds}", flush=True)

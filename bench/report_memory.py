@@ -5,6 +5,7 @@ in progress, some failed with a few codes), then runs the command on it in a pro
 reads that process's peak RSS. Prints per size `seconds_N:` and `rss_mb_N:` (MiB), then `rss_ratio:`
 (largest / smallest). Usage: `./bootstrap bench report_memory [--sizes 100000,1000000]`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,17 +32,35 @@ def write_report(path: Path, lines: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         for i in range(lines):
             kind = i % 20
-            outcome, code, readable = ("restored", "", start + (i * 86400) // lines) if kind < 17 else (
-                ("in_progress", "", None) if kind < 19 else ("failed", f"Code{i % 7}", None))
+            outcome, code, readable = (
+                ("restored", "", start + (i * 86400) // lines)
+                if kind < 17
+                else (("in_progress", "", None) if kind < 19 else ("failed", f"Code{i % 7}", None))
+            )
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(readable)) if readable else None
-            out.write(json.dumps({"key": f"data/{i:09d}", "storageClass": "Archive", "outcome": outcome, "code": code,
-                                  "reason": "", "requestedAt": "2026-09-21T00:00:00Z", "checkedAt": None,
-                                  "expiry": None, "readableAt": stamp}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "key": f"data/{i:09d}",
+                        "storageClass": "Archive",
+                        "outcome": outcome,
+                        "code": code,
+                        "reason": "",
+                        "requestedAt": "2026-09-21T00:00:00Z",
+                        "checkedAt": None,
+                        "expiry": None,
+                        "readableAt": stamp,
+                    }
+                )
+                + "\n"
+            )
 
 
 def measure(report: Path, page: Path) -> tuple[float, float]:
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _RUN, str(report), str(page)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, str(report), str(page)], capture_output=True, text=True, check=True
+    )
     return time.perf_counter() - began, int(done.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is KiB on Linux
 
 

@@ -15,6 +15,7 @@ measured: a shard whose requests are done is handed back to the planner as it ca
 
     python bench/restore_handler.py [--objects 10000] [--workers 32] [--fault-rate 0.0] [--shards 1] [--round-seconds 30]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,9 @@ ATTEMPTS = 10
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=32, help="flow input workers: restore requests in flight per invocation")
+    parser.add_argument(
+        "--workers", type=int, default=32, help="flow input workers: restore requests in flight per invocation"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="fraction of requests failing with 500/503/drop")
     # One shard by default: this process calls a round's shards one after another, so one invocation runs at a
     # time, and one shard gives it the whole of the unbudgeted start rate (N shards start at 1/N of it each).
@@ -52,10 +55,16 @@ def main() -> None:
     with Emulator(credentials={"bench-ak": "bench-secret"}, clock=ManualClock()) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": args.objects})
-        flow_input = validate_flow_input({
-            "endpoint": emu.endpoint, "bucketName": BUCKET, "workers": args.workers, "days": 1,
-            "maxConcurrentInvocations": args.shards, "roundSeconds": args.round_seconds,
-        })
+        flow_input = validate_flow_input(
+            {
+                "endpoint": emu.endpoint,
+                "bucketName": BUCKET,
+                "workers": args.workers,
+                "days": 1,
+                "maxConcurrentInvocations": args.shards,
+                "roundSeconds": args.round_seconds,
+            }
+        )
         planned = plan({"settings": flow_input})  # untimed, and before the faults: the planner's probes
         settings = planned["settings"]
         shards = len(planned["restoring"])
@@ -78,8 +87,9 @@ def main() -> None:
             restored += sum(r["c"].get(name, 0) for r in results for name in (REQUESTED, IN_PROGRESS, ALREADY_RESTORED))
             # Shards being confirmed go back as they came: the confirm scans are not what is measured here.
             untouched = [{"shard": shard, "c": {}} for shard in planned["confirming"]]
-            planned = plan({"settings": settings, "state": planned["state"], "restored": results,
-                            "confirmed": untouched})
+            planned = plan(
+                {"settings": settings, "state": planned["state"], "restored": results, "confirmed": untouched}
+            )
             shards = max(shards, len(planned["restoring"]) + len(planned["confirming"]))
         requests = emu.stats.get("attempt:RestoreObject")  # failed attempts (injected faults) included
     print(f"shards: {shards}")
@@ -92,8 +102,9 @@ def main() -> None:
 
 
 def plan(event: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = json.loads(list_archive_files.handler(
-        json.dumps({**event, "executionName": EXECUTION}).encode(), None))
+    answer: dict[str, Any] = json.loads(
+        list_archive_files.handler(json.dumps({**event, "executionName": EXECUTION}).encode(), None)
+    )
     return answer
 
 

@@ -13,6 +13,7 @@ exit code 0 and every object readable.
 Defaults: 50,000 and 500,000 objects, restore latency 1 s, pollInterval 1 s, keys that count up;
 `--key-shape random [--key-bytes 60]` seeds random hex names instead (hashed or UUID-named objects).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ def _serve_emulator(conn: Connection, objects: int, latency: float, names: str, 
     from ossemu import Emulator, RestoreLatency
 
     creds = DEMO_CREDENTIALS
-    with Emulator(credentials={creds.access_key_id: creds.access_key_secret},
-                  latency=RestoreLatency.uniform(latency)) as emu:
+    with Emulator(
+        credentials={creds.access_key_id: creds.access_key_secret}, latency=RestoreLatency.uniform(latency)
+    ) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": objects}, prefix=PREFIX, names=names, key_bytes=key_bytes)
         conn.send(emu.endpoint)
@@ -123,20 +125,37 @@ def _count_report(path: Path) -> tuple[int, int]:
     return lines, readable
 
 
-def measure(objects: int, *, latency: float, flags: list[str], workdir: Path, names: str = "counting",
-            key_bytes: int = 60) -> Figures:
+def measure(
+    objects: int, *, latency: float, flags: list[str], workdir: Path, names: str = "counting", key_bytes: int = 60
+) -> Figures:
     ctx = multiprocessing.get_context("spawn")
     conn, child_conn = ctx.Pipe()
-    emulator = ctx.Process(target=_serve_emulator, args=(child_conn, objects, latency, names, key_bytes),
-                           daemon=True)
+    emulator = ctx.Process(target=_serve_emulator, args=(child_conn, objects, latency, names, key_bytes), daemon=True)
     emulator.start()
     try:
         endpoint = conn.recv()
         report = workdir / f"report-{objects}.jsonl"
-        env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_CREDENTIALS.access_key_id,
-               "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_CREDENTIALS.access_key_secret}
-        command = [sys.executable, "-m", "ossrestore", "run", "--endpoint", endpoint, "--bucket", BUCKET,
-                   "--prefix", PREFIX, "--report", str(report), "--quiet", *flags]
+        env = {
+            **os.environ,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_CREDENTIALS.access_key_id,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_CREDENTIALS.access_key_secret,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "run",
+            "--endpoint",
+            endpoint,
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            PREFIX,
+            "--report",
+            str(report),
+            "--quiet",
+            *flags,
+        ]
         with (workdir / f"output-{objects}.txt").open("w") as output:
             started = time.perf_counter()
             proc = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -157,8 +176,17 @@ def measure(objects: int, *, latency: float, flags: list[str], workdir: Path, na
         sys.stderr.write((workdir / f"output-{objects}.txt").read_text()[-4000:])
     lines, readable = _count_report(report) if report.exists() else (0, 0)
     report.unlink(missing_ok=True)
-    return Figures(objects, seconds, exit_code, sampler.command_mb(), sampler.worker_mb(), len(sampler.peaks_kib) - 1,
-                   stats["RestoreObject"], lines, readable)
+    return Figures(
+        objects,
+        seconds,
+        exit_code,
+        sampler.command_mb(),
+        sampler.worker_mb(),
+        len(sampler.peaks_kib) - 1,
+        stats["RestoreObject"],
+        lines,
+        readable,
+    )
 
 
 def main() -> None:
@@ -168,8 +196,12 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=int, default=1)
     parser.add_argument("--max-keys", type=int, help="Passed to `oss-restore run` (its default when not given).")
     parser.add_argument("--group-size", type=int, help="Passed to `oss-restore run`.")
-    parser.add_argument("--key-shape", choices=("counting", "random"), default="counting",
-                        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).")
+    parser.add_argument(
+        "--key-shape",
+        choices=("counting", "random"),
+        default="counting",
+        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).",
+    )
     parser.add_argument("--key-bytes", type=int, default=60, help="Length of a random key, data/ included.")
     parser.add_argument("--workers", type=int, help="Passed to `oss-restore run`.")
     args = parser.parse_args()
@@ -180,8 +212,14 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as workdir:
         for objects in sorted(args.objects):
-            f = measure(objects, latency=args.restore_latency, flags=flags, workdir=Path(workdir), names=args.key_shape,
-                        key_bytes=args.key_bytes)
+            f = measure(
+                objects,
+                latency=args.restore_latency,
+                flags=flags,
+                workdir=Path(workdir),
+                names=args.key_shape,
+                key_bytes=args.key_bytes,
+            )
             results.append(f)
             n = f.objects
             print(f"seconds_{n}: {f.seconds:.1f}", flush=True)

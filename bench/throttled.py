@@ -22,6 +22,7 @@ machine from a slow run (a shared or busy machine stretches every figure).
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,20 +46,49 @@ POLL = 1
 
 
 def run_case(
-    *, objects: int, qps: int | None, latency: float, max_keys: int, group_size: int, workers: int, budget: int | None,
-    names: str, key_bytes: int,
+    *,
+    objects: int,
+    qps: int | None,
+    latency: float,
+    max_keys: int,
+    group_size: int,
+    workers: int,
+    budget: int | None,
+    names: str,
+    key_bytes: int,
 ) -> None:
     """qps None: no limit (the unthrottled reference)."""
     case = "unthrottled" if qps is None else f"budget_{budget}" if budget else "no_budget"
-    with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu, tempfile.TemporaryDirectory() as tmp:
+    with (
+        Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": objects}, prefix="data/", names=names, key_bytes=key_bytes)
         if qps is not None:
             emu.set_faults(Faults(qps_limit=qps))
         env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-        cmd = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--poll-interval", str(POLL), "--max-keys", str(max_keys), "--group-size", str(group_size),
-               "--workers", str(workers), "--quiet", "--report", str(Path(tmp) / "report.jsonl")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            str(POLL),
+            "--max-keys",
+            str(max_keys),
+            "--group-size",
+            str(group_size),
+            "--workers",
+            str(workers),
+            "--quiet",
+            "--report",
+            str(Path(tmp) / "report.jsonl"),
+        ]
         if budget:
             cmd += ["--max-requests-per-second", str(budget)]
         started = time.perf_counter()
@@ -95,15 +125,26 @@ def main() -> None:
     parser.add_argument("--max-keys", type=int, default=1000)
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--workers", type=int, default=10)
-    parser.add_argument("--key-shape", choices=("counting", "random"), default="counting",
-                        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).")
+    parser.add_argument(
+        "--key-shape",
+        choices=("counting", "random"),
+        default="counting",
+        help="Keys that count up (data/00000000, ...) or random hex names (as hashed or UUID-named objects).",
+    )
     parser.add_argument("--key-bytes", type=int, default=60, help="Length of a random key, data/ included.")
     parser.add_argument("--no-unthrottled", action="store_true", help="Skip the reference run without a QPS limit.")
     parser.add_argument("--no-budgeted", action="store_true", help="Skip the run with a budget.")
     parser.add_argument("--no-unbudgeted", action="store_true", help="Skip the run without a budget.")
     args = parser.parse_args()
-    common = dict(objects=args.objects, latency=args.restore_latency, max_keys=args.max_keys,
-                  group_size=args.group_size, workers=args.workers, names=args.key_shape, key_bytes=args.key_bytes)
+    common = dict(
+        objects=args.objects,
+        latency=args.restore_latency,
+        max_keys=args.max_keys,
+        group_size=args.group_size,
+        workers=args.workers,
+        names=args.key_shape,
+        key_bytes=args.key_bytes,
+    )
     if not args.no_unthrottled:
         run_case(qps=None, budget=None, **common)
     if not args.no_budgeted:

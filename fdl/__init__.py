@@ -35,6 +35,7 @@ Choices where CloudFlow's documentation is silent (each stated where it is imple
   `FnF.ForeachItemsExceeded`, `FnF.ParallelBranchesExceeded`, `FnF.WaitTooLong` or
   `FnF.ExecutionTimedOut`, which retry and catch never see (`fdl.limits`).
 """
+
 from __future__ import annotations
 
 import logging

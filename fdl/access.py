@@ -13,6 +13,7 @@ https://www.alibabacloud.com/help/en/function-compute/latest/error-codes), which
 `FC.AccessDenied` like every FC error; the FnF API's is `AccessDenied` too, which a flow sees with the
 `fnf.` prefix of the other StartExecution errors.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 The loader checks a step's `resourceArn` against them, the registry resolves a function by them and the
 interpreter tells a child flow from a function with them: one definition for the three.
 """
+
 from __future__ import annotations
 
 import re

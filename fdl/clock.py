@@ -5,6 +5,7 @@ concurrent threads add up), so tests never wait. A task timeout under `ManualClo
 the virtual seconds the handler itself slept through the clock (`clock.sleep` from the handler's
 thread), which lets a fake handler "take" 700 s in no real time.
 """
+
 from __future__ import annotations
 
 import threading

@@ -11,6 +11,7 @@ sample `awesome-fnf/oss-restore` rely on; a bare `$.flag` is true for `true` and
 boolean `true`. Numbers never equal strings in either mode. Ordering (`<` ...) is defined for two
 numbers or two strings only; anything else fails the step with `FnF.InvalidCondition`.
 """
+
 from __future__ import annotations
 
 import re
@@ -96,7 +97,9 @@ def parse_condition(text: str) -> Condition:
     parser = _Parser(tokenize(text))
     node = parser.parse_or()
     if parser.pos < len(parser.tokens):
-        raise ConditionSyntaxError(f"unexpected {parser.tokens[parser.pos][1]!r} at position {parser.tokens[parser.pos][2]}")
+        raise ConditionSyntaxError(
+            f"unexpected {parser.tokens[parser.pos][1]!r} at position {parser.tokens[parser.pos][2]}"
+        )
     return node
 
 
@@ -157,7 +160,9 @@ class _Parser:
         if kind == "word" and text in _WORDS:
             return Literal(_WORDS[text])
         if text == "!":
-            raise ConditionSyntaxError(f"'!' at position {at}: negation is not part of FDL v1; use != or swap the branches")
+            raise ConditionSyntaxError(
+                f"'!' at position {at}: negation is not part of FDL v1; use != or swap the branches"
+            )
         raise ConditionSyntaxError(f"expected a $.path, string, number or boolean at position {at}, got {text!r}")
 
 
@@ -205,5 +210,7 @@ def _string_form(value: Any) -> str:
 def _order(op: str, left: Any, right: Any) -> bool:
     comparable = (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))
     if not comparable:
-        raise ConditionTypeError(f"cannot apply {op} to {left!r} and {right!r}: ordering is defined for two numbers or two strings")
+        raise ConditionTypeError(
+            f"cannot apply {op} to {left!r} and {right!r}: ordering is defined for two numbers or two strings"
+        )
     return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])

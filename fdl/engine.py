@@ -23,6 +23,7 @@ step starts after it, waits and retry intervals end at once, calls in flight fin
 execution ends with status Stopped. Nothing that happens in an execution thread escapes it, so a
 stopped run never prints a traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -139,11 +140,14 @@ class Engine:
         self._start_bucket: TokenBucket | None = None
         self._fc_instances: FcInstances | None = None
         if quotas is not None:
-            self._fc_instances = FcInstances(limit=quotas.fc_instances_per_region, stats=self.quota_stats, lock=self._lock)
+            self._fc_instances = FcInstances(
+                limit=quotas.fc_instances_per_region, stats=self.quota_stats, lock=self._lock
+            )
             now = self.clock.now
             self._step_bucket = TokenBucket(capacity=quotas.step_tokens, rate=quotas.step_refill_per_second, now=now)
-            self._start_bucket = TokenBucket(capacity=quotas.start_execution_tokens,
-                                             rate=quotas.start_execution_refill_per_second, now=now)
+            self._start_bucket = TokenBucket(
+                capacity=quotas.start_execution_tokens, rate=quotas.start_execution_refill_per_second, now=now
+            )
         self._stopping = threading.Event()
 
     # --- public API -----------------------------------------------------------------------------
@@ -271,7 +275,9 @@ class Engine:
         except (TypeError, ValueError) as e:
             raise InvalidValueError("input", input, f"JSON-serializable values only ({e})") from e
         if size > self.limits.execution_input_bytes:
-            raise InvalidValueError("input", f"<{size} bytes>", f"at most {self.limits.execution_input_bytes} bytes of JSON")
+            raise InvalidValueError(
+                "input", f"<{size} bytes>", f"at most {self.limits.execution_input_bytes} bytes of JSON"
+            )
 
     def _execute(self, run: ExecutionRun) -> None:
         run.history.record("ExecutionStarted", input=run.input)
@@ -302,9 +308,13 @@ class Engine:
             if status == SUCCEEDED:
                 run.history.record("ExecutionSucceeded", output=output)
             else:
-                run.history.record("ExecutionStopped" if status == STOPPED else "ExecutionFailed", error=error, cause=cause)
+                run.history.record(
+                    "ExecutionStopped" if status == STOPPED else "ExecutionFailed", error=error, cause=cause
+                )
             events = tuple(run.history.events())
-            run.result = ExecutionResult(run.name, run.flow_name, status, output, error, cause, events, message, len(events))
+            run.result = ExecutionResult(
+                run.name, run.flow_name, status, output, error, cause, events, message, len(events)
+            )
         finally:
             with self._lock:
                 self._running -= 1

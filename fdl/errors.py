@@ -1,4 +1,5 @@
 """Errors of the FDL engine. Everything raised to callers derives from `FdlError`."""
+
 from __future__ import annotations
 
 
@@ -72,8 +73,12 @@ class StepError(FdlError):
         super().__init__(error)
 
     def __str__(self) -> str:
-        where = [f"flow {self.flow}" if self.flow else "", f"execution {self.execution}" if self.execution else "",
-                 f"step {self.step}" if self.step else "", f"attempt {self.attempt}" if self.attempt else ""]
+        where = [
+            f"flow {self.flow}" if self.flow else "",
+            f"execution {self.execution}" if self.execution else "",
+            f"step {self.step}" if self.step else "",
+            f"attempt {self.attempt}" if self.attempt else "",
+        ]
         prefix = ", ".join(w for w in where if w)
         return f"{prefix}: {self.error}: {self.cause}" if prefix else f"{self.error}: {self.cause}"
 
@@ -109,7 +114,9 @@ class ExecutionThrottled(FdlError):
         self.flow_name = flow_name
         self.name = name
         self.retry_after = retry_after
-        super().__init__(f"{self.code}: StartExecution of {flow_name}/{name} throttled (next token in {retry_after:.3f} s)")
+        super().__init__(
+            f"{self.code}: StartExecution of {flow_name}/{name} throttled (next token in {retry_after:.3f} s)"
+        )
 
 
 class ExecutionLimitExceeded(FdlError):
@@ -121,8 +128,10 @@ class ExecutionLimitExceeded(FdlError):
         self.flow_name = flow_name
         self.name = name
         self.limit = limit
-        super().__init__(f"{self.code}: cannot start {flow_name}/{name}: {limit} executions are already running "
-                         f"(Quotas.running_executions)")
+        super().__init__(
+            f"{self.code}: cannot start {flow_name}/{name}: {limit} executions are already running "
+            f"(Quotas.running_executions)"
+        )
 
 
 class ExecutionStopped(StepError):

@@ -4,6 +4,7 @@ Event types used (CloudFlow names): ExecutionStarted, ExecutionSucceeded, Execut
 StepEntered, StepExited, StepFailed, TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded,
 TaskFailed, TaskTimedOut, IterationEntered, IterationExited, BranchEntered, BranchExited.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,9 @@ class History:
     events in order even when foreach iterations record concurrently; it must be cheap.
     """
 
-    def __init__(self, execution: str, *, limit: int, now: Callable[[], datetime], on_event: EventCallback | None) -> None:
+    def __init__(
+        self, execution: str, *, limit: int, now: Callable[[], datetime], on_event: EventCallback | None
+    ) -> None:
         self.execution = execution
         self._limit = limit
         self._now = now

@@ -10,6 +10,7 @@ step's `$local`. Anything else fails the task with `FnF.InvalidTaskResult`. An e
 the error named after its class (FC's `errorType`), with the message as cause. Running past the
 task's `timeoutSeconds` or the function's timeout (the smaller) is `FnF.TaskTimeout`.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,7 +63,9 @@ class FCContext:
             self.credentials = credentials
 
 
-def invoke(spec: FunctionSpec, payload: Any, *, clock: Clock, credentials: Credentials | None, timeout: int | None) -> dict[str, Any]:
+def invoke(
+    spec: FunctionSpec, payload: Any, *, clock: Clock, credentials: Credentials | None, timeout: int | None
+) -> dict[str, Any]:
     event = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     context = FCContext(spec, credentials)
     limit = min(timeout, spec.timeout_seconds) if timeout else spec.timeout_seconds
@@ -80,7 +83,11 @@ def parse_result(raw: Any, function: str) -> dict[str, Any]:
         value = raw if isinstance(raw, dict) else json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
         value = json.loads(json.dumps(value))  # a dict result must survive JSON like a response body
     except (TypeError, ValueError) as e:
-        raise StepError(INVALID_RESULT, f"function {function} returned {str(raw)[:200]!r}, which is not JSON: {e}") from e
+        raise StepError(
+            INVALID_RESULT, f"function {function} returned {str(raw)[:200]!r}, which is not JSON: {e}"
+        ) from e
     if not isinstance(value, dict):
-        raise StepError(INVALID_RESULT, f"function {function} returned {str(raw)[:200]!r}: $local must be a JSON object")
+        raise StepError(
+            INVALID_RESULT, f"function {function} returned {str(raw)[:200]!r}: $local must be a JSON object"
+        )
     return value

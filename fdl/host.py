@@ -5,6 +5,7 @@ credentials, the quotas and the stop flag. The interpreter receives an `Executio
 engine only through it: a task's function, a child execution and its result, step admission under the
 quotas, the stop flag, the authorization hook and the configuration that shapes evaluation.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

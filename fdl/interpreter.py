@@ -16,6 +16,7 @@ those already running finish, those not yet started are skipped, and the step fa
 running ones are done. Siblings are not interrupted, as CloudFlow has no cancellation of a
 running function.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -91,7 +92,9 @@ class Interpreter:
         )
         sequence = self.run_steps(flow.steps, data)
         if flow.output_mappings:
-            return self.map("flow outputMappings", flow.output_mappings, input=data, local=sequence.local, context=context)
+            return self.map(
+                "flow outputMappings", flow.output_mappings, input=data, local=sequence.local, context=context
+            )
         return sequence.local
 
     def run_steps(self, steps: tuple[m.Step, ...], data: dict[str, Any]) -> Sequence:
@@ -119,7 +122,14 @@ class Interpreter:
         context = self.context(step.name, task=isinstance(step, m.TaskStep))
         self.host.admit_step()
         if step.input_mappings:
-            data = self.map("inputMappings", step.input_mappings, input=parent_input, local=parent_local, context=context, step=step.name)
+            data = self.map(
+                "inputMappings",
+                step.input_mappings,
+                input=parent_input,
+                local=parent_local,
+                context=context,
+                step=step.name,
+            )
         else:
             data = {**parent_input, **parent_local}
         self.check_time(step.name)
@@ -134,12 +144,16 @@ class Interpreter:
             raise
         output = outcome.output
         if output is None and step.output_mappings:
-            output = self.map("outputMappings", step.output_mappings, input=data, local=outcome.local, context=context, step=step.name)
+            output = self.map(
+                "outputMappings", step.output_mappings, input=data, local=outcome.local, context=context, step=step.name
+            )
         elif output is None:
             output = outcome.local if isinstance(step, (m.TaskStep, m.ChoiceStep)) else {}
         self.check_size(step.name, data, output, outcome.local)
         self.record("StepExited", step.name, output=output)
-        _LOGGER.debug("%s: step %s exited%s", self.run.label, step.name, f", goto {outcome.goto}" if outcome.goto else "")
+        _LOGGER.debug(
+            "%s: step %s exited%s", self.run.label, step.name, f", goto {outcome.goto}" if outcome.goto else ""
+        )
         return Outcome(outcome.local, outcome.goto, outcome.succeeded, output)
 
     def dispatch(self, step: m.Step, data: dict[str, Any], context: dict[str, Any]) -> Outcome:
@@ -205,7 +219,14 @@ class Interpreter:
                     raise
                 delay = step.retry[index].delay(retries[index])
                 retries[index] += 1
-                _LOGGER.debug("%s: step %s attempt %d failed with %s; retrying in %g s", self.run.label, step.name, attempt, e.error, delay)
+                _LOGGER.debug(
+                    "%s: step %s attempt %d failed with %s; retrying in %g s",
+                    self.run.label,
+                    step.name,
+                    attempt,
+                    e.error,
+                    delay,
+                )
                 self.clock.sleep(delay)
                 if self.host.stopping:
                     raise ExecutionStopped(step=step.name) from e
@@ -239,13 +260,19 @@ class Interpreter:
         child_input = params.get("Input", data)
         if not isinstance(child_input, dict):
             raise StepError("fnf.InvalidArgument", f"serviceParams.Input must be a JSON object, got {child_input!r}")
-        access.check(self.host.authorize, "fnf:StartExecution", access.flow_arn(str(flow_name)), error=access.FNF_DENIED)
+        access.check(
+            self.host.authorize, "fnf:StartExecution", access.flow_arn(str(flow_name)), error=access.FNF_DENIED
+        )
         child = self.start_child(str(flow_name), child_input, params.get("ExecutionName"))
         self.record("TaskSubmitted", step.name, flowName=flow_name, executionName=child.name)
         if step.action is not None or step.pattern != "sync":
             return {}
-        access.check(self.host.authorize, "fnf:DescribeExecution", access.flow_arn(child.flow_name, child.name),
-                     error=access.FNF_DENIED)
+        access.check(
+            self.host.authorize,
+            "fnf:DescribeExecution",
+            access.flow_arn(child.flow_name, child.name),
+            error=access.FNF_DENIED,
+        )
         result = self.host.wait(child.name, flow_name=child.flow_name)
         if not result.succeeded:
             raise StepError(result.error or "FnF.Unknown", result.cause or "")
@@ -292,18 +319,28 @@ class Interpreter:
                 f"iterationMapping.collection {mapping.collection.text} is {collection!r}, not an array",
             )
         if len(collection) > self.limits.foreach_items:
-            raise LimitExceeded("FnF.ForeachItemsExceeded", f"step {step.name}: {len(collection)} items, over the limit of "
-                                f"{self.limits.foreach_items} (Limits.foreach_items)", step=step.name)
+            raise LimitExceeded(
+                "FnF.ForeachItemsExceeded",
+                f"step {step.name}: {len(collection)} items, over the limit of "
+                f"{self.limits.foreach_items} (Limits.foreach_items)",
+                step=step.name,
+            )
         inputs = []
         for index, item in enumerate(collection):
             extra = {mapping.item: item, **({mapping.index: index} if mapping.index else {})}
             inputs.append((index, {**data, **extra}, step.steps))
         return self.together(step, inputs, "Iteration")
 
-    def together(self, step: m.Step, jobs: list[tuple[int, dict[str, Any], tuple[m.Step, ...]]], kind: str) -> list[Any]:
+    def together(
+        self, step: m.Step, jobs: list[tuple[int, dict[str, Any], tuple[m.Step, ...]]], kind: str
+    ) -> list[Any]:
         if kind == "Branch" and len(jobs) > self.limits.parallel_branches:
-            raise LimitExceeded("FnF.ParallelBranchesExceeded", f"step {step.name}: {len(jobs)} branches, over the limit of "
-                                f"{self.limits.parallel_branches} (Limits.parallel_branches)", step=step.name)
+            raise LimitExceeded(
+                "FnF.ParallelBranchesExceeded",
+                f"step {step.name}: {len(jobs)} branches, over the limit of "
+                f"{self.limits.parallel_branches} (Limits.parallel_branches)",
+                step=step.name,
+            )
         results: list[Any] = [None] * len(jobs)
         failures: list[Exception] = []
         lock = threading.Lock()
@@ -342,20 +379,34 @@ class Interpreter:
                 raise StepError("FnF.InvalidWait", f"duration {value!r} is not a number of seconds >= 0")
             seconds = float(value)
         if seconds > self.limits.wait_seconds:
-            raise LimitExceeded("FnF.WaitTooLong", f"step {step.name}: waits {seconds:g} s, over the limit of "
-                                f"{self.limits.wait_seconds} s (Limits.wait_seconds, two days)", step=step.name)
+            raise LimitExceeded(
+                "FnF.WaitTooLong",
+                f"step {step.name}: waits {seconds:g} s, over the limit of "
+                f"{self.limits.wait_seconds} s (Limits.wait_seconds, two days)",
+                step=step.name,
+            )
         self.clock.sleep(seconds)
 
     # --- checks and helpers ---------------------------------------------------------------------
 
-    def map(self, kind: str, mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any],
-            step: str = "") -> dict[str, Any]:
+    def map(
+        self,
+        kind: str,
+        mappings: tuple[m.FieldMapping, ...],
+        *,
+        input: Any,
+        local: Any,
+        context: dict[str, Any],
+        step: str = "",
+    ) -> dict[str, Any]:
         roots = {"input": input, "local": local, "context": context}
         for mapping in mappings:
             self.check_source(kind, mapping.target, mapping.source, roots, step)
         return map_values(mappings, input=input, local=local, context=context)
 
-    def check_source(self, kind: str, target: str, source: PathExpr | Constant, roots: dict[str, Any], step: str) -> None:
+    def check_source(
+        self, kind: str, target: str, source: PathExpr | Constant, roots: dict[str, Any], step: str
+    ) -> None:
         """Strict mappings: a source path that names nothing fails the step, naming the path."""
         if not self.strict or not isinstance(source, PathExpr):
             return
@@ -371,8 +422,12 @@ class Interpreter:
         sizes = [json_size(part) for part in parts]
         if sum(sizes) > self.limits.step_data_bytes:
             named = " + ".join(f"{label} {size}" for label, size in zip(("input", "output", "local"), sizes))
-            raise LimitExceeded("FnF.StepDataTooLarge", f"step {step}: {named} = {sum(sizes)} bytes, over the limit of "
-                                f"{self.limits.step_data_bytes} bytes (Limits.step_data_bytes, input + output + local)", step=step)
+            raise LimitExceeded(
+                "FnF.StepDataTooLarge",
+                f"step {step}: {named} = {sum(sizes)} bytes, over the limit of "
+                f"{self.limits.step_data_bytes} bytes (Limits.step_data_bytes, input + output + local)",
+                step=step,
+            )
 
     def check_time(self, step: str) -> None:
         timeout = self.run.flow.timeout_seconds
@@ -384,11 +439,12 @@ class Interpreter:
             )
 
 
-def map_values(mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any]) -> dict[str, Any]:
+def map_values(
+    mappings: tuple[m.FieldMapping, ...], *, input: Any, local: Any, context: dict[str, Any]
+) -> dict[str, Any]:
     roots = {"input": input, "local": local, "context": context}
     return {mapping.target: resolve(mapping.source, roots) for mapping in mappings}
 
 
 def json_size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
-

@@ -4,6 +4,7 @@ The name rule is CloudFlow's "Limits" page (https://www.alibabacloud.com/help/en
 StartExecution refuses a name outside it, so the engine does too (`InvalidValueError`; from a task,
 the step error `fnf.InvalidArgument`).
 """
+
 from __future__ import annotations
 
 import re

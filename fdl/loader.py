@@ -10,6 +10,7 @@ keys it may have, the ones it must have, and their allowed values. Where a page'
 disagree, or the pages are silent, the stricter reading is taken and said so where it is implemented: a
 flow that loads here is one the documentation says CloudFlow accepts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -76,7 +77,9 @@ def load_flow(source: str | Path, *, name: str | None = None, variables: Mapping
 
 
 def _read(source: str | Path, name: str | None) -> tuple[str, str]:
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
+    if isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
+    ):
         path = Path(source)
         try:
             return name or str(source), path.read_text(encoding="utf-8")
@@ -93,13 +96,20 @@ class _Loader:
         return FlowDefinitionError(self.label, where, message)
 
     def flow(self, raw: Any) -> m.Flow:
-        self.keys(raw, "", ("version", "type", "steps", "timeoutSeconds", "inputMappings", "outputMappings"), ("version", "type", "steps"))
+        self.keys(
+            raw,
+            "",
+            ("version", "type", "steps", "timeoutSeconds", "inputMappings", "outputMappings"),
+            ("version", "type", "steps"),
+        )
         if raw["version"] not in VERSIONS:
             raise self.fail("version", f"{raw['version']!r} is not supported; use one of {', '.join(VERSIONS)}")
         if raw["type"] != "flow":
             raise self.fail("type", f"{raw['type']!r}: a flow document has type: flow")
         return m.Flow(
-            version=raw["version"], type="flow", steps=self.steps(raw["steps"], ""),
+            version=raw["version"],
+            type="flow",
+            steps=self.steps(raw["steps"], ""),
             timeout_seconds=self.integer(raw, "timeoutSeconds", "", 1, MAX_FLOW_TIMEOUT),
             input_mappings=self.mappings(raw.get("inputMappings"), "inputMappings"),
             output_mappings=self.mappings(raw.get("outputMappings"), "outputMappings"),
@@ -127,9 +137,16 @@ class _Loader:
             raise self.fail(_join(where, key), f"{value!r} is out of range: allowed {allowed}")
         return value
 
-    def number(self, raw: dict[str, Any], key: str, where: str, low: float, high: float | None, default: float) -> float:
+    def number(
+        self, raw: dict[str, Any], key: str, where: str, low: float, high: float | None, default: float
+    ) -> float:
         value = raw.get(key, default)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or value < low
+            or (high is not None and value > high)
+        ):
             allowed = f"a number from {low:g} to {high:g}" if high is not None else f"a number >= {low:g}"
             raise self.fail(_join(where, key), f"{value!r} is out of range: allowed {allowed}")
         return value
@@ -176,7 +193,10 @@ class _Loader:
         names: dict[str, int] = {}
         for index, step in enumerate(steps):
             if step.name in names:
-                raise self.fail(f"{at}[{index}] ({step.name}).name", f"duplicate step name; steps[{names[step.name]}] has it already")
+                raise self.fail(
+                    f"{at}[{index}] ({step.name}).name",
+                    f"duplicate step name; steps[{names[step.name]}] has it already",
+                )
             names[step.name] = index
         for index, step in enumerate(steps):
             for where, target in _gotos(step):
@@ -190,22 +210,33 @@ class _Loader:
         kind = raw.get("type")
         builder = self.builders().get(kind) if isinstance(kind, str) else None
         if builder is None:
-            raise self.fail(_join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}")
+            raise self.fail(
+                _join(where, "type"), f"{kind!r} is not a step type; use one of {', '.join(self.builders())}"
+            )
         allowed, required = _STEP_KEYS[str(kind)]
         self.keys(raw, where, ("type", "name", *allowed), ("name", *required))
         self.string(raw, "name", where, required=True)
         if not isinstance(raw.get("end", False), bool):
             raise self.fail(_join(where, "end"), "expected true or false")
         common = dict(
-            name=raw["name"], end=raw.get("end", False),
+            name=raw["name"],
+            end=raw.get("end", False),
             input_mappings=self.mappings(raw.get("inputMappings"), _join(where, "inputMappings")),
             output_mappings=self.mappings(raw.get("outputMappings"), _join(where, "outputMappings")),
         )
         return builder(raw, where, common)
 
     def builders(self) -> dict[str, Callable[[dict[str, Any], str, dict[str, Any]], m.Step]]:
-        return {"pass": self.pass_step, "task": self.task, "choice": self.choice, "foreach": self.foreach,
-                "parallel": self.parallel, "wait": self.wait, "succeed": self.succeed, "fail": self.fail_step}
+        return {
+            "pass": self.pass_step,
+            "task": self.task,
+            "choice": self.choice,
+            "foreach": self.foreach,
+            "parallel": self.parallel,
+            "wait": self.wait,
+            "succeed": self.succeed,
+            "fail": self.fail_step,
+        }
 
     def pass_step(self, raw: dict[str, Any], where: str, common: dict[str, Any]) -> m.Step:
         return m.PassStep(**common)
@@ -233,21 +264,32 @@ class _Loader:
         is_flow = action is None and isinstance(arn, str) and FLOW_ARN.fullmatch(arn) is not None
         pattern = raw.get("pattern", "requestResponse")
         if pattern == "waitForCallback":
-            raise self.fail(_join(where, "pattern"), "waitForCallback is valid FDL but the local engine does not run callbacks")
+            raise self.fail(
+                _join(where, "pattern"), "waitForCallback is valid FDL but the local engine does not run callbacks"
+            )
         patterns = FLOW_PATTERNS if is_flow else FUNCTION_PATTERNS
         if pattern not in patterns:
             target = "a child flow" if is_flow else f"{START_EXECUTION}" if action is not None else "a function"
-            raise self.fail(_join(where, "pattern"), f"{pattern!r}: the patterns documented for {target}: {', '.join(patterns)}")
+            raise self.fail(
+                _join(where, "pattern"), f"{pattern!r}: the patterns documented for {target}: {', '.join(patterns)}"
+            )
         if raw.get("serviceParams") is not None and not is_flow and action is None:
-            raise self.fail(_join(where, "serviceParams"), "serviceParams are documented for flow integration (a child flow "
-                            f"or {START_EXECUTION}), not for a function task, whose input is the event")
+            raise self.fail(
+                _join(where, "serviceParams"),
+                "serviceParams are documented for flow integration (a child flow "
+                f"or {START_EXECUTION}), not for a function task, whose input is the event",
+            )
         allowed_params = ACTION_SERVICE_PARAMS if action is not None else FLOW_SERVICE_PARAMS
         params = self.service_params(raw.get("serviceParams"), _join(where, "serviceParams"), allowed_params)
         if action is not None and "FlowName" not in dict(params):
             raise self.fail(_join(where, "serviceParams.FlowName"), f"is required by {START_EXECUTION}")
         return m.TaskStep(
-            **common, resource_arn=arn, action=action, pattern=pattern,
-            timeout_seconds=self.integer(raw, "timeoutSeconds", where, 1, 86400), service_params=params,
+            **common,
+            resource_arn=arn,
+            action=action,
+            pattern=pattern,
+            timeout_seconds=self.integer(raw, "timeoutSeconds", where, 1, 86400),
+            service_params=params,
             retry=tuple(self.retry(r, f"{where}.retry[{i}]") for i, r in enumerate(self.items(raw, "retry", where))),
             catch=tuple(self.catch(c, f"{where}.catch[{i}]") for i, c in enumerate(self.items(raw, "catch", where))),
             error_mappings=self.error_mappings(raw.get("errorMappings"), _join(where, "errorMappings")),
@@ -258,7 +300,9 @@ class _Loader:
         for index, mapping in enumerate(mappings):
             text = mapping.source.text if isinstance(mapping.source, PathExpr) else repr(mapping.source.value)
             if text not in ERROR_MAPPING_SOURCES:
-                raise self.fail(f"{where}[{index}].source", f"{text}: errorMappings read only {' or '.join(ERROR_MAPPING_SOURCES)}")
+                raise self.fail(
+                    f"{where}[{index}].source", f"{text}: errorMappings read only {' or '.join(ERROR_MAPPING_SOURCES)}"
+                )
         return mappings
 
     def check_arn(self, arn: Any, where: str) -> None:
@@ -287,7 +331,9 @@ class _Loader:
         return tuple(params)
 
     def retry(self, raw: Any, where: str) -> m.RetryRule:
-        self.keys(raw, where, ("errors", "intervalSeconds", "maxAttempts", "multiplier", "maxIntervalSeconds"), ("errors",))
+        self.keys(
+            raw, where, ("errors", "intervalSeconds", "maxAttempts", "multiplier", "maxIntervalSeconds"), ("errors",)
+        )
         return m.RetryRule(
             errors=self.errors(raw, where),
             interval_seconds=self.number(raw, "intervalSeconds", where, 1, 86400, 1),
@@ -318,7 +364,9 @@ class _Loader:
                 condition = parse_condition(item["condition"])
             except ConditionSyntaxError as e:
                 raise self.fail(f"{at}.condition", f"{item['condition']!r}: {e}") from e
-            built.append(m.Choice(condition, item["condition"], self.optional_steps(item, at), self.string(item, "goto", at)))
+            built.append(
+                m.Choice(condition, item["condition"], self.optional_steps(item, at), self.string(item, "goto", at))
+            )
         # `default` is required (see _STEP_KEYS), its steps and goto optional: an empty default takes no branch.
         at = _join(where, "default")
         self.keys(raw["default"], at, ("steps", "goto"))
@@ -334,7 +382,8 @@ class _Loader:
         self.keys(mapping, at, ("collection", "item", "index"), ("collection", "item"))
         iteration = m.IterationMapping(
             collection=self.ref(mapping["collection"], _join(at, "collection")),
-            item=self.string(mapping, "item", at, required=True) or "", index=self.string(mapping, "index", at),
+            item=self.string(mapping, "item", at, required=True) or "",
+            index=self.string(mapping, "index", at),
         )
         return m.ForeachStep(**common, iteration_mapping=iteration, steps=self.steps(raw["steps"], where))
 
@@ -429,8 +478,21 @@ _STEP_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Task steps (122494): resourceArn, pattern, timeoutSeconds, end, the mappings, errorMappings, retry,
     # catch; serviceParams from the integration page (149829). `action` is the FnF team's continue-as-new
     # form (awesome-fnf/oss-copy flows/copy-multiple-files.flow.yml); a task has exactly one of the two.
-    "task": (("resourceArn", "action", "pattern", "timeoutSeconds", "serviceParams", "retry", "catch", "errorMappings",
-              "end", *_MAPPINGS), ()),
+    "task": (
+        (
+            "resourceArn",
+            "action",
+            "pattern",
+            "timeoutSeconds",
+            "serviceParams",
+            "retry",
+            "catch",
+            "errorMappings",
+            "end",
+            *_MAPPINGS,
+        ),
+        (),
+    ),
     # Choice steps (122497): choices (condition required; steps, goto optional), default, end, the mappings.
     # The table marks `default` "Required" while the prose says the step ends "if no default is defined":
     # the stricter reading, required.

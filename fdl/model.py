@@ -1,4 +1,5 @@
 """The FDL v1 document as frozen dataclasses. Field names are the YAML keys in snake_case."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,6 +8,7 @@ the step (`fdl.errors.MappingSourceMissing`) instead of guessing.
 `[*]` projects over a list; a second `[*]` later in the path flattens one level, so
 `$local[*].parts[*]` is the list of every part of every element.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,7 +75,9 @@ def walk(value: Any, segments: tuple[str | int, ...]) -> Any:
     return walk(value.get(head), rest) if isinstance(value, dict) else None
 
 
-def first_missing(value: Any, segments: tuple[str | int, ...], done: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+def first_missing(
+    value: Any, segments: tuple[str | int, ...], done: tuple[str | int, ...] = ()
+) -> tuple[str | int, ...] | None:
     """The shortest prefix of `segments` that names nothing in `value`, or None when the path exists.
 
     A key holding null exists. Through `[*]` the rest of the path must exist in every element.
@@ -87,7 +90,11 @@ def first_missing(value: Any, segments: tuple[str | int, ...], done: tuple[str |
         if not isinstance(value, list):
             return here
         return next((m for m in (first_missing(item, rest, here) for item in value) if m is not None), None)
-    present = isinstance(value, list) and head < len(value) if isinstance(head, int) else isinstance(value, dict) and head in value
+    present = (
+        isinstance(value, list) and head < len(value)
+        if isinstance(head, int)
+        else isinstance(value, dict) and head in value
+    )
     return first_missing(value[head], rest, here) if present else here
 
 

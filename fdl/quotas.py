@@ -30,6 +30,7 @@ What a throttled call does, as modelled:
   from a task). The page does not name the error; failing is the stricter reading (a queued start would
   hide the problem).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -89,8 +90,11 @@ class FcInstances:
             if running >= self._limit:
                 self._stats.fc_throttled += 1
                 where = f"region {region}" if region else "the caller's region"
-                raise StepError(FC_THROTTLED, f"{running} invocations are running in {where}, the account's quota of "
-                                f"instances (Quotas.fc_instances_per_region {self._limit})")
+                raise StepError(
+                    FC_THROTTLED,
+                    f"{running} invocations are running in {where}, the account's quota of "
+                    f"instances (Quotas.fc_instances_per_region {self._limit})",
+                )
             self._running[region] = running + 1
             self._stats.fc_peak_instances = max(self._stats.fc_peak_instances, running + 1)
         try:

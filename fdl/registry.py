@@ -3,6 +3,7 @@
 A task's function ARN resolves to the exact registered ARN first, then to the same
 service + function (any qualifier), then to the function name alone when only one service has it.
 """
+
 from __future__ import annotations
 
 import threading

@@ -3,6 +3,7 @@
 The infrastructure code renders the same documents with the same function, so a flow deployed to
 CloudFlow and a flow run locally are one text.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Helpers for tests that run flows against fake functions registered under their real names."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """FC handler `list_archive_files.handler`: plans the run's listing, round after round (listArchiveFiles)."""
+
 from __future__ import annotations
 
 from typing import Any

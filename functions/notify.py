@@ -1,4 +1,5 @@
 """FC handler `notify.handler`: the main flow's last step posts the run's summary (the completion notice)."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,9 @@ def _credential_values(context: Any) -> list[str]:
     """Every credential value this invocation could know (the context's and the environment's)."""
     values: list[str] = []
     for found in (getattr(context, "credentials", None), client.env_credentials()):
-        values += [str(getattr(found, name, "") or "") for name in ("access_key_id", "access_key_secret", "security_token")]
+        values += [
+            str(getattr(found, name, "") or "") for name in ("access_key_id", "access_key_secret", "security_token")
+        ]
     return [v for v in values if v]
 
 

@@ -1,4 +1,5 @@
 """FC handler `restore.handler`: one round's request slice of a shard (restore)."""
+
 from __future__ import annotations
 
 from typing import Any

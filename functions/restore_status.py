@@ -1,4 +1,5 @@
 """FC handler `restore_status.handler`: one round's confirm scan of a shard, and its report lines (restoreStatus)."""
+
 from __future__ import annotations
 
 from typing import Any

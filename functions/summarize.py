@@ -1,4 +1,5 @@
 """FC handler `summarize.handler`: the run's end: the report's index and summary (summarize)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Synthesis of the whole matrix: one code package, one `RestoreStack` per (environment, region)."""
+
 from __future__ import annotations
 
 import logging
@@ -19,15 +20,21 @@ _LOGGER.addHandler(logging.NullHandler())
 PACKAGE_NAME = "oss-restore-functions.zip"
 
 
-def synthesize(*, outdir: Path, config_path: Path = DEFAULT_CONFIG_PATH, functions_dir: Path | None = None,
-               flows_dir: Path | None = None) -> tuple[DeploymentConfig, ...]:
+def synthesize(
+    *,
+    outdir: Path,
+    config_path: Path = DEFAULT_CONFIG_PATH,
+    functions_dir: Path | None = None,
+    flows_dir: Path | None = None,
+) -> tuple[DeploymentConfig, ...]:
     """Write `outdir/stacks/<stack id>/cdk.tf.json` for every stack; return the stacks written.
 
     The code package and the flows are the installed ones (`infra.shipped`) unless folders are given."""
     matrix = load_matrix(config_path)
     with tempfile.TemporaryDirectory() as staging:
-        package = build_package(functions_dir or stage_code_package(Path(staging) / "functions"),
-                                outdir / "package" / PACKAGE_NAME)
+        package = build_package(
+            functions_dir or stage_code_package(Path(staging) / "functions"), outdir / "package" / PACKAGE_NAME
+        )
     _LOGGER.debug("code package %s crc64 %s", package.path, package.crc64)
     app = App(outdir=str(outdir))
     for cfg in matrix:

@@ -3,6 +3,7 @@
 Read from `infra/environments.yaml`; every value is checked here so that a bad entry fails before
 synthesis with the field name and the allowed range, never halfway through a Terraform apply.
 """
+
 from __future__ import annotations
 
 import re
@@ -140,7 +141,9 @@ def load_matrix(path: Path = DEFAULT_CONFIG_PATH) -> tuple[DeploymentConfig, ...
     return tuple(cfg for name, body in envs.items() for cfg in _environment(source, str(name), body))
 
 
-def select(matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None = None) -> tuple[DeploymentConfig, ...]:
+def select(
+    matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None = None
+) -> tuple[DeploymentConfig, ...]:
     """The stacks of one environment (and one region of it, when given)."""
     in_env = [c for c in matrix if c.env == env]
     if not in_env:
@@ -156,24 +159,42 @@ def select(matrix: tuple[DeploymentConfig, ...], *, env: str, region: str | None
 def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
     where = f"environments.{env}"
     if not _ENV.match(env):
-        raise DeploymentConfigError(source, where, "environment names are 1-16 lowercase letters and digits, starting with a letter")
+        raise DeploymentConfigError(
+            source, where, "environment names are 1-16 lowercase letters and digits, starting with a letter"
+        )
     body = _mapping(source, where, body)
     regions = _string_list(source, f"{where}.regions", body.get("regions"), _REGION, "region ids such as cn-hangzhou")
     common = dict(
         env=env,
-        name_prefix=_match(source, f"{where}.name_prefix", body.get("name_prefix"), _PREFIX,
-                           "3-24 lowercase letters, digits and '-', starting with a letter"),
+        name_prefix=_match(
+            source,
+            f"{where}.name_prefix",
+            body.get("name_prefix"),
+            _PREFIX,
+            "3-24 lowercase letters, digits and '-', starting with a letter",
+        ),
         runtime=_runtime(source, f"{where}.runtime", body.get("runtime")),
         memory_mb=_memory(source, f"{where}.memory_mb", body.get("memory_mb")),
         timeout_s=_int(source, f"{where}.timeout_s", body.get("timeout_s"), 1, 86400),
         log_retention_days=_int(source, f"{where}.log_retention_days", body.get("log_retention_days"), 1, 3650),
-        buckets=tuple(_string_list(source, f"{where}.buckets", body.get("buckets"), _BUCKET,
-                                   "OSS bucket names (3-63 lowercase letters, digits and '-'; no wildcards)")),
+        buckets=tuple(
+            _string_list(
+                source,
+                f"{where}.buckets",
+                body.get("buckets"),
+                _BUCKET,
+                "OSS bucket names (3-63 lowercase letters, digits and '-'; no wildcards)",
+            )
+        ),
         backend=_backend(source, f"{where}.backend", body.get("backend")),
         account_id=_optional_match(source, f"{where}.account_id", body.get("account_id"), _ACCOUNT, "6-20 digits"),
-        log_project_suffix=_optional_match(source, f"{where}.log_project_suffix", body.get("log_project_suffix"),
-                                           _SUFFIX, "1-16 lowercase letters, digits and '-', starting and "
-                                           "ending with a letter or digit"),
+        log_project_suffix=_optional_match(
+            source,
+            f"{where}.log_project_suffix",
+            body.get("log_project_suffix"),
+            _SUFFIX,
+            "1-16 lowercase letters, digits and '-', starting and ending with a letter or digit",
+        ),
         **_report(source, f"{where}.report", body.get("report")),
     )
     configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]  # common: checked per field above
@@ -186,17 +207,23 @@ def _check_log_project(source: str, where: str, cfg: DeploymentConfig) -> None:
     # Neither set: refused (the stricter choice). Deriving the account at apply time would need a data
     # source the provider schema file does not hold, and the function policy names the project at synth time.
     if not cfg.log_project_suffix and not cfg.account_id:
-        raise DeploymentConfigError(source, f"{where}.log_project_suffix",
-                          "required when account_id is not set: Simple Log Service project names are unique "
-                          "per region across all accounts, so the log project name needs the account id or a "
-                          "suffix of your own (1-16 lowercase letters, digits and '-')")
+        raise DeploymentConfigError(
+            source,
+            f"{where}.log_project_suffix",
+            "required when account_id is not set: Simple Log Service project names are unique "
+            "per region across all accounts, so the log project name needs the account id or a "
+            "suffix of your own (1-16 lowercase letters, digits and '-')",
+        )
     name = cfg.log_project
     if not _LOG_PROJECT.match(name):
         field = "log_project_suffix" if cfg.log_project_suffix else "account_id"
-        raise DeploymentConfigError(source, f"{where}.{field}",
-                          f"gives the log project name {name!r} ({len(name)} characters) in {cfg.region}; allowed: "
-                          "3-63 lowercase letters, digits and '-', starting and ending with a letter or digit "
-                          "(shorten name_prefix or the suffix)")
+        raise DeploymentConfigError(
+            source,
+            f"{where}.{field}",
+            f"gives the log project name {name!r} ({len(name)} characters) in {cfg.region}; allowed: "
+            "3-63 lowercase letters, digits and '-', starting and ending with a letter or digit "
+            "(shorten name_prefix or the suffix)",
+        )
 
 
 def _backend(source: str, where: str, raw: Any) -> StateBackend:
@@ -207,8 +234,13 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
     return OssStateBackend(
         bucket=_match(source, f"{where}.bucket", body.get("bucket"), _BUCKET, "an OSS bucket name"),
         region=_match(source, f"{where}.region", body.get("region"), _REGION, "a region id such as cn-hangzhou"),
-        prefix=_match(source, f"{where}.prefix", body.get("prefix", "oss-restore"), _STATE_PREFIX,
-                      "'/'-separated segments of letters, digits, '.', '_' and '-' (no leading or trailing '/')"),
+        prefix=_match(
+            source,
+            f"{where}.prefix",
+            body.get("prefix", "oss-restore"),
+            _STATE_PREFIX,
+            "'/'-separated segments of letters, digits, '.', '_' and '-' (no leading or trailing '/')",
+        ),
         tablestore_endpoint=_optional_str(body.get("tablestore_endpoint")),
         tablestore_table=_optional_str(body.get("tablestore_table")),
     )
@@ -219,19 +251,33 @@ def _report(source: str, where: str, raw: Any) -> dict[str, str]:
     body = _mapping(source, where, raw)
     prefix = body.get("prefix", "oss-restore/reports/")
     return {
-        "report_bucket": _match(source, f"{where}.bucket", body.get("bucket"), _BUCKET,
-                                "an OSS bucket name (3-63 lowercase letters, digits and '-') in the stack's region"),
-        "report_prefix": _match(source, f"{where}.prefix", prefix, _REPORT_PREFIX,
-                                "'/'-separated segments of letters, digits, '.', '_' and '-', ending with '/'"),
+        "report_bucket": _match(
+            source,
+            f"{where}.bucket",
+            body.get("bucket"),
+            _BUCKET,
+            "an OSS bucket name (3-63 lowercase letters, digits and '-') in the stack's region",
+        ),
+        "report_prefix": _match(
+            source,
+            f"{where}.prefix",
+            prefix,
+            _REPORT_PREFIX,
+            "'/'-separated segments of letters, digits, '.', '_' and '-', ending with '/'",
+        ),
     }
 
 
 def _runtime(source: str, where: str, raw: Any) -> str:
     if raw not in RUNTIMES:
         offered = ", ".join(FC_PYTHON_RUNTIMES[STACK_FC_VERSION])
-        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
-                                         f"{STACK_FC_VERSION} offers, {offered}, those the handlers support: "
-                                         "Python 3.10 or newer)")
+        raise DeploymentConfigError(
+            source,
+            where,
+            f"got {raw!r}; allowed: {', '.join(RUNTIMES)} (of the runtimes FC "
+            f"{STACK_FC_VERSION} offers, {offered}, those the handlers support: "
+            "Python 3.10 or newer)",
+        )
     return str(raw)
 
 
@@ -256,8 +302,9 @@ def _int(source: str, where: str, raw: Any, low: int, high: int) -> int:
 def _memory(source: str, where: str, raw: Any) -> int:
     value = _int(source, where, raw, MEMORY_MB[0], MEMORY_MB[1])
     if value % 64:
-        raise DeploymentConfigError(source, where, f"got {value}; allowed: a multiple of 64 from {MEMORY_MB[0]} to "
-                                                   f"{MEMORY_MB[1]}")
+        raise DeploymentConfigError(
+            source, where, f"got {value}; allowed: a multiple of 64 from {MEMORY_MB[0]} to {MEMORY_MB[1]}"
+        )
     return value
 
 

@@ -1,4 +1,5 @@
 """Errors of the infrastructure package. Each names what was wrong and what is allowed."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Flow definitions as deployed: the YAML in `flows/` with one stack's ARNs and names put in."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ class FlowDefinitions:
 
 def flow_variables(cfg: DeploymentConfig, names: StackNames) -> dict[str, str]:
     """The values of the placeholders the flows use, for this stack."""
-    variables = {f.placeholder: function_arn(cfg, names.service, names.functions[base]) for base, f in FUNCTIONS.items()}
+    variables = {
+        f.placeholder: function_arn(cfg, names.service, names.functions[base]) for base, f in FUNCTIONS.items()
+    }
     variables[RESTORE_FLOW_PLACEHOLDER] = names.restore_flow
     variables[MAIN_FLOW_PLACEHOLDER] = names.main_flow
     return variables

@@ -8,6 +8,7 @@ flow definitions leave it empty (the service fills in the caller's account) and 
 there, which still pins region, service and function names. Flows and executions need no ARN here:
 the fnf actions the flows use have no resource-level authorization (see `infra.policies`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,13 +29,16 @@ class CodeFunction:
         return f"{self.module}.handler"
 
 
-FUNCTIONS: dict[str, CodeFunction] = {f.base: f for f in (
-    CodeFunction(base="listArchiveFiles", module="list_archive_files", placeholder="listArchiveFilesArn"),
-    CodeFunction(base="restore", module="restore", placeholder="restoreArn"),
-    CodeFunction(base="restoreStatus", module="restore_status", placeholder="restoreStatusArn"),
-    CodeFunction(base="summarize", module="summarize", placeholder="summarizeArn"),
-    CodeFunction(base="notify", module="notify", placeholder="notifyArn"),
-)}
+FUNCTIONS: dict[str, CodeFunction] = {
+    f.base: f
+    for f in (
+        CodeFunction(base="listArchiveFiles", module="list_archive_files", placeholder="listArchiveFilesArn"),
+        CodeFunction(base="restore", module="restore", placeholder="restoreArn"),
+        CodeFunction(base="restoreStatus", module="restore_status", placeholder="restoreStatusArn"),
+        CodeFunction(base="summarize", module="summarize", placeholder="summarizeArn"),
+        CodeFunction(base="notify", module="notify", placeholder="notifyArn"),
+    )
+}
 RESTORE_FLOW_PLACEHOLDER = "restoreFlowName"
 # The main flow's own name, which its continue-as-new steps start again: known at synth time, so it is
 # rendered into the definition rather than read from the execution's context (FDL v1's reference documents

@@ -4,6 +4,7 @@ Timestamps, permissions and directory order vary between checkouts and machines;
 three so `code_checksum` (FC's CRC-64 of the bytes) is the same everywhere and Terraform sees no
 change until a handler really changes.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -39,10 +40,15 @@ def build_package(src: Path, dest: Path) -> CodePackage:
 
 def package_files(src: Path) -> list[Path]:
     """Files that ship, in a fixed order: no caches, no hidden files, no compiled bytecode."""
+
     def ships(p: Path) -> bool:
         parts = p.relative_to(src).parts
-        return (p.is_file() and p.suffix not in _SKIPPED_SUFFIXES
-                and not any(part in _SKIPPED_DIRS or part.startswith(".") for part in parts))
+        return (
+            p.is_file()
+            and p.suffix not in _SKIPPED_SUFFIXES
+            and not any(part in _SKIPPED_DIRS or part.startswith(".") for part in parts)
+        )
+
     return sorted((p for p in src.rglob("*") if ships(p)), key=lambda p: p.relative_to(src).as_posix())
 
 

@@ -27,6 +27,7 @@ column) is authorised as the versioned action (oss:GetObjectVersion, oss:Restore
 oss:CleanRestoredObjectVersion), so each object action is granted with its versioned one. Everything else is
 exactly what the handlers and the flows call.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ FUNCTION_ACTIONS_ON_BUCKET = ("oss:ListObjects", "oss:GetBucketArchiveDirectRead
 # Deep Cold copy (`clean`). Each beside the action a request of it naming a versionId is authorised as:
 # HeadObject by version (a manifest's versionId, the confirm scan) is oss:GetObjectVersion, RestoreObject and
 # CleanRestoredObject by version (`--all-versions`, a manifest's versionId) their *Version actions.
-FUNCTION_ACTIONS_ON_OBJECTS = tuple(a for plain in ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject")
-                                    for a in (plain, VERSIONED[plain]))
+FUNCTION_ACTIONS_ON_OBJECTS = tuple(
+    a for plain in ("oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject") for a in (plain, VERSIONED[plain])
+)
 # The run's store (`restore_core.run_store`): the report, its journal and progress, under the configured
 # report prefix only; ListObjects on the report bucket reads the store's own names back.
 FUNCTION_ACTIONS_ON_REPORT = ("oss:PutObject", "oss:GetObject")
@@ -64,31 +66,40 @@ class PolicyFormError(ValueError):
 
 def trust_policy(service: str) -> str:
     """Who may assume the role: only the named cloud service (`fc` or `fnf`)."""
-    return _dump([{"Action": ["sts:AssumeRole"], "Effect": "Allow",
-                   "Principal": {"Service": [f"{service}.aliyuncs.com"]}}])
+    return _dump(
+        [{"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": [f"{service}.aliyuncs.com"]}}]
+    )
 
 
 def function_policy(cfg: DeploymentConfig, names: StackNames) -> str:
     """List, head and restore in the configured buckets; write the report under its prefix; write to the
     stack's own log store."""
     account = cfg.account_id or "*"
-    return _dump([
-        grant(FUNCTION_ACTIONS_ON_BUCKET, [f"acs:oss:*:{account}:{b}" for b in cfg.buckets]),
-        grant(FUNCTION_ACTIONS_ON_OBJECTS, [f"acs:oss:*:{account}:{b}/*" for b in cfg.buckets]),
-        grant(FUNCTION_ACTIONS_ON_REPORT, [f"acs:oss:*:{account}:{cfg.report_bucket}/{cfg.report_prefix}*"]),
-        grant(FUNCTION_ACTIONS_ON_REPORT_BUCKET, [f"acs:oss:*:{account}:{cfg.report_bucket}"]),
-        grant(FUNCTION_ACTIONS_ON_LOGS,
-               [f"acs:log:{cfg.region}:{account}:project/{names.log_project}/logstore/{names.log_store}"]),
-    ])
+    return _dump(
+        [
+            grant(FUNCTION_ACTIONS_ON_BUCKET, [f"acs:oss:*:{account}:{b}" for b in cfg.buckets]),
+            grant(FUNCTION_ACTIONS_ON_OBJECTS, [f"acs:oss:*:{account}:{b}/*" for b in cfg.buckets]),
+            grant(FUNCTION_ACTIONS_ON_REPORT, [f"acs:oss:*:{account}:{cfg.report_bucket}/{cfg.report_prefix}*"]),
+            grant(FUNCTION_ACTIONS_ON_REPORT_BUCKET, [f"acs:oss:*:{account}:{cfg.report_bucket}"]),
+            grant(
+                FUNCTION_ACTIONS_ON_LOGS,
+                [f"acs:log:{cfg.region}:{account}:project/{names.log_project}/logstore/{names.log_store}"],
+            ),
+        ]
+    )
 
 
 def flow_policy(cfg: DeploymentConfig, names: StackNames) -> str:
     """Invoke the stack's functions; start executions (of the two flows, but RAM cannot scope that)."""
-    return _dump([
-        grant(FLOW_ACTIONS_ON_FUNCTIONS,
-               [function_arn(cfg, names.service, fn, for_policy=True) for fn in names.functions.values()]),
-        grant(FLOW_ACTIONS_ON_EXECUTIONS, None),
-    ])
+    return _dump(
+        [
+            grant(
+                FLOW_ACTIONS_ON_FUNCTIONS,
+                [function_arn(cfg, names.service, fn, for_policy=True) for fn in names.functions.values()],
+            ),
+            grant(FLOW_ACTIONS_ON_EXECUTIONS, None),
+        ]
+    )
 
 
 def grant(actions: tuple[str, ...], named: list[str] | None) -> dict[str, Any]:
@@ -100,7 +111,7 @@ def grant(actions: tuple[str, ...], named: list[str] | None) -> dict[str, Any]:
     if levels == {True} and not named:
         raise PolicyFormError(f"{', '.join(actions)}: resource-level actions need named resources")
     if levels == {False} and named is not None:
-        raise PolicyFormError(f"{', '.join(actions)}: no resource-level authorization; only Resource \"*\" grants it")
+        raise PolicyFormError(f'{", ".join(actions)}: no resource-level authorization; only Resource "*" grants it')
     return {"Action": list(actions), "Effect": "Allow", "Resource": named if named else [ALL_RESOURCES]}
 
 

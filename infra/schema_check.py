@@ -5,6 +5,7 @@ The schema JSON (Terraform's `providers schema -json` form, provider 1.289.0, co
 enumerations or ranges, so those that matter are tabled below from the provider's resource
 documentation (alicloud_fc_function, alicloud_fnf_flow, ...) and FC's runtime list. A problem is returned as "<resource path>: <what>".
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,28 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "alicloud-provider-sc
 PROVIDER_ADDRESS = "registry.terraform.io/aliyun/alicloud"
 _META_KEYS = {"//", "depends_on", "provider", "lifecycle", "count", "for_each", "connection", "provisioner"}
 
-_FC_RUNTIMES = {"python2.7", "python3", "python3.9", "python3.10", "python3.12", "nodejs12", "nodejs14",
-                "nodejs16", "nodejs18", "nodejs20", "java8", "java11", "php7.2", "dotnetcore3.1", "go1",
-                "custom", "custom.debian10", "custom.debian11", "custom.debian12", "custom-container"}
+_FC_RUNTIMES = {
+    "python2.7",
+    "python3",
+    "python3.9",
+    "python3.10",
+    "python3.12",
+    "nodejs12",
+    "nodejs14",
+    "nodejs16",
+    "nodejs18",
+    "nodejs20",
+    "java8",
+    "java11",
+    "php7.2",
+    "dotnetcore3.1",
+    "go1",
+    "custom",
+    "custom.debian10",
+    "custom.debian11",
+    "custom.debian12",
+    "custom-container",
+}
 # FC 2.0's Python runtimes stop at python3.10; python3.12 is FC 3.0 only (infra/config.py cites both pages).
 _FC2_RUNTIMES = _FC_RUNTIMES - {"python3.12"}
 ENUMS: dict[tuple[str, str], set[Any]] = {
@@ -116,7 +136,11 @@ def _check_nested(rtype: str, path: str, field: str, item: Any, spec: dict[str, 
     if items is None or not all(isinstance(i, dict) for i in items):
         return [f"{path}: a block must be an object or a list of objects"]
     count, low, high = len(items), spec.get("min_items", 0), spec.get("max_items")
-    problems = [] if count >= low and (not high or count <= high) else [f"{path}: {count} blocks, allowed {low}..{high or 'any'}"]
+    problems = (
+        []
+        if count >= low and (not high or count <= high)
+        else [f"{path}: {count} blocks, allowed {low}..{high or 'any'}"]
+    )
     for i, sub in enumerate(items):
         problems += _check_block(rtype, f"{path}[{i}]", sub, spec["block"], prefix=f"{field}.")
     return problems

@@ -7,6 +7,7 @@ system, never relative to a source file, so an editable install (a clone) and a 
 alike. In a clone the handlers' folder holds `restore_core/` too; installed, `restore_core` sits beside it
 and `stage_code_package` lays the two out again as `functions/` is, so the zip has the same bytes.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -47,7 +48,9 @@ def stage_code_package(staging: Path) -> Path:
     handlers, shared = functions_dir(), package_dir(SHARED_PACKAGE)
     if shared.parent == handlers:
         return handlers
-    for src, root in [(p, handlers) for p in package_files(handlers)] + [(p, shared.parent) for p in package_files(shared)]:
+    for src, root in [(p, handlers) for p in package_files(handlers)] + [
+        (p, shared.parent) for p in package_files(shared)
+    ]:
         dest = staging / src.relative_to(root)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)

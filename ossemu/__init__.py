@@ -1,11 +1,12 @@
 """A local OSS-protocol emulator for the real oss2 SDK: objects, listings, restores, signatures, faults.
 
-    from ossemu import Emulator, ManualClock, RestoreLatency, Faults
-    with Emulator(credentials={"ak": "sk"}, clock=ManualClock()) as emu:
-        emu.create_bucket("b")
-        emu.put_object("b", "k", b"data", storage_class="Archive")
-        bucket = oss2.Bucket(oss2.Auth("ak", "sk"), emu.endpoint, "b")
+from ossemu import Emulator, ManualClock, RestoreLatency, Faults
+with Emulator(credentials={"ak": "sk"}, clock=ManualClock()) as emu:
+    emu.create_bucket("b")
+    emu.put_object("b", "k", b"data", storage_class="Archive")
+    bucket = oss2.Bucket(oss2.Auth("ak", "sk"), emu.endpoint, "b")
 """
+
 from __future__ import annotations
 
 from ossemu.clock import ManualClock, RealClock

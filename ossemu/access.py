@@ -15,6 +15,7 @@ to fill in with the bucket owner's, as the engine's hook does for ARNs a flow na
 A denial is answered as OSS answers it: 403 `AccessDenied`, with the hook's message. Without a hook
 (the default) nothing is checked.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,11 +60,16 @@ def resource_of(bucket: str, key: str) -> str:
 
 def action_of(operation: str, *, versioned: bool) -> str | None:
     """The RAM action of an operation; `versioned`: the request names a versionId."""
-    return VERSIONED_RAM_ACTIONS.get(operation) if versioned and operation in VERSIONED_RAM_ACTIONS else RAM_ACTIONS.get(operation)
+    return (
+        VERSIONED_RAM_ACTIONS.get(operation)
+        if versioned and operation in VERSIONED_RAM_ACTIONS
+        else RAM_ACTIONS.get(operation)
+    )
 
 
-def check(hook: Authorize | None, access_key_id: str, operation: str, bucket: str, key: str, *,
-          versioned: bool = False) -> None:
+def check(
+    hook: Authorize | None, access_key_id: str, operation: str, bucket: str, key: str, *, versioned: bool = False
+) -> None:
     action = action_of(operation, versioned=versioned)
     if hook is None or action is None:  # an operation the emulator does not implement fails on its own
         return

@@ -4,6 +4,7 @@ computes them (`oss2/auth.py`).
 Signatures and clock skew are checked against the wall clock, never the (possibly manual) restore
 clock, because clients sign with their own wall time.
 """
+
 from __future__ import annotations
 
 import base64
@@ -89,7 +90,9 @@ class Verifier:
             return self._verify_v4(req, authorization)
         if authorization.startswith("OSS ") and ":" in authorization:
             return self._verify_v1(req, authorization)
-        raise OssError(400, "InvalidArgument", "Authorization header is invalid.", extra={"ArgumentName": "Authorization"})
+        raise OssError(
+            400, "InvalidArgument", "Authorization header is invalid.", extra={"ArgumentName": "Authorization"}
+        )
 
     def _secret(self, ak: str, req: SignedRequest) -> str:
         if ak in self._sts:
@@ -135,7 +138,9 @@ class Verifier:
         ak, _, scope = fields.get("Credential", "").partition("/")
         scope_parts = scope.split("/")
         if len(scope_parts) != 4 or scope_parts[3] != "aliyun_v4_request" or "Signature" not in fields:
-            raise OssError(400, "InvalidArgument", "Authorization header is invalid.", extra={"ArgumentName": "Authorization"})
+            raise OssError(
+                400, "InvalidArgument", "Authorization header is invalid.", extra={"ArgumentName": "Authorization"}
+            )
         secret = self._secret(ak, req)
         stamp = req.headers.get("x-oss-date", "")
         try:

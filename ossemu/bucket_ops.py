@@ -1,4 +1,5 @@
 """Bucket-level operations: listings, bucket creation and deletion, archive direct read."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -39,7 +40,9 @@ def put_bucket(ctx: Context, call: Call) -> Response:
 def delete_bucket(ctx: Context, call: Call) -> Response:
     with ctx.store.lock:
         if ctx.bucket(call).objects:
-            raise OssError(409, "BucketNotEmpty", "The bucket you tried to delete is not empty.", extra={"BucketName": call.bucket})
+            raise OssError(
+                409, "BucketNotEmpty", "The bucket you tried to delete is not empty.", extra={"BucketName": call.bucket}
+            )
         del ctx.store.buckets[call.bucket]
     return Response(204)
 
@@ -81,10 +84,12 @@ def list_versions(ctx: Context, call: Call) -> Response:
         raise listing.invalid("version-id-marker", version_marker, "requires key-marker")
     q = listing.ListQuery(p.get("prefix", ""), "", key_marker, listing.parse_max_keys(p))
     with ctx.store.lock:
-        page = listing.list_versions_page(ctx.bucket(call), prefix=q.prefix, key_marker=key_marker,
-                                          version_marker=version_marker, max_keys=q.max_keys)
-        body = listing.render_versions(call.bucket, q, page, url=url, key_marker=key_marker,
-                                       version_marker=version_marker, now=ctx.clock.now())
+        page = listing.list_versions_page(
+            ctx.bucket(call), prefix=q.prefix, key_marker=key_marker, version_marker=version_marker, max_keys=q.max_keys
+        )
+        body = listing.render_versions(
+            call.bucket, q, page, url=url, key_marker=key_marker, version_marker=version_marker, now=ctx.clock.now()
+        )
     return Response(200, {"Content-Type": "application/xml"}, body)
 
 
@@ -106,7 +111,11 @@ def _parse_status(body: bytes) -> str:
     except ET.ParseError:
         status = ""
     if status not in (ENABLED, SUSPENDED):
-        raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+        raise OssError(
+            400,
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema.",
+        )
     return status
 
 
@@ -130,5 +139,9 @@ def _parse_enabled(body: bytes) -> bool:
     except ET.ParseError:
         text = ""
     if text not in ("true", "false"):
-        raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+        raise OssError(
+            400,
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema.",
+        )
     return text == "true"

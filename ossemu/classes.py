@@ -1,4 +1,5 @@
 """Storage classes, restore tiers and the per-class restore rules of OSS, as RestoreObject documents them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

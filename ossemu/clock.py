@@ -1,4 +1,5 @@
 """Clocks for the restore state machine: the wall clock, or a manual one that tests move by hand."""
+
 from __future__ import annotations
 
 import threading

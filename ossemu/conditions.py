@@ -18,6 +18,7 @@ Where they are silent this module takes the stricter reading:
   lists, `*` and weak tags never match;
 - dates compare at whole seconds, the resolution of Last-Modified.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

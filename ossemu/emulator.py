@@ -1,4 +1,5 @@
 """`Emulator`: the in-process facade over storage, the service and its HTTP server."""
+
 from __future__ import annotations
 
 import threading
@@ -56,7 +57,9 @@ class Emulator:
         self._store = Store()
         self._latency = latency or RestoreLatency.realistic()
         self._injector = FaultInjector(faults or Faults())
-        verifier = Verifier(credentials=self.credentials, sts_tokens=dict(sts_tokens or {}), max_skew_seconds=max_skew_seconds)
+        verifier = Verifier(
+            credentials=self.credentials, sts_tokens=dict(sts_tokens or {}), max_skew_seconds=max_skew_seconds
+        )
         self.service = Service(
             store=self._store,
             stats=self.stats,
@@ -75,7 +78,9 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is None:
             self._server = OssHTTPServer(self._address, self.service)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="ossemu")
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="ossemu"
+            )
             self._thread.start()
         return self
 
@@ -92,7 +97,9 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -161,7 +168,9 @@ class Emulator:
             if history is None:
                 rec = b.objects.get(key)
                 return [] if rec is None else [(NULL, rec.storage_class)]
-            return [(v.version_id, v.record.storage_class if isinstance(v.record, ObjectRecord) else None) for v in history]
+            return [
+                (v.version_id, v.record.storage_class if isinstance(v.record, ObjectRecord) else None) for v in history
+            ]
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         """Keys under `prefix` in listing order."""
@@ -182,19 +191,37 @@ class Emulator:
         with self._store.lock:
             return self._store.record(bucket, key).storage_class
 
-    def seed(self, bucket: str, *, counts: Mapping[str, int], prefix: str = "seed/", size: int = 1024,
-             names: str = "counting", key_bytes: int = 0) -> int:
+    def seed(
+        self,
+        bucket: str,
+        *,
+        counts: Mapping[str, int],
+        prefix: str = "seed/",
+        size: int = 1024,
+        names: str = "counting",
+        key_bytes: int = 0,
+    ) -> int:
         """Add `counts[class]` objects per class under `prefix`, classes interleaved; return how many. `names`:
         "counting" keys, or "random" ones of `key_bytes` bytes (`ossemu.seeding.seed_bucket`)."""
         with self._store.lock:
-            return seed_bucket(self._store.bucket(bucket), counts=counts, prefix=prefix, size=size, now=self.clock.now(),
-                               names=names, key_bytes=key_bytes)
+            return seed_bucket(
+                self._store.bucket(bucket),
+                counts=counts,
+                prefix=prefix,
+                size=size,
+                now=self.clock.now(),
+                names=names,
+                key_bytes=key_bytes,
+            )
 
     def restore_state(self, bucket: str, key: str, version_id: str | None = None) -> str:
-        """"frozen" | "restoring" | "restored" | "not-archived", as of the emulator's clock."""
+        """ "frozen" | "restoring" | "restored" | "not-archived", as of the emulator's clock."""
         with self._store.lock:
-            rec = (self._store.record(bucket, key) if version_id is None
-                   else self._store.bucket(bucket).read_version(key, version_id))
+            rec = (
+                self._store.record(bucket, key)
+                if version_id is None
+                else self._store.bucket(bucket).read_version(key, version_id)
+            )
             return restore.state_of(rec, self.clock.now())
 
     def expire_restore(self, bucket: str, key: str) -> None:

@@ -3,6 +3,7 @@
 `OssError` is an answer the emulated service gives (it becomes an OSS error response); the others are
 mistakes in how the emulator itself is configured or driven from Python.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 The QPS budget counts real requests in one-second wall-clock windows (traffic is real even when the
 restore clock is manual); requests past the budget are rejected, not queued, as OSS does.
 """
+
 from __future__ import annotations
 
 import random
@@ -31,9 +32,13 @@ class Faults:
         kinds = tuple(self.kinds)
         bad = [k for k in kinds if k not in FAULT_KINDS]
         if bad or not kinds:
-            raise ConfigError("fault kinds", ",".join(bad) or "(none)", f"a non-empty subset of {', '.join(FAULT_KINDS)}")
+            raise ConfigError(
+                "fault kinds", ",".join(bad) or "(none)", f"a non-empty subset of {', '.join(FAULT_KINDS)}"
+            )
         object.__setattr__(self, "kinds", kinds)
-        if self.qps_limit is not None and (isinstance(self.qps_limit, bool) or int(self.qps_limit) != self.qps_limit or self.qps_limit < 1):
+        if self.qps_limit is not None and (
+            isinstance(self.qps_limit, bool) or int(self.qps_limit) != self.qps_limit or self.qps_limit < 1
+        ):
             raise ConfigError("qps limit", self.qps_limit, "a whole number >= 1, or None for no limit")
 
 

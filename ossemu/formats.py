@@ -1,4 +1,5 @@
 """The exact text formats oss2 parses: dates, x-oss-restore values, error XML."""
+
 from __future__ import annotations
 
 import calendar
@@ -31,7 +32,9 @@ def parse_http_date(text: str) -> int | None:
         return None
     day, month, year, hour, minute, second = m.groups()
     try:
-        return calendar.timegm(time.strptime(f"{year} {_MONTHS.index(month) + 1} {day} {hour} {minute} {second}", "%Y %m %d %H %M %S"))
+        return calendar.timegm(
+            time.strptime(f"{year} {_MONTHS.index(month) + 1} {day} {hour} {minute} {second}", "%Y %m %d %H %M %S")
+        )
     except ValueError:
         return None
 

@@ -11,6 +11,7 @@ Realistic defaults (the upper end of what OSS documents for RestoreObject per cl
 `scale` multiplies every duration, the restore latencies and the length of a restored day alike, so
 `scale=0.001` turns a 5 h Cold Archive restore into 18 s and a 1-day restored period into 86.4 s.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,6 +3,7 @@
 A page walks the sorted key index from the marker; a common prefix is emitted once and the whole
 subtree under it is skipped with one bisect, so a page costs O(log n + page) whatever the bucket holds.
 """
+
 from __future__ import annotations
 
 import base64
@@ -172,12 +173,24 @@ class _Writer:
             self.parts.append(f"<RestoreInfo>{escape(info)}</RestoreInfo>")
 
     def entry(
-        self, tag: str, key: str, rec: ObjectRecord, *, now: float, owner: bool, version: tuple[str, bool] | None = None,
+        self,
+        tag: str,
+        key: str,
+        rec: ObjectRecord,
+        *,
+        now: float,
+        owner: bool,
+        version: tuple[str, bool] | None = None,
     ) -> None:
         """One object: `<Contents>` of a listing, or `<Version>` (version ID and IsLatest; no TransitionTime)."""
         c = rec.content
-        latest = "" if version is None else (
-            f"<VersionId>{escape(version[0])}</VersionId><IsLatest>{'true' if version[1] else 'false'}</IsLatest>")
+        latest = (
+            ""
+            if version is None
+            else (
+                f"<VersionId>{escape(version[0])}</VersionId><IsLatest>{'true' if version[1] else 'false'}</IsLatest>"
+            )
+        )
         self.parts.append(
             f"<{tag}><Key>{self.text(key)}</Key>"
             + latest
@@ -241,8 +254,9 @@ def _version_keys(bucket: BucketStore, start: str, inclusive: bool) -> Iterator[
     (a key in both comes once: merged sorted lists put its two copies next to each other)."""
     bounds = (inclusive, True)
     previous = None
-    for key in heapq.merge(bucket.keys.irange(minimum=start, inclusive=bounds),
-                           bucket.history.keys.irange(minimum=start, inclusive=bounds)):
+    for key in heapq.merge(
+        bucket.keys.irange(minimum=start, inclusive=bounds), bucket.history.keys.irange(minimum=start, inclusive=bounds)
+    ):
         if key != previous:
             yield key
         previous = key
@@ -256,7 +270,9 @@ def _versions_of(bucket: BucketStore, key: str) -> list[Version]:
     return [Version(NULL, rec, rec.mtime)]
 
 
-def list_versions_page(bucket: BucketStore, *, prefix: str, key_marker: str, version_marker: str, max_keys: int) -> VersionPage:
+def list_versions_page(
+    bucket: BucketStore, *, prefix: str, key_marker: str, version_marker: str, max_keys: int
+) -> VersionPage:
     """ListObjectVersions: after (key-marker, version-id-marker), or after key-marker's last version when
     no version-id-marker is given; every version counts against max-keys."""
     page = VersionPage()
@@ -282,7 +298,14 @@ def list_versions_page(bucket: BucketStore, *, prefix: str, key_marker: str, ver
 
 
 def render_versions(
-    bucket: str, q: ListQuery, page: VersionPage, *, url: bool, key_marker: str, version_marker: str, now: float,
+    bucket: str,
+    q: ListQuery,
+    page: VersionPage,
+    *,
+    url: bool,
+    key_marker: str,
+    version_marker: str,
+    now: float,
 ) -> bytes:
     """ListVersionsResult: `<Version>` and `<DeleteMarker>` entries, each key's newest first."""
     w = _Writer(url)

@@ -5,6 +5,7 @@ Header values arrive as the transport decoded them, latin-1, one character per w
 stored and sent back that way, so a UTF-8 value (what oss2 sends for `bytes` values) round-trips
 byte for byte, as it does on OSS.
 """
+
 from __future__ import annotations
 
 import re

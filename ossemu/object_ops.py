@@ -1,4 +1,5 @@
 """Object operations: HEAD / GetObjectMeta, GET (with ranges), PUT, DELETE, RestoreObject, CleanRestoredObject."""
+
 from __future__ import annotations
 
 import base64
@@ -47,7 +48,9 @@ def head(ctx: Context, call: Call) -> Response:
     if "objectMeta" in call.params:
         # GetObjectMeta returns only ETag, size and Last-Modified (no storage class, restore status,
         # Content-Type or other stored headers) and documents no conditional headers.
-        return Response(200, {k: headers[k] for k in ("ETag", "Content-Length", "Last-Modified", "x-oss-hash-crc64ecma")})
+        return Response(
+            200, {k: headers[k] for k in ("ETag", "Content-Length", "Last-Modified", "x-oss-hash-crc64ecma")}
+        )
     if conditions.not_modified(call.req.headers, etag=rec.content.etag, mtime=rec.mtime):
         return _not_modified(headers)
     return Response(200, headers)
@@ -91,7 +94,9 @@ def put(ctx: Context, call: Call) -> Response:
     md5 = h.get("content-md5")
     if md5 is not None and md5 != base64.b64encode(hashlib.md5(call.req.body).digest()).decode():
         raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-    content = Content.of(call.req.body, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h))
+    content = Content.of(
+        call.req.body, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h)
+    )
     with ctx.store.lock:
         version_id = ctx.bucket(call).put_version(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
     headers = {"ETag": f'"{content.etag}"', "x-oss-hash-crc64ecma": str(content.crc64)}
@@ -102,7 +107,9 @@ def put(ctx: Context, call: Call) -> Response:
 
 def delete(ctx: Context, call: Call) -> Response:
     with ctx.store.lock:
-        version_id, marker = ctx.bucket(call).delete_version(call.key, call.params.get("versionId"), now=ctx.clock.now())
+        version_id, marker = ctx.bucket(call).delete_version(
+            call.key, call.params.get("versionId"), now=ctx.clock.now()
+        )
     headers = {} if version_id is None else {"x-oss-version-id": version_id}
     if marker:
         headers["x-oss-delete-marker"] = "true"
@@ -142,5 +149,10 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     if not sep or start > end:
         return None
     if start >= size:
-        raise OssError(416, "InvalidRange", "The requested range cannot be satisfied.", headers={"Content-Range": f"bytes */{size}"})
+        raise OssError(
+            416,
+            "InvalidRange",
+            "The requested range cannot be satisfied.",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
     return start, min(end, size - 1)

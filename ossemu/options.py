@@ -3,6 +3,7 @@
 Every function raises `OptionError` naming the option and what it accepts; the commands turn it
 into their usage error.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ class OptionError(ConfigError):
 
 
 def parse_seed(spec: str, *, option: str = "--seed") -> dict[str, int]:
-    """"Archive=1000,ColdArchive=10" -> {"Archive": 1000, "ColdArchive": 10}."""
+    """ "Archive=1000,ColdArchive=10" -> {"Archive": 1000, "ColdArchive": 10}."""
     counts: dict[str, int] = {}
     for item in filter(None, (s.strip() for s in spec.split(","))):
         cls, sep, raw = item.partition("=")
@@ -64,10 +65,14 @@ def parse_latency(specs: Sequence[str], *, option: str = "--restore-latency") ->
             continue
         cls, _, tier = target.partition(":")
         if cls not in sc.ARCHIVE_CLASSES:
-            raise OptionError(option, item, f"SECONDS or CLASS[:TIER]=SECONDS with CLASS one of {', '.join(sc.ARCHIVE_CLASSES)}")
+            raise OptionError(
+                option, item, f"SECONDS or CLASS[:TIER]=SECONDS with CLASS one of {', '.join(sc.ARCHIVE_CLASSES)}"
+            )
         allowed = sc.RULES[cls].tiers
         if tier and tier not in allowed:
-            raise OptionError(option, item, f"a TIER for {cls} among {', '.join(allowed) or '(none: Archive has no tiers)'}")
+            raise OptionError(
+                option, item, f"a TIER for {cls} among {', '.join(allowed) or '(none: Archive has no tiers)'}"
+            )
         seconds = _seconds(raw, option, item)
         # A class without a tier covers all its tiers, also those an earlier uniform value set.
         per.update({key: seconds for key in REALISTIC if key[0] == cls and (not tier or key[1] == tier)})
@@ -98,4 +103,6 @@ def parse_qps_limit(raw: int | None, *, option: str = "--qps-limit") -> int | No
 
 
 def build_faults(*, rate: str | float, kinds: str, qps_limit: int | None, seed: int | None = None) -> Faults:
-    return Faults(rate=parse_fault_rate(rate), kinds=parse_fault_kinds(kinds), qps_limit=parse_qps_limit(qps_limit), seed=seed)
+    return Faults(
+        rate=parse_fault_rate(rate), kinds=parse_fault_kinds(kinds), qps_limit=parse_qps_limit(qps_limit), seed=seed
+    )

@@ -1,4 +1,5 @@
 """What flows between the transport, the service and the operations: requests, responses, context."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,7 +39,9 @@ class Call:
 
 
 def no_bucket(name: str) -> OssError:
-    return OssError(404, "NoSuchBucket", "The specified bucket does not exist.", ec="0015-00000101", extra={"BucketName": name})
+    return OssError(
+        404, "NoSuchBucket", "The specified bucket does not exist.", ec="0015-00000101", extra={"BucketName": name}
+    )
 
 
 def no_key(key: str) -> OssError:

@@ -4,6 +4,7 @@
 An object's state is never stored as such: each archive object holds at most one `RestoreRecord`
 (requested_at, tier, ready_at, expiry), and the state follows from comparing it with the clock.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -43,7 +44,9 @@ def state_of(rec: ObjectRecord, now: float) -> str:
     return RESTORING if now < r.ready_at else RESTORED
 
 
-def _malformed(message: str = "The XML you provided was not well-formed or did not validate against our published schema.") -> OssError:
+def _malformed(
+    message: str = "The XML you provided was not well-formed or did not validate against our published schema.",
+) -> OssError:
     return OssError(400, "MalformedXML", message)
 
 
@@ -129,7 +132,9 @@ def _priority(rec: ObjectRecord) -> dict[str, str]:
     return {"x-oss-object-restore-priority": r.tier or sc.STANDARD_TIER}
 
 
-def _while_restoring(rec: ObjectRecord, r: RestoreRecord, tier: str | None, *, now: float, latency: RestoreLatency) -> RestoreOutcome:
+def _while_restoring(
+    rec: ObjectRecord, r: RestoreRecord, tier: str | None, *, now: float, latency: RestoreLatency
+) -> RestoreOutcome:
     if tier is not None and sc.tier_rank(tier) > sc.tier_rank(r.tier):
         # A faster tier speeds the running restore up; it never slows it down.
         ready = min(r.ready_at, now + latency.seconds(rec.storage_class, tier))
@@ -148,7 +153,11 @@ def _while_restoring(rec: ObjectRecord, r: RestoreRecord, tier: str | None, *, n
 def clean(rec: ObjectRecord, *, now: float) -> None:
     """CleanRestoredObject: end a finished Cold / Deep Cold restore early."""
     if rec.storage_class not in sc.COLD_CLASSES:
-        raise OssError(400, "OperationNotSupported", "The storage class of the requested object is not ColdArchive or DeepColdArchive")
+        raise OssError(
+            400,
+            "OperationNotSupported",
+            "The storage class of the requested object is not ColdArchive or DeepColdArchive",
+        )
     state = state_of(rec, now)
     if state == RESTORING:
         raise OssError(409, "ArchiveRestoreNotFinished", "The archive file's restore is not finished.")

@@ -1,4 +1,5 @@
 """Bulk creation of many objects: one shared content buffer and one sort of the key index."""
+
 from __future__ import annotations
 
 import random
@@ -28,8 +29,16 @@ def interleave(counts: Mapping[str, int]) -> list[str]:
     return [cls for _, _, cls in slots]
 
 
-def seed_bucket(bucket: BucketStore, *, counts: Mapping[str, int], prefix: str, size: int, now: float,
-                names: str = "counting", key_bytes: int = 0) -> int:
+def seed_bucket(
+    bucket: BucketStore,
+    *,
+    counts: Mapping[str, int],
+    prefix: str,
+    size: int,
+    now: float,
+    names: str = "counting",
+    key_bytes: int = 0,
+) -> int:
     """`names`: "counting" (`<prefix>00000000`, `...01`, ...) or "random" (`<prefix>` and hex digits up to
     `key_bytes` in all, as hashed or UUID-named objects are; the same keys for the same bucket and counts)."""
     check_counts(counts)
@@ -37,7 +46,9 @@ def seed_bucket(bucket: BucketStore, *, counts: Mapping[str, int], prefix: str, 
         raise ConfigError("names", names, " or ".join(NAMES))
     digits = key_bytes - len(prefix.encode())
     if names == "random" and not 8 <= digits <= 1023 - len(prefix.encode()):
-        raise ConfigError("key_bytes", key_bytes, f"from {len(prefix.encode()) + 8} to 1023 (the prefix and 8 or more digits)")
+        raise ConfigError(
+            "key_bytes", key_bytes, f"from {len(prefix.encode()) + 8} to 1023 (the prefix and 8 or more digits)"
+        )
     if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= 64 * 1024 * 1024:
         raise ConfigError("size", size, "a whole number of bytes from 0 to 67108864")
     if len(prefix.encode()) > 1000:

@@ -1,4 +1,5 @@
 """HTTP/1.1 keep-alive transport for `Service`: a threading server, one daemon thread per connection."""
+
 from __future__ import annotations
 
 import contextlib
@@ -106,7 +107,6 @@ class _Handler(BaseHTTPRequestHandler):
         lines.extend(f"{k}: {v}" for k, v in h.items())
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         self.wfile.write(data if head else data + resp.body)
-
 
 
 class OssHTTPServer(ThreadingHTTPServer):

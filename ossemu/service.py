@@ -3,6 +3,7 @@
 Order of work per request, as on OSS: injected faults and throttling first (the request never reaches
 the bucket), then routing, then the signature, then the operation.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,7 +36,10 @@ _BUCKET_SUBRESOURCES = frozenset(
 )
 
 _FAULTS = {
-    "throttled": ("throttled", OssError(503, "TotalQpsLimitExceeded", "Max total qps limit is exceeded", ec="0004-00000302")),
+    "throttled": (
+        "throttled",
+        OssError(503, "TotalQpsLimitExceeded", "Max total qps limit is exceeded", ec="0004-00000302"),
+    ),
     "500": ("fault:500", OssError(500, "InternalError", "We encountered an internal error. Please try again.")),
     "503": ("fault:503", OssError(503, "ServiceUnavailable", "Thread pool is almost full, please retry later")),
 }
@@ -64,7 +68,11 @@ def route(call: Call) -> tuple[str, Operation]:
         return ("GetObjectMeta" if "objectMeta" in p else "HeadObject"), object_ops.head
     if any(k in _BUCKET_SUBRESOURCES for k in p) or "x-oss-copy-source" in call.req.headers:
         return "Unsupported", _unsupported
-    plain = {"GET": ("GetObject", object_ops.get), "PUT": ("PutObject", object_ops.put), "DELETE": ("DeleteObject", object_ops.delete)}
+    plain = {
+        "GET": ("GetObject", object_ops.get),
+        "PUT": ("PutObject", object_ops.put),
+        "DELETE": ("DeleteObject", object_ops.delete),
+    }
     return plain.get(m, ("Unsupported", _unsupported))
 
 
@@ -80,7 +88,9 @@ def _route_bucket(m: str, p: dict[str, str]) -> tuple[str, Operation]:
     if m == "GET" and "versions" in p:
         return "ListObjectVersions", bucket_ops.list_versions
     if m == "GET" and not any(k in _BUCKET_SUBRESOURCES for k in p):
-        return ("ListObjectsV2", bucket_ops.list_v2) if p.get("list-type") == "2" else ("ListObjects", bucket_ops.list_v1)
+        return (
+            ("ListObjectsV2", bucket_ops.list_v2) if p.get("list-type") == "2" else ("ListObjects", bucket_ops.list_v1)
+        )
     return "Unsupported", _unsupported
 
 
@@ -148,7 +158,9 @@ class Service:
                 self.stats.incr_in(call.bucket, op)
             signer = ""
             if self._verifier is not None:
-                signer = self._verifier.verify(SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers))
+                signer = self._verifier.verify(
+                    SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers)
+                )
             access.check(self._authorize, signer, op, call.bucket, call.key, versioned="versionId" in call.params)
             resp = action(self.ctx, call)
         except OssError as e:

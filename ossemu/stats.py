@@ -1,4 +1,5 @@
 """Thread-safe request counters: per operation, per operation and status, faults and billing."""
+
 from __future__ import annotations
 
 import threading
@@ -6,9 +7,24 @@ from collections import Counter
 
 # Always present in a snapshot, so callers can index them without a default.
 BASE_COUNTERS = (
-    "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadObject", "GetObjectMeta", "GetObject", "PutObject", "DeleteObject",
-    "RestoreObject", "CleanRestoredObject", "restore:billed", "restore:rebilled", "restore:extended",
-    "restore:upgraded", "fault:500", "fault:503", "fault:drop", "throttled",
+    "ListObjects",
+    "ListObjectsV2",
+    "ListObjectVersions",
+    "HeadObject",
+    "GetObjectMeta",
+    "GetObject",
+    "PutObject",
+    "DeleteObject",
+    "RestoreObject",
+    "CleanRestoredObject",
+    "restore:billed",
+    "restore:rebilled",
+    "restore:extended",
+    "restore:upgraded",
+    "fault:500",
+    "fault:503",
+    "fault:drop",
+    "throttled",
 )
 
 

@@ -3,6 +3,7 @@
 Keys are kept in a `SortedList` of `str`: code-point order equals UTF-8 byte order, so a listing page
 costs O(log n + page). Records use `__slots__`, and seeded objects share one content buffer.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -161,8 +162,12 @@ class BucketStore:
         for v in versions:
             if v.version_id == version_id:
                 if not isinstance(v.record, ObjectRecord):
-                    raise OssError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
-                                   headers={"x-oss-delete-marker": "true", "x-oss-version-id": version_id})
+                    raise OssError(
+                        405,
+                        "MethodNotAllowed",
+                        "The specified method is not allowed against this resource.",
+                        headers={"x-oss-delete-marker": "true", "x-oss-version-id": version_id},
+                    )
                 return v.record
         raise no_version(version_id)
 

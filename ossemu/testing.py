@@ -1,4 +1,5 @@
 """Helpers for code that drives the emulator with oss2 (tests, the demo)."""
+
 from __future__ import annotations
 
 import oss2

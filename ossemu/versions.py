@@ -17,6 +17,7 @@ A version ID that names no version is refused with 404 `NoSuchVersion`; a reques
 marker by its version ID is refused with 405 `MethodNotAllowed` (the stricter of the readings: the pages
 name no success for it).
 """
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """The `oss-restore` click group. It only assembles commands; each lives in `ossrestore/commands/`."""
+
 from __future__ import annotations
 
 import importlib
@@ -64,7 +65,9 @@ class _LazyGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages to stderr.")
 def group(verbose: bool) -> None:
     """Restore Archive, Cold Archive and Deep Cold Archive objects in Alibaba Cloud OSS."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     redaction.install()  # before any line is logged: ours, oss2's, the fnf SDK's, urllib3's
     if not verbose:
         # The handlers log for FC's log store; here every outcome already reaches the summary, the

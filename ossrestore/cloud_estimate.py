@@ -6,6 +6,7 @@ to the execution whose output is `{"status": "dryRun", "summary": {"tally": ...}
 own; an execution of the chain that fails for a reason the real run would refuse too (a deadline no tier makes,
 a bad manifest) is reported as that flag's refusal, exit 2.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,22 @@ def estimate_name(name: str) -> str:
 
 
 def cloud_estimate(
-    client: Any, *, flow_name: str, execution_name: str, flow_input: dict[str, Any], prices: PriceTable,
-    sleep: Callable[[float], None] = time.sleep, poll: float = POLL_SECONDS,
+    client: Any,
+    *,
+    flow_name: str,
+    execution_name: str,
+    flow_input: dict[str, Any],
+    prices: PriceTable,
+    sleep: Callable[[float], None] = time.sleep,
+    poll: float = POLL_SECONDS,
 ) -> dict[str, Any]:
     """Start the dry run, wait for its chain's last output, and price it (`ossrestore.estimate`'s plain form)."""
-    start_execution(client, flow_name=flow_name, execution_name=execution_name,
-                    flow_input={**flow_input, "dryRun": True, "notifyUrl": ""})
+    start_execution(
+        client,
+        flow_name=flow_name,
+        execution_name=execution_name,
+        flow_input={**flow_input, "dryRun": True, "notifyUrl": ""},
+    )
     output = _follow(client, flow_name=flow_name, first=execution_name, sleep=sleep, poll=poll)
     return estimate_for(flow_input, dry_run_tally(output), prices).as_dict()
 
@@ -61,23 +72,31 @@ def _follow(client: Any, *, flow_name: str, first: str, sleep: Callable[[float],
         if status != "Succeeded":
             error, cause = failure(client, flow_name=flow_name, execution_name=current)
             if error in REFUSALS:
-                raise UsageError(f"{REFUSALS[error]}: {cause} (the dry run for the estimate refused it; no run "
-                                 "was started)")
-            raise EstimateFailed(f"the dry run for the estimate, execution {current}, ended {status}"
-                                 f"{f': {error}: {cause}' if error else ''}; no run was started")
+                raise UsageError(
+                    f"{REFUSALS[error]}: {cause} (the dry run for the estimate refused it; no run was started)"
+                )
+            raise EstimateFailed(
+                f"the dry run for the estimate, execution {current}, ended {status}"
+                f"{f': {error}: {cause}' if error else ''}; no run was started"
+            )
         result = _json(output)
         if result.get("status") == "dryRun":
             return result
         seen.add(current)  # it continued as new: follow the chain to its newest execution
-        newer = [link.name for link in continuations(client, flow_name=flow_name, execution_name=first)
-                 if link.name not in seen]
+        newer = [
+            link.name
+            for link in continuations(client, flow_name=flow_name, execution_name=first)
+            if link.name not in seen
+        ]
         if newer:
             current, waited = newer[-1], 0
             continue
         waited += 1
         if waited > MAX_POLLS_FOR_NEXT:
-            raise EstimateFailed(f"the dry run for the estimate, execution {current}, handed over to no execution "
-                                 "that could be found; no run was started")
+            raise EstimateFailed(
+                f"the dry run for the estimate, execution {current}, handed over to no execution "
+                "that could be found; no run was started"
+            )
         sleep(poll)
 
 

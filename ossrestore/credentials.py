@@ -15,6 +15,7 @@ asked, so the providers are built here with every setting passed explicitly. Eve
 handed to the redaction before anything can print it; the handlers (which do not ship this library) keep
 reading theirs from FC's context and environment.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -38,15 +39,20 @@ ENV_NAMES = (
     ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"),
 )
 PROFILE_ENV = "ALIBABA_CLOUD_PROFILE"
-_MISSING = ("no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and "
-            "ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), or OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or "
-            "name a profile of ~/.aliyun/config.json with --profile (`aliyun configure` writes one)")
+_MISSING = (
+    "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and "
+    "ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), or OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or "
+    "name a profile of ~/.aliyun/config.json with --profile (`aliyun configure` writes one)"
+)
 
 profile_option = click.option(
-    "--profile", envvar=PROFILE_ENV, default=None, metavar="NAME",
+    "--profile",
+    envvar=PROFILE_ENV,
+    default=None,
+    metavar="NAME",
     help="Sign with this profile of ~/.aliyun/config.json (the aliyun CLI's) or of the credentials file "
-         "(env ALIBABA_CLOUD_PROFILE). Default: the default credential chain (environment, OIDC, the CLI's current "
-         "profile, the ECS RAM role).",
+    "(env ALIBABA_CLOUD_PROFILE). Default: the default credential chain (environment, OIDC, the CLI's current "
+    "profile, the ECS RAM role).",
 )
 
 
@@ -152,28 +158,56 @@ def _providers(env: Mapping[str, str]) -> list[tuple[str, Callable[[], Any]]]:
     from alibabacloud_credentials import provider as p
 
     out: list[tuple[str, Callable[[], Any]]] = []
-    oidc = (env.get("ALIBABA_CLOUD_ROLE_ARN"), env.get("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
-            env.get("ALIBABA_CLOUD_OIDC_TOKEN_FILE"))
+    oidc = (
+        env.get("ALIBABA_CLOUD_ROLE_ARN"),
+        env.get("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
+        env.get("ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
+    )
     if all(oidc):
-        out.append(("OIDC", lambda: p.OIDCRoleArnCredentialsProvider(
-            role_arn=oidc[0], oidc_provider_arn=oidc[1], oidc_token_file_path=oidc[2],
-            role_session_name=env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME") or None,
-            sts_region_id=env.get("ALIBABA_CLOUD_STS_REGION") or None)))
+        out.append(
+            (
+                "OIDC",
+                lambda: p.OIDCRoleArnCredentialsProvider(
+                    role_arn=oidc[0],
+                    oidc_provider_arn=oidc[1],
+                    oidc_token_file_path=oidc[2],
+                    role_session_name=env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME") or None,
+                    sts_region_id=env.get("ALIBABA_CLOUD_STS_REGION") or None,
+                ),
+            )
+        )
     config = cli_config_path(env)
-    names, current = _cli_profiles(config) if env.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true" \
-        else ([], "")
+    names, current = (
+        _cli_profiles(config) if env.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true" else ([], "")
+    )
     if current in names:
-        out.append((f"{config} profile {current!r}", lambda: p.CLIProfileCredentialsProvider(
-            profile_name=current, profile_file=str(config))))
+        out.append(
+            (
+                f"{config} profile {current!r}",
+                lambda: p.CLIProfileCredentialsProvider(profile_name=current, profile_file=str(config)),
+            )
+        )
     ini = credentials_file_path(env)
     if "default" in _ini_sections(ini):
-        out.append((f"{ini} [default]", lambda: p.ProfileCredentialsProvider(profile_name="default", profile_file=str(ini))))
+        out.append(
+            (f"{ini} [default]", lambda: p.ProfileCredentialsProvider(profile_name="default", profile_file=str(ini)))
+        )
     if env.get("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "").lower() != "true":
-        out.append(("ECS RAM role", lambda: p.EcsRamRoleCredentialsProvider(
-            role_name=env.get("ALIBABA_CLOUD_ECS_METADATA") or None, async_update_enabled=False)))
+        out.append(
+            (
+                "ECS RAM role",
+                lambda: p.EcsRamRoleCredentialsProvider(
+                    role_name=env.get("ALIBABA_CLOUD_ECS_METADATA") or None, async_update_enabled=False
+                ),
+            )
+        )
     if env.get("ALIBABA_CLOUD_CREDENTIALS_URI"):
-        out.append(("ALIBABA_CLOUD_CREDENTIALS_URI", lambda: p.URLCredentialsProvider(
-            uri=env["ALIBABA_CLOUD_CREDENTIALS_URI"])))
+        out.append(
+            (
+                "ALIBABA_CLOUD_CREDENTIALS_URI",
+                lambda: p.URLCredentialsProvider(uri=env["ALIBABA_CLOUD_CREDENTIALS_URI"]),
+            )
+        )
     return out
 
 
@@ -184,5 +218,6 @@ def _call(provider: Any, label: str) -> Credentials:
         got = provider.get_credentials()
     except Exception as e:  # every failure of a provider is reported alike (see above)
         raise CredentialsError(f"{label}: cannot get credentials: {redaction.redact(str(e))}") from None
-    return Credentials(got.get_access_key_id() or "", got.get_access_key_secret() or "",
-                       got.get_security_token() or None)
+    return Credentials(
+        got.get_access_key_id() or "", got.get_access_key_secret() or "", got.get_security_token() or None
+    )

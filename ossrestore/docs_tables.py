@@ -3,6 +3,7 @@
 `python -m ossrestore.docs_tables [ROOT]` rewrites the tables between the markers in ROOT's README.md
 and docs/handlers.md (ROOT: the current directory); `tests/test_docs_tables.py` fails when they differ.
 """
+
 from __future__ import annotations
 
 import sys

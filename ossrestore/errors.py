@@ -1,4 +1,5 @@
 """Errors of the command. Each becomes a one-line message and exit code 2 at the edge."""
+
 from __future__ import annotations
 
 

@@ -36,6 +36,7 @@ the slowest documented restore among the classes that need one (the upper bound 
 `restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
 deadline each class is priced at the tier the deadline picks for it (`restore_core.deadline`).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,7 +57,9 @@ GB = 1024**3
 # restore requests/s unthrottled on one machine; 1,000 keeps the estimate on the safe side.
 ASSUMED_REQUESTS_PER_SECOND = 1000
 # An OSS endpoint names its region: oss-<region>[-internal].aliyuncs.com.
-_ENDPOINT_REGION = re.compile(r"(?:^|//)oss-([a-z]{2}-[a-z0-9]+(?:-[a-z0-9]+)*?)(?:-internal)?\.aliyuncs\.com(?::\d+)?/?$")
+_ENDPOINT_REGION = re.compile(
+    r"(?:^|//)oss-([a-z]{2}-[a-z0-9]+(?:-[a-z0-9]+)*?)(?:-internal)?\.aliyuncs\.com(?::\d+)?/?$"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,34 +119,54 @@ def region_of(fields: Mapping[str, Any]) -> str | None:
 
 
 def estimate(
-    tally: Tally, *, prices: PriceTable, region: str | None, days: int, tier: str, max_requests_per_second: int,
-    poll_interval: int, tiers: Mapping[str, str] | None = None,
+    tally: Tally,
+    *,
+    prices: PriceTable,
+    region: str | None,
+    days: int,
+    tier: str,
+    max_requests_per_second: int,
+    poll_interval: int,
+    tiers: Mapping[str, str] | None = None,
 ) -> Estimate:
     table = prices.for_region(region)
     rate = max_requests_per_second or ASSUMED_REQUESTS_PER_SECOND
     chosen = tiers or {}
-    rows = tuple(_row(cls, tally[cls], table, days=days, tier=chosen.get(cls, tier))
-                 for cls in ARCHIVE_CLASSES if tally[cls]["objects"])
+    rows = tuple(
+        _row(cls, tally[cls], table, days=days, tier=chosen.get(cls, tier))
+        for cls in ARCHIVE_CLASSES
+        if tally[cls]["objects"]
+    )
     requests = sum(r.requests for r in rows)
     restore = max((r.restore_seconds for r in rows if r.requests), default=0)
     # Each class's restore quota is its own; the request budget is shared: the slower of the two paces the run.
     sending = max([requests / rate, *(r.quota_seconds for r in rows)])
     total = {
-        "objects": sum(r.objects for r in rows), "bytes": sum(r.bytes for r in rows), "requests": requests,
+        "objects": sum(r.objects for r in rows),
+        "bytes": sum(r.bytes for r in rows),
+        "requests": requests,
         "cost": None if table is None else round(sum(r.cost for r in rows if r.cost is not None), 4),
         "unpriced": [r.storage_class for r in rows if r.cost is None],
         "seconds": round(sending) + restore + (poll_interval if requests else 0),
     }
     return Estimate(
-        region=region, region_assumed=region is None, price_region=None if table is None else table.name,
-        currency=None if table is None else table.currency, covered="" if table is not None else prices.covered(),
-        price_table=prices.origin, retrieved=None if table is None else table.retrieved, requests_per_second=rate,
-        classes=rows, direct_read=_direct_read(tally[ARCHIVE], table), total=total,
+        region=region,
+        region_assumed=region is None,
+        price_region=None if table is None else table.name,
+        currency=None if table is None else table.currency,
+        covered="" if table is not None else prices.covered(),
+        price_table=prices.origin,
+        retrieved=None if table is None else table.retrieved,
+        requests_per_second=rate,
+        classes=rows,
+        direct_read=_direct_read(tally[ARCHIVE], table),
+        total=total,
     )
 
 
 def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) -> Estimate:
     """The estimate of a run whose flow input (or dry run's output) holds `fields`, over its listing's tally."""
+
     def value(name: str) -> Any:
         return flow_inputs.value(fields, name)
 
@@ -151,8 +174,14 @@ def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) ->
     deadline = from_input(value("deadline"), True)
     tiers = deadline.tiers([c for c in ARCHIVE_CLASSES if tally[c]["objects"]], now=time.time()) if deadline else None
     return estimate(
-        tally, prices=prices, region=region_of(fields), days=value("days"), tier=value("tier"),
-        max_requests_per_second=value("maxRequestsPerSecond"), poll_interval=value("pollInterval"), tiers=tiers,
+        tally,
+        prices=prices,
+        region=region_of(fields),
+        days=value("days"),
+        tier=value("tier"),
+        max_requests_per_second=value("maxRequestsPerSecond"),
+        poll_interval=value("pollInterval"),
+        tiers=tiers,
     )
 
 
@@ -161,8 +190,13 @@ def actual_for(fields: Mapping[str, Any], requested: Tally, prices: PriceTable) 
     (202) from this run, with their listed sizes ({"objects", "requests", "bytes", "cost", "unpriced"}; cost of
     the priced classes). Objects found readable or already restoring cost this run nothing."""
     total = estimate_for(fields, requested, prices).total
-    return {"objects": total["objects"], "requests": total["requests"], "bytes": total["bytes"], "cost": total["cost"],
-            "unpriced": total["unpriced"]}
+    return {
+        "objects": total["objects"],
+        "requests": total["requests"],
+        "bytes": total["bytes"],
+        "cost": total["cost"],
+        "unpriced": total["unpriced"],
+    }
 
 
 def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, days: int, tier: str) -> ClassEstimate:
@@ -171,15 +205,30 @@ def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, day
     if table is None:
         missing: tuple[str, ...] = ("no price table for the region",) if counts["requests"] else ()
         return ClassEstimate(
-            storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
-            request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days, retrieval_cost=None, request_cost=None,
-            temporary_storage_cost=None, cost=None if missing else 0.0, unpriced=missing, prices_verified=False,
-            sources=(), restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds, quota_seconds=_quota_seconds(cls, counts),
+            storage_class=cls,
+            objects=counts["objects"],
+            bytes=counts["bytes"],
+            requests=counts["requests"],
+            request_bytes=counts["requestBytes"],
+            tier=plan.tier,
+            days=plan.days,
+            retrieval_cost=None,
+            request_cost=None,
+            temporary_storage_cost=None,
+            cost=None if missing else 0.0,
+            unpriced=missing,
+            prices_verified=False,
+            sources=(),
+            restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+            quota_seconds=_quota_seconds(cls, counts),
         )
     price = table.classes[cls]
     tier_price = price.tiers[plan.tier or NO_TIER]
-    used = {"retrievalPerGB": tier_price.retrieval_per_gb, "requestsPer10000": tier_price.requests_per_10000,
-            "temporaryStoragePerGBMonth": price.temporary_storage_per_gb_month}
+    used = {
+        "retrievalPerGB": tier_price.retrieval_per_gb,
+        "requestsPer10000": tier_price.requests_per_10000,
+        "temporaryStoragePerGBMonth": price.temporary_storage_per_gb_month,
+    }
     retrieval = _times(gb, tier_price.retrieval_per_gb)
     request = _times(counts["requests"] / 10_000, tier_price.requests_per_10000)
     storage = _times(gb / 30 * plan.days, price.temporary_storage_per_gb_month)
@@ -188,12 +237,22 @@ def _row(cls: str, counts: Mapping[str, int], table: RegionPrices | None, *, day
     parts = (retrieval, request, storage)
     cost = None if missing else sum(part or 0.0 for part in parts)
     return ClassEstimate(
-        storage_class=cls, objects=counts["objects"], bytes=counts["bytes"], requests=counts["requests"],
-        request_bytes=counts["requestBytes"], tier=plan.tier, days=plan.days,
-        retrieval_cost=_round(retrieval), request_cost=_round(request), temporary_storage_cost=_round(storage),
-        cost=_round(cost), unpriced=missing, prices_verified=all(p.verified for p in used.values()),
+        storage_class=cls,
+        objects=counts["objects"],
+        bytes=counts["bytes"],
+        requests=counts["requests"],
+        request_bytes=counts["requestBytes"],
+        tier=plan.tier,
+        days=plan.days,
+        retrieval_cost=_round(retrieval),
+        request_cost=_round(request),
+        temporary_storage_cost=_round(storage),
+        cost=_round(cost),
+        unpriced=missing,
+        prices_verified=all(p.verified for p in used.values()),
         sources=tuple(dict.fromkeys(p.source for p in used.values())),
-        restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds, quota_seconds=_quota_seconds(cls, counts),
+        restore_seconds=RESTORE_TIMES[(cls, plan.tier)].seconds,
+        quota_seconds=_quota_seconds(cls, counts),
     )
 
 
@@ -207,9 +266,14 @@ def _direct_read(counts: Mapping[str, int], table: RegionPrices | None) -> dict[
     if not objects:
         return None
     price = table.classes[ARCHIVE].direct_read_per_gb if table is not None else None
-    return {"objects": objects, "bytes": size, "perGB": None if price is None else price.value,
-            "cost": None if price is None else _round(_times(size / GB, price)),
-            "verified": bool(price and price.verified), "source": "" if price is None else price.source}
+    return {
+        "objects": objects,
+        "bytes": size,
+        "perGB": None if price is None else price.value,
+        "cost": None if price is None else _round(_times(size / GB, price)),
+        "verified": bool(price and price.verified),
+        "source": "" if price is None else price.source,
+    }
 
 
 def _times(quantity: float, price: Price) -> float | None:
@@ -241,6 +305,7 @@ def human_bytes(n: int) -> str:
 
 # --- display (the plain form in, so that any reader of a summary can show it the same way) ---------
 
+
 def _money(value: float | None) -> str:
     return "unpriced" if value is None else f"{value:,.2f}"
 
@@ -253,15 +318,43 @@ def estimate_table(est: Mapping[str, Any]) -> list[Any]:
     rows = []
     for row in est["classes"]:
         mark = " *" if row["cost"] is not None and not row["pricesVerified"] else ""
-        rows.append([row["storageClass"], f"{row['objects']:,}", human_bytes(row["bytes"]), f"{row['requests']:,}",
-                     f"{row['tier'] or '-'}/{row['days']}d", _money(row["cost"]) + mark, duration(row["restoreSeconds"])])
+        rows.append(
+            [
+                row["storageClass"],
+                f"{row['objects']:,}",
+                human_bytes(row["bytes"]),
+                f"{row['requests']:,}",
+                f"{row['tier'] or '-'}/{row['days']}d",
+                _money(row["cost"]) + mark,
+                duration(row["restoreSeconds"]),
+            ]
+        )
     total = est["total"]
-    rows.append(["total", f"{total['objects']:,}", human_bytes(total["bytes"]), f"{total['requests']:,}", "",
-                 "-" if total["cost"] is None else _money(total["cost"]) + (" +" if total.get("unpriced") else ""),
-                 duration(total["seconds"])])
-    title = f"estimate (before any restore; cost in {currency})" if currency else "estimate (before any restore; not priced)"
-    table = fitted(Cells(title=title, headers=["class", "objects", "bytes", "requests", "tier/days", "cost", "time"],
-                         rows=rows, text_columns=1, bold_last=False))
+    rows.append(
+        [
+            "total",
+            f"{total['objects']:,}",
+            human_bytes(total["bytes"]),
+            f"{total['requests']:,}",
+            "",
+            "-" if total["cost"] is None else _money(total["cost"]) + (" +" if total.get("unpriced") else ""),
+            duration(total["seconds"]),
+        ]
+    )
+    title = (
+        f"estimate (before any restore; cost in {currency})"
+        if currency
+        else "estimate (before any restore; not priced)"
+    )
+    table = fitted(
+        Cells(
+            title=title,
+            headers=["class", "objects", "bytes", "requests", "tier/days", "cost", "time"],
+            rows=rows,
+            text_columns=1,
+            bold_last=False,
+        )
+    )
     return [table, *_notes(est)]
 
 
@@ -269,32 +362,52 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
     total, currency = est["total"], est.get("currency")
     if not currency:
         region = est.get("region")
-        notes = [f"no price table covers region {region}: costs are not estimated (the {est['priceTable']} table covers "
-                 f"{est.get('covered') or 'other regions'}; pass --price-table with one that names {region})"]
+        notes = [
+            f"no price table covers region {region}: costs are not estimated (the {est['priceTable']} table covers "
+            f"{est.get('covered') or 'other regions'}; pass --price-table with one that names {region})"
+        ]
     else:
-        notes = [f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}"
-                 + ("; the bucket's region is not known (pass --region), so this table is assumed"
-                    if est.get("regionAssumed") else "")]
-    paced = [f"{row['storageClass']} {duration(row['quotaSeconds'])}" for row in est["classes"]
-             if row.get("quotaSeconds", 0) > row["requests"] / est["requestsPerSecond"]]
+        notes = [
+            f"prices: {est['priceRegion']} ({currency}) from the {est['priceTable']} table, read {est['retrieved']}"
+            + (
+                "; the bucket's region is not known (pass --region), so this table is assumed"
+                if est.get("regionAssumed")
+                else ""
+            )
+        ]
+    paced = [
+        f"{row['storageClass']} {duration(row['quotaSeconds'])}"
+        for row in est["classes"]
+        if row.get("quotaSeconds", 0) > row["requests"] / est["requestsPerSecond"]
+    ]
     sampled = est.get("sampled")
     if sampled and sampled["sample"] < sampled["entries"]:
-        notes.append(f"sampled: {sampled['sample']:,} of the manifest's {sampled['entries']:,} entries asked about "
-                     "(HeadObject), the counts scaled to all of them")
-    notes.append(f"time: {est['requestsPerSecond']:,} requests/s"
-                 + (f" or OSS's restore quota, if slower ({', '.join(paced)})" if paced else "")
-                 + ", then the slowest documented restore, then one poll")
+        notes.append(
+            f"sampled: {sampled['sample']:,} of the manifest's {sampled['entries']:,} entries asked about "
+            "(HeadObject), the counts scaled to all of them"
+        )
+    notes.append(
+        f"time: {est['requestsPerSecond']:,} requests/s"
+        + (f" or OSS's restore quota, if slower ({', '.join(paced)})" if paced else "")
+        + ", then the slowest documented restore, then one poll"
+    )
     if any(row["cost"] is not None and not row["pricesVerified"] for row in est["classes"]):
-        notes.append("* prices not read on OSS's pricing page (each row's source is in the price table): check them "
-                     "or pass --price-table")
+        notes.append(
+            "* prices not read on OSS's pricing page (each row's source is in the price table): check them "
+            "or pass --price-table"
+        )
     if currency and total.get("unpriced"):
-        notes.append(f"unpriced: {', '.join(total['unpriced'])} (the table has no price for it: pass --price-table); "
-                     "+: the total is what the priced classes cost")
+        notes.append(
+            f"unpriced: {', '.join(total['unpriced'])} (the table has no price for it: pass --price-table); "
+            "+: the total is what the priced classes cost"
+        )
     direct = est.get("directRead")
     if direct:
         cost = "unpriced" if direct["cost"] is None else f"{direct['cost']:,.2f} {currency}"
-        notes.append(f"archive direct read: {direct['objects']:,} Archive objects ({human_bytes(direct['bytes'])}) are read "
-                     f"without a restore, billed per GB read: {cost} to read each once (not in the total)")
+        notes.append(
+            f"archive direct read: {direct['objects']:,} Archive objects ({human_bytes(direct['bytes'])}) are read "
+            f"without a restore, billed per GB read: {cost} to read each once (not in the total)"
+        )
     return notes
 
 
@@ -305,20 +418,57 @@ def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int]
     rows = []
     for row in est["classes"]:
         cls = row["storageClass"]
-        rows.append([cls, f"{row['objects']:,}", f"{row['requests']:,}", f"{by_class[(cls, 'restored')]:,}",
-                     f"{by_class[(cls, 'already_restored')]:,}", f"{by_class[(cls, 'in_progress')]:,}",
-                     f"{by_class[(cls, 'failed')]:,}", ""])
-    rows.append(["total", f"{est['total']['objects']:,}", f"{est['total']['requests']:,}", "", "", "", "",
-                 f"{duration(est['total']['seconds'])} / {duration(elapsed)}"])
+        rows.append(
+            [
+                cls,
+                f"{row['objects']:,}",
+                f"{row['requests']:,}",
+                f"{by_class[(cls, 'restored')]:,}",
+                f"{by_class[(cls, 'already_restored')]:,}",
+                f"{by_class[(cls, 'in_progress')]:,}",
+                f"{by_class[(cls, 'failed')]:,}",
+                "",
+            ]
+        )
+    rows.append(
+        [
+            "total",
+            f"{est['total']['objects']:,}",
+            f"{est['total']['requests']:,}",
+            "",
+            "",
+            "",
+            "",
+            f"{duration(est['total']['seconds'])} / {duration(elapsed)}",
+        ]
+    )
     caption = None
     actual = est.get("actual")
     if isinstance(actual, Mapping):
+
         def money(value: Any) -> str:
             return "not priced" if value is None else f"{value:,.2f} {est.get('currency') or ''}".strip()
 
         left_out = est["total"].get("unpriced") or []
-        caption = (f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
-                   f"({actual['requests']:,} restore requests accepted)"
-                   + (f"; unpriced, not in either: {', '.join(left_out)}" if left_out else ""))
-    return fitted(Cells(title="estimate and actual", caption=caption, rows=rows, headers=[
-        "class", "est. objects", "est. requests", "restored", "already", "running", "failed", "time est./actual"]))
+        caption = (
+            f"cost est./actual: {money(est['total']['cost'])} / {money(actual['cost'])} "
+            f"({actual['requests']:,} restore requests accepted)"
+            + (f"; unpriced, not in either: {', '.join(left_out)}" if left_out else "")
+        )
+    return fitted(
+        Cells(
+            title="estimate and actual",
+            caption=caption,
+            rows=rows,
+            headers=[
+                "class",
+                "est. objects",
+                "est. requests",
+                "restored",
+                "already",
+                "running",
+                "failed",
+                "time est./actual",
+            ],
+        )
+    )

@@ -2,6 +2,7 @@
 
 Credentials (the handlers' `Credentials`, read by `ossrestore.credentials`) are never logged or printed.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,9 +58,16 @@ def fnf_client(*, region: str, credentials: Credentials, endpoint: str | None = 
     protocol = "https"
     if endpoint and "://" in endpoint:
         protocol, endpoint = endpoint.split("://", 1)
-    config = Config(access_key_id=credentials.access_key_id, access_key_secret=credentials.access_key_secret,
-                    security_token=credentials.security_token, region_id=region, endpoint=endpoint,
-                    protocol=protocol, connect_timeout=5000, read_timeout=10000)
+    config = Config(
+        access_key_id=credentials.access_key_id,
+        access_key_secret=credentials.access_key_secret,
+        security_token=credentials.security_token,
+        region_id=region,
+        endpoint=endpoint,
+        protocol=protocol,
+        connect_timeout=5000,
+        read_timeout=10000,
+    )
     return Client(config)
 
 
@@ -75,8 +83,9 @@ def new_execution_name(bucket: str, now: datetime | None = None) -> str:
 def start_execution(client: Any, *, flow_name: str, execution_name: str, flow_input: dict[str, Any]) -> str:
     from alibabacloud_fnf20190315 import models
 
-    request = models.StartExecutionRequest(flow_name=flow_name, execution_name=execution_name,
-                                           input=json.dumps(flow_input, sort_keys=True))
+    request = models.StartExecutionRequest(
+        flow_name=flow_name, execution_name=execution_name, input=json.dumps(flow_input, sort_keys=True)
+    )
     body = _call("StartExecution", client.start_execution, request).body
     return str(body.name)
 
@@ -84,30 +93,46 @@ def start_execution(client: Any, *, flow_name: str, execution_name: str, flow_in
 def execution_progress(client: Any, *, flow_name: str, execution_name: str) -> ExecutionProgress:
     from alibabacloud_fnf20190315 import models
 
-    described = _call("DescribeExecution", client.describe_execution,
-                      models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name)).body
+    described = _call(
+        "DescribeExecution",
+        client.describe_execution,
+        models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name),
+    ).body
     events: list[HistoryEvent] = []
     token: str | None = None
     for _ in range(HISTORY_MAX_PAGES):
-        request = models.GetExecutionHistoryRequest(flow_name=flow_name, execution_name=execution_name,
-                                                    limit=HISTORY_PAGE, next_token=token)
+        request = models.GetExecutionHistoryRequest(
+            flow_name=flow_name, execution_name=execution_name, limit=HISTORY_PAGE, next_token=token
+        )
         page = _call("GetExecutionHistory", client.get_execution_history, request).body
-        events += [HistoryEvent(int(e.event_id or 0), e.step_name or "", e.type or "", e.time or "",
-                                e.event_detail or "") for e in page.events or []]
+        events += [
+            HistoryEvent(int(e.event_id or 0), e.step_name or "", e.type or "", e.time or "", e.event_detail or "")
+            for e in page.events or []
+        ]
         token = page.next_token
         if not token:
             break
-    return ExecutionProgress(flow_name=flow_name, name=str(described.name), status=str(described.status),
-                             started_time=described.started_time or "", stopped_time=described.stopped_time or "",
-                             output=described.output or "", events=tuple(events), input=described.input or "")
+    return ExecutionProgress(
+        flow_name=flow_name,
+        name=str(described.name),
+        status=str(described.status),
+        started_time=described.started_time or "",
+        stopped_time=described.stopped_time or "",
+        output=described.output or "",
+        events=tuple(events),
+        input=described.input or "",
+    )
 
 
 def describe(client: Any, *, flow_name: str, execution_name: str) -> tuple[str, str]:
     """(status, output) of one execution: DescribeExecution alone, without its history."""
     from alibabacloud_fnf20190315 import models
 
-    body = _call("DescribeExecution", client.describe_execution,
-                 models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name)).body
+    body = _call(
+        "DescribeExecution",
+        client.describe_execution,
+        models.DescribeExecutionRequest(flow_name=flow_name, execution_name=execution_name),
+    ).body
     return str(body.status or ""), str(body.output or "")
 
 
@@ -144,11 +169,15 @@ def continuations(client: Any, *, flow_name: str, execution_name: str) -> list[C
 
     prefix, links, token = base_name(execution_name) + "--", [], None
     for _ in range(HISTORY_MAX_PAGES):
-        request = models.ListExecutionsRequest(flow_name=flow_name, execution_name_prefix=prefix, limit=HISTORY_PAGE,
-                                               next_token=token)
+        request = models.ListExecutionsRequest(
+            flow_name=flow_name, execution_name_prefix=prefix, limit=HISTORY_PAGE, next_token=token
+        )
         page = _call("ListExecutions", client.list_executions, request).body
-        links += [ChainLink(str(e.name), str(e.status), e.started_time or "") for e in page.executions or []
-                  if str(e.name) != execution_name]
+        links += [
+            ChainLink(str(e.name), str(e.status), e.started_time or "")
+            for e in page.executions or []
+            if str(e.name) != execution_name
+        ]
         token = page.next_token
         if not token:
             break

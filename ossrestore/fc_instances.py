@@ -14,6 +14,7 @@ command's (its "lifeline"): when the command closes it, or dies even by SIGKILL,
 the instance exits at once. Then the fork server (alive while any instance holds its descriptor) and
 multiprocessing's resource tracker (alive while any process holds its pipe) see EOF and exit too.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,7 +70,11 @@ def _exit_with_the_command(lifeline: Connection) -> None:
 
 
 def _invoke(
-    module_name: str, event: bytes, credentials: tuple[str, str, str] | None, request_id: str, function_name: str,
+    module_name: str,
+    event: bytes,
+    credentials: tuple[str, str, str] | None,
+    request_id: str,
+    function_name: str,
     ends_at: float | None = None,
 ) -> tuple[str, Any]:
     """Runs in the instance: the handler as FC's runtime calls it. `ends_at` (wall clock): when the
@@ -127,8 +132,9 @@ class FunctionInstances:
             function = getattr(meta, "name", module_name)
             timeout = getattr(meta, "timeout", None)
             ends_at = time.time() + timeout if isinstance(timeout, (int, float)) and timeout > 0 else None
-            future = self._pool.submit(_invoke, module_name, event, secret, getattr(context, "request_id", ""), function,
-                                       ends_at)
+            future = self._pool.submit(
+                _invoke, module_name, event, secret, getattr(context, "request_id", ""), function, ends_at
+            )
             with self._lock:
                 self._in_flight.add(future)
             future.add_done_callback(self._done)

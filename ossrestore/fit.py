@@ -5,6 +5,7 @@ a line per item and measure (item, measure, value), which fits any terminal of 4
 first layout whose narrowest rendering fits the width at hand is drawn; every cell is `no_wrap`, so a layout
 that fits shows every number whole, and one that does not is never drawn (rich would cut it to `…`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -60,8 +61,15 @@ def _plain(value: str) -> Text:
 
 
 def _table(title: str | None, caption: str | None = None) -> Table:
-    return Table(title=title, caption=caption, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD,
-                 pad_edge=False, padding=(0, 1, 0, 0))
+    return Table(
+        title=title,
+        caption=caption,
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
 
 
 def _by_row(cells: Cells) -> Table:
@@ -92,5 +100,7 @@ def _by_block(cells: Cells) -> Table:
     for row in cells.rows:
         pairs = list(zip(cells.headers[1:], row[1:]))
         for k, (header, value) in enumerate(pairs):
-            table.add_row(_plain(row[0] if k == 0 else ""), _plain(header), _plain(value), end_section=k == len(pairs) - 1)
+            table.add_row(
+                _plain(row[0] if k == 0 else ""), _plain(header), _plain(value), end_section=k == len(pairs) - 1
+            )
     return table

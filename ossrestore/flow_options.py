@@ -4,6 +4,7 @@ Precedence: a flag, then the `--input` JSON file, then the defaults of the flow 
 (`restore_core.flow_inputs`), which the handlers validate with too, so a run is refused here exactly when
 the cloud would refuse it. The options, their help and the defaults all come from that table.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,10 +44,14 @@ def options_for(fields: Collection[str]) -> Callable[[Callable[..., Any]], Calla
     def add(command: Callable[..., Any]) -> Callable[..., Any]:
         for field in reversed(FLOW_INPUTS):
             if field.name in fields and field.option:  # reportUrl: the commands' own --report sets it
-                command = click.option(field.flag, _param_name(field.name), default=None, help=field.flag_help,
-                                       **_click_type(field))(command)
+                command = click.option(
+                    field.flag, _param_name(field.name), default=None, help=field.flag_help, **_click_type(field)
+                )(command)
         return click.option(
-            "--input", "input_file", type=FilePath(path_type=Path), default=None,
+            "--input",
+            "input_file",
+            type=FilePath(path_type=Path),
+            default=None,
             help="JSON file holding the flow input (flags override its fields).",
         )(command)
 
@@ -93,8 +98,9 @@ def read_input_file(path: Path, fields: Collection[str] = FLOW_FIELDS) -> dict[s
     return data
 
 
-def flow_input_from_options(input_file: Path | None = None, *, fields: Collection[str] = FLOW_FIELDS,
-                            **options: Any) -> dict[str, Any]:
+def flow_input_from_options(
+    input_file: Path | None = None, *, fields: Collection[str] = FLOW_FIELDS, **options: Any
+) -> dict[str, Any]:
     """Merge flags over the input file and validate; raise UsageError naming the flag and the range."""
     raw = read_input_file(input_file, fields) if input_file else {}
     for field in FLOW_FIELDS:
@@ -109,7 +115,7 @@ def flow_input_from_options(input_file: Path | None = None, *, fields: Collectio
         flow_input = validate_flow_input(raw)
     except InvalidParameter as e:
         name = e.field.split("[")[0]  # include[2]: the third --include
-        flag = BY_NAME[name].flag.split("/")[0] + e.field[len(name):] if name in BY_NAME else e.field
+        flag = BY_NAME[name].flag.split("/")[0] + e.field[len(name) :] if name in BY_NAME else e.field
         raise UsageError(f"{flag}: {e}") from None
     if flow_input.get("deadline") and params.parse_iso_time(flow_input["deadline"]) <= now:
         raise UsageError(f"--deadline: {flow_input['deadline']} has already passed")

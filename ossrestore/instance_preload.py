@@ -5,6 +5,7 @@ means an instance ignores Ctrl-C from its first instruction, before its initiali
 Ctrl-C while an instance starts would print a KeyboardInterrupt traceback from it. The command alone
 decides what an interruption does (see `ossrestore.fc_instances`).
 """
+
 from __future__ import annotations
 
 import signal

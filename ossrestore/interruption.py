@@ -5,6 +5,7 @@ The first signal raises `Interrupted` in the main thread (where Python runs sign
 flight are abandoned instead of awaited). Exit codes follow the shell's convention, 128 + the signal's
 number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
 """
+
 from __future__ import annotations
 
 import signal

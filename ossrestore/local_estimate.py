@@ -1,4 +1,5 @@
 """A local run's estimate before its first request: a dry run of the same flow input through the same flows."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,12 @@ from restore_core.client import Credentials
 
 
 def local_estimate(
-    flow_input: dict[str, Any], *, credentials: Credentials, prices: PriceTable, console: Console, show_progress: bool,
+    flow_input: dict[str, Any],
+    *,
+    credentials: Credentials,
+    prices: PriceTable,
+    console: Console,
+    show_progress: bool,
 ) -> dict[str, Any]:
     """The estimate (`ossrestore.estimate`'s plain form) of the run flow_input asks for. The dry run lists and
     tallies only, so it refuses what the real run would (a deadline no tier makes: exit 2) before any request;
@@ -21,9 +27,17 @@ def local_estimate(
     if flow_input.get("manifest"):
         # A dry run would HeadObject every entry before the run starts: a sample prices it (ossrestore.manifest_estimate).
         return manifest_estimate(flow_input, credentials=credentials, prices=prices)
-    dry = run_local({**flow_input, "dryRun": True, "notifyUrl": ""}, credentials=credentials, console=console,
-                    show_progress=show_progress, prices=prices)
+    dry = run_local(
+        {**flow_input, "dryRun": True, "notifyUrl": ""},
+        credentials=credentials,
+        console=console,
+        show_progress=show_progress,
+        prices=prices,
+    )
     if dry.summary.flow_errors or dry.summary.estimate is None:
-        raise EstimateFailed("the dry run for the estimate did not finish (" + "; ".join(dry.summary.flow_errors)
-                             + "); nothing was requested")
+        raise EstimateFailed(
+            "the dry run for the estimate did not finish ("
+            + "; ".join(dry.summary.flow_errors)
+            + "); nothing was requested"
+        )
     return dry.summary.estimate

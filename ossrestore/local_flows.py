@@ -4,6 +4,7 @@ The YAML in `flows/` is rendered with local ARNs and flow names (the same placeh
 `infra.naming.FUNCTIONS`, that infra/ fills with a stack's real ARNs and names) and each ARN is bound to the
 real handler module from `functions/`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -52,7 +53,10 @@ def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: 
 
 
 def build_registry(
-    *, observer: Observer | None = None, variables: dict[str, str] | None = None, instances: FunctionInstances | None = None
+    *,
+    observer: Observer | None = None,
+    variables: dict[str, str] | None = None,
+    instances: FunctionInstances | None = None,
 ) -> fdl.Registry:
     """Register the flows of `flows/` and the handlers of `functions/` under the ARNs the YAML names.
 

@@ -4,6 +4,7 @@ The flows do the whole run, report included, as they do in the cloud: the comman
 store to write to (`reportUrl`: the `oss://` one the user named, or a temporary directory), watches the
 invocations' results for its progress display, and reads the summary and the report back at the end.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,8 +66,12 @@ def execution_name(bucket: str, *, now: float | None = None) -> str:
 
 def _bucket(flow_input: dict[str, Any], credentials: Credentials) -> oss2.Bucket:
     """The bucket as the handlers reach it (same signing, endpoint rules and connection pool)."""
-    return make_bucket(endpoint=flow_input["endpoint"], bucket_name=flow_input["bucketName"],
-                       credentials=credentials, region=flow_input.get("region") or None)
+    return make_bucket(
+        endpoint=flow_input["endpoint"],
+        bucket_name=flow_input["bucketName"],
+        credentials=credentials,
+        region=flow_input.get("region") or None,
+    )
 
 
 def preflight(bucket: oss2.Bucket, *, prefix: str, manifest: str = "") -> None:
@@ -137,9 +142,18 @@ def run_store(flow_input: dict[str, Any], bucket: oss2.Bucket) -> Iterator[tuple
     url = flow_input.get("reportUrl") or ""
     where = parse_url(url) if url else None
     if where is not None and where.bucket is not None:
-        store_bucket = bucket if where.bucket == bucket.bucket_name else oss2.Bucket(
-            bucket.auth, bucket.endpoint, where.bucket, session=bucket.session, connect_timeout=bucket.timeout,
-            **({"region": bucket.region} if getattr(bucket, "region", None) else {}))
+        store_bucket = (
+            bucket
+            if where.bucket == bucket.bucket_name
+            else oss2.Bucket(
+                bucket.auth,
+                bucket.endpoint,
+                where.bucket,
+                session=bucket.session,
+                connect_timeout=bucket.timeout,
+                **({"region": bucket.region} if getattr(bucket, "region", None) else {}),
+            )
+        )
         yield OssStore(store_bucket, where.path, url=url), url
         return
     if where is not None:
@@ -164,7 +178,12 @@ class _Session:
         self.store: RunStore | None = None
 
     def run_flows(
-        self, flow_input: dict[str, Any], *, credentials: Credentials, clock: Any, quotas: fdl.Quotas | None,
+        self,
+        flow_input: dict[str, Any],
+        *,
+        credentials: Credentials,
+        clock: Any,
+        quotas: fdl.Quotas | None,
         progress: ProgressView,
     ) -> list[fdl.ExecutionResult]:
         self.phase = "flows"
@@ -172,8 +191,9 @@ class _Session:
         registry = build_registry(observer=self.tracker.observe, instances=self.instances)
         # Strict mappings (the engine's default): a flow reading an input key that is not there fails.
         # The command reads only the executions' results, so it keeps no event history of an ended one.
-        self.engine = fdl.Engine(registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas,
-                                 keep_histories=0)
+        self.engine = fdl.Engine(
+            registry, clock=clock, credentials=_engine_credentials(credentials), quotas=quotas, keep_histories=0
+        )
         try:
             self.engine.start_execution(MAIN_FLOW, flow_input, name=execution_name(flow_input["bucketName"]))
         except fdl.InvalidValueError as e:  # CloudFlow would refuse the same input: bad input, not a crash
@@ -209,8 +229,14 @@ class _Session:
                 written += 1
             self.report.flush()
         c = self.tracker.snapshot()
-        rows = "" if self.report is None else (f" The report lists the {written} objects this run settled or asked "
-                                               f"about (those not settled are not checked by listing).")
+        rows = (
+            ""
+            if self.report is None
+            else (
+                f" The report lists the {written} objects this run settled or asked "
+                f"about (those not settled are not checked by listing)."
+            )
+        )
         return RunInterrupted(
             signum,
             f"{name} after listing {c.listed} objects: {c.requested} restores requested, {c.in_progress} found in progress, "
@@ -246,8 +272,9 @@ def run_local(
             store, url = temporary.enter_context(run_store(flow_input, bucket))
             session.store = session.tracker.store = store
             progress = ProgressView(session.tracker, console=console, enabled=show_progress)
-            executions = session.run_flows({**flow_input, "reportUrl": url}, credentials=credentials, clock=clock,
-                                           quotas=quotas, progress=progress)
+            executions = session.run_flows(
+                {**flow_input, "reportUrl": url}, credentials=credentials, clock=clock, quotas=quotas, progress=progress
+            )
             session.phase = "read"
             document, totals = _result(executions, store)
             summary = RunSummary.from_document(document)
@@ -263,12 +290,21 @@ def run_local(
             raise session.interrupted(e.signum) from None
         finally:
             session.close()
-    summary.flow_errors.extend(f"{r.name}: {r.error}: {r.cause}" for r in executions
-                               if not r.succeeded and r.error not in ("RestoreFailed", "RunFailed"))
+    summary.flow_errors.extend(
+        f"{r.name}: {r.error}: {r.cause}"
+        for r in executions
+        if not r.succeeded and r.error not in ("RestoreFailed", "RunFailed")
+    )
     engine = session.engine
-    return LocalRun(summary=summary, tracker=session.tracker, executions=executions,
-                    quota_stats=engine.quota_stats if quotas is not None and engine is not None else None,
-                    elapsed=time.time() - session.tracker.started_at, document=document, totals=totals)
+    return LocalRun(
+        summary=summary,
+        tracker=session.tracker,
+        executions=executions,
+        quota_stats=engine.quota_stats if quotas is not None and engine is not None else None,
+        elapsed=time.time() - session.tracker.started_at,
+        document=document,
+        totals=totals,
+    )
 
 
 def _result(executions: list[fdl.ExecutionResult], store: RunStore) -> tuple[dict[str, Any], Counts]:
@@ -342,7 +378,9 @@ def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False, ope
         console.print(f"escalated to a faster tier to meet the deadline: {counters.escalated}", highlight=False)
     if counters.escalation_refused:
         # Best effort: a refused speed-up leaves the running restore as it was (restore_core.slice_task._escalate).
-        console.print(f"speed-up refused by OSS, restore left as it was: {counters.escalation_refused}", highlight=False)
+        console.print(
+            f"speed-up refused by OSS, restore left as it was: {counters.escalation_refused}", highlight=False
+        )
     for warning in run.summary.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}")
     for error in run.summary.flow_errors:

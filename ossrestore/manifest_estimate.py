@@ -8,6 +8,7 @@ does, reads it once more (streamed: seconds), keeps a uniform sample of its dist
 needs by the entries it stands for. The estimate says it was sampled and of how many; with a sample
 smaller than the manifest every count is an estimate, rounded.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,11 +34,17 @@ _WORKERS = 32
 def manifest_estimate(flow_input: Mapping[str, Any], *, credentials: Credentials, prices: PriceTable) -> dict[str, Any]:
     """The estimate (`ossrestore.estimate`'s plain form, with `sampled`: {entries, sample}) of a manifest run."""
     region = flow_input.get("region") or None
-    bucket = make_bucket(endpoint=str(flow_input["endpoint"]), bucket_name=str(flow_input["bucketName"]),
-                         credentials=credentials, region=str(region) if region else None)
+    bucket = make_bucket(
+        endpoint=str(flow_input["endpoint"]),
+        bucket_name=str(flow_input["bucketName"]),
+        credentials=credentials,
+        region=str(region) if region else None,
+    )
     # The run's own check first: a malformed line is refused (exit 2, naming it) before anything is sampled.
     check_manifest(bucket, str(flow_input["manifest"]))
-    manifest = manifest_source.Manifest(bucket, str(flow_input["manifest"]), chunk_bytes=manifest_source.SCAN_CHUNK_BYTES)
+    manifest = manifest_source.Manifest(
+        bucket, str(flow_input["manifest"]), chunk_bytes=manifest_source.SCAN_CHUNK_BYTES
+    )
     rng = random.Random(0)
     sample: list[Entry] = []
     seen = 0

@@ -4,6 +4,7 @@ Locally the command sends the notice itself, after the verdict (the flows' summa
 and runs the flows with `notifyUrl` empty, so that the main flow's own notify step (the cloud's way)
 stays off and exactly one POST leaves. The body is the same summary `--summary-json` writes.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,11 @@ def engine_input(flow_input: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary_document(
-    summary: RunSummary, *, flow_input: dict[str, Any], exit_code: int, finished_at: str,
+    summary: RunSummary,
+    *,
+    flow_input: dict[str, Any],
+    exit_code: int,
+    finished_at: str,
     report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run's summary as JSON: what the notice posts and `--summary-json` writes; `report`: where the
@@ -54,12 +59,20 @@ def summary_document(
     return document
 
 
-def interrupted_document(*, flow_input: dict[str, Any], exit_code: int, message: str, finished_at: str) -> dict[str, Any]:
+def interrupted_document(
+    *, flow_input: dict[str, Any], exit_code: int, message: str, finished_at: str
+) -> dict[str, Any]:
     """The notice of a run stopped by a signal: no verdict, so no counts; the message says what was done."""
     return {
-        "bucket": flow_input["bucketName"], "prefix": flow_input.get("prefix") or "", "counts": None,
-        "exitCode": exit_code, "allReadable": False, "interrupted": message,
-        "cost": notify.cost_fields(None), "finishedAt": finished_at, "source": "oss-restore run",
+        "bucket": flow_input["bucketName"],
+        "prefix": flow_input.get("prefix") or "",
+        "counts": None,
+        "exitCode": exit_code,
+        "allReadable": False,
+        "interrupted": message,
+        "cost": notify.cost_fields(None),
+        "finishedAt": finished_at,
+        "source": "oss-restore run",
     }
 
 
@@ -72,8 +85,9 @@ def body(document: dict[str, Any], *, credentials: Credentials, fmt: str = "json
     return notify.body_of(document, hide=_hidden(credentials), fmt=fmt)
 
 
-def send(url: str, document: dict[str, Any], *, credentials: Credentials, console: Console,
-         fmt: str = "json") -> notify.Delivery:
+def send(
+    url: str, document: dict[str, Any], *, credentials: Credentials, console: Console, fmt: str = "json"
+) -> notify.Delivery:
     """POST the summary once (retried as `notify.NOTIFY_RETRY` says), in the webhook's format (`notifyFormat`),
     and say in one line how it went."""
     delivery = notify.post(url, body(document, credentials=credentials, fmt=fmt), fmt=fmt)
@@ -82,8 +96,9 @@ def send(url: str, document: dict[str, Any], *, credentials: Credentials, consol
     if delivery.delivered:
         console.print(f"notice sent to {where} (HTTP {delivery.status}, {tries})", highlight=False)
     else:
-        console.print(f"[yellow]warning[/yellow] notice to {where} not delivered after {tries}: {delivery.error}",
-                      highlight=False)
+        console.print(
+            f"[yellow]warning[/yellow] notice to {where} not delivered after {tries}: {delivery.error}", highlight=False
+        )
     return delivery
 
 

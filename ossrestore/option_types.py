@@ -1,4 +1,5 @@
 """Click parameter types the commands share."""
+
 from __future__ import annotations
 
 from pathlib import Path

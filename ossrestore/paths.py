@@ -6,6 +6,7 @@ flows' YAML, the handlers (imported as `ossrestore_functions.<module>`, the FC e
 deployment matrix `infra/environments.yaml` and the provider schema. The working directory holds only
 what the command writes: `cdktf.out/` (synthesis, plans) and the reports asked for.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -21,6 +21,7 @@ figure is a source, not a verification, and a table claiming otherwise is refuse
 nobody could look up: the estimate shows that class as unpriced beside a total of what is priced, rather
 than guess. A file that breaks the shape is refused with the field's path (exit 2).
 """
+
 from __future__ import annotations
 
 import json
@@ -82,7 +83,9 @@ class PriceTable:
 
     def covered(self) -> str:
         """Which table covers which regions, for a message."""
-        return "; ".join(f"{t.name} ({t.currency}): {', '.join(t.applies_to) or 'no region'}" for t in self.regions.values())
+        return "; ".join(
+            f"{t.name} ({t.currency}): {', '.join(t.applies_to) or 'no region'}" for t in self.regions.values()
+        )
 
 
 class _Bad(Exception):
@@ -130,16 +133,22 @@ def _price(value: Any, path: str) -> Price:
         if key not in ("value", "source", "verified"):
             raise _Bad(f"{path}.{key}", "one of value, source, verified", key)
     number = raw.get("value")
-    if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))
-                               or not math.isfinite(number) or number < 0):
+    if number is not None and (
+        isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0
+    ):
         raise _Bad(f"{path}.value", "a number >= 0 or null (unpriced)", number)
     source = _text(raw.get("source"), f"{path}.source")
     verified = raw.get("verified", False)
     if not isinstance(verified, bool):
         raise _Bad(f"{path}.verified", "true or false", verified)
     if verified and (number is None or not source.startswith(OFFICIAL_PRICING_PAGES)):
-        raise _Bad(f"{path}.verified", "false unless the value was read on OSS's pricing page ("
-                   + " or ".join(OFFICIAL_PRICING_PAGES) + ") and the source says so", verified)
+        raise _Bad(
+            f"{path}.verified",
+            "false unless the value was read on OSS's pricing page ("
+            + " or ".join(OFFICIAL_PRICING_PAGES)
+            + ") and the source says so",
+            verified,
+        )
     return Price(value=None if number is None else float(number), source=source, verified=verified)
 
 
@@ -156,7 +165,11 @@ def _parse(data: Any, *, origin: str) -> PriceTable:
     for table in regions.values():
         for region in table.applies_to:
             if region in claimed:
-                raise _Bad(f"regions.{table.name}.appliesTo", f"regions no other table names ({claimed[region]} has it)", region)
+                raise _Bad(
+                    f"regions.{table.name}.appliesTo",
+                    f"regions no other table names ({claimed[region]} has it)",
+                    region,
+                )
             claimed[region] = table.name
     return PriceTable(default=default, regions=regions, origin=origin)
 
@@ -172,7 +185,9 @@ def _region(name: str, value: Any) -> RegionPrices:
         if cls not in ARCHIVE_CLASSES:
             raise _Bad(f"{at}.classes.{cls}", "a storage class: " + ", ".join(ARCHIVE_CLASSES), cls)
     return RegionPrices(
-        name=name, currency=_text(raw.get("currency"), f"{at}.currency"), applies_to=tuple(applies),
+        name=name,
+        currency=_text(raw.get("currency"), f"{at}.currency"),
+        applies_to=tuple(applies),
         retrieved=_date(raw.get("retrieved"), f"{at}.retrieved"),
         classes={cls: _class(cls, classes_raw.get(cls), f"{at}.classes.{cls}") for cls in ARCHIVE_CLASSES},
     )
@@ -207,6 +222,10 @@ def _class(cls: str, value: Any, at: str) -> ClassPrices:
         if tier not in wanted:
             raise _Bad(f"{at}.tiers.{tier}", "a tier this class takes: " + ", ".join(wanted), tier)
     direct = _price(raw.get("directReadPerGB"), f"{at}.directReadPerGB") if cls == ARCHIVE else None
-    return ClassPrices(tiers=tiers, temporary_storage_per_gb_month=_price(raw.get("temporaryStoragePerGBMonth"),
-                                                                          f"{at}.temporaryStoragePerGBMonth"),
-                       direct_read_per_gb=direct)
+    return ClassPrices(
+        tiers=tiers,
+        temporary_storage_per_gb_month=_price(
+            raw.get("temporaryStoragePerGBMonth"), f"{at}.temporaryStoragePerGBMonth"
+        ),
+        direct_read_per_gb=direct,
+    )

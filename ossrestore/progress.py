@@ -1,4 +1,5 @@
 """What a run has done so far, added up from the invocations' own results, and its live display."""
+
 from __future__ import annotations
 
 import threading
@@ -42,11 +43,17 @@ class Counters:
 
 def counters_of(totals: Counts) -> Counters:
     return Counters(
-        listed=totals[names.LISTED], requested=totals[names.REQUESTED], already_readable=totals[names.ALREADY_RESTORED],
-        in_progress=totals[names.IN_PROGRESS], readable=totals[names.READABLE],
-        skipped=sum(totals.group("skipped").values()), failed=totals[names.FAILED],
-        rerequested=totals[names.RE_REQUESTED], escalated=totals[names.ESCALATED],
-        escalation_refused=totals[names.ESCALATION_REFUSED], lines=totals[names.LINES],
+        listed=totals[names.LISTED],
+        requested=totals[names.REQUESTED],
+        already_readable=totals[names.ALREADY_RESTORED],
+        in_progress=totals[names.IN_PROGRESS],
+        readable=totals[names.READABLE],
+        skipped=sum(totals.group("skipped").values()),
+        failed=totals[names.FAILED],
+        rerequested=totals[names.RE_REQUESTED],
+        escalated=totals[names.ESCALATED],
+        escalation_refused=totals[names.ESCALATION_REFUSED],
+        lines=totals[names.LINES],
     )
 
 
@@ -101,8 +108,16 @@ def _elapsed(seconds: float) -> str:
 
 
 # What each progress counter counts, in the order shown (README, "Running a restore").
-PROGRESS_COUNTERS = ("listed", "already readable", "requested", "found restoring", "restoring", "readable",
-                     "skipped", "failed")
+PROGRESS_COUNTERS = (
+    "listed",
+    "already readable",
+    "requested",
+    "found restoring",
+    "restoring",
+    "readable",
+    "skipped",
+    "failed",
+)
 
 
 def progress_counts(c: Counters) -> dict[str, int]:
@@ -112,8 +127,13 @@ def progress_counts(c: Counters) -> dict[str, int]:
     the confirm scans settled readable (the already readable included); left alone (not archived, read directly,
     filtered, gone); failed."""
     return {
-        "listed": c.listed, "already readable": c.already_readable, "requested": c.requested + c.rerequested,
-        "found restoring": c.in_progress, "restoring": c.restoring, "readable": c.readable, "skipped": c.skipped,
+        "listed": c.listed,
+        "already readable": c.already_readable,
+        "requested": c.requested + c.rerequested,
+        "found restoring": c.in_progress,
+        "restoring": c.restoring,
+        "readable": c.readable,
+        "skipped": c.skipped,
         "failed": c.failed,
     }
 
@@ -123,10 +143,15 @@ def progress_table(tracker: RunTracker, *, now: float | None = None) -> Fitted:
     elapsed = max((now or time.time()) - tracker.started_at, 1e-9)
     counts = progress_counts(c)
     submitted = c.requested + c.in_progress + c.already_readable
-    return fitted(Cells(
-        title="oss-restore", headers=["", *PROGRESS_COUNTERS, "rate", "elapsed"],
-        rows=[["", *(f"{counts[k]:,}" for k in PROGRESS_COUNTERS), f"{submitted / elapsed:,.0f}/s", _elapsed(elapsed)]],
-    ))
+    return fitted(
+        Cells(
+            title="oss-restore",
+            headers=["", *PROGRESS_COUNTERS, "rate", "elapsed"],
+            rows=[
+                ["", *(f"{counts[k]:,}" for k in PROGRESS_COUNTERS), f"{submitted / elapsed:,.0f}/s", _elapsed(elapsed)]
+            ],
+        )
+    )
 
 
 class ProgressView:
@@ -141,8 +166,12 @@ class ProgressView:
             return self
         if self._console.is_terminal:
             # transient: the summary prints the final table, so the live one need not stay behind
-            self._live = Live(get_renderable=lambda: progress_table(self._tracker), console=self._console,
-                              refresh_per_second=4, transient=True)
+            self._live = Live(
+                get_renderable=lambda: progress_table(self._tracker),
+                console=self._console,
+                refresh_per_second=4,
+                transient=True,
+            )
             self._live.__enter__()
         else:
             self._thread = threading.Thread(target=self._print_lines, daemon=True)

@@ -6,6 +6,7 @@ The flows settle every object and write its line themselves (`restoreStatus`); t
 interruption there is no manifest: the partial report is what the shards settled, then what OSS
 answered about the objects they had not settled yet (not checked by listing: `checkedAt` null).
 """
+
 from __future__ import annotations
 
 import json
@@ -63,9 +64,13 @@ class RunSummary:
         action = str(document.get("action") or "restore")
         table = report_lines.DRY_OUTCOMES if document.get("dryRun") else report_lines.OUTCOMES
         outcomes = table.get(action, OUTCOMES)
-        summary = cls(outcomes=outcomes, warnings=list(document.get("warnings") or []),
-                      requested=read_tally(document.get("accepted")), error_name=str(document.get("errorName") or ""),
-                      dry_run=bool(document.get("dryRun")))
+        summary = cls(
+            outcomes=outcomes,
+            warnings=list(document.get("warnings") or []),
+            requested=read_tally(document.get("accepted")),
+            error_name=str(document.get("errorName") or ""),
+            dry_run=bool(document.get("dryRun")),
+        )
         for cls_name, counts in (document.get("byClass") or {}).items():
             for outcome, n in counts.items():
                 summary.by_class[(cls_name, outcome)] += int(n)
@@ -76,6 +81,7 @@ class RunSummary:
 
 
 # --- the report file ---------------------------------------------------------------------------
+
 
 def open_report(path: Path | None, *, flag: str = "--report") -> TextIO | None:
     """Open (create or truncate) the report before the run starts, so that a path that cannot be
@@ -104,6 +110,7 @@ def write_row(out: TextIO | None, row: Mapping[str, Any]) -> None:
 
 
 # --- reading the store ---------------------------------------------------------------------------
+
 
 def summary_document(store: RunStore) -> dict[str, Any] | None:
     found = get_json(store, SUMMARY)
@@ -164,7 +171,9 @@ def _unsettled(store: RunStore, shard: str, *, after: tuple[str, str] | None) ->
     for name in (n for n in names if not n.rsplit("/", 1)[-1].startswith("r")):
         for contact in journal.read(store, name):
             if after is None or contact.ident > after:
-                yield _answered(journal.better(contact, again.pop(contact.ident)) if contact.ident in again else contact)
+                yield _answered(
+                    journal.better(contact, again.pop(contact.ident)) if contact.ident in again else contact
+                )
     for ident in sorted(again):
         if after is None or ident > after:
             yield _answered(again[ident])
@@ -180,7 +189,15 @@ def _answered(contact: Contact) -> dict[str, Any]:
     else:
         outcome, reason = "failed", f"interrupted: restore refused with HTTP {contact.status}"
     return {
-        "key": contact.key, "versionId": contact.version_id, "storageClass": None, "outcome": outcome,
-        "code": contact.code, "reason": reason, "requestedAt": iso(contact.at), "checkedAt": None, "expiry": None,
-        "tier": contact.tier or None, "readableAt": iso(contact.at) if contact.status == 200 else None,
+        "key": contact.key,
+        "versionId": contact.version_id,
+        "storageClass": None,
+        "outcome": outcome,
+        "code": contact.code,
+        "reason": reason,
+        "requestedAt": iso(contact.at),
+        "checkedAt": None,
+        "expiry": None,
+        "tier": contact.tier or None,
+        "readableAt": iso(contact.at) if contact.status == 200 else None,
     }

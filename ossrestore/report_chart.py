@@ -5,6 +5,7 @@ as it is. Colours and strokes are attributes on the elements, not CSS rules, sin
 `<style>`; the `<title>` and `<desc>` say in words what it shows, for readers that show no SVG at all.
 Every text is escaped as the rest of the page is (the caller's `escape`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -35,26 +36,34 @@ def chart_svg(points: Sequence[tuple[float, int]], *, start: float, width: int, 
         return round(HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * n / top, 2)
 
     def text(at_x: float, at_y: float, anchor: str, words: object) -> str:
-        return (f'<text x="{at_x}" y="{at_y}" text-anchor="{anchor}" font-size="11" fill="{INK}" '
-                f'font-family="sans-serif">{escape(words)}</text>')
+        return (
+            f'<text x="{at_x}" y="{at_y}" text-anchor="{anchor}" font-size="11" fill="{INK}" '
+            f'font-family="sans-serif">{escape(words)}</text>'
+        )
 
     path, previous, dots = [f"{x(t0)},{y(0)}"], 0, []
     for t, n in points:
         path += [f"{x(t)},{y(previous)}", f"{x(t)},{y(n)}"]
         previous = n
-        dots.append(f'<circle class="point" cx="{x(t)}" cy="{y(n)}" r="3" fill="{BLUE}" data-t="{t:g}" data-n="{n}">'
-                    f"<title>{escape(f'{iso(t)}: {n} readable')}</title></circle>")
+        dots.append(
+            f'<circle class="point" cx="{x(t)}" cy="{y(n)}" r="3" fill="{BLUE}" data-t="{t:g}" data-n="{n}">'
+            f"<title>{escape(f'{iso(t)}: {n} readable')}</title></circle>"
+        )
     said = f"{points[-1][1]} objects readable from {iso(t0)} to {iso(points[-1][0])}, in steps of {width} s"
-    return "".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'role="img" aria-labelledby="chart-title chart-desc">',
-        f'<title id="chart-title">objects readable over time</title><desc id="chart-desc">{escape(said)}</desc>',
-        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
-        text(LEFT - 6, y(top) + 4, "end", points[-1][1]), text(LEFT - 6, HEIGHT - BOTTOM + 4, "end", 0),
-        text(LEFT, HEIGHT - BOTTOM + 18, "start", iso(t0)), text(WIDTH - RIGHT, HEIGHT - BOTTOM + 18, "end", iso(t1)),
-        text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 8, "middle", f"time (UTC), buckets of {width} s"),
-        f'<polyline class="line" points="{" ".join(path)}" fill="none" stroke="{BLUE}" stroke-width="2"/>',
-        f'<g class="points">{"".join(dots)}</g>',
-        "</svg>",
-    ])
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+            f'role="img" aria-labelledby="chart-title chart-desc">',
+            f'<title id="chart-title">objects readable over time</title><desc id="chart-desc">{escape(said)}</desc>',
+            f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
+            f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
+            text(LEFT - 6, y(top) + 4, "end", points[-1][1]),
+            text(LEFT - 6, HEIGHT - BOTTOM + 4, "end", 0),
+            text(LEFT, HEIGHT - BOTTOM + 18, "start", iso(t0)),
+            text(WIDTH - RIGHT, HEIGHT - BOTTOM + 18, "end", iso(t1)),
+            text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 8, "middle", f"time (UTC), buckets of {width} s"),
+            f'<polyline class="line" points="{" ".join(path)}" fill="none" stroke="{BLUE}" stroke-width="2"/>',
+            f'<g class="points">{"".join(dots)}</g>',
+            "</svg>",
+        ]
+    )

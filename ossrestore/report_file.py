@@ -15,6 +15,7 @@
   file and taken back; a path that is not a regular file (`/dev/full`, a directory, a pipe: no file can be
   renamed over it) is refused. A write that fails later (a disk filling up) is `ReportUnwritable`, exit 2.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -90,8 +91,10 @@ class ReportTarget:
         except BlockingIOError:
             self._lock_fd, self._created = None, False
             os.close(fd)
-            raise UsageError(f"{self.flag}: {str(self.path)!r} is the report of another run still under way "
-                             f"(it holds the file's lock); wait for it to end or name another file") from None
+            raise UsageError(
+                f"{self.flag}: {str(self.path)!r} is the report of another run still under way "
+                f"(it holds the file's lock); wait for it to end or name another file"
+            ) from None
 
     def _create_temp(self) -> None:
         try:
@@ -145,7 +148,9 @@ class ReportTarget:
         if self._lock_fd is not None:
             if self._created:
                 with contextlib.suppress(OSError):
-                    if os.fstat(self._lock_fd).st_size == 0 and os.path.samestat(os.fstat(self._lock_fd), self.path.stat()):
+                    if os.fstat(self._lock_fd).st_size == 0 and os.path.samestat(
+                        os.fstat(self._lock_fd), self.path.stat()
+                    ):
                         self.path.unlink()
             os.close(self._lock_fd)  # releases the lock
             self._lock_fd = None
@@ -153,7 +158,10 @@ class ReportTarget:
 
 @contextlib.contextmanager
 def report_file(
-    path: Path | None, *, flag: str = "--report", keep_on: tuple[type[BaseException], ...] = (),
+    path: Path | None,
+    *,
+    flag: str = "--report",
+    keep_on: tuple[type[BaseException], ...] = (),
 ) -> Iterator[ReportTarget | None]:
     """The locked, probed report target for `path` (None: no report), committed when the block ends
     normally or with one of `keep_on` (an interruption: its partial report), discarded otherwise; released

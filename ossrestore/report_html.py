@@ -10,6 +10,7 @@ island). When it has run it sets `data-rendered="ok"` on `<body>`, and any scrip
 page (`data-script-errors` on `<html>`, and a list under the chart), so a headless browser's DOM says
 whether it ran.
 """
+
 from __future__ import annotations
 
 import html
@@ -80,7 +81,9 @@ def _e(value: Any) -> str:
 
 def _json_island(data: Any) -> str:
     # Inside <script>, only "</" could end the element early: escaping <, > and & keeps the JSON the same.
-    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
 
 
 def _class_table(t: ReportTally) -> str:
@@ -116,8 +119,11 @@ def write_html(out: TextIO, t: ReportTally, *, source: str, summary: dict[str, A
     start = min(starts) if starts else 0.0
     data = {"width": t.readable.width, "start": start, "points": points}
     costs = "".join(f"<li>{_e(line)}</li>" for line in cost_lines(summary))
-    chart = (chart_svg(points, start=start, width=t.readable.width, escape=_e) if points else
-             '<p class="note">No line of this report carries readableAt: nothing to draw.</p>')
+    chart = (
+        chart_svg(points, start=start, width=t.readable.width, escape=_e)
+        if points
+        else '<p class="note">No line of this report carries readableAt: nothing to draw.</p>'
+    )
     span = f" from {_e(moment_text(start))}" if points else ""
     out.write(f"""<!doctype html>
 <html lang="en">

@@ -3,6 +3,7 @@ fields, each of its type, `key` and `outcome` always present. `oss-restore repor
 line that is not one (another JSON value, an unknown field, a field of another type, a time that is not
 `YYYY-MM-DDTHH:MM:SSZ`, NaN or Infinity, a key given twice) is refused with its problem, which the
 reader names with the line's number."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,11 @@ def _optional_text(value: Any) -> str | None:
 
 
 def _outcome(value: Any) -> str | None:
-    return None if isinstance(value, str) and value in ALL_OUTCOMES else f"must be one of {', '.join(sorted(ALL_OUTCOMES))}"
+    return (
+        None
+        if isinstance(value, str) and value in ALL_OUTCOMES
+        else f"must be one of {', '.join(sorted(ALL_OUTCOMES))}"
+    )
 
 
 def _moment(value: Any) -> str | None:
@@ -51,8 +56,16 @@ def _moment(value: Any) -> str | None:
 
 
 FIELDS: dict[str, Callable[[Any], str | None]] = {
-    "key": _key, "versionId": _optional_text, "storageClass": _optional_text, "outcome": _outcome, "code": _text,
-    "reason": _text, "requestedAt": _moment, "checkedAt": _moment, "expiry": _moment, "tier": _optional_text,
+    "key": _key,
+    "versionId": _optional_text,
+    "storageClass": _optional_text,
+    "outcome": _outcome,
+    "code": _text,
+    "reason": _text,
+    "requestedAt": _moment,
+    "checkedAt": _moment,
+    "expiry": _moment,
+    "tier": _optional_text,
     "readableAt": _moment,
 }
 REQUIRED = ("key", "outcome")

@@ -4,6 +4,7 @@ Memory does not grow with the number of lines: counts per (class, outcome), per 
 few example keys each), and objects readable per time bucket; a bucket doubles its width whenever
 there would be more than `MAX_TIME_BUCKETS`, so a run of days keeps a chart of the same size.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -153,12 +154,24 @@ def class_table(t: ReportTally) -> Any:
     from ossrestore.fit import Cells, fitted
 
     outcomes = t.outcomes()
-    rows = [[visible_text(printable(cls)), *(f"{t.by_class[cls][o]:,}" for o in outcomes), f"{sum(t.by_class[cls].values()):,}"]
-            for cls in sorted(t.by_class)]
+    rows = [
+        [
+            visible_text(printable(cls)),
+            *(f"{t.by_class[cls][o]:,}" for o in outcomes),
+            f"{sum(t.by_class[cls].values()):,}",
+        ]
+        for cls in sorted(t.by_class)
+    ]
     totals = t.outcome_totals()
     rows.append(["total", *(f"{totals[o]:,}" for o in outcomes), f"{t.lines:,}"])
-    return fitted(Cells(title="objects by storage class and outcome", headers=["storage class", *outcomes, "total"],
-                        rows=rows, bold_last=True))
+    return fitted(
+        Cells(
+            title="objects by storage class and outcome",
+            headers=["storage class", *outcomes, "total"],
+            rows=rows,
+            bold_last=True,
+        )
+    )
 
 
 def failure_table(t: ReportTally) -> Table:
@@ -184,8 +197,10 @@ def cost_lines(summary: dict[str, Any] | None) -> list[str]:
     def shown(value: Any) -> str:
         return f"{value}{currency}" if isinstance(value, (int, float)) else str(value)
 
-    return [f"estimated cost: {shown(cost.get('estimated', notify.NOT_ESTIMATED))}",
-            f"actual cost: {shown(cost.get('actual', notify.NOT_ESTIMATED))}"]
+    return [
+        f"estimated cost: {shown(cost.get('estimated', notify.NOT_ESTIMATED))}",
+        f"actual cost: {shown(cost.get('actual', notify.NOT_ESTIMATED))}",
+    ]
 
 
 # The first and last seconds a report time can name (0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z).
@@ -203,5 +218,7 @@ def readable_line(t: ReportTally) -> str:
     if not points:
         return "readable over time: no line carries readableAt"
     first, last = points[0][0], points[-1][0]
-    return (f"readable over time: {points[-1][1]} objects from {moment_text(first - t.readable.width)} to "
-            f"{moment_text(last)} ({len(points)} steps of {t.readable.width} s)")
+    return (
+        f"readable over time: {points[-1][1]} objects from {moment_text(first - t.readable.width)} to "
+        f"{moment_text(last)} ({len(points)} steps of {t.readable.width} s)"
+    )

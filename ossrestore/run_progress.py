@@ -5,6 +5,7 @@ The execution's input names the store (`reportUrl`) and the bucket's endpoint. T
 the region's internal endpoint, which answers only inside the region's network, so the command reads the
 public one of the same region unless `--endpoint` says otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,12 @@ class RunProgress:
         """(objects listed per second so far, seconds left to list the rest at that pace); None where unknown."""
         doc = self.document or {}
         started, updated, listed = doc.get("started"), doc.get("updated"), doc.get("listed")
-        if not (isinstance(started, (int, float)) and isinstance(updated, (int, float)) and isinstance(listed, int)
-                and updated > started):
+        if not (
+            isinstance(started, (int, float))
+            and isinstance(updated, (int, float))
+            and isinstance(listed, int)
+            and updated > started
+        ):
             return None, None
         rate = listed / (updated - started)
         left = doc.get("estimatedToList")
@@ -49,20 +54,35 @@ class RunProgress:
         if self.document is None:
             return {"url": self.url or None, "problem": self.problem}
         doc = self.document
-        return {"url": self.url, "round": doc.get("round"), "updated": doc.get("updated"), "shards": doc.get("shards"),
-                "requesting": doc.get("requesting"), "done": doc.get("done"),
-                "estimatedToList": doc.get("estimatedToList"), "warnings": doc.get("warnings") or [],
-                "counts": {_camel(name): n for name, n in self.counts().items()}, "totals": doc.get("totals") or {},
-                "objectsPerSecond": self.pace()[0], "secondsToList": self.pace()[1]}
+        return {
+            "url": self.url,
+            "round": doc.get("round"),
+            "updated": doc.get("updated"),
+            "shards": doc.get("shards"),
+            "requesting": doc.get("requesting"),
+            "done": doc.get("done"),
+            "estimatedToList": doc.get("estimatedToList"),
+            "warnings": doc.get("warnings") or [],
+            "counts": {_camel(name): n for name, n in self.counts().items()},
+            "totals": doc.get("totals") or {},
+            "objectsPerSecond": self.pace()[0],
+            "secondsToList": self.pace()[1],
+        }
 
     def line(self) -> str:
         if self.document is None:
             return f"progress: {self.problem}"
         shown = ", ".join(f"{name} {n:,}" for name, n in self.counts().items())
         rate, left = self.pace()
-        pace = "" if rate is None else f"; {rate:,.0f} objects/s" + ("" if left is None else f", about {left:,.0f} s to list the rest")
-        return (f"progress (round {self.document.get('round')}, {self.document.get('shards')} shards, report "
-                f"{self.url}): {shown}{pace}")
+        pace = (
+            ""
+            if rate is None
+            else f"; {rate:,.0f} objects/s" + ("" if left is None else f", about {left:,.0f} s to list the rest")
+        )
+        return (
+            f"progress (round {self.document.get('round')}, {self.document.get('shards')} shards, report "
+            f"{self.url}): {shown}{pace}"
+        )
 
 
 def _camel(name: str) -> str:
@@ -94,8 +114,9 @@ def read_progress(execution_input: str, *, credentials: Credentials, endpoint: s
         return RunProgress(url=url, problem=f"reportUrl {url} is not in OSS")
     oss = endpoint or public_endpoint(str(settings.get("endpoint") or ""))
     region = settings.get("region") or None
-    bucket = make_bucket(endpoint=oss, bucket_name=where.bucket, credentials=credentials,
-                         region=str(region) if region else None)
+    bucket = make_bucket(
+        endpoint=oss, bucket_name=where.bucket, credentials=credentials, region=str(region) if region else None
+    )
     try:
         document = get_json(OssStore(bucket, where.path, url=url), PROGRESS)
     except RestoreCoreError as e:
@@ -103,4 +124,3 @@ def read_progress(execution_input: str, *, credentials: Credentials, endpoint: s
     if not isinstance(document, dict):
         return RunProgress(url=url, problem=f"{url}{PROGRESS} is not written yet (the run's first round has not ended)")
     return RunProgress(url=url, document=document)
-

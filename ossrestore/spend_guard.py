@@ -6,6 +6,7 @@ naming the estimate) a run whose estimated cost is above AMOUNT, or unknown (a c
 terminal, a run that would send restore requests is asked about once, unless `--yes`. Nothing is asked when
 stdin is not a terminal (scripts, CI), nor by the demo, which spends nothing.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,11 +41,22 @@ def _amount(ctx: click.Context, param: click.Parameter, value: float | None) -> 
 
 def guard_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """`--max-cost AMOUNT` and `--yes`."""
-    command = click.option("--yes", "-y", "assume_yes", is_flag=True,
-                           help="Do not ask before a run that costs money (on a terminal, it asks once).")(command)
-    return click.option("--max-cost", type=click.FloatRange(min=0), default=None, callback=_amount, metavar="AMOUNT",
-                        help="Refuse (exit 2) a run whose estimated cost, in the price table's currency, is above "
-                             "AMOUNT or unknown; checked before any restore is requested.")(command)
+    command = click.option(
+        "--yes",
+        "-y",
+        "assume_yes",
+        is_flag=True,
+        help="Do not ask before a run that costs money (on a terminal, it asks once).",
+    )(command)
+    return click.option(
+        "--max-cost",
+        type=click.FloatRange(min=0),
+        default=None,
+        callback=_amount,
+        metavar="AMOUNT",
+        help="Refuse (exit 2) a run whose estimated cost, in the price table's currency, is above "
+        "AMOUNT or unknown; checked before any restore is requested.",
+    )(command)
 
 
 def on_a_terminal() -> bool:
@@ -64,13 +76,21 @@ class SpendGuard:
             # A total over the priced classes only (`unpriced` names the others) is a floor, not the cost.
             if total["cost"] is None or total.get("unpriced"):
                 missing = ", ".join(total.get("unpriced") or []) or "a class and tier of this run"
-                raise UsageError(f"--max-cost: the estimate's cost is unknown (the price table has no price for "
-                                 f"{missing}; pass --price-table with one); nothing was requested")
+                raise UsageError(
+                    f"--max-cost: the estimate's cost is unknown (the price table has no price for "
+                    f"{missing}; pass --price-table with one); nothing was requested"
+                )
             if total["cost"] > self.max_cost:
-                raise UsageError(f"--max-cost: the estimate is {total['cost']:,.2f} {currency}, above the "
-                                 f"{self.max_cost:,.2f} {currency} allowed; nothing was requested")
+                raise UsageError(
+                    f"--max-cost: the estimate is {total['cost']:,.2f} {currency}, above the "
+                    f"{self.max_cost:,.2f} {currency} allowed; nothing was requested"
+                )
         if self.ask and not dry_run and total["requests"]:
-            cost = ("an unknown cost" if total["cost"] is None else f"about {total['cost']:,.2f} {currency}"
-                    + (" and what the unpriced classes cost" if total.get("unpriced") else ""))
+            cost = (
+                "an unknown cost"
+                if total["cost"] is None
+                else f"about {total['cost']:,.2f} {currency}"
+                + (" and what the unpriced classes cost" if total.get("unpriced") else "")
+            )
             if not click.confirm(f"Send {total['requests']:,} restore requests, for {cost}?", default=False, err=True):
                 raise NotConfirmed("not confirmed: nothing was requested")

@@ -2,6 +2,7 @@
 
 The saved plan is what CI promotes: the plan job reviews it, the apply job applies exactly that file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,10 @@ def find_terraform(binary: str) -> str:
     """The Terraform executable to run, or a TerraformError that says how to get one."""
     found = shutil.which(binary)
     if found is None:
-        raise TerraformError(f"Terraform not found (looked for {binary!r}); install Terraform 1.5 or newer, "
-                             "or pass --terraform PATH / set OSS_RESTORE_TERRAFORM")
+        raise TerraformError(
+            f"Terraform not found (looked for {binary!r}); install Terraform 1.5 or newer, "
+            "or pass --terraform PATH / set OSS_RESTORE_TERRAFORM"
+        )
     return found
 
 

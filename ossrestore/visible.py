@@ -8,6 +8,7 @@ and paragraph separators (Zl, Zp) and private-use characters (Co), which show no
 Each is written as `U+XXXX`: in HTML inside `<span class="cp">`, so that it cannot be mistaken for the
 same letters typed in the key; in plain text between angle brackets (`<U+202E>`).
 """
+
 from __future__ import annotations
 
 import html
@@ -50,5 +51,7 @@ def visible_text(text: str) -> str:
 
 def visible_html(text: str) -> str:
     """text HTML-escaped, each hidden character as `<span class="cp">U+XXXX</span>`."""
-    return "".join(f'<span class="cp">{_code_point(piece)}</span>' if hidden else html.escape(piece, quote=True)
-                   for hidden, piece in _pieces(text))
+    return "".join(
+        f'<span class="cp">{_code_point(piece)}</span>' if hidden else html.escape(piece, quote=True)
+        for hidden, piece in _pieces(text)
+    )

@@ -9,6 +9,7 @@ with the page that says so; `ramcheck.policy` holds the matching rules and the c
 RAM's documentation is silent. It has no dependency: the engine (`fdl`) and the emulator (`ossemu`)
 take an `authorize` callable and know nothing of it.
 """
+
 from __future__ import annotations
 
 from ramcheck.authorizer import Authorizer
@@ -17,6 +18,19 @@ from ramcheck.errors import AccessDenied, PolicyError, RamCheckError
 from ramcheck.policy import Decision, Effect, Policy, Statement, wildcard_match
 
 __all__ = [
-    "ACTIONS", "ALL_RESOURCES", "VERSIONED", "AccessDenied", "ActionSpec", "Authorizer", "Decision", "Effect", "Policy",
-    "PolicyError", "RamCheckError", "Statement", "request_action", "spec_of", "wildcard_match",
+    "ACTIONS",
+    "ALL_RESOURCES",
+    "VERSIONED",
+    "AccessDenied",
+    "ActionSpec",
+    "Authorizer",
+    "Decision",
+    "Effect",
+    "Policy",
+    "PolicyError",
+    "RamCheckError",
+    "Statement",
+    "request_action",
+    "spec_of",
+    "wildcard_match",
 ]

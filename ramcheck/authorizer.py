@@ -5,6 +5,7 @@ flow definitions write them) are filled with the role's own region and account, 
 does for the caller. The catalog then says what RAM really checks: the ARN for an action with
 resource-level authorization (which must have the documented form), `*` for one without.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,12 @@ class Authorizer:
         named = self.qualify(resource)
         spec = spec_of(action)
         if spec is None:
-            raise AccessDenied(action, named, "how RAM authorizes this action is not in ramcheck.catalog "
-                                              "(add its resource form and the page that documents it)")
+            raise AccessDenied(
+                action,
+                named,
+                "how RAM authorizes this action is not in ramcheck.catalog "
+                "(add its resource form and the page that documents it)",
+            )
         if spec.resource_level and not form_pattern(spec.resource).fullmatch(named):
             raise AccessDenied(action, named, f"RAM checks this action against a resource of the form {spec.resource}")
         checked = named if spec.resource_level else ALL_RESOURCES
@@ -49,9 +54,12 @@ class Authorizer:
             return
         if decision.explicit_deny:
             raise AccessDenied(action, named, f"statement {decision.statement} of the policy denies it")
-        how = ("no statement allows it" if spec.resource_level else
-               f"no statement allows it on Resource \"*\" (the action has no resource-level authorization, "
-               f"so RAM checks it against \"*\" whatever the ARN; {spec.source})")
+        how = (
+            "no statement allows it"
+            if spec.resource_level
+            else f'no statement allows it on Resource "*" (the action has no resource-level authorization, '
+            f'so RAM checks it against "*" whatever the ARN; {spec.source})'
+        )
         raise AccessDenied(action, named, how)
 
     def qualify(self, resource: str) -> str:
@@ -76,7 +84,7 @@ def form_pattern(form: str) -> re.Pattern[str]:
         c = form[i]
         if c == "{":
             end = form.index("}", i)
-            out.append(".+" if form[i + 1:end] == "key" else "[^:/]+")
+            out.append(".+" if form[i + 1 : end] == "key" else "[^:/]+")
             i = end + 1
             continue
         out.append({"[": "(?:", "]": ")?"}.get(c, re.escape(c)))

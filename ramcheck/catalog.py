@@ -13,6 +13,7 @@ OSS's action table gives "GetObject (versionId specified in the request)" as `os
 "RestoreObject (versionId specified in the request)" as `oss:RestoreObjectVersion`, so a role granted only
 the plain actions is refused every versioned request.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,7 +48,11 @@ _SPECS = (
     # acs:fc:::services/<service>/functions/<function>; a qualified call names `<service>.<qualifier>`.
     # (The generated "RAM authorization" table of FC's InvokeFunction API page shows "All Resource";
     # the guide written for exactly this use, a flow role invoking named functions, is followed here.)
-    ActionSpec("fc:InvokeFunction", "acs:fc:{region}:{account}:services/{service}[.{qualifier}]/functions/{function}", _FNF_ROLE),
+    ActionSpec(
+        "fc:InvokeFunction",
+        "acs:fc:{region}:{account}:services/{service}[.{qualifier}]/functions/{function}",
+        _FNF_ROLE,
+    ),
     # FnF API 2019-03-15: both list the resource type "All Resources".
     ActionSpec("fnf:StartExecution", ALL_RESOURCES, _FNF_API + "startexecution"),
     ActionSpec("fnf:DescribeExecution", ALL_RESOURCES, _FNF_API + "describeexecution"),
@@ -67,7 +72,9 @@ _SPECS = (
     ActionSpec("oss:RestoreObjectVersion", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:CleanRestoredObjectVersion", OSS_OBJECT, _OSS_UNRESTORE),
     # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.
-    ActionSpec("log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE),
+    ActionSpec(
+        "log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE
+    ),
 )
 
 ACTIONS: dict[str, ActionSpec] = {spec.action: spec for spec in _SPECS}

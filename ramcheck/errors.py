@@ -1,4 +1,5 @@
 """Errors of the local RAM evaluator. Everything it raises derives from `RamCheckError`."""
+
 from __future__ import annotations
 
 

@@ -11,6 +11,7 @@ Where that page is silent we take the stricter reading:
 - `Condition`, `NotAction`, `NotResource` and `Principal` are refused with `PolicyError` rather than
   guessed at: a condition cannot be judged without the request context RAM has.
 """
+
 from __future__ import annotations
 
 import enum
@@ -40,8 +41,9 @@ class Statement:
     resources: tuple[str, ...]
 
     def matches(self, action: str, resource: str) -> bool:
-        return (any(wildcard_match(p, action) for p in self.actions)
-                and any(resource_matches(p, resource) for p in self.resources))
+        return any(wildcard_match(p, action) for p in self.actions) and any(
+            resource_matches(p, resource) for p in self.resources
+        )
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Policy:
         if not isinstance(document, Mapping):
             raise PolicyError("policy", "must be a JSON object with Version and Statement")
         if document.get("Version") != "1":
-            raise PolicyError("Version", f"must be \"1\", got {document.get('Version')!r}")
+            raise PolicyError("Version", f'must be "1", got {document.get("Version")!r}')
         statements = document.get("Statement")
         if not isinstance(statements, list) or not statements:
             raise PolicyError("Statement", "must be a non-empty list of statements")
@@ -120,7 +122,7 @@ def _statement(index: int, raw: Any) -> Statement:
     if unknown:
         raise PolicyError(where, f"{', '.join(unknown)}: not evaluated locally (supported: Effect, Action, Resource)")
     if raw.get("Effect") not in _EFFECTS:
-        raise PolicyError(f"{where}.Effect", f"must be \"Allow\" or \"Deny\", got {raw.get('Effect')!r}")
+        raise PolicyError(f"{where}.Effect", f'must be "Allow" or "Deny", got {raw.get("Effect")!r}')
     actions = _strings(f"{where}.Action", raw.get("Action"))
     for action in actions:
         if action != "*" and ":" not in action:

@@ -7,6 +7,7 @@
 Other buckets: `oss_bucket(emulator, "name")` (from ossemu.testing, re-exported here), after
 `emulator.create_bucket("name")`.
 """
+
 from __future__ import annotations
 
 import os

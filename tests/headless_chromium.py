@@ -3,6 +3,7 @@
 `./bootstrap test` installs it where it can (root with apt-get); elsewhere the browser tests skip,
 saying how to install it, except under CI (`CI` set), where a missing browser is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,15 +17,28 @@ import pytest
 INSTALL_HINT = "install Debian's chromium (`apt-get install chromium`) or set OSS_RESTORE_CHROMIUM to its binary"
 # No profile sync, extensions, component updates or QUIC probes: the page itself forbids every request
 # (its Content Security Policy), and the browser should not make any of its own either.
-_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--disable-extensions", "--disable-default-apps", "--mute-audio")
+_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+)
 
 
 def chromium() -> str:
     """The Chromium binary, or skip (fail under CI) saying how to get it."""
-    found = os.environ.get("OSS_RESTORE_CHROMIUM") or shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    found = (
+        os.environ.get("OSS_RESTORE_CHROMIUM")
+        or shutil.which("chromium")
+        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    )
     if found is None:
         message = f"headless Chromium not found: {INSTALL_HINT}"
         if os.environ.get("CI"):  # CI installs it through ./bootstrap test: a miss there is a failure
@@ -52,7 +66,10 @@ def dump_dom(page: Path, profile: Path, *, timeout: float = 60.0, scripts: bool 
         page.write_text(text[:head] + NO_SCRIPTS + text[head:], encoding="utf-8")
     done = subprocess.run(
         [chromium(), *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout

@@ -1,4 +1,5 @@
 """A loopback HTTP receiver for completion notices: records every request, answers as scripted."""
+
 from __future__ import annotations
 
 import threading

@@ -1,6 +1,7 @@
 """The handlers as the flows call them, for handler tests: listArchiveFiles plans, restore and restoreStatus
 work one shard each, summarize ends the run. `drive` runs the rounds in this test's process the way the
 main flow and the restore sub-flow do (one call per shard per round, results back to the planner)."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ from restore_core.flow_inputs import validate_flow_input
 from restore_core.run_store import OssStore, get_json, unpack_lines
 
 BUCKET = "test-bucket"
-CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret",
-                                                      security_token=None))
+CONTEXT = SimpleNamespace(
+    credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None)
+)
 
 
 def settings(emulator: Any, **fields: Any) -> dict[str, Any]:
@@ -41,8 +43,15 @@ def plan(flow_input: dict[str, Any], *, runtime: Any = None, **extra: Any) -> di
     return call("list_archive_files", {"settings": flow_input, "executionName": "run-1", **extra}, runtime=runtime)
 
 
-def work(module: str, flow_input: dict[str, Any], planned: dict[str, Any], shard: dict[str, Any], *,
-         runtime: Any = None, seconds: int | None = None) -> dict[str, Any]:
+def work(
+    module: str,
+    flow_input: dict[str, Any],
+    planned: dict[str, Any],
+    shard: dict[str, Any],
+    *,
+    runtime: Any = None,
+    seconds: int | None = None,
+) -> dict[str, Any]:
     terms = dict(planned["round"])
     if seconds is not None:
         terms["seconds"] = seconds
@@ -63,8 +72,14 @@ class Drive:
         return self.plans[-1]["state"]
 
 
-def drive(flow_input: dict[str, Any], *, runtime: Any = None, max_rounds: int = 200, between: Any = None,
-          seconds: int | None = None) -> Drive:
+def drive(
+    flow_input: dict[str, Any],
+    *,
+    runtime: Any = None,
+    max_rounds: int = 200,
+    between: Any = None,
+    seconds: int | None = None,
+) -> Drive:
     """Plan, then rounds until the planner says the run is over, then summarize. `between(round)` runs
     before each round (to move the emulator's clock, say); a wait the planner asks for is slept, as the
     flow's wait step does (handler tests scale restore times down, `OSS_RESTORE_TIME_SCALE`, so it is short)."""
@@ -78,17 +93,33 @@ def drive(flow_input: dict[str, Any], *, runtime: Any = None, max_rounds: int = 
         if between is not None:
             between(number)
         time.sleep(planned["wait"])
-        restored = [work("restore", settings_, planned, s, runtime=runtime, seconds=seconds) for s in planned["restoring"]]
-        confirmed = [work("restore_status", settings_, planned, s, runtime=runtime, seconds=seconds)
-                     for s in planned["confirming"]]
+        restored = [
+            work("restore", settings_, planned, s, runtime=runtime, seconds=seconds) for s in planned["restoring"]
+        ]
+        confirmed = [
+            work("restore_status", settings_, planned, s, runtime=runtime, seconds=seconds)
+            for s in planned["confirming"]
+        ]
         out.restored += restored
         out.confirmed += confirmed
-        planned = call("list_archive_files", {"settings": settings_, "state": planned["state"], "restored": restored,
-                                              "confirmed": confirmed, "executionName": "run-1"}, runtime=runtime)
+        planned = call(
+            "list_archive_files",
+            {
+                "settings": settings_,
+                "state": planned["state"],
+                "restored": restored,
+                "confirmed": confirmed,
+                "executionName": "run-1",
+            },
+            runtime=runtime,
+        )
         out.plans.append(planned)
     else:
         last = json.dumps(out.plans[-3:])[:3000]
         raise AssertionError(f"the run did not end in {max_rounds} rounds: {last}")
-    out.summary = call("summarize", {"settings": settings_, "state": planned["state"], "error": "", "cause": "",
-                                     "executionName": "run-1"}, runtime=runtime)
+    out.summary = call(
+        "summarize",
+        {"settings": settings_, "state": planned["state"], "error": "", "cause": "", "executionName": "run-1"},
+        runtime=runtime,
+    )
     return out

@@ -4,6 +4,7 @@ Endpoints are either the loopback emulator's (valid) or invalid by construction,
 passes validation never waits on a host that does not answer. Strings reach the edges that matter: lone
 surrogates, control characters, 1,023 and 1,024 UTF-8 bytes, digit strings past Python's conversion limit.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,16 +39,33 @@ def endpoints(valid: str, *, typed: bool = True) -> st.SearchStrategy[Any]:
         st.just(valid),
         st.just(valid + "/"),
         bad_ports.map(lambda port: f"http://{host}:{port}"),
-        st.sampled_from(["ftp://" + host_port, "http://", "http://a..b", "http://-a", "http://a_b", "", valid + "\n",
-                         "http://" + host + ":", "http://" + "a" * 64 + ".com", "HTTP://" + host_port]),
+        st.sampled_from(
+            [
+                "ftp://" + host_port,
+                "http://",
+                "http://a..b",
+                "http://-a",
+                "http://a_b",
+                "",
+                valid + "\n",
+                "http://" + host + ":",
+                "http://" + "a" * 64 + ".com",
+                "HTTP://" + host_port,
+            ]
+        ),
         st.text(any_char, max_size=10).map(lambda t: f"http://{t}_{host_port}"),  # '_' is never in a host
         *([not_a_string] if typed else []),
     )
 
 
 def buckets(existing: str) -> st.SearchStrategy[Any]:
-    return st.one_of(st.just(existing), st.just("no-such-bucket"), st.sampled_from(["", "ab", "A-b", "a" * 64, "b\n"]),
-                     st.text(any_char, max_size=8), not_a_string)
+    return st.one_of(
+        st.just(existing),
+        st.just("no-such-bucket"),
+        st.sampled_from(["", "ab", "A-b", "a" * 64, "b\n"]),
+        st.text(any_char, max_size=8),
+        not_a_string,
+    )
 
 
 def integer_field(lo: int, hi: int) -> st.SearchStrategy[Any]:
@@ -91,8 +109,21 @@ def raw_documents(valid: dict[str, Any]) -> st.SearchStrategy[bytes]:
         depths.map(lambda n: b"[" * n + b"]" * n),
         depths.map(lambda n: (body + ', "x": ' + "[" * n + "]" * n).join("{}").encode()),
         st.sampled_from(["maxKeys", "days", "workers", "polls", "prefix"]).map(
-            lambda f: (body + f', "{f}": {HUGE_DIGITS}').join("{}").encode()),
-        st.sampled_from([b"", b"null", b"[]", b"42", b'"x"', b"{", b"\xff\xfe", b'{"prefix": "\xed\xa0\x80"}',
-                         b"\xef\xbb\xbf{}", b'{"a": NaN}']),
+            lambda f: (body + f', "{f}": {HUGE_DIGITS}').join("{}").encode()
+        ),
+        st.sampled_from(
+            [
+                b"",
+                b"null",
+                b"[]",
+                b"42",
+                b'"x"',
+                b"{",
+                b"\xff\xfe",
+                b'{"prefix": "\xed\xa0\x80"}',
+                b"\xef\xbb\xbf{}",
+                b'{"a": NaN}',
+            ]
+        ),
         st.binary(max_size=40),
     )

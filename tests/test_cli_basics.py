@@ -1,4 +1,5 @@
 """What a user of any other CLI tries first: `--version` and `-h` answer and exit 0, on the group and every command."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,9 @@ from ossrestore.cli import _COMMANDS, group
 
 
 def test_version_exits_0_and_prints_the_installed_version():
-    done = subprocess.run([sys.executable, "-m", "ossrestore", "--version"], capture_output=True, text=True,
-                          env=os.environ, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "ossrestore", "--version"], capture_output=True, text=True, env=os.environ, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"oss-restore {version('oss-restore')}"
 
@@ -27,6 +29,7 @@ def test_h_exits_0_with_the_help(args):
 
 
 def test_run_h_exits_0_as_a_user_runs_it():
-    done = subprocess.run([sys.executable, "-m", "ossrestore", "run", "-h"], capture_output=True, text=True,
-                          env=os.environ, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "ossrestore", "run", "-h"], capture_output=True, text=True, env=os.environ, timeout=60
+    )
     assert done.returncode == 0 and "--max-cost AMOUNT" in done.stdout and "--profile NAME" in done.stdout

@@ -1,5 +1,6 @@
 """Credentials through the default chain and the aliyun CLI's profiles: `run` against the emulator (the real
 flows, handlers and oss2), with a temporary HOME holding `~/.aliyun/config.json` and no credential variable."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,15 @@ from ossrestore.errors import CredentialsError
 AK, SK = "LTAIprofile-test-key", "profile-test-secret-0123456789"
 STS_AK, STS_SECRET, STS_TOKEN = "STS.profile-ak", "profile-sts-secret-9f8e7d", "CAIS+profile/sts-token=="
 BUCKET = "profile-bucket"
-CHAIN_VARIABLES = (*(name for names in ENV_NAMES for name in names), "ALIBABA_CLOUD_PROFILE",
-                   "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-                   "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI")
+CHAIN_VARIABLES = (
+    *(name for names in ENV_NAMES for name in names),
+    "ALIBABA_CLOUD_PROFILE",
+    "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+    "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    "ALIBABA_CLOUD_CREDENTIALS_URI",
+)
 
 
 def aliyun_config(home: Path, *profiles: dict, current: str = "default") -> Path:
@@ -34,8 +41,15 @@ def aliyun_config(home: Path, *profiles: dict, current: str = "default") -> Path
 
 
 def ak_profile(name: str, ak: str = AK, sk: str = SK) -> dict:
-    return {"name": name, "mode": "AK", "access_key_id": ak, "access_key_secret": sk, "region_id": "cn-hangzhou",
-            "output_format": "json", "language": "en"}
+    return {
+        "name": name,
+        "mode": "AK",
+        "access_key_id": ak,
+        "access_key_secret": sk,
+        "region_id": "cn-hangzhou",
+        "output_format": "json",
+        "language": "en",
+    }
 
 
 @pytest.fixture
@@ -51,8 +65,9 @@ def home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def emu():
-    with Emulator(credentials={AK: SK}, sts_tokens={STS_AK: (STS_SECRET, STS_TOKEN)},
-                  latency=RestoreLatency.uniform(0.2)) as emu:
+    with Emulator(
+        credentials={AK: SK}, sts_tokens={STS_AK: (STS_SECRET, STS_TOKEN)}, latency=RestoreLatency.uniform(0.2)
+    ) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": 6, "ColdArchive": 4}, prefix="p/")
         yield emu
@@ -60,7 +75,8 @@ def emu():
 
 def run(emu: Emulator, *args: str):
     return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args])
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
+    )
 
 
 def restored(emu: Emulator) -> int:
@@ -96,7 +112,8 @@ def test_without_a_name_the_chain_takes_the_cli_configs_current_profile(emu, hom
 def test_a_profile_of_the_credentials_file_is_read_too(emu, home):
     (home / ".alibabacloud").mkdir()
     (home / ".alibabacloud" / "credentials.ini").write_text(
-        f"[archive]\ntype = access_key\naccess_key_id = {AK}\naccess_key_secret = {SK}\n", encoding="utf-8")
+        f"[archive]\ntype = access_key\naccess_key_id = {AK}\naccess_key_secret = {SK}\n", encoding="utf-8"
+    )
     result = run(emu, "--profile", "archive")
     assert result.exit_code == 0, result.output + result.stderr
 
@@ -131,8 +148,13 @@ def test_no_credentials_prints_one_error_and_no_traceback_from_the_credential_ch
     # GIVEN no credentials anywhere WHEN the command runs as a user runs it (the chain's library logs each
     # provider's failure with its traceback on a handler of its own, outside what CliRunner captures)
     env = {k: v for k, v in os.environ.items() if k not in CHAIN_VARIABLES}
-    done = subprocess.run([sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-                           "--quiet"], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # THEN exit 2 and one line of error, nothing else
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: no credentials") and done.stderr.count("\n") == 1, done.stderr
@@ -142,13 +164,41 @@ def test_no_credentials_prints_one_error_and_no_traceback_from_the_credential_ch
 def test_a_sts_profile_signs_with_its_token_and_neither_secret_nor_token_is_printed(emu, tmp_path):
     # GIVEN a StsToken profile and no credential variable; the command runs as a user runs it, --verbose
     home = tmp_path / "sts-home"
-    aliyun_config(home, {"name": "sts", "mode": "StsToken", "access_key_id": STS_AK, "access_key_secret": STS_SECRET,
-                         "sts_token": STS_TOKEN, "region_id": "cn-hangzhou"})
+    aliyun_config(
+        home,
+        {
+            "name": "sts",
+            "mode": "StsToken",
+            "access_key_id": STS_AK,
+            "access_key_secret": STS_SECRET,
+            "sts_token": STS_TOKEN,
+            "region_id": "cn-hangzhou",
+        },
+    )
     env = {k: v for k, v in os.environ.items() if k not in CHAIN_VARIABLES} | {"HOME": str(home)}
     # WHEN the run is made with --profile
-    done = subprocess.run([sys.executable, "-m", "ossrestore", "--verbose", "run", "--endpoint", emu.endpoint,
-                           "--bucket", BUCKET, "--poll-interval", "1", "--profile", "sts"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ossrestore",
+            "--verbose",
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            "1",
+            "--profile",
+            "sts",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     # THEN every request carried the token (the emulator accepts the key only with it), and no output shows either
     assert done.returncode == 0, done.stderr[-2000:]
     assert "x-oss-security-token:<redacted>" in done.stderr

@@ -2,6 +2,7 @@
 real oss2 over HTTP to the emulator. The emulator's restore times are OSS's documented ones scaled down
 (`RestoreLatency.realistic(scale=...)`), and the handlers plan against the same scaled table
 (`OSS_RESTORE_TIME_SCALE`), so a documented hour takes a fraction of a second."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,8 @@ def emu(monkeypatch):
 
 def run(emu: Emulator, *args: str):
     return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args])
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
+    )
 
 
 def bucket(emu: Emulator) -> oss2.Bucket:
@@ -57,7 +59,6 @@ def bucket(emu: Emulator) -> oss2.Bucket:
 
 def report(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
 
 
 @pytest.fixture
@@ -120,7 +121,9 @@ def test_a_speed_up_oss_refuses_is_reported_and_the_run_still_succeeds(monkeypat
     try:
         emu.seed(BUCKET, counts={"ColdArchive": 3}, prefix="x/")
         for key in emu.keys(BUCKET, "x/"):
-            bucket(emu).restore_object(key, input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited")))
+            bucket(emu).restore_object(
+                key, input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Expedited"))
+            )
         # WHEN a run must have them readable within 60 s (the listing cannot tell their tier, so it asks)
         result = run(emu, "--deadline", "60s")
         refused = emu.stats.get("RestoreObject:409")
@@ -193,8 +196,9 @@ def test_a_deadline_that_has_passed_is_refused(emu):
 def test_the_flow_carries_the_deadline_as_utc(emu):
     from ossrestore.flow_options import flow_input_from_options
 
-    flow_input = flow_input_from_options(None, flow_endpoint=emu.endpoint, flow_bucketName=BUCKET,
-                                         flow_deadline="2099-12-04T09:00:00+08:00")
+    flow_input = flow_input_from_options(
+        None, flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_deadline="2099-12-04T09:00:00+08:00"
+    )
     assert flow_input["deadline"] == "2099-12-04T01:00:00Z"
     relative = flow_input_from_options(None, flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_deadline="36h")
     assert parse_iso_time(relative["deadline"]) == pytest.approx(time.time() + 36 * 3600, abs=5)

@@ -1,5 +1,6 @@
 """`oss-restore extend` and `clean` after a run: the real flows on the engine, the real handlers, the real
 oss2 over HTTP to the emulator; counts from the emulator's own request counters, expiries from a listing."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,8 @@ def emu(monkeypatch):
 
 def invoke(emu: Emulator, command: str, *args: str):
     return CliRunner(mix_stderr=False).invoke(
-        group, [command, "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args])
+        group, [command, "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
+    )
 
 
 def listing(emu: Emulator) -> dict[str, oss2.models.SimplifiedObjectInfo]:
@@ -101,7 +103,9 @@ def test_dry_runs_send_nothing_and_report_what_a_run_would_do(emu, tmp_path):
         assert result.exit_code == 0, result.stderr
         rows = report(tmp_path / f"{command}.jsonl")
         chosen = {k for k, r in rows.items() if r["outcome"] == outcome}
-        assert chosen == ({k for k, o in before.items() if o.storage_class in COLD} if command == "clean" else set(before))
+        assert chosen == (
+            {k for k, o in before.items() if o.storage_class in COLD} if command == "clean" else set(before)
+        )
     assert emu.stats.get("RestoreObject") == emu.stats.get("CleanRestoredObject") == 0
 
 
@@ -131,11 +135,18 @@ def test_extend_days_are_worded_per_class_and_archive_says_it_is_capped_at_7(emu
         assert rows[key]["reason"] == f"restored: a run would extend its expiry by {days} day(s)", rows[key]
 
 
-@pytest.mark.parametrize(("command", "flag"), [
-    ("extend", ["--action", "clean"]), ("clean", ["--action", "extend"]), ("extend", ["--tier", "Bulk"]),
-    ("clean", ["--days", "3"]), ("extend", ["--deadline", "2d"]), ("clean", ["--notify", "http://h/x"]),
-    ("extend", ["--no-dry-run"]),
-])
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [
+        ("extend", ["--action", "clean"]),
+        ("clean", ["--action", "extend"]),
+        ("extend", ["--tier", "Bulk"]),
+        ("clean", ["--days", "3"]),
+        ("extend", ["--deadline", "2d"]),
+        ("clean", ["--notify", "http://h/x"]),
+        ("extend", ["--no-dry-run"]),
+    ],
+)
 def test_extend_and_clean_take_only_their_own_flags(emu, command, flag):
     result = invoke(emu, command, *flag)
     assert result.exit_code == 2, result.output + result.stderr

@@ -1,5 +1,6 @@
 """`oss-restore run` against an OSS that fails and throttles at once: the real command, flows and handlers,
 the real oss2 over HTTP to the emulator. Every object ends readable and none is asked for twice."""
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,8 @@ ARCHIVE = {"Archive", "ColdArchive", "DeepColdArchive"}
 
 
 def test_twenty_percent_faults_of_every_kind_and_a_qps_limit_end_with_everything_readable_and_nothing_asked_twice(
-    monkeypatch, tmp_path,
+    monkeypatch,
+    tmp_path,
 ):
     # GIVEN 300 archive objects (and 30 Standard ones) in an OSS that answers 20% of all requests 500, 503
     # ServiceUnavailable or not at all, and throttles past 60 requests a second
@@ -28,9 +30,23 @@ def test_twenty_percent_faults_of_every_kind_and_a_qps_limit_end_with_everything
         emu.seed(BUCKET, counts={"Archive": 200, "ColdArchive": 60, "DeepColdArchive": 40, "Standard": 30}, prefix="m/")
         emu.set_faults(faults)
         # WHEN the bucket is restored
-        result = CliRunner(mix_stderr=False).invoke(group, [
-            "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--group-size", "20",
-            "--quiet", "--report", str(tmp_path / "report.jsonl")])
+        result = CliRunner(mix_stderr=False).invoke(
+            group,
+            [
+                "run",
+                "--endpoint",
+                emu.endpoint,
+                "--bucket",
+                BUCKET,
+                "--poll-interval",
+                "1",
+                "--group-size",
+                "20",
+                "--quiet",
+                "--report",
+                str(tmp_path / "report.jsonl"),
+            ],
+        )
         stats = emu.stats.snapshot()
         emu.set_faults(Faults())
         listed = list(oss2.ObjectIterator(oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET), max_keys=1000))

@@ -4,6 +4,7 @@ user starts it, against the OSS emulator in this process, whose counters say wha
 Each interruption is followed by a rerun of the same command, which must finish with every object readable
 while the two runs together send at most 1.02 RestoreObject requests per object, none for an object whose
 restore the first run had started (no 409), and bill none twice."""
+
 from __future__ import annotations
 
 import json
@@ -41,16 +42,41 @@ def emu():
 
 
 def command(emu: Emulator, report: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1",
-            "--group-size", "5", "--workers", "2", "--quiet", "--report", str(report), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "ossrestore",
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--poll-interval",
+        "1",
+        "--group-size",
+        "5",
+        "--workers",
+        "2",
+        "--quiet",
+        "--report",
+        str(report),
+        *extra,
+    ]
 
 
 def start(emu: Emulator, report: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
     # A session of its own: Ctrl-C reaches a terminal's whole foreground process group, and every process
     # the run starts (instances, fork server, resource tracker) can be found by its session id.
-    return subprocess.Popen(command(emu, report, *extra), env=env, cwd=ROOT, start_new_session=True, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        command(emu, report, *extra),
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_until(condition: Callable[[], bool], proc: subprocess.Popen[str], *, timeout: float = 60) -> None:
@@ -189,7 +215,8 @@ def test_sigkill_leaves_no_process_behind_and_the_rerun_finishes(emu, tmp_path):
 def test_a_report_into_a_missing_directory_exits_2_before_any_request(emu, tmp_path, monkeypatch):
     use_credentials(monkeypatch, AK, SK)
     report = tmp_path / "no-such-dir" / "r.jsonl"
-    result = CliRunner(mix_stderr=False).invoke(group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-                                                        "--report", str(report)])
+    result = CliRunner(mix_stderr=False).invoke(
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--report", str(report)]
+    )
     assert result.exit_code == 2 and "--report" in result.stderr and "Traceback" not in result.stderr
     assert sum(emu.stats.snapshot().values()) == 0

@@ -1,6 +1,7 @@
 """The estimate's prices end to end: `oss-restore run --dry-run` over the emulator, priced by the table that names
 the bucket's region (in its currency), saying plainly when none does, leaving an unpriced class out of a total of
 what is priced, and showing what reading Archive objects by archive direct read costs."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def emu(monkeypatch):
 
 
 def dry_run(emu: Emulator, *args: str):
-    return CliRunner(mix_stderr=False).invoke(group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-                                                      "--dry-run", "--quiet", *args])
+    return CliRunner(mix_stderr=False).invoke(
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--dry-run", "--quiet", *args]
+    )
 
 
 def shipped() -> dict:
@@ -103,8 +105,9 @@ def test_the_archive_direct_read_charge_is_shown_for_the_archive_objects_it_serv
     result = dry_run(emu, "--region", "cn-hangzhou")
     # THEN the Archive objects need no request, and reading them is shown as billed per GB read (unpriced)
     assert result.exit_code == 0, result.output + result.stderr
-    assert ("archive direct read: 6 Archive objects (384.0 MiB) are read without a restore, billed per GB read: "
-            "unpriced") in result.output
+    assert (
+        "archive direct read: 6 Archive objects (384.0 MiB) are read without a restore, billed per GB read: unpriced"
+    ) in result.output
 
 
 def test_without_a_region_the_default_table_is_assumed_and_said_so(emu):
@@ -114,28 +117,41 @@ def test_without_a_region_the_default_table_is_assumed_and_said_so(emu):
     assert "the bucket's region is not known (pass --region), so this table is assumed" in result.output
 
 
-@pytest.mark.parametrize(("fields", "region"), [
-    ({"endpoint": "https://oss-ap-southeast-1.aliyuncs.com"}, "ap-southeast-1"),
-    ({"endpoint": "oss-cn-hangzhou-internal.aliyuncs.com"}, "cn-hangzhou"),
-    ({"endpoint": "https://oss-cn-hangzhou.aliyuncs.com", "region": "cn-shanghai"}, "cn-shanghai"),
-    ({"endpoint": "https://oss-accelerate.aliyuncs.com"}, None),
-    ({"endpoint": "http://127.0.0.1:9000"}, None),
-])
+@pytest.mark.parametrize(
+    ("fields", "region"),
+    [
+        ({"endpoint": "https://oss-ap-southeast-1.aliyuncs.com"}, "ap-southeast-1"),
+        ({"endpoint": "oss-cn-hangzhou-internal.aliyuncs.com"}, "cn-hangzhou"),
+        ({"endpoint": "https://oss-cn-hangzhou.aliyuncs.com", "region": "cn-shanghai"}, "cn-shanghai"),
+        ({"endpoint": "https://oss-accelerate.aliyuncs.com"}, None),
+        ({"endpoint": "http://127.0.0.1:9000"}, None),
+    ],
+)
 def test_the_region_is_the_flow_inputs_or_the_one_the_endpoint_names(fields, region):
     assert region_of(fields) == region
 
 
-@pytest.mark.parametrize(("cls", "objects", "size", "more_than"), [
-    ("ColdArchive", 50_000_000, 1_000_000, 86_400),       # 500 objects/s: 27.8 h of requests alone
-    ("DeepColdArchive", 2_000_000, 100_000_000, 86_400),  # 200 TB at 10 TB a day: 20 days
-])
+@pytest.mark.parametrize(
+    ("cls", "objects", "size", "more_than"),
+    [
+        ("ColdArchive", 50_000_000, 1_000_000, 86_400),  # 500 objects/s: 27.8 h of requests alone
+        ("DeepColdArchive", 2_000_000, 100_000_000, 86_400),  # 200 TB at 10 TB a day: 20 days
+    ],
+)
 def test_a_run_past_oss_restore_quota_is_told_how_long_it_takes_before_it_starts(cls, objects, size, more_than):
     # GIVEN a listing's tally of many objects of one class, and a request budget far above the class's restore quota
     tally = empty_tally()
     tally[cls].update(objects=objects, bytes=objects * size, requests=objects, requestBytes=objects * size)
     # WHEN estimated
-    est = estimate(tally, prices=load_prices(), region="cn-hangzhou", days=1, tier="Standard",
-                   max_requests_per_second=100_000, poll_interval=5).as_dict()
+    est = estimate(
+        tally,
+        prices=load_prices(),
+        region="cn-hangzhou",
+        days=1,
+        tier="Standard",
+        max_requests_per_second=100_000,
+        poll_interval=5,
+    ).as_dict()
     # THEN the time is paced by OSS's restore quota for the class, not the budget, and says so
     (row,) = est["classes"]
     assert row["quotaSeconds"] > objects / 100_000 and est["total"]["seconds"] > more_than

@@ -2,6 +2,7 @@
 
 The command runs as a subprocess, as a user runs it, so its worker processes' output counts too.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,23 @@ STS_AK, STS_SECRET, STS_TOKEN = "STS.verbose-ak", "verbose-sts-secret-5e4d3c", "
 BUCKET = "verbose-bucket"
 
 
-def oss_restore(*args: str, env: dict[str, str], cwd: Path, secret: str = STS_SECRET) -> subprocess.CompletedProcess[str]:
-    env = {**env, "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
-           "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN}
-    return subprocess.run([sys.executable, "-m", "ossrestore", "--verbose", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+def oss_restore(
+    *args: str, env: dict[str, str], cwd: Path, secret: str = STS_SECRET
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **env,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_AK,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
+        "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ossrestore", "--verbose", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_run_verbose_with_sts_credentials_prints_and_writes_neither_secret_nor_token(tmp_path):
@@ -30,8 +43,19 @@ def test_run_verbose_with_sts_credentials_prints_and_writes_neither_secret_nor_t
         emu.seed(BUCKET, counts={"Archive": 20, "ColdArchive": 10, "Standard": 5}, prefix="v/")
         report = tmp_path / "report.jsonl"
         # WHEN the whole run is made with --verbose
-        done = oss_restore("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1",
-                           "--report", str(report), env=dict(os.environ), cwd=tmp_path)
+        done = oss_restore(
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            "1",
+            "--report",
+            str(report),
+            env=dict(os.environ),
+            cwd=tmp_path,
+        )
     # THEN it succeeded, and its DEBUG output shows requests signed with the token...
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Make signature" in done.stderr and "x-oss-security-token:<redacted>" in done.stderr
@@ -48,8 +72,16 @@ def test_a_refused_signature_echoes_the_signed_string_but_the_output_does_not(tm
     # signed (token included) as text, as hex bytes and, for HEAD, base64 in a header
     with Emulator(sts_tokens={STS_AK: (STS_SECRET, STS_TOKEN)}) as emu:
         emu.create_bucket(BUCKET)
-        done = oss_restore("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, env=dict(os.environ), cwd=tmp_path,
-                           secret="wrong-sts-secret-1a2b3c")
+        done = oss_restore(
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            env=dict(os.environ),
+            cwd=tmp_path,
+            secret="wrong-sts-secret-1a2b3c",
+        )
     # THEN the run stops with exit 2, its DEBUG lines logged the refusal, and no credential was printed
     assert done.returncode == 2 and "SignatureDoesNotMatch" in done.stderr, done.stderr[-2000:]
     assert "'StringToSignBytes': '<redacted>'" in done.stderr
@@ -61,8 +93,19 @@ def test_start_verbose_with_the_fnf_sdks_debug_on_prints_neither_secret_nor_toke
     # GIVEN the fnf SDK's own request/response dump switched on (DEBUG=sdk: its loggers have their own handlers)
     env = {**os.environ, "DEBUG": "sdk"}
     # WHEN an execution is started with STS credentials and --verbose
-    done = oss_restore("start", "--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
-                       "--name", "verbose-1", env=env, cwd=tmp_path)
+    done = oss_restore(
+        "start",
+        "--env",
+        "dev",
+        "--region",
+        "cn-hangzhou",
+        "--bucket",
+        "example-archive-dev",
+        "--name",
+        "verbose-1",
+        env=env,
+        cwd=tmp_path,
+    )
     # THEN the SDK dumped its request (an RPC call: credentials in the query), token and signature masked
     assert done.returncode == 0, done.stderr[-2000:]
     assert "DEBUG darabonba-core:" in done.stderr and "> POST /Action=StartExecution" in done.stderr

@@ -1,5 +1,6 @@
 """`oss-restore run` and `demo` end to end: the real flows on the engine, the real handlers, the real
 oss2 over HTTP to the emulator. Verdicts are checked with an independent listing, not the run's report."""
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,24 @@ def test_run_restores_every_archive_object_of_5000_and_skips_the_rest(emu, creds
     emu.seed(BUCKET, counts={"Archive": 500, "ColdArchive": 200, "IA": 700}, prefix="b/")
     report = tmp_path / "report.jsonl"
     # WHEN the whole bucket is restored
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "1000",
-                    "--poll-interval", "1", "--tier", "Bulk", "--days", "30", "--report", str(report), "--quiet")
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--max-keys",
+        "1000",
+        "--poll-interval",
+        "1",
+        "--tier",
+        "Bulk",
+        "--days",
+        "30",
+        "--report",
+        str(report),
+        "--quiet",
+    )
     # THEN it exits 0, and an independent listing finds every archive object readable
     assert result.exit_code == 0, result.output + result.stderr
     objects = listed(emu)
@@ -101,8 +118,18 @@ def test_archive_direct_read_buckets_pay_only_for_the_colder_classes(emu, creds_
     emu.seed(BUCKET, counts={"Archive": 40, "ColdArchive": 10}, prefix="d/")
     oss2.Bucket(oss2.Auth(AK, SK), emu.endpoint, BUCKET).put_bucket_archive_direct_read(True)
     # WHEN it is restored
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet",
-                    "--report", str(tmp_path / "r.jsonl"))
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--poll-interval",
+        "1",
+        "--quiet",
+        "--report",
+        str(tmp_path / "r.jsonl"),
+    )
     # THEN only the Cold Archive objects were requested (the confirm phase re-requested nothing either),
     # and the Archive objects are reported as skipped with the reason
     assert result.exit_code == 0, result.stderr
@@ -123,8 +150,20 @@ def test_an_archive_direct_read_nobody_may_read_is_warned_once_and_archive_objec
         denied.seed(BUCKET, counts={"Archive": 2, "ColdArchive": 1}, prefix="u/")
         denied.set_archive_direct_read(BUCKET, True)
         # WHEN the prefix is restored
-        result = invoke("run", "--endpoint", denied.endpoint, "--bucket", BUCKET, "--prefix", "u/", "--poll-interval",
-                        "1", "--report", str(tmp_path / "r.jsonl"), "--quiet")
+        result = invoke(
+            "run",
+            "--endpoint",
+            denied.endpoint,
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            "u/",
+            "--poll-interval",
+            "1",
+            "--report",
+            str(tmp_path / "r.jsonl"),
+            "--quiet",
+        )
         requested = denied.stats.get("RestoreObject")
     # THEN the setting counts as off: every archive object is restored, and the summary warns once, saying why
     assert result.exit_code == 0, result.output + result.stderr
@@ -137,8 +176,20 @@ def test_an_archive_direct_read_nobody_may_read_is_warned_once_and_archive_objec
 def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_env, tmp_path):
     for i in range(20):
         emu.put_object(BUCKET, f"k{i:02d}", b"x", storage_class="Archive")
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--marker", "k09", "--poll-interval", "1",
-                    "--report", str(tmp_path / "r.jsonl"), "--quiet")
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--marker",
+        "k09",
+        "--poll-interval",
+        "1",
+        "--report",
+        str(tmp_path / "r.jsonl"),
+        "--quiet",
+    )
     assert result.exit_code == 0, result.stderr
     objects = listed(emu)
     assert all(objects[f"k{i:02d}"].restore_info is None for i in range(10))
@@ -149,8 +200,19 @@ def test_marker_resumes_after_a_key_and_leaves_earlier_objects_alone(emu, creds_
 def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
     # Archive restores take at most a minute: a 1 s poll finishes well inside one sub-flow's events
     emu.seed(BUCKET, counts={"Archive": 25, "Standard": 5}, prefix="w/")
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--max-keys", "10", "--poll-interval", "1",
-                    "--wait-per-batch", "--quiet")
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--max-keys",
+        "10",
+        "--poll-interval",
+        "1",
+        "--wait-per-batch",
+        "--quiet",
+    )
     assert result.exit_code == 0, result.stderr
     assert all(o.restore_info for o in listed(emu).values() if o.storage_class in ARCHIVE)
 
@@ -158,8 +220,13 @@ def test_wait_per_batch_mode_restores_everything_too(emu, creds_env):
 def test_a_run_longer_than_an_execution_continues_as_new_and_still_restores_everything(emu):
     # GIVEN restores that take a few seconds, and one round per execution of the main flow
     emu.seed(BUCKET, counts={"Archive": 300, "ColdArchive": 50}, prefix="c/")
-    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=50,
-                                         flow_pollInterval=1, flow_roundsPerExecution=1)
+    flow_input = flow_input_from_options(
+        flow_endpoint=emu.endpoint,
+        flow_bucketName=BUCKET,
+        flow_maxKeys=50,
+        flow_pollInterval=1,
+        flow_roundsPerExecution=1,
+    )
     # WHEN it runs
     run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
     # THEN several executions of the main flow, each named anew, carry the run, and every object is readable
@@ -189,8 +256,14 @@ def test_objects_with_1023_byte_keys_go_through_the_flows_in_steps_that_do_not_g
         key += "x" * (1023 - len(key.encode()))
         emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
     assert {len(k.encode()) for k in emu.keys(BUCKET, "long/")} == {1023}
-    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_maxKeys=100,
-                                         flow_pollInterval=1, flow_maxConcurrentInvocations=4, flow_roundSeconds=5)
+    flow_input = flow_input_from_options(
+        flow_endpoint=emu.endpoint,
+        flow_bucketName=BUCKET,
+        flow_maxKeys=100,
+        flow_pollInterval=1,
+        flow_maxConcurrentInvocations=4,
+        flow_roundSeconds=5,
+    )
     # WHEN they are restored through the flows on an engine that enforces CloudFlow's limits and keeps every event
     instances = FunctionInstances()
     try:
@@ -213,8 +286,18 @@ def test_injected_faults_are_absorbed_and_no_object_is_lost(creds_env, tmp_path)
         flaky.create_bucket(BUCKET)
         flaky.seed(BUCKET, counts={"Archive": 300, "ColdArchive": 100, "Standard": 50}, prefix="f/")
         # WHEN the whole bucket is restored
-        result = invoke("run", "--endpoint", flaky.endpoint, "--bucket", BUCKET, "--poll-interval", "1",
-                        "--quiet", "--report", str(tmp_path / "r.jsonl"))
+        result = invoke(
+            "run",
+            "--endpoint",
+            flaky.endpoint,
+            "--bucket",
+            BUCKET,
+            "--poll-interval",
+            "1",
+            "--quiet",
+            "--report",
+            str(tmp_path / "r.jsonl"),
+        )
         flaky.set_faults(Faults())
         objects = listed(flaky)
     # THEN the handlers' and the flows' retries absorb every fault: exit 0, every archive object readable,
@@ -282,7 +365,9 @@ def test_wrong_secret_or_missing_bucket_fail_fast_with_exit_2_and_the_secret_nev
 
 
 def test_demo_runs_end_to_end_and_reports_every_object(tmp_path):
-    result = invoke("demo", "--objects", "300", "--restore-latency", "0.2", "--quiet", "--report", str(tmp_path / "d.jsonl"))
+    result = invoke(
+        "demo", "--objects", "300", "--restore-latency", "0.2", "--quiet", "--report", str(tmp_path / "d.jsonl")
+    )
     assert result.exit_code == 0, result.stderr
     rows = read_report(tmp_path / "d.jsonl")
     assert len(rows) == 300
@@ -291,7 +376,9 @@ def test_demo_runs_end_to_end_and_reports_every_object(tmp_path):
 
 
 def test_the_console_script_starts_and_lists_its_commands():
-    out = subprocess.run([sys.executable, "-m", "ossrestore", "--help"], capture_output=True, text=True, env=os.environ, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ossrestore", "--help"], capture_output=True, text=True, env=os.environ, check=True
+    )
     for command in ("run", "demo", "emulator", "synth", "plan", "deploy", "start", "status"):
         assert command in out.stdout
 

@@ -1,4 +1,5 @@
 """Bad input on the command line or in `--input`: exit 2 with the flag named, before any request."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,18 @@ def run(*args: str):
 def test_an_undecodable_byte_in_argv_exits_2_naming_the_flag(emu, flag):
     # GIVEN a prefix or marker holding a byte that is not UTF-8, as a shell passes it
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-    argv = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", "valid-bucket",
-            flag, b"logs/\xff"]
+    argv = [
+        sys.executable,
+        "-m",
+        "ossrestore",
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        "valid-bucket",
+        flag,
+        b"logs/\xff",
+    ]
     # WHEN run THEN it stops with exit 2 and one line naming the flag, the byte shown as an escape
     done = subprocess.run(argv, capture_output=True, env=env, timeout=60)
     stderr = done.stderr.decode("utf-8")
@@ -58,9 +69,15 @@ def test_a_bad_endpoint_exits_2_before_any_request(emu, creds, endpoint):
     ("content", "message"),
     [
         (b"[" * 5000 + b"]" * 5000, "--input is nested more than 32 levels deep"),
-        (b'{"maxKeys": ' + b"9" * 5000 + b"}", "--max-keys: maxKeys must be an integer from 1 to 1000 (got <a number of 5000 digits>)"),
+        (
+            b'{"maxKeys": ' + b"9" * 5000 + b"}",
+            "--max-keys: maxKeys must be an integer from 1 to 1000 (got <a number of 5000 digits>)",
+        ),
         (b'{"maxKeys": "' + b"9" * 5000 + b'"}', "--max-keys: maxKeys must be an integer from 1 to 1000"),
-        (b'{"prefix": "\\ud800"}', "--prefix: prefix must be a string of at most 1023 UTF-8 bytes, without lone surrogates"),
+        (
+            b'{"prefix": "\\ud800"}',
+            "--prefix: prefix must be a string of at most 1023 UTF-8 bytes, without lone surrogates",
+        ),
         (b'{"prefix": "\xed\xa0\x80"}', "--input is not UTF-8"),
         (b"\xef\xbb\xbf{}", "--input is not JSON"),
     ],
@@ -77,13 +94,20 @@ def test_a_bad_input_file_exits_2_naming_the_field(emu, creds, tmp_path, content
     assert emu.stats.get("ListObjects") == 0
 
 
-@pytest.mark.parametrize(("flags", "message"), [
-    (["--max-concurrent-invocations", "1001"], "--max-concurrent-invocations: maxConcurrentInvocations must be an integer "
-                                               "from 1 to 1000 (got 1001)"),
-    (["--round-seconds", "4"], "--round-seconds: roundSeconds must be an integer from 5 to 600 (got 4)"),
-    (["--rounds-per-execution", "321"], "--rounds-per-execution: roundsPerExecution must be an integer from 1 to 320 "
-                                        "(got 321)"),
-])
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--max-concurrent-invocations", "1001"],
+            "--max-concurrent-invocations: maxConcurrentInvocations must be an integer from 1 to 1000 (got 1001)",
+        ),
+        (["--round-seconds", "4"], "--round-seconds: roundSeconds must be an integer from 5 to 600 (got 4)"),
+        (
+            ["--rounds-per-execution", "321"],
+            "--rounds-per-execution: roundsPerExecution must be an integer from 1 to 320 (got 321)",
+        ),
+    ],
+)
 def test_a_concurrency_bound_out_of_range_exits_2_naming_flag_and_range(emu, creds, flags, message):
     result = run("--endpoint", emu.endpoint, "--bucket", "valid-bucket", *flags)
     assert result.exit_code == 2, result.stderr
@@ -103,16 +127,26 @@ def test_status_refuses_an_execution_name_the_service_would_refuse(fnf, name):  
     assert "[A-Za-z0-9_-]" in result.stderr and fnf.requests == []
 
 
-@pytest.mark.parametrize(("args", "flag"), [(["--env", "nope", "--region", "cn-hangzhou"], "--env: unknown environment"),
-                                            (["--env", "dev", "--region", "eu-central-1"], "--region: unknown region")])
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--env", "nope", "--region", "cn-hangzhou"], "--env: unknown environment"),
+        (["--env", "dev", "--region", "eu-central-1"], "--region: unknown region"),
+    ],
+)
 def test_start_names_the_flag_of_an_unknown_stack(fnf, args, flag):  # noqa: F811  (the fixture imported above)
     result = CliRunner(mix_stderr=False).invoke(group, ["start", *args, "--bucket", "example-archive-dev"])
     assert result.exit_code == 2 and result.stderr.startswith("error: " + flag)
 
 
-@pytest.mark.parametrize(("args", "flag"), [(["run", "--report", "r\x00.jsonl"], "--report"),
-                                            (["run", "--input", "i\x00.json"], "--input"),
-                                            (["demo", "--report", "r\x00.jsonl"], "--report")])
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["run", "--report", "r\x00.jsonl"], "--report"),
+        (["run", "--input", "i\x00.json"], "--input"),
+        (["demo", "--report", "r\x00.jsonl"], "--report"),
+    ],
+)
 def test_a_path_holding_a_nul_character_is_a_usage_error(args, flag):
     result = CliRunner(mix_stderr=False).invoke(group, args)
     assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.stderr and "NUL" in result.stderr
@@ -131,7 +165,8 @@ def test_an_input_file_past_a_flow_inputs_limit_is_refused_without_reading_it_al
 @pytest.mark.parametrize("command", [["start", "--bucket", "example-archive-dev"], ["status", "run-1"]])
 @pytest.mark.parametrize("endpoint", ["http://127.0.0.1:99999", "ftp://h", "a b", "\udcff"])
 def test_a_bad_fnf_endpoint_exits_2_naming_it_before_any_request(fnf, command, endpoint):  # noqa: F811  (the fixture imported above)
-    result = CliRunner(mix_stderr=False).invoke(group, [*command, "--env", "dev", "--region", "cn-hangzhou",
-                                                        "--fnf-endpoint", endpoint])
+    result = CliRunner(mix_stderr=False).invoke(
+        group, [*command, "--env", "dev", "--region", "cn-hangzhou", "--fnf-endpoint", endpoint]
+    )
     assert result.exit_code == 2 and result.stderr.startswith("error: --fnf-endpoint: ")
     assert "port 1 to 65535" in result.stderr and fnf.requests == []

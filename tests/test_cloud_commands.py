@@ -1,5 +1,6 @@
 """`oss-restore start/status` through the real fnf SDK, against a loopback server that answers as the
 Serverless Workflow API (2019-03-15) documents and records every request it gets."""
+
 from __future__ import annotations
 
 import json
@@ -69,14 +70,25 @@ class FakeFnf:
     def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.requests.append(params)
         action = params.get("Action")
-        execution = {"Name": params.get("ExecutionName"), "FlowName": params.get("FlowName"), "Status": "Running",
-                     "StartedTime": "2026-01-01T00:00:00Z", "StoppedTime": "",
-                     "Input": self.input or params.get("Input", "{}"),
-                     "Output": self.output, "FlowDefinition": "version: v1", "RequestId": "req-1"}
+        execution = {
+            "Name": params.get("ExecutionName"),
+            "FlowName": params.get("FlowName"),
+            "Status": "Running",
+            "StartedTime": "2026-01-01T00:00:00Z",
+            "StoppedTime": "",
+            "Input": self.input or params.get("Input", "{}"),
+            "Output": self.output,
+            "FlowDefinition": "version: v1",
+            "RequestId": "req-1",
+        }
         if action == "StartExecution":
             name = params.get("ExecutionName")
             if name is not None and not CLOUDFLOW_NAME.fullmatch(name):
-                return 400, {"Code": "InvalidArgument", "Message": f"execution name {name!r} is invalid", "RequestId": "req-bad"}
+                return 400, {
+                    "Code": "InvalidArgument",
+                    "Message": f"execution name {name!r} is invalid",
+                    "RequestId": "req-bad",
+                }
             if self.fail_start:
                 code, name = self.fail_start
                 return code, {"Code": name, "Message": f"{name} for test", "RequestId": "req-err"}
@@ -89,32 +101,61 @@ class FakeFnf:
             return 200, execution
         if action == "GetExecutionHistory" and params.get("ExecutionName") in self.executions:
             detail = self.executions[str(params["ExecutionName"])].get("Detail", "")
-            events = [{"StepName": "", "Type": "ExecutionFailed", "EventId": 9, "ScheduleEventId": 0,
-                       "Time": "2026-01-01T00:00:09Z", "EventDetail": detail}] if detail else []
+            events = (
+                [
+                    {
+                        "StepName": "",
+                        "Type": "ExecutionFailed",
+                        "EventId": 9,
+                        "ScheduleEventId": 0,
+                        "Time": "2026-01-01T00:00:09Z",
+                        "EventDetail": detail,
+                    }
+                ]
+                if detail
+                else []
+            )
             return 200, {"Events": events, "RequestId": "req-5"}
-        if action == "ListExecutions" and any(n.startswith(params.get("ExecutionNamePrefix", "-")) for n in self.executions):
+        if action == "ListExecutions" and any(
+            n.startswith(params.get("ExecutionNamePrefix", "-")) for n in self.executions
+        ):
             names = [n for n in self.executions if n.startswith(params["ExecutionNamePrefix"])]
-            return 200, {"Executions": [{"Name": n, "Status": self.executions[n]["Status"],
-                                         "StartedTime": f"2026-01-01T00:00:{i:02d}Z"} for i, n in enumerate(names)],
-                         "RequestId": "req-6"}
+            return 200, {
+                "Executions": [
+                    {"Name": n, "Status": self.executions[n]["Status"], "StartedTime": f"2026-01-01T00:00:{i:02d}Z"}
+                    for i, n in enumerate(names)
+                ],
+                "RequestId": "req-6",
+            }
         if action == "GetExecutionHistory":
             # Two pages, the second asked for with NextToken, as the API pages history.
             if params.get("NextToken") == "page2":
                 return 200, {"Events": self.history[2:], "RequestId": "req-3"}
             return 200, {"Events": self.history[:2], "NextToken": "page2", "RequestId": "req-2"}
         if action == "ListExecutions":
-            names = [params.get("ExecutionNamePrefix", "") + suffix for suffix in ("0123456789abcdef", "fedcba9876543210")]
-            return 200, {"Executions": [{"Name": n, "Status": s, "StartedTime": t} for n, s, t in
-                                        zip(names, ("Succeeded", "Running"), ("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"))],
-                         "RequestId": "req-4"}
+            names = [
+                params.get("ExecutionNamePrefix", "") + suffix for suffix in ("0123456789abcdef", "fedcba9876543210")
+            ]
+            return 200, {
+                "Executions": [
+                    {"Name": n, "Status": s, "StartedTime": t}
+                    for n, s, t in zip(
+                        names, ("Succeeded", "Running"), ("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z")
+                    )
+                ],
+                "RequestId": "req-4",
+            }
         return 404, {"Code": "InvalidAction.NotFound", "Message": action or "", "RequestId": "req-x"}
-
 
     def _dry_chain(self, name: str) -> None:
         """The executions a dry run started as `name` goes through, ended at once as scripted."""
         if self.dry_failure:
             error, cause = self.dry_failure
-            self.executions[name] = {"Status": "Failed", "Output": "", "Detail": json.dumps({"error": error, "cause": cause})}
+            self.executions[name] = {
+                "Status": "Failed",
+                "Output": "",
+                "Detail": json.dumps({"error": error, "cause": cause}),
+            }
             return
         names = [name] + [f"{name}--{i:016x}" for i in range(1, len(self.dry_outputs))]
         for execution, output in zip(names, self.dry_outputs):
@@ -158,14 +199,33 @@ def fnf(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFnf]:
 
 def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -> None:
     # GIVEN a deployed prod stack in cn-shanghai WHEN a run is started on a configured bucket
-    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
-                                        "--prefix", "logs/", "--days", "3", "--name", "run-1"])
+    result = CliRunner().invoke(
+        start,
+        [
+            "--env",
+            "prod",
+            "--region",
+            "cn-shanghai",
+            "--bucket",
+            "example-archive-prod",
+            "--prefix",
+            "logs/",
+            "--days",
+            "3",
+            "--name",
+            "run-1",
+        ],
+    )
     # THEN one StartExecution of that stack's main flow carries the validated input, and the name is printed
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "run-1"
     (request,) = fnf.requests
     assert (request["_method"], request["Action"], request["Version"]) == ("POST", "StartExecution", "2019-03-15")
-    assert (request["FlowName"], request["ExecutionName"], request["AccessKeyId"]) == ("ossr-prod-main", "run-1", "loopback-key")
+    assert (request["FlowName"], request["ExecutionName"], request["AccessKeyId"]) == (
+        "ossr-prod-main",
+        "run-1",
+        "loopback-key",
+    )
     flow_input = json.loads(request["Input"])
     assert flow_input["bucketName"] == "example-archive-prod" and flow_input["prefix"] == "logs/"
     assert flow_input["region"] == "cn-shanghai" and flow_input["days"] == 3
@@ -179,8 +239,21 @@ def test_start_sends_the_validated_input_to_the_stacks_main_flow(fnf: FakeFnf) -
 def test_start_passes_the_completion_notice_url_to_the_main_flow(fnf: FakeFnf) -> None:
     # WHEN a cloud run is started with --notify
     url = "https://hooks.example.com/oss-restore?channel=ops"
-    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
-                                        "--notify", url, "--name", "run-n"])
+    result = CliRunner().invoke(
+        start,
+        [
+            "--env",
+            "prod",
+            "--region",
+            "cn-shanghai",
+            "--bucket",
+            "example-archive-prod",
+            "--notify",
+            url,
+            "--name",
+            "run-n",
+        ],
+    )
     # THEN the main flow's input carries it as notifyUrl, for its last step
     assert result.exit_code == 0, result.output
     (request,) = fnf.requests
@@ -195,8 +268,9 @@ def test_start_generates_a_valid_unique_execution_name(fnf: FakeFnf) -> None:
     assert [r["ExecutionName"] for r in fnf.requests] == names
 
 
-def test_start_on_a_bucket_starting_with_a_digit_sends_a_valid_name(fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch,
-                                                                   tmp_path: Path) -> None:
+def test_start_on_a_bucket_starting_with_a_digit_sends_a_valid_name(
+    fnf: FakeFnf, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # GIVEN an environment whose functions may restore "2024-archive" (a bucket name may start with a digit)
     import yaml
 
@@ -218,8 +292,9 @@ def test_start_on_a_bucket_starting_with_a_digit_sends_a_valid_name(fnf: FakeFnf
 
 @pytest.mark.parametrize("name", ["2024-run", "run.1", "-run", "x" * 129, "运行"])
 def test_start_refuses_an_invalid_name_before_calling_the_api(fnf: FakeFnf, name: str) -> None:
-    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
-                                        "--name", name])
+    result = CliRunner().invoke(
+        start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev", "--name", name]
+    )
     assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2, result.output
     assert str(result.exception).startswith("--name: ") and "first a letter or _" in str(result.exception)
     assert fnf.requests == []
@@ -233,22 +308,42 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
     from ossrestore.executions import fnf_client, start_execution
     from restore_core.client import Credentials
 
-    client = fnf_client(region="cn-hangzhou", credentials=Credentials("loopback-key", SECRET),
-                        endpoint=os.environ["OSS_RESTORE_FNF_ENDPOINT"])
+    client = fnf_client(
+        region="cn-hangzhou",
+        credentials=Credentials("loopback-key", SECRET),
+        endpoint=os.environ["OSS_RESTORE_FNF_ENDPOINT"],
+    )
     # WHEN it is sent THEN the service answers InvalidArgument
     with pytest.raises(CloudApiError, match="InvalidArgument"):
         start_execution(client, flow_name="ossr-dev-main", execution_name="2024-archive-x", flow_input={})
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--bucket", "someone-elses-bucket"], "--bucket: 'someone-elses-bucket' is not a bucket the dev functions may restore"),
-    (["--bucket", "example-archive-dev", "--max-keys", "5000"], "--max-keys"),
-    (["--bucket", "example-archive-dev", "--region", "eu-central-1"], "unknown region 'eu-central-1' for environment 'dev'"),
-    (["--bucket", "example-archive-dev", "--manifest", "list.csv"], "--manifest: the cloud reads manifests from OSS"),
-    (["--bucket", "example-archive-dev", "--manifest", "oss://example-archive-dev/m.csv", "--prefix", "p/"],
-     "--manifest: manifest must be used without prefix"),
-    (["--bucket", "example-archive-dev", "--notify", "ftp://hooks.example.com/x"], "--notify: notifyUrl must be an http://"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--bucket", "someone-elses-bucket"],
+            "--bucket: 'someone-elses-bucket' is not a bucket the dev functions may restore",
+        ),
+        (["--bucket", "example-archive-dev", "--max-keys", "5000"], "--max-keys"),
+        (
+            ["--bucket", "example-archive-dev", "--region", "eu-central-1"],
+            "unknown region 'eu-central-1' for environment 'dev'",
+        ),
+        (
+            ["--bucket", "example-archive-dev", "--manifest", "list.csv"],
+            "--manifest: the cloud reads manifests from OSS",
+        ),
+        (
+            ["--bucket", "example-archive-dev", "--manifest", "oss://example-archive-dev/m.csv", "--prefix", "p/"],
+            "--manifest: manifest must be used without prefix",
+        ),
+        (
+            ["--bucket", "example-archive-dev", "--notify", "ftp://hooks.example.com/x"],
+            "--notify: notifyUrl must be an http://",
+        ),
+    ],
+)
 def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list[str], message: str) -> None:
     base = ["--env", "dev"] + ([] if "--region" in args else ["--region", "cn-hangzhou"])
     result = CliRunner().invoke(start, [*base, *args])
@@ -259,8 +354,9 @@ def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list
 
 def test_start_reports_the_services_error_code(fnf: FakeFnf) -> None:
     fnf.fail_start = (409, "ExecutionAlreadyExists")
-    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
-                                        "--name", "again"])
+    result = CliRunner().invoke(
+        start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev", "--name", "again"]
+    )
     assert isinstance(result.exception, UsageError)
     assert str(result.exception).startswith("StartExecution failed: ExecutionAlreadyExists")
 
@@ -279,12 +375,38 @@ def test_start_signs_with_the_profile_named(fnf: FakeFnf, monkeypatch: pytest.Mo
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".aliyun").mkdir()
-    (tmp_path / ".aliyun" / "config.json").write_text(json.dumps({"current": "x", "profiles": [
-        {"name": "ops", "mode": "StsToken", "access_key_id": "STS.ops", "access_key_secret": SECRET,
-         "sts_token": "ops-token-never-printed"}]}))
+    (tmp_path / ".aliyun" / "config.json").write_text(
+        json.dumps(
+            {
+                "current": "x",
+                "profiles": [
+                    {
+                        "name": "ops",
+                        "mode": "StsToken",
+                        "access_key_id": "STS.ops",
+                        "access_key_secret": SECRET,
+                        "sts_token": "ops-token-never-printed",
+                    }
+                ],
+            }
+        )
+    )
     # WHEN a cloud run is started with --profile
-    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
-                                        "--profile", "ops", "--name", "run-p"])
+    result = CliRunner().invoke(
+        start,
+        [
+            "--env",
+            "dev",
+            "--region",
+            "cn-hangzhou",
+            "--bucket",
+            "example-archive-dev",
+            "--profile",
+            "ops",
+            "--name",
+            "run-p",
+        ],
+    )
     # THEN StartExecution is signed with the profile's key and token
     assert result.exit_code == 0, result.output
     (request,) = fnf.requests
@@ -298,8 +420,11 @@ def test_status_shows_progress_from_the_whole_history(fnf: FakeFnf) -> None:
     # THEN it reads DescribeExecution and both history pages, and summarises them
     assert result.exit_code == 0, result.output
     assert [(r["Action"], r.get("NextToken")) for r in fnf.requests] == [
-        ("DescribeExecution", None), ("GetExecutionHistory", None), ("GetExecutionHistory", "page2"),
-        ("ListExecutions", None)]
+        ("DescribeExecution", None),
+        ("GetExecutionHistory", None),
+        ("GetExecutionHistory", "page2"),
+        ("ListExecutions", None),
+    ]
     assert all(r["FlowName"] == "ossr-prod-main" for r in fnf.requests)
     assert all(r["ExecutionName"] == "run-1" for r in fnf.requests[:3])
     # AND it follows the run through the executions it continued as (names: the run's name + "--<digest>")
@@ -320,9 +445,17 @@ def test_status_prices_a_dry_runs_tally(fnf: FakeFnf, tmp_path) -> None:
     with Emulator(credentials={"dry-ak": "dry-sk"}) as emu:
         emu.create_bucket("dry-bucket")
         emu.seed("dry-bucket", counts={"ColdArchive": 7, "Archive": 3}, size=2048)
-        run = run_local(flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="dry-bucket",
-                                                flow_dryRun=True, flow_tier="Bulk", flow_days=2),
-                        credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
+        run = run_local(
+            flow_input_from_options(
+                flow_endpoint=emu.endpoint,
+                flow_bucketName="dry-bucket",
+                flow_dryRun=True,
+                flow_tier="Bulk",
+                flow_days=2,
+            ),
+            credentials=Credentials("dry-ak", "dry-sk"),
+            show_progress=False,
+        )
         assert emu.stats.get("RestoreObject") == 0
     fnf.output = json.dumps([r.output for r in run.executions if r.flow_name == MAIN_FLOW][-1])
     # WHEN its status is asked for
@@ -335,15 +468,33 @@ def test_status_prices_a_dry_runs_tally(fnf: FakeFnf, tmp_path) -> None:
     # AND a bad price table is refused naming the flag
     bad = tmp_path / "prices.json"
     bad.write_text("[]", encoding="utf-8")
-    result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--price-table", str(bad)])
+    result = CliRunner().invoke(
+        status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--price-table", str(bad)]
+    )
     assert result.exit_code != 0 and "--price-table" in (result.output + str(result.exception))
 
 
 def test_start_sends_a_relative_deadline_as_absolute_utc_and_the_action(fnf: FakeFnf) -> None:
     # GIVEN a deadline 36 hours from now and the extend action WHEN a cloud run is started
     before = time.time()
-    result = CliRunner().invoke(start, ["--env", "prod", "--region", "cn-shanghai", "--bucket", "example-archive-prod",
-                                        "--deadline", "36h", "--best-effort", "--action", "extend", "--name", "run-d"])
+    result = CliRunner().invoke(
+        start,
+        [
+            "--env",
+            "prod",
+            "--region",
+            "cn-shanghai",
+            "--bucket",
+            "example-archive-prod",
+            "--deadline",
+            "36h",
+            "--best-effort",
+            "--action",
+            "extend",
+            "--name",
+            "run-d",
+        ],
+    )
     # THEN the flow input carries the deadline as an absolute UTC time (the handlers know no "now" of the
     # command), with bestEffort and the action
     assert result.exit_code == 0, result.output
@@ -360,8 +511,19 @@ def test_an_fnf_endpoint_nobody_answers_on_says_cannot_connect(fnf: FakeFnf, mon
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = CliRunner().invoke(start, ["--env", "dev", "--region", "cn-hangzhou", "--bucket", "example-archive-dev",
-                                        "--fnf-endpoint", f"http://127.0.0.1:{port}"])
+    result = CliRunner().invoke(
+        start,
+        [
+            "--env",
+            "dev",
+            "--region",
+            "cn-hangzhou",
+            "--bucket",
+            "example-archive-dev",
+            "--fnf-endpoint",
+            f"http://127.0.0.1:{port}",
+        ],
+    )
     assert isinstance(result.exception, UsageError), result.output
     assert f"cannot connect to 127.0.0.1:{port}: connection refused" in str(result.exception)
 
@@ -377,9 +539,16 @@ def dry_run_output(counts: dict[str, int] | None = None, **flow: Any) -> str:
     with Emulator(credentials={"dry-ak": "dry-sk"}) as emu:
         emu.create_bucket("dry-bucket")
         emu.seed("dry-bucket", counts=counts or {"ColdArchive": 7, "Archive": 3}, size=2048)
-        run = run_local(flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="dry-bucket",
-                                                flow_dryRun=True, **{f"flow_{k}": v for k, v in flow.items()}),
-                        credentials=Credentials("dry-ak", "dry-sk"), show_progress=False)
+        run = run_local(
+            flow_input_from_options(
+                flow_endpoint=emu.endpoint,
+                flow_bucketName="dry-bucket",
+                flow_dryRun=True,
+                **{f"flow_{k}": v for k, v in flow.items()},
+            ),
+            credentials=Credentials("dry-ak", "dry-sk"),
+            show_progress=False,
+        )
     return json.dumps([r.output for r in run.executions if r.flow_name == MAIN_FLOW][-1])
 
 
@@ -418,8 +587,10 @@ def test_start_with_max_cost_above_the_estimate_starts_the_real_run_after_the_dr
     # GIVEN a dry run that continues as new once before its result
     fnf.dry_outputs = [json.dumps({"status": "listing handed over"}), dry_run_output()]
     # WHEN started with a ceiling above the estimate
-    result = CliRunner().invoke(start, [*START, "--max-cost", "10", "--price-table", str(dear_prices),
-                                        "--notify", "https://hooks.example.com/x"])
+    result = CliRunner().invoke(
+        start,
+        [*START, "--max-cost", "10", "--price-table", str(dear_prices), "--notify", "https://hooks.example.com/x"],
+    )
     # THEN the chain was followed to its result, and the real run started after it with the input as given
     assert result.exit_code == 0, result.output
     starts = [r for r in fnf.requests if r["Action"] == "StartExecution"]
@@ -459,20 +630,26 @@ def test_status_json_reports_the_runs_progress_from_the_store_its_input_names(fn
     with Emulator(credentials={"loopback-key": SECRET}, latency=RestoreLatency.uniform(0.3)) as emu:
         emu.create_bucket("example-archive-prod")
         emu.seed("example-archive-prod", counts={"Archive": 40, "ColdArchive": 20, "Standard": 10}, size=100)
-        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="example-archive-prod",
-                                             flow_reportUrl="oss://example-archive-prod/reports/s1/", flow_pollInterval=1)
+        flow_input = flow_input_from_options(
+            flow_endpoint=emu.endpoint,
+            flow_bucketName="example-archive-prod",
+            flow_reportUrl="oss://example-archive-prod/reports/s1/",
+            flow_pollInterval=1,
+        )
         run = run_local(flow_input, credentials=Credentials("loopback-key", SECRET), show_progress=False)
         # AND the execution in the cloud was started with that input
         fnf.input = json.dumps(flow_input)
         # WHEN its status is asked for as JSON
-        result = CliRunner().invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--json",
-                                             "--endpoint", emu.endpoint])
+        result = CliRunner().invoke(
+            status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--json", "--endpoint", emu.endpoint]
+        )
     # THEN one JSON document holds the execution's status and the run's progress
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert (doc["execution"], doc["status"], doc["latest"]["status"]) == ("run-1", "Running", "Running")
     progress = doc["progress"]
     assert progress["url"] == "oss://example-archive-prod/reports/s1/" and progress["done"] is True
+
     # AND its counts add up to what the flows saw: every object listed, the archive ones requested and readable
     def counted(totals: dict) -> dict:  # the report lines' outcome.* counters, the command keeps apart
         return {k: v for k, v in totals.items() if not k.startswith("outcome.")}
@@ -518,7 +695,8 @@ def test_status_watch_refreshes_until_the_run_has_ended(fnf: FakeFnf, monkeypatc
 
 def test_status_names_the_endpoint_flag_that_is_malformed(fnf: FakeFnf) -> None:
     # WHEN the OSS endpoint to read progress from is malformed THEN exit 2 naming --endpoint, not --fnf-endpoint
-    result = CliRunner(mix_stderr=False).invoke(status, ["run-1", "--env", "prod", "--region", "cn-hangzhou",
-                                                         "--endpoint", "ht!tp://x"])
+    result = CliRunner(mix_stderr=False).invoke(
+        status, ["run-1", "--env", "prod", "--region", "cn-hangzhou", "--endpoint", "ht!tp://x"]
+    )
     assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
     assert str(result.exception).startswith("--endpoint: ") and "--fnf-endpoint" not in str(result.exception)

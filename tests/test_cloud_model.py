@@ -4,6 +4,7 @@ and the shipped defaults the model's choice.
 One measurement (two small runs of random 60-byte keys, 5-second rounds so each takes several) feeds every
 test here; the bench itself measures larger runs and every key shape.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,9 @@ def test_the_flows_meter_few_entries_per_object_and_carry_no_keys(rates):
     # more objects cost only the rounds they add: a few dozen entries even at 5-second rounds (carrying keys cost
     # 103.8), and at the shipped defaults a 100,000,000-object run meters at most 13 per 1,000 objects
     assert 0 < rates.entries_per_1000_objects <= 40
-    p = cloud_model.predict(rates, cloud_model.shipped(), objects=100_000_000,
-                            cloud=cloud_model.Cloud(requests_per_second=10_000.0))
+    p = cloud_model.predict(
+        rates, cloud_model.shipped(), objects=100_000_000, cloud=cloud_model.Cloud(requests_per_second=10_000.0)
+    )
     assert p.step_entries / 100_000 <= 13
     # AND a round costs a few entries of its own and two per shard (its iteration and its task step)
     assert rates.round_entries[1] == pytest.approx(2.0, abs=0.3)
@@ -42,8 +44,9 @@ def test_100_million_objects_come_within_1_3_of_the_floor_at_the_request_budget(
     # GIVEN the shipped defaults WHEN 100,000,000 Archive objects are restored at 10,000 requests/s, or
     # 1,000,000 at 2,000
     for objects, rps in ((100_000_000, 10_000.0), (1_000_000, 2000.0)):
-        p = cloud_model.predict(rates, cloud_model.shipped(), objects=objects,
-                                cloud=cloud_model.Cloud(requests_per_second=rps))
+        p = cloud_model.predict(
+            rates, cloud_model.shipped(), objects=objects, cloud=cloud_model.Cloud(requests_per_second=rps)
+        )
         # THEN the run takes at most 1.3 times the floor, and the request budget is what binds
         assert p.ratio <= 1.3, (objects, p.ratio)
         assert p.binding == "OSS request budget"
@@ -54,8 +57,13 @@ def test_100_million_objects_come_within_1_3_of_the_floor_at_the_request_budget(
 
 def test_cold_archive_is_bound_by_the_accounts_restore_rate(rates):
     # GIVEN 50,000,000 Cold Archive objects WHEN predicted at 10,000 requests/s
-    p = cloud_model.predict(rates, cloud_model.shipped(), objects=50_000_000,
-                            cloud=cloud_model.Cloud(requests_per_second=10_000.0), storage_class="ColdArchive")
+    p = cloud_model.predict(
+        rates,
+        cloud_model.shipped(),
+        objects=50_000_000,
+        cloud=cloud_model.Cloud(requests_per_second=10_000.0),
+        storage_class="ColdArchive",
+    )
     # THEN the restore rate binds (500 objects/s), and the run needs more than a day
     assert p.binding == "OSS restore rate" and p.predicted > 86_400
 
@@ -65,7 +73,9 @@ def test_the_step_quota_slows_rounds_that_meter_more_than_it_refills(rates):
     cloud = cloud_model.Cloud(requests_per_second=10_000.0, quotas=fdl.Quotas(step_refill_per_second=5))
     setting = dataclasses.replace(cloud_model.shipped(), round_seconds=5, invocations=90)
     slow = cloud_model.predict(rates, setting, objects=10_000_000, cloud=cloud)
-    fast = cloud_model.predict(rates, setting, objects=10_000_000, cloud=cloud_model.Cloud(requests_per_second=10_000.0))
+    fast = cloud_model.predict(
+        rates, setting, objects=10_000_000, cloud=cloud_model.Cloud(requests_per_second=10_000.0)
+    )
     # THEN the step entries bind, and the run is slower than under the documented quota
     assert slow.binding == "CloudFlow step entries" and slow.predicted > 1.5 * fast.predicted
 

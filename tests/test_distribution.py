@@ -6,6 +6,7 @@ with `--no-deps` into a new virtual environment that sees this environment's thi
 a `.pth` line (a folder added that way has its own `.pth` files ignored, so the editable install of this
 tree stays invisible): the project itself can only come from the wheel, and no dependency is downloaded.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _tracked_files() -> list[str]:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git to list the files a clone holds")
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return [name for name in listed.split("\0") if name and (ROOT / name).is_file()]
 
 
@@ -38,20 +40,31 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in _tracked_files():
         (clone / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, clone / name)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"), str(clone)],
-                           capture_output=True, text=True)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"), str(clone)],
+        capture_output=True,
+        text=True,
+    )
     if built.returncode != 0:
         pytest.skip(f"pip cannot build a wheel here: {built.stderr.strip()[-300:]}")
     (wheel,) = (base / "dist").glob("oss_restore-*.whl")
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     Path(site, "test-dependencies.pth").write_text("\n".join(sorted(deps)) + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return env_dir / "bin"
 
 
@@ -64,8 +77,14 @@ def test_the_installed_command_runs_the_demo_from_an_unrelated_directory(install
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     # WHEN the demo runs from there (worker processes import the handlers from the install)
-    result = subprocess.run([str(installed / "oss-restore"), "demo", "--objects", "300", "--quiet"], cwd=elsewhere,
-                            env=_clean_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(installed / "oss-restore"), "demo", "--objects", "300", "--quiet"],
+        cwd=elsewhere,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     # THEN every archive object is readable (exit 0) and nothing was written beside it
     assert result.returncode == 0, result.stderr[-2000:]
     assert list(elsewhere.iterdir()) == []
@@ -82,8 +101,16 @@ def test_the_install_holds_its_own_copy_and_zips_the_same_code_package(installed
         "print(json.dumps({'files': [ossrestore.__file__, restore_core.__file__, h.__file__, str(flows_dir())],\n"
         "                  'flows': sorted(p.name for p in flows_dir().glob('*.yaml')), 'crc64': zip.crc64}))\n"
     )
-    found = json.loads(subprocess.run([str(installed / "python"), "-c", probe], cwd=tmp_path, env=_clean_env(),
-                                      check=True, capture_output=True, text=True).stdout)
+    found = json.loads(
+        subprocess.run(
+            [str(installed / "python"), "-c", probe],
+            cwd=tmp_path,
+            env=_clean_env(),
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     # THEN every part comes from the environment, not the source tree
     prefix = str(installed.parent)
     assert all(path.startswith(prefix) for path in found["files"]), found["files"]

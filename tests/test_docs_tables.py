@@ -1,4 +1,5 @@
 """One table of flow inputs: the docs, the command's options and the flows' mappings agree with it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,8 +59,9 @@ def test_the_command_and_the_handlers_refuse_a_value_with_the_same_message(field
     with pytest.raises(InvalidParameter) as handler:
         validate_flow_input({**base, field.name: field.hi + 1})
     with pytest.raises(UsageError) as command:
-        flow_input_from_options(flow_endpoint=base["endpoint"], flow_bucketName=base["bucketName"],
-                                **{"flow_" + field.name: field.hi + 1})
+        flow_input_from_options(
+            flow_endpoint=base["endpoint"], flow_bucketName=base["bucketName"], **{"flow_" + field.name: field.hi + 1}
+        )
     # THEN both name the field's range, and the command's message is the handlers' after the flag
     assert f"from {field.lo} to {field.hi}" in str(handler.value)
     assert str(command.value) == f"{field.flag}: {handler.value}"

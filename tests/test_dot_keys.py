@@ -1,5 +1,6 @@
 """The keys `.` and `..`: oss2 signs the key, but an HTTP client removes dot segments from a URL path, so
 such a key has to be sent percent-encoded to be the key OSS is asked about (`restore_core.client`)."""
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,15 @@ def test_plain_oss2_cannot_ask_about_a_dot_key_but_the_handlers_bucket_can(emula
             raise AssertionError(f"{key!r} was restored by plain oss2")
         except oss2.exceptions.OssError as e:
             assert e.status == 403 and e.code == "SignatureDoesNotMatch"
+
     # WHEN the handlers' bucket does it, signed V1 THEN each is restored
     def handlers(region: str | None) -> oss2.Bucket:
-        return make_bucket(endpoint=emulator.endpoint, bucket_name=BUCKET_NAME, region=region,
-                           credentials=Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+        return make_bucket(
+            endpoint=emulator.endpoint,
+            bucket_name=BUCKET_NAME,
+            region=region,
+            credentials=Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+        )
 
     assert [handlers(None).restore_object(k).status for k in DOTS] == [202, 202]
     assert [emulator.restore_state(BUCKET_NAME, k) for k in DOTS] == ["restoring", "restoring"]
@@ -50,7 +56,9 @@ def test_the_restore_handler_restores_dot_keys_on_every_runtime(emulator, bucket
     # WHEN the planner and the restore handler work the bucket's one shard, in this process and in each FC
     # runtime with its own oss2
     planned = plan(settings(emulator), runtime=fc_runtime)
-    restored = [work("restore", planned["settings"], planned, shard, runtime=fc_runtime) for shard in planned["restoring"]]
+    restored = [
+        work("restore", planned["settings"], planned, shard, runtime=fc_runtime) for shard in planned["restoring"]
+    ]
     # THEN all three were requested and OSS restores exactly those keys
     assert sum(r["c"].get("requested", 0) for r in restored) == 3
     assert not any(r["c"].get("failed") for r in restored)
@@ -65,9 +73,21 @@ def test_a_run_over_a_bucket_with_dot_keys_restores_and_reports_them(monkeypatch
         for key in [*DOTS, ".hidden", "a/.", "b"]:
             emu.put_object("dots-bucket", key, b"x", storage_class="ColdArchive")
         # WHEN it is restored
-        result = CliRunner(mix_stderr=False).invoke(group, [
-            "run", "--endpoint", emu.endpoint, "--bucket", "dots-bucket", "--poll-interval", "1", "--quiet",
-            "--report", str(tmp_path / "r.jsonl")])
+        result = CliRunner(mix_stderr=False).invoke(
+            group,
+            [
+                "run",
+                "--endpoint",
+                emu.endpoint,
+                "--bucket",
+                "dots-bucket",
+                "--poll-interval",
+                "1",
+                "--quiet",
+                "--report",
+                str(tmp_path / "r.jsonl"),
+            ],
+        )
         states = {k: emu.restore_state("dots-bucket", k) for k in [*DOTS, ".hidden", "a/.", "b"]}
     # THEN it exits 0, every one is restored, and the report says so for each
     assert result.exit_code == 0, result.stderr

@@ -1,5 +1,6 @@
 """Every execution name the project generates is one CloudFlow accepts, whatever the bucket or the parent
 execution's name, and hand-over names stay deterministic."""
+
 from __future__ import annotations
 
 import re
@@ -72,13 +73,20 @@ def test_a_uuid_named_execution_hands_over_to_a_valid_name_on_the_engine(monkeyp
     with Emulator(credentials={"ak": "sk"}, latency=RestoreLatency.uniform(0.1)) as emu:
         emu.create_bucket("names-bucket")
         emu.seed("names-bucket", counts={"Archive": 6}, prefix="n/")
-        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName="names-bucket",
-                                             flow_pollInterval=1, flow_roundsPerExecution=1, flow_roundSeconds=5)
+        flow_input = flow_input_from_options(
+            flow_endpoint=emu.endpoint,
+            flow_bucketName="names-bucket",
+            flow_pollInterval=1,
+            flow_roundsPerExecution=1,
+            flow_roundSeconds=5,
+        )
         engine = fdl.Engine(build_registry(), credentials=fdl.Credentials("ak", "sk"))
         first = engine.start_execution(MAIN_FLOW, flow_input)
         results = engine.wait_all()
     # THEN every hand-over was accepted (the engine refuses invalid names) and the chain ran to the end
     assert first == UUID_FIRST_DIGIT
     main = [r for r in results if r.flow_name == MAIN_FLOW]
-    assert len(main) >= 2 and {r.status for r in results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in results]
+    assert len(main) >= 2 and {r.status for r in results} == {"Succeeded"}, [
+        (r.name, r.error, r.cause) for r in results
+    ]
     assert all(r.name.startswith("_" + UUID_FIRST_DIGIT + "--") for r in main if r.name != first)

@@ -3,6 +3,7 @@ the handlers in their worker processes, the real oss2 over HTTP to the emulator,
 the account's quotas on, FC's instances per region among them (`fdl.Quotas`). The run keeps at most
 `maxConcurrentInvocations` invocations running at once; set past the quota, FC throttles and the flows' retry
 rules carry the run through."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,9 @@ def emu():
 
 
 def restore(emu: Emulator, quotas: fdl.Quotas, **flags: Any) -> LocalRun:
-    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET,
-                                         **{f"flow_{name}": value for name, value in flags.items()})
+    flow_input = flow_input_from_options(
+        flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, **{f"flow_{name}": value for name, value in flags.items()}
+    )
     return run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False, quotas=quotas)
 
 

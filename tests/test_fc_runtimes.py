@@ -3,6 +3,7 @@
 The emulator runs in this process; each runtime's handlers run in a worker process of that runtime's
 Python with the packages the runtime ships, reaching the emulator over loopback HTTP.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ from shard_calls import BUCKET, drive, report_lines, settings
 EVENTS = Path(__file__).parent / "events"
 REPORT = f"oss://{BUCKET}/reports/direct-read/"
 CREDENTIALS = ["test-ak", "test-secret", ""]
-CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
+CONTEXT = SimpleNamespace(
+    credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None)
+)
 PYPROJECT = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
 DIRECT_READ_MIN_OSS2 = (2, 18, 5)  # the first oss2 that signs bucketArchiveDirectRead itself
 
@@ -40,8 +43,10 @@ def test_each_runtime_runs_its_own_interpreter_and_sdks(fc_runtime):
     # THEN it is the interpreter and the SDK versions of its row (in this process: the project's pins),
     # and the listing takes the raw-XML path exactly where that oss2 drops RestoreInfo (before 2.17)
     if isinstance(fc_runtime, InProcess):
-        expected = ("{}.{}".format(*sys.version_info[:2]), next(d for d in PYPROJECT["project"]["dependencies"]
-                                                         if d.startswith("oss2==")).split("==")[1])
+        expected = (
+            "{}.{}".format(*sys.version_info[:2]),
+            next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("oss2==")).split("==")[1],
+        )
     else:
         expected = (fc_runtime.runtime.python, fc_runtime.runtime.oss2)
         assert found["requests"] == fc_runtime.runtime.requests
@@ -54,8 +59,13 @@ def test_the_emulator_refuses_an_sdk_that_leaves_the_direct_read_subresource_uns
     bucket.put_bucket_archive_direct_read(True)
     # WHEN the runtime's oss2 asks with its own V1 signer alone (not the handlers')
     sdk = fc_runtime.request(op="describe")["oss2"]
-    answer = fc_runtime.request(op="sdk_request", endpoint=emulator.endpoint, bucket=BUCKET,
-                                credentials=CREDENTIALS, params={"bucketArchiveDirectRead": ""})
+    answer = fc_runtime.request(
+        op="sdk_request",
+        endpoint=emulator.endpoint,
+        bucket=BUCKET,
+        credentials=CREDENTIALS,
+        params={"bucketArchiveDirectRead": ""},
+    )
     # THEN, as OSS does, the emulator signs the sub-resource whether or not the SDK did: oss2 before
     # 2.18.5 (FC python3.10's 2.16.0) gets 403 SignatureDoesNotMatch, later ones the setting
     if _version(sdk) >= DIRECT_READ_MIN_OSS2:
@@ -84,8 +94,13 @@ def test_a_direct_read_bucket_pays_only_for_the_colder_classes_on_every_runtime(
     assert {lines[k]["outcome"] for k in archive} == {"skipped"}
     assert all("(archive direct read)" in lines[k]["reason"] for k in archive)
     assert run.summary is not None and run.summary["verdict"] == "success"
-    assert run.summary["byOutcome"] == {"restored": 5, "already_restored": 0, "in_progress": 0, "skipped": 6,
-                                        "failed": 0}
+    assert run.summary["byOutcome"] == {
+        "restored": 5,
+        "already_restored": 0,
+        "in_progress": 0,
+        "skipped": 6,
+        "failed": 0,
+    }
     assert run.summary["warnings"] == []
 
 

@@ -1,4 +1,5 @@
 """Choice conditions: every operator and operand form, and the boolean/string switch."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,16 @@ import pytest
 from fdl import parse_condition
 from fdl.conditions import Compare, ConditionSyntaxError, ConditionTypeError, Literal, Logical, Ref, Truthy, evaluate
 
-DATA = {"n": 5, "s": "abc", "flag": True, "off": False, "text_true": "true", "a": {"b": [10, 20]}, "empty": "", "none": None}
+DATA = {
+    "n": 5,
+    "s": "abc",
+    "flag": True,
+    "off": False,
+    "text_true": "true",
+    "a": {"b": [10, 20]},
+    "empty": "",
+    "none": None,
+}
 
 
 def holds(text: str, mode: str = "string") -> bool:
@@ -16,10 +26,22 @@ def holds(text: str, mode: str = "string") -> bool:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("$.n == 5", True), ("$.n != 5", False), ("$.n < 6", True), ("$.n <= 5", True), ("$.n > 5", False),
-        ("$.n >= 5.0", True), ("$.s == \"abc\"", True), ("$.s == 'abc'", True), ("$.s < \"abd\"", True),
-        ("$.a.b[1] == 20", True), ("$.a.b[0] < $.a.b[1]", True), ("$.empty != \"\"", False),
-        ("$.n == -5", False), ("$.n > 1e0", True), ("$.none == null", True), ("$.missing == null", True),
+        ("$.n == 5", True),
+        ("$.n != 5", False),
+        ("$.n < 6", True),
+        ("$.n <= 5", True),
+        ("$.n > 5", False),
+        ("$.n >= 5.0", True),
+        ('$.s == "abc"', True),
+        ("$.s == 'abc'", True),
+        ('$.s < "abd"', True),
+        ("$.a.b[1] == 20", True),
+        ("$.a.b[0] < $.a.b[1]", True),
+        ('$.empty != ""', False),
+        ("$.n == -5", False),
+        ("$.n > 1e0", True),
+        ("$.none == null", True),
+        ("$.missing == null", True),
     ],
 )
 def test_comparisons(text: str, expected: bool):
@@ -29,8 +51,11 @@ def test_comparisons(text: str, expected: bool):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("$.flag && $.n == 5", True), ("$.off || $.n == 5", True), ("$.off && $.n == 5", False),
-        ("$.flag && ($.n >= 100 || $.s == \"abc\")", True), ("($.off || $.off) || $.n < 0", False),
+        ("$.flag && $.n == 5", True),
+        ("$.off || $.n == 5", True),
+        ("$.off && $.n == 5", False),
+        ('$.flag && ($.n >= 100 || $.s == "abc")', True),
+        ("($.off || $.off) || $.n < 0", False),
         ("$.n == 1 || $.n == 2 && $.flag", False),  # && binds tighter than ||
     ],
 )
@@ -72,8 +97,15 @@ def test_ordering_across_types_is_a_type_error():
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("!$.flag", "negation is not part of FDL v1"), ("$.n ==", "ends too early"), ("$.n = 5", "unexpected"),
-     ("($.n == 5", "ends too early"), ("5", "alone is not a condition"), ("$.n == 5 5", "unexpected '5'"), ("", "non-empty")],
+    [
+        ("!$.flag", "negation is not part of FDL v1"),
+        ("$.n ==", "ends too early"),
+        ("$.n = 5", "unexpected"),
+        ("($.n == 5", "ends too early"),
+        ("5", "alone is not a condition"),
+        ("$.n == 5 5", "unexpected '5'"),
+        ("", "non-empty"),
+    ],
 )
 def test_syntax_errors(text: str, message: str):
     with pytest.raises(ConditionSyntaxError, match=message):

@@ -1,4 +1,5 @@
 """Nested flows (sync, requestResponse) and continue-as-new through fnf:StartExecution."""
+
 from __future__ import annotations
 
 import threading
@@ -10,15 +11,20 @@ import fdl
 from fdl.testing import engine_for, json_handler
 
 HEAD = "version: v1\ntype: flow\n"
-CHILD = HEAD + """
+CHILD = (
+    HEAD
+    + """
 steps:
   - {type: task, name: double, resourceArn: "acs:fc:::services/svc/functions/double"}
 """
+)
 FAILING_CHILD = HEAD + "steps: [{type: fail, name: boom, error: AnyCustomError, cause: child says no}]"
 
 
 def parent(pattern: str, extra: str = "") -> str:
-    return HEAD + f"""
+    return (
+        HEAD
+        + f"""
 steps:
   - type: task
     name: callChild
@@ -28,6 +34,7 @@ steps:
       Input: $.payload
       ExecutionName: $.childName
 {extra}"""
+    )
 
 
 def double(event: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +42,9 @@ def double(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_sync_child_output_becomes_the_step_result():
-    engine = engine_for({"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock())
+    engine = engine_for(
+        {"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock()
+    )
     result = engine.run("parent", {"payload": {"n": 21}, "childName": "kid"})
     assert result.output == {"n": 42}
     assert engine.wait("kid").status == "Succeeded" and engine.wait("kid").flow_name == "child"
@@ -65,7 +74,11 @@ def test_request_response_returns_once_the_child_started():
         assert release.wait(10)
         return double(event)
 
-    engine = engine_for({"parent": parent("requestResponse"), "child": CHILD}, {"double": json_handler(blocked)}, clock=fdl.ManualClock())
+    engine = engine_for(
+        {"parent": parent("requestResponse"), "child": CHILD},
+        {"double": json_handler(blocked)},
+        clock=fdl.ManualClock(),
+    )
     # WHEN the parent runs THEN it succeeds while the child still runs
     result = engine.run("parent", {"payload": {"n": 1}, "childName": "kid"})
     assert result.status == "Succeeded" and result.output == {}
@@ -86,7 +99,9 @@ def test_a_missing_child_flow_is_fnf_flow_not_exists():
     assert engine.run("parent", {"payload": {}, "childName": "kid"}).error == "fnf.FlowNotExists"
 
 
-CONTINUE_AS_NEW = HEAD + """
+CONTINUE_AS_NEW = (
+    HEAD
+    + """
 steps:
   - {type: task, name: page, resourceArn: "acs:fc:::services/svc/functions/page"}
   - type: choice
@@ -102,6 +117,7 @@ steps:
           - {type: pass, name: alreadyStarted}
     default: {}
 """
+)
 
 
 def pages(event: dict[str, Any]) -> dict[str, Any]:
@@ -120,8 +136,11 @@ def test_continue_as_new_chains_executions_and_wait_all_waits_for_the_whole_chai
 
 def test_a_repeated_continue_as_new_is_caught_as_execution_already_exists():
     # GIVEN the next execution already exists (a hand-off that happened before)
-    engine = engine_for({"pager": CONTINUE_AS_NEW}, {"page": json_handler(lambda e: {**pages(e), "has_more": e.get("page", 0) < 1})},
-                        clock=fdl.ManualClock())
+    engine = engine_for(
+        {"pager": CONTINUE_AS_NEW},
+        {"page": json_handler(lambda e: {**pages(e), "has_more": e.get("page", 0) < 1})},
+        clock=fdl.ManualClock(),
+    )
     engine.run("pager", {"page": 1}, name="pager-2")
     # WHEN an execution hands off to that same name
     result = engine.run("pager", {}, name="pager-1")
@@ -150,21 +169,32 @@ def test_unknown_flow_and_execution_are_typed_errors():
 
 def test_on_event_sees_every_event_of_every_execution_in_order():
     seen: list[tuple[str, int, str]] = []
-    engine = engine_for({"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(),
-                        on_event=lambda execution, event: seen.append((execution, event.event_id, event.type)))
+    engine = engine_for(
+        {"parent": parent("sync"), "child": CHILD},
+        {"double": json_handler(double)},
+        clock=fdl.ManualClock(),
+        on_event=lambda execution, event: seen.append((execution, event.event_id, event.type)),
+    )
     engine.run("parent", {"payload": {"n": 1}, "childName": "kid"}, name="mom")
     for name in ("mom", "kid"):
         mine = [(event_id, kind) for execution, event_id, kind in seen if execution == name]
         assert mine == [(e.event_id, e.type) for e in engine.history(name)]
-    assert ("kid", 1, "ExecutionStarted") in seen and seen[-1] == ("mom", len(engine.history("mom")), "ExecutionSucceeded")
+    assert ("kid", 1, "ExecutionStarted") in seen and seen[-1] == (
+        "mom",
+        len(engine.history("mom")),
+        "ExecutionSucceeded",
+    )
 
 
 def test_flow_timeout_seconds_fails_an_execution_that_runs_too_long():
-    flow = HEAD + """
+    flow = (
+        HEAD
+        + """
 timeoutSeconds: 60
 steps:
   - {type: wait, name: long, duration: 61}
   - {type: pass, name: late}
 """
+    )
     result = engine_for({"f": flow}, clock=fdl.ManualClock()).run("f", {})
     assert result.error == "FnF.ExecutionTimedOut" and "before step late" in (result.cause or "")

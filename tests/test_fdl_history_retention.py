@@ -1,4 +1,5 @@
 """Engine(keep_histories=n): a long run keeps the event histories of only the last n ended executions."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +11,9 @@ from fdl.testing import engine_for, json_handler
 
 HEAD = "version: v1\ntype: flow\n"
 CHILD = HEAD + 'steps: [{type: task, name: double, resourceArn: "acs:fc:::services/svc/functions/double"}]'
-PARENT = HEAD + """
+PARENT = (
+    HEAD
+    + """
 steps:
   - type: task
     name: callChild
@@ -19,6 +22,7 @@ steps:
     serviceParams:
       Input: $.payload
 """
+)
 
 
 def double(event: dict[str, Any]) -> dict[str, Any]:
@@ -26,8 +30,9 @@ def double(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _engine(**options: Any) -> fdl.Engine:
-    return engine_for({"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(),
-                      **options)
+    return engine_for(
+        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(), **options
+    )
 
 
 def test_only_the_last_ended_executions_keep_their_history():

@@ -1,4 +1,5 @@
 """Service limits: each one fails the execution with an error naming the limit, its value and the step."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +12,9 @@ from fdl.testing import engine_for, json_handler
 HEAD = "version: v1\ntype: flow\n"
 
 
-def run(body: str, payload: dict[str, Any], *, limits: fdl.Limits | None = None, **functions: Any) -> fdl.ExecutionResult:
+def run(
+    body: str, payload: dict[str, Any], *, limits: fdl.Limits | None = None, **functions: Any
+) -> fdl.ExecutionResult:
     handlers = {name: json_handler(fn) for name, fn in functions.items()}
     engine = engine_for({"f": HEAD + body}, handlers, clock=fdl.ManualClock(), limits=limits or fdl.Limits())
     return engine.run("f", payload)
@@ -19,8 +22,14 @@ def run(body: str, payload: dict[str, Any], *, limits: fdl.Limits | None = None,
 
 def test_defaults_are_cloudflows():
     limits = fdl.Limits()
-    assert (limits.step_data_bytes, limits.events_per_execution, limits.foreach_items, limits.foreach_concurrency,
-            limits.parallel_branches, limits.wait_seconds) == (32768, 5000, 100, 100, 100, 172800)
+    assert (
+        limits.step_data_bytes,
+        limits.events_per_execution,
+        limits.foreach_items,
+        limits.foreach_concurrency,
+        limits.parallel_branches,
+        limits.wait_seconds,
+    ) == (32768, 5000, 100, 100, 100, 172800)
 
 
 def test_step_data_over_32_kib_fails_the_execution_even_with_catch_all():
@@ -38,9 +47,14 @@ steps:
 
 def test_step_data_counts_input_output_and_local_together():
     # 3 x 12,000 bytes: each part fits alone, the sum does not
-    result = run("steps: [{type: task, name: t, resourceArn: 'acs:fc:::services/svc/functions/f'}]",
-                 {"in": "i" * 12000}, f=lambda e: {"out": "o" * 12000})
-    assert result.error == "FnF.StepDataTooLarge" and "input 12009 + output 12010 + local 12010 = 36029 bytes" in (result.cause or "")
+    result = run(
+        "steps: [{type: task, name: t, resourceArn: 'acs:fc:::services/svc/functions/f'}]",
+        {"in": "i" * 12000},
+        f=lambda e: {"out": "o" * 12000},
+    )
+    assert result.error == "FnF.StepDataTooLarge" and "input 12009 + output 12010 + local 12010 = 36029 bytes" in (
+        result.cause or ""
+    )
 
 
 def test_event_limit_stops_an_endless_loop():
@@ -77,7 +91,9 @@ steps:
 
 def test_wait_from_input_over_two_days_fails():
     result = run("steps: [{type: wait, name: nap, duration: $.seconds}]", {"seconds": 172801})
-    assert result.error == "FnF.WaitTooLong" and "step nap: waits 172801 s, over the limit of 172800 s" in (result.cause or "")
+    assert result.error == "FnF.WaitTooLong" and "step nap: waits 172801 s, over the limit of 172800 s" in (
+        result.cause or ""
+    )
 
 
 def test_parallel_branches_over_a_lowered_limit_fail():

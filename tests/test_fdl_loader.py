@@ -1,4 +1,5 @@
 """Loading flows: the model mirrors the YAML, and every broken rule names the file and the key path."""
+
 from __future__ import annotations
 
 import textwrap
@@ -152,11 +153,15 @@ def test_more_than_100_parallel_branches_is_refused():
 
 @pytest.mark.parametrize(
     ("source", "expected"),
-    [("$.x", "mapping sources use $input, $local or $context"),
-     ("$context.who", "the $context fields FDL v1 documents are $context.execution.name, $context.task.token"),
-     # in samples only (awesome-fnf/oss-copy), not in the reference
-     ("$context.flow.name", "the $context fields FDL v1 documents are"), ("$context.step.name", "FDL v1 documents"),
-     ("$context.execution", "FDL v1 documents"), ("$input.a[x]", "cannot parse")],
+    [
+        ("$.x", "mapping sources use $input, $local or $context"),
+        ("$context.who", "the $context fields FDL v1 documents are $context.execution.name, $context.task.token"),
+        # in samples only (awesome-fnf/oss-copy), not in the reference
+        ("$context.flow.name", "the $context fields FDL v1 documents are"),
+        ("$context.step.name", "FDL v1 documents"),
+        ("$context.execution", "FDL v1 documents"),
+        ("$input.a[x]", "cannot parse"),
+    ],
 )
 def test_mapping_sources_are_checked(source: str, expected: str):
     message = load_error(f"steps: [{{type: pass, name: p, outputMappings: [{{target: t, source: '{source}'}}]}}]")
@@ -166,45 +171,83 @@ def test_mapping_sources_are_checked(source: str, expected: str):
 def test_task_arn_and_pattern_are_checked():
     assert "is not a function ARN" in load_error("steps: [{type: task, name: t, resourceArn: 'arn:aws:lambda:x'}]")
     assert "waitForCallback is valid FDL but" in load_error(
-        "steps: [{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: waitForCallback}]")
-    assert "serviceParams.FlowName: is required" in load_error("steps: [{type: task, name: t, action: fnf:StartExecution}]")
+        "steps: [{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: waitForCallback}]"
+    )
+    assert "serviceParams.FlowName: is required" in load_error(
+        "steps: [{type: task, name: t, action: fnf:StartExecution}]"
+    )
 
 
 FN = "acs:fc:::services/s/functions/f"
 
 
-@pytest.mark.parametrize(("step", "expected"), [
-    # choice (document_detail/122497): `default` is required by the table, though the prose lets the step end without
-    ("{type: choice, name: c, choices: [{condition: $.x == 1, goto: c}]}", "steps[0] (c).default: is required"),
-    ("{type: choice, name: c, choices: [{goto: c}], default: {}}", "steps[0] (c).choices[0].condition: is required"),
-    ("{type: choice, name: c, choices: [{condition: $.x == 1}], default: {next: c}}", "steps[0] (c).default.next: unknown key"),
-    # succeed and fail (122500, 122501) have no `end`: they end the sequence themselves
-    ("{type: succeed, name: s, end: true}", "steps[0] (s).end: unknown key; allowed here: type, name, inputMappings"),
-    ("{type: fail, name: f, error: E, end: true}", "steps[0] (f).end: unknown key"),
-    # wait (122495): "either duration or timestamp, but not both"
-    ("{type: wait, name: w, duration: 1, timestamp: '2024-01-01T00:00:00Z'}", "exactly one of duration or timestamp"),
-    # foreach (122499): collection and item are required, index optional
-    ("{type: foreach, name: e, iterationMapping: {collection: $.xs}, steps: [{type: pass, name: p}]}",
-     "steps[0] (e).iterationMapping.item: is required"),
-    ("{type: foreach, name: e, iterationMapping: {item: x}, steps: [{type: pass, name: p}]}",
-     "steps[0] (e).iterationMapping.collection: is required"),
-    ("{type: parallel, name: par, branches: [{}]}", "steps[0] (par).branches[0].steps: is required"),
-    # task (122494): resourceArn (or the sample's action), patterns per integration, errorMappings' reserved sources
-    ("{type: task, name: t}", "a task needs exactly one of resourceArn or action"),
-    (f"{{type: task, name: t, resourceArn: '{FN}', pattern: sync}}",
-     "steps[0] (t).pattern: 'sync': the patterns documented for a function: requestResponse"),
-    ("{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: callback}", "the patterns documented for a child flow"),
-    ("{type: task, name: t, action: fnf:StartExecution, pattern: sync, serviceParams: {FlowName: f}}",
-     "the patterns documented for fnf:StartExecution: requestResponse"),
-    (f"{{type: task, name: t, resourceArn: '{FN}', serviceParams: {{Input: $}}}}",
-     "steps[0] (t).serviceParams: serviceParams are documented for flow integration"),
-    ("{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', serviceParams: {FlowName: g}}",
-     "steps[0] (t).serviceParams.FlowName: unknown key; allowed here: Input, ExecutionName"),
-    (f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X], goto: t}}], "
-     "errorMappings: [{target: e, source: $local.code}]}",
-     "steps[0] (t).errorMappings[0].source: $local.code: errorMappings read only $local.error or $local.cause"),
-    (f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X]}}]}}", "steps[0] (t).catch[0].goto: is required"),
-])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        # choice (document_detail/122497): `default` is required by the table, though the prose lets the step end without
+        ("{type: choice, name: c, choices: [{condition: $.x == 1, goto: c}]}", "steps[0] (c).default: is required"),
+        (
+            "{type: choice, name: c, choices: [{goto: c}], default: {}}",
+            "steps[0] (c).choices[0].condition: is required",
+        ),
+        (
+            "{type: choice, name: c, choices: [{condition: $.x == 1}], default: {next: c}}",
+            "steps[0] (c).default.next: unknown key",
+        ),
+        # succeed and fail (122500, 122501) have no `end`: they end the sequence themselves
+        (
+            "{type: succeed, name: s, end: true}",
+            "steps[0] (s).end: unknown key; allowed here: type, name, inputMappings",
+        ),
+        ("{type: fail, name: f, error: E, end: true}", "steps[0] (f).end: unknown key"),
+        # wait (122495): "either duration or timestamp, but not both"
+        (
+            "{type: wait, name: w, duration: 1, timestamp: '2024-01-01T00:00:00Z'}",
+            "exactly one of duration or timestamp",
+        ),
+        # foreach (122499): collection and item are required, index optional
+        (
+            "{type: foreach, name: e, iterationMapping: {collection: $.xs}, steps: [{type: pass, name: p}]}",
+            "steps[0] (e).iterationMapping.item: is required",
+        ),
+        (
+            "{type: foreach, name: e, iterationMapping: {item: x}, steps: [{type: pass, name: p}]}",
+            "steps[0] (e).iterationMapping.collection: is required",
+        ),
+        ("{type: parallel, name: par, branches: [{}]}", "steps[0] (par).branches[0].steps: is required"),
+        # task (122494): resourceArn (or the sample's action), patterns per integration, errorMappings' reserved sources
+        ("{type: task, name: t}", "a task needs exactly one of resourceArn or action"),
+        (
+            f"{{type: task, name: t, resourceArn: '{FN}', pattern: sync}}",
+            "steps[0] (t).pattern: 'sync': the patterns documented for a function: requestResponse",
+        ),
+        (
+            "{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', pattern: callback}",
+            "the patterns documented for a child flow",
+        ),
+        (
+            "{type: task, name: t, action: fnf:StartExecution, pattern: sync, serviceParams: {FlowName: f}}",
+            "the patterns documented for fnf:StartExecution: requestResponse",
+        ),
+        (
+            f"{{type: task, name: t, resourceArn: '{FN}', serviceParams: {{Input: $}}}}",
+            "steps[0] (t).serviceParams: serviceParams are documented for flow integration",
+        ),
+        (
+            "{type: task, name: t, resourceArn: 'acs:fnf:::flow/f', serviceParams: {FlowName: g}}",
+            "steps[0] (t).serviceParams.FlowName: unknown key; allowed here: Input, ExecutionName",
+        ),
+        (
+            f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X], goto: t}}], "
+            "errorMappings: [{target: e, source: $local.code}]}",
+            "steps[0] (t).errorMappings[0].source: $local.code: errorMappings read only $local.error or $local.cause",
+        ),
+        (
+            f"{{type: task, name: t, resourceArn: '{FN}', catch: [{{errors: [X]}}]}}",
+            "steps[0] (t).catch[0].goto: is required",
+        ),
+    ],
+)
 def test_each_step_type_is_held_to_its_documented_attribute_table(step: str, expected: str):
     # GIVEN a step breaking its FDL v1 attribute table WHEN loaded THEN the error names the key path and the rule
     message = load_error(f"steps: [{step}]")
@@ -228,13 +271,19 @@ def test_what_the_tables_allow_loads():
 
 
 def test_placeholders_are_rendered_before_parsing():
-    flow = load("steps: [{type: task, name: t, resourceArn: 'acs:fc:::services/{{svc}}/functions/f'}]", variables={"svc": "prod"})
+    flow = load(
+        "steps: [{type: task, name: t, resourceArn: 'acs:fc:::services/{{svc}}/functions/f'}]",
+        variables={"svc": "prod"},
+    )
     assert flow.steps[0].resource_arn == "acs:fc:::services/prod/functions/f"  # type: ignore[union-attr]  # a task step
 
 
 def test_a_placeholder_without_value_is_an_error_naming_line_and_name():
     with pytest.raises(fdl.FlowDefinitionError, match=r"flows/test.yaml: line 4: placeholder \{\{svc\}\} has no value"):
-        load("steps:\n  - {type: task, name: t, resourceArn: 'acs:fc:::services/{{svc}}/functions/f'}", variables={"other": "x"})
+        load(
+            "steps:\n  - {type: task, name: t, resourceArn: 'acs:fc:::services/{{svc}}/functions/f'}",
+            variables={"other": "x"},
+        )
 
 
 def test_render_is_shared_text_substitution():

@@ -1,5 +1,6 @@
 """CloudFlow's account quotas (off by default, on with `quotas=Quotas()`) and StartExecution's
 documented idempotency, on the engine's injectable clock."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,7 +16,9 @@ from fdl.testing import engine_for, json_handler
 HEAD = "version: v1\ntype: flow\n"
 PASS = HEAD + "steps: [{type: pass, name: p}]"
 BLOCKING = HEAD + 'steps: [{type: task, name: hold, resourceArn: "acs:fc:::services/svc/functions/hold"}]'
-HAND_OFF = HEAD + """
+HAND_OFF = (
+    HEAD
+    + """
 steps:
   - type: task
     name: handOff
@@ -23,6 +26,7 @@ steps:
     serviceParams: {FlowName: held, ExecutionName: $.next, Input: $}
     retry: [{errors: [fnf.ResourceThrottled], intervalSeconds: 1, maxAttempts: 3}]
 """
+)
 
 
 class Gate:
@@ -39,11 +43,16 @@ class Gate:
 
 
 def held_engine(gate: Gate, **options: Any) -> fdl.Engine:
-    return engine_for({"held": BLOCKING, "parent": HAND_OFF, "pass": PASS}, {"hold": json_handler(gate)},
-                      clock=fdl.ManualClock(), **options)
+    return engine_for(
+        {"held": BLOCKING, "parent": HAND_OFF, "pass": PASS},
+        {"hold": json_handler(gate)},
+        clock=fdl.ManualClock(),
+        **options,
+    )
 
 
 # --- StartExecution idempotency ------------------------------------------------------------------
+
 
 def test_starting_the_name_of_a_running_execution_returns_it_and_starts_nothing():
     gate = Gate()
@@ -82,6 +91,7 @@ def test_a_hand_off_to_a_running_execution_succeeds_without_a_second_start():
 
 
 # --- quotas --------------------------------------------------------------------------------------
+
 
 def test_quotas_are_off_by_default():
     engine = engine_for({"pass": PASS}, clock=fdl.ManualClock())
@@ -141,13 +151,16 @@ def test_step_entries_wait_for_the_accounts_step_tokens():
 
 def test_a_foreach_of_100_steps_past_the_bucket_is_slowed_to_100_per_second():
     clock = fdl.ManualClock()
-    flow = HEAD + """
+    flow = (
+        HEAD
+        + """
 steps:
   - type: foreach
     name: each
     iterationMapping: {collection: $.items, item: item}
     steps: [{type: pass, name: a}, {type: pass, name: b}]
 """
+    )
     engine = engine_for({"f": flow}, clock=clock, quotas=fdl.Quotas())
     result = engine.run("f", {"items": list(range(100))})
     # 201 step entries (the foreach and two per iteration) against 100 tokens: about a second of waiting
@@ -177,7 +190,9 @@ def test_quota_values_are_checked():
 
 # --- FC's instances per region -------------------------------------------------------------------
 
-FAN_OUT = HEAD + """
+FAN_OUT = (
+    HEAD
+    + """
 steps:
   - type: foreach
     name: each
@@ -188,6 +203,7 @@ steps:
         resourceArn: "{{arn}}"
         retry: [{errors: [FC.ResourceThrottled], intervalSeconds: 1, maxAttempts: 5}]
 """
+)
 
 
 def test_an_invocation_past_the_regions_instances_fails_at_once_and_is_retried():
@@ -195,8 +211,9 @@ def test_an_invocation_past_the_regions_instances_fails_at_once_and_is_retried()
     # call held open until the third has been refused (on the real clock: the retry waits its second)
     gate = Gate()
     arn = "acs:fc:cn-hangzhou:1:services/svc/functions/hold"
-    engine = engine_for({"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)},
-                        quotas=fdl.Quotas(fc_instances_per_region=2))
+    engine = engine_for(
+        {"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)}, quotas=fdl.Quotas(fc_instances_per_region=2)
+    )
     engine.start_execution("f", {"items": [1, 2, 3]}, name="burst")
     assert gate.entered.acquire(timeout=10) and gate.entered.acquire(timeout=10)
     while not engine.quota_stats.fc_throttled:
@@ -219,11 +236,17 @@ def test_without_quotas_or_in_another_region_nothing_is_throttled():
     assert engine.run("f", {"items": [1, 2, 3]}).status == "Succeeded"
     assert dataclasses.replace(engine.quota_stats, metered_entries=0) == fdl.QuotaStats()
     # AND each region has its own instances: two functions in two regions at a quota of one each
-    hangzhou, shanghai = ("acs:fc:cn-hangzhou:1:services/svc/functions/a", "acs:fc:cn-shanghai:1:services/svc/functions/b")
+    hangzhou, shanghai = (
+        "acs:fc:cn-hangzhou:1:services/svc/functions/a",
+        "acs:fc:cn-shanghai:1:services/svc/functions/b",
+    )
     held = Gate()
-    engine = engine_for({"a": FAN_OUT.replace("{{arn}}", hangzhou), "b": FAN_OUT.replace("{{arn}}", shanghai)},
-                        {hangzhou: json_handler(held), shanghai: json_handler(held)}, clock=fdl.ManualClock(),
-                        quotas=fdl.Quotas(fc_instances_per_region=1))
+    engine = engine_for(
+        {"a": FAN_OUT.replace("{{arn}}", hangzhou), "b": FAN_OUT.replace("{{arn}}", shanghai)},
+        {hangzhou: json_handler(held), shanghai: json_handler(held)},
+        clock=fdl.ManualClock(),
+        quotas=fdl.Quotas(fc_instances_per_region=1),
+    )
     engine.start_execution("a", {"items": [1]}, name="ra")
     engine.start_execution("b", {"items": [1]}, name="rb")
     assert held.entered.acquire(timeout=10) and held.entered.acquire(timeout=10)  # both running at once

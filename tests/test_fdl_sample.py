@@ -3,6 +3,7 @@
 The fakes reproduce what the original handlers returned: `end` and `empty` are JSON booleans, which
 the flows compare with the strings "true" / "false".
 """
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,16 @@ from fdl.testing import engine_for, json_handler
 
 FLOWS = Path(__file__).parent / "flows"
 KEYS = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"]
-INPUT = {"endpoint": "oss-cn-hangzhou.aliyuncs.com", "bucketName": "bucket", "prefix": "", "marker": "",
-         "maxKeys": 2, "pollInterval": 10, "workers": 10, "groupSize": 1}
+INPUT = {
+    "endpoint": "oss-cn-hangzhou.aliyuncs.com",
+    "bucketName": "bucket",
+    "prefix": "",
+    "marker": "",
+    "maxKeys": 2,
+    "pollInterval": 10,
+    "workers": 10,
+    "groupSize": 1,
+}
 
 
 class FakeBucket:
@@ -26,10 +35,16 @@ class FakeBucket:
 
     def list_archive_files(self, event: dict[str, Any]) -> dict[str, Any]:
         start = KEYS.index(event["marker"]) + 1 if event["marker"] else 0
-        page = KEYS[start:start + event["maxKeys"]]
+        page = KEYS[start : start + event["maxKeys"]]
         truncated = start + event["maxKeys"] < len(KEYS)
-        return {"bucketName": event["bucketName"], "filesGroup": [[key] for key in page],
-                "marker": page[-1] if truncated else "", "end": not truncated, "empty": not page, "archiveFilesCount": len(page)}
+        return {
+            "bucketName": event["bucketName"],
+            "filesGroup": [[key] for key in page],
+            "marker": page[-1] if truncated else "",
+            "end": not truncated,
+            "empty": not page,
+            "archiveFilesCount": len(page),
+        }
 
     def restore(self, event: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -44,11 +59,17 @@ class FakeBucket:
 def sample_engine(bucket: FakeBucket, clock: fdl.ManualClock, boolean_compare: str) -> fdl.Engine:
     # The article's CheckJobComplete has no default, which FDL v1's choice table requires (the loader refuses
     # it, tests/test_fdl_loader.py); an empty default takes no branch, as the prose says a missing one does.
-    restore = (FLOWS / "sample_restore.yaml").read_text(encoding="utf-8").replace(
-        "        goto: Wait\n", "        goto: Wait\n    default: {}\n")
+    restore = (
+        (FLOWS / "sample_restore.yaml")
+        .read_text(encoding="utf-8")
+        .replace("        goto: Wait\n", "        goto: Wait\n    default: {}\n")
+    )
     flows: dict[str, str | Path] = {"mainRestoreFlow": FLOWS / "sample_main.yaml", "restoreFlow": restore}
-    functions = {"listArchiveFiles": json_handler(bucket.list_archive_files), "restore": json_handler(bucket.restore),
-                 "restoreStatus": json_handler(bucket.restore_status)}
+    functions = {
+        "listArchiveFiles": json_handler(bucket.list_archive_files),
+        "restore": json_handler(bucket.restore),
+        "restoreStatus": json_handler(bucket.restore_status),
+    }
     variables = {"service": "OSSRestoreService", "restoreFlow": "restoreFlow"}
     return engine_for(flows, functions, variables=variables, clock=clock, boolean_compare=boolean_compare)
 

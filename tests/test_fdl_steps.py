@@ -1,4 +1,5 @@
 """Control steps: foreach concurrency and failure rule, parallel, wait, succeed, fail, end, goto."""
+
 from __future__ import annotations
 
 import threading
@@ -11,7 +12,9 @@ from fdl.testing import engine_for, json_handler
 HEAD = "version: v1\ntype: flow\n"
 
 
-def run(body: str, payload: dict[str, Any], clock: fdl.ManualClock | None = None, **functions: Any) -> fdl.ExecutionResult:
+def run(
+    body: str, payload: dict[str, Any], clock: fdl.ManualClock | None = None, **functions: Any
+) -> fdl.ExecutionResult:
     handlers = {name: json_handler(fn) for name, fn in functions.items()}
     return engine_for({"f": HEAD + body}, handlers, clock=clock or fdl.ManualClock()).run("f", payload)
 
@@ -140,8 +143,10 @@ steps:
     outputMappings: [{target: got, source: "$local[*].ok"}]
 """
     assert run(body, {}, meet=lambda e: barrier.wait() * 0 or {"ok": True}).output == {"got": [True, True]}
-    failing = body.replace("- steps: [{type: task, name: b, resourceArn: \"acs:fc:::services/svc/functions/meet\"}]",
-                           "- steps: [{type: fail, name: b, error: BranchBroke}]")
+    failing = body.replace(
+        '- steps: [{type: task, name: b, resourceArn: "acs:fc:::services/svc/functions/meet"}]',
+        "- steps: [{type: fail, name: b, error: BranchBroke}]",
+    )
     result = run(failing, {}, meet=lambda e: {"ok": True})
     assert result.error == "BranchBroke"
     assert [e.type for e in result.events if e.type.startswith("Branch")].count("BranchEntered") == 2

@@ -1,4 +1,5 @@
 """Engine.stop(): what an interrupted command calls. Nothing starts after it, and every execution ends Stopped."""
+
 from __future__ import annotations
 
 import threading
@@ -7,12 +8,17 @@ import fdl
 from fdl.testing import engine_for
 
 HEAD = "version: v1\ntype: flow\n"
-LONG_WAIT = HEAD + """
+LONG_WAIT = (
+    HEAD
+    + """
 steps:
   - {type: wait, name: nap, duration: 86400}
   - {type: task, name: after, resourceArn: "acs:fc:::services/svc/functions/after"}
 """
-RETRIED = HEAD + """
+)
+RETRIED = (
+    HEAD
+    + """
 steps:
   - type: task
     name: flaky
@@ -21,6 +27,7 @@ steps:
     catch: [{errors: [Transient], goto: handled}]
   - {type: pass, name: handled}
 """
+)
 
 
 class Transient(Exception):
@@ -63,8 +70,11 @@ def test_a_keyboard_interrupt_from_a_handler_ends_the_execution_instead_of_escap
     def interrupted(event, context):
         raise KeyboardInterrupt
 
-    engine = engine_for({"main": LONG_WAIT.replace("nap, duration: 86400", "nap, duration: 0")}, {"after": interrupted},
-                        clock=fdl.ManualClock())
+    engine = engine_for(
+        {"main": LONG_WAIT.replace("nap, duration: 86400", "nap, duration: 0")},
+        {"after": interrupted},
+        clock=fdl.ManualClock(),
+    )
     # WHEN it runs THEN the execution ends (Stopped) and wait() returns instead of hanging
     result = engine.run("main", {})
     assert (result.status, result.error) == ("Stopped", "FnF.ExecutionStopped")

@@ -1,4 +1,5 @@
 """Task steps: the FC call contract, error names, timeouts, retry timing and catch."""
+
 from __future__ import annotations
 
 import json
@@ -35,13 +36,16 @@ def flaky(errors: list[Exception], result: dict[str, Any] | None = None) -> Any:
 
 
 def task_flow(extra: str = "", after: str = "") -> str:
-    return HEAD + f"""
+    return (
+        HEAD
+        + f"""
 steps:
   - type: task
     name: work
     resourceArn: {ARN}
 {extra}
 {after}"""
+    )
 
 
 def test_handler_gets_json_bytes_and_an_fc_context():
@@ -60,8 +64,17 @@ def test_handler_gets_json_bytes_and_an_fc_context():
     assert json.loads(seen["event"]) == {"k": "v"} and isinstance(seen["event"], bytes)
     context = seen["context"]
     assert context.credentials == creds and context.request_id
-    assert (context.function.name, context.function.handler, context.function.timeout) == ("work", "test_fdl_tasks.handler", 600)
-    assert (context.service.name, context.service.qualifier, context.region, context.account_id) == ("svc", "LATEST", "cn-hangzhou", "1234")
+    assert (context.function.name, context.function.handler, context.function.timeout) == (
+        "work",
+        "test_fdl_tasks.handler",
+        600,
+    )
+    assert (context.service.name, context.service.qualifier, context.region, context.account_id) == (
+        "svc",
+        "LATEST",
+        "cn-hangzhou",
+        "1234",
+    )
     assert result.output == {"answer": 42}
 
 
@@ -108,7 +121,11 @@ def test_task_timeout_seconds_gives_fnf_task_timeout():
     engine = engine_for({"f": task_flow("    timeoutSeconds: 60")}, {ARN: slow}, clock=clock)
     result = engine.run("f", {})
     assert result.error == "FnF.TaskTimeout" and "60 s" in (result.cause or "")
-    assert [e.type for e in result.events if e.type.startswith("Task")] == ["TaskScheduled", "TaskStarted", "TaskTimedOut"]
+    assert [e.type for e in result.events if e.type.startswith("Task")] == [
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskTimedOut",
+    ]
 
 
 def test_the_functions_own_timeout_applies_too():
@@ -123,7 +140,9 @@ def test_retry_intervals_grow_geometrically_and_are_capped():
     # GIVEN a function failing 6 times, retried at most 6 times from 1 s, x2, capped at 10 s
     clock = fdl.ManualClock()
     handler = flaky([Throttled("slow down")] * 6)
-    retry = "    retry: [{errors: [Throttled], intervalSeconds: 1, multiplier: 2, maxIntervalSeconds: 10, maxAttempts: 6}]"
+    retry = (
+        "    retry: [{errors: [Throttled], intervalSeconds: 1, multiplier: 2, maxIntervalSeconds: 10, maxAttempts: 6}]"
+    )
     result = engine_for({"f": task_flow(retry)}, {ARN: handler}, clock=clock).run("f", {})
     # THEN it succeeds on the 7th call after waits 1, 2, 4, 8, 10, 10
     assert result.status == "Succeeded" and len(handler.calls) == 7
@@ -133,7 +152,9 @@ def test_retry_intervals_grow_geometrically_and_are_capped():
 def test_retry_gives_up_after_max_attempts_retries():
     clock = fdl.ManualClock()
     handler = flaky([Throttled("1"), Throttled("2"), Throttled("3"), Throttled("4")])
-    result = engine_for({"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 2}]")}, {ARN: handler}, clock=clock).run("f", {})
+    result = engine_for(
+        {"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 2}]")}, {ARN: handler}, clock=clock
+    ).run("f", {})
     assert result.error == "Throttled" and result.cause == "3" and len(handler.calls) == 3
     assert clock.sleeps == [1, 2]
 
@@ -166,8 +187,11 @@ def test_catch_goes_to_a_sibling_after_retries_with_error_mappings():
 
 
 def test_uncaught_error_names_flow_step_and_attempt():
-    engine = engine_for({"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 1}]")},
-                        {ARN: flaky([Throttled("a"), Throttled("b")])}, clock=fdl.ManualClock())
+    engine = engine_for(
+        {"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 1}]")},
+        {ARN: flaky([Throttled("a"), Throttled("b")])},
+        clock=fdl.ManualClock(),
+    )
     result = engine.run("f", {}, name="exec1")
     assert result.message == "flow f, execution exec1, step work, attempt 2: Throttled: b"
 

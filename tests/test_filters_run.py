@@ -4,6 +4,7 @@ independent listing and the emulator's own request counters, never from the run'
 
 The keys are drawn per seed from parts chosen to be awkward (spaces, `+`, commas, non-ASCII, deep paths),
 and the expected selection is computed from those parts, not with the glob matcher under test."""
+
 from __future__ import annotations
 
 import json
@@ -116,15 +117,34 @@ CASES = {
         {".tmp": "filtered: exclude *.tmp"},
     ),
     "2023-top-level-cold-big-new": (
-        ["--include", "/logs/2023/*", "--storage-class", "ColdArchive", "--storage-class", "Archive",
-         "--min-size", "1K", "--modified-after", "2000-01-01T00:00:00Z",
-         "--modified-before", "2999-01-01"],
+        [
+            "--include",
+            "/logs/2023/*",
+            "--storage-class",
+            "ColdArchive",
+            "--storage-class",
+            "Archive",
+            "--min-size",
+            "1K",
+            "--modified-after",
+            "2000-01-01T00:00:00Z",
+            "--modified-before",
+            "2999-01-01",
+        ],
         lambda o: o.folder == "logs/2023/" and o.storage_class in ("ColdArchive", "Archive") and o.size >= 1024,
         {},
     ),
     "recent-small-no-media": (
-        ["--exclude", "/media/**", "--exclude", "/top-*", "--max-size", "1K", "--modified-after",
-         time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * DAY))],
+        [
+            "--exclude",
+            "/media/**",
+            "--exclude",
+            "/top-*",
+            "--max-size",
+            "1K",
+            "--modified-after",
+            time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * DAY)),
+        ],
         lambda o: o.folder not in ("media/", "top-") and o.size <= 1024 and not o.old,
         {},
     ),
@@ -140,8 +160,21 @@ def test_exactly_the_selected_archive_objects_are_restored(emu, clock, creds_env
     flags, chosen, reasons = CASES[case]
     report = tmp_path / "report.jsonl"
     # WHEN the run is asked for a part of them
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--tier", "Expedited",
-                    "--report", str(report), "--quiet", *flags)
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--poll-interval",
+        "1",
+        "--tier",
+        "Expedited",
+        "--report",
+        str(report),
+        "--quiet",
+        *flags,
+    )
     # THEN it exits 0 (left-out objects, frozen, do not make it wait or fail)
     assert result.exit_code == 0, result.output + result.stderr
     selected_archive = {o.key for o in objects if chosen(o) and o.storage_class in ARCHIVE}
@@ -170,8 +203,15 @@ def test_exactly_the_selected_archive_objects_are_restored(emu, clock, creds_env
 
 
 # Under --prefix logs/: the keys and which of them each pattern selects (rclone's rule, relative to the prefix).
-UNDER_LOGS = {"logs/a.log": ("*.log", "/a.log"), "logs/2024/b.log": ("*.log",), "logs/2024/12/a.log": ("*.log",),
-              "logs/a.log.gz": (), "logs/alog": (), "logs/b.txt": (), "other/a.log": ()}
+UNDER_LOGS = {
+    "logs/a.log": ("*.log", "/a.log"),
+    "logs/2024/b.log": ("*.log",),
+    "logs/2024/12/a.log": ("*.log",),
+    "logs/a.log.gz": (),
+    "logs/alog": (),
+    "logs/b.txt": (),
+    "other/a.log": (),
+}
 
 
 @pytest.mark.parametrize("pattern", ["*.log", "/a.log"])
@@ -181,8 +221,24 @@ def test_under_a_prefix_a_pattern_matches_relative_to_it(emu, clock, creds_env, 
         emu.put_object(BUCKET, key, b"x", storage_class="ColdArchive")
     report = tmp_path / "report.jsonl"
     # WHEN the prefix is restored with the pattern
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/", "--include", pattern,
-                    "--poll-interval", "1", "--tier", "Expedited", "--report", str(report), "--quiet")
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "logs/",
+        "--include",
+        pattern,
+        "--poll-interval",
+        "1",
+        "--tier",
+        "Expedited",
+        "--report",
+        str(report),
+        "--quiet",
+    )
     # THEN exactly the keys rclone's rule selects are restored: *.log every .log at any depth below logs/,
     # /a.log only logs/a.log
     assert result.exit_code == 0, result.output + result.stderr
@@ -195,8 +251,9 @@ def test_under_a_prefix_a_pattern_matches_relative_to_it(emu, clock, creds_env, 
 
 
 def test_a_pattern_that_can_match_nothing_under_the_prefix_exits_2_with_a_hint(emu, creds_env):
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/2024-",
-                    "--include", "/2023/**")
+    result = invoke(
+        "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/2024-", "--include", "/2023/**"
+    )
     assert result.exit_code == 2, result.output + result.stderr
     assert "--include[0]" in result.stderr and "can match no key under the prefix 'logs/2024-'" in result.stderr
     assert "Hint:" in result.stderr and emu.stats.get("ListObjects") == 0
@@ -204,8 +261,18 @@ def test_a_pattern_that_can_match_nothing_under_the_prefix_exits_2_with_a_hint(e
 
 def test_a_pattern_that_repeats_the_prefix_is_warned_about(emu, creds_env):
     emu.put_object(BUCKET, "logs/2023/a", b"x", storage_class="Archive")
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "logs/",
-                    "--include", "logs/2023/**", "--dry-run")
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "logs/",
+        "--include",
+        "logs/2023/**",
+        "--dry-run",
+    )
     assert result.exit_code == 0, result.output + result.stderr
     assert "warning: --include 'logs/2023/**' starts with the prefix's 'logs/'" in result.stderr
 
@@ -223,8 +290,23 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     bucket.restore_object(cold[0].key)  # restoring or restored by the time it is listed: no request, no cost
     emu.stats.reset()
     # WHEN a dry run over the logs, one round per execution
-    flags = ["--endpoint", emu.endpoint, "--bucket", BUCKET, "--include", "/logs/**", "--dry-run", "--max-keys", "10",
-             "--rounds-per-execution", "1", "--days", "3", "--tier", "Bulk"]
+    flags = [
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--include",
+        "/logs/**",
+        "--dry-run",
+        "--max-keys",
+        "10",
+        "--rounds-per-execution",
+        "1",
+        "--days",
+        "3",
+        "--tier",
+        "Bulk",
+    ]
     result = invoke("run", *flags)
     # THEN it exits 0 having sent no RestoreObject at all, and everything stays as it was
     assert result.exit_code == 0, result.output + result.stderr + repr(result.exception)
@@ -240,10 +322,26 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     assert "cost" in result.output and "time" in result.output
     # AND the estimate the summary carries counts exactly the selected objects, bytes and requests
     monkeypatch.setenv("NO_COLOR", "1")
-    run = run_local(flow_input_from_options(**{f"flow_{k}": v for k, v in {
-        "endpoint": emu.endpoint, "bucketName": BUCKET, "include": ("/logs/**",), "dryRun": True, "maxKeys": 10,
-        "roundsPerExecution": 1, "days": 3, "tier": "Bulk"}.items()}),
-        credentials=Credentials(AK, SK), show_progress=False, prices=load_prices())
+    run = run_local(
+        flow_input_from_options(
+            **{
+                f"flow_{k}": v
+                for k, v in {
+                    "endpoint": emu.endpoint,
+                    "bucketName": BUCKET,
+                    "include": ("/logs/**",),
+                    "dryRun": True,
+                    "maxKeys": 10,
+                    "roundsPerExecution": 1,
+                    "days": 3,
+                    "tier": "Bulk",
+                }.items()
+            }
+        ),
+        credentials=Credentials(AK, SK),
+        show_progress=False,
+        prices=load_prices(),
+    )
     last = [r.output for r in run.executions if r.flow_name == MAIN_FLOW][-1]
     assert last is not None and last["status"] == "dryRun"
     est = run.summary.estimate
@@ -260,9 +358,12 @@ def test_dry_run_requests_nothing_and_prices_each_class(emu, clock, creds_env, m
     price = shipped_prices()["regions"]["cn-mainland"]["classes"]["ColdArchive"]
     gb = cold_row["requestBytes"] / 1024**3
     assert cold_row["tier"] == "Bulk" and cold_row["days"] == 3
-    assert cold_row["cost"] == pytest.approx(gb * price["tiers"]["Bulk"]["retrievalPerGB"]["value"]
-                                             + cold_row["requests"] / 10_000 * price["tiers"]["Bulk"]["requestsPer10000"]["value"]
-                                             + gb * price["temporaryStoragePerGBMonth"]["value"] / 30 * 3, abs=1e-4)
+    assert cold_row["cost"] == pytest.approx(
+        gb * price["tiers"]["Bulk"]["retrievalPerGB"]["value"]
+        + cold_row["requests"] / 10_000 * price["tiers"]["Bulk"]["requestsPer10000"]["value"]
+        + gb * price["temporaryStoragePerGBMonth"]["value"] / 30 * 3,
+        abs=1e-4,
+    )
     assert by_class["DeepColdArchive"]["tier"] == "Standard"  # Deep Cold has no Bulk
     # Deep Cold's prices are unpriced in the shipped table: it says so, and the total is what the others cost
     assert by_class["DeepColdArchive"]["cost"] is None and by_class["DeepColdArchive"]["unpriced"]
@@ -280,27 +381,33 @@ def test_a_price_table_overrides_the_shipped_one(emu, clock, creds_env, tmp_path
     seed(emu, clock, objects)
     table = shipped_prices()
     deep = table["regions"]["cn-mainland"]["classes"]["DeepColdArchive"]
-    deep["tiers"]["Standard"] = {"retrievalPerGB": {"value": 1.5, "source": "a quote"},
-                                 "requestsPer10000": {"value": 10000, "source": "a quote"}}
+    deep["tiers"]["Standard"] = {
+        "retrievalPerGB": {"value": 1.5, "source": "a quote"},
+        "requestsPer10000": {"value": 10000, "source": "a quote"},
+    }
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(table), encoding="utf-8")
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--dry-run", "--days", "2",
-                    "--price-table", str(path))
+    result = invoke(
+        "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--dry-run", "--days", "2", "--price-table", str(path)
+    )
     assert result.exit_code == 0, result.output + result.stderr
     # 1 GB x 1.5 + 4 requests x 1 + 1 GB x 0.12 / 30 x 2 = 5.508
     assert "cost in CNY" in result.output and "5.51" in result.output
     assert emu.stats.get("RestoreObject") == 0
 
 
-@pytest.mark.parametrize(("flags", "named"), [
-    (["--include", "logs/[2023"], "--include[0]"),
-    (["--exclude", "ok", "--exclude", "a{b"], "--exclude[1]"),
-    (["--storage-class", "Standard"], "--storage-class[0]"),
-    (["--modified-after", "last tuesday"], "--modified-after"),
-    (["--modified-after", "2024-02-01", "--modified-before", "2024-01-01"], "--modified-before"),
-    (["--min-size", "3Q"], "--min-size"),
-    (["--min-size", "2K", "--max-size", "1K"], "--max-size"),
-])
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--include", "logs/[2023"], "--include[0]"),
+        (["--exclude", "ok", "--exclude", "a{b"], "--exclude[1]"),
+        (["--storage-class", "Standard"], "--storage-class[0]"),
+        (["--modified-after", "last tuesday"], "--modified-after"),
+        (["--modified-after", "2024-02-01", "--modified-before", "2024-01-01"], "--modified-before"),
+        (["--min-size", "3Q"], "--min-size"),
+        (["--min-size", "2K", "--max-size", "1K"], "--max-size"),
+    ],
+)
 def test_bad_filters_exit_2_naming_the_flag_before_any_request(emu, creds_env, flags, named):
     result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, *flags)
     assert result.exit_code == 2, result.output + result.stderr
@@ -309,23 +416,46 @@ def test_bad_filters_exit_2_naming_the_flag_before_any_request(emu, creds_env, f
     assert emu.stats.get("ListObjects") == 0
 
 
-@pytest.mark.parametrize(("edit", "named"), [
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["retrievalPerGB"].update(value="cheap"),
-     "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.retrievalPerGB.value"),
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["temporaryStoragePerGBMonth"].update(value=-1),
-     "regions.cn-mainland.classes.Archive.temporaryStoragePerGBMonth.value"),
-    # verified only for a figure read on OSS's pricing page: a community answer is a source, not a verification
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["requestsPer10000"].update(verified=True),
-     "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.requestsPer10000.verified"),
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["tiers"]["none"].update(retrievalPerGB=0.06),
-     "regions.cn-mainland.classes.Archive.tiers.none.retrievalPerGB"),
-    (lambda t: t["regions"].update(intl={**t["regions"]["cn-mainland"], "currency": "USD"}), "regions.intl.appliesTo"),
-    (lambda t: t["regions"]["cn-mainland"]["classes"]["DeepColdArchive"]["tiers"].update(Bulk={}),
-     "regions.cn-mainland.classes.DeepColdArchive.tiers.Bulk"),
-    (lambda t: t["regions"]["cn-mainland"].update(retrieved="last year"), "regions.cn-mainland.retrieved"),
-    (lambda t: t.update(default="mars"), "default"),
-    (lambda t: t["regions"]["cn-mainland"]["classes"].pop("ColdArchive"), "regions.cn-mainland.classes.ColdArchive"),
-])
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["retrievalPerGB"].update(
+                value="cheap"
+            ),
+            "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.retrievalPerGB.value",
+        ),
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["temporaryStoragePerGBMonth"].update(value=-1),
+            "regions.cn-mainland.classes.Archive.temporaryStoragePerGBMonth.value",
+        ),
+        # verified only for a figure read on OSS's pricing page: a community answer is a source, not a verification
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"]["ColdArchive"]["tiers"]["Bulk"]["requestsPer10000"].update(
+                verified=True
+            ),
+            "regions.cn-mainland.classes.ColdArchive.tiers.Bulk.requestsPer10000.verified",
+        ),
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"]["Archive"]["tiers"]["none"].update(retrievalPerGB=0.06),
+            "regions.cn-mainland.classes.Archive.tiers.none.retrievalPerGB",
+        ),
+        (
+            lambda t: t["regions"].update(intl={**t["regions"]["cn-mainland"], "currency": "USD"}),
+            "regions.intl.appliesTo",
+        ),
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"]["DeepColdArchive"]["tiers"].update(Bulk={}),
+            "regions.cn-mainland.classes.DeepColdArchive.tiers.Bulk",
+        ),
+        (lambda t: t["regions"]["cn-mainland"].update(retrieved="last year"), "regions.cn-mainland.retrieved"),
+        (lambda t: t.update(default="mars"), "default"),
+        (
+            lambda t: t["regions"]["cn-mainland"]["classes"].pop("ColdArchive"),
+            "regions.cn-mainland.classes.ColdArchive",
+        ),
+    ],
+)
 def test_a_bad_price_table_exits_2_naming_the_field(emu, creds_env, tmp_path, edit, named):
     table = shipped_prices()
     edit(table)
@@ -361,8 +491,21 @@ def test_the_largest_filters_with_the_longest_keys_stay_inside_every_step_limit(
     flags = [x for p in include for x in ("--include", p)] + [x for p in exclude for x in ("--exclude", p)]
     report = tmp_path / "report.jsonl"
     # WHEN the whole run goes through the flows, on an engine that enforces CloudFlow's 32 KiB per step
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--tier", "Expedited",
-                    "--report", str(report), "--quiet", *flags)
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--poll-interval",
+        "1",
+        "--tier",
+        "Expedited",
+        "--report",
+        str(report),
+        "--quiet",
+        *flags,
+    )
     # THEN no step outgrows its limit, and exactly the selected objects are restored
     assert result.exit_code == 0, result.output + result.stderr
     excluded = {keys[i] for i in range(0, 45, 9)}
@@ -381,8 +524,9 @@ def test_a_real_run_prices_what_it_actually_asked_for(emu, clock, creds_env, mon
     cold = next(o for o in objects if o.storage_class == "ColdArchive")
     bucket.restore_object(cold.key)
     # WHEN a real run restores them with the shipped prices
-    flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
-                                         flow_tier="Standard", flow_days=2)
+    flow_input = flow_input_from_options(
+        flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1, flow_tier="Standard", flow_days=2
+    )
     run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False, prices=load_prices())
     assert run.summary.exit_code == 0
     # THEN the actual side counts exactly the restores OSS accepted from this run, with their listed bytes
@@ -390,7 +534,11 @@ def test_a_real_run_prices_what_it_actually_asked_for(emu, clock, creds_env, mon
     assert est is not None
     asked = [o for o in objects if o.key != cold.key]
     actual = est["actual"]
-    assert (actual["objects"], actual["requests"], actual["bytes"]) == (len(asked), len(asked), sum(o.size for o in asked))
+    assert (actual["objects"], actual["requests"], actual["bytes"]) == (
+        len(asked),
+        len(asked),
+        sum(o.size for o in asked),
+    )
     # AND it is priced by the same formulas as the estimate: here, the estimate asked for the same objects
     assert actual["cost"] is not None and actual["cost"] == est["total"]["cost"] > 0
     # AND the printed summary shows both costs

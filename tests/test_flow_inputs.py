@@ -2,6 +2,7 @@
 and carries it as one `settings` object; every later mapping reads what an earlier step produced, and
 the project's flows run with strict mappings, in which a mapping from a missing path fails the step
 (CloudFlow does not document what such a mapping yields, so the flows must never depend on it)."""
+
 from __future__ import annotations
 
 import inspect
@@ -23,7 +24,11 @@ TESTS = Path(__file__).parent
 def test_the_engine_is_strict_by_default_and_no_project_test_turns_it_off_unannounced():
     assert inspect.signature(fdl.Engine).parameters["mappings"].default == "strict"
     # Only the engine's own test of the lenient mode may ask for it.
-    lenient = {path.name for path in TESTS.glob("*.py") if re.search(r"mappings\s*=\s*[\"']lenient", path.read_text(encoding="utf-8"))}
+    lenient = {
+        path.name
+        for path in TESTS.glob("*.py")
+        if re.search(r"mappings\s*=\s*[\"']lenient", path.read_text(encoding="utf-8"))
+    }
     assert lenient <= {"test_fdl_dataflow.py"}, lenient
 
 
@@ -46,8 +51,16 @@ def test_the_samples_parameters_alone_start_a_whole_run():
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.05)) as emu:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": 30, "Standard": 5}, prefix="p/")
-        sample_input = {"endpoint": emu.endpoint, "bucketName": BUCKET, "prefix": "p/", "marker": "", "maxKeys": 100,
-                        "pollInterval": 1, "workers": 10, "groupSize": 1}
+        sample_input = {
+            "endpoint": emu.endpoint,
+            "bucketName": BUCKET,
+            "prefix": "p/",
+            "marker": "",
+            "maxKeys": 100,
+            "pollInterval": 1,
+            "workers": 10,
+            "groupSize": 1,
+        }
         engine = fdl.Engine(build_registry(), credentials=fdl.Credentials(AK, SK))
         # WHEN the main flow runs on the engine (strict mappings)
         result = engine.run(MAIN_FLOW, sample_input)

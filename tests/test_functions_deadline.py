@@ -1,6 +1,7 @@
 """Deadlines in the handlers: the tier per class from OSS's documented restore times, the refusal of a
 class that cannot make it, and running restores sped up. Real oss2 over HTTP to the emulator, whose
 restores take the documented times on a clock that only moves when told to."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ from restore_core.params import iso_time
 from shard_calls import settings
 
 HOUR = 3600
-CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None))
+CONTEXT = SimpleNamespace(
+    credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None)
+)
 
 
 def plan(hours: float, *, best_effort: bool = False) -> deadline.Deadline:
@@ -59,8 +62,11 @@ def test_a_time_scale_that_is_not_a_positive_number_is_refused():
 
 def invoke_restore(emulator, runtime=InProcess(), **fields):
     """One request slice over the whole bucket, as the restore sub-flow calls it."""
-    event = {"settings": settings(emulator, **fields), "round": {"invocations": 1, "seconds": 20},
-             "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
+    event = {
+        "settings": settings(emulator, **fields),
+        "round": {"invocations": 1, "seconds": 20},
+        "shard": {"i": "s0", "lo": "", "m": "", "s": ""},
+    }
     return json.loads(runtime.invoke("restore", json.dumps(event).encode(), CONTEXT))
 
 
@@ -97,11 +103,14 @@ def test_an_escalation_the_role_may_not_make_is_counted_and_never_fails_the_slic
         if access_key_id == "test-ak" and action == "oss:RestoreObject":
             raise PermissionError(f"{action} on {resource} is denied: test says no")
 
-    with Emulator(credentials={"test-ak": "test-secret", "owner": "owner-secret"}, clock=clock, authorize=deny_restores) as emu:
+    with Emulator(
+        credentials={"test-ak": "test-secret", "owner": "owner-secret"}, clock=clock, authorize=deny_restores
+    ) as emu:
         emu.create_bucket("test-bucket")
         emu.put_object("test-bucket", "running", b"x", storage_class="ColdArchive")
         oss2.Bucket(oss2.Auth("owner", "owner-secret"), emu.endpoint, "test-bucket").restore_object(
-            "running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk")))
+            "running", input=RestoreConfiguration(1, job_parameters=RestoreJobParameters("Bulk"))
+        )
         # WHEN the slice, under the refused role, asks to speed it up for a deadline 6 h away
         out = invoke_restore(emu, deadline=iso_time(time.time() + 6 * HOUR))
         # THEN OSS's 403 is counted as a refused escalation (with its code), and the slice returns as usual

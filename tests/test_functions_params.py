@@ -1,4 +1,5 @@
 """Input validation of the handlers and of the main flow: every error names its field and range."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,43 @@ BASE = {"endpoint": "http://127.0.0.1:9000", "bucketName": "my-bucket"}
 def test_flow_input_defaults_are_filled_in():
     # GIVEN only the required fields WHEN validated THEN every documented default is present
     assert validate_flow_input(BASE) == {
-        **BASE, "prefix": "", "marker": "", "maxKeys": 1000, "pollInterval": 5, "workers": 100, "groupSize": 1000,
-        "days": 1, "roundsPerExecution": 300, "roundSeconds": 30, "maxConcurrentInvocations": 30, "tier": "Standard",
-        "waitPerBatch": False, "maxRequestsPerSecond": 0, "include": [], "exclude": [], "storageClass": [],
-        "modifiedAfter": "", "modifiedBefore": "", "minSize": "", "maxSize": "", "dryRun": False, "manifest": "",
-        "allVersions": False, "deadline": "", "bestEffort": False, "action": "restore", "notifyUrl": "", "notifyFormat": "json",
+        **BASE,
+        "prefix": "",
+        "marker": "",
+        "maxKeys": 1000,
+        "pollInterval": 5,
+        "workers": 100,
+        "groupSize": 1000,
+        "days": 1,
+        "roundsPerExecution": 300,
+        "roundSeconds": 30,
+        "maxConcurrentInvocations": 30,
+        "tier": "Standard",
+        "waitPerBatch": False,
+        "maxRequestsPerSecond": 0,
+        "include": [],
+        "exclude": [],
+        "storageClass": [],
+        "modifiedAfter": "",
+        "modifiedBefore": "",
+        "minSize": "",
+        "maxSize": "",
+        "dryRun": False,
+        "manifest": "",
+        "allVersions": False,
+        "deadline": "",
+        "bestEffort": False,
+        "action": "restore",
+        "notifyUrl": "",
+        "notifyFormat": "json",
         "reportUrl": "",
     }
 
 
 def test_flow_input_normalises_strings_nulls_and_region():
-    out = validate_flow_input({**BASE, "maxKeys": "1000", "waitPerBatch": "true", "region": "cn-hangzhou", "prefix": None})
+    out = validate_flow_input(
+        {**BASE, "maxKeys": "1000", "waitPerBatch": "true", "region": "cn-hangzhou", "prefix": None}
+    )
     assert (out["maxKeys"], out["waitPerBatch"], out["region"], out["prefix"]) == (1000, True, "cn-hangzhou", "")
 
 
@@ -81,8 +108,12 @@ def test_flow_input_requires_endpoint_and_bucket():
     assert caught.value.field == "endpoint"
 
 
-PARSERS: dict[str, Any] = {"list_archive_files": inputs.plan_request, "restore": inputs.shard_request,
-           "restore_status": inputs.shard_request, "summarize": inputs.summary_request}
+PARSERS: dict[str, Any] = {
+    "list_archive_files": inputs.plan_request,
+    "restore": inputs.shard_request,
+    "restore_status": inputs.shard_request,
+    "summarize": inputs.summary_request,
+}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EVENTS.glob("*.json")))
@@ -125,7 +156,9 @@ def test_events_must_be_json_objects(event):
 
 def test_event_accepts_bytes_str_and_dict():
     doc = {**BASE, "round": {"seconds": 3}}
-    assert inputs.parse_event(json.dumps(doc).encode()) == inputs.parse_event(json.dumps(doc)) == inputs.parse_event(doc)
+    assert (
+        inputs.parse_event(json.dumps(doc).encode()) == inputs.parse_event(json.dumps(doc)) == inputs.parse_event(doc)
+    )
 
 
 @pytest.mark.parametrize(
@@ -184,9 +217,21 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:65536", "ftp://h", "http://", "http://a..b",
-     "http://-a.com", "http://a_b", "http://host\n", "http://" + "a" * 64 + ".com", "HTTP://h", "http://h:",
-     "http://h/path"],
+    [
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:65536",
+        "ftp://h",
+        "http://",
+        "http://a..b",
+        "http://-a.com",
+        "http://a_b",
+        "http://host\n",
+        "http://" + "a" * 64 + ".com",
+        "HTTP://h",
+        "http://h:",
+        "http://h/path",
+    ],
 )
 def test_endpoints_are_checked_whole_before_any_request(endpoint):
     with pytest.raises(InvalidParameter) as caught:
@@ -194,7 +239,9 @@ def test_endpoints_are_checked_whole_before_any_request(endpoint):
     assert caught.value.field == "endpoint" and "port 1 to 65535" in caught.value.allowed
 
 
-@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:1", "https://h:65535/", "oss-cn-hangzhou-internal.aliyuncs.com"])
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:1", "https://h:65535/", "oss-cn-hangzhou-internal.aliyuncs.com"]
+)
 def test_endpoints_at_the_edges_of_the_range_are_accepted(endpoint):
     assert validate_flow_input({**BASE, "endpoint": endpoint})["endpoint"] == endpoint.rstrip("/")
 

@@ -1,4 +1,5 @@
 """Log redaction: no secret, security token or signature in any log line, whichever logger or handler."""
+
 from __future__ import annotations
 
 import io
@@ -75,7 +76,9 @@ def test_every_oss2_debug_line_of_an_sts_request_is_redacted(captured):
     with emu:
         emu.create_bucket("redact-bucket")
         emu.put_object("redact-bucket", "k", b"x", storage_class="Archive")
-        bucket = oss2.Bucket(oss2.StsAuth(STS_AK, STS_SECRET, STS_TOKEN), emu.endpoint, "redact-bucket", session=SESSION)
+        bucket = oss2.Bucket(
+            oss2.StsAuth(STS_AK, STS_SECRET, STS_TOKEN), emu.endpoint, "redact-bucket", session=SESSION
+        )
         # WHEN requests are signed and sent with DEBUG logging on, one of them failing
         bucket.list_objects()
         bucket.restore_object("k")

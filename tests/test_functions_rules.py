@@ -1,4 +1,5 @@
 """Pure restore rules: Days/Tier per class, restore-state parsing, the retry policy, execution names."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -137,4 +138,6 @@ def test_raw_listing_xml_is_decoded_like_the_sdk():
     )
     page = parse_list_xml(body)
     assert (page.truncated, page.next_marker) == (True, "b+ c")
-    assert [(o.key, o.storage_class, o.restore.state) for o in page.objects] == [("a/x%", "ColdArchive", RestoreState.RESTORING)]
+    assert [(o.key, o.storage_class, o.restore.state) for o in page.objects] == [
+        ("a/x%", "ColdArchive", RestoreState.RESTORING)
+    ]

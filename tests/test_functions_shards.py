@@ -1,5 +1,6 @@
 """The four handlers of a run (listArchiveFiles, restore, restoreStatus, summarize) with the real oss2 SDK
 against the OSS emulator, driven round by round as the flows drive them (tests/shard_calls.py)."""
+
 from __future__ import annotations
 
 import itertools
@@ -33,8 +34,11 @@ def test_a_run_restores_each_frozen_object_once_and_reports_every_object(emulato
     bucket.restore_object("data/0003")
     requests_before = emulator.stats.get("RestoreObject")
     # WHEN the run is driven round by round (Expedited: 12 hours at most), restores finishing after the first
-    run = drive(settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"), runtime=fc_runtime,
-                between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    run = drive(
+        settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"),
+        runtime=fc_runtime,
+        between=lambda n: clock.advance(13 * 3600) if n == 1 else None,
+    )
     # THEN each frozen archive object got exactly one RestoreObject, and nothing else did
     assert emulator.stats.get("RestoreObject") - requests_before == 30 * 3 - 2
     # AND the report holds every object once, in key order, with its outcome
@@ -44,7 +48,12 @@ def test_a_run_restores_each_frozen_object_once_and_reports_every_object(emulato
     assert outcomes["data/0002"] == outcomes["data/0003"] == "already_restored"
     assert outcomes["data/0000"] == "skipped" and outcomes["data/0004"] == "restored"
     assert run.summary is not None and run.summary["byOutcome"] == {
-        "restored": 88, "already_restored": 2, "in_progress": 0, "skipped": 60, "failed": 0}
+        "restored": 88,
+        "already_restored": 2,
+        "in_progress": 0,
+        "skipped": 60,
+        "failed": 0,
+    }
     assert run.summary["verdict"] == "success" and run.summary["report"]["lines"] == 150
 
 
@@ -68,8 +77,9 @@ def test_a_slice_cut_short_sends_no_key_twice(emulator, bucket):
     planned = plan(flow_input)
     ticks = itertools.count()
     clock = lambda: next(ticks) * 0.01  # noqa: E731  (each look at the clock is 10 ms later)
-    request = inputs.shard_request({"settings": planned["settings"], "round": {**planned["round"], "seconds": 1},
-                                    "shard": planned["restoring"][0]})
+    request = inputs.shard_request(
+        {"settings": planned["settings"], "round": {**planned["round"], "seconds": 1}, "shard": planned["restoring"][0]}
+    )
     # WHEN sliced until the shard has requested its whole range
     slices = 0
     while True:
@@ -77,8 +87,13 @@ def test_a_slice_cut_short_sends_no_key_twice(emulator, bucket):
         slices += 1
         if result.shard.m == "\U0010ffff" * 256:
             break
-        request = inputs.shard_request({"settings": planned["settings"], "round": {**planned["round"], "seconds": 1},
-                                        "shard": result.shard.to_json(request.scope)})
+        request = inputs.shard_request(
+            {
+                "settings": planned["settings"],
+                "round": {**planned["round"], "seconds": 1},
+                "shard": result.shard.to_json(request.scope),
+            }
+        )
     # THEN it took several slices, and every object got exactly one request
     assert slices > 2
     assert emulator.stats.get("RestoreObject") == 500 and emulator.stats.get("restore:billed") == 500
@@ -97,7 +112,7 @@ def test_the_confirm_scan_waits_at_a_restore_still_running(emulator, bucket, clo
     scanned = work("restore_status", planned["settings"], planned, shard)
     # THEN the first 20 are settled (report lines), the scan stopped at the 21st, and comes back later
     assert scanned["c"]["lines"] == 20 and scanned["c"]["readable"] == 20
-    assert scanned["shard"]["s"] and scanned["shard"]["s"] < emulator.keys(BUCKET)[20][len(planned["state"]["base"]):]
+    assert scanned["shard"]["s"] and scanned["shard"]["s"] < emulator.keys(BUCKET)[20][len(planned["state"]["base"]) :]
     assert scanned["shard"]["d"] > 0
 
 
@@ -120,9 +135,19 @@ def test_a_dry_run_requests_nothing_and_reports_what_a_run_would_do(emulator, bu
     assert emulator.stats.get("RestoreObject") == 0
     assert run.summary is not None and run.summary["verdict"] == "dryRun"
     assert run.summary["byOutcome"]["would_restore"] == 8 and run.summary["byOutcome"]["skipped"] == 4
-    assert run.summary["tally"]["ColdArchive"] == {"objects": 4, "bytes": 12, "requests": 4, "requestBytes": 12,
-                                                   "directReadObjects": 0, "directReadBytes": 0}
-    assert [line["outcome"] for line in report_lines(bucket, REPORT)][:3] == ["would_restore", "skipped", "would_restore"]
+    assert run.summary["tally"]["ColdArchive"] == {
+        "objects": 4,
+        "bytes": 12,
+        "requests": 4,
+        "requestBytes": 12,
+        "directReadObjects": 0,
+        "directReadBytes": 0,
+    }
+    assert [line["outcome"] for line in report_lines(bucket, REPORT)][:3] == [
+        "would_restore",
+        "skipped",
+        "would_restore",
+    ]
 
 
 def test_filters_leave_objects_out_and_their_lines_say_why(emulator, bucket, clock):
@@ -176,15 +201,22 @@ def test_counts_too_big_to_hand_back_go_by_reference_and_still_add_up(emulator, 
         emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class=cls)
     monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
     # WHEN the run is driven round by round, restores finishing after the first round
-    run = drive(settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"),
-                between=lambda n: clock.advance(13 * 3600) if n == 1 else None)
+    run = drive(
+        settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"),
+        between=lambda n: clock.advance(13 * 3600) if n == 1 else None,
+    )
     # THEN every shard handed its counts back by reference, named in the run's store, and none inline
     results = run.restored + run.confirmed
     assert results and all(set(r) >= {"shard", "k"} and "c" not in r for r in results)
     assert all(result_refs.valid(r["k"]) for r in results)
     # AND the planner read them: the summary counts every object once
     assert run.summary is not None and run.summary["byOutcome"] == {
-        "restored": 75, "already_restored": 0, "in_progress": 0, "skipped": 25, "failed": 0}
+        "restored": 75,
+        "already_restored": 0,
+        "in_progress": 0,
+        "skipped": 25,
+        "failed": 0,
+    }
     assert run.summary["tally"]["ColdArchive"]["requests"] == 25
 
 
@@ -194,8 +226,10 @@ def test_a_scan_writes_its_lines_a_part_at_a_time(emulator, bucket, clock, monke
         emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class="Archive")
     monkeypatch.setattr(report_parts, "PART_LINES", 7)
     # WHEN the run is driven round by round, restores finishing after the first round
-    drive(settings(emulator, prefix="data/", reportUrl=REPORT, maxKeys=10),
-          between=lambda n: clock.advance(3600) if n == 1 else None)
+    drive(
+        settings(emulator, prefix="data/", reportUrl=REPORT, maxKeys=10),
+        between=lambda n: clock.advance(3600) if n == 1 else None,
+    )
     # THEN the report holds every object once, in key order, in parts of a page or so each (never all at once)
     assert [line["key"] for line in report_lines(bucket, REPORT)] == sorted(emulator.keys(BUCKET, "data/"))
     manifest = json.loads(bucket.get_object("reports/r1/manifest.json").read())

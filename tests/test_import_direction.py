@@ -2,6 +2,7 @@
 
 Read with `ast` from the source, so an import inside a function counts as much as one at the top.
 """
+
 from __future__ import annotations
 
 import ast
@@ -58,8 +59,11 @@ def test_a_package_imports_only_the_packages_its_row_allows(package: str) -> Non
     # GIVEN every module of the package WHEN its imports are read
     modules = _modules(package)
     assert modules, package
-    wrong = {f"{path.relative_to(ROOT)} imports {name}"
-             for path in modules for name in _imports(path) & OURS - ALLOWED[package] - {package}}
+    wrong = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules
+        for name in _imports(path) & OURS - ALLOWED[package] - {package}
+    }
     # THEN none reaches a project package its row does not allow
     assert not wrong, sorted(wrong)
 
@@ -88,10 +92,17 @@ def test_the_interpreter_reaches_the_engine_only_through_its_host() -> None:
     members = {name for name in dir(ExecutionHost) if not name.startswith("_")}
     tree = ast.parse((ROOT / "fdl" / "interpreter.py").read_text(encoding="utf-8"))
     # WHEN every use of `self.host` and every import from the engine module is read
-    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Attribute) and node.value.attr == "host"}
-    from_engine = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                   and node.module == "fdl.engine" for alias in node.names}
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "host"
+    }
+    from_engine = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "fdl.engine"
+        for alias in node.names
+    }
     # THEN it uses only the interface's members, which the engine has, and takes from the engine module
     # only the run state it executes
     assert used and used <= members, used - members

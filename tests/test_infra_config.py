@@ -1,4 +1,5 @@
 """The deployment matrix: the shipped file and the errors a bad entry gets."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,16 @@ from infra.config import LocalStateBackend, OssStateBackend, load_matrix, select
 from infra.errors import DeploymentConfigError, UnknownStackError
 
 GOOD = {
-    "name_prefix": "ossr-test", "regions": ["cn-hangzhou"], "runtime": "python3.10", "memory_mb": 256,
-    "timeout_s": 600, "log_retention_days": 7, "buckets": ["some-bucket"], "backend": {"type": "local"},
-    "log_project_suffix": "t1", "report": {"bucket": "some-bucket"},
+    "name_prefix": "ossr-test",
+    "regions": ["cn-hangzhou"],
+    "runtime": "python3.10",
+    "memory_mb": 256,
+    "timeout_s": 600,
+    "log_retention_days": 7,
+    "buckets": ["some-bucket"],
+    "backend": {"type": "local"},
+    "log_project_suffix": "t1",
+    "report": {"bucket": "some-bucket"},
 }
 
 
@@ -37,32 +45,47 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
     assert any(isinstance(c.backend, LocalStateBackend) for c in matrix)
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("runtime", "python3.9", "environments.test.runtime: got 'python3.9'; allowed: python3.10 (of the runtimes "
-                             "FC 2.0 offers, python3.10, python3.9, python3, those the handlers support"),
-    # FC 2.0 (alicloud_fc_function) does not offer python3.12, although FC 3.0 does
-    ("runtime", "python3.12", "environments.test.runtime: got 'python3.12'; allowed: python3.10 "),
-    ("log_project_suffix", "Bad_Suffix", "environments.test.log_project_suffix: got 'Bad_Suffix'; allowed: 1-16"),
-    ("log_project_suffix", "x" * 17, "environments.test.log_project_suffix: got 'xxxxxxxxxxxxxxxxx'"),
-    ("log_project_suffix", None, "environments.test.log_project_suffix: required when account_id is not set"),
-    ("backend", {"type": "oss", "bucket": "state-bucket", "region": "cn-hangzhou", "prefix": "/states/"},
-     "environments.test.backend.prefix: got '/states/'; allowed: '/'-separated segments"),
-    ("memory_mb", 100, "environments.test.memory_mb: got 100; allowed: an integer from 128 to 3072"),
-    ("memory_mb", 200, "allowed: a multiple of 64 from 128 to 3072"),
-    ("timeout_s", 0, "environments.test.timeout_s: got 0; allowed: an integer from 1 to 86400"),
-    ("log_retention_days", 4000, "log_retention_days: got 4000; allowed: an integer from 1 to 3650"),
-    ("buckets", ["*"], "environments.test.buckets[0]: got '*'"),
-    ("buckets", [], "environments.test.buckets: must be a non-empty list"),
-    ("name_prefix", "Bad_Prefix", "environments.test.name_prefix: got 'Bad_Prefix'"),
-    ("regions", ["cn hangzhou"], "environments.test.regions[0]"),
-    ("backend", {"type": "s3"}, "environments.test.backend.type: got 's3'; allowed: local, oss"),
-    ("backend", {"type": "oss", "region": "cn-hangzhou"}, "environments.test.backend.bucket: got None"),
-    ("report", None, "environments.test.report: must be a mapping"),
-    ("report", {"bucket": "Bad_Bucket"}, "environments.test.report.bucket: got 'Bad_Bucket'"),
-    ("report", {"bucket": "b-1", "prefix": "no-slash"}, "environments.test.report.prefix: got 'no-slash'; allowed: "
-                                                           "'/'-separated segments"),
-])
-def test_bad_values_name_the_field_and_the_allowed_range(tmp_path: Path, field: str, value: object, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "runtime",
+            "python3.9",
+            "environments.test.runtime: got 'python3.9'; allowed: python3.10 (of the runtimes "
+            "FC 2.0 offers, python3.10, python3.9, python3, those the handlers support",
+        ),
+        # FC 2.0 (alicloud_fc_function) does not offer python3.12, although FC 3.0 does
+        ("runtime", "python3.12", "environments.test.runtime: got 'python3.12'; allowed: python3.10 "),
+        ("log_project_suffix", "Bad_Suffix", "environments.test.log_project_suffix: got 'Bad_Suffix'; allowed: 1-16"),
+        ("log_project_suffix", "x" * 17, "environments.test.log_project_suffix: got 'xxxxxxxxxxxxxxxxx'"),
+        ("log_project_suffix", None, "environments.test.log_project_suffix: required when account_id is not set"),
+        (
+            "backend",
+            {"type": "oss", "bucket": "state-bucket", "region": "cn-hangzhou", "prefix": "/states/"},
+            "environments.test.backend.prefix: got '/states/'; allowed: '/'-separated segments",
+        ),
+        ("memory_mb", 100, "environments.test.memory_mb: got 100; allowed: an integer from 128 to 3072"),
+        ("memory_mb", 200, "allowed: a multiple of 64 from 128 to 3072"),
+        ("timeout_s", 0, "environments.test.timeout_s: got 0; allowed: an integer from 1 to 86400"),
+        ("log_retention_days", 4000, "log_retention_days: got 4000; allowed: an integer from 1 to 3650"),
+        ("buckets", ["*"], "environments.test.buckets[0]: got '*'"),
+        ("buckets", [], "environments.test.buckets: must be a non-empty list"),
+        ("name_prefix", "Bad_Prefix", "environments.test.name_prefix: got 'Bad_Prefix'"),
+        ("regions", ["cn hangzhou"], "environments.test.regions[0]"),
+        ("backend", {"type": "s3"}, "environments.test.backend.type: got 's3'; allowed: local, oss"),
+        ("backend", {"type": "oss", "region": "cn-hangzhou"}, "environments.test.backend.bucket: got None"),
+        ("report", None, "environments.test.report: must be a mapping"),
+        ("report", {"bucket": "Bad_Bucket"}, "environments.test.report.bucket: got 'Bad_Bucket'"),
+        (
+            "report",
+            {"bucket": "b-1", "prefix": "no-slash"},
+            "environments.test.report.prefix: got 'no-slash'; allowed: '/'-separated segments",
+        ),
+    ],
+)
+def test_bad_values_name_the_field_and_the_allowed_range(
+    tmp_path: Path, field: str, value: object, expected: str
+) -> None:
     # GIVEN a configuration with one bad value
     path = _write(tmp_path, **{field: value})
     # WHEN it is loaded THEN the error names the field and what is allowed
@@ -81,7 +104,10 @@ def test_memory_past_what_fc_elastic_instances_take_stops_synth_naming_field_and
     with pytest.raises(DeploymentConfigError) as info:
         synthesize(outdir=tmp_path / "cdktf.out", config_path=path)
     # THEN synthesis stops before any stack is written, naming the field and the range
-    assert str(info.value) == "environments.yaml: environments.test.memory_mb: got 4096; allowed: an integer from 128 to 3072"
+    assert (
+        str(info.value)
+        == "environments.yaml: environments.test.memory_mb: got 4096; allowed: an integer from 128 to 3072"
+    )
     assert not (tmp_path / "cdktf.out").exists()
     # AND the largest size elastic instances take is accepted
     assert load_matrix(_write(tmp_path, memory_mb=3072))[0].memory_mb == 3072
@@ -96,13 +122,17 @@ def test_select_rejects_unknown_environment_and_region() -> None:
     assert [c.region for c in select(matrix, env="prod")] == ["cn-hangzhou", "cn-shanghai"]
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    ({"log_project_suffix": "q7d2x9"}, "ossr-test-cn-hangzhou-logs-q7d2x9"),
-    ({"log_project_suffix": None, "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-1234567890123456"),
-    ({"log_project_suffix": "team-a", "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-team-a"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"log_project_suffix": "q7d2x9"}, "ossr-test-cn-hangzhou-logs-q7d2x9"),
+        ({"log_project_suffix": None, "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-1234567890123456"),
+        ({"log_project_suffix": "team-a", "account_id": "1234567890123456"}, "ossr-test-cn-hangzhou-logs-team-a"),
+    ],
+)
 def test_log_project_name_is_made_unique_by_the_suffix_or_else_the_account(
-        tmp_path: Path, overrides: dict[str, object], expected: str) -> None:
+    tmp_path: Path, overrides: dict[str, object], expected: str
+) -> None:
     # GIVEN a suffix, an account id, or both WHEN the configuration is loaded
     (cfg,) = load_matrix(_write(tmp_path, **overrides))
     # THEN the log project name ends with the suffix when there is one, else with the account id
@@ -111,14 +141,21 @@ def test_log_project_name_is_made_unique_by_the_suffix_or_else_the_account(
 
 def test_a_log_project_name_longer_than_log_service_allows_is_refused(tmp_path: Path) -> None:
     # GIVEN a long prefix, a long region id and a 20-digit account id: 24 + 1 + 21 + 5 + 1 + 20 = 72 characters
-    path = _write(tmp_path, name_prefix="ossr-a-very-long-prefix1", regions=["cn-shanghai-finance-1"],
-                  log_project_suffix=None, account_id="12345678901234567890")
+    path = _write(
+        tmp_path,
+        name_prefix="ossr-a-very-long-prefix1",
+        regions=["cn-shanghai-finance-1"],
+        log_project_suffix=None,
+        account_id="12345678901234567890",
+    )
     # WHEN it is loaded THEN the error names the field, the name, its length and the allowed form
     with pytest.raises(DeploymentConfigError) as info:
         load_matrix(path)
-    assert ("environments.test.account_id: gives the log project name "
-            "'ossr-a-very-long-prefix1-cn-shanghai-finance-1-logs-12345678901234567890' (72 characters) "
-            "in cn-shanghai-finance-1; allowed: 3-63 lowercase letters") in str(info.value)
+    assert (
+        "environments.test.account_id: gives the log project name "
+        "'ossr-a-very-long-prefix1-cn-shanghai-finance-1-logs-12345678901234567890' (72 characters) "
+        "in cn-shanghai-finance-1; allowed: 3-63 lowercase letters"
+    ) in str(info.value)
 
 
 def test_shipped_matrix_log_projects_follow_log_service_name_rules() -> None:

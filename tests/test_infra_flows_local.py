@@ -6,6 +6,7 @@ and StartExecution a flow makes against the flow role's policy (the engine's `au
 OSS request the handlers make with the function role's STS credentials against the function role's
 policy (the emulator's `authorize` hook). The test seeds and checks the bucket directly, not over HTTP.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ Stack = tuple[DeploymentConfig, dict[str, Any]]
 @pytest.fixture(scope="module")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> list[Stack]:
     outdir = tmp_path_factory.mktemp("cdktf.out")
-    return [(cfg, json.loads((outdir / "stacks" / cfg.stack_id / "cdk.tf.json").read_text()))
-            for cfg in synthesize(outdir=outdir)]
+    return [
+        (cfg, json.loads((outdir / "stacks" / cfg.stack_id / "cdk.tf.json").read_text()))
+        for cfg in synthesize(outdir=outdir)
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +123,15 @@ def _registry(cfg: DeploymentConfig, stack: dict[str, Any]) -> fdl.Registry:
 
 # Archive versions of a versioned bucket: (key, class) in upload order, so each key's last is its current
 # version; the Standard one needs no restore.
-VERSIONS = (("v/a", "Archive"), ("v/a", "ColdArchive"), ("v/b", "DeepColdArchive"), ("v/c", "Standard"),
-            ("v/c", "Archive"), ("v/d", "ColdArchive"), ("v/d", "ColdArchive"))
+VERSIONS = (
+    ("v/a", "Archive"),
+    ("v/a", "ColdArchive"),
+    ("v/b", "DeepColdArchive"),
+    ("v/c", "Standard"),
+    ("v/c", "Archive"),
+    ("v/d", "ColdArchive"),
+    ("v/d", "ColdArchive"),
+)
 
 
 def _seed(emu: Emulator, bucket: str, scope: str) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
@@ -144,43 +154,79 @@ def _seed(emu: Emulator, bucket: str, scope: str) -> tuple[dict[str, Any], list[
     return {"flow_manifest": f"oss://{bucket}/manifests/versions.csv"}, archived
 
 
-def _run(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None = None, wait_per_batch: bool = True,
-         then: tuple[str, ...] = (), notify_url: str = "", scope: str = "prefix") -> Run:
+def _run(
+    cfg: DeploymentConfig,
+    stack: dict[str, Any],
+    *,
+    without: str | None = None,
+    wait_per_batch: bool = True,
+    then: tuple[str, ...] = (),
+    notify_url: str = "",
+    scope: str = "prefix",
+) -> Run:
     """The stack's main flow over a seeded bucket, one round per execution so that it must continue as new,
     its report written where the stack's functions may write; then, on the same bucket, one run per action
     in `then` (extend, clean)."""
     flow_role, function_role = _policies(cfg, stack, without=without)
     bucket_name = cfg.buckets[0]
     # Only the function role's STS key is known to the emulator: every request is the functions'.
-    emu = Emulator(sts_tokens={ROLE_AK: (ROLE_SK, ROLE_TOKEN)}, latency=RestoreLatency.uniform(0.2),
-                   authorize=lambda access_key_id, action, resource: function_role(action, resource))
+    emu = Emulator(
+        sts_tokens={ROLE_AK: (ROLE_SK, ROLE_TOKEN)},
+        latency=RestoreLatency.uniform(0.2),
+        authorize=lambda access_key_id, action, resource: function_role(action, resource),
+    )
     with emu:
         for name in {bucket_name, cfg.report_bucket}:
             emu.create_bucket(name)
         options, expected = _seed(emu, bucket_name, scope)
-        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=bucket_name,
-                                             flow_pollInterval=1, flow_roundsPerExecution=1, flow_roundSeconds=5,
-                                             flow_waitPerBatch=wait_per_batch, flow_notifyUrl=notify_url, **options)
+        flow_input = flow_input_from_options(
+            flow_endpoint=emu.endpoint,
+            flow_bucketName=bucket_name,
+            flow_pollInterval=1,
+            flow_roundsPerExecution=1,
+            flow_roundSeconds=5,
+            flow_waitPerBatch=wait_per_batch,
+            flow_notifyUrl=notify_url,
+            **options,
+        )
         flow_input["reportUrl"] = f"{cfg.report_url}{cfg.env}-run/"
         # The account's quotas a cloud run meets: CloudFlow's, and FC's instances per region (fdl.quotas).
-        engine = fdl.Engine(_registry(cfg, stack), credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN),
-                            authorize=flow_role, quotas=fdl.Quotas())
+        engine = fdl.Engine(
+            _registry(cfg, stack),
+            credentials=fdl.Credentials(ROLE_AK, ROLE_SK, ROLE_TOKEN),
+            authorize=flow_role,
+            quotas=fdl.Quotas(),
+        )
         engine.start_execution(names_for(cfg).main_flow, flow_input, name=f"{cfg.env}-run")
         results = engine.wait_all()
         for action in then:
-            engine.start_execution(names_for(cfg).main_flow, {**flow_input, "action": action,
-                                                              "reportUrl": f"{cfg.report_url}{cfg.env}-{action}/"},
-                                   name=f"{cfg.env}-{action}")
+            engine.start_execution(
+                names_for(cfg).main_flow,
+                {**flow_input, "action": action, "reportUrl": f"{cfg.report_url}{cfg.env}-{action}/"},
+                name=f"{cfg.env}-{action}",
+            )
             results += engine.wait_all()
         summary = emu.object_bytes(cfg.report_bucket, f"{cfg.report_prefix}{cfg.env}-run/summary.json")
-        restored = [(key, version) for key, version in expected
-                    if emu.restore_state(bucket_name, key, version) == "restored"]
-        return Run(results, flow_role, function_role, emu, bucket_name,
-                   json.loads(summary) if summary is not None else None, engine.quota_stats, expected, restored)
+        restored = [
+            (key, version) for key, version in expected if emu.restore_state(bucket_name, key, version) == "restored"
+        ]
+        return Run(
+            results,
+            flow_role,
+            function_role,
+            emu,
+            bucket_name,
+            json.loads(summary) if summary is not None else None,
+            engine.quota_stats,
+            expected,
+            restored,
+        )
 
 
 @pytest.mark.parametrize("wait_per_batch", [True, False], ids=["wait-per-batch", "pipelined"])
-def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks: list[Stack], wait_per_batch: bool) -> None:
+def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(
+    stacks: list[Stack], wait_per_batch: bool
+) -> None:
     for cfg, stack in stacks:
         names = names_for(cfg)
         # GIVEN the stack's synthesized policies judging every call
@@ -203,19 +249,31 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
         # AND nothing was denied, and the calls RAM judges were judged: the sync sub-flow call and the
         # continue-as-new both started executions under the flow role's policy
         assert run.flow_role.denied == [] and run.function_role.denied == []
-        started = {resource.rsplit("/", 1)[1] for action, resource in run.flow_role.allowed if action == "fnf:StartExecution"}
+        started = {
+            resource.rsplit("/", 1)[1] for action, resource in run.flow_role.allowed if action == "fnf:StartExecution"
+        }
         assert started == {names.restore_flow, names.main_flow}
         assert run.flow_role.actions() == {"fc:InvokeFunction", "fnf:StartExecution", "fnf:DescribeExecution"}
-        assert run.function_role.actions() == {"oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:RestoreObject",
-                                               "oss:PutObject", "oss:GetObject"}
+        assert run.function_role.actions() == {
+            "oss:ListObjects",
+            "oss:GetBucketArchiveDirectRead",
+            "oss:RestoreObject",
+            "oss:PutObject",
+            "oss:GetObject",
+        }
         # AND the report is where the stack's functions may write it, one line per object
         assert run.summary is not None and run.summary["report"]["lines"] == 18 and run.summary["verdict"] == "success"
         written = {resource for action, resource in run.function_role.allowed if action == "oss:PutObject"}
-        assert written and all(r.split(":", 4)[4].startswith(f"{cfg.report_bucket}/{cfg.report_prefix}") for r in written)
+        assert written and all(
+            r.split(":", 4)[4].startswith(f"{cfg.report_bucket}/{cfg.report_prefix}") for r in written
+        )
         invoked = {resource for action, resource in run.flow_role.allowed if action == "fc:InvokeFunction"}
         notifying = {names.functions["notify"]} if wait_per_batch else set()
-        assert invoked == {f"acs:fc:{cfg.region}:{cfg.account_id or ACCOUNT}:services/{names.service}/functions/{fn}"
-                           for fn in names.functions.values() if fn != names.functions["notify"] or fn in notifying}
+        assert invoked == {
+            f"acs:fc:{cfg.region}:{cfg.account_id or ACCOUNT}:services/{names.service}/functions/{fn}"
+            for fn in names.functions.values()
+            if fn != names.functions["notify"] or fn in notifying
+        }
         if not wait_per_batch:  # no notifyUrl: the notify step is skipped, nothing is posted
             assert hook.requests == []
             continue
@@ -230,7 +288,8 @@ def test_every_stacks_flows_restore_a_bucket_within_its_own_ram_policies(stacks:
 
 
 def test_counts_handed_back_by_reference_stay_within_each_stacks_ram_policies(
-        stacks: list[Stack], monkeypatch: pytest.MonkeyPatch) -> None:
+    stacks: list[Stack], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN results whose counters never fit inline (as in a round of many shards)
     monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
     for cfg, stack in stacks:
@@ -280,7 +339,9 @@ def test_every_stacks_role_restores_versions_by_id_within_its_own_ram_policies(s
 
 
 @pytest.mark.parametrize("scope", ["all-versions", "manifest"])
-def test_a_stack_without_restore_object_version_fails_its_versioned_run_naming_it(stacks: list[Stack], scope: str) -> None:
+def test_a_stack_without_restore_object_version_fails_its_versioned_run_naming_it(
+    stacks: list[Stack], scope: str
+) -> None:
     cfg, stack = stacks[-1]
     # GIVEN the stack's policies without oss:RestoreObjectVersion (oss:RestoreObject still granted)
     # WHEN its main flow restores versions by ID
@@ -297,17 +358,21 @@ def test_a_stack_without_restore_object_version_fails_its_versioned_run_naming_i
 # Each permission the run needs, removed from one stack (the index picks which, so that every stack
 # loses one): the run fails and names the denied action. The flow role's denials are the task errors
 # FnF reports; the function role's, the handlers' errors carrying OSS's 403 AccessDenied.
-@pytest.mark.parametrize("action, error, index", [
-    ("fc:InvokeFunction", "FC.AccessDenied", 0),
-    ("fnf:StartExecution", "fnf.AccessDenied", 1),
-    ("fnf:DescribeExecution", "fnf.AccessDenied", 2),
-    ("oss:ListObjects", "OSSAccessDenied", 0),
-    ("oss:RestoreObject", "OSSAccessDenied", 1),
-    ("oss:CleanRestoredObject", "OSSAccessDenied", 2),
-    ("oss:PutObject", "OSSAccessDenied", 0),
-])
+@pytest.mark.parametrize(
+    "action, error, index",
+    [
+        ("fc:InvokeFunction", "FC.AccessDenied", 0),
+        ("fnf:StartExecution", "fnf.AccessDenied", 1),
+        ("fnf:DescribeExecution", "fnf.AccessDenied", 2),
+        ("oss:ListObjects", "OSSAccessDenied", 0),
+        ("oss:RestoreObject", "OSSAccessDenied", 1),
+        ("oss:CleanRestoredObject", "OSSAccessDenied", 2),
+        ("oss:PutObject", "OSSAccessDenied", 0),
+    ],
+)
 def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
-        stacks: list[Stack], action: str, error: str, index: int) -> None:
+    stacks: list[Stack], action: str, error: str, index: int
+) -> None:
     cfg, stack = stacks[index % len(stacks)]
     # GIVEN the stack's policies without `action`
     # WHEN its main flow runs (and, for the clean permission, a clean run after it)

@@ -1,4 +1,5 @@
 """The code package and the synthesized stacks are the same bytes from any copy of the repository."""
+
 from __future__ import annotations
 
 import json

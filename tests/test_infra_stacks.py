@@ -1,4 +1,5 @@
 """Every synthesized stack, checked against the provider schema and for least privilege."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def _resources(stack: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
 
 
 def test_every_stack_of_the_matrix_is_synthesized(synthesized: dict[str, Any]) -> None:
-    assert {"oss-restore-dev-cn-hangzhou", "oss-restore-prod-cn-hangzhou", "oss-restore-prod-cn-shanghai"} <= set(synthesized)
+    assert {"oss-restore-dev-cn-hangzhou", "oss-restore-prod-cn-hangzhou", "oss-restore-prod-cn-shanghai"} <= set(
+        synthesized
+    )
 
 
 def test_every_stack_passes_the_provider_schema(synthesized: dict[str, Any]) -> None:
@@ -60,8 +63,17 @@ def test_provider_region_backend_and_outputs(synthesized: dict[str, Any]) -> Non
         else:
             assert backend["oss"]["bucket"] == cfg.backend.bucket
             assert backend["oss"]["prefix"] == f"{cfg.backend.prefix}/{cfg.stack_id}"
-        assert set(stack["output"]) == {"main_flow_name", "restore_flow_name", "listArchiveFiles_arn", "restore_arn",
-                                        "restoreStatus_arn", "summarize_arn", "notify_arn", "function_role_arn", "flow_role_arn"}
+        assert set(stack["output"]) == {
+            "main_flow_name",
+            "restore_flow_name",
+            "listArchiveFiles_arn",
+            "restore_arn",
+            "restoreStatus_arn",
+            "summarize_arn",
+            "notify_arn",
+            "function_role_arn",
+            "flow_role_arn",
+        }
         # nothing of the machine that synthesized it: not the checkout's path, not the home directory
         text = json.dumps(stack)
         assert str(REPO_ROOT) not in text and str(Path.home()) not in text
@@ -71,8 +83,12 @@ def test_functions_use_one_package_whose_checksum_matches_its_bytes(synthesized:
     for cfg, stack, stack_dir in synthesized.values():
         functions = _resources(stack, "alicloud_fc_function")
         assert sorted(f["handler"] for f in functions) == [
-            "list_archive_files.handler", "notify.handler", "restore.handler", "restore_status.handler",
-            "summarize.handler"]
+            "list_archive_files.handler",
+            "notify.handler",
+            "restore.handler",
+            "restore_status.handler",
+            "summarize.handler",
+        ]
         assert {f["runtime"] for f in functions} == {cfg.runtime}
         assert {(f["memory_size"], f["timeout"]) for f in functions} == {(cfg.memory_mb, cfg.timeout_s)}
         assert len({f["filename"] for f in functions}) == 1
@@ -87,15 +103,23 @@ def _oss_workspaces(lister: dict[str, Any], objects: list[str]) -> list[str]:
     `<prefix>/<key>` (the default workspace), and every other object's first path segment is a workspace.
     """
     prefix, key = lister["prefix"], lister["key"]
-    return sorted({o[len(prefix) + 1:].split("/")[0] for o in objects
-                   if o.startswith(prefix + "/") and o != f"{prefix}/{key}" and o[len(prefix) + 1:]})
+    return sorted(
+        {
+            o[len(prefix) + 1 :].split("/")[0]
+            for o in objects
+            if o.startswith(prefix + "/") and o != f"{prefix}/{key}" and o[len(prefix) + 1 :]
+        }
+    )
 
 
 def test_each_stack_state_is_no_workspace_of_another_stack(synthesized: dict[str, Any]) -> None:
     # GIVEN the oss backend blocks of all stacks, and every stack's state written to its bucket, in the
     # default workspace and in a workspace "staging"
-    backends = [stack["terraform"]["backend"]["oss"] for _, stack, _ in synthesized.values()
-                if "oss" in stack["terraform"]["backend"]]
+    backends = [
+        stack["terraform"]["backend"]["oss"]
+        for _, stack, _ in synthesized.values()
+        if "oss" in stack["terraform"]["backend"]
+    ]
     assert len(backends) >= 2
     objects: dict[str, list[str]] = {}
     for b in backends:
@@ -138,7 +162,9 @@ def test_no_policy_grants_a_wildcard_action_or_an_unscoped_resource_level_action
                 else:
                     # THEN such an action is never scoped to ARNs: that would grant nothing in the cloud
                     assert not set(statement["Action"]) & set(DOCUMENTED_WITHOUT_RESOURCE_LEVEL), statement
-                    assert all(r.startswith("acs:") and not r.startswith("acs:*") for r in statement["Resource"]), statement
+                    assert all(r.startswith("acs:") and not r.startswith("acs:*") for r in statement["Resource"]), (
+                        statement
+                    )
 
 
 def test_the_catalog_agrees_with_the_documented_list() -> None:
@@ -151,9 +177,17 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
         names = names_for(cfg)
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.fc_policy)["Statement"]}
         assert grants == {
-            ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [f"acs:oss:*:*:{b}" for b in cfg.buckets],
-            ("oss:GetObject", "oss:GetObjectVersion", "oss:RestoreObject", "oss:RestoreObjectVersion",
-             "oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion"): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
+            ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [
+                f"acs:oss:*:*:{b}" for b in cfg.buckets
+            ],
+            (
+                "oss:GetObject",
+                "oss:GetObjectVersion",
+                "oss:RestoreObject",
+                "oss:RestoreObjectVersion",
+                "oss:CleanRestoredObject",
+                "oss:CleanRestoredObjectVersion",
+            ): [f"acs:oss:*:*:{b}/*" for b in cfg.buckets],
             ("oss:PutObject", "oss:GetObject"): [f"acs:oss:*:*:{cfg.report_bucket}/{cfg.report_prefix}*"],
             ("oss:ListObjects",): [f"acs:oss:*:*:{cfg.report_bucket}"],
             ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
@@ -161,14 +195,17 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
 
 
 def test_flow_role_may_invoke_only_its_functions_and_start_executions_in_the_form_the_api_honours(
-        synthesized: dict[str, Any]) -> None:
+    synthesized: dict[str, Any],
+) -> None:
     for cfg, stack, _ in synthesized.values():
         names = names_for(cfg)
         grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.flow_policy)["Statement"]}
         service = f"acs:fc:{cfg.region}:*:services/{names.service}/functions/"
         assert grants == {
-            ("fc:InvokeFunction",): [service + names.functions[f] for f in ("listArchiveFiles", "restore", "restoreStatus",
-                                                                            "summarize", "notify")],
+            ("fc:InvokeFunction",): [
+                service + names.functions[f]
+                for f in ("listArchiveFiles", "restore", "restoreStatus", "summarize", "notify")
+            ],
             ("fnf:StartExecution", "fnf:DescribeExecution"): ["*"],
         }
 
@@ -209,7 +246,9 @@ def test_flow_definitions_name_this_stacks_functions_and_subflow(synthesized: di
 def test_continue_as_new_starts_the_stacks_own_main_flow_by_name_not_by_context(synthesized: dict[str, Any]) -> None:
     for cfg, stack, _ in synthesized.values():
         names = names_for(cfg)
-        definitions = {f["name"]: from_terraform_literal(f["definition"]) for f in _resources(stack, "alicloud_fnf_flow")}
+        definitions = {
+            f["name"]: from_terraform_literal(f["definition"]) for f in _resources(stack, "alicloud_fnf_flow")
+        }
         main = fdl.load_flow(definitions[names.main_flow], name=names.main_flow)
         # GIVEN the stack's main flow WHEN its StartExecution steps are read
         starts = [s for s in main.steps if isinstance(s, fdl.TaskStep) and s.action == "fnf:StartExecution"]
@@ -229,7 +268,9 @@ def test_checker_reports_what_the_provider_would_refuse() -> None:
         "terraform": {"required_providers": {"alicloud": {"source": "aliyun/alicloud"}}, "backend": {"local": {}}},
         "resource": {
             "alicloud_fnf_flow": {"f": {"name": "x", "definition": "d", "type": "YAML", "bogus": 1}},
-            "alicloud_fc_function": {"g": {"service": "s", "handler": "h", "runtime": "python3.10", "memory_size": "big"}},
+            "alicloud_fc_function": {
+                "g": {"service": "s", "handler": "h", "runtime": "python3.10", "memory_size": "big"}
+            },
             "alicloud_fc_service": {"s": {"log_config": [{"project": "p"}, {"project": "q", "logstore": "l"}]}},
             "alicloud_nope": {"n": {}},
         },
@@ -248,9 +289,13 @@ def test_checker_reports_what_the_provider_would_refuse() -> None:
 
 def test_checker_refuses_a_runtime_fc_2_offers_not() -> None:
     # GIVEN an FC 2.0 function on python3.12, a runtime only FC 3.0 offers
-    stack = {"terraform": {"required_providers": {"alicloud": {"source": "aliyun/alicloud"}}, "backend": {"local": {}}},
-             "resource": {"alicloud_fc_function": {"g": {"service": "s", "handler": "h", "runtime": "python3.12"}},
-                          "alicloud_fcv3_function": {"h": {"handler": "h", "runtime": "python3.12"}}}}
+    stack = {
+        "terraform": {"required_providers": {"alicloud": {"source": "aliyun/alicloud"}}, "backend": {"local": {}}},
+        "resource": {
+            "alicloud_fc_function": {"g": {"service": "s", "handler": "h", "runtime": "python3.12"}},
+            "alicloud_fcv3_function": {"h": {"handler": "h", "runtime": "python3.12"}},
+        },
+    }
     # WHEN checked THEN the FC 2.0 function is refused and the FC 3.0 one is not
     problems = check_stack(stack, load_schema())
     assert any(p.startswith("alicloud_fc_function.g.runtime: 'python3.12' is not one of") for p in problems)

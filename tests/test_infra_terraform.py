@@ -4,6 +4,7 @@ Terraform itself checks each stack against the provider's schema (every argument
 counts, required ones), resolves every reference, plans, applies and re-plans: a stack whose second plan
 is not empty would show a perpetual diff in the cloud. What the stand-in models: `terraform_standin/`.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,10 @@ def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def terraform(tmp_path: Path) -> TerraformHarness:
     harness = TerraformHarness.create(tmp_path)
     if harness is None:
-        pytest.skip("no `terraform` binary on PATH: install Terraform (CI has 1.11) to run real Terraform "
-                    "on the synthesized stacks")
+        pytest.skip(
+            "no `terraform` binary on PATH: install Terraform (CI has 1.11) to run real Terraform "
+            "on the synthesized stacks"
+        )
     return harness
 
 
@@ -46,7 +49,8 @@ def _state(work: Path, cfg: DeploymentConfig) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stack_id", sorted(MATRIX))
 def test_terraform_validates_plans_applies_and_replans_with_no_changes(
-        terraform: TerraformHarness, outdir: Path, stack_id: str) -> None:
+    terraform: TerraformHarness, outdir: Path, stack_id: str
+) -> None:
     cfg = MATRIX[stack_id]
     # GIVEN a throwaway copy of the synthesized stack
     work = terraform.workdir(stack_dir(outdir, cfg))
@@ -70,8 +74,9 @@ def test_terraform_validates_plans_applies_and_replans_with_no_changes(
     account = cfg.account_id or DEFAULT_ACCOUNT
     for function in resources["alicloud_fc_function"]:
         assert function["id"] == f"{function['service']}:{function['name']}"
-        assert function["function_arn"] == (f"acs:fc:{cfg.region}:{account}:services/{function['service']}"
-                                            f".LATEST/functions/{function['name']}")
+        assert function["function_arn"] == (
+            f"acs:fc:{cfg.region}:{account}:services/{function['service']}.LATEST/functions/{function['name']}"
+        )
 
 
 def _mutated(terraform: TerraformHarness, outdir: Path, **function_attrs: str) -> Path:
@@ -95,7 +100,8 @@ def test_an_argument_the_schema_lacks_fails_validate(terraform: TerraformHarness
 
 
 def test_a_purely_computed_attribute_set_in_the_configuration_fails_validate(
-        terraform: TerraformHarness, outdir: Path) -> None:
+    terraform: TerraformHarness, outdir: Path
+) -> None:
     # GIVEN a stack that sets function_arn, which the provider computes
     work = _mutated(terraform, outdir, function_arn="acs:fc:cn-hangzhou:1:services/s/functions/f")
     # WHEN Terraform validates it THEN the provider refuses it, as SDK providers do
@@ -110,11 +116,12 @@ def test_a_code_checksum_fc_would_not_report_is_a_perpetual_diff(terraform: Terr
     terraform.run(work, "apply", "-auto-approve")
     result = terraform.run(work, "plan", "-detailed-exitcode", ok=(2,))
     # THEN the second plan wants to change code_checksum again: the stack is never stable
-    assert '~ code_checksum' in result.stdout
+    assert "~ code_checksum" in result.stdout
 
 
 def test_the_deploy_command_applies_its_saved_plan_with_real_terraform(
-        terraform: TerraformHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    terraform: TerraformHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from ossrestore.commands.infra import deploy, plan
@@ -128,8 +135,9 @@ def test_the_deploy_command_applies_its_saved_plan_with_real_terraform(
     out = tmp_path / "out"
     # WHEN `oss-restore plan` saves a plan and `deploy --saved-plan` applies it
     planned = CliRunner().invoke(plan, ["--env", env, "--out", str(out), "--terraform", terraform.binary])
-    applied = CliRunner().invoke(deploy, ["--env", env, "--out", str(out), "--terraform", terraform.binary,
-                                          "--saved-plan"])
+    applied = CliRunner().invoke(
+        deploy, ["--env", env, "--out", str(out), "--terraform", terraform.binary, "--saved-plan"]
+    )
     # THEN the plan had changes, the apply succeeded, and planning again finds none
     assert planned.exit_code == 0 and ": changes, plan saved to" in planned.output, planned.output
     assert applied.exit_code == 0 and ": applied" in applied.output, applied.output

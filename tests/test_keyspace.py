@@ -1,4 +1,5 @@
 """Cursors between keys and points in the middle of a range: the strings the flows carry instead of keys."""
+
 from __future__ import annotations
 
 from hypothesis import given

@@ -1,4 +1,5 @@
 """Handler calls in worker processes, as FC runs them in instances: bytes in, body out, errors by name."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def test_a_handler_runs_in_an_instance_with_the_callers_credentials(instances):
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.immediate()) as emu:
         emu.create_bucket("inst-bucket")
         emu.put_object("inst-bucket", "a", b"x", storage_class="Archive")
-        event = json.dumps({"settings": {"endpoint": emu.endpoint, "bucketName": "inst-bucket"},
-                            "round": {"invocations": 1, "seconds": 5}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}).encode()
+        event = json.dumps(
+            {
+                "settings": {"endpoint": emu.endpoint, "bucketName": "inst-bucket"},
+                "round": {"invocations": 1, "seconds": 5},
+                "shard": {"i": "s0", "lo": "", "m": "", "s": ""},
+            }
+        ).encode()
         # WHEN the restore handler is called through an instance
         body = instances.handler("restore")(event, context())
         # THEN the body is the handler's JSON and OSS saw the request, signed with the context's credentials

@@ -2,6 +2,7 @@
 HTTP to the emulator): a gzipped inventory file cut short, or not of the size and MD5 its manifest.json
 gives, stops the run before any restore, naming the file; CSV syntax errors name their line; a byte
 order mark is read; an entry named twice is requested once and reported once."""
+
 from __future__ import annotations
 
 import gzip
@@ -33,8 +34,8 @@ def flushed_gzip(data: bytes) -> tuple[bytes, int]:
     """gzip of data with a full flush half way, and where that flush ends: a copy cut there inflates
     cleanly up to the cut."""
     z = zlib.compressobj(wbits=31)
-    head = z.compress(data[:len(data) // 2]) + z.flush(zlib.Z_FULL_FLUSH)
-    return head + z.compress(data[len(data) // 2:]) + z.flush(), len(head)
+    head = z.compress(data[: len(data) // 2]) + z.flush(zlib.Z_FULL_FLUSH)
+    return head + z.compress(data[len(data) // 2 :]) + z.flush(), len(head)
 
 
 def put_inventory(emu, bucket: str, body: bytes, *, size: int | None = None, md5: str | None = None) -> str:
@@ -100,18 +101,22 @@ def test_a_file_of_the_size_and_md5_its_manifest_gives_is_restored(emu, tmp_path
     assert sorted(r["key"] for r in rows(tmp_path / "r.jsonl")) == keys
 
 
-@pytest.mark.parametrize("bad, problem", [
-    ('{b},"obj-0001', "not closed"),
-    ('{b},"obj\n0001"', "not closed"),
-    ('{b},"obj"0001', "malformed CSV"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        ('{b},"obj-0001', "not closed"),
+        ('{b},"obj\n0001"', "not closed"),
+        ('{b},"obj"0001', "malformed CSV"),
+    ],
+)
 def test_csv_syntax_errors_stop_the_run_naming_the_line(emu, tmp_path, bad, problem):
     # GIVEN a CSV whose third line opens a quote it never closes (or holds a raw line break inside quotes)
     bucket = fresh_bucket(emu)
     keys = archived(emu, bucket, 4)
     path = tmp_path / "m.csv"
-    path.write_text(f"{bucket},{keys[0]}\n{bucket},{keys[1]}\n" + bad.format(b=bucket) + f"\n{bucket},{keys[3]}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"{bucket},{keys[0]}\n{bucket},{keys[1]}\n" + bad.format(b=bucket) + f"\n{bucket},{keys[3]}\n", encoding="utf-8"
+    )
     emu.stats.reset()
     # WHEN it is run
     result = run(emu, bucket, "--manifest", str(path), report=tmp_path / "r.jsonl")
@@ -155,13 +160,16 @@ def test_reading_a_local_gzip_inventory_needs_its_files_whole_too(emu, tmp_path)
     bucket = fresh_bucket(emu)
     body = gzip.compress(inventory_rows(bucket, archived(emu, bucket, 5)))
     (tmp_path / "0.csv.gz").write_bytes(body[:-4])  # beside manifest.json, where a local inventory's files sit
-    doc = {"destinationBucket": bucket, "fileFormat": "CSV", "fileSchema": SCHEMA,
-           "files": [{"key": "inv/data/0.csv.gz"}]}
+    doc = {
+        "destinationBucket": bucket,
+        "fileFormat": "CSV",
+        "fileSchema": SCHEMA,
+        "files": [{"key": "inv/data/0.csv.gz"}],
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(doc))
     # WHEN it is run THEN exit 2 naming the file
     result = run(emu, bucket, "--manifest", str(tmp_path / "manifest.json"), report=tmp_path / "r.jsonl")
     assert result.exit_code == 2 and "0.csv.gz" in result.stderr and "cut short" in result.stderr, result.stderr
-
 
 
 def test_a_reader_resuming_mid_manifest_knows_the_entries_named_before_its_cursor(emu, tmp_path):

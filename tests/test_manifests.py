@@ -1,6 +1,7 @@
 """`oss-restore run --manifest` end to end: the real flows on the engine, the real handlers, the real oss2
 over HTTP to the emulator. Keys are drawn by hypothesis (commas, `+`, spaces, `%`, non-ASCII, `/`), so
 every run checks a key set it was not written for."""
+
 from __future__ import annotations
 
 import gzip
@@ -29,8 +30,12 @@ ARCHIVE = ("Archive", "ColdArchive", "DeepColdArchive")
 _CHARS = st.sampled_from(list("abcXYZ019-_.,+ %\"'/=&?#é中😀"))
 KEYS = st.text(_CHARS, min_size=1, max_size=40).filter(lambda k: k[0] not in "/\\")
 # Few examples, no shrinking: each example is a whole run (about a second).
-_SETTINGS = settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(
+    max_examples=3,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture
@@ -51,9 +56,22 @@ def fresh_bucket(emu: Emulator, stem: str = BUCKET) -> str:
 
 
 def run(emu: Emulator, bucket: str, *args: str, report: Path):
-    return CliRunner(mix_stderr=False).invoke(group, [
-        "run", "--endpoint", emu.endpoint, "--bucket", bucket, "--poll-interval", "1", "--quiet",
-        "--report", str(report), *args])
+    return CliRunner(mix_stderr=False).invoke(
+        group,
+        [
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            bucket,
+            "--poll-interval",
+            "1",
+            "--quiet",
+            "--report",
+            str(report),
+            *args,
+        ],
+    )
 
 
 def rows(path: Path) -> list[dict]:
@@ -76,8 +94,10 @@ def test_a_csv_manifest_restores_exactly_its_entries_and_lists_nothing(emu, tmp_
     for key, cls in classes.items():
         emu.put_object(bucket, key, b"x", storage_class=cls)
     emu.put_object(bucket, "not-named/" + named[0], b"x", storage_class="Archive")
-    lines = [f"{bucket},{encode(k, data.draw(st.booleans()))}" + ("," if data.draw(st.booleans()) else "")
-             for k in named + missing]
+    lines = [
+        f"{bucket},{encode(k, data.draw(st.booleans()))}" + ("," if data.draw(st.booleans()) else "")
+        for k in named + missing
+    ]
     emu.put_object(bucket, "manifests/restore.csv", ("\n".join(lines) + "\n").encode())
     emu.stats.reset()
     # WHEN the manifest is restored
@@ -103,7 +123,17 @@ def test_a_csv_manifest_restores_exactly_its_entries_and_lists_nothing(emu, tmp_
 
 def _inventory(emu: Emulator, bucket: str, dest: str, files: list[list[list[str]]]) -> str:
     """An inventory as OSS writes one: gzipped CSV files of quoted columns and a manifest.json naming them."""
-    schema = ["Bucket", "Key", "VersionId", "IsLatest", "IsDeleteMarker", "Size", "StorageClass", "LastModifiedDate", "ETag"]
+    schema = [
+        "Bucket",
+        "Key",
+        "VersionId",
+        "IsLatest",
+        "IsDeleteMarker",
+        "Size",
+        "StorageClass",
+        "LastModifiedDate",
+        "ETag",
+    ]
     names = []
     for i, rows_ in enumerate(files):
         out = io.StringIO()
@@ -113,8 +143,15 @@ def _inventory(emu: Emulator, bucket: str, dest: str, files: list[list[list[str]
         body = gzip.compress(out.getvalue().encode())
         emu.put_object(dest, name, body)
         names.append({"key": name, "size": len(body), "MD5checksum": hashlib.md5(body).hexdigest().upper()})
-    doc = {"creationTimestamp": "1700000000", "destinationBucket": dest, "fileFormat": "CSV",
-           "fileSchema": ", ".join(schema), "sourceBucket": bucket, "version": "2019-09-01", "files": names}
+    doc = {
+        "creationTimestamp": "1700000000",
+        "destinationBucket": dest,
+        "fileFormat": "CSV",
+        "fileSchema": ", ".join(schema),
+        "sourceBucket": bucket,
+        "version": "2019-09-01",
+        "files": names,
+    }
     emu.put_object(dest, f"inv/{bucket}/daily/2026-11-30T16-00Z/manifest.json", json.dumps(doc).encode())
     return f"oss://{dest}/inv/{bucket}/daily/2026-11-30T16-00Z/manifest.json"
 
@@ -157,7 +194,9 @@ def test_an_inventory_manifest_restores_its_archive_rows_across_its_gzipped_file
 
 @settings(_SETTINGS, max_examples=2)  # two runs per example
 @given(counts=st.lists(st.integers(1, 4), min_size=1, max_size=5), data=st.data())
-def test_all_versions_restores_noncurrent_archive_versions_and_without_it_only_current_ones(emu, tmp_path, counts, data):
+def test_all_versions_restores_noncurrent_archive_versions_and_without_it_only_current_ones(
+    emu, tmp_path, counts, data
+):
     for all_versions in (False, True):
         # GIVEN a versioned bucket whose keys have several archive versions (some with a delete marker on top)
         bucket = fresh_bucket(emu)
@@ -165,8 +204,10 @@ def test_all_versions_restores_noncurrent_archive_versions_and_without_it_only_c
         written: dict[str, list[str]] = {}
         for i, count in enumerate(counts):
             key = f"v/{i}"
-            written[key] = [emu.put_object(bucket, key, b"x", storage_class=data.draw(st.sampled_from(ARCHIVE)))
-                            for _ in range(count)][::-1]  # newest first
+            written[key] = [
+                emu.put_object(bucket, key, b"x", storage_class=data.draw(st.sampled_from(ARCHIVE)))
+                for _ in range(count)
+            ][::-1]  # newest first
         hidden = [k for k in written if data.draw(st.booleans(), label=f"delete {k}")]
         for key in hidden:
             emu.delete_object(bucket, key)
@@ -175,9 +216,15 @@ def test_all_versions_restores_noncurrent_archive_versions_and_without_it_only_c
         flag = "--all-versions" if all_versions else "--current-versions"
         result = run(emu, bucket, flag, report=tmp_path / "r.jsonl")
         # THEN with it every archive version is readable; without it only the current ones, the rest frozen
-        expected = {(k, v) for k, vs in written.items() for i, v in enumerate(vs)
-                    if all_versions or (i == 0 and k not in hidden)}
-        assert {(k, v) for k, vs in written.items() for v in vs if emu.restore_state(bucket, k, v) == "restored"} == expected
+        expected = {
+            (k, v)
+            for k, vs in written.items()
+            for i, v in enumerate(vs)
+            if all_versions or (i == 0 and k not in hidden)
+        }
+        assert {
+            (k, v) for k, vs in written.items() for v in vs if emu.restore_state(bucket, k, v) == "restored"
+        } == expected
         assert emu.stats.get("RestoreObject") == len(expected)
         # AND the report has one line per version restored, naming it (null: the current version)
         report = rows(tmp_path / "r.jsonl")
@@ -201,8 +248,11 @@ _MALFORMED = {
 
 
 @settings(_SETTINGS, max_examples=8)
-@given(good=st.lists(KEYS, min_size=1, max_size=20, unique=True), where=st.integers(0, 20),
-       kind=st.sampled_from(sorted(_MALFORMED)))
+@given(
+    good=st.lists(KEYS, min_size=1, max_size=20, unique=True),
+    where=st.integers(0, 20),
+    kind=st.sampled_from(sorted(_MALFORMED)),
+)
 def test_a_malformed_manifest_stops_the_run_before_any_restore_naming_the_line(emu, tmp_path, good, where, kind):
     # GIVEN a manifest of valid lines with one malformed line at a drawn position
     bucket = fresh_bucket(emu)
@@ -233,13 +283,20 @@ def test_a_local_manifest_file_is_read_for_a_local_run(emu, bucket, tmp_path):
     assert [(r["key"], r["outcome"]) for r in rows(tmp_path / "r.jsonl")] == [("a b+c", "restored")]
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (("--prefix", "p/"), "prefix"), (("--marker", "m"), "marker"), (("--all-versions",), "allVersions"),
-    (("--wait-per-batch",), "waitPerBatch"),
-    # A manifest entry carries no listed size or time: those filters would apply to some entries only.
-    (("--min-size", "1K"), "minSize"), (("--max-size", "1G"), "maxSize"),
-    (("--modified-after", "2024-01-01"), "modifiedAfter"), (("--modified-before", "2024-01-01"), "modifiedBefore"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--prefix", "p/"), "prefix"),
+        (("--marker", "m"), "marker"),
+        (("--all-versions",), "allVersions"),
+        (("--wait-per-batch",), "waitPerBatch"),
+        # A manifest entry carries no listed size or time: those filters would apply to some entries only.
+        (("--min-size", "1K"), "minSize"),
+        (("--max-size", "1G"), "maxSize"),
+        (("--modified-after", "2024-01-01"), "modifiedAfter"),
+        (("--modified-before", "2024-01-01"), "modifiedBefore"),
+    ],
+)
 def test_a_manifest_with_a_flag_that_names_another_scope_is_refused(emu, tmp_path, args, named):
     bucket = fresh_bucket(emu)
     result = run(emu, bucket, "--manifest", f"oss://{bucket}/m.csv", *args, report=tmp_path / "r.jsonl")

@@ -2,6 +2,7 @@
 
 A loopback HTTP server receives the notice; the run is real (flows on the engine, oss2 over HTTP to the
 emulator)."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,24 @@ def test_run_with_notify_posts_the_summary_exactly_once_and_no_secret(emu, tmp_p
     summary_path, report = tmp_path / "summary.json", tmp_path / "report.jsonl"
     with receiver() as hook:
         # WHEN the prefix is restored with --notify
-        result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "n/", "--poll-interval", "1",
-                        "--notify", hook.url(userinfo="team:hook-password"), "--summary-json", str(summary_path),
-                        "--report", str(report), "--quiet")
+        result = invoke(
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            "n/",
+            "--poll-interval",
+            "1",
+            "--notify",
+            hook.url(userinfo="team:hook-password"),
+            "--summary-json",
+            str(summary_path),
+            "--report",
+            str(report),
+            "--quiet",
+        )
     # THEN the run exits 0 and the receiver got exactly one POST
     assert result.exit_code == 0, result.output + result.stderr
     assert [(r.method, r.path) for r in hook.requests] == [("POST", "/hook")]
@@ -72,8 +88,17 @@ def test_run_with_notify_posts_the_summary_exactly_once_and_no_secret(emu, tmp_p
     assert all(r["readableAt"] is None for r in rows if r["outcome"] != "restored")
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "http://", "example.com/hook", "http://exa mple.com/",
-                                 "https://host:70000/x", "http://user:secret-pw@/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/x",
+        "http://",
+        "example.com/hook",
+        "http://exa mple.com/",
+        "https://host:70000/x",
+        "http://user:secret-pw@/x",
+    ],
+)
 def test_a_bad_notify_url_is_refused_with_exit_2_naming_the_flag_and_not_echoing_it(url):
     # WHEN run is given a URL that is not http(s) with a host
     result = invoke("run", "--endpoint", "http://127.0.0.1:9", "--bucket", "some-bucket", "--notify", url)
@@ -117,8 +142,11 @@ def test_the_body_masks_secrets_signatures_and_named_values_wherever_they_are():
     # GIVEN a summary whose warnings quote a signed URL, a token header and the secret itself
     redaction.remember("body-test-secret-value")
     summary = {
-        "warnings": ["GET https://b.oss/k?OSSAccessKeyId=LTAIbody&Signature=abc%2Fdef&Expires=1",
-                     "x-oss-security-token: tok123", "secret body-test-secret-value here"],
+        "warnings": [
+            "GET https://b.oss/k?OSSAccessKeyId=LTAIbody&Signature=abc%2Fdef&Expires=1",
+            "x-oss-security-token: tok123",
+            "secret body-test-secret-value here",
+        ],
         "LTAIbody": 1,
     }
     # WHEN it becomes a notice body, the access key id named to hide
@@ -132,17 +160,26 @@ def test_the_body_masks_secrets_signatures_and_named_values_wherever_they_are():
 def test_cost_fields_read_an_estimate_and_say_not_estimated_without_one():
     assert notify.cost_fields(None) == {"estimated": "not estimated", "actual": "not estimated"}
     assert notify.cost_fields({"total": {"cost": 1.5}, "actual": {"cost": 1.25}, "currency": "USD"}) == {
-        "estimated": 1.5, "actual": 1.25, "currency": "USD"}
+        "estimated": 1.5,
+        "actual": 1.25,
+        "currency": "USD",
+    }
     # no price table for the region makes the total null: that is not an estimate either
     assert notify.cost_fields({"total": {"cost": None}, "currency": None}) == {
-        "estimated": "not estimated", "actual": "not estimated"}
+        "estimated": "not estimated",
+        "actual": "not estimated",
+    }
     # a class the table has no price for is named beside the total of the priced ones
     assert notify.cost_fields({"total": {"cost": 2.0, "unpriced": ["DeepColdArchive"]}, "currency": "CNY"}) == {
-        "estimated": 2.0, "actual": "not estimated", "currency": "CNY", "unpriced": ["DeepColdArchive"]}
-
+        "estimated": 2.0,
+        "actual": "not estimated",
+        "currency": "CNY",
+        "unpriced": ["DeepColdArchive"],
+    }
 
 
 # --- chat webhooks' formats (restore_core/notice_formats.py) ----------------------------------------------------
+
 
 def documented_shape(fmt: str, body: dict) -> str:
     """The message's text, after checking the body has the shape the webhook's documentation gives."""
@@ -166,9 +203,24 @@ def documented_shape(fmt: str, body: dict) -> str:
 def test_run_posts_the_notice_in_the_chat_webhooks_documented_format(emu, tmp_path, fmt):
     emu.seed(BUCKET, counts={"Archive": 4, "Standard": 1}, prefix="c/")
     with receiver() as hook:
-        result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "c/", "--poll-interval", "1",
-                        "--notify", hook.url(), "--notify-format", fmt, "--summary-json", str(tmp_path / "s.json"),
-                        "--quiet")
+        result = invoke(
+            "run",
+            "--endpoint",
+            emu.endpoint,
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            "c/",
+            "--poll-interval",
+            "1",
+            "--notify",
+            hook.url(),
+            "--notify-format",
+            fmt,
+            "--summary-json",
+            str(tmp_path / "s.json"),
+            "--quiet",
+        )
     assert result.exit_code == 0, result.output + result.stderr
     (sent,) = hook.requests
     text = documented_shape(fmt, json.loads(sent.body))
@@ -179,14 +231,18 @@ def test_run_posts_the_notice_in_the_chat_webhooks_documented_format(emu, tmp_pa
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["counts"]["restored"] == 4
 
 
-@pytest.mark.parametrize(("fmt", "answer"), [
-    ("dingtalk", b'{"errcode": 310000, "errmsg": "keywords not in content"}'),
-    ("feishu", b'{"code": 19024, "msg": "Key Words Not Found", "data": {}}'),
-])
+@pytest.mark.parametrize(
+    ("fmt", "answer"),
+    [
+        ("dingtalk", b'{"errcode": 310000, "errmsg": "keywords not in content"}'),
+        ("feishu", b'{"code": 19024, "msg": "Key Words Not Found", "data": {}}'),
+    ],
+)
 def test_a_chat_webhook_refusing_in_a_200_answer_is_not_delivered_nor_retried(fmt, answer):
     with receiver(bodies=[answer]) as hook:
-        delivery = notify.post(hook.url(), notify.body_of({"bucket": "b", "allReadable": True}, fmt=fmt),
-                               policy=QUICK, fmt=fmt)
+        delivery = notify.post(
+            hook.url(), notify.body_of({"bucket": "b", "allReadable": True}, fmt=fmt), policy=QUICK, fmt=fmt
+        )
     assert (delivery.delivered, delivery.attempts, delivery.status) == (False, 1, 200)
     assert delivery.error.startswith("refused: ") and len(hook.requests) == 1
     with receiver(bodies=[b'{"errcode": 0, "errmsg": "ok"}', b'{"code": 0, "msg": "success"}']) as hook:
@@ -195,8 +251,13 @@ def test_a_chat_webhook_refusing_in_a_200_answer_is_not_delivered_nor_retried(fm
 
 
 def test_markdown_and_mrkdwn_show_a_prefix_as_written():
-    summary = {"bucket": "b", "prefix": "a_*[x]<y>&/", "allReadable": False, "counts": {"failed": 2},
-               "warnings": ["w"] * 7}
+    summary = {
+        "bucket": "b",
+        "prefix": "a_*[x]<y>&/",
+        "allReadable": False,
+        "counts": {"failed": 2},
+        "warnings": ["w"] * 7,
+    }
     ding = json.loads(notify.body_of(summary, fmt="dingtalk"))["markdown"]["text"]
     assert r"a\_\*\[x\]" in ding
     slack = json.loads(notify.body_of(summary, fmt="slack"))
@@ -212,8 +273,13 @@ def test_the_main_flows_notify_step_passes_the_format_to_the_notify_function():
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.2)) as emu, receiver() as hook:
         emu.create_bucket(BUCKET)
         emu.seed(BUCKET, counts={"Archive": 3}, prefix="f/")
-        flow_input = flow_input_from_options(flow_endpoint=emu.endpoint, flow_bucketName=BUCKET, flow_pollInterval=1,
-                                             flow_notifyUrl=hook.url(), flow_notifyFormat="slack")
+        flow_input = flow_input_from_options(
+            flow_endpoint=emu.endpoint,
+            flow_bucketName=BUCKET,
+            flow_pollInterval=1,
+            flow_notifyUrl=hook.url(),
+            flow_notifyFormat="slack",
+        )
         run = run_local(flow_input, credentials=Credentials(AK, SK), show_progress=False)
     # THEN the notify function posted a Slack message of the flow's counts
     assert run.summary.exit_code == 0

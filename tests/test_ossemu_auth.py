@@ -1,4 +1,5 @@
 """Signature verification with the real oss2 signers: V1 (Auth), STS (StsAuth) and V4 (AuthV4)."""
+
 from __future__ import annotations
 
 import time
@@ -15,7 +16,9 @@ KEY = "dir/a b+c.txt"
 
 @pytest.fixture
 def sts_emulator():
-    emu = Emulator(credentials={"test-ak": "test-secret"}, sts_tokens={"STS.ak": ("sts-secret", "sts-token")}, clock=ManualClock())
+    emu = Emulator(
+        credentials={"test-ak": "test-secret"}, sts_tokens={"STS.ak": ("sts-secret", "sts-token")}, clock=ManualClock()
+    )
     with emu:
         emu.create_bucket(B)
         emu.put_object(B, KEY, b"x", storage_class="ColdArchive")
@@ -79,7 +82,9 @@ def test_missing_authorization_is_access_denied(sts_emulator):
 
 
 @pytest.mark.parametrize(
-    "auth", [oss2.StsAuth("STS.ak", "sts-secret", "other-token"), oss2.Auth("STS.ak", "sts-secret")], ids=["wrong", "missing"]
+    "auth",
+    [oss2.StsAuth("STS.ak", "sts-secret", "other-token"), oss2.Auth("STS.ak", "sts-secret")],
+    ids=["wrong", "missing"],
 )
 def test_sts_key_needs_its_security_token(sts_emulator, auth):
     with pytest.raises(oss2.exceptions.ServerError) as e:

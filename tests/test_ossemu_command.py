@@ -1,4 +1,5 @@
 """`oss-restore emulator`: option checking with CliRunner, and one real server in a subprocess."""
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,9 @@ def test_parse_latency_class_without_tier_covers_every_tier():
     latency = parse_latency(["1", "DeepColdArchive=7"])
     assert latency.seconds("DeepColdArchive", "Expedited") == latency.seconds("DeepColdArchive", "Standard") == 7
     assert latency.seconds("ColdArchive", "Standard") == 1
-    assert parse_latency(["Archive=3"]).seconds("ColdArchive", "Bulk") == RestoreLatency.realistic().seconds("ColdArchive", "Bulk")
+    assert parse_latency(["Archive=3"]).seconds("ColdArchive", "Bulk") == RestoreLatency.realistic().seconds(
+        "ColdArchive", "Bulk"
+    )
 
 
 def test_option_error_is_a_value_error_with_the_field():
@@ -66,8 +69,20 @@ def test_option_error_is_a_value_error_with_the_field():
 
 def test_serves_on_port_0_until_interrupted():
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_CLOUD_")}
-    cmd = [sys.executable, "-m", "ossrestore", "emulator", "--port", "0", "--bucket", "cli-bucket",
-           "--seed", "Archive=3,Standard=2", "--restore-latency", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ossrestore",
+        "emulator",
+        "--port",
+        "0",
+        "--bucket",
+        "cli-bucket",
+        "--seed",
+        "Archive=3,Standard=2",
+        "--restore-latency",
+        "0",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     try:
@@ -89,10 +104,17 @@ def test_serves_on_port_0_until_interrupted():
 
 
 def test_bad_value_exits_2_with_one_line():
-    proc = subprocess.run([sys.executable, "-m", "ossrestore", "emulator", "--fault-rate", "7"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ossrestore", "emulator", "--fault-rate", "7"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == ["error: --fault-rate: '7' is not allowed; expected a number from 0 to 1"]
+    assert proc.stderr.strip().splitlines() == [
+        "error: --fault-rate: '7' is not allowed; expected a number from 0 to 1"
+    ]
 
 
 def test_port_in_use_is_a_usage_error_naming_the_port():

@@ -1,4 +1,5 @@
 """Injected faults and QPS throttling, seen through oss2."""
+
 from __future__ import annotations
 
 import oss2
@@ -19,7 +20,9 @@ def test_dropped_connection_is_a_request_error_and_the_pool_recovers(emulator, b
     assert bucket.list_objects().status == 200
 
 
-@pytest.mark.parametrize(("kind", "status", "code"), [("500", 500, "InternalError"), ("503", 503, "ServiceUnavailable")])
+@pytest.mark.parametrize(
+    ("kind", "status", "code"), [("500", 500, "InternalError"), ("503", 503, "ServiceUnavailable")]
+)
 def test_server_faults_are_oss_errors(emulator, bucket, kind, status, code):
     emulator.set_faults(Faults(rate=1.0, kinds=(kind,)))
     with pytest.raises(oss2.exceptions.ServerError) as e:
@@ -70,8 +73,13 @@ def test_fault_rate_is_deterministic_for_a_seed_and_close_to_the_rate():
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"rate": 1.5}, "fault rate"), ({"rate": -0.1}, "fault rate"), ({"kinds": ("boom",)}, "fault kinds"),
-     ({"kinds": ()}, "fault kinds"), ({"qps_limit": 0}, "qps limit")],
+    [
+        ({"rate": 1.5}, "fault rate"),
+        ({"rate": -0.1}, "fault rate"),
+        ({"kinds": ("boom",)}, "fault kinds"),
+        ({"kinds": ()}, "fault kinds"),
+        ({"qps_limit": 0}, "qps limit"),
+    ],
 )
 def test_bad_fault_settings_name_the_field(kwargs, field):
     with pytest.raises(ConfigError) as e:

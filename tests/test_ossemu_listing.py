@@ -1,4 +1,5 @@
 """ListObjects (V1) and ListObjectsV2 through oss2: paging, delimiters, encoding, RestoreInfo."""
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,18 @@ def test_prefix_marker_and_start_after(emulator, bucket):
     assert bucket.list_objects(prefix="z").object_list == []
 
 
-WEIRD = ["a b", "dir/a b+c.txt", "100%", "hash#tag", "what?", "plus+", "ünïcødé/日本語", "emoji 😀", "tab\tkey", "k" * 1000]
+WEIRD = [
+    "a b",
+    "dir/a b+c.txt",
+    "100%",
+    "hash#tag",
+    "what?",
+    "plus+",
+    "ünïcødé/日本語",
+    "emoji 😀",
+    "tab\tkey",
+    "k" * 1000,
+]
 
 
 def test_keys_with_special_characters_round_trip_in_both_listings(emulator, bucket):
@@ -137,7 +149,12 @@ def test_restore_info_in_listing_matches_x_oss_restore_on_head(emulator, bucket,
 def test_listing_reports_storage_class_size_etag_and_time(emulator, bucket, clock):
     emulator.put_object(B, "k", b"hello", storage_class="DeepColdArchive")
     (obj,) = bucket.list_objects_v2(fetch_owner=True).object_list
-    assert (obj.storage_class, obj.size, obj.etag, obj.type) == ("DeepColdArchive", 5, "5D41402ABC4B2A76B9719D911017C592", "Normal")
+    assert (obj.storage_class, obj.size, obj.etag, obj.type) == (
+        "DeepColdArchive",
+        5,
+        "5D41402ABC4B2A76B9719D911017C592",
+        "Normal",
+    )
     assert obj.last_modified == int(clock.now())
     assert obj.owner is not None
 
@@ -159,8 +176,9 @@ def test_list_object_versions_of_an_unversioned_bucket(emulator, bucket, clock):
     bucket.restore_object("v/b")
     # WHEN listed by versions two at a time
     first = bucket.list_object_versions(prefix="v/", max_keys=2)
-    second = bucket.list_object_versions(prefix="v/", max_keys=2, key_marker=first.next_key_marker,
-                                         versionid_marker=first.next_versionid_marker)
+    second = bucket.list_object_versions(
+        prefix="v/", max_keys=2, key_marker=first.next_key_marker, versionid_marker=first.next_versionid_marker
+    )
     # THEN every object is one latest "null" version carrying its RestoreInfo
     versions = first.versions + second.versions
     assert [v.key for v in versions] == ["v/a b", "v/b", "v/c"]

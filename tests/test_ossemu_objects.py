@@ -1,4 +1,5 @@
 """Object operations and protocol details: headers, errors, routing, seeding, concurrency."""
+
 from __future__ import annotations
 
 import base64
@@ -29,7 +30,11 @@ def test_put_head_get_delete_round_trip(emulator, bucket):
     crc.update(b"hello")
     assert result.crc == crc.crc  # oss2 also checked it itself (enable_crc)
     head = bucket.head_object("k")
-    assert (head.content_length, head.etag, head.headers["x-oss-storage-class"]) == (5, "5D41402ABC4B2A76B9719D911017C592", "IA")
+    assert (head.content_length, head.etag, head.headers["x-oss-storage-class"]) == (
+        5,
+        "5D41402ABC4B2A76B9719D911017C592",
+        "IA",
+    )
     assert "x-oss-transition-time" not in head.headers
     assert bucket.get_object("k").read() == b"hello"
     assert bucket.delete_object("k").status == 204
@@ -118,7 +123,12 @@ def test_stats_count_operations_and_reset(emulator, bucket):
     bucket.restore_object("k")
     bucket.list_objects_v2()
     snap = emulator.stats.snapshot()
-    assert (snap["RestoreObject"], snap["RestoreObject:202"], snap["ListObjectsV2"], snap["restore:billed"]) == (1, 1, 1, 1)
+    assert (snap["RestoreObject"], snap["RestoreObject:202"], snap["ListObjectsV2"], snap["restore:billed"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
     emulator.stats.reset()
     assert set(emulator.stats.snapshot().values()) == {0}
     assert emulator.stats.snapshot()["DeleteObject"] == 0
@@ -147,7 +157,9 @@ def test_seeded_archive_objects_restore_like_any_other(emulator, bucket, clock):
     assert len(bucket.get_object(key).read()) == 3
 
 
-@pytest.mark.parametrize(("counts", "field"), [({"Glacier": 1}, "seed class"), ({"Archive": -1}, "seed count for Archive")])
+@pytest.mark.parametrize(
+    ("counts", "field"), [({"Glacier": 1}, "seed class"), ({"Archive": -1}, "seed count for Archive")]
+)
 def test_bad_seed_counts_name_the_field(emulator, counts, field):
     emulator.create_bucket(B)
     with pytest.raises(ConfigError) as e:
@@ -196,7 +208,9 @@ def test_shared_session_is_bounded():
     assert SESSION.session.adapters["http://"]._pool_maxsize >= 32
 
 
-@pytest.mark.parametrize(("byte_range", "expected"), [((1, 3), b"ell"), ((None, 2), b"lo"), ((3, None), b"lo"), ((2, 99), b"llo")])
+@pytest.mark.parametrize(
+    ("byte_range", "expected"), [((1, 3), b"ell"), ((None, 2), b"lo"), ((3, None), b"lo"), ((2, 99), b"llo")]
+)
 def test_ranged_get_returns_the_slice(bucket, byte_range, expected):
     bucket.put_object("k", b"hello")
     result = bucket.get_object("k", byte_range=byte_range)

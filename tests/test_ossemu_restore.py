@@ -1,4 +1,5 @@
 """The RestoreObject state machine of every archive class and tier, driven through oss2 over HTTP."""
+
 from __future__ import annotations
 
 import oss2
@@ -155,8 +156,12 @@ def test_lower_tier_while_restoring_is_409_with_ec_715(emulator, bucket, cls):
 
 @pytest.mark.parametrize(
     ("cls", "days", "ec"),
-    [("Archive", 8, "0016-00000708"), ("Archive", 0, "0016-00000708"), ("ColdArchive", 366, "0016-00000704"),
-     ("DeepColdArchive", 366, "0016-00000704")],
+    [
+        ("Archive", 8, "0016-00000708"),
+        ("Archive", 0, "0016-00000708"),
+        ("ColdArchive", 366, "0016-00000704"),
+        ("DeepColdArchive", 366, "0016-00000704"),
+    ],
 )
 def test_days_out_of_range_is_400_invalid_argument(emulator, bucket, cls, days, ec):
     emulator.put_object("test-bucket", "k", b"x", storage_class=cls)

@@ -1,4 +1,5 @@
 """The fixtures other test files rely on work end to end."""
+
 from __future__ import annotations
 
 import oss2

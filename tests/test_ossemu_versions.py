@@ -1,5 +1,6 @@
 """Versioning in the emulator, through the real oss2: versions, delete markers, ListObjectVersions with
 RestoreInfo, and RestoreObject / HeadObject by version ID."""
+
 from __future__ import annotations
 
 import oss2
@@ -37,7 +38,9 @@ def test_each_put_adds_a_version_and_list_object_versions_returns_them_newest_fi
     assert [o.storage_class for o in bucket.list_objects().object_list] == ["Standard"]
 
 
-def test_a_noncurrent_archive_version_is_restored_by_its_version_id_and_listed_with_restore_info(emulator, bucket, clock):
+def test_a_noncurrent_archive_version_is_restored_by_its_version_id_and_listed_with_restore_info(
+    emulator, bucket, clock
+):
     _enable(bucket)
     old = bucket.put_object("a", b"old", headers={"x-oss-storage-class": "Archive"}).versionid
     bucket.put_object("a", b"new", headers={"x-oss-storage-class": "Archive"})
@@ -81,11 +84,15 @@ def test_an_unknown_version_id_is_refused_with_no_such_version(bucket):
 def test_list_object_versions_pages_by_key_and_version_marker(bucket):
     # GIVEN 3 keys with 3 versions each
     _enable(bucket)
-    written = {k: [bucket.put_object(k, str(i).encode()).versionid for i in range(3)][::-1] for k in ("p/a", "p/b", "p/c")}
+    written = {
+        k: [bucket.put_object(k, str(i).encode()).versionid for i in range(3)][::-1] for k in ("p/a", "p/b", "p/c")
+    }
     # WHEN listed two entries at a time
     seen, key_marker, version_marker = [], "", ""
     while True:
-        page = bucket.list_object_versions(prefix="p/", key_marker=key_marker, versionid_marker=version_marker, max_keys=2)
+        page = bucket.list_object_versions(
+            prefix="p/", key_marker=key_marker, versionid_marker=version_marker, max_keys=2
+        )
         seen += [(v.key, v.versionid) for v in page.versions]
         if not page.is_truncated:
             break
@@ -106,6 +113,9 @@ def test_a_suspended_bucket_overwrites_the_null_version_and_keeps_the_others(emu
     second = bucket.put_object("s", b"3").versionid
     # THEN both writes are the one null version (the second overwrote the first), the enabled-era one kept
     assert first == second == "null"
-    assert [(v.versionid, v.is_latest) for v in bucket.list_object_versions().versions] == [("null", True), (kept, False)]
+    assert [(v.versionid, v.is_latest) for v in bucket.list_object_versions().versions] == [
+        ("null", True),
+        (kept, False),
+    ]
     assert bucket.get_object("s").read() == b"3"
     assert bucket.get_bucket_versioning().status == "Suspended"

@@ -6,6 +6,7 @@ naming a flag; never a traceback, never another exception (CliRunner keeps it in
 bucket (the run itself is tested with a fixture bucket in a few examples); `start` talks to the loopback
 Serverless Workflow API of test_cloud_commands.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,9 +34,25 @@ AK, SK = "prop-cli-ak", "prop-cli-secret"
 # (the must-show asks for at least 500).
 RUNS, STARTS, DEMOS = 300, 150, 100
 
-FLOW_FLAGS = ["--endpoint", "--bucket", "--region", "--prefix", "--marker", "--max-keys", "--poll-interval",
-              "--workers", "--group-size", "--days", "--tier", "--wait-per-batch", "--pipelined",
-              "--rounds-per-execution", "--round-seconds", "--max-concurrent-invocations", "--input"]
+FLOW_FLAGS = [
+    "--endpoint",
+    "--bucket",
+    "--region",
+    "--prefix",
+    "--marker",
+    "--max-keys",
+    "--poll-interval",
+    "--workers",
+    "--group-size",
+    "--days",
+    "--tier",
+    "--wait-per-batch",
+    "--pipelined",
+    "--rounds-per-execution",
+    "--round-seconds",
+    "--max-concurrent-invocations",
+    "--input",
+]
 RUN_FLAGS = [*FLOW_FLAGS, "--report", "--quiet"]
 START_FLAGS = [*FLOW_FLAGS, "--env", "--name", "--fnf-endpoint"]
 DEMO_FLAGS = ["--objects", "--restore-latency", "--report", "--quiet"]
@@ -54,10 +71,17 @@ def flow_options(endpoint: str, bucket: str) -> dict[str, st.SearchStrategy[list
     valued = {
         "--endpoint": argv(st.one_of(st.just(endpoint), gen.endpoints(endpoint, typed=False))),
         "--bucket": argv(st.one_of(st.just(bucket), gen.buckets(bucket))),
-        "--region": argv(gen.regions), "--prefix": argv(gen.string_field), "--marker": argv(gen.string_field),
-        "--max-keys": numbers(1, 1000), "--poll-interval": numbers(1, 172800), "--workers": numbers(1, 100),
-        "--group-size": numbers(1, 1000), "--days": numbers(1, 365), "--tier": argv(gen.tiers),
-        "--rounds-per-execution": numbers(1, 320), "--round-seconds": numbers(5, 600),
+        "--region": argv(gen.regions),
+        "--prefix": argv(gen.string_field),
+        "--marker": argv(gen.string_field),
+        "--max-keys": numbers(1, 1000),
+        "--poll-interval": numbers(1, 172800),
+        "--workers": numbers(1, 100),
+        "--group-size": numbers(1, 1000),
+        "--days": numbers(1, 365),
+        "--tier": argv(gen.tiers),
+        "--rounds-per-execution": numbers(1, 320),
+        "--round-seconds": numbers(5, 600),
         "--max-concurrent-invocations": numbers(1, 1000),
     }
     options = {flag: _with_flag(flag, values) for flag, values in valued.items()}
@@ -72,13 +96,20 @@ def _with_flag(flag: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[l
 def input_documents(endpoint: str, bucket: str) -> st.SearchStrategy[bytes]:
     """`--input` file contents: flow inputs with generated fields, or bytes that are no usable JSON object."""
     fields = {
-        "endpoint": st.one_of(st.just(endpoint), gen.endpoints(endpoint)), "bucketName": gen.buckets(bucket),
-        "region": gen.regions, "prefix": gen.string_field, "marker": gen.string_field,
-        "maxKeys": gen.integer_field(1, 1000), "days": gen.integer_field(1, 365), "tier": gen.tiers,
-        "waitPerBatch": gen.flags, "maxkeys": gen.integer_field(1, 1000),
+        "endpoint": st.one_of(st.just(endpoint), gen.endpoints(endpoint)),
+        "bucketName": gen.buckets(bucket),
+        "region": gen.regions,
+        "prefix": gen.string_field,
+        "marker": gen.string_field,
+        "maxKeys": gen.integer_field(1, 1000),
+        "days": gen.integer_field(1, 365),
+        "tier": gen.tiers,
+        "waitPerBatch": gen.flags,
+        "maxkeys": gen.integer_field(1, 1000),
     }
     docs = st.tuples(gen.optional(fields), st.booleans()).map(
-        lambda d: json.dumps(d[0], ensure_ascii=d[1]).encode("utf-8", "surrogatepass"))
+        lambda d: json.dumps(d[0], ensure_ascii=d[1]).encode("utf-8", "surrogatepass")
+    )
     return st.one_of(docs, docs, gen.raw_documents({"endpoint": endpoint, "bucketName": bucket}))
 
 
@@ -117,7 +148,9 @@ class Invocations:
         return result
 
 
-def run_property(strategy: st.SearchStrategy[Any], count: int, check: Callable[[Any], object], *, grow: bool = True) -> None:
+def run_property(
+    strategy: st.SearchStrategy[Any], count: int, check: Callable[[Any], object], *, grow: bool = True
+) -> None:
     seen = []
 
     @settings(max_examples=max(count, settings().max_examples) if grow else count)  # more with a profile that asks
@@ -133,7 +166,8 @@ def run_property(strategy: st.SearchStrategy[Any], count: int, check: Callable[[
 def arguments(options: dict[str, st.SearchStrategy[list[str]]]) -> st.SearchStrategy[list[str]]:
     """Some of options, in any order, sometimes one given twice."""
     chosen = st.lists(st.sampled_from(sorted(options)), max_size=len(options)).flatmap(
-        lambda names: st.tuples(*(options[n] for n in names)) if names else st.just(()))
+        lambda names: st.tuples(*(options[n] for n in names)) if names else st.just(())
+    )
     return chosen.flatmap(lambda parts: st.permutations(parts)).map(lambda parts: [w for p in parts for w in p])
 
 
@@ -161,7 +195,8 @@ def test_run_takes_any_arguments_and_input_file_without_a_traceback(bucketless_e
     options = flow_options(emu.endpoint, "no-such-bucket")
     options["--input"] = calls.input_option(input_documents(emu.endpoint, "no-such-bucket"))
     options["--report"] = st.sampled_from(["r.jsonl", "missing/r.jsonl", ".", "r\x00.jsonl"]).map(
-        lambda name: ["--report", str(tmp_path / name)])
+        lambda name: ["--report", str(tmp_path / name)]
+    )
     options["--quiet"] = st.just(["--quiet"])
 
     # WHEN each is run THEN it ends in exit 2 naming a flag (no bucket to restore), never a traceback
@@ -177,12 +212,14 @@ def test_start_takes_any_arguments_and_input_file_without_a_traceback(fnf: FakeF
     options["--input"] = calls.input_option(input_documents("https://oss-cn-hangzhou.aliyuncs.com", bucket))
     options["--env"] = st.sampled_from(["dev", "prod", "nope", "\udcff"]).map(lambda env: ["--env", env])
     options["--region"] = st.sampled_from(["cn-hangzhou", "cn-hangzhou", "eu-central-1", "", "\ud800"]).map(
-        lambda region: ["--region", region])
+        lambda region: ["--region", region]
+    )
     names = st.one_of(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,127}", fullmatch=True), argv(gen.string_field))
     options["--name"] = names.map(lambda name: ["--name", name])
     fake = os.environ["OSS_RESTORE_FNF_ENDPOINT"]  # the loopback API; otherwise only endpoints it must refuse
     options["--fnf-endpoint"] = st.one_of(st.just(fake), gen.endpoints(fake, typed=False)).map(
-        lambda e: ["--fnf-endpoint", e])
+        lambda e: ["--fnf-endpoint", e]
+    )
 
     def check(args: list[str]) -> None:
         before = len(fnf.requests)
@@ -203,10 +240,12 @@ def test_demo_refuses_any_bad_arguments_without_a_traceback(tmp_path):
     # GIVEN argument lists with at least one value demo must refuse (a valid demo seeds and restores for real)
     calls = Invocations(tmp_path, DEMO_FLAGS)
     bad = st.one_of(
-        argv(gen.integer_field(10, 200_000)).filter(lambda v: not _within(int, v, 10, 200_000)).map(
-            lambda v: ["--objects", v]),
-        argv(st.one_of(st.floats(), gen.string_field)).filter(lambda v: not _within(float, v, 0, 3600)).map(
-            lambda v: ["--restore-latency", v]),
+        argv(gen.integer_field(10, 200_000))
+        .filter(lambda v: not _within(int, v, 10, 200_000))
+        .map(lambda v: ["--objects", v]),
+        argv(st.one_of(st.floats(), gen.string_field))
+        .filter(lambda v: not _within(float, v, 0, 3600))
+        .map(lambda v: ["--restore-latency", v]),
         # (no bad --report: a later valid one would replace it, as the last of a repeated option counts)
         st.sampled_from([["--nope"], ["--restore-latency", "nan"]]),
     )
@@ -232,8 +271,14 @@ def _within(kind: Callable[[str], float], value: str, lo: float, hi: float) -> b
         return False
 
 
-OBJECTS = {"a/1": "Archive", "a/ 2": "ColdArchive", "a/%+": "Standard", "日本/語": "DeepColdArchive",
-           "e/😀": "Archive", "f/\x01ctl": "ColdArchive"}
+OBJECTS = {
+    "a/1": "Archive",
+    "a/ 2": "ColdArchive",
+    "a/%+": "Standard",
+    "日本/語": "DeepColdArchive",
+    "e/😀": "Archive",
+    "f/\x01ctl": "ColdArchive",
+}
 
 
 def test_a_valid_run_reports_exactly_the_objects_in_its_scope(creds, tmp_path):
@@ -243,16 +288,39 @@ def test_a_valid_run_reports_exactly_the_objects_in_its_scope(creds, tmp_path):
         for key, cls in OBJECTS.items():
             emu.put_object("prop-run", key, b"x", storage_class=cls)
         calls = Invocations(tmp_path, RUN_FLAGS)
-        scopes = st.tuples(st.sampled_from(["", "a/", "日本/", "e/", "zz"]), st.sampled_from(["", "a/1", "e"]),
-                           st.integers(1, 4), st.integers(1, 3))
+        scopes = st.tuples(
+            st.sampled_from(["", "a/", "日本/", "e/", "zz"]),
+            st.sampled_from(["", "a/1", "e"]),
+            st.integers(1, 4),
+            st.integers(1, 3),
+        )
 
         def check(scope: tuple[str, str, int, int]) -> None:
             prefix, marker, max_keys, group_size = scope
             report = tmp_path / "report.jsonl"
             # WHEN a generated valid scope is restored
-            result = calls.invoke(["run", "--endpoint", emu.endpoint, "--bucket", "prop-run", "--prefix", prefix,
-                                   "--marker", marker, "--max-keys", str(max_keys), "--group-size", str(group_size),
-                                   "--poll-interval", "1", "--quiet", "--report", str(report)])
+            result = calls.invoke(
+                [
+                    "run",
+                    "--endpoint",
+                    emu.endpoint,
+                    "--bucket",
+                    "prop-run",
+                    "--prefix",
+                    prefix,
+                    "--marker",
+                    marker,
+                    "--max-keys",
+                    str(max_keys),
+                    "--group-size",
+                    str(group_size),
+                    "--poll-interval",
+                    "1",
+                    "--quiet",
+                    "--report",
+                    str(report),
+                ]
+            )
             # THEN it succeeds and reports every object under the prefix after the marker, and no other
             assert result.exit_code == 0, result.stderr
             reported = {json.loads(line)["key"] for line in report.read_text(encoding="utf-8").splitlines()}
@@ -270,8 +338,9 @@ def test_a_valid_demo_reports_every_object_it_seeded(tmp_path):
         objects, latency = demo
         report = tmp_path / "demo.jsonl"
         # WHEN run
-        result = calls.invoke(["demo", "--objects", str(objects), "--restore-latency", latency, "--quiet",
-                               "--report", str(report)])
+        result = calls.invoke(
+            ["demo", "--objects", str(objects), "--restore-latency", latency, "--quiet", "--report", str(report)]
+        )
         # THEN it succeeds with one report line per seeded object
         assert result.exit_code == 0, result.stderr
         assert len(report.read_text(encoding="utf-8").splitlines()) == objects

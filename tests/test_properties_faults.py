@@ -1,6 +1,7 @@
 """Generated fault mixes against a run's request slices: the real restore handler over oss2 to the
 emulator, shard by shard until every range is requested. Whatever fails (500, 503 ServiceUnavailable,
 dropped connections, a QPS limit), every key is requested until it is answered and no key is asked twice."""
+
 from __future__ import annotations
 
 import itertools
@@ -47,9 +48,12 @@ def emu():
 
 
 @settings(max_examples=25)
-@given(kinds=st.sets(st.sampled_from(["500", "503", "drop"]), min_size=1),
-       rate=st.floats(min_value=0.0, max_value=0.4), qps=st.one_of(st.none(), st.integers(min_value=20, max_value=80)),
-       seed=st.integers(min_value=0, max_value=2**16))
+@given(
+    kinds=st.sets(st.sampled_from(["500", "503", "drop"]), min_size=1),
+    rate=st.floats(min_value=0.0, max_value=0.4),
+    qps=st.one_of(st.none(), st.integers(min_value=20, max_value=80)),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
 def test_every_fault_mix_ends_with_each_key_requested_once(emu, kinds, rate, qps, seed):
     # GIVEN 40 Cold Archive objects and an OSS failing `rate` of its requests with `kinds`, and throttling past
     # `qps` requests a second

@@ -4,6 +4,7 @@ The only outcomes allowed: a JSON result that describes its input, or one of the
 (`RestoreCoreError`); an `InvalidParameter` must name a field of the event. Anything else (a
 UnicodeEncodeError, a RecursionError, a ValueError from int()) fails the test with its traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ from restore_core.params import iso_time
 
 AK, SK = "prop-ak", "prop-secret"
 BUCKET = "prop-bucket"
-CONTEXT = SimpleNamespace(request_id="r", credentials=SimpleNamespace(access_key_id=AK, access_key_secret=SK,
-                                                                      security_token=None))
+CONTEXT = SimpleNamespace(
+    request_id="r", credentials=SimpleNamespace(access_key_id=AK, access_key_secret=SK, security_token=None)
+)
 # Events per handler and CI run: 3 x 400 = 1,200 (the must-show asks for at least 1,000).
 EVENTS_PER_HANDLER = 400
 FLOW_INPUT_NAMES = {f.name for f in FLOW_INPUTS} | {"unknownField"}
@@ -60,38 +62,75 @@ ACTIONS = st.one_of(st.sampled_from(["restore", "extend", "clean"]), gen.string_
 def settings_fields(emu: Emulator) -> st.SearchStrategy[Any]:
     """The run's settings as the flow hands them on: mostly a valid object, its fields drawn valid or broken."""
     optional = {
-        "region": gen.regions, "prefix": gen.string_field, "unknownField": gen.string_field,
-        "deadline": DEADLINES, "bestEffort": gen.flags, "action": ACTIONS, "maxKeys": gen.integer_field(1, 1000),
-        "pollInterval": gen.integer_field(1, 172800), "days": gen.integer_field(1, 365), "tier": gen.tiers,
-        "dryRun": gen.flags, "maxConcurrentInvocations": gen.integer_field(1, 1000),
-        "roundSeconds": gen.integer_field(5, 600), "roundsPerExecution": gen.integer_field(1, 320),
+        "region": gen.regions,
+        "prefix": gen.string_field,
+        "unknownField": gen.string_field,
+        "deadline": DEADLINES,
+        "bestEffort": gen.flags,
+        "action": ACTIONS,
+        "maxKeys": gen.integer_field(1, 1000),
+        "pollInterval": gen.integer_field(1, 172800),
+        "days": gen.integer_field(1, 365),
+        "tier": gen.tiers,
+        "dryRun": gen.flags,
+        "maxConcurrentInvocations": gen.integer_field(1, 1000),
+        "roundSeconds": gen.integer_field(5, 600),
+        "roundsPerExecution": gen.integer_field(1, 320),
     }
     valid = {"endpoint": emu.endpoint, "bucketName": BUCKET, "reportUrl": f"oss://{BUCKET}/reports/prop/"}
     # Often valid as a whole, so the events that carry other fields get past the settings to them.
-    return st.one_of(st.just(valid), st.fixed_dictionaries({**common(emu), "reportUrl": REPORT_URLS}, optional=optional))
+    return st.one_of(
+        st.just(valid), st.fixed_dictionaries({**common(emu), "reportUrl": REPORT_URLS}, optional=optional)
+    )
 
 
 # Where the handlers write the run's report and progress: the emulator's bucket, or an address to refuse.
-REPORT_URLS = st.one_of(st.just(f"oss://{BUCKET}/reports/prop/"), st.just(f"oss://{BUCKET}/reports/prop/"),
-                        st.sampled_from(["", "oss://", "s3://x/y/", "oss://Bad_Bucket/p/", "file:///tmp"]),
-                        gen.string_field)
+REPORT_URLS = st.one_of(
+    st.just(f"oss://{BUCKET}/reports/prop/"),
+    st.just(f"oss://{BUCKET}/reports/prop/"),
+    st.sampled_from(["", "oss://", "s3://x/y/", "oss://Bad_Bucket/p/", "file:///tmp"]),
+    gen.string_field,
+)
 SHARDS = st.one_of(
-    st.fixed_dictionaries({"i": st.sampled_from(["s0", "s1"]), "lo": st.sampled_from(["", "a/", "b"]),
-                           "m": st.sampled_from(["", "a/", "a/2", None]), "s": st.sampled_from(["", "a/1", None])},
-                          optional={"hi": st.sampled_from(["b/", "c", "\U0010ffff"]), "n": st.integers(0, 5),
-                                    "p": st.integers(0, 5), "q": st.integers(0, 5), "d": st.integers(0, 2**31)}),
-    st.fixed_dictionaries({"i": st.just("s0"), "lo": st.just(""), "m": st.just(""), "s": st.just("")},
-                          optional={"n": gen.integer_field(0, 5), "p": gen.integer_field(0, 5), "j": gen.string_field,
-                                    "r": gen.string_field, "d": gen.integer_field(0, 2**31), "hi": gen.string_field}),
-    st.fixed_dictionaries({"i": gen.string_field, "lo": gen.string_field, "m": gen.string_field, "s": gen.string_field}),
+    st.fixed_dictionaries(
+        {
+            "i": st.sampled_from(["s0", "s1"]),
+            "lo": st.sampled_from(["", "a/", "b"]),
+            "m": st.sampled_from(["", "a/", "a/2", None]),
+            "s": st.sampled_from(["", "a/1", None]),
+        },
+        optional={
+            "hi": st.sampled_from(["b/", "c", "\U0010ffff"]),
+            "n": st.integers(0, 5),
+            "p": st.integers(0, 5),
+            "q": st.integers(0, 5),
+            "d": st.integers(0, 2**31),
+        },
+    ),
+    st.fixed_dictionaries(
+        {"i": st.just("s0"), "lo": st.just(""), "m": st.just(""), "s": st.just("")},
+        optional={
+            "n": gen.integer_field(0, 5),
+            "p": gen.integer_field(0, 5),
+            "j": gen.string_field,
+            "r": gen.string_field,
+            "d": gen.integer_field(0, 2**31),
+            "hi": gen.string_field,
+        },
+    ),
+    st.fixed_dictionaries(
+        {"i": gen.string_field, "lo": gen.string_field, "m": gen.string_field, "s": gen.string_field}
+    ),
     gen.string_field,
 )
 # Short rounds: a generated event never holds the test up for long.
 ROUNDS = st.one_of(
-    st.fixed_dictionaries({"base": st.sampled_from(["", "a/"]), "invocations": st.integers(1, 1000),
-                           "seconds": st.integers(1, 2)}),
-    st.fixed_dictionaries({"base": gen.string_field, "invocations": gen.integer_field(1, 1000),
-                           "seconds": gen.integer_field(1, 900)}),
+    st.fixed_dictionaries(
+        {"base": st.sampled_from(["", "a/"]), "invocations": st.integers(1, 1000), "seconds": st.integers(1, 2)}
+    ),
+    st.fixed_dictionaries(
+        {"base": gen.string_field, "invocations": gen.integer_field(1, 1000), "seconds": gen.integer_field(1, 900)}
+    ),
     gen.string_field,
 )
 
@@ -104,7 +143,8 @@ class Events:
         docs = st.fixed_dictionaries({"settings": settings_fields(emu)}, optional=fields)
         # JSON with \\u escapes, or raw UTF-8 (where a lone surrogate is no UTF-8 at all)...
         encoded = st.tuples(docs, st.booleans()).map(
-            lambda d: (d[0], json.dumps(d[0], ensure_ascii=d[1]).encode("utf-8", "surrogatepass")))
+            lambda d: (d[0], json.dumps(d[0], ensure_ascii=d[1]).encode("utf-8", "surrogatepass"))
+        )
         # ...or bytes that are no usable JSON object.
         raw = gen.raw_documents({"settings": {"endpoint": emu.endpoint, "bucketName": BUCKET}}).map(lambda b: (None, b))
         self.strategy = st.one_of(encoded, encoded, encoded, raw)
@@ -157,20 +197,36 @@ def first_plan(emu) -> dict[str, Any]:
 
 def test_the_planner_takes_any_event_without_an_untyped_error(emu, first_plan):
     outcomes: Counter = Counter()
-    result_of = st.fixed_dictionaries({"shard": st.one_of(st.sampled_from(first_plan["restoring"]), SHARDS),
-                                       "c": st.one_of(st.just({}), st.dictionaries(gen.string_field.filter(
-                                           lambda v: isinstance(v, str)), gen.integer_field(0, 10)))},
-                                      optional={"w": st.one_of(st.lists(gen.string_field, max_size=2)),
-                                                "e": gen.integer_field(0, 10**6)})
-    events = Events(emu, {
-        "state": st.one_of(st.just(first_plan["state"]), gen.string_field, st.builds(
-            lambda name, value: {**first_plan["state"], name: value},
-            st.sampled_from(["base", "resting", "started", "next", "round", "here", "totals", "estimate", "warnings"]),
-            st.one_of(gen.string_field, gen.integer_field(0, 10), st.lists(gen.string_field, max_size=2)))),
-        "restored": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
-        "confirmed": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
-        "executionName": gen.string_field, "unknownField": gen.string_field,
-    })
+    result_of = st.fixed_dictionaries(
+        {
+            "shard": st.one_of(st.sampled_from(first_plan["restoring"]), SHARDS),
+            "c": st.one_of(
+                st.just({}),
+                st.dictionaries(gen.string_field.filter(lambda v: isinstance(v, str)), gen.integer_field(0, 10)),
+            ),
+        },
+        optional={"w": st.one_of(st.lists(gen.string_field, max_size=2)), "e": gen.integer_field(0, 10**6)},
+    )
+    events = Events(
+        emu,
+        {
+            "state": st.one_of(
+                st.just(first_plan["state"]),
+                gen.string_field,
+                st.builds(
+                    lambda name, value: {**first_plan["state"], name: value},
+                    st.sampled_from(
+                        ["base", "resting", "started", "next", "round", "here", "totals", "estimate", "warnings"]
+                    ),
+                    st.one_of(gen.string_field, gen.integer_field(0, 10), st.lists(gen.string_field, max_size=2)),
+                ),
+            ),
+            "restored": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
+            "confirmed": st.one_of(st.lists(result_of, max_size=3), gen.string_field),
+            "executionName": gen.string_field,
+            "unknownField": gen.string_field,
+        },
+    )
 
     def check(example: tuple[Any, bytes]) -> None:
         event, data = example
@@ -206,11 +262,16 @@ def test_a_shard_handler_takes_any_event_without_an_untyped_error(emu, module):
 
 def test_summarize_takes_any_event_without_an_untyped_error(emu, first_plan):
     outcomes: Counter = Counter()
-    events = Events(emu, {
-        "state": st.one_of(st.just(first_plan["state"]), gen.string_field),
-        "error": st.one_of(st.sampled_from(["", "FnF.ALL", "DeadlineUnreachable"]), gen.string_field),
-        "cause": gen.string_field, "executionName": gen.string_field, "unknownField": gen.string_field,
-    })
+    events = Events(
+        emu,
+        {
+            "state": st.one_of(st.just(first_plan["state"]), gen.string_field),
+            "error": st.one_of(st.sampled_from(["", "FnF.ALL", "DeadlineUnreachable"]), gen.string_field),
+            "cause": gen.string_field,
+            "executionName": gen.string_field,
+            "unknownField": gen.string_field,
+        },
+    )
 
     def check(example: tuple[Any, bytes]) -> None:
         event, data = example

@@ -2,6 +2,7 @@
 run does before its first request): a gzipped inventory file cut at every byte, CSV text of any shape.
 The only outcomes allowed: the entry count of a manifest that is whole and well formed, or
 `InvalidManifest` naming the file (or the line) that is not; never another exception."""
+
 from __future__ import annotations
 
 import csv
@@ -62,7 +63,7 @@ def test_a_gzip_file_cut_at_any_byte_is_refused_naming_the_file(tmp_path, given_
 def test_two_gzip_members_cut_between_them_are_refused_when_manifest_json_gives_the_size(tmp_path):
     # GIVEN a file of two gzip members (gzip allows it), cut exactly where the first ends: that is a
     # whole gzip stream, which only the size and MD5 in manifest.json can tell from the file
-    first, second = gzip.compress(rows(10)), gzip.compress(rows(20)[len(rows(10)):])
+    first, second = gzip.compress(rows(10)), gzip.compress(rows(20)[len(rows(10)) :])
     whole = first + second
     assert check(inventory(tmp_path, whole, whole=whole)) == 20
     assert check(inventory(tmp_path, first)) == 10
@@ -98,8 +99,12 @@ _KEYS = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size
 
 
 @settings(max_examples=100, deadline=None)
-@given(keys=st.lists(_KEYS, min_size=1, max_size=20), quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
-       at=st.integers(0, 20), defect=st.sampled_from(["open quote", "line break in quotes", "none"]))
+@given(
+    keys=st.lists(_KEYS, min_size=1, max_size=20),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    at=st.integers(0, 20),
+    defect=st.sampled_from(["open quote", "line break in quotes", "none"]),
+)
 def test_a_csv_writer_s_manifest_reads_back_and_one_defect_is_named_by_its_line(keys, quoting, at, defect):
     # GIVEN a manifest as a CSV library writes one (URL-encoded keys, quoted minimally or always) ...
     out = io.StringIO()

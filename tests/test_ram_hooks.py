@@ -1,5 +1,6 @@
 """The authorization hooks of the engine and the emulator: what they ask, and how a denial fails the
 call as the cloud fails it. (Every stack's flows judged by its own policies: test_infra_flows_local.)"""
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,16 @@ from fdl.testing import engine_for, json_handler
 from ossemu import Emulator
 
 HEAD = "version: v1\ntype: flow\n"
-CHILD = HEAD + """
+CHILD = (
+    HEAD
+    + """
 steps:
   - {type: task, name: double, resourceArn: "acs:fc:::services/svc/functions/double"}
 """
-PARENT = HEAD + """
+)
+PARENT = (
+    HEAD
+    + """
 steps:
   - type: task
     name: callChild
@@ -32,6 +38,7 @@ steps:
     inputMappings: [{target: flowName, source: parent}]
     serviceParams: {FlowName: $.flowName, ExecutionName: next, Input: {}}
 """
+)
 
 
 class Hook:
@@ -52,8 +59,9 @@ def _engine(hook: Hook, calls: list[dict[str, Any]]) -> fdl.Engine:
         calls.append(event)
         return {"n": event.get("n", 0) * 2}
 
-    return engine_for({"parent": PARENT, "child": CHILD}, {"double": json_handler(double)},
-                      clock=fdl.ManualClock(), authorize=hook)
+    return engine_for(
+        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(), authorize=hook
+    )
 
 
 def test_the_engine_asks_before_each_invocation_and_execution_start() -> None:
@@ -70,16 +78,21 @@ def test_the_engine_asks_before_each_invocation_and_execution_start() -> None:
         ("fnf:StartExecution", "acs:fnf:::flow/parent"),
     }
     assert hook.asked.index(("fnf:StartExecution", "acs:fnf:::flow/child")) < hook.asked.index(
-        ("fnf:DescribeExecution", "acs:fnf:::flow/child/execution/kid"))
+        ("fnf:DescribeExecution", "acs:fnf:::flow/child/execution/kid")
+    )
 
 
-@pytest.mark.parametrize("action, error, child_started, invoked", [
-    ("fnf:StartExecution", "fnf.AccessDenied", False, False),
-    ("fnf:DescribeExecution", "fnf.AccessDenied", True, True),
-    ("fc:InvokeFunction", "FC.AccessDenied", True, False),  # fails the child, and so the sync parent
-])
-def test_a_denied_call_fails_the_task_with_the_services_error(action: str, error: str, child_started: bool,
-                                                                invoked: bool) -> None:
+@pytest.mark.parametrize(
+    "action, error, child_started, invoked",
+    [
+        ("fnf:StartExecution", "fnf.AccessDenied", False, False),
+        ("fnf:DescribeExecution", "fnf.AccessDenied", True, True),
+        ("fc:InvokeFunction", "FC.AccessDenied", True, False),  # fails the child, and so the sync parent
+    ],
+)
+def test_a_denied_call_fails_the_task_with_the_services_error(
+    action: str, error: str, child_started: bool, invoked: bool
+) -> None:
     # GIVEN a hook refusing one action
     hook, calls = Hook(action), list[dict[str, Any]]()
     engine = _engine(hook, calls)
@@ -112,8 +125,11 @@ def test_the_emulator_maps_each_request_to_its_ram_action_and_resource(guarded: 
     bucket.list_objects_v2(prefix="cold/")
     bucket._do("GET", "ram-b", "", params={"bucketArchiveDirectRead": ""})
     # THEN the hook was asked with the signer, OSS's RAM action and the resource without account
-    assert hook.asked == [("ak", "oss:ListObjects", "acs:oss:*::ram-b"), ("ak", "oss:ListObjects", "acs:oss:*::ram-b"),
-                          ("ak", "oss:GetBucketArchiveDirectRead", "acs:oss:*::ram-b")]
+    assert hook.asked == [
+        ("ak", "oss:ListObjects", "acs:oss:*::ram-b"),
+        ("ak", "oss:ListObjects", "acs:oss:*::ram-b"),
+        ("ak", "oss:GetBucketArchiveDirectRead", "acs:oss:*::ram-b"),
+    ]
 
 
 def test_a_request_naming_a_version_is_asked_as_its_versioned_action() -> None:
@@ -130,9 +146,11 @@ def test_a_request_naming_a_version_is_asked_as_its_versioned_action() -> None:
             bucket.restore_object("cold/k", params={"versionId": version})
         bucket.restore_object("cold/k")
     # THEN the versioned requests were asked as OSS's versioned actions, the plain one as the plain action
-    assert hook.asked == [("ak", "oss:GetObjectVersion", "acs:oss:*::ram-v/cold/k"),
-                          ("ak", "oss:RestoreObjectVersion", "acs:oss:*::ram-v/cold/k"),
-                          ("ak", "oss:RestoreObject", "acs:oss:*::ram-v/cold/k")]
+    assert hook.asked == [
+        ("ak", "oss:GetObjectVersion", "acs:oss:*::ram-v/cold/k"),
+        ("ak", "oss:RestoreObjectVersion", "acs:oss:*::ram-v/cold/k"),
+        ("ak", "oss:RestoreObject", "acs:oss:*::ram-v/cold/k"),
+    ]
     assert "oss:RestoreObjectVersion on acs:oss:*::ram-v/cold/k is denied" in refused.value.message
 
 
@@ -171,9 +189,14 @@ def test_a_restore_the_role_may_not_make_stops_the_group_naming_the_action(guard
         emu.put_object("ram-b", key, b"x", storage_class="Archive")
     from ossrestore_functions import restore  # the handler module of the function code package
 
-    event = {"settings": {"endpoint": emu.endpoint, "bucketName": "ram-b", "prefix": "cold/", "workers": 1},
-             "round": {"base": "cold/", "invocations": 1, "seconds": 20}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
-    context = SimpleNamespace(credentials=SimpleNamespace(access_key_id="ak", access_key_secret="sk", security_token=None))
+    event = {
+        "settings": {"endpoint": emu.endpoint, "bucketName": "ram-b", "prefix": "cold/", "workers": 1},
+        "round": {"base": "cold/", "invocations": 1, "seconds": 20},
+        "shard": {"i": "s0", "lo": "", "m": "", "s": ""},
+    }
+    context = SimpleNamespace(
+        credentials=SimpleNamespace(access_key_id="ak", access_key_secret="sk", security_token=None)
+    )
     # WHEN the restore handler runs
     # THEN it fails at the first refusal, with OSS's message naming the action, as no other key can succeed
     with pytest.raises(Exception) as refused:

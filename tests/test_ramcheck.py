@@ -1,5 +1,6 @@
 """The local RAM evaluator: RAM's matching rules, Deny over Allow, and the resource form each action is
 authorized against."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,19 +25,22 @@ def _authorizer(*statements: dict[str, Any]) -> ramcheck.Authorizer:
     return ramcheck.Authorizer(_policy(*statements), region=REGION, account=ACCOUNT)
 
 
-@pytest.mark.parametrize("pattern, value, matches", [
-    ("fnf:Start*", "fnf:StartExecution", True),
-    ("fnf:*Execution", "fnf:DescribeExecution", True),
-    ("fnf:Start*", "fnf:Start", True),  # * matches zero characters
-    ("oss:Get?bject", "oss:GetObject", True),
-    ("oss:GetObjec?", "oss:GetObject", True),
-    ("oss:GetObject?", "oss:GetObject", False),  # ? matches exactly one character
-    ("acs:oss:*:*:b/*", "acs:oss:*:1:b/a/deep/key", True),  # * crosses / and :
-    ("acs:oss:*:*:b/*", "acs:oss:*:1:bb/k", False),
-    ("oss:Get.bject", "oss:GetObject", False),  # regex characters are literal
-    ("fnf:startexecution", "fnf:StartExecution", False),  # case-sensitive: the stricter reading
-    ("acs:oss:*:*:Bucket/*", "acs:oss:*:1:bucket/k", False),
-])
+@pytest.mark.parametrize(
+    "pattern, value, matches",
+    [
+        ("fnf:Start*", "fnf:StartExecution", True),
+        ("fnf:*Execution", "fnf:DescribeExecution", True),
+        ("fnf:Start*", "fnf:Start", True),  # * matches zero characters
+        ("oss:Get?bject", "oss:GetObject", True),
+        ("oss:GetObjec?", "oss:GetObject", True),
+        ("oss:GetObject?", "oss:GetObject", False),  # ? matches exactly one character
+        ("acs:oss:*:*:b/*", "acs:oss:*:1:b/a/deep/key", True),  # * crosses / and :
+        ("acs:oss:*:*:b/*", "acs:oss:*:1:bb/k", False),
+        ("oss:Get.bject", "oss:GetObject", False),  # regex characters are literal
+        ("fnf:startexecution", "fnf:StartExecution", False),  # case-sensitive: the stricter reading
+        ("acs:oss:*:*:Bucket/*", "acs:oss:*:1:bucket/k", False),
+    ],
+)
 def test_wildcards_and_case(pattern: str, value: str, matches: bool) -> None:
     assert ramcheck.wildcard_match(pattern, value) is matches
 
@@ -47,7 +51,9 @@ def test_an_allow_grants_only_its_actions_and_resources() -> None:
     # THEN that call is allowed, another function or another action is not
     authorize("fc:InvokeFunction", FN)
     assert not authorize.allows("fc:InvokeFunction", FN + "2")
-    with pytest.raises(ramcheck.AccessDenied, match=r"^fc:InvokeFunction on .*/functions/other is denied: no statement allows it$"):
+    with pytest.raises(
+        ramcheck.AccessDenied, match=r"^fc:InvokeFunction on .*/functions/other is denied: no statement allows it$"
+    ):
         authorize("fc:InvokeFunction", FN.replace("/fn", "/other"))
 
 
@@ -91,12 +97,15 @@ def test_a_qualified_call_is_a_different_resource() -> None:
     authorize = _authorizer(_allow("fc:InvokeFunction", FN))
     assert not authorize.allows("fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:services/svc.prod/functions/fn")
     assert _authorizer(_allow("fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:services/svc.*/functions/fn")).allows(
-        "fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:services/svc.prod/functions/fn")
+        "fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:services/svc.prod/functions/fn"
+    )
 
 
 def test_a_resource_not_of_the_documented_form_is_refused_even_by_a_star_grant() -> None:
     authorize = _authorizer(_allow("oss:GetObject", "*"), _allow("fc:InvokeFunction", "*"))
-    with pytest.raises(ramcheck.AccessDenied, match=r"a resource of the form acs:oss:\*:\{account\}:\{bucket\}/\{key\}"):
+    with pytest.raises(
+        ramcheck.AccessDenied, match=r"a resource of the form acs:oss:\*:\{account\}:\{bucket\}/\{key\}"
+    ):
         authorize("oss:GetObject", f"acs:oss:*:{ACCOUNT}:bucket-only")
     with pytest.raises(ramcheck.AccessDenied, match=r"functions/{function}"):
         authorize("fc:InvokeFunction", f"acs:fc:{REGION}:{ACCOUNT}:functions/fn")  # the FC 3.0 form
@@ -104,21 +113,30 @@ def test_a_resource_not_of_the_documented_form_is_refused_even_by_a_star_grant()
 
 def test_an_action_the_catalog_does_not_know_is_denied() -> None:
     authorize = _authorizer({"Effect": "Allow", "Action": "*", "Resource": "*"})
-    with pytest.raises(ramcheck.AccessDenied, match=r"oss:DeleteObject on .* is denied: how RAM authorizes this action is not in"):
+    with pytest.raises(
+        ramcheck.AccessDenied, match=r"oss:DeleteObject on .* is denied: how RAM authorizes this action is not in"
+    ):
         authorize("oss:DeleteObject", "acs:oss:*::b/k")
 
 
 def test_a_request_naming_a_version_id_is_checked_as_the_versioned_action() -> None:
     # GIVEN a role granted the plain object actions only
-    authorize = _authorizer(_allow(["oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject"], "acs:oss:*:*:b/*"))
-    for plain, versioned in (("oss:GetObject", "oss:GetObjectVersion"), ("oss:RestoreObject", "oss:RestoreObjectVersion"),
-                             ("oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion")):
+    authorize = _authorizer(
+        _allow(["oss:GetObject", "oss:RestoreObject", "oss:CleanRestoredObject"], "acs:oss:*:*:b/*")
+    )
+    for plain, versioned in (
+        ("oss:GetObject", "oss:GetObjectVersion"),
+        ("oss:RestoreObject", "oss:RestoreObjectVersion"),
+        ("oss:CleanRestoredObject", "oss:CleanRestoredObjectVersion"),
+    ):
         # WHEN the same call names a versionId
         action = ramcheck.request_action(plain, version_id=True)
         # THEN RAM checks the versioned action, which the plain grant does not cover; without a version, the plain one
         assert action == versioned and ramcheck.request_action(plain, version_id=False) == plain
         authorize(plain, "acs:oss:*::b/k")
-        with pytest.raises(ramcheck.AccessDenied, match=rf"{versioned} on acs:oss:\*:{ACCOUNT}:b/k is denied: no statement"):
+        with pytest.raises(
+            ramcheck.AccessDenied, match=rf"{versioned} on acs:oss:\*:{ACCOUNT}:b/k is denied: no statement"
+        ):
             authorize(action, "acs:oss:*::b/k")
     # AND an action with no versioned form is checked as itself
     assert ramcheck.request_action("oss:ListObjects", version_id=True) == "oss:ListObjects"
@@ -133,17 +151,28 @@ def test_without_removes_one_action_and_drops_emptied_statements() -> None:
     assert len(policy.without("fc:InvokeFunction").statements) == 1
 
 
-@pytest.mark.parametrize("document, where", [
-    ('{"Statement": []', "policy: not JSON"),
-    ({"Version": "2", "Statement": [_allow("a:b", "*")]}, "Version"),
-    ({"Version": "1", "Statement": []}, "Statement"),
-    ({"Version": "1", "Statement": [{"Effect": "allow", "Action": "a:b", "Resource": "*"}]}, "Statement[0].Effect"),
-    ({"Version": "1", "Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}, "Statement[0].Action"),
-    ({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "InvokeFunction", "Resource": "*"}]}, "Statement[0].Action"),
-    ({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "a:b"}]}, "Statement[0].Resource"),
-    ({"Version": "1", "Statement": [{**_allow("a:b", "*"), "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]},
-     "Statement[0]: Condition: not evaluated locally"),
-])
+@pytest.mark.parametrize(
+    "document, where",
+    [
+        ('{"Statement": []', "policy: not JSON"),
+        ({"Version": "2", "Statement": [_allow("a:b", "*")]}, "Version"),
+        ({"Version": "1", "Statement": []}, "Statement"),
+        ({"Version": "1", "Statement": [{"Effect": "allow", "Action": "a:b", "Resource": "*"}]}, "Statement[0].Effect"),
+        ({"Version": "1", "Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}, "Statement[0].Action"),
+        (
+            {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "InvokeFunction", "Resource": "*"}]},
+            "Statement[0].Action",
+        ),
+        ({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "a:b"}]}, "Statement[0].Resource"),
+        (
+            {
+                "Version": "1",
+                "Statement": [{**_allow("a:b", "*"), "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}],
+            },
+            "Statement[0]: Condition: not evaluated locally",
+        ),
+    ],
+)
 def test_a_policy_ram_would_reject_or_that_cannot_be_judged_locally_is_refused(document: Any, where: str) -> None:
     with pytest.raises(ramcheck.PolicyError) as refused:
         ramcheck.Policy.parse(document)

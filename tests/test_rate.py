@@ -1,4 +1,5 @@
 """The request-rate budget: its split across concurrent invocations and the AIMD limiter (injected clock)."""
+
 from __future__ import annotations
 
 import heapq
@@ -259,8 +260,12 @@ class Bucket:
         return not over
 
 
-@pytest.mark.parametrize(("instances", "limit", "share"), [(2, 500, 0), (2, 300, 0), (10, 1000, 0), (2, 500, 250), (2, 500, 400)])
-def test_instances_without_a_budget_find_the_bucket_limit_and_stay_just_under_it(instances: int, limit: int, share: int):
+@pytest.mark.parametrize(
+    ("instances", "limit", "share"), [(2, 500, 0), (2, 300, 0), (10, 1000, 0), (2, 500, 250), (2, 500, 400)]
+)
+def test_instances_without_a_budget_find_the_bucket_limit_and_stay_just_under_it(
+    instances: int, limit: int, share: int
+):
     # GIVEN `instances` limiters without a budget (or with one over the bucket's limit) sending as fast
     # as they may to a bucket that accepts `limit` requests per second, answered 3 ms after sending
     clock = Clock()

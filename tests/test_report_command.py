@@ -1,4 +1,5 @@
 """`oss-restore report FILE.jsonl`: the summary tables, and the HTML page rendered in headless Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,11 @@ from ossrestore.report_view import MAX_TIME_BUCKETS, TimeBuckets, report_lines, 
 
 START = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
 # Keys are user data: markup, a closing script tag, quotes, non-ASCII.
-HOSTILE = ['<img src=x onerror="document.title=\'pwned\'">', "</script><script>document.title='pwned'</script>",
-           "a&b \"quoted\" 'single' 日本語"]
+HOSTILE = [
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "</script><script>document.title='pwned'</script>",
+    "a&b \"quoted\" 'single' 日本語",
+]
 
 
 def stamp(moment: datetime) -> str:
@@ -23,15 +27,25 @@ def stamp(moment: datetime) -> str:
 
 
 def row(key: str, cls: str | None, outcome: str, *, code: str = "", readable: datetime | None = None) -> dict:
-    return {"key": key, "storageClass": cls, "outcome": outcome, "code": code, "reason": "",
-            "requestedAt": stamp(START), "checkedAt": stamp(START + timedelta(hours=2)), "expiry": None,
-            "readableAt": stamp(readable) if readable else None}
+    return {
+        "key": key,
+        "storageClass": cls,
+        "outcome": outcome,
+        "code": code,
+        "reason": "",
+        "requestedAt": stamp(START),
+        "checkedAt": stamp(START + timedelta(hours=2)),
+        "expiry": None,
+        "readableAt": stamp(readable) if readable else None,
+    }
 
 
 def write_report(path: Path) -> dict[str, int]:
     """A report of 1,200 lines: restored over 8 minutes (one per second from 10:01), the rest mixed."""
-    rows = [row(f"logs/{i:06d}", "Archive", "restored", readable=START + timedelta(seconds=60 + i % 480))
-            for i in range(900)]
+    rows = [
+        row(f"logs/{i:06d}", "Archive", "restored", readable=START + timedelta(seconds=60 + i % 480))
+        for i in range(900)
+    ]
     rows += [row(f"cold/{i:06d}", "ColdArchive", "in_progress") for i in range(100)]
     rows += [row(f"std/{i:06d}", "Standard", "skipped") for i in range(150)]
     rows += [row(key, "DeepColdArchive", "failed", code="InvalidObjectState") for key in HOSTILE]
@@ -156,10 +170,13 @@ def test_the_report_is_read_as_a_stream(tmp_path):
     assert tally(report_lines(report)).failures["AccessDenied"].examples == [f"deep/{i:06d}" for i in range(5)]
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"key": "a", "outcome": "restored"}\nnot json\n', "line 2: not JSON"),
-    ('[1, 2]\n', "line 1: not a report line"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"key": "a", "outcome": "restored"}\nnot json\n', "line 2: not JSON"),
+        ("[1, 2]\n", "line 1: not a report line"),
+    ],
+)
 def test_a_malformed_report_is_refused_with_exit_2_naming_the_line(tmp_path, content, message):
     report = tmp_path / "report.jsonl"
     report.write_text(content, encoding="utf-8")
@@ -182,8 +199,14 @@ def test_a_script_error_in_the_page_is_recorded_in_the_dom_the_test_reads(tmp_pa
     write_report(report)
     assert invoke("report", str(report), "--html", str(page)).exit_code == 0
     text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace('<script type="application/json" id="readable-data">{', '<script type="application/json" '
-                                 'id="readable-data">{broken', 1), encoding="utf-8")
+    page.write_text(
+        text.replace(
+            '<script type="application/json" id="readable-data">{',
+            '<script type="application/json" id="readable-data">{broken',
+            1,
+        ),
+        encoding="utf-8",
+    )
     # WHEN Chromium loads it
     dom = parse(dump_dom(page, tmp_path / "chromium-profile"))
     # THEN the error is in the DOM and the page does not claim to have rendered

@@ -1,6 +1,7 @@
 """Safe local reports: `oss-restore run --report FILE` locks the path, writes beside it and renames the whole
 report into place; a path that cannot be written stops the run before anything is requested. The command
 runs in processes of its own (as a user starts it) against the OSS emulator in this process."""
+
 from __future__ import annotations
 
 import fcntl
@@ -37,14 +38,34 @@ def emu(monkeypatch):
 
 
 def command(emu: Emulator, report: Path) -> list[str]:
-    return [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "r/",
-            "--poll-interval", "1", "--group-size", "10", "--workers", "2", "--quiet", "--report", str(report)]
+    return [
+        sys.executable,
+        "-m",
+        "ossrestore",
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "r/",
+        "--poll-interval",
+        "1",
+        "--group-size",
+        "10",
+        "--workers",
+        "2",
+        "--quiet",
+        "--report",
+        str(report),
+    ]
 
 
 def start(emu: Emulator, report: Path, **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-    return subprocess.Popen(command(emu, report), env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]  # Popen's keywords, passed on
+    return subprocess.Popen(
+        command(emu, report), env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen
+    )  # type: ignore[call-overload]  # Popen's keywords, passed on
 
 
 def locked(path: Path) -> bool:
@@ -69,8 +90,9 @@ def valid_report(path: Path) -> list[dict]:
 
 def test_a_report_that_cannot_be_written_stops_the_run_before_anything_is_requested(emu):
     # WHEN a run names /dev/full (every write fails: no space) as its report
-    result = CliRunner(mix_stderr=False).invoke(group, [
-        "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--quiet", "--report", "/dev/full"])
+    result = CliRunner(mix_stderr=False).invoke(
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--quiet", "--report", "/dev/full"]
+    )
     # THEN exit 2 with a one-line message naming it, and not one request reached OSS
     assert result.exit_code == 2, result.stderr
     assert "--report" in result.stderr and "/dev/full" in result.stderr and "Traceback" not in result.stderr
@@ -104,8 +126,10 @@ def test_a_second_run_with_the_same_report_path_stops_at_once_and_the_first_repo
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.01)
     # WHEN a second run names the same path
-    second = CliRunner(mix_stderr=False).invoke(group, [
-        "run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "r/", "--quiet", "--report", str(report)])
+    second = CliRunner(mix_stderr=False).invoke(
+        group,
+        ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "r/", "--quiet", "--report", str(report)],
+    )
     # THEN it exits 2 naming the file, before the first has ended
     assert second.exit_code == 2, second.stderr
     assert str(report) in second.stderr and "another run" in second.stderr

@@ -1,6 +1,7 @@
 """`oss-restore run --report oss://BUCKET/PREFIX/`: the flows write the report into OSS as the cloud's runs do,
 and `oss-restore report oss://...` reads it back: one line per object in scope, `summary.json` agreeing,
 through faults and an interruption."""
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,21 @@ def assert_one_line_per_object(emu: Emulator) -> list[dict]:
 
 def test_a_run_writes_its_report_into_oss_and_report_reads_it_back(emu, tmp_path):
     # GIVEN a bucket of mixed classes WHEN it is restored with the report in OSS
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "data/", "--poll-interval", "1",
-                    "--quiet", "--yes", "--report", REPORT)
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "data/",
+        "--poll-interval",
+        "1",
+        "--quiet",
+        "--yes",
+        "--report",
+        REPORT,
+    )
     assert result.exit_code == 0, result.stderr
     # THEN the report's parts hold one line per object in scope, and summary.json agrees with them
     lines = assert_one_line_per_object(emu)
@@ -90,8 +104,21 @@ def test_faults_lose_and_duplicate_no_line(emu):
     # GIVEN an OSS that fails 15% of every request, report writes and reads included
     emu.set_faults(Faults(rate=0.15, kinds=("500", "503", "drop"), seed=11))
     # WHEN restored with the report in OSS
-    result = invoke("run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--prefix", "data/", "--poll-interval", "1",
-                    "--quiet", "--yes", "--report", REPORT)
+    result = invoke(
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "data/",
+        "--poll-interval",
+        "1",
+        "--quiet",
+        "--yes",
+        "--report",
+        REPORT,
+    )
     emu.set_faults(Faults())
     # THEN exit 0, and still one line per object
     assert result.exit_code == 0, result.stderr
@@ -101,10 +128,33 @@ def test_faults_lose_and_duplicate_no_line(emu):
 def test_an_interrupted_run_resumed_loses_and_duplicates_no_line(emu):
     # GIVEN a run with its report in OSS, paced so that Ctrl-C lands mid-way
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": AK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SK}
-    command = [sys.executable, "-m", "ossrestore", "run", "--endpoint", emu.endpoint, "--bucket", BUCKET,
-               "--prefix", "data/", "--poll-interval", "1", "--quiet", "--yes", "--report", REPORT]
-    proc = subprocess.Popen([*command, "--max-requests-per-second", "40"], env=env, cwd=ROOT, start_new_session=True,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [
+        sys.executable,
+        "-m",
+        "ossrestore",
+        "run",
+        "--endpoint",
+        emu.endpoint,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        "data/",
+        "--poll-interval",
+        "1",
+        "--quiet",
+        "--yes",
+        "--report",
+        REPORT,
+    ]
+    proc = subprocess.Popen(
+        [*command, "--max-requests-per-second", "40"],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while emu.stats.get("RestoreObject") < 30:
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

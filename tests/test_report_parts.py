@@ -1,4 +1,5 @@
 """A shard's report parts in the run's store: a retried step never leaves a part of the attempt that failed."""
+
 from __future__ import annotations
 
 from restore_core import report_parts

@@ -1,4 +1,5 @@
 """The one rule of "does this object need a restore?", as a table, and its callers agreeing with it."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,6 +51,8 @@ def test_the_confirm_scan_and_the_report_follow_the_rule(storage_class, restore,
     # THEN readable objects are settled (skipped, or already restored), in-progress ones are waited for (None),
     # and only the ones the rule says to restore are requested again
     readable = verdict(storage_class, restore, direct_read=direct_read).readable
-    assert (found is not None and found is not REREQUEST and found.outcome in ("skipped", "already_restored")) is readable
+    assert (
+        found is not None and found is not REREQUEST and found.outcome in ("skipped", "already_restored")
+    ) is readable
     assert (found is REREQUEST) is (need is Need.RESTORE)
     assert (found is None) is (need is Need.IN_PROGRESS)

@@ -1,4 +1,5 @@
 """The run's store: the same objects under the same names in OSS (the emulator) and in a local directory."""
+
 from __future__ import annotations
 
 import pytest

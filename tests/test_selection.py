@@ -3,6 +3,7 @@ and sizes.
 
 The pattern matcher is checked against an independent backtracking matcher over generated patterns and
 paths, and on the examples rclone's filtering documentation gives (https://rclone.org/filtering/)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -102,10 +103,15 @@ def test_a_single_star_or_a_class_never_crosses_a_slash(head, tail):
 # rclone's filtering page, "Pattern syntax": a pattern without a leading / matches the end of the path at a
 # path-element boundary; with one, the whole path from the root.
 SYNTAX = [
-    ("file.jpg", "file.jpg", True), ("file.jpg", "directory/file.jpg", True),
-    ("file.jpg", "afile.jpg", False), ("file.jpg", "directory/afile.jpg", False),
-    ("/file.jpg", "file.jpg", True), ("/file.jpg", "afile.jpg", False), ("/file.jpg", "directory/file.jpg", False),
-    ("potato", "potato", True), ("potato", "POTATO", False),
+    ("file.jpg", "file.jpg", True),
+    ("file.jpg", "directory/file.jpg", True),
+    ("file.jpg", "afile.jpg", False),
+    ("file.jpg", "directory/afile.jpg", False),
+    ("/file.jpg", "file.jpg", True),
+    ("/file.jpg", "afile.jpg", False),
+    ("/file.jpg", "directory/file.jpg", False),
+    ("potato", "potato", True),
+    ("potato", "POTATO", False),
 ]
 # rclone's filtering page, "Filter pattern examples" (paths written there from the root, `/file.jpg`).
 EXAMPLES = [
@@ -147,20 +153,50 @@ def test_rclones_filter_pattern_examples(pattern, matching, other):
 
 
 # rclone's own cases (fs/filter/glob_test.go): what its translation accepts and what it refuses.
-@pytest.mark.parametrize(("pattern", "path"), [
-    ("potato,sausage", "potato,sausage"), ("potato?sausage", "potatoXsausage"), ("potat[oa]", "potata"),
-    ("potat[[:alpha:]]or", "potatcor"), ("'.' '+' '(' ')' '|' '^' '$'", "'.' '+' '(' ')' '|' '^' '$'"),
-    ("a{b,c,d}e", "ace"), ("potato**sausage", "potato/x/sausage"), ("*.p[lm]", "x.pm"), ("[\\[\\]]", "]"),
-    ("a\\*b", "a*b"), ("a\\\\b", "a\\b"), ("a{b,{c,d}}e", "ade"), ("a{}b", "ab"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        ("potato,sausage", "potato,sausage"),
+        ("potato?sausage", "potatoXsausage"),
+        ("potat[oa]", "potata"),
+        ("potat[[:alpha:]]or", "potatcor"),
+        ("'.' '+' '(' ')' '|' '^' '$'", "'.' '+' '(' ')' '|' '^' '$'"),
+        ("a{b,c,d}e", "ace"),
+        ("potato**sausage", "potato/x/sausage"),
+        ("*.p[lm]", "x.pm"),
+        ("[\\[\\]]", "]"),
+        ("a\\*b", "a*b"),
+        ("a\\\\b", "a\\b"),
+        ("a{b,{c,d}}e", "ade"),
+        ("a{}b", "ab"),
+    ],
+)
 def test_rclones_translation_cases_match(pattern, path):
     assert compile_glob(pattern).matches(path)
 
 
-@pytest.mark.parametrize("pattern", [
-    "***potato", "***", "ab]c", "ab[c", "ab{{cd", "ab{}}cd", "ab}c", "ab{c", "[a--b]",
-    "[]", "[z-a]", "x\\", "[[:nope:]]", "\\q", "{{a(?=b)}}", "{{\\pL}}", "{{a(?i)b}}",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "***potato",
+        "***",
+        "ab]c",
+        "ab[c",
+        "ab{{cd",
+        "ab{}}cd",
+        "ab}c",
+        "ab{c",
+        "[a--b]",
+        "[]",
+        "[z-a]",
+        "x\\",
+        "[[:nope:]]",
+        "\\q",
+        "{{a(?=b)}}",
+        "{{\\pL}}",
+        "{{a(?i)b}}",
+    ],
+)
 def test_a_malformed_pattern_is_refused_naming_the_field(pattern):
     with pytest.raises(InvalidParameter) as e:
         parse_selection({"exclude": ["ok/*", pattern]})
@@ -184,8 +220,9 @@ def test_under_a_prefix_patterns_match_relative_to_it():
     assert partial.selects("logs/2024-04/x", "Archive", 1, None) is not None
 
 
-@pytest.mark.parametrize(("prefix", "pattern"), [("logs/2024-", "/2023/**"), ("logs/2024-0", "/20?3*"),
-                                                  ("a/b", "/{x,y}*")])
+@pytest.mark.parametrize(
+    ("prefix", "pattern"), [("logs/2024-", "/2023/**"), ("logs/2024-0", "/20?3*"), ("a/b", "/{x,y}*")]
+)
 def test_a_pattern_no_key_under_the_prefix_can_match_is_refused_with_a_hint(prefix, pattern):
     with pytest.raises(InvalidParameter) as e:
         parse_selection({"prefix": prefix, "include": [pattern]})
@@ -193,9 +230,16 @@ def test_a_pattern_no_key_under_the_prefix_can_match_is_refused_with_a_hint(pref
     assert "can match no key under the prefix" in str(e.value) and "Hint:" in str(e.value)
 
 
-@pytest.mark.parametrize(("prefix", "pattern"), [("logs/2024-", "/2024-1*"), ("logs/2024-", "2023/**"),
-                                                  ("logs/", "/x"), ("logs/2024-", "/{2023,2024}*"),
-                                                  ("logs/2024-", "/{{20.*}}")])
+@pytest.mark.parametrize(
+    ("prefix", "pattern"),
+    [
+        ("logs/2024-", "/2024-1*"),
+        ("logs/2024-", "2023/**"),
+        ("logs/", "/x"),
+        ("logs/2024-", "/{2023,2024}*"),
+        ("logs/2024-", "/{{20.*}}"),
+    ],
+)
 def test_a_pattern_that_can_match_under_the_prefix_is_taken(prefix, pattern):
     parse_selection({"prefix": prefix, "include": [pattern]})
 
@@ -208,19 +252,30 @@ def test_a_pattern_written_against_the_whole_key_gets_a_hint():
 
 def test_exclude_wins_and_each_reason_names_its_filter():
     now = datetime(2024, 6, 1, tzinfo=UTC)
-    chosen = parse_selection({
-        "include": ["/logs/**"], "exclude": ["*.tmp"], "storageClass": ["ColdArchive"],
-        "modifiedAfter": "2024-01-01", "modifiedBefore": "2024-07-01T00:00:00+08:00", "minSize": "1K", "maxSize": "2M",
-    })
+    chosen = parse_selection(
+        {
+            "include": ["/logs/**"],
+            "exclude": ["*.tmp"],
+            "storageClass": ["ColdArchive"],
+            "modifiedAfter": "2024-01-01",
+            "modifiedBefore": "2024-07-01T00:00:00+08:00",
+            "minSize": "1K",
+            "maxSize": "2M",
+        }
+    )
     assert chosen.selects("logs/a.gz", "ColdArchive", 2048, now) is None
     assert chosen.selects("logs/a.tmp", "ColdArchive", 2048, now) == "filtered: exclude *.tmp"
     assert (chosen.selects("media/a.gz", "ColdArchive", 2048, now) or "").startswith("filtered: include")
     assert chosen.selects("logs/a.gz", "Archive", 2048, now) == "filtered: storage-class ColdArchive"
-    assert chosen.selects("logs/a.gz", "ColdArchive", 2048, now - timedelta(days=365)) == \
-        "filtered: modified-after 2024-01-01T00:00:00Z"
+    assert (
+        chosen.selects("logs/a.gz", "ColdArchive", 2048, now - timedelta(days=365))
+        == "filtered: modified-after 2024-01-01T00:00:00Z"
+    )
     # the upper bound is exclusive and read in its own offset: 2024-06-30T16:00:00Z
-    assert chosen.selects("logs/a.gz", "ColdArchive", 2048, datetime(2024, 6, 30, 16, tzinfo=UTC)) == \
-        "filtered: modified-before 2024-06-30T16:00:00Z"
+    assert (
+        chosen.selects("logs/a.gz", "ColdArchive", 2048, datetime(2024, 6, 30, 16, tzinfo=UTC))
+        == "filtered: modified-before 2024-06-30T16:00:00Z"
+    )
     assert chosen.selects("logs/a.gz", "ColdArchive", 1023, now) == "filtered: min-size 1024"
     assert chosen.selects("logs/a.gz", "ColdArchive", 2 * 1024**2 + 1, now) == "filtered: max-size 2097152"
     assert chosen.selects("logs/a.gz", "ColdArchive", 2 * 1024**2, now) is None
@@ -231,21 +286,24 @@ def test_no_filter_selects_everything():
     assert EVERYTHING.selects("any/key", "Standard", 0, None) is None
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ({"storageClass": ["Standard"]}, "storageClass[0]"),
-    ({"storageClass": "archive"}, "storageClass[0]"),
-    ({"modifiedAfter": "yesterday"}, "modifiedAfter"),
-    ({"modifiedAfter": "2024-13-01"}, "modifiedAfter"),
-    ({"modifiedAfter": "2024-02-01", "modifiedBefore": "2024-01-01"}, "modifiedBefore"),
-    ({"minSize": "10X"}, "minSize"),
-    ({"minSize": "1.5K"}, "minSize"),
-    ({"maxSize": -1}, "maxSize"),
-    ({"minSize": "2K", "maxSize": "1K"}, "maxSize"),
-    ({"include": ["a"] * 101}, "include"),
-    ({"include": [""]}, "include[0]"),
-    ({"exclude": ["k" * 1024]}, "exclude[0]"),
-    ({"include": ["x" * 1000] * 5}, "include"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"storageClass": ["Standard"]}, "storageClass[0]"),
+        ({"storageClass": "archive"}, "storageClass[0]"),
+        ({"modifiedAfter": "yesterday"}, "modifiedAfter"),
+        ({"modifiedAfter": "2024-13-01"}, "modifiedAfter"),
+        ({"modifiedAfter": "2024-02-01", "modifiedBefore": "2024-01-01"}, "modifiedBefore"),
+        ({"minSize": "10X"}, "minSize"),
+        ({"minSize": "1.5K"}, "minSize"),
+        ({"maxSize": -1}, "maxSize"),
+        ({"minSize": "2K", "maxSize": "1K"}, "maxSize"),
+        ({"include": ["a"] * 101}, "include"),
+        ({"include": [""]}, "include[0]"),
+        ({"exclude": ["k" * 1024]}, "exclude[0]"),
+        ({"include": ["x" * 1000] * 5}, "include"),
+    ],
+)
 def test_bad_filters_are_refused_naming_the_field(raw, field):
     with pytest.raises(InvalidParameter) as e:
         parse_selection(raw)

@@ -1,6 +1,7 @@
 """The spend guard end to end: `run` shows its estimate (from a dry run of the same input through the real flows)
 before the first request, refuses a run above `--max-cost` before any restore, and asks once on a terminal.
 The terminal is a real pseudo-terminal driving `python -m ossrestore`; the requests are the emulator's counts."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,8 @@ def dear_prices(tmp_path) -> Path:
 
 def run(emu: Emulator, *args: str):
     return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args])
+        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
+    )
 
 
 def test_max_cost_below_the_estimate_exits_2_naming_it_and_sends_no_restore(emu, dear_prices):
@@ -62,8 +64,11 @@ def test_max_cost_above_the_estimate_runs_and_the_estimate_comes_first(emu, dear
     assert emu.stats.get("RestoreObject") == 10
     out = result.output
     assert out.count("estimate (before any restore") == 1
-    assert out.index("estimate (before any restore") < out.index("result (checked by listing)") < \
-        out.index("estimate and actual")
+    assert (
+        out.index("estimate (before any restore")
+        < out.index("result (checked by listing)")
+        < out.index("estimate and actual")
+    )
 
 
 def test_a_dry_run_refuses_above_max_cost_exactly_as_the_real_run_does(emu, dear_prices):
@@ -99,13 +104,21 @@ def test_summary_json_dash_writes_the_json_to_stdout_and_nothing_else(emu, tmp_p
 
 # --- on a terminal ------------------------------------------------------------------------------------------
 
+
 def on_a_terminal(args: list[str], answer: str | None, *, cwd: Path) -> tuple[int, str]:
     """`python -m ossrestore ARGS` with a pseudo-terminal as stdin, stdout and stderr; `answer` typed at the
     question (None: expect none). Returns the exit code and everything the terminal showed."""
     leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
-    process = subprocess.Popen([sys.executable, "-m", "ossrestore", *args], stdin=follower, stdout=follower,
-                               stderr=follower, env=env, cwd=cwd, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ossrestore", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=cwd,
+        close_fds=True,
+    )
     os.close(follower)
     shown, asked, deadline = b"", False, time.monotonic() + 120
     while time.monotonic() < deadline:

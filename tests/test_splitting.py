@@ -1,4 +1,5 @@
 """Splitting the listing into shards by probing it: balanced pieces for any shape of key, each worth a shard."""
+
 from __future__ import annotations
 
 import random
@@ -16,7 +17,9 @@ BUCKET = "test-bucket"
 def shaped_keys(shape: str, n: int) -> list[str]:
     rng = random.Random(n)
     if shape == "random":
-        return ["data/" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40)) for _ in range(n)]
+        return [
+            "data/" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40)) for _ in range(n)
+        ]
     if shape == "hex":
         return [f"data/{rng.getrandbits(128):032x}" for _ in range(n)]
     if shape == "counting":

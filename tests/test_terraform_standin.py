@@ -1,4 +1,5 @@
 """The stand-in provider's own rules, without Terraform: what it plans, applies and refuses."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,8 +42,18 @@ def test_apply_fills_ids_and_arns_deterministically_and_read_reports_fcs_checksu
     # GIVEN a planned FC 2.0 function whose package exists in the working directory
     (tmp_path / "code.zip").write_bytes(b"package bytes")
     block = provider_schema().block("alicloud_fc_function")
-    planned = plan(block, _empty("alicloud_fc_function", service="svc", name="fn", handler="h.handler",
-                                 runtime="python3.10", filename="code.zip", code_checksum="not-a-crc"))
+    planned = plan(
+        block,
+        _empty(
+            "alicloud_fc_function",
+            service="svc",
+            name="fn",
+            handler="h.handler",
+            runtime="python3.10",
+            filename="code.zip",
+            code_checksum="not-a-crc",
+        ),
+    )
     # WHEN it is applied twice
     first, reported = apply("alicloud_fc_function", block, planned, account=ACCOUNT, workdir=tmp_path)
     second, _ = apply("alicloud_fc_function", block, planned, account=ACCOUNT, workdir=tmp_path)
@@ -56,8 +67,14 @@ def test_apply_fills_ids_and_arns_deterministically_and_read_reports_fcs_checksu
 
 def test_a_purely_computed_attribute_is_refused_also_inside_blocks() -> None:
     # GIVEN a service configuration that sets vpc_config.vpc_id and service_id, both computed only
-    config = _empty("alicloud_fc_service", name="svc", service_id="x",
-                    vpc_config=[{"security_group_id": "sg", "vswitch_ids": ["vsw"], "vpc_id": "vpc"}])
+    config = _empty(
+        "alicloud_fc_service",
+        name="svc",
+        service_id="x",
+        vpc_config=[{"security_group_id": "sg", "vswitch_ids": ["vsw"], "vpc_id": "vpc"}],
+    )
     # WHEN validated THEN both are named; an optional+computed one (name) is accepted
     assert sorted(forbidden_computed(provider_schema().block("alicloud_fc_service"), config)) == [
-        "service_id", "vpc_config.vpc_id"]
+        "service_id",
+        "vpc_config.vpc_id",
+    ]

@@ -1,6 +1,7 @@
 """Throttling is told from failure: only OSS's throttling answers lower the rate, other transient errors
 are retried at the current rate (and lower it only when they persist), and each invocation stops
 sending before its time budget ends. Injected clocks throughout: nothing here sleeps."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,8 +21,9 @@ from restore_core.shards import END
 from restore_core.slice_task import restore_slice
 
 BUCKET = "test-bucket"
-CONTEXT = SimpleNamespace(credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret",
-                                                      security_token=None))
+CONTEXT = SimpleNamespace(
+    credentials=SimpleNamespace(access_key_id="test-ak", access_key_secret="test-secret", security_token=None)
+)
 
 
 class Clock:
@@ -44,11 +46,20 @@ def server_error(status: int, code: str) -> oss2.exceptions.ServerError:
 DROPPED = oss2.exceptions.RequestError(ConnectionError("connection reset"))
 
 
-@pytest.mark.parametrize("status, code", [
-    (503, "TotalQpsLimitExceeded"), (503, "MetaOperationQpsLimitExceeded"), (503, "ActiveRequestLimitExceeded"),
-    (503, "DownloadTrafficRateLimitExceeded"), (503, "UploadTrafficRateLimitExceeded"), (503, "CpuLimitExceeded"),
-    (503, "RestoreRateLimitExceeded"), (429, "TooManyRequests"), (429, ""),
-])
+@pytest.mark.parametrize(
+    "status, code",
+    [
+        (503, "TotalQpsLimitExceeded"),
+        (503, "MetaOperationQpsLimitExceeded"),
+        (503, "ActiveRequestLimitExceeded"),
+        (503, "DownloadTrafficRateLimitExceeded"),
+        (503, "UploadTrafficRateLimitExceeded"),
+        (503, "CpuLimitExceeded"),
+        (503, "RestoreRateLimitExceeded"),
+        (429, "TooManyRequests"),
+        (429, ""),
+    ],
+)
 def test_throttling_answers_are_told_apart(status, code):
     # GIVEN an answer with one of OSS's throttling codes, a 503 naming another exceeded limit, or a 429
     error = server_error(status, code)
@@ -56,16 +67,25 @@ def test_throttling_answers_are_told_apart(status, code):
     assert oss_errors.is_throttling(error) and oss_errors.is_transient(error) and not oss_errors.is_failure(error)
 
 
-@pytest.mark.parametrize("error", [
-    server_error(503, "ServiceUnavailable"), server_error(500, "InternalError"), server_error(502, ""),
-    server_error(503, ""), server_error(408, "RequestTimeout"), DROPPED,
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        server_error(503, "ServiceUnavailable"),
+        server_error(500, "InternalError"),
+        server_error(502, ""),
+        server_error(503, ""),
+        server_error(408, "RequestTimeout"),
+        DROPPED,
+    ],
+)
 def test_server_errors_and_dropped_connections_are_failures_not_throttling(error):
     assert oss_errors.is_failure(error) and oss_errors.is_transient(error) and not oss_errors.is_throttling(error)
 
 
-@pytest.mark.parametrize("error", [server_error(404, "NoSuchKey"), server_error(409, "RestoreAlreadyInProgress"),
-                                   server_error(403, "AccessDenied")])
+@pytest.mark.parametrize(
+    "error",
+    [server_error(404, "NoSuchKey"), server_error(409, "RestoreAlreadyInProgress"), server_error(403, "AccessDenied")],
+)
 def test_permanent_answers_are_neither(error):
     assert not oss_errors.is_failure(error) and not oss_errors.is_throttling(error)
 
@@ -118,8 +138,10 @@ def test_paced_feeds_failures_to_the_rule_and_refusals_as_accepted_answers():
     # GIVEN paced calls answered 503 ServiceUnavailable, 409 and a dropped connection
     lim, clock = limiter(50)
     for error in (server_error(503, "ServiceUnavailable"), server_error(409, "RestoreAlreadyInProgress"), DROPPED):
+
         def call(error: Exception = error) -> None:
             raise error
+
         # WHEN each is attempted THEN the error reaches the caller unchanged
         with pytest.raises(type(error)):
             rate.paced(lim, call, clock=clock)()
@@ -158,22 +180,34 @@ def test_a_retry_whose_backoff_ends_after_the_time_budget_is_not_made():
     policy = retry.RetryPolicy(max_attempts=10, initial_interval=1.0, maximum_interval=5.0)
     # WHEN it is retried
     with pytest.raises(oss2.exceptions.ServerError):
-        retry.call(failing, policy=policy, retryable=oss_errors.is_transient, sleep=clock.sleep, rand=lambda: 1.0,
-                   stop_at=clock.now + 2.0, clock=clock)
+        retry.call(
+            failing,
+            policy=policy,
+            retryable=oss_errors.is_transient,
+            sleep=clock.sleep,
+            rand=lambda: 1.0,
+            stop_at=clock.now + 2.0,
+            clock=clock,
+        )
     # THEN the last error comes back as it was, after the attempts that fit: none starts or waits past the end
     assert calls == [100.0, 101.0] and clock.now == 101.0
 
 
-@pytest.mark.parametrize("context, expected", [
-    (SimpleNamespace(function=SimpleNamespace(timeout=600)), 600 - time_budget.SAFETY_SECONDS),
-    (SimpleNamespace(function=SimpleNamespace(timeout=10)), 5.0),
-    (SimpleNamespace(get_remaining_time_in_millis=lambda: 90_000, function=SimpleNamespace(timeout=600)),
-     90 - time_budget.SAFETY_SECONDS),
-    (SimpleNamespace(function=SimpleNamespace(timeout=float("nan"))), None),
-    (SimpleNamespace(function=SimpleNamespace(timeout=True)), None),
-    (SimpleNamespace(function=SimpleNamespace(name="restore")), None),
-    (SimpleNamespace(), None),
-])
+@pytest.mark.parametrize(
+    "context, expected",
+    [
+        (SimpleNamespace(function=SimpleNamespace(timeout=600)), 600 - time_budget.SAFETY_SECONDS),
+        (SimpleNamespace(function=SimpleNamespace(timeout=10)), 5.0),
+        (
+            SimpleNamespace(get_remaining_time_in_millis=lambda: 90_000, function=SimpleNamespace(timeout=600)),
+            90 - time_budget.SAFETY_SECONDS,
+        ),
+        (SimpleNamespace(function=SimpleNamespace(timeout=float("nan"))), None),
+        (SimpleNamespace(function=SimpleNamespace(timeout=True)), None),
+        (SimpleNamespace(function=SimpleNamespace(name="restore")), None),
+        (SimpleNamespace(), None),
+    ],
+)
 def test_the_time_budget_comes_from_the_context(context, expected):
     # WHEN the budget is read at clock time 1,000
     stop_at = time_budget.stop_at(context, clock=lambda: 1000.0)
@@ -220,17 +254,31 @@ def test_a_slice_stops_sending_when_its_budget_ends_and_the_next_sends_only_the_
     keys = [f"pend/{i:03d}" for i in range(120)]
     for key in keys:
         emulator.put_object(BUCKET, key, b"x", storage_class="Archive")
-    event = {"settings": {"endpoint": emulator.endpoint, "bucketName": BUCKET, "workers": 2},
-             "round": {"invocations": 1, "seconds": 1}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
+    event = {
+        "settings": {"endpoint": emulator.endpoint, "bucketName": BUCKET, "workers": 2},
+        "round": {"invocations": 1, "seconds": 1},
+        "shard": {"i": "s0", "lo": "", "m": "", "s": ""},
+    }
     ticks = Ticks()
     # WHEN the handler runs out of time part way
-    first = restore_slice(bucket, inputs.shard_request(event), store=None, sleep=lambda s: None, clock=lambda: ticks() / 100)
+    first = restore_slice(
+        bucket, inputs.shard_request(event), store=None, sleep=lambda s: None, clock=lambda: ticks() / 100
+    )
     # THEN it returns (no error) with its cursor before the first key it did not send, and the next slice
     # from there sends only the rest
     assert 0 < first.counts["requested"] < 120 and first.shard.m != END
-    again = restore_slice(bucket, inputs.shard_request({**event, "round": {"invocations": 1, "seconds": 60},
-                                                        "shard": first.shard.to_json(inputs.shard_request(event).scope)}),
-                          store=None, sleep=lambda s: None)
+    again = restore_slice(
+        bucket,
+        inputs.shard_request(
+            {
+                **event,
+                "round": {"invocations": 1, "seconds": 60},
+                "shard": first.shard.to_json(inputs.shard_request(event).scope),
+            }
+        ),
+        store=None,
+        sleep=lambda s: None,
+    )
     assert again.shard.m == END and first.counts["requested"] + again.counts["requested"] == 120
     assert emulator.stats.get("RestoreObject") == 120
 
@@ -243,8 +291,11 @@ def test_five_percent_service_unavailable_neither_slows_the_handler_nor_asks_twi
     for key in keys:
         emulator.put_object(BUCKET, key, b"x", storage_class="Archive")
     emulator.set_faults(Faults(rate=0.05, kinds=("503",), seed=3))
-    event = {"settings": {"endpoint": emulator.endpoint, "bucketName": BUCKET, "workers": 16, "maxRequestsPerSecond": 2000},
-             "round": {"invocations": 1, "seconds": 60}, "shard": {"i": "s0", "lo": "", "m": "", "s": ""}}
+    event = {
+        "settings": {"endpoint": emulator.endpoint, "bucketName": BUCKET, "workers": 16, "maxRequestsPerSecond": 2000},
+        "round": {"invocations": 1, "seconds": 60},
+        "shard": {"i": "s0", "lo": "", "m": "", "s": ""},
+    }
     context = SimpleNamespace(credentials=CONTEXT.credentials, function=SimpleNamespace(name="restore", timeout=600))
     # WHEN the handler restores the shard as FC calls it
     out = json.loads(InProcess().invoke("restore", json.dumps(event).encode(), context))

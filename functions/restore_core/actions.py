@@ -7,6 +7,7 @@
   temporary copy and its storage fees (https://www.alibabacloud.com/help/en/oss/developer-reference/
   cleanrestoredobject); the operation exists for those two classes only.
 """
+
 from __future__ import annotations
 
 from restore_core import classes

@@ -1,4 +1,5 @@
 """Keep handler outputs small: a flow step's input and output are limited to 32 KiB."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Per-class restore rules: how many days and which tier each archive class accepts, and how long each
 class and tier takes and what it costs relative to the others."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Build the oss2 Bucket a handler works with: credentials, one shared connection pool, signing."""
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,10 @@ def resolve_credentials(context: Any, environ: Mapping[str, str] = os.environ) -
     found = env_credentials(environ)
     if found is None:
         raise InvalidParameter(
-            "credentials", "context.credentials or ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET in the environment",
-            None, message="no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID / "
+            "credentials",
+            "context.credentials or ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET in the environment",
+            None,
+            message="no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID / "
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET are set",
         )
     return found
@@ -110,16 +113,26 @@ def normalise_endpoint(endpoint: str) -> str:
 
 
 def make_bucket(
-    *, endpoint: str, bucket_name: str, credentials: Credentials, region: str | None = None,
+    *,
+    endpoint: str,
+    bucket_name: str,
+    credentials: Credentials,
+    region: str | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
 ) -> oss2.Bucket:
     extra: dict[str, Any] = {}
     if region and hasattr(oss2, "ProviderAuthV4"):
         extra["region"] = region  # V4 signs with it; an oss2 without ProviderAuthV4 has no such argument either
-    return dot_safe(oss2.Bucket(
-        make_auth(credentials, region), normalise_endpoint(endpoint), bucket_name,
-        session=shared_session(), connect_timeout=connect_timeout, **extra,
-    ))
+    return dot_safe(
+        oss2.Bucket(
+            make_auth(credentials, region),
+            normalise_endpoint(endpoint),
+            bucket_name,
+            session=shared_session(),
+            connect_timeout=connect_timeout,
+            **extra,
+        )
+    )
 
 
 # oss2 puts a key into the URL path percent-encoded with no safe character (`/` too is %2F), so a key is

@@ -7,6 +7,7 @@ there, when it is due); frozen objects on the way (a restore that expired, an ob
 listing) are requested again. One report part per scan that settled anything, recorded with its line
 count in the shard's record; the shard is done when its cursor reaches the end of its range.
 """
+
 from __future__ import annotations
 
 import time
@@ -52,8 +53,11 @@ class _Scan:
         self.req, self.scope, self.shard = req, req.scope, req.shard
         self.direct_read, self.now = direct_read, now
         self.checked_at = iso(now) or ""
-        self.contacts = None if store is None else journal.Reader(store, self.shard.id, after=self.shard.j,
-                                                                   position=self._contact_position)
+        self.contacts = (
+            None
+            if store is None
+            else journal.Reader(store, self.shard.id, after=self.shard.j, position=self._contact_position)
+        )
         if self.contacts is not None:
             for _ in self.contacts.upto(self.scope.order(self.shard.s)):
                 pass  # settled before: their lines are written
@@ -102,7 +106,9 @@ class _Scan:
             if again is not None:
                 contact = again if contact is None else better(contact, again)
         settings = self.req.settings
-        left_out = None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        left_out = (
+            None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        )
         after = self.scope.after(obj, following)
         if left_out is not None:
             if self.leading:
@@ -133,8 +139,13 @@ class _Scan:
 
 
 def confirm_scan(
-    bucket: oss2.Bucket, req: ShardRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
-    clock: Callable[[], float] = time.monotonic, now: Callable[[], float] = time.time,
+    bucket: oss2.Bucket,
+    req: ShardRequest,
+    *,
+    store: RunStore | None,
+    sleep: retry.Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], float] = time.time,
 ) -> ShardResult:
     settings, scope, shard = req.settings, req.scope, req.shard
     stop_at = clock() + req.seconds
@@ -166,8 +177,18 @@ def confirm_scan(
         cursor = page.next_marker
     counts = scan.counts
     if scan.rerequests and not settings.dry_run:
-        _rerequest(bucket, req, scan.rerequests, store, counts, limiter=limiter, stop_at=stop_at, clock=clock,
-                   sleep=sleep, at=now())
+        _rerequest(
+            bucket,
+            req,
+            scan.rerequests,
+            store,
+            counts,
+            limiter=limiter,
+            stop_at=stop_at,
+            clock=clock,
+            sleep=sleep,
+            at=now(),
+        )
     moved = replace(shard, s=scan.frontier, q=shard.q + 1, d=_due(req, scan, now()), p=part)
     if scan.contacts is not None:
         moved = replace(moved, j=scan.contacts.mark(scope.order(scan.frontier)))
@@ -178,14 +199,24 @@ def confirm_scan(
 
 
 def _rerequest(
-    bucket: oss2.Bucket, req: ShardRequest, objects: list[ObjectInfo], store: RunStore | None, counts: Counts, *,
-    limiter: rate.RateLimiter, stop_at: float, clock: Callable[[], float], sleep: retry.Sleep, at: float,
+    bucket: oss2.Bucket,
+    req: ShardRequest,
+    objects: list[ObjectInfo],
+    store: RunStore | None,
+    counts: Counts,
+    *,
+    limiter: rate.RateLimiter,
+    stop_at: float,
+    clock: Callable[[], float],
+    sleep: retry.Sleep,
+    at: float,
 ) -> None:
     settings = req.settings
     deadline = settings.deadline
     tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in objects}, now=at) if deadline else {}
-    restorer = Settings(days=settings.days, tier=settings.tier, tiers=tiers, workers=settings.workers, sleep=sleep,
-                        clock=clock)
+    restorer = Settings(
+        days=settings.days, tier=settings.tier, tiers=tiers, workers=settings.workers, sleep=sleep, clock=clock
+    )
     targets = [Target(o.key, o.storage_class or None, o.version_id) for o in objects]
     outcomes = restore_all(bucket, targets, restorer, limiter=limiter, stop_at=stop_at + 5.0)
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
@@ -197,10 +228,21 @@ def _rerequest(
             continue  # the next scan finds it frozen again and asks again
         if outcome.kind is Kind.REQUESTED:
             counts[RE_REQUESTED] += 1
-        tier = classes.fit(obj.storage_class or None, settings.days, tiers.get(obj.storage_class, settings.tier))[0].tier
+        tier = classes.fit(obj.storage_class or None, settings.days, tiers.get(obj.storage_class, settings.tier))[
+            0
+        ].tier
         position = obj.resume if req.scope.kind == MANIFEST else ""
-        contacts.append(Contact(obj.key, obj.version_id, outcome.status, outcome.code, at,
-                                (tier or "") if outcome.kind is Kind.REQUESTED else "", position))
+        contacts.append(
+            Contact(
+                obj.key,
+                obj.version_id,
+                outcome.status,
+                outcome.code,
+                at,
+                (tier or "") if outcome.kind is Kind.REQUESTED else "",
+                position,
+            )
+        )
     if store is not None and contacts:
         journal.write(store, journal.rerequest_name(req.shard.id, req.shard.q), contacts)
 

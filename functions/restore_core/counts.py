@@ -6,6 +6,7 @@ request slices and the confirm scans did, `skipped.<reason>` for objects left al
 with which OSS code, and the per-class tally of `restore_core.tally` as `tally.<class>.<count>` (what the
 listing selected) and `accepted.<class>.<count>` (the restores OSS accepted, 202: the actual cost).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -50,7 +51,7 @@ class Counts(Counter[str]):
 
     def group(self, prefix: str) -> dict[str, int]:
         """The counters under `prefix.` by the rest of their name: skipped reasons, failure codes."""
-        return {k[len(prefix) + 1:]: v for k, v in sorted(self.items()) if k.startswith(prefix + ".") and v}
+        return {k[len(prefix) + 1 :]: v for k, v in sorted(self.items()) if k.startswith(prefix + ".") and v}
 
     def to_json(self) -> dict[str, int]:
         return {k: v for k, v in sorted(self.items()) if v}

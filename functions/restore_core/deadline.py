@@ -15,6 +15,7 @@ with a higher priority to accelerate the restoration"; error 0016-00000715 for a
 take seconds (`ossemu.RestoreLatency.realistic(scale=...)` with the same factor); unset, the documented
 times apply.
 """
+
 from __future__ import annotations
 
 import os

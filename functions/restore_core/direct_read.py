@@ -10,6 +10,7 @@ so OSS answers 403 SignatureDoesNotMatch. The handlers' signer (`client.make_aut
 oss2 version; should an answer still be anything but a clean "true" or "false", the result says so
 (`problem`) instead of passing for "off".
 """
+
 from __future__ import annotations
 
 import logging

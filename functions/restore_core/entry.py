@@ -1,4 +1,5 @@
 """What the three FC handlers share: event → request → Bucket → plain function → JSON string."""
+
 from __future__ import annotations
 
 import logging
@@ -15,6 +16,7 @@ from restore_core.inputs import Location, parse_event
 _LOGGER = logging.getLogger("restore_core")
 _LOGGER.addHandler(logging.NullHandler())
 
+
 class _Located(Protocol):
     """A parsed request: each names the bucket it works on."""
 
@@ -24,6 +26,7 @@ class _Located(Protocol):
 
 R = TypeVar("R", bound=_Located)
 
+
 def seconds_left(context: Any) -> float | None:
     """How long this invocation may still work before it must stop sending (`time_budget`); None when the
     context gives no timeout."""
@@ -32,7 +35,9 @@ def seconds_left(context: Any) -> float | None:
 
 
 def handle(
-    event: Any, context: Any, *,
+    event: Any,
+    context: Any,
+    *,
     parse: Callable[[Mapping[str, Any]], R],
     task: Callable[[oss2.Bucket, R, float | None], dict[str, Any]],
 ) -> str:
@@ -47,7 +52,9 @@ def handle(
         credentials = client.resolve_credentials(context)
         redaction.remember(credentials.access_key_secret, credentials.security_token)
         bucket = client.make_bucket(
-            endpoint=where.endpoint, bucket_name=where.bucket_name, region=where.region,
+            endpoint=where.endpoint,
+            bucket_name=where.bucket_name,
+            region=where.region,
             credentials=credentials,
         )
         return budget.dumps(task(bucket, request, seconds_left(context)))

@@ -1,5 +1,6 @@
 """Errors the handlers raise. FC reports the class name as the error type, and the flows catch and
 retry on exactly these names, so the class names are part of the handler contract."""
+
 from __future__ import annotations
 
 import reprlib
@@ -35,9 +36,7 @@ class RestoreIncomplete(RestoreCoreError):
         # The message becomes the flow's error cause: keep it short whatever the keys.
         shown = ", ".join(f"{_show(key)} ({code})" for key, code in self.failures[:5])
         more = f" and {len(self.failures) - 5} more" if len(self.failures) > 5 else ""
-        super().__init__(
-            f"{len(self.failures)} key(s) still failing after retries ({done} done): {shown}{more}"
-        )
+        super().__init__(f"{len(self.failures)} key(s) still failing after retries ({done} done): {shown}{more}")
 
 
 class OSSUnavailable(RestoreCoreError):
@@ -102,9 +101,11 @@ class DeadlineUnreachable(InvalidParameter):
         self.storage_class = storage_class
         tier_text = f"its fastest tier, {tier}," if tier else "its restore"
         super().__init__(
-            "deadline", f"a time {storage_class} can be restored by", deadline,
+            "deadline",
+            f"a time {storage_class} can be restored by",
+            deadline,
             message=f"deadline {deadline} cannot be met for {storage_class}: {tier_text} takes up to "
-                    f"{duration_text(seconds)} (OSS's documented time); bestEffort (--best-effort) restores as fast as possible anyway",
+            f"{duration_text(seconds)} (OSS's documented time); bestEffort (--best-effort) restores as fast as possible anyway",
         )
 
 

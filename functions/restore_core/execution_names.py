@@ -10,6 +10,7 @@ Continue-as-new names are deterministic: a hand-off retried (or a step run twice
 so the second StartExecution returns the running execution or fails with ExecutionAlreadyExists instead
 of starting a duplicate chain.
 """
+
 from __future__ import annotations
 
 import hashlib

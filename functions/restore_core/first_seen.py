@@ -5,6 +5,7 @@ reader that goes through a whole manifest of millions of lines keeps memory flat
 a 16-byte digest of its key and version with the position it was first seen at, so reading the same
 position again (a page retried) still finds it first, while a later position of the same entry does not.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,15 +42,17 @@ class FirstSeen:
         """For each entry: is its position the first at which its digest was seen (by this or an earlier call)?"""
         out: list[bool] = []
         for start in range(0, len(entries), self._BATCH):
-            out += self._batch(entries[start:start + self._BATCH])
+            out += self._batch(entries[start : start + self._BATCH])
         return out
 
     def _batch(self, entries: Sequence[tuple[bytes, Position]]) -> list[bool]:
         db = self._open()
         wanted = list(dict.fromkeys(d for d, _ in entries))
-        known: dict[bytes, Position] = dict(
-            db.execute(f"SELECT d, pos FROM seen WHERE d IN ({','.join('?' * len(wanted))})", wanted).fetchall()
-        ) if wanted else {}
+        known: dict[bytes, Position] = (
+            dict(db.execute(f"SELECT d, pos FROM seen WHERE d IN ({','.join('?' * len(wanted))})", wanted).fetchall())
+            if wanted
+            else {}
+        )
         new: dict[bytes, Position] = {}
         out = []
         for d, pos in entries:

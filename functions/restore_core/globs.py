@@ -19,6 +19,7 @@ Stricter than rclone where rclone is loose (the choice is the one that selects l
 (it stands for one character of a path element), and a malformed pattern is refused rather than read some
 other way: an unclosed `[`, `{` or `{{`, a `]` or `}` that closes nothing, an empty class, a trailing `\\`.
 """
+
 from __future__ import annotations
 
 import re
@@ -96,7 +97,9 @@ def _sequence(text: str, i: int, *, in_alternatives: bool) -> tuple[tuple[Token,
             if i + 1 >= len(text):
                 raise PatternError("a trailing \\ escapes nothing")
             escaped = text[i + 1]
-            out.append(("lit", escaped) if not escaped.isalnum() else ("class", go_regexp.escape(escaped, no_slash=True)))
+            out.append(
+                ("lit", escaped) if not escaped.isalnum() else ("class", go_regexp.escape(escaped, no_slash=True))
+            )
             i += 2
         else:
             out.append(("lit", c))
@@ -124,7 +127,7 @@ def _regexp_section(text: str, start: int) -> tuple[str, int]:
         raise PatternError("{{ without }}")
     while end + 2 < len(text) and text[end + 2] == "}":
         end += 1
-    return text[start + 2:end], end + 2
+    return text[start + 2 : end], end + 2
 
 
 def _regex(token: Token) -> str:

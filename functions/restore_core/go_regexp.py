@@ -9,6 +9,7 @@ classes (`\\pL`), `\\Q...\\E`, flags anywhere but at the start of a section, loo
 negated Perl classes inside brackets. RE2's Perl and POSIX classes are ASCII: they are spelt out here, never
 left to `re`, whose `\\d`, `\\w` and `\\s` are Unicode-wide.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,20 @@ import re
 # RE2's ASCII classes (https://github.com/google/re2/wiki/Syntax), as members of a [...] class.
 PERL = {"d": "0-9", "s": "\\t\\n\\f\\r ", "w": "0-9A-Za-z_"}
 POSIX = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7f",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
 }
 _LEADING_FLAGS = re.compile(r"\(\?([ims]+)\)")
 # After `(?`: what RE2 accepts is a flag group or a named group; the rest (lookarounds, comments) it refuses.
@@ -60,7 +72,7 @@ def bracket(text: str, start: int, *, no_slash: bool) -> tuple[str, int]:
     while i < len(text) and text[i] != "]":
         if text.startswith("[:", i):
             end = text.find(":]", i + 2)
-            name = text[i + 2:end] if end > 0 else text[i + 2:]
+            name = text[i + 2 : end] if end > 0 else text[i + 2 :]
             if name not in POSIX:
                 raise PatternError(f"[:{name}:] is not a POSIX class; known: {', '.join(POSIX)}")
             members.append(POSIX[name])
@@ -102,7 +114,7 @@ def section(regexp: str) -> str:
     flags = ""
     leading = _LEADING_FLAGS.match(regexp)
     if leading:
-        flags, regexp = leading.group(1), regexp[leading.end():]
+        flags, regexp = leading.group(1), regexp[leading.end() :]
     out: list[str] = []
     i = 0
     while i < len(regexp):
@@ -116,7 +128,7 @@ def section(regexp: str) -> str:
             part, i = bracket(regexp, i, no_slash=False)
             out.append(part)
         elif c == "(" and regexp.startswith("(?", i) and not _GROUP.match(regexp, i):
-            raise PatternError(f"{regexp[i:i + 4]}... is not RE2 syntax (no lookarounds or comments)")
+            raise PatternError(f"{regexp[i : i + 4]}... is not RE2 syntax (no lookarounds or comments)")
         elif c == "(" and re.match(r"\(\?[imsU-]*[)]", regexp[i:]):
             raise PatternError("flags may only open a {{regexp}} section: (?i)... ")
         elif c == "$" and "m" not in flags:

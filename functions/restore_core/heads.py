@@ -1,5 +1,6 @@
 """One object's class and restore state by HeadObject (a version's, given its ID), for objects no
 listing shows: a manifest's entries, the keys a status call is asked about."""
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,13 @@ _GONE = (404, 405)
 
 
 def head_state(
-    bucket: oss2.Bucket, key: str, version_id: str | None = None, *,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    key: str,
+    version_id: str | None = None,
+    *,
+    sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None,
 ) -> tuple[str, RestoreInfo] | None:
     """(storage class, restore state), or None when there is no such object (or version). `stop_at` (a
     `time.monotonic` time): no attempt after it; OSSUnavailable (retryable) if none could be made."""
@@ -28,14 +34,24 @@ def head_state(
 
 
 def head_sized(
-    bucket: oss2.Bucket, key: str, version_id: str | None = None, *,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    key: str,
+    version_id: str | None = None,
+    *,
+    sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None,
 ) -> tuple[str, RestoreInfo, int] | None:
     """`head_state` and the object's size in bytes."""
     params = {"versionId": version_id} if version_id else None
     try:
-        result = retry.call(rate.paced(limiter, lambda: bucket.head_object(key, params=params), stop_at=stop_at),
-                            policy=HEAD_RETRY, retryable=oss_errors.is_transient, sleep=sleep, stop_at=stop_at)
+        result = retry.call(
+            rate.paced(limiter, lambda: bucket.head_object(key, params=params), stop_at=stop_at),
+            policy=HEAD_RETRY,
+            retryable=oss_errors.is_transient,
+            sleep=sleep,
+            stop_at=stop_at,
+        )
     except retry.OutOfTime:
         raise oss_errors.out_of_time("HeadObject") from None
     except oss_errors.SDK_ERRORS as e:
@@ -43,17 +59,26 @@ def head_sized(
             return None
         raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
     size = result.headers.get("Content-Length") or "0"
-    return (result.headers.get("x-oss-storage-class", ""), parse(result.headers.get("x-oss-restore")),
-            int(size) if size.isdigit() else 0)
+    return (
+        result.headers.get("x-oss-storage-class", ""),
+        parse(result.headers.get("x-oss-restore")),
+        int(size) if size.isdigit() else 0,
+    )
 
 
 def head_all(
-    bucket: oss2.Bucket, objects: Sequence[tuple[str, str | None]], *, workers: int,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    objects: Sequence[tuple[str, str | None]],
+    *,
+    workers: int,
+    sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None,
 ) -> list[tuple[str, RestoreInfo] | None]:
     """head_state of each (key, version ID), in order, `workers` at a time (none after `stop_at`)."""
     if not objects:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(objects)))) as pool:
-        return list(pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter, stop_at=stop_at),
-                             objects))
+        return list(
+            pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter, stop_at=stop_at), objects)
+        )

@@ -4,6 +4,7 @@ Every task gets the run's `settings` whole (`restore_core.settings`); beside the
 run's `state` and the last round's results, and a shard's invocation gets its `shard` and the round's
 terms (`round`: the scope's `base`, how many invocations share the request budget, how long to work).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -63,6 +64,7 @@ def settings_of(raw: Mapping[str, Any]) -> Settings:
 
 # --- listArchiveFiles: the planner -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ShardResult:
     """What one invocation of a round handed back: its shard, what it did, what it could not find out,
@@ -99,8 +101,13 @@ def shard_result(value: Any, field: str, scope: Scope) -> ShardResult:
     ref = value.get("k", "")
     if not isinstance(ref, str) or (ref and not result_refs.valid(ref)):
         raise InvalidParameter(f"{field}.k", "the name of a shard's counts in the run's store (counts/...)", ref)
-    return ShardResult(Shard.from_json(value.get("shard"), f"{field}.shard", scope),
-                       Counts.from_json(value.get("c"), f"{field}.c"), tuple(warnings), remaining, ref)
+    return ShardResult(
+        Shard.from_json(value.get("shard"), f"{field}.shard", scope),
+        Counts.from_json(value.get("c"), f"{field}.c"),
+        tuple(warnings),
+        remaining,
+        ref,
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,7 @@ def plan_request(raw: Mapping[str, Any]) -> PlanRequest:
 
 # --- restore and restoreStatus: one shard for one round -------------------------------------------
 
+
 @dataclass(frozen=True)
 class ShardRequest:
     settings: Settings
@@ -180,6 +188,7 @@ def shard_request(raw: Mapping[str, Any]) -> ShardRequest:
 
 # --- summarize and notify -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SummaryRequest:
     settings: Settings
@@ -202,8 +211,15 @@ def summary_request(raw: Mapping[str, Any]) -> SummaryRequest:
     error = params.text(raw, "error", default="", max_bytes=256)
     cause = params.text(raw, "cause", default="", max_bytes=32 * 1024)
     text = f"{error}: {cause}" if error and cause else error
-    return SummaryRequest(settings, read_state(state_value, scope), scope, "failed" if error else "done",
-                          text[:2000], error, _execution_name(raw))
+    return SummaryRequest(
+        settings,
+        read_state(state_value, scope),
+        scope,
+        "failed" if error else "done",
+        text[:2000],
+        error,
+        _execution_name(raw),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ A contact is one JSON line: `k` key, `v` versionId (absent for the current versi
 `c` OSS code (absent when none), `t` when (epoch seconds), `ti` tier (absent when none), `p` a manifest
 entry's position (manifests only: their entries are in the manifest's order, not the keys').
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -53,8 +54,15 @@ class Contact:
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Contact:
-        return cls(str(value["k"]), value.get("v") or None, int(value["st"]), str(value.get("c") or ""),
-                   float(value.get("t") or 0.0), str(value.get("ti") or ""), str(value.get("p") or ""))
+        return cls(
+            str(value["k"]),
+            value.get("v") or None,
+            int(value["st"]),
+            str(value.get("c") or ""),
+            float(value.get("t") or 0.0),
+            str(value.get("ti") or ""),
+            str(value.get("p") or ""),
+        )
 
 
 def better(old: Contact | None, new: Contact) -> Contact:

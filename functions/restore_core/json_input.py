@@ -5,6 +5,7 @@ Python's parser recurses once per nesting level and converts every integer liter
 far from the field that caused them. Here the nesting depth is measured before parsing, and long integer
 literals are kept as `OversizedNumber`, which no validator accepts, so the error names the field.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,12 @@ def loads(data: str | bytes | bytearray, *, field: str) -> Any:
     if not isinstance(text, str):
         raise InvalidParameter(field, "JSON text", data)
     if depth(text) > MAX_DEPTH:
-        raise InvalidParameter(field, f"JSON nested at most {MAX_DEPTH} levels deep", data,
-                               message=f"{field} is nested more than {MAX_DEPTH} levels deep")
+        raise InvalidParameter(
+            field,
+            f"JSON nested at most {MAX_DEPTH} levels deep",
+            data,
+            message=f"{field} is nested more than {MAX_DEPTH} levels deep",
+        )
     try:
         return json.loads(text, parse_int=_integer)
     except ValueError as e:  # JSONDecodeError is a ValueError

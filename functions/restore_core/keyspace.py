@@ -7,6 +7,7 @@ cursors, not keys (`restore_core.shards`), so a cursor is made as short as the k
 between `a` (the last key done) and `b` (the next), the shortest string `c` with `a <= c < b` lists `b`
 and nothing before it, and for keys that differ early it is a few characters whatever their length.
 """
+
 from __future__ import annotations
 
 _SURROGATES = range(0xD800, 0xE000)
@@ -98,7 +99,7 @@ def midpoint(lo: str, hi: str | None, *, floor: str = "") -> str | None:
     if x < 0:  # lo ends where hi has a NUL: lo + NUL is between them unless it is hi
         below = lo + "\x00"
         return below if hi is None or below < hi else None
-    return lo[: i + 1] + _above(lo_c[i + 1:])
+    return lo[: i + 1] + _above(lo_c[i + 1 :])
 
 
 def position(cursor: str, lo: str, hi: str | None, *, floor: str = "") -> float:
@@ -106,12 +107,12 @@ def position(cursor: str, lo: str, hi: str | None, *, floor: str = "") -> float:
     starting with `floor`), read from the first characters after their common prefix: an estimate for
     spreading work, never exact."""
     i = common_prefix_length(lo, hi) if hi is not None else len(floor)
-    chars = [ord(c) for s in (lo, cursor, hi or "") for c in s[i:i + _DIGITS]]
+    chars = [ord(c) for s in (lo, cursor, hi or "") for c in s[i : i + _DIGITS]]
     base = _ASCII_TOP if all(c < _ASCII_TOP for c in chars) else _TOP
 
     def value(s: str) -> float:
         total, scale = 0.0, 1.0
-        for c in s[i:i + _DIGITS]:
+        for c in s[i : i + _DIGITS]:
             scale /= base
             total += min(ord(c), base - 1) * scale
         return total

@@ -3,6 +3,7 @@
 oss2 parses `<RestoreInfo>` only from 2.17.0 on; FC's python3.10 runtime ships 2.16.0, which drops it
 silently. There the page is fetched through the same signed request path and its XML parsed here.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -53,9 +54,16 @@ class Page:
 
 
 def list_page(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, max_keys: int,
-    policy: retry.RetryPolicy = LIST_RETRY, sleep: retry.Sleep = time.sleep, raw_xml: bool | None = None,
-    limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    *,
+    prefix: str,
+    marker: str,
+    max_keys: int,
+    policy: retry.RetryPolicy = LIST_RETRY,
+    sleep: retry.Sleep = time.sleep,
+    raw_xml: bool | None = None,
+    limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None,
 ) -> Page:
     """One ListObjects page after `marker`, retried on transient errors, errors translated for the flow.
 
@@ -67,7 +75,10 @@ def list_page(
     try:
         return retry.call(
             rate.paced(limiter, lambda: fetch(bucket, prefix, marker, max_keys), stop_at=stop_at),
-            policy=policy, retryable=oss_errors.is_transient, sleep=sleep, stop_at=stop_at,
+            policy=policy,
+            retryable=oss_errors.is_transient,
+            sleep=sleep,
+            stop_at=stop_at,
         )
     except retry.OutOfTime:
         raise oss_errors.out_of_time("ListObjects") from None
@@ -78,9 +89,15 @@ def list_page(
 def _sdk_page(bucket: oss2.Bucket, prefix: str, marker: str, max_keys: int) -> Page:
     result = bucket.list_objects(prefix=prefix, marker=marker, max_keys=max_keys)
     objects = tuple(
-        ObjectInfo(o.key, o.storage_class, parse(o.restore_info), o.size,
-                   datetime.fromtimestamp(o.last_modified, timezone.utc) if o.last_modified is not None else None)
-        for o in result.object_list if not o.is_prefix()
+        ObjectInfo(
+            o.key,
+            o.storage_class,
+            parse(o.restore_info),
+            o.size,
+            datetime.fromtimestamp(o.last_modified, timezone.utc) if o.last_modified is not None else None,
+        )
+        for o in result.object_list
+        if not o.is_prefix()
     )
     return Page(objects, bool(result.is_truncated), result.next_marker if result.is_truncated else "")
 
@@ -107,6 +124,9 @@ def parse_list_xml(body: bytes | str) -> Page:
 def _object(node: Any, decode: Any) -> ObjectInfo:
     size = (node.findtext("Size") or "").strip()
     return ObjectInfo(
-        decode(node.findtext("Key") or ""), node.findtext("StorageClass") or "", parse(node.findtext("RestoreInfo")),
-        int(size) if size.isdigit() else None, parse_moment((node.findtext("LastModified") or "").strip()),
+        decode(node.findtext("Key") or ""),
+        node.findtext("StorageClass") or "",
+        parse(node.findtext("RestoreInfo")),
+        int(size) if size.isdigit() else None,
+        parse_moment((node.findtext("LastModified") or "").strip()),
     )

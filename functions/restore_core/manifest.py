@@ -23,6 +23,7 @@ one), and a bucket column must name the run's bucket. Each error names the line.
 Lines are split in one pass over each chunk read (no copy per line), so a check is linear in the
 manifest's size.
 """
+
 from __future__ import annotations
 
 import csv
@@ -116,7 +117,7 @@ def parse_inventory(body: bytes, *, where: str) -> Inventory:
     if "Bucket" not in columns or "Key" not in columns:
         raise InvalidManifest(where, f"fileSchema must name the columns Bucket and Key (got {schema!r})")
     if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("key"), str) for f in files):
-        raise InvalidManifest(where, "files must be a list of {\"key\": ...} objects")
+        raise InvalidManifest(where, 'files must be a list of {"key": ...} objects')
     if not isinstance(bucket, str) or not bucket:
         raise InvalidManifest(where, "destinationBucket must name the bucket that holds the files")
     return Inventory(bucket=bucket, files=tuple(_file(f, i, where) for i, f in enumerate(files)), columns=columns)
@@ -163,8 +164,13 @@ class LineRules:
         version = row.get("VersionId") or None
         if version is not None and (len(version) > MAX_VERSION_ID or not version.isprintable()):
             raise InvalidManifest(at, f"versionId must be printable and at most {MAX_VERSION_ID} characters")
-        return Entry(key=decode_key(row["Key"], at), version_id=version, storage_class=row.get("StorageClass") or None,
-                     line=line, after=after)
+        return Entry(
+            key=decode_key(row["Key"], at),
+            version_id=version,
+            storage_class=row.get("StorageClass") or None,
+            line=line,
+            after=after,
+        )
 
 
 def split_fields(text: str, at: str) -> Sequence[str]:
@@ -177,8 +183,11 @@ def split_fields(text: str, at: str) -> Sequence[str]:
         return next(csv.reader([text], strict=True), [])
     except csv.Error as e:
         if "end of data" in str(e):
-            raise InvalidManifest(at, "a quoted field is not closed on its line (an unclosed quote, or a line break "
-                                      "inside quotes: keys are URL-encoded, a line break is %0A)") from None
+            raise InvalidManifest(
+                at,
+                "a quoted field is not closed on its line (an unclosed quote, or a line break "
+                "inside quotes: keys are URL-encoded, a line break is %0A)",
+            ) from None
         raise InvalidManifest(at, f"malformed CSV: {e}") from None
 
 
@@ -209,7 +218,7 @@ def lines(chunks: Iterable[bytes], start: Cursor) -> Iterator[tuple[bytes, int, 
             if len(head) >= len(BOM):
                 break
         if head.startswith(BOM):
-            head, offset = head[len(BOM):], len(BOM)
+            head, offset = head[len(BOM) :], len(BOM)
         stream = itertools.chain([head], stream)
     pending = b""
     for chunk in stream:

@@ -5,6 +5,7 @@ HeadObject where the manifest does not give a class that needs no restore.
 The manifest is named `oss://BUCKET/KEY` (read with the run's credentials; the bucket may differ from
 the run's) or, for a local run only, a file path. A key ending in `manifest.json` is an OSS inventory.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,7 +49,7 @@ class Location:
 def location(spec: str) -> Location:
     """`oss://BUCKET/KEY`, or a local path; InvalidParameter naming `manifest` otherwise."""
     if spec.startswith("oss://"):
-        bucket, _, key = spec[len("oss://"):].partition("/")
+        bucket, _, key = spec[len("oss://") :].partition("/")
         try:
             params.bucket_name({"bucketName": bucket})
             params.object_key(key, "manifest")
@@ -63,8 +64,14 @@ def location(spec: str) -> Location:
 class _Reader:
     """The bytes of manifest files: ranges of an OSS object or a local file, or a whole gzipped one."""
 
-    def __init__(self, run_bucket: oss2.Bucket, *, sleep: retry.Sleep, limiter: rate.RateLimiter | None,
-                 chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(
+        self,
+        run_bucket: oss2.Bucket,
+        *,
+        sleep: retry.Sleep,
+        limiter: rate.RateLimiter | None,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
         self._run_bucket, self._sleep, self._limiter, self._chunk = run_bucket, sleep, limiter, chunk_bytes
 
     def _bucket(self, name: str) -> oss2.Bucket:
@@ -72,14 +79,20 @@ class _Reader:
         if name == b.bucket_name:
             return b
         extra = {"region": b.region} if getattr(b, "region", None) else {}
-        return client.dot_safe(oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra))
+        return client.dot_safe(
+            oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra)
+        )
 
     def _get(self, where: Location, byte_range: tuple[int, int] | None) -> oss2.models.GetObjectResult | None:
         assert where.bucket is not None
         bucket = self._bucket(where.bucket)
         try:
-            return retry.call(rate.paced(self._limiter, lambda: bucket.get_object(where.key, byte_range=byte_range)),
-                              policy=READ_RETRY, retryable=oss_errors.is_transient, sleep=self._sleep)
+            return retry.call(
+                rate.paced(self._limiter, lambda: bucket.get_object(where.key, byte_range=byte_range)),
+                policy=READ_RETRY,
+                retryable=oss_errors.is_transient,
+                sleep=self._sleep,
+            )
         except oss_errors.SDK_ERRORS as e:
             if oss_errors.status_of(e) == 416:  # a range from the end of the object on: nothing left
                 return None
@@ -172,8 +185,9 @@ def _inflate(raw: Iterator[bytes], name: str) -> Iterator[bytes]:
     except zlib.error as e:
         raise InvalidManifest(name, f"not a whole gzip file ({e})") from None
     if empty or not inflater.eof:
-        raise InvalidManifest(name, "the gzip stream ends early (no end-of-stream marker, CRC and length): "
-                                    "the file is cut short")
+        raise InvalidManifest(
+            name, "the gzip stream ends early (no end-of-stream marker, CRC and length): the file is cut short"
+        )
 
 
 Lines = Iterator[tuple[bytes, int, int]]  # manifest.lines(): a line, its number, the offset after it
@@ -187,8 +201,15 @@ class Manifest:
     from where the last one ended goes on with the same stream, so reading a manifest page after page
     reads (and, for an inventory, inflates) each file once."""
 
-    def __init__(self, run_bucket: oss2.Bucket, spec: str, *, sleep: retry.Sleep = time.sleep,
-                 limiter: rate.RateLimiter | None = None, chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(
+        self,
+        run_bucket: oss2.Bucket,
+        spec: str,
+        *,
+        sleep: retry.Sleep = time.sleep,
+        limiter: rate.RateLimiter | None = None,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
         where = location(spec)
         if where.bucket is None and not Path(where.key).is_file():
             raise InvalidManifest(where.key, "no such file (a cloud run reads manifests from OSS: oss://BUCKET/KEY)")
@@ -199,10 +220,13 @@ class Manifest:
             inventory = parse_inventory(self._reader.whole(where), where=spec)
             dest = inventory.bucket if where.bucket is not None else None
             base = Path(where.key).parent
-            self._files = [Location(dest, f.key if dest is not None else str(base / Path(f.key).name))
-                           for f in inventory.files]
-            self._rules = [LineRules(bucket=name, columns=inventory.columns, where=f"inventory file {f.key}")
-                           for f in inventory.files]
+            self._files = [
+                Location(dest, f.key if dest is not None else str(base / Path(f.key).name)) for f in inventory.files
+            ]
+            self._rules = [
+                LineRules(bucket=name, columns=inventory.columns, where=f"inventory file {f.key}")
+                for f in inventory.files
+            ]
             self._expected = list(inventory.files)
             self._gzip = True
         else:
@@ -217,7 +241,11 @@ class Manifest:
         if self._open is not None and self._open[:2] == (cursor.file, cursor.offset):
             return self._open[2]
         where, expected = self._files[cursor.file], self._expected[cursor.file]
-        chunks = self._reader.gunzip(where, cursor.offset, expected) if self._gzip else self._reader.chunks(where, cursor.offset)
+        chunks = (
+            self._reader.gunzip(where, cursor.offset, expected)
+            if self._gzip
+            else self._reader.chunks(where, cursor.offset)
+        )
         return lines(chunks, cursor)
 
     def _entries(self, cursor: Cursor) -> Iterator[tuple[Entry | None, Cursor]]:
@@ -234,13 +262,15 @@ class Manifest:
                     yield entry, cursor
                     self._open = None  # the stream moves on: a failure from here on must not leave it for reuse
             except InvalidManifest as e:
-                raise InvalidManifest(f"{rules.where} {e.where}" if e.where.startswith("line") else e.where,
-                                      e.problem) from None
+                raise InvalidManifest(
+                    f"{rules.where} {e.where}" if e.where.startswith("line") else e.where, e.problem
+                ) from None
             cursor = Cursor(file=file + 1)
 
     def _first_seen(self, entries: list[Entry]) -> list[Entry]:
-        firsts = self._seen.firsts([(first_seen.digest(e.key, e.version_id), first_seen.position(e.after.file, e.line))
-                                    for e in entries])
+        firsts = self._seen.firsts(
+            [(first_seen.digest(e.key, e.version_id), first_seen.position(e.after.file, e.line)) for e in entries]
+        )
         return [e for e, first in zip(entries, firsts, strict=True) if first]
 
     def page(self, cursor: Cursor, max_entries: int) -> tuple[list[Entry], Cursor | None]:
@@ -285,14 +315,23 @@ class Manifest:
 
 
 def objects(
-    bucket: oss2.Bucket, entries: list[Entry], *, sleep: retry.Sleep = time.sleep,
+    bucket: oss2.Bucket,
+    entries: list[Entry],
+    *,
+    sleep: retry.Sleep = time.sleep,
     limiter: rate.RateLimiter | None = None,
 ) -> list[ObjectInfo]:
     """Each entry as a listed object: an inventory row whose class needs no restore as it stands, the
     others with the class and restore state HeadObject reports (missing: no such object or version)."""
     asked = [e for e in entries if e.storage_class is None or classes.is_archive(e.storage_class)]
-    found = dict(zip(map(id, asked), heads.head_all(bucket, [(e.key, e.version_id) for e in asked],
-                                                     workers=HEAD_WORKERS, sleep=sleep, limiter=limiter)))
+    found = dict(
+        zip(
+            map(id, asked),
+            heads.head_all(
+                bucket, [(e.key, e.version_id) for e in asked], workers=HEAD_WORKERS, sleep=sleep, limiter=limiter
+            ),
+        )
+    )
     out = []
     for e in entries:
         after = e.after.encode()
@@ -308,8 +347,13 @@ def objects(
 
 
 def page(
-    bucket: oss2.Bucket, manifest: Manifest, marker: str, *, max_entries: int = ENTRIES_PER_PAGE,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None,
+    bucket: oss2.Bucket,
+    manifest: Manifest,
+    marker: str,
+    *,
+    max_entries: int = ENTRIES_PER_PAGE,
+    sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
 ) -> Page:
     """One page of the manifest from marker (a cursor), as a listing page."""
     entries, after = manifest.page(Cursor.decode(marker), max_entries)

@@ -15,6 +15,7 @@ size limit). DingTalk and Feishu answer HTTP 200 even when they refuse a message
 (`errcode` / `code` not 0: a keyword or signature check, a malformed message); `refusal` reads that, so a
 refused notice is reported as not delivered rather than sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,32 +38,50 @@ def message(summary: Mapping[str, Any], fmt: str) -> Mapping[str, Any]:
         text = "\n".join([f"#### {_md(title)}", "", *(f"- {_md(line)}" for line in lines)])
         return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
     if fmt == "feishu":
-        return {"msg_type": "post", "content": {"post": {"en_us": {
-            "title": title, "content": [[{"tag": "text", "text": line}] for line in lines]}}}}
+        return {
+            "msg_type": "post",
+            "content": {
+                "post": {"en_us": {"title": title, "content": [[{"tag": "text", "text": line}] for line in lines]}}
+            },
+        }
     if fmt == "slack":
-        return {"text": f"{title}: {lines[0]}" if lines else title, "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {_slack(line)}" for line in lines)[:3000]}},
-        ]}
+        return {
+            "text": f"{title}: {lines[0]}" if lines else title,
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": "\n".join(f"• {_slack(line)}" for line in lines)[:3000]},
+                },
+            ],
+        }
     raise ValueError(f"no such notice format: {fmt}")
 
 
 def words(summary: Mapping[str, Any]) -> tuple[str, list[str]]:
     """(title, lines) saying what the summary says."""
     where = f"{summary.get('bucket', '')}/{summary.get('prefix') or ''}"
-    verdict = ("interrupted" if summary.get("interrupted")
-               else "all readable" if summary.get("allReadable") else "not all readable")
+    verdict = (
+        "interrupted"
+        if summary.get("interrupted")
+        else "all readable"
+        if summary.get("allReadable")
+        else "not all readable"
+    )
     lines: list[str] = []
     counts = summary.get("counts")
     if isinstance(counts, Mapping):
-        lines.append(", ".join(f"{str(name).replace('_', ' ')} {n:,}" for name, n in counts.items()
-                               if isinstance(n, int)))
+        lines.append(
+            ", ".join(f"{str(name).replace('_', ' ')} {n:,}" for name, n in counts.items() if isinstance(n, int))
+        )
     if summary.get("interrupted"):
         lines.append(_cut(summary["interrupted"]))
     lines.append(_cost(summary.get("cost")))
-    lines.append(f"exit code {summary.get('exitCode')}"
-                 + (f", finished {summary['finishedAt']}" if summary.get("finishedAt") else "")
-                 + (f", execution {summary['execution']}" if summary.get("execution") else ""))
+    lines.append(
+        f"exit code {summary.get('exitCode')}"
+        + (f", finished {summary['finishedAt']}" if summary.get("finishedAt") else "")
+        + (f", execution {summary['execution']}" if summary.get("execution") else "")
+    )
     for label, key in (("warning", "warnings"), ("execution failed", "flowErrors")):
         notes = summary.get(key) or []
         lines += [f"{label}: {_cut(note)}" for note in notes[:MAX_NOTES]]

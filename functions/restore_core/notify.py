@@ -11,6 +11,7 @@ through `redaction.redact` (secrets the process knows, signatures, tokens, `Auth
 values the caller names (the access key id) are masked too, and the notice URL's own user info, if
 any, is sent as the `Authorization: Basic` header of that one request, never in the body or a message.
 """
+
 from __future__ import annotations
 
 import base64
@@ -113,8 +114,9 @@ def clean(value: Any, *, hide: Iterable[str] = ()) -> Any:
 def body_of(summary: Mapping[str, Any], *, hide: Iterable[str] = (), fmt: str = "json") -> bytes:
     """The notice's body: the summary, cleaned (see `clean`), in the webhook's message format
     (`notice_formats`), as UTF-8 JSON."""
-    return json.dumps(notice_formats.message(clean(summary, hide=hide), fmt), ensure_ascii=False,
-                      sort_keys=True).encode("utf-8")
+    return json.dumps(
+        notice_formats.message(clean(summary, hide=hide), fmt), ensure_ascii=False, sort_keys=True
+    ).encode("utf-8")
 
 
 def _request(url: str, body: bytes) -> urllib.request.Request:
@@ -133,15 +135,18 @@ def _request(url: str, body: bytes) -> urllib.request.Request:
 def _send_once(request: urllib.request.Request, timeout: float, fmt: str) -> int:
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
-            said = answer.read(65536)  # what it says (a chat webhook may refuse in it); read, the connection ends cleanly
+            said = answer.read(
+                65536
+            )  # what it says (a chat webhook may refuse in it); read, the connection ends cleanly
             status = int(answer.status)
     except urllib.error.HTTPError as e:
         transient = e.code >= 500 or e.code in _RETRY_STATUSES
         raise _NotDelivered(f"HTTP {e.code}", status=e.code, transient=transient) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
         reason = getattr(e, "reason", None) or e
-        raise _NotDelivered(f"no answer: {type(reason).__name__}: {redaction.redact(str(reason))}",
-                            status=None, transient=True) from None
+        raise _NotDelivered(
+            f"no answer: {type(reason).__name__}: {redaction.redact(str(reason))}", status=None, transient=True
+        ) from None
     # A chat webhook may answer 200 and say in the body that it refused the message: sent again, it would be
     # refused again.
     refused = notice_formats.refusal(fmt, said)
@@ -151,8 +156,14 @@ def _send_once(request: urllib.request.Request, timeout: float, fmt: str) -> int
 
 
 def post(
-    url: str, body: bytes, *, policy: retry.RetryPolicy = NOTIFY_RETRY, timeout: float = TIMEOUT_SECONDS,
-    sleep: retry.Sleep = time.sleep, rand: Callable[[], float] = random.random, fmt: str = "json",
+    url: str,
+    body: bytes,
+    *,
+    policy: retry.RetryPolicy = NOTIFY_RETRY,
+    timeout: float = TIMEOUT_SECONDS,
+    sleep: retry.Sleep = time.sleep,
+    rand: Callable[[], float] = random.random,
+    fmt: str = "json",
 ) -> Delivery:
     """POST body to url until an attempt is answered 2xx (and, for a chat webhook, not refused in its body),
     a non-retryable answer comes, or the policy's attempts are spent. Never raises for a failed delivery: the
@@ -166,8 +177,13 @@ def post(
         return _send_once(request, timeout, fmt)
 
     try:
-        status = retry.call(attempt, policy=policy, sleep=sleep, rand=rand,
-                            retryable=lambda e: isinstance(e, _NotDelivered) and e.transient)
+        status = retry.call(
+            attempt,
+            policy=policy,
+            sleep=sleep,
+            rand=rand,
+            retryable=lambda e: isinstance(e, _NotDelivered) and e.transient,
+        )
     except _NotDelivered as e:
         return Delivery(delivered=False, attempts=attempts, status=e.status, error=str(e))
     return Delivery(delivered=True, attempts=attempts, status=status)
@@ -181,9 +197,17 @@ def flow_summary(summary: Mapping[str, Any], *, execution_name: str | None) -> d
     report = dict(where) if isinstance(where, Mapping) else None
     all_readable = bool(summary.get("allReadable"))
     return {
-        "bucket": summary.get("bucket", ""), "prefix": summary.get("prefix", ""), "counts": counts,
-        "objects": sum(int(v) for v in counts.values() if isinstance(v, int)), "status": summary.get("status"),
-        "error": summary.get("error"), "exitCode": 0 if all_readable else 1, "allReadable": all_readable,
-        "failures": summary.get("failures") or {}, "report": report,
-        "cost": cost_fields(summary.get("estimate")), "execution": execution_name or "", "source": "oss-restore main flow",
+        "bucket": summary.get("bucket", ""),
+        "prefix": summary.get("prefix", ""),
+        "counts": counts,
+        "objects": sum(int(v) for v in counts.values() if isinstance(v, int)),
+        "status": summary.get("status"),
+        "error": summary.get("error"),
+        "exitCode": 0 if all_readable else 1,
+        "allReadable": all_readable,
+        "failures": summary.get("failures") or {},
+        "report": report,
+        "cost": cost_fields(summary.get("estimate")),
+        "execution": execution_name or "",
+        "source": "oss-restore main flow",
     }

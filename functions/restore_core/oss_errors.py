@@ -2,6 +2,7 @@
 
 oss2 retries nothing but its list iterators, so every call site retries on `is_transient` itself.
 """
+
 from __future__ import annotations
 
 import errno
@@ -26,10 +27,15 @@ _LOGGER.addHandler(logging.NullHandler())
 # 408 and 429 are the only 4xx a retry can fix (as in OSS's own v2 SDK retry rules).
 _RETRYABLE_4XX = frozenset({408, 429})
 # 403 codes that say the request itself (credentials, token, clock) is wrong, not the object.
-CREDENTIAL_CODES = frozenset({
-    "SignatureDoesNotMatch", "InvalidAccessKeyId", "SecurityTokenExpired", "InvalidSecurityToken",
-    "RequestTimeTooSkewed",
-})
+CREDENTIAL_CODES = frozenset(
+    {
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "SecurityTokenExpired",
+        "InvalidSecurityToken",
+        "RequestTimeTooSkewed",
+    }
+)
 # Reading a streamed body can fail after oss2 has stopped wrapping errors into RequestError.
 CONNECTION_ERRORS = (oss2_http.requests.RequestException, ConnectionError, TimeoutError)
 
@@ -61,10 +67,16 @@ def is_transient(e: BaseException) -> bool:
 # requests in flight, bandwidth; CpuLimitExceeded asks image processing to "reduce your request rate").
 # ServiceUnavailable ("Thread pool is almost full, please retry later") is on the same page but says the
 # server is busy, not that this client sends too much: it is a failure, retried at the current rate.
-THROTTLING_CODES = frozenset({
-    "TotalQpsLimitExceeded", "MetaOperationQpsLimitExceeded", "ActiveRequestLimitExceeded",
-    "DownloadTrafficRateLimitExceeded", "UploadTrafficRateLimitExceeded", "CpuLimitExceeded",
-})
+THROTTLING_CODES = frozenset(
+    {
+        "TotalQpsLimitExceeded",
+        "MetaOperationQpsLimitExceeded",
+        "ActiveRequestLimitExceeded",
+        "DownloadTrafficRateLimitExceeded",
+        "UploadTrafficRateLimitExceeded",
+        "CpuLimitExceeded",
+    }
+)
 # RestoreObject's pages quote the account's retrieval capacity (about 500 objects a second per region,
 # 20-40 TB a day: EC 0016-00000703) but name no code for going past it. The stricter reading: any 503
 # whose code names a limit exceeded (`...LimitExceeded`, the form of every documented throttling code)
@@ -102,6 +114,7 @@ def translate(e: BaseException, operation: str, bucket: str) -> RestoreCoreError
         return InvalidParameter("bucketName", "an existing bucket", bucket)
     return OSSRequestRejected(operation, status, code, getattr(e, "message", "") or "")
 
+
 def out_of_time(operation: str) -> OSSUnavailable:
     """A request the invocation's time budget kept from being sent (or retried): the step may run again."""
     _LOGGER.warning("%s not sent: the invocation's time budget is spent", operation)
@@ -131,8 +144,13 @@ def connection_failure(e: BaseException) -> str:
         if not isinstance(item, BaseException) or any(item is s for s in seen):
             continue
         seen.append(item)
-        todo += [getattr(item, "exception", None), getattr(item, "reason", None), item.__cause__, item.__context__,
-                 *item.args]
+        todo += [
+            getattr(item, "exception", None),
+            getattr(item, "reason", None),
+            item.__cause__,
+            item.__context__,
+            *item.args,
+        ]
     for kind, words in _FAILURES:
         if any(isinstance(x, kind) for x in seen):
             return words

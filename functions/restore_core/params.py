@@ -3,6 +3,7 @@
 Every check raises `InvalidParameter` naming the field, the allowed values and what was given. Missing
 fields and JSON nulls both mean "use the default": a flow mapping an absent optional input yields null.
 """
+
 from __future__ import annotations
 
 import re
@@ -116,7 +117,8 @@ def object_key(value: Any, field: str) -> str:
     size = utf8_length(value)
     if size is None or not 1 <= size <= MAX_KEY_BYTES or str(value)[0] in "/\\":
         raise InvalidParameter(
-            field, "an object key: 1 to 1023 UTF-8 bytes without lone surrogates, not starting with '/' or '\\'",
+            field,
+            "an object key: 1 to 1023 UTF-8 bytes without lone surrogates, not starting with '/' or '\\'",
             value,
         )
     return str(value)
@@ -165,12 +167,21 @@ def notice_url(raw: Mapping[str, Any], field: str) -> str:
     match = _NOTICE_URL.fullmatch(value) if isinstance(value, str) else None
     port = match.group("port") if match else None
     size = utf8_length(value)
-    if (not match or size is None or size > MAX_URL_BYTES or len(match.group("host")) > _MAX_HOST_LENGTH
-            or (port is not None and not 1 <= int(port) <= 65535)):
+    if (
+        not match
+        or size is None
+        or size > MAX_URL_BYTES
+        or len(match.group("host")) > _MAX_HOST_LENGTH
+        or (port is not None and not 1 <= int(port) <= 65535)
+    ):
         allowed = f"an http:// or https:// URL with a host (port 1 to 65535, at most {MAX_URL_BYTES} bytes)"
         # A webhook URL often carries a password or a token: the message never repeats it.
-        raise InvalidParameter(field, allowed, "<not shown>",
-                               message=f"{field} must be {allowed} (the value given is not shown: it may hold a secret)")
+        raise InvalidParameter(
+            field,
+            allowed,
+            "<not shown>",
+            message=f"{field} must be {allowed} (the value given is not shown: it may hold a secret)",
+        )
     return str(value)
 
 

@@ -9,6 +9,7 @@ stand-in: one per worker process). Shards whose next scan is not due rest; when 
 round waits until the first is due. The table of shards is bounded by the bytes CloudFlow allows a step
 (`TABLE_BYTES`): a split that would not fit is not made.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,12 +40,17 @@ PROGRESS = "progress.json"
 
 
 def plan(
-    bucket: oss2.Bucket, req: PlanRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
+    bucket: oss2.Bucket,
+    req: PlanRequest,
+    *,
+    store: RunStore | None,
+    sleep: retry.Sleep = time.sleep,
     now: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     settings = req.settings
-    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=settings.max_requests_per_second,
-                                  sleep=sleep)
+    limiter = rate.for_invocation(
+        bucket.endpoint, bucket.bucket_name, share=settings.max_requests_per_second, sleep=sleep
+    )
     if req.state is None:
         state, scope = _start(bucket, settings, limiter=limiter, sleep=sleep, now=now())
         shards = state.resting
@@ -86,14 +92,18 @@ def table_bytes(settings: Settings, totals: Counts) -> int:
     return max(room // 4, 512)
 
 
-def _start(bucket: oss2.Bucket, settings: Settings, *, limiter: rate.RateLimiter, sleep: retry.Sleep,
-           now: float) -> tuple[RunState, Scope]:
+def _start(
+    bucket: oss2.Bucket, settings: Settings, *, limiter: rate.RateLimiter, sleep: retry.Sleep, now: float
+) -> tuple[RunState, Scope]:
     """The run's first call: check the manifest whole, find the scope's common prefix, split it."""
     scope = settings.scope()
     if scope.kind == MANIFEST:
         # A malformed line stops the run here (InvalidManifest, naming the line), before anything is requested.
-        manifest_source.validate(manifest_source.Manifest(bucket, settings.manifest, sleep=sleep,
-                                                          chunk_bytes=manifest_source.SCAN_CHUNK_BYTES))
+        manifest_source.validate(
+            manifest_source.Manifest(
+                bucket, settings.manifest, sleep=sleep, chunk_bytes=manifest_source.SCAN_CHUNK_BYTES
+            )
+        )
     archive_direct_read(bucket)  # asked once here: a bucket that refuses it is named before any round
     probe = splitting.KeyProbe(bucket, scope, limiter=limiter, sleep=sleep)
     if scope.kind == KEYS:
@@ -129,15 +139,24 @@ def _finished(scope: Scope, shard: Shard, settings: Settings) -> bool:
 
 
 def _rebalance(
-    bucket: oss2.Bucket, settings: Settings, scope: Scope, state: RunState, shards: list[Shard],
-    remaining: dict[str, int], *, limiter: rate.RateLimiter, sleep: retry.Sleep,
+    bucket: oss2.Bucket,
+    settings: Settings,
+    scope: Scope,
+    state: RunState,
+    shards: list[Shard],
+    remaining: dict[str, int],
+    *,
+    limiter: rate.RateLimiter,
+    sleep: retry.Sleep,
 ) -> list[Shard]:
     """Split the shards with the most work left into the free slots, as long as the table fits."""
     free = slots(settings) - len(shards)
     if free <= 0 or scope.kind == MANIFEST or (state.round == 0 and not remaining):
         return shards
-    candidates = sorted((s for s in shards if scope.requesting(s) and remaining.get(s.id, 1) >= 2 * splitting.MIN_SHARD_KEYS),
-                        key=lambda s: -remaining.get(s.id, 0))
+    candidates = sorted(
+        (s for s in shards if scope.requesting(s) and remaining.get(s.id, 1) >= 2 * splitting.MIN_SHARD_KEYS),
+        key=lambda s: -remaining.get(s.id, 0),
+    )
     probe = splitting.KeyProbe(bucket, scope, limiter=limiter, sleep=sleep)
     limit = table_bytes(settings, state.totals)
     out = list(shards)
@@ -161,8 +180,9 @@ def _table_size(shards: list[Shard], scope: Scope) -> int:
     return budget.size([s.to_json(scope) for s in shards])
 
 
-def _next_round(settings: Settings, scope: Scope, state: RunState, shards: list[Shard], *, now: float,
-                after_round: bool) -> dict[str, Any]:
+def _next_round(
+    settings: Settings, scope: Scope, state: RunState, shards: list[Shard], *, now: float, after_round: bool
+) -> dict[str, Any]:
     restoring: list[Shard] = []
     waiting: list[Shard] = []
     for shard in shards:
@@ -198,12 +218,25 @@ def _next_round(settings: Settings, scope: Scope, state: RunState, shards: list[
     }
 
 
-def _progress(store: RunStore, settings: Settings, state: RunState, shards: list[Shard], scope: Scope, *,
-              now: float) -> None:
+def _progress(
+    store: RunStore, settings: Settings, state: RunState, shards: list[Shard], scope: Scope, *, now: float
+) -> None:
     """What `oss-restore status` shows while the run goes on."""
-    put_json(store, PROGRESS, {
-        "bucket": settings.bucket_name, "prefix": settings.prefix, "started": state.started, "updated": now,
-        "round": state.round, "shards": len(shards), "requesting": sum(1 for s in shards if scope.requesting(s)),
-        "listed": state.totals.get(LISTED, 0), "estimatedToList": state.estimate,
-        "totals": state.totals.to_json(), "warnings": state.warnings, "done": not shards,
-    })
+    put_json(
+        store,
+        PROGRESS,
+        {
+            "bucket": settings.bucket_name,
+            "prefix": settings.prefix,
+            "started": state.started,
+            "updated": now,
+            "round": state.round,
+            "shards": len(shards),
+            "requesting": sum(1 for s in shards if scope.requesting(s)),
+            "listed": state.totals.get(LISTED, 0),
+            "estimatedToList": state.estimate,
+            "totals": state.totals.to_json(),
+            "warnings": state.warnings,
+            "done": not shards,
+        },
+    )

@@ -33,6 +33,7 @@ budget the limiter starts at `UNBUDGETED_START` and doubles every second until t
 answer (slow start), split over the invocations as a budget is; what it learned stays with the
 instance, so later invocations start at the limit instead of probing for it again.
 """
+
 from __future__ import annotations
 
 import collections
@@ -104,8 +105,9 @@ def listing_share(budget: float, invocations: int = DEFAULT_CONCURRENT_INVOCATIO
     return budget / max(1, invocations)
 
 
-def restore_share(budget: float, groups: int, *, invocations: int = DEFAULT_CONCURRENT_INVOCATIONS,
-                  concurrent: int | None = None) -> float:
+def restore_share(
+    budget: float, groups: int, *, invocations: int = DEFAULT_CONCURRENT_INVOCATIONS, concurrent: int | None = None
+) -> float:
     """One restore invocation's share when the batch's `groups` invocations run at once beside the listing call
     (`invocations` in all; at most `concurrent` of the groups, when the runtime says so, by default as
     `CONCURRENT_INVOCATIONS_ENV` says); 0: no budget."""
@@ -124,7 +126,11 @@ class RateLimiter:
     """Spaces one instance's requests to a bucket and adapts their rate (AIMD); shared by its threads."""
 
     def __init__(
-        self, *, share: float, clock: Callable[[], float] = time.monotonic, sleep: Sleep = time.sleep,
+        self,
+        *,
+        share: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = time.sleep,
         start: float = UNBUDGETED_START,
     ) -> None:
         """share: the invocation's requests/s ceiling; 0 for none (start at `start` and find the limit)."""
@@ -273,7 +279,7 @@ class RateLimiter:
             if len(self._accepted) < USED * self._learned * min(WINDOW, now - self._born):
                 return  # not sending at the rate (a busy machine, short invocations): it proves nothing
             if self._slow_start:
-                self._learned *= SLOW_START_GROWTH ** elapsed
+                self._learned *= SLOW_START_GROWTH**elapsed
             elif self._limit is not None:
                 target = TARGET * self._limit
                 if self._learned < target:
@@ -298,7 +304,12 @@ _instance_lock = threading.Lock()
 
 
 def for_invocation(
-    endpoint: str, bucket_name: str, *, share: float, start: float = UNBUDGETED_START, sleep: Sleep = time.sleep,
+    endpoint: str,
+    bucket_name: str,
+    *,
+    share: float,
+    start: float = UNBUDGETED_START,
+    sleep: Sleep = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> RateLimiter:
     """This instance's limiter for the bucket, set to the invocation's share (0: no budget, then its
@@ -308,7 +319,10 @@ def for_invocation(
         limiter = _instance_limiters.get((endpoint, bucket_name))
         if limiter is None or limiter.idle_since < clock() - FORGET_AFTER:
             limiter = _instance_limiters[(endpoint, bucket_name)] = RateLimiter(
-                share=share, sleep=sleep, clock=clock, start=start,
+                share=share,
+                sleep=sleep,
+                clock=clock,
+                start=start,
             )
         else:
             limiter.configure(share=share, sleep=sleep, start=start)
@@ -316,7 +330,11 @@ def for_invocation(
 
 
 def paced(
-    limiter: RateLimiter | None, fn: Callable[[], T], *, stop_at: float | None = None, clock: Clock = time.monotonic,
+    limiter: RateLimiter | None,
+    fn: Callable[[], T],
+    *,
+    stop_at: float | None = None,
+    clock: Clock = time.monotonic,
 ) -> Callable[[], T]:
     """fn as one attempt sent through limiter (None: unpaced), its answer fed back into the limiter:
     throttling lowers the rate, other transient failures count towards `RateLimiter.failed`'s rule,

@@ -14,6 +14,7 @@ they appear in query strings), and what surrounds a credential or a signature wh
 `x-oss-signature=...`, and the `StringToSignBytes` and `x-oss-err` forms of an OSS
 SignatureDoesNotMatch error).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,12 @@ from urllib.parse import quote
 MASK = "<redacted>"  # "<" ends every pattern's value, so redacting twice changes nothing
 # Names of the variables credentials come from (FC's runtime, the command, Terraform's provider, ossutil 2.0).
 SECRET_VARIABLES = (
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN",
-    "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ALICLOUD_SECRET_KEY",
+    "ALICLOUD_SECURITY_TOKEN",
+    "OSS_ACCESS_KEY_SECRET",
+    "OSS_SESSION_TOKEN",
 )
 # Shorter values would mask ordinary words in every line; real secrets and tokens are 30+ characters.
 _MIN_SECRET_LENGTH = 4

@@ -9,6 +9,7 @@ again. Every kind of run, and the command's reading of a report, use these lines
 A line is a JSON object: `key`, `versionId`, `storageClass`, `outcome`, `code`, `reason`, `requestedAt`,
 `checkedAt`, `expiry`, `tier`, `readableAt` (times ISO 8601 UTC, or null).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -33,8 +34,19 @@ DRY_OUTCOMES: dict[str, tuple[str, ...]] = {
     actions.EXTEND: ("would_extend", "skipped", "failed"),
     actions.CLEAN: ("would_clean", "skipped", "failed"),
 }
-FIELDS = ("key", "versionId", "storageClass", "outcome", "code", "reason", "requestedAt", "checkedAt", "expiry",
-          "tier", "readableAt")
+FIELDS = (
+    "key",
+    "versionId",
+    "storageClass",
+    "outcome",
+    "code",
+    "reason",
+    "requestedAt",
+    "checkedAt",
+    "expiry",
+    "tier",
+    "readableAt",
+)
 _WHY = {
     actions.NOT_ARCHIVED: "storage class {cls} has no restored copy",
     actions.NOT_CLEANABLE: "CleanRestoredObject applies to Cold Archive and Deep Cold Archive only",
@@ -67,8 +79,24 @@ class ReportLine:
     readable_at: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(zip(FIELDS, (self.key, self.version_id, self.storage_class, self.outcome, self.code, self.reason,
-                                 self.requested_at, self.checked_at, self.expiry, self.tier, self.readable_at)))
+        return dict(
+            zip(
+                FIELDS,
+                (
+                    self.key,
+                    self.version_id,
+                    self.storage_class,
+                    self.outcome,
+                    self.code,
+                    self.reason,
+                    self.requested_at,
+                    self.checked_at,
+                    self.expiry,
+                    self.tier,
+                    self.readable_at,
+                ),
+            )
+        )
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ReportLine:
@@ -90,7 +118,9 @@ def judge(action: str, obj: ObjectInfo, contact: Contact | None, *, direct_read:
     wait for it)."""
     if obj.missing:
         code = "NoSuchVersion" if obj.version_id else "NoSuchKey"
-        return Verdict("failed", code, "named by the manifest, but no such object" + (" version" if obj.version_id else ""))
+        return Verdict(
+            "failed", code, "named by the manifest, but no such object" + (" version" if obj.version_id else "")
+        )
     if action == actions.RESTORE:
         return _restore(obj, contact, direct_read=direct_read)
     return _aftercare(action, obj, contact, days=days)
@@ -101,7 +131,9 @@ def _restore(obj: ObjectInfo, contact: Contact | None, *, direct_read: bool) -> 
     if need is Need.NOT_ARCHIVED:
         return Verdict("skipped", "", f"storage class {obj.storage_class} needs no restore")
     if need is Need.DIRECT_READ:
-        return Verdict("skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed")
+        return Verdict(
+            "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
+        )
     if need is Need.ALREADY_RESTORED:
         # Every object this run asked about was listed as not readable, so a contact means it became
         # readable during this run (a 200 too: a retried request's own 202, or a restore under way).
@@ -130,8 +162,11 @@ def dry_judge(action: str, obj: ObjectInfo, *, direct_read: bool, days: int) -> 
         return found
     reason = actions.skip_reason(action, obj.storage_class, obj.restore)
     if reason is None:
-        what = (f"a run would extend its expiry by {class_days(obj.storage_class, days)} day(s)"
-                if action == actions.EXTEND else "a run would clean it")
+        what = (
+            f"a run would extend its expiry by {class_days(obj.storage_class, days)} day(s)"
+            if action == actions.EXTEND
+            else "a run would clean it"
+        )
         return Verdict(f"would_{action}", "", f"restored: {what}")
     return Verdict("skipped", "", _WHY[reason].format(cls=obj.storage_class, verb=action))
 
@@ -168,23 +203,51 @@ def line(obj: ObjectInfo, found: Verdict, contact: Contact | None, *, checked_at
     if found.outcome == "restored":
         readable_at = iso(min(contact.at, now) if contact is not None and contact.status == 200 else now)
     return ReportLine(
-        key=obj.key, version_id=obj.version_id, storage_class=None if obj.missing else obj.storage_class,
-        outcome=found.outcome, code=found.code, reason=found.reason,
-        requested_at=iso(contact.at) if contact is not None else None, checked_at=checked_at,
+        key=obj.key,
+        version_id=obj.version_id,
+        storage_class=None if obj.missing else obj.storage_class,
+        outcome=found.outcome,
+        code=found.code,
+        reason=found.reason,
+        requested_at=iso(contact.at) if contact is not None else None,
+        checked_at=checked_at,
         expiry=iso(obj.restore.expiry) if not obj.missing else None,
-        tier=(contact.tier or None) if contact is not None else None, readable_at=readable_at,
+        tier=(contact.tier or None) if contact is not None else None,
+        readable_at=readable_at,
     )
 
 
 def filtered_line(obj: ObjectInfo, reason: str, *, checked_at: str) -> ReportLine:
-    return ReportLine(obj.key, obj.version_id, obj.storage_class, "skipped", "", reason, None, checked_at,
-                      iso(obj.restore.expiry), None, None)
+    return ReportLine(
+        obj.key,
+        obj.version_id,
+        obj.storage_class,
+        "skipped",
+        "",
+        reason,
+        None,
+        checked_at,
+        iso(obj.restore.expiry),
+        None,
+        None,
+    )
 
 
 def gone_line(contact: Contact, *, checked_at: str) -> ReportLine:
     """An object this run asked about that the listing no longer holds (deleted during the run)."""
-    return ReportLine(contact.key, contact.version_id, None, "skipped", contact.code or "NoSuchKey",
-                      "object no longer exists", iso(contact.at), checked_at, None, contact.tier or None, None)
+    return ReportLine(
+        contact.key,
+        contact.version_id,
+        None,
+        "skipped",
+        contact.code or "NoSuchKey",
+        "object no longer exists",
+        iso(contact.at),
+        checked_at,
+        None,
+        contact.tier or None,
+        None,
+    )
 
 
 def count(counts: Counter[str], written: ReportLine) -> None:

@@ -5,6 +5,7 @@ outcomes, and whether it is done; `summarize` orders every shard's parts by thei
 report's manifest. Names come from the shard's part counter (`p`), so a retried step rewrites the same
 part, and a part written by an attempt that did not count is never listed.
 """
+
 from __future__ import annotations
 
 from collections import Counter

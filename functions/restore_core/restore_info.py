@@ -1,4 +1,5 @@
 """Parse the restore state OSS reports in `x-oss-restore` (HEAD) and `<RestoreInfo>` (listings)."""
+
 from __future__ import annotations
 
 import enum

@@ -14,6 +14,7 @@ disagree about an object.
   every object the run had asked for.
 - Anything else (frozen: never restored, or the restored copy expired) needs a restore request.
 """
+
 from __future__ import annotations
 
 import enum

@@ -8,6 +8,7 @@ time budget, `time_budget`) no request starts after it: every key not answered b
 unanswered too (NOT_SENT), and the caller hands both kinds back as pending. A key is sent once per call
 (a retry only repeats an attempt that got no answer), so a key that got an answer is never sent again.
 """
+
 from __future__ import annotations
 
 import enum
@@ -87,7 +88,11 @@ def kind_of(status: int, code: str) -> Kind:
 
 
 def restore_all(
-    bucket: oss2.Bucket, targets: Sequence[Target], settings: Settings, *, limiter: rate.RateLimiter | None = None,
+    bucket: oss2.Bucket,
+    targets: Sequence[Target],
+    settings: Settings,
+    *,
+    limiter: rate.RateLimiter | None = None,
     stop_at: float | None = None,
 ) -> list[KeyOutcome]:
     """One outcome per target, in the targets' order; every request paced by limiter (the invocation's
@@ -124,8 +129,10 @@ def restore_all(
     lanes = max(1, min(settings.workers, len(targets)))
     for future in [_pool().submit(lane) for _ in range(lanes)]:
         future.result()
-    return [o if o is not None else KeyOutcome(t.key, Kind.NOT_SENT, 0, version_id=t.version_id)
-            for o, t in zip(outcomes, targets)]
+    return [
+        o if o is not None else KeyOutcome(t.key, Kind.NOT_SENT, 0, version_id=t.version_id)
+        for o, t in zip(outcomes, targets)
+    ]
 
 
 _POOL_SIZE = 100  # the largest `workers` allowed
@@ -144,7 +151,12 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def restore_one(
-    bucket: oss2.Bucket, target: Target, settings: Settings, throttle: rate.RateLimiter, *, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    target: Target,
+    settings: Settings,
+    throttle: rate.RateLimiter,
+    *,
+    stop_at: float | None = None,
 ) -> KeyOutcome:
     if settings.action == CLEAN:
         # 409 to a clean: the object is no longer restored (expired, or cleaned meanwhile) or is restoring
@@ -173,7 +185,11 @@ def _outcome(target: Target, status: int, code: str, message: str, *, conflict: 
 
 
 def _request(
-    bucket: oss2.Bucket, target: Target, plan: classes.RestorePlan, settings: Settings, throttle: rate.RateLimiter,
+    bucket: oss2.Bucket,
+    target: Target,
+    plan: classes.RestorePlan,
+    settings: Settings,
+    throttle: rate.RateLimiter,
     stop_at: float | None,
 ) -> tuple[int, str, str]:
     # OSS's own defaults (1 day; Standard tier where a tier applies) need no body at all, which spares
@@ -208,12 +224,21 @@ _NOT_SENT = 0  # the status of a request the time budget kept from being sent
 
 
 def _send(
-    send: Callable[[], int], settings: Settings, throttle: rate.RateLimiter, stop_at: float | None,
+    send: Callable[[], int],
+    settings: Settings,
+    throttle: rate.RateLimiter,
+    stop_at: float | None,
 ) -> tuple[int, str, str]:
     try:
         attempt = rate.paced(throttle, send, stop_at=stop_at, clock=settings.clock)
-        status = retry.call(attempt, policy=settings.policy, retryable=oss_errors.is_transient, sleep=settings.sleep,
-                            stop_at=stop_at, clock=settings.clock)
+        status = retry.call(
+            attempt,
+            policy=settings.policy,
+            retryable=oss_errors.is_transient,
+            sleep=settings.sleep,
+            stop_at=stop_at,
+            clock=settings.clock,
+        )
         return status, "", ""
     except retry.OutOfTime:
         return _NOT_SENT, "", ""

@@ -9,6 +9,7 @@ invocation overwrites its own) and hands back only that name (`k`), which the pl
 store the counts stay inline, and a round of many shards that meet many classes and codes can pass the
 limit: runs in the cloud have a store (`reportUrl`).
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 An invocation has a time budget (`time_budget`): with `stop_at` (a `time.monotonic` deadline) no
 attempt starts after it, and a retry whose backoff would end after it is not made: the last error is
 raised as it came, so the caller still sorts it (a restore key is handed back unanswered)."""
+
 from __future__ import annotations
 
 import random
@@ -77,4 +78,3 @@ def call(
                 on_retry(e)
             sleep(wait)
             attempt += 1
-

@@ -17,6 +17,7 @@ whose next confirm scan is not due yet). In JSON:
 | `estimate` | objects the planner expects are still to be listed (from the shards' progress) |
 | `warnings` | what the handlers could not find out, each once |
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -56,9 +57,15 @@ class RunState:
 
     def to_json(self, scope: Scope) -> dict[str, Any]:
         return {
-            "base": self.base, "resting": [s.to_json(scope) for s in self.resting], "next": self.next_id,
-            "round": self.round, "here": self.here, "started": round(self.started, 3),
-            "totals": self.totals.to_json(), "estimate": self.estimate, "warnings": list(self.warnings),
+            "base": self.base,
+            "resting": [s.to_json(scope) for s in self.resting],
+            "next": self.next_id,
+            "round": self.round,
+            "here": self.here,
+            "started": round(self.started, 3),
+            "totals": self.totals.to_json(),
+            "estimate": self.estimate,
+            "warnings": list(self.warnings),
         }
 
 
@@ -88,8 +95,13 @@ def read_state(value: Any, scope: Scope) -> RunState:
         here = params.integer(value, "here", default=0, lo=0, hi=_BIG)
         estimate = params.integer(value, "estimate", default=0, lo=0, hi=10**18)
     return RunState(
-        base=read_base(value), started=float(started),
+        base=read_base(value),
+        started=float(started),
         resting=[Shard.from_json(s, f"state.resting[{i}]", scope) for i, s in enumerate(resting)],
-        next_id=next_id, round=round_, here=here, totals=Counts.from_json(value.get("totals"), "state.totals"),
-        estimate=estimate, warnings=warnings[:MAX_WARNINGS],
+        next_id=next_id,
+        round=round_,
+        here=here,
+        totals=Counts.from_json(value.get("totals"), "state.totals"),
+        estimate=estimate,
+        warnings=warnings[:MAX_WARNINGS],
     )

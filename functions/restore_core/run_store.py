@@ -17,6 +17,7 @@ journal (it still counts).
 Every name is derived from the flow's state, so a retried step writes the same names again: it
 replaces its own objects and never adds lines twice. gzip output is deterministic (no time stamp).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -60,12 +61,16 @@ def parse_url(url: str, field: str = "reportUrl") -> Where | None:
         return None
     allowed = "oss://BUCKET/PREFIX/ (a bucket, then a key prefix ending in /) or, for a local run, file:///DIRECTORY/"
     if url.startswith("oss://"):
-        bucket, _, prefix = url[len("oss://"):].partition("/")
+        bucket, _, prefix = url[len("oss://") :].partition("/")
         try:
             params.bucket_name({"bucketName": bucket})
         except InvalidParameter:
             raise InvalidParameter(field, allowed, url) from None
-        if (prefix and not prefix.endswith("/")) or prefix.startswith("/") or len(prefix.encode("utf-8", "surrogatepass")) > 700:
+        if (
+            (prefix and not prefix.endswith("/"))
+            or prefix.startswith("/")
+            or len(prefix.encode("utf-8", "surrogatepass")) > 700
+        ):
             raise InvalidParameter(field, allowed + "; the prefix at most 700 bytes", url)
         return Where(bucket, prefix)
     parsed = urlparse(url)
@@ -74,8 +79,9 @@ def parse_url(url: str, field: str = "reportUrl") -> Where | None:
     raise InvalidParameter(field, allowed, url)
 
 
-def open_store(url: str, run_bucket: oss2.Bucket, *, limiter: rate.RateLimiter | None = None,
-               sleep: retry.Sleep = time.sleep) -> RunStore | None:
+def open_store(
+    url: str, run_bucket: oss2.Bucket, *, limiter: rate.RateLimiter | None = None, sleep: retry.Sleep = time.sleep
+) -> RunStore | None:
     where = parse_url(url)
     if where is None:
         return None
@@ -89,20 +95,34 @@ def _bucket(run_bucket: oss2.Bucket, name: str) -> oss2.Bucket:
     if name == run_bucket.bucket_name:
         return run_bucket
     extra = {"region": run_bucket.region} if getattr(run_bucket, "region", None) else {}
-    return oss2.Bucket(run_bucket.auth, run_bucket.endpoint, name, session=run_bucket.session,
-                       connect_timeout=run_bucket.timeout, **extra)
+    return oss2.Bucket(
+        run_bucket.auth,
+        run_bucket.endpoint,
+        name,
+        session=run_bucket.session,
+        connect_timeout=run_bucket.timeout,
+        **extra,
+    )
 
 
 class OssStore:
-    def __init__(self, bucket: oss2.Bucket, prefix: str, *, url: str, limiter: rate.RateLimiter | None = None,
-                 sleep: retry.Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        bucket: oss2.Bucket,
+        prefix: str,
+        *,
+        url: str,
+        limiter: rate.RateLimiter | None = None,
+        sleep: retry.Sleep = time.sleep,
+    ) -> None:
         self._bucket, self._prefix, self.url = bucket, prefix, url
         self._limiter, self._sleep = limiter, sleep
 
     def _call(self, operation: str, fn: Any) -> Any:
         try:
-            return retry.call(rate.paced(self._limiter, fn), policy=STORE_RETRY, retryable=oss_errors.is_transient,
-                              sleep=self._sleep)
+            return retry.call(
+                rate.paced(self._limiter, fn), policy=STORE_RETRY, retryable=oss_errors.is_transient, sleep=self._sleep
+            )
         except oss_errors.SDK_ERRORS as e:
             if oss_errors.status_of(e) == 404 and operation == "GetObject":
                 return None
@@ -118,10 +138,12 @@ class OssStore:
     def names(self, prefix: str, *, after: str = "") -> Iterator[str]:
         marker = self._prefix + after if after else ""
         while True:
-            page = self._call("ListObjects", lambda m=marker: self._bucket.list_objects(
-                prefix=self._prefix + prefix, marker=m, max_keys=_LIST_PAGE))
+            page = self._call(
+                "ListObjects",
+                lambda m=marker: self._bucket.list_objects(prefix=self._prefix + prefix, marker=m, max_keys=_LIST_PAGE),
+            )
             for info in page.object_list:
-                yield info.key[len(self._prefix):]
+                yield info.key[len(self._prefix) :]
             if not page.is_truncated:
                 return
             marker = page.next_marker
@@ -151,13 +173,15 @@ class DirStore:
         if not folder.is_dir():
             return iter(())
         found = sorted(
-            p.relative_to(self._root).as_posix() for p in folder.rglob("*")
+            p.relative_to(self._root).as_posix()
+            for p in folder.rglob("*")
             if p.is_file() and not p.name.startswith(".")
         )
         return (n for n in found if n.startswith(prefix) and n > after)
 
 
 # --- gzipped JSON lines, written the same bytes every time ---------------------------------------
+
 
 def pack_lines(records: Iterable[dict[str, Any]]) -> bytes:
     body = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)

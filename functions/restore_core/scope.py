@@ -9,6 +9,7 @@ own start marker) and `shards.END` (past the last object).
 The flows carry cursors relative to `base`, a prefix of every key in scope (the run's prefix, or longer
 where every key shares more), so that a table of shards stays small however long the keys are.
 """
+
 from __future__ import annotations
 
 import time
@@ -46,7 +47,7 @@ class Scope:
         if cursor == START or self.kind != KEYS:
             return cursor
         if cursor.startswith(self.base) and len(cursor) > len(self.base):
-            return cursor[len(self.base):]
+            return cursor[len(self.base) :]
         return _ABSOLUTE + cursor
 
     def full(self, text: str) -> str:
@@ -90,17 +91,36 @@ class Scope:
         return self.start if cursor == START else cursor
 
     def reader(
-        self, bucket: oss2.Bucket, *, limiter: rate.RateLimiter | None, sleep: retry.Sleep = time.sleep,
+        self,
+        bucket: oss2.Bucket,
+        *,
+        limiter: rate.RateLimiter | None,
+        sleep: retry.Sleep = time.sleep,
         raw_xml: bool | None = None,
     ) -> PageReader:
         if self.kind == MANIFEST:
             source = manifest_source.Manifest(bucket, self.manifest, sleep=sleep, limiter=limiter)
-            return lambda cursor: manifest_source.page(bucket, source, self.marker(cursor), sleep=sleep, limiter=limiter)
+            return lambda cursor: manifest_source.page(
+                bucket, source, self.marker(cursor), sleep=sleep, limiter=limiter
+            )
         if self.kind == VERSIONS:
             return lambda cursor: version_listing.list_versions_page(
-                bucket, prefix=self.prefix, marker=self.marker(cursor), max_keys=self.page_keys, sleep=sleep, limiter=limiter)
-        return lambda cursor: listing.list_page(bucket, prefix=self.prefix, marker=self.marker(cursor),
-                                                max_keys=self.page_keys, sleep=sleep, raw_xml=raw_xml, limiter=limiter)
+                bucket,
+                prefix=self.prefix,
+                marker=self.marker(cursor),
+                max_keys=self.page_keys,
+                sleep=sleep,
+                limiter=limiter,
+            )
+        return lambda cursor: listing.list_page(
+            bucket,
+            prefix=self.prefix,
+            marker=self.marker(cursor),
+            max_keys=self.page_keys,
+            sleep=sleep,
+            raw_xml=raw_xml,
+            limiter=limiter,
+        )
 
     def ours(self, obj: ObjectInfo) -> bool:
         """The object is one the run itself wrote (its report, journal, progress): passed over unseen."""

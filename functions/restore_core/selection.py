@@ -21,6 +21,7 @@ Dates: an object is selected when modified at or after `modifiedAfter` and stric
 `modifiedBefore` (a half-open range, so consecutive ranges never overlap). Sizes: `minSize` <= size <=
 `maxSize`, both in bytes; the units K, M, G and T are powers of 1024, as rclone's size suffixes are.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,7 +81,7 @@ class Selection:
 
     def relative(self, key: str) -> str:
         """key as the patterns see it: relative to the root."""
-        return key[len(self.root):] if key.startswith(self.root) else key
+        return key[len(self.root) :] if key.startswith(self.root) else key
 
     def selects(self, key: str, storage_class: str, size: int | None, modified: datetime | None) -> str | None:
         """None when the object is selected, else why not (`filtered: exclude *.tmp`).
@@ -119,6 +120,7 @@ def iso(moment: datetime) -> str:
 
 # --- the checks of each kind of filter field (used by `flow_inputs` and `parse`) ---------------------
 
+
 def _strings(raw: Mapping[str, Any], name: str) -> list[str] | None:
     """A list of strings; a single string counts as a list of one. None when absent."""
     if raw.get(name) is None:
@@ -140,8 +142,9 @@ def patterns(raw: Mapping[str, Any], name: str) -> list[str]:
             raise InvalidParameter(f"{name}[{i}]", "a glob of 1 to 1023 UTF-8 bytes without lone surrogates", value)
         glob(value, f"{name}[{i}]")
     if len(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")) > MAX_PATTERN_BYTES:
-        raise InvalidParameter(name, f"patterns of at most {MAX_PATTERN_BYTES} bytes in all (as JSON)",
-                               f"{len(values)} patterns")
+        raise InvalidParameter(
+            name, f"patterns of at most {MAX_PATTERN_BYTES} bytes in all (as JSON)", f"{len(values)} patterns"
+        )
     return values
 
 
@@ -191,21 +194,29 @@ def parse_selection(raw: Mapping[str, Any]) -> Selection:
     after, before = parse_moment(moment(raw, "modifiedAfter")), parse_moment(moment(raw, "modifiedBefore"))
     low, high = size(raw, "minSize"), size(raw, "maxSize")
     if after is not None and before is not None and after >= before:
-        raise InvalidParameter("modifiedBefore", f"a time after modifiedAfter ({iso(after)})", raw.get("modifiedBefore"))
+        raise InvalidParameter(
+            "modifiedBefore", f"a time after modifiedAfter ({iso(after)})", raw.get("modifiedBefore")
+        )
     if low is not None and high is not None and low > high:
         raise InvalidParameter("maxSize", f"at least minSize ({low})", raw.get("maxSize"))
     prefix = _prefix(raw)
     root = root_of(prefix)
-    chosen = {name: tuple(glob(p, f"{name}[{i}]") for i, p in enumerate(patterns(raw, name)))
-              for name in ("include", "exclude")}
+    chosen = {
+        name: tuple(glob(p, f"{name}[{i}]") for i, p in enumerate(patterns(raw, name)))
+        for name in ("include", "exclude")
+    }
     for name, globs in chosen.items():
         for i, pattern in enumerate(globs):
             _check_reach(pattern, f"{name}[{i}]", prefix=prefix, root=root)
     return Selection(
-        root=root, include=chosen["include"], exclude=chosen["exclude"],
+        root=root,
+        include=chosen["include"],
+        exclude=chosen["exclude"],
         storage_classes=tuple(storage_classes(raw, "storageClass")),
-        modified_after=after, modified_before=before,
-        min_size=low, max_size=high,
+        modified_after=after,
+        modified_before=before,
+        min_size=low,
+        max_size=high,
     )
 
 
@@ -217,14 +228,16 @@ def _prefix(raw: Mapping[str, Any]) -> str:
 def _check_reach(pattern: Glob, field_name: str, *, prefix: str, root: str) -> None:
     """Refuse a pattern no key under the prefix can match: every such key, relative to the root, starts with
     what follows the prefix's last `/`."""
-    head = prefix[len(root):]
+    head = prefix[len(root) :]
     if not pattern.can_match_under(head):
         raise InvalidParameter(
-            field_name, f"a pattern that can match some key under the prefix {prefix!r}", pattern.pattern,
+            field_name,
+            f"a pattern that can match some key under the prefix {prefix!r}",
+            pattern.pattern,
             message=f"{field_name} {pattern.pattern!r} can match no key under the prefix {prefix!r}: patterns are "
-                    f"matched relative to {root or 'the bucket'!r} (the prefix up to its last /), where every key "
-                    f"starts with {head!r}; a leading / anchors there. Hint: drop the leading / to match at any depth, "
-                    f"or write the pattern from {root or 'the bucket'!r} on",
+            f"matched relative to {root or 'the bucket'!r} (the prefix up to its last /), where every key "
+            f"starts with {head!r}; a leading / anchors there. Hint: drop the leading / to match at any depth, "
+            f"or write the pattern from {root or 'the bucket'!r} on",
         )
 
 
@@ -236,9 +249,11 @@ def hints(raw: Mapping[str, Any]) -> list[str]:
     for name in ("include", "exclude"):
         for pattern in patterns(raw, name):
             if root and pattern.lstrip("/").startswith(root):
-                out.append(f"--{name} {pattern!r} starts with the prefix's {root!r}, but patterns are matched relative "
-                           f"to it: {pattern.lstrip('/')[len(root):]!r} (or {'/' + pattern.lstrip('/')[len(root):]!r} "
-                           "anchored there) is probably meant")
+                out.append(
+                    f"--{name} {pattern!r} starts with the prefix's {root!r}, but patterns are matched relative "
+                    f"to it: {pattern.lstrip('/')[len(root) :]!r} (or {'/' + pattern.lstrip('/')[len(root) :]!r} "
+                    "anchored there) is probably meant"
+                )
     return out
 
 
@@ -246,4 +261,3 @@ def encoded_size(raw: Mapping[str, Any]) -> int:
     """Bytes the filter fields take in a flow state (JSON), so that a step holding them stays in bounds."""
     present = {name: raw.get(name) for name in FIELDS if raw.get(name) not in (None, "", [])}
     return len(json.dumps(present, ensure_ascii=False).encode("utf-8", "surrogatepass")) if present else 0
-

@@ -4,6 +4,7 @@ The main flow carries the checked input as one object (`settings`), handed whole
 new flow input touches its table entry (`restore_core.flow_inputs`) and the code that reads it here,
 never the flows. The command builds the same value from its flags.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -48,8 +49,15 @@ class Settings:
         kind = MANIFEST if self.manifest else VERSIONS if self.all_versions else KEYS
         store = run_store.parse_url(self.report_url)
         own = store.path if store is not None and store.bucket == self.bucket_name else ""
-        return Scope(kind=kind, prefix=self.prefix, start=self.marker, manifest=self.manifest,
-                     base=base or self.prefix, own=own, page_keys=self.max_keys)
+        return Scope(
+            kind=kind,
+            prefix=self.prefix,
+            start=self.marker,
+            manifest=self.manifest,
+            base=base or self.prefix,
+            own=own,
+            page_keys=self.max_keys,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.raw)
@@ -62,14 +70,28 @@ def parse_settings(raw: Any) -> Settings:
     value = checked.get
     return Settings(
         raw=checked,
-        endpoint=checked["endpoint"], bucket_name=checked["bucketName"], region=value("region") or None,
-        prefix=checked["prefix"], marker=checked["marker"], max_keys=checked["maxKeys"],
-        poll_interval=checked["pollInterval"], workers=checked["workers"], days=checked["days"], tier=checked["tier"],
+        endpoint=checked["endpoint"],
+        bucket_name=checked["bucketName"],
+        region=value("region") or None,
+        prefix=checked["prefix"],
+        marker=checked["marker"],
+        max_keys=checked["maxKeys"],
+        poll_interval=checked["pollInterval"],
+        workers=checked["workers"],
+        days=checked["days"],
+        tier=checked["tier"],
         max_requests_per_second=checked["maxRequestsPerSecond"],
         max_concurrent_invocations=checked["maxConcurrentInvocations"],
-        rounds_per_execution=checked["roundsPerExecution"], round_seconds=checked["roundSeconds"],
-        wait_per_batch=checked["waitPerBatch"], selection=selection.parse_selection(checked),
-        dry_run=checked["dryRun"], manifest=checked["manifest"], all_versions=checked["allVersions"],
-        deadline=from_input(checked["deadline"], checked["bestEffort"]), action=checked["action"],
-        notify_url=checked["notifyUrl"], notify_format=checked["notifyFormat"], report_url=checked["reportUrl"],
+        rounds_per_execution=checked["roundsPerExecution"],
+        round_seconds=checked["roundSeconds"],
+        wait_per_batch=checked["waitPerBatch"],
+        selection=selection.parse_selection(checked),
+        dry_run=checked["dryRun"],
+        manifest=checked["manifest"],
+        all_versions=checked["allVersions"],
+        deadline=from_input(checked["deadline"], checked["bestEffort"]),
+        action=checked["action"],
+        notify_url=checked["notifyUrl"],
+        notify_format=checked["notifyFormat"],
+        report_url=checked["reportUrl"],
     )

@@ -1,6 +1,7 @@
 """What the two shard handlers (restore, restoreStatus) do around their work: keep the round's seconds within
 the invocation's time, open the run's store, and hand the result back within its share of the round's step
 (`restore_core.result_refs`)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -22,6 +22,7 @@ In JSON (the flow's state) a shard is a small object of one-letter fields:
 | `r` | a journal part the next request slice reads first: keys it answered past `m` (a slice cut short) |
 | `d` | the earliest time (epoch seconds) the next confirm scan is worth making (0: at once) |
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -59,8 +60,12 @@ class Shard:
         return replace(self, hi=point), Shard.whole(new_id, point, self.hi)
 
     def to_json(self, codec: Codec) -> dict[str, Any]:
-        out: dict[str, Any] = {"i": self.id, "lo": codec.compact(self.lo), "m": _cursor_json(self.m, codec),
-                               "s": _cursor_json(self.s, codec)}
+        out: dict[str, Any] = {
+            "i": self.id,
+            "lo": codec.compact(self.lo),
+            "m": _cursor_json(self.m, codec),
+            "s": _cursor_json(self.s, codec),
+        }
         if self.hi is not None:
             out["hi"] = codec.compact(self.hi)
         for name in ("n", "p", "q", "d"):
@@ -77,11 +82,17 @@ class Shard:
             raise InvalidParameter(field, "a shard object {i, lo, m, s, ...}", value)
         hi = _optional(value, "hi", field)
         return cls(
-            id=_text(value, "i", field, required=True), lo=codec.full(_text(value, "lo", field)),
+            id=_text(value, "i", field, required=True),
+            lo=codec.full(_text(value, "lo", field)),
             hi=None if hi is None else codec.full(hi),
-            m=_cursor(value, "m", field, codec), s=_cursor(value, "s", field, codec),
-            n=_count(value, "n", field), p=_count(value, "p", field), q=_count(value, "q", field),
-            j=_text(value, "j", field), r=_text(value, "r", field), d=_count(value, "d", field, hi=2**40),
+            m=_cursor(value, "m", field, codec),
+            s=_cursor(value, "s", field, codec),
+            n=_count(value, "n", field),
+            p=_count(value, "p", field),
+            q=_count(value, "q", field),
+            j=_text(value, "j", field),
+            r=_text(value, "r", field),
+            d=_count(value, "d", field, hi=2**40),
         )
 
 

@@ -6,6 +6,7 @@ to each page go to the journal before the cursor moves past them; a page cut sho
 requests kept failing) leaves the cursor before its first unanswered object, and the next slice skips
 the keys that page's journal part already holds, so no key is sent twice.
 """
+
 from __future__ import annotations
 
 import time
@@ -64,20 +65,31 @@ class _Plan:
 
 
 def restore_slice(
-    bucket: oss2.Bucket, req: ShardRequest, *, store: RunStore | None, sleep: retry.Sleep = time.sleep,
-    clock: Callable[[], float] = time.monotonic, now: Callable[[], float] = time.time,
+    bucket: oss2.Bucket,
+    req: ShardRequest,
+    *,
+    store: RunStore | None,
+    sleep: retry.Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], float] = time.time,
     policy: retry.RetryPolicy = RESTORE_RETRY,
 ) -> ShardResult:
     settings, scope, shard = req.settings, req.scope, req.shard
     stop_at = clock() + req.seconds
-    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=req.share, sleep=sleep,
-                                  start=req.start)
+    limiter = rate.for_invocation(bucket.endpoint, bucket.bucket_name, share=req.share, sleep=sleep, start=req.start)
     direct = archive_direct_read(bucket)
     read = scope.reader(bucket, limiter=limiter, sleep=sleep)
     answered = {c.ident for c in journal.read(store, shard.r)} if store is not None and shard.r else set()
     counts = Counts()
-    restorer = Settings(days=settings.days, tier=settings.tier, action=settings.action, workers=settings.workers,
-                        policy=policy, sleep=sleep, clock=clock)
+    restorer = Settings(
+        days=settings.days,
+        tier=settings.tier,
+        action=settings.action,
+        workers=settings.workers,
+        policy=policy,
+        sleep=sleep,
+        clock=clock,
+    )
     cursor, page_number, resume = shard.m, 0, ""
     start_position = shard.m
     dry_lines: list[ReportLine] = []  # a dry run's lines not yet written
@@ -94,11 +106,15 @@ def restore_slice(
         _check_deadline(req, [o for o, p in zip(objects, plans) if p.request], now())
         targets = [Target(o.key, o.storage_class or None, o.version_id) for o, p in zip(objects, plans) if p.request]
         sending = _with_tiers(restorer, req, targets, now())
-        outcomes = [] if settings.dry_run or not targets else restore_all(
-            bucket, targets, sending, limiter=limiter, stop_at=stop_at)
+        outcomes = (
+            []
+            if settings.dry_run or not targets
+            else restore_all(bucket, targets, sending, limiter=limiter, stop_at=stop_at)
+        )
         _raise_if_denied(outcomes, settings.action)
-        escalations = _escalate(bucket, req, objects, plans, limiter=limiter, stop_at=stop_at, clock=clock, now=now(),
-                                sleep=sleep)
+        escalations = _escalate(
+            bucket, req, objects, plans, limiter=limiter, stop_at=stop_at, clock=clock, now=now(), sleep=sleep
+        )
         if settings.dry_run and store is not None:
             dry_lines += _dry_lines(objects, req, direct_read=direct.enabled, at=now())
             if len(dry_lines) >= report_parts.PART_LINES:
@@ -164,7 +180,9 @@ def _dry_lines(objects: list[ObjectInfo], req: ShardRequest, *, direct_read: boo
     checked_at = report_lines.iso(at) or ""
     out = []
     for obj in objects:
-        left_out = None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        left_out = (
+            None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
+        )
         if left_out is not None:
             out.append(report_lines.filtered_line(obj, left_out, checked_at=checked_at))
             continue
@@ -198,8 +216,9 @@ def _plan(obj: ObjectInfo, req: ShardRequest, *, direct_read: bool, answered: se
     return _Plan(found.request, found.skip_reason or "")
 
 
-def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | None, req: ShardRequest,
-           tier: str = "") -> None:
+def _count(
+    counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | None, req: ShardRequest, tier: str = ""
+) -> None:
     counts[LISTED] += 1
     if plan.reason:
         counts[f"skipped.{plan.reason}"] += 1
@@ -208,12 +227,15 @@ def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | N
     selected = plan.reason != FILTERED and not obj.missing and classes.is_archive(obj.storage_class)
     if selected and req.settings.action == actions.RESTORE:
         one = tally.empty_tally()
-        tally.add(one, obj.storage_class, obj.size, request=plan.request,
-                  direct_read=plan.reason == Need.DIRECT_READ.value)
+        tally.add(
+            one, obj.storage_class, obj.size, request=plan.request, direct_read=plan.reason == Need.DIRECT_READ.value
+        )
         counts.add_tally("tally", one)
     if outcome is None:
         return
-    if outcome.kind is Kind.REQUESTED or (outcome.kind is Kind.ALREADY_RESTORED and req.settings.action != actions.RESTORE):
+    if outcome.kind is Kind.REQUESTED or (
+        outcome.kind is Kind.ALREADY_RESTORED and req.settings.action != actions.RESTORE
+    ):
         counts[REQUESTED] += 1
         if outcome.kind is Kind.REQUESTED and classes.is_archive(obj.storage_class):
             accepted = tally.empty_tally()
@@ -235,8 +257,12 @@ def _count(counts: Counts, obj: ObjectInfo, plan: _Plan, outcome: KeyOutcome | N
 def _contact(obj: ObjectInfo, outcome: KeyOutcome, restorer: Settings, req: ShardRequest, at: float) -> Contact:
     tier = ""
     if req.settings.action == actions.RESTORE and outcome.kind is Kind.REQUESTED:
-        tier = classes.fit(obj.storage_class or None, restorer.days,
-                           restorer.tiers.get(obj.storage_class, restorer.tier))[0].tier or ""
+        tier = (
+            classes.fit(obj.storage_class or None, restorer.days, restorer.tiers.get(obj.storage_class, restorer.tier))[
+                0
+            ].tier
+            or ""
+        )
     position = obj.resume if req.scope.kind == MANIFEST else ""
     return Contact(obj.key, obj.version_id, outcome.status, outcome.code, at, tier, position)
 
@@ -260,13 +286,22 @@ def _check_deadline(req: ShardRequest, requested: list[ObjectInfo], now: float) 
 def _raise_if_denied(outcomes: list[KeyOutcome], action: str) -> None:
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
-        raise OSSAccessDenied("CleanRestoredObject" if action == actions.CLEAN else "RestoreObject", denied.code,
-                              denied.message)
+        raise OSSAccessDenied(
+            "CleanRestoredObject" if action == actions.CLEAN else "RestoreObject", denied.code, denied.message
+        )
 
 
 def _escalate(
-    bucket: oss2.Bucket, req: ShardRequest, objects: list[ObjectInfo], plans: list[_Plan], *,
-    limiter: rate.RateLimiter, stop_at: float, clock: Callable[[], float], now: float, sleep: retry.Sleep,
+    bucket: oss2.Bucket,
+    req: ShardRequest,
+    objects: list[ObjectInfo],
+    plans: list[_Plan],
+    *,
+    limiter: rate.RateLimiter,
+    stop_at: float,
+    clock: Callable[[], float],
+    now: float,
+    sleep: retry.Sleep,
 ) -> dict[tuple[str, str], KeyOutcome]:
     """Restores found running that may end after the deadline are asked again with the tier chosen now:
     202 sped one up; 409 says it already runs at that tier or faster. OSS documents the upgrade of a
@@ -275,8 +310,9 @@ def _escalate(
     deadline = req.settings.deadline
     if deadline is None or req.settings.action != actions.RESTORE or req.settings.dry_run:
         return {}
-    threatened = [o for o, p in zip(objects, plans)
-                  if p.counter == IN_PROGRESS and deadline.threatened(o.storage_class, now=now)]
+    threatened = [
+        o for o, p in zip(objects, plans) if p.counter == IN_PROGRESS and deadline.threatened(o.storage_class, now=now)
+    ]
     if not threatened:
         return {}
     tiers = replace(deadline, best_effort=True).tiers({o.storage_class for o in threatened}, now=now)
@@ -296,8 +332,9 @@ def _count_escalation(counts: Counts, outcome: KeyOutcome) -> None:
         counts[f"escalationRefused.{outcome.code or outcome.status}"] += 1
 
 
-def _shorter(bucket: oss2.Bucket, scope: Scope, cursor: str, hi: str | None, *, limiter: rate.RateLimiter,
-             sleep: retry.Sleep) -> str:
+def _shorter(
+    bucket: oss2.Bucket, scope: Scope, cursor: str, hi: str | None, *, limiter: rate.RateLimiter, sleep: retry.Sleep
+) -> str:
     """The cursor after a page's last key, as short as the next key allows: a long key would otherwise
     ride in the flow's state (one listing of a single key, once per slice, and only for long keys)."""
     if scope.kind != KEYS or len(cursor) <= SHORT_CURSOR:
@@ -324,5 +361,3 @@ def _remaining(scope: Scope, shard: Shard, before: str, after: str, listed: int)
     if moved <= 0:
         return None
     return int(listed * (1.0 - at_after) / moved)
-
-

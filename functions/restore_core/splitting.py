@@ -11,6 +11,7 @@ put right later: the planner splits again whatever still has the most work when 
 A delimiter listing (common prefixes) would name the folders, not their sizes, so it is not used;
 versions are split by the keys of ListObjects (a key's versions always stay together).
 """
+
 from __future__ import annotations
 
 import threading
@@ -35,8 +36,9 @@ _ABOVE_EVERYTHING = "\U0010ffff"  # after a prefix: above every key that starts 
 class KeyProbe:
     """The keys after a marker, within the scope's prefix, a listing page at a time; each marker asked once."""
 
-    def __init__(self, bucket: oss2.Bucket, scope: Scope, *, limiter: rate.RateLimiter | None,
-                 sleep: retry.Sleep = time.sleep) -> None:
+    def __init__(
+        self, bucket: oss2.Bucket, scope: Scope, *, limiter: rate.RateLimiter | None, sleep: retry.Sleep = time.sleep
+    ) -> None:
         self._bucket, self._scope, self._limiter, self._sleep = bucket, scope, limiter, sleep
         self._pages: dict[tuple[str, int], list[str]] = {}
         self._lock = threading.Lock()
@@ -47,8 +49,14 @@ class KeyProbe:
             known = self._pages.get((cursor, count)) or self._pages.get((cursor, PROBE_KEYS))
         if known is not None:
             return known[:count]
-        page = listing.list_page(self._bucket, prefix=self._scope.prefix, marker=self._scope.marker(cursor),
-                                 max_keys=count, sleep=self._sleep, limiter=self._limiter)
+        page = listing.list_page(
+            self._bucket,
+            prefix=self._scope.prefix,
+            marker=self._scope.marker(cursor),
+            max_keys=count,
+            sleep=self._sleep,
+            limiter=self._limiter,
+        )
         keys = [o.key for o in page.objects]
         with self._lock:
             self._pages[(cursor, count)] = keys
@@ -149,8 +157,9 @@ def _upper(probe: KeyProbe, floor: str, low: str) -> str | None:
     return None if bad >= 0x110000 else floor + chr(bad)
 
 
-def split_points(probe: KeyProbe, scope: Scope, lo: str, hi: str | None, pieces: int, *,
-                 min_keys: int = MIN_SHARD_KEYS) -> list[str]:
+def split_points(
+    probe: KeyProbe, scope: Scope, lo: str, hi: str | None, pieces: int, *, min_keys: int = MIN_SHARD_KEYS
+) -> list[str]:
     """Up to `pieces - 1` points that split (lo, hi] into pieces of about the same key space, each with at
     least `min_keys` keys; halves are split in parallel, a level at a time."""
     if scope.kind == MANIFEST or pieces < 2:

@@ -9,6 +9,7 @@ such signal for its Python runtime, so in the cloud nothing sets it and a stoppe
 invocations end at their budget; the local FC stand-in (`ossrestore.fc_instances`) sets it in an instance
 on SIGTERM.
 """
+
 from __future__ import annotations
 
 import threading

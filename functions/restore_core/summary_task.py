@@ -5,6 +5,7 @@ and what OSS accepted, times), and returns the summary for the completion notice
 A run that failed on the way (the flow catches the error and still comes here) says so: status
 `failed` with the error, and the manifest lists the parts written until then (`complete` false).
 """
+
 from __future__ import annotations
 
 import time
@@ -30,10 +31,20 @@ def summarize(req: SummaryRequest, *, store: RunStore | None, now: Callable[[], 
         parts = _parts(store, req.scope)
         lines = sum(p["lines"] for p in parts)
         complete = req.status == "done" and lines == state.totals.get(LINES, 0)
-        put_json(store, MANIFEST, {
-            "schema": SCHEMA, "bucket": settings.bucket_name, "prefix": settings.prefix, "action": settings.action,
-            "complete": complete, "lines": lines, "parts": parts, "summary": SUMMARY,
-        })
+        put_json(
+            store,
+            MANIFEST,
+            {
+                "schema": SCHEMA,
+                "bucket": settings.bucket_name,
+                "prefix": settings.prefix,
+                "action": settings.action,
+                "complete": complete,
+                "lines": lines,
+                "parts": parts,
+                "summary": SUMMARY,
+            },
+        )
         summary["report"] = {"url": store.url, "lines": lines, "parts": len(parts), "complete": complete}
         put_json(store, SUMMARY, summary)
     return summary
@@ -50,17 +61,39 @@ def summary_of(req: SummaryRequest, *, ended: float) -> dict[str, Any]:
     by_outcome = {o: sum(c.get(o, 0) for c in by_class.values()) for o in outcomes}
     all_readable = req.status == "done" and not by_outcome.get("failed") and not by_outcome.get("in_progress")
     return {
-        "schema": SCHEMA, "status": req.status, "error": req.error or None, "errorName": req.error_name or None,
-        "verdict": "error" if req.status != "done" else "dryRun" if settings.dry_run else "success" if all_readable else "failed",
-        "bucket": settings.bucket_name, "prefix": settings.prefix, "action": settings.action,
-        "dryRun": settings.dry_run, "execution": req.execution_name,
-        "started": report_lines.iso(state.started), "ended": report_lines.iso(ended),
-        "seconds": round(max(0.0, ended - state.started), 3), "rounds": state.round,
-        "byOutcome": by_outcome, "byClass": by_class, "failures": totals.group("failure"),
-        "skipped": totals.group("skipped"), "counts": {k: v for k, v in totals.to_json().items() if "." not in k},
-        "tally": totals.tally("tally"), "accepted": totals.tally("accepted"), "tiers": totals.group("tier"),
-        "settings": {k: settings.raw[k] for k in ("region", "days", "tier", "pollInterval", "maxRequestsPerSecond",
-                                                   "deadline", "bestEffort") if k in settings.raw},
+        "schema": SCHEMA,
+        "status": req.status,
+        "error": req.error or None,
+        "errorName": req.error_name or None,
+        "verdict": "error"
+        if req.status != "done"
+        else "dryRun"
+        if settings.dry_run
+        else "success"
+        if all_readable
+        else "failed",
+        "bucket": settings.bucket_name,
+        "prefix": settings.prefix,
+        "action": settings.action,
+        "dryRun": settings.dry_run,
+        "execution": req.execution_name,
+        "started": report_lines.iso(state.started),
+        "ended": report_lines.iso(ended),
+        "seconds": round(max(0.0, ended - state.started), 3),
+        "rounds": state.round,
+        "byOutcome": by_outcome,
+        "byClass": by_class,
+        "failures": totals.group("failure"),
+        "skipped": totals.group("skipped"),
+        "counts": {k: v for k, v in totals.to_json().items() if "." not in k},
+        "tally": totals.tally("tally"),
+        "accepted": totals.tally("accepted"),
+        "tiers": totals.group("tier"),
+        "settings": {
+            k: settings.raw[k]
+            for k in ("region", "days", "tier", "pollInterval", "maxRequestsPerSecond", "deadline", "bestEffort")
+            if k in settings.raw
+        },
         "warnings": state.warnings,
         "allReadable": all_readable,
     }
@@ -71,5 +104,8 @@ def _parts(store: RunStore, scope: Scope) -> list[dict[str, Any]]:
     records = [get_json(store, name) for name in store.names("shards/")]
     records = [r for r in records if isinstance(r, dict)]
     records.sort(key=lambda r: scope.order(r.get("lo") or ""))
-    return [{"name": p[0], "lines": p[1], "outcomes": p[2] if len(p) > 2 else {}}
-            for r in records for p in r.get("parts", [])]
+    return [
+        {"name": p[0], "lines": p[1], "outcomes": p[2] if len(p) > 2 else {}}
+        for r in records
+        for p in r.get("parts", [])
+    ]

@@ -11,6 +11,7 @@ The flow state holds it as plain JSON: {class: {"objects", "bytes", "requests", 
 read serves without a restore (skipped, never requested): reading them is billed per GB read, which the
 estimate shows beside the restore's cost. A tally without them (an older run's) reads them as 0.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

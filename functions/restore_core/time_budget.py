@@ -9,6 +9,7 @@ follows the last request sent: its answer (a read may take the whole connection 
 output. FC's Python context documents `function.timeout` (seconds) and no remaining-time method; the
 local FC stand-in hands a queued call the time it has left as `function.timeout`.
 """
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ The marker that resumes after a version is `/<length of the version ID>:<version
 starts with `/`, so it cannot be mistaken for a key (a key alone resumes after that key's last version),
 and the length keeps any character of the ID from being read as part of the key.
 """
+
 from __future__ import annotations
 
 import time
@@ -40,11 +41,23 @@ def decode_marker(marker: str) -> tuple[str, str]:
 
 
 def list_versions_page(
-    bucket: oss2.Bucket, *, prefix: str, marker: str, max_keys: int,
-    sleep: retry.Sleep = time.sleep, limiter: rate.RateLimiter | None = None, stop_at: float | None = None,
+    bucket: oss2.Bucket,
+    *,
+    prefix: str,
+    marker: str,
+    max_keys: int,
+    sleep: retry.Sleep = time.sleep,
+    limiter: rate.RateLimiter | None = None,
+    stop_at: float | None = None,
 ) -> Page:
     key_marker, version_marker = decode_marker(marker)
-    query = {"versions": "", "prefix": prefix, "key-marker": key_marker, "max-keys": str(max_keys), "encoding-type": "url"}
+    query = {
+        "versions": "",
+        "prefix": prefix,
+        "key-marker": key_marker,
+        "max-keys": str(max_keys),
+        "encoding-type": "url",
+    }
     if version_marker:
         query["version-id-marker"] = version_marker
 
@@ -52,8 +65,13 @@ def list_versions_page(
         return bytes(bucket._do("GET", bucket.bucket_name, "", params=query).read())
 
     try:
-        body = retry.call(rate.paced(limiter, fetch, stop_at=stop_at), policy=LIST_RETRY, retryable=oss_errors.is_transient,
-                          sleep=sleep, stop_at=stop_at)
+        body = retry.call(
+            rate.paced(limiter, fetch, stop_at=stop_at),
+            policy=LIST_RETRY,
+            retryable=oss_errors.is_transient,
+            sleep=sleep,
+            stop_at=stop_at,
+        )
     except retry.OutOfTime:
         raise oss_errors.out_of_time("ListObjectVersions") from None
     except oss_errors.SDK_ERRORS as e:
@@ -68,12 +86,21 @@ def parse_versions_xml(body: bytes | str) -> Page:
     for node in root.findall("Version"):
         key, version = decode(node.findtext("Key") or ""), node.findtext("VersionId") or ""
         size = (node.findtext("Size") or "").strip()
-        objects.append(ObjectInfo(key, node.findtext("StorageClass") or "", parse(node.findtext("RestoreInfo")),
-                                  size=int(size) if size.isdigit() else None,
-                                  modified=parse_moment((node.findtext("LastModified") or "").strip()),
-                                  version_id=version, after=encode_marker(key, version)))
+        objects.append(
+            ObjectInfo(
+                key,
+                node.findtext("StorageClass") or "",
+                parse(node.findtext("RestoreInfo")),
+                size=int(size) if size.isdigit() else None,
+                modified=parse_moment((node.findtext("LastModified") or "").strip()),
+                version_id=version,
+                after=encode_marker(key, version),
+            )
+        )
     truncated = (root.findtext("IsTruncated") or "").strip().lower() == "true"
     next_marker = ""
     if truncated:
-        next_marker = encode_marker(decode(root.findtext("NextKeyMarker") or ""), root.findtext("NextVersionIdMarker") or "")
+        next_marker = encode_marker(
+            decode(root.findtext("NextKeyMarker") or ""), root.findtext("NextVersionIdMarker") or ""
+        )
     return Page(tuple(objects), truncated, next_marker)

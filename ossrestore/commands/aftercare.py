@@ -1,4 +1,5 @@
 """`oss-restore extend` and `oss-restore clean`: the main flow with action extend / clean, or a dry run."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,9 +20,27 @@ from restore_core import actions, classes
 
 # The flow inputs extend and clean take as flags (the rest are a restore's, or set by the command: action).
 CLEAN_FIELDS = (
-    "endpoint", "bucketName", "region", "prefix", "marker", "maxKeys", "pollInterval", "workers",
-    "roundsPerExecution", "roundSeconds", "maxConcurrentInvocations", "maxRequestsPerSecond", "include", "exclude",
-    "storageClass", "modifiedAfter", "modifiedBefore", "minSize", "maxSize", "manifest", "allVersions",
+    "endpoint",
+    "bucketName",
+    "region",
+    "prefix",
+    "marker",
+    "maxKeys",
+    "pollInterval",
+    "workers",
+    "roundsPerExecution",
+    "roundSeconds",
+    "maxConcurrentInvocations",
+    "maxRequestsPerSecond",
+    "include",
+    "exclude",
+    "storageClass",
+    "modifiedAfter",
+    "modifiedBefore",
+    "minSize",
+    "maxSize",
+    "manifest",
+    "allVersions",
 )
 EXTEND_FIELDS = (*CLEAN_FIELDS, "days")
 FIELDS = {actions.EXTEND: EXTEND_FIELDS, actions.CLEAN: CLEAN_FIELDS}
@@ -40,15 +59,26 @@ def days_by_class(days: int) -> list[str]:
 def _command(action: str, doc: str) -> click.Command:
     @click.command(name=action, help=doc)
     @options_for(FIELDS[action])
-    @click.option("--report", "report_target", type=ReportTarget(),
-                  help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/.")
+    @click.option(
+        "--report",
+        "report_target",
+        type=ReportTarget(),
+        help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/.",
+    )
     @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
     @click.option("--dry-run", is_flag=True, help="List and report what a run would send; send nothing.")
     @profile_option
-    def cli(report_target: Path | str | None, quiet: bool, dry_run: bool, input_file: Path | None,
-            profile: str | None, **options: Any) -> int:
-        flow_input = flow_input_from_options(input_file, fields=FIELDS[action], flow_action=action,
-                                             flow_dryRun=dry_run, **options)
+    def cli(
+        report_target: Path | str | None,
+        quiet: bool,
+        dry_run: bool,
+        input_file: Path | None,
+        profile: str | None,
+        **options: Any,
+    ) -> int:
+        flow_input = flow_input_from_options(
+            input_file, fields=FIELDS[action], flow_action=action, flow_dryRun=dry_run, **options
+        )
         if isinstance(report_target, str):
             flow_input["reportUrl"] = report_target
         report = report_target if isinstance(report_target, Path) else None
@@ -58,8 +88,13 @@ def _command(action: str, doc: str) -> click.Command:
             for line in days_by_class(flow_input["days"]):
                 console.print(f"days: {line}", highlight=False)
         with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target:
-            run = run_local(flow_input, credentials=credentials, report=target.stream if target else None,
-                            console=Console(stderr=True), show_progress=not quiet)
+            run = run_local(
+                flow_input,
+                credentials=credentials,
+                report=target.stream if target else None,
+                console=Console(stderr=True),
+                show_progress=not quiet,
+            )
         if dry_run:
             console.print(_table(run.summary, title=f"{action} (dry run: nothing sent)"))
             return 0
@@ -78,9 +113,15 @@ def _table(summary: RunSummary, *, title: str) -> Table:
     return table
 
 
-extend = _command("extend", """Keep restored objects readable longer: one RestoreObject per restored archive
+extend = _command(
+    "extend",
+    """Keep restored objects readable longer: one RestoreObject per restored archive
 object under the prefix, which OSS answers with 200 and an expiry moved by --days (within the class's
-maximum). Exit 0 unless a request failed; 2: bad input.""")
-clean = _command("clean", """End the temporary copies of restored Cold Archive and Deep Cold Archive objects
+maximum). Exit 0 unless a request failed; 2: bad input.""",
+)
+clean = _command(
+    "clean",
+    """End the temporary copies of restored Cold Archive and Deep Cold Archive objects
 under the prefix and their storage fees: one CleanRestoredObject per restored object; they become frozen
-again. Exit 0 unless a request failed; 2: bad input.""")
+again. Exit 0 unless a request failed; 2: bad input.""",
+)

@@ -1,4 +1,5 @@
 """`oss-restore start` and `status`: executions of a deployed stack's main flow (fnf SDK)."""
+
 from __future__ import annotations
 
 import time
@@ -32,15 +33,28 @@ def _fnf_endpoint(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.command()
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--name", "execution_name", default=None, help="Execution name. Default: <bucket>-<UTC time>-<random>.")
-@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
-              help=_ENDPOINT_HELP)
-@click.option("--price-table", type=FilePath(path_type=Path), default=None,
-              help="JSON price table for --max-cost's estimate. Default: the shipped table.")
+@click.option(
+    "--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint, help=_ENDPOINT_HELP
+)
+@click.option(
+    "--price-table",
+    type=FilePath(path_type=Path),
+    default=None,
+    help="JSON price table for --max-cost's estimate. Default: the shipped table.",
+)
 @guard_options
 @profile_option
 @flow_input_options
-def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_table: Path | None,
-          max_cost: float | None, assume_yes: bool, profile: str | None, **options: Any) -> None:
+def start(
+    env: str,
+    execution_name: str | None,
+    fnf_endpoint: str | None,
+    price_table: Path | None,
+    max_cost: float | None,
+    assume_yes: bool,
+    profile: str | None,
+    **options: Any,
+) -> None:
     """Start the main flow of the (env, --region) stack on a bucket; print the execution name.
 
     With --max-cost, a dry-run execution of the same input (`<name>-estimate`) prices the run first; a run
@@ -54,8 +68,10 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_
         options["flow_endpoint"] = f"https://oss-{cfg.region}-internal.aliyuncs.com"
     flow_input = flow_input_from_options(**options)
     if flow_input["bucketName"] not in cfg.buckets:
-        raise UsageError(f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
-                         f"allowed: {', '.join(cfg.buckets)}")
+        raise UsageError(
+            f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
+            f"allowed: {', '.join(cfg.buckets)}"
+        )
     manifest = flow_input.get("manifest") or ""
     if manifest and not manifest.startswith("oss://"):
         # The functions read the manifest from OSS; their first listing call checks every line of it.
@@ -70,15 +86,26 @@ def start(env: str, execution_name: str | None, fnf_endpoint: str | None, price_
         from ossrestore.cloud_estimate import estimate_name
 
         # The dry run writes its own report (a folder of its own), never into the real run's.
-        dry_input = flow_input if given_report or not cfg.report_bucket else \
-            {**flow_input, "reportUrl": f"{cfg.report_url}{estimate_name(name)}/"}
-        _estimate_first(client, flow_name=names_for(cfg).main_flow, name=name, flow_input=dry_input, prices=prices,
-                        guard=SpendGuard(max_cost=max_cost, ask=not assume_yes and on_a_terminal()))
+        dry_input = (
+            flow_input
+            if given_report or not cfg.report_bucket
+            else {**flow_input, "reportUrl": f"{cfg.report_url}{estimate_name(name)}/"}
+        )
+        _estimate_first(
+            client,
+            flow_name=names_for(cfg).main_flow,
+            name=name,
+            flow_input=dry_input,
+            prices=prices,
+            guard=SpendGuard(max_cost=max_cost, ask=not assume_yes and on_a_terminal()),
+        )
     if not given_report and cfg.report_bucket:
         # Every cloud run writes its report and progress: one folder per run under the stack's report prefix.
         flow_input["reportUrl"] = f"{cfg.report_url}{name}/"
-    started = _guard(lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name,
-                                             flow_input=flow_input), endpoint=_where(client))
+    started = _guard(
+        lambda: start_execution(client, flow_name=names_for(cfg).main_flow, execution_name=name, flow_input=flow_input),
+        endpoint=_where(client),
+    )
     click.echo(started)
 
 
@@ -88,16 +115,21 @@ def _prices(path: Path | None) -> Any:
     return load(path)
 
 
-def _estimate_first(client: Any, *, flow_name: str, name: str, flow_input: dict[str, Any], prices: Any,
-                    guard: SpendGuard) -> None:
+def _estimate_first(
+    client: Any, *, flow_name: str, name: str, flow_input: dict[str, Any], prices: Any, guard: SpendGuard
+) -> None:
     """The dry-run execution's estimate, on stderr (stdout holds only the execution name), then the guard."""
     from rich.console import Console
 
     from ossrestore.cloud_estimate import cloud_estimate, estimate_name
     from ossrestore.estimate import estimate_table
 
-    estimate = _guard(lambda: cloud_estimate(client, flow_name=flow_name, execution_name=estimate_name(name),
-                                             flow_input=flow_input, prices=prices), endpoint=_where(client))
+    estimate = _guard(
+        lambda: cloud_estimate(
+            client, flow_name=flow_name, execution_name=estimate_name(name), flow_input=flow_input, prices=prices
+        ),
+        endpoint=_where(client),
+    )
     console = Console(stderr=True)
     for renderable in estimate_table(estimate):
         console.print(renderable)
@@ -112,21 +144,42 @@ _sleep = time.sleep
 @click.argument("execution_name")
 @click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")
 @click.option("--region", required=True, help="Region of the stack that runs the execution.")
-@click.option("--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint,
-              help=_ENDPOINT_HELP)
+@click.option(
+    "--fnf-endpoint", envvar="OSS_RESTORE_FNF_ENDPOINT", default=None, callback=_fnf_endpoint, help=_ENDPOINT_HELP
+)
 @click.option("--events", "show_events", is_flag=True, help="List every history event.")
 @profile_option
-@click.option("--price-table", type=FilePath(path_type=Path), default=None,
-              help="JSON price table for a dry run's estimate. Default: the shipped table.")
+@click.option(
+    "--price-table",
+    type=FilePath(path_type=Path),
+    default=None,
+    help="JSON price table for a dry run's estimate. Default: the shipped table.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (status, chain, progress) instead.")
-@click.option("--endpoint", "oss_endpoint", default=None, callback=_fnf_endpoint,
-              help="OSS endpoint to read the run's progress from. Default: the public endpoint of the one the "
-                   "run uses.")
-@click.option("--watch", is_flag=True,
-              help=f"Show it again every {WATCH_SECONDS:.0f} s until the run has ended (Ctrl-C stops watching).")
-def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None, show_events: bool,
-           profile: str | None, price_table: Path | None, as_json: bool, oss_endpoint: str | None,
-           watch: bool) -> None:
+@click.option(
+    "--endpoint",
+    "oss_endpoint",
+    default=None,
+    callback=_fnf_endpoint,
+    help="OSS endpoint to read the run's progress from. Default: the public endpoint of the one the run uses.",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help=f"Show it again every {WATCH_SECONDS:.0f} s until the run has ended (Ctrl-C stops watching).",
+)
+def status(
+    execution_name: str,
+    env: str,
+    region: str,
+    fnf_endpoint: str | None,
+    show_events: bool,
+    profile: str | None,
+    price_table: Path | None,
+    as_json: bool,
+    oss_endpoint: str | None,
+    watch: bool,
+) -> None:
     """Show an execution's status, the executions it continued as, and the run's progress (the counts its
     planner writes to the run's store every round: progress.json, with the pace so far), and a dry run's
     estimate."""
@@ -136,8 +189,16 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
     cfg = _stack(env, region)
     credentials = resolve_credentials(profile=profile)
     client = _guard(lambda: fnf_client(region=cfg.region, credentials=credentials, endpoint=fnf_endpoint))
-    show = dict(client=client, cfg=cfg, credentials=credentials, execution_name=execution_name, show_events=show_events,
-                price_table=price_table, as_json=as_json, oss_endpoint=oss_endpoint)
+    show = dict(
+        client=client,
+        cfg=cfg,
+        credentials=credentials,
+        execution_name=execution_name,
+        show_events=show_events,
+        price_table=price_table,
+        as_json=as_json,
+        oss_endpoint=oss_endpoint,
+    )
     # A watch asks DescribeExecution, GetExecutionHistory and ListExecutions once per refresh: far inside the
     # API's documented 5 requests a second.
     while _show_status(**show) and watch:
@@ -145,36 +206,61 @@ def status(execution_name: str, env: str, region: str, fnf_endpoint: str | None,
         click.echo()
 
 
-def _show_status(*, client: Any, cfg: Any, credentials: Any, execution_name: str, show_events: bool,
-                 price_table: Path | None, as_json: bool, oss_endpoint: str | None) -> bool:
+def _show_status(
+    *,
+    client: Any,
+    cfg: Any,
+    credentials: Any,
+    execution_name: str,
+    show_events: bool,
+    price_table: Path | None,
+    as_json: bool,
+    oss_endpoint: str | None,
+) -> bool:
     """Print the status once; whether the run is still going."""
     from infra.naming import names_for
     from ossrestore.executions import continuations, execution_progress
     from ossrestore.run_progress import read_progress
 
-    progress = _guard(lambda: execution_progress(client, flow_name=names_for(cfg).main_flow,
-                                                 execution_name=execution_name), endpoint=_where(client))
-    chain = _guard(lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
-                   endpoint=_where(client))
+    progress = _guard(
+        lambda: execution_progress(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
+        endpoint=_where(client),
+    )
+    chain = _guard(
+        lambda: continuations(client, flow_name=names_for(cfg).main_flow, execution_name=execution_name),
+        endpoint=_where(client),
+    )
     run = read_progress(progress.input, credentials=credentials, endpoint=oss_endpoint)
     if as_json:
         import json
 
         latest = chain[-1] if chain else None
-        click.echo(json.dumps({
-            "execution": progress.name, "flow": progress.flow_name, "status": progress.status,
-            "started": progress.started_time or None, "stopped": progress.stopped_time or None,
-            "events": len(progress.events), "stepsSucceeded": progress.steps_succeeded,
-            "lastStep": progress.last_step or None, "output": progress.output or None,
-            "continuedAs": [link.name for link in chain],
-            "latest": {"name": latest.name, "status": latest.status} if latest else None,
-            "progress": run.as_json(),
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "execution": progress.name,
+                    "flow": progress.flow_name,
+                    "status": progress.status,
+                    "started": progress.started_time or None,
+                    "stopped": progress.stopped_time or None,
+                    "events": len(progress.events),
+                    "stepsSucceeded": progress.steps_succeeded,
+                    "lastStep": progress.last_step or None,
+                    "output": progress.output or None,
+                    "continuedAs": [link.name for link in chain],
+                    "latest": {"name": latest.name, "status": latest.status} if latest else None,
+                    "progress": run.as_json(),
+                },
+                ensure_ascii=False,
+            )
+        )
         return _going(progress.status, chain, run)
     click.echo(f"execution {progress.name} of {progress.flow_name}: {progress.status}")
     click.echo(f"started {progress.started_time or '-'}, stopped {progress.stopped_time or '-'}")
-    click.echo(f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
-               f"last step {progress.last_step or '-'}")
+    click.echo(
+        f"{len(progress.events)} events, {progress.steps_succeeded} steps succeeded, "
+        f"last step {progress.last_step or '-'}"
+    )
     if progress.output:
         click.echo(f"output {progress.output}")
         _print_dry_run_estimate(progress.output, price_table)
@@ -264,8 +350,9 @@ def _guard(call: Callable[[], Any], endpoint: str = "") -> Any:
     except CloudApiError as e:
         # No answer at all (a host that does not resolve, a refused connection): the endpoint is to blame.
         if e.code == "NetworkError":
-            raise UsageError(f"cannot connect to {endpoint or 'the Serverless Workflow endpoint'}: {e.message} "
-                             "(--fnf-endpoint)") from None
+            raise UsageError(
+                f"cannot connect to {endpoint or 'the Serverless Workflow endpoint'}: {e.message} (--fnf-endpoint)"
+            ) from None
         raise UsageError(str(e)) from None
     except InfraError as e:
         raise UsageError(str(e)) from None

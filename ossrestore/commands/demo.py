@@ -1,4 +1,5 @@
 """`oss-restore demo`: the whole local path on made-up data, start to verdict, in about a minute."""
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,9 @@ _LAYOUT: dict[str, dict[str, float]] = {
 
 def demo_layout(objects: int) -> dict[str, dict[str, int]]:
     """Counts per prefix and class adding up to `objects`."""
-    layout = {prefix: {cls: int(objects * share) for cls, share in shares.items()} for prefix, shares in _LAYOUT.items()}
+    layout = {
+        prefix: {cls: int(objects * share) for cls, share in shares.items()} for prefix, shares in _LAYOUT.items()
+    }
     layout["logs/2024/"]["Archive"] += objects - sum(sum(c.values()) for c in layout.values())
     return layout
 
@@ -42,8 +45,14 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 
 @click.command()
 @click.option("--objects", type=click.IntRange(10, 200_000), default=3000, show_default=True, help="Objects to seed.")
-@click.option("--restore-latency", type=click.FloatRange(0, 3600), default=2.0, show_default=True, callback=_finite,
-              help="Emulated seconds until a restore completes (every class and tier).")
+@click.option(
+    "--restore-latency",
+    type=click.FloatRange(0, 3600),
+    default=2.0,
+    show_default=True,
+    callback=_finite,
+    help="Emulated seconds until a restore completes (every class and tier).",
+)
 @click.option("--report", type=FilePath(path_type=Path), help="Write one JSON line per object to this file.")
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
 def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) -> int:
@@ -52,20 +61,29 @@ def cli(objects: int, restore_latency: float, report: Path | None, quiet: bool) 
 
     err = Console(stderr=True)
     creds = _DEMO_CREDENTIALS
-    with closing_report(open_report(report)) as out, \
-            Emulator(credentials={creds.access_key_id: creds.access_key_secret}, latency=RestoreLatency.uniform(restore_latency)) as emu:
+    with (
+        closing_report(open_report(report)) as out,
+        Emulator(
+            credentials={creds.access_key_id: creds.access_key_secret}, latency=RestoreLatency.uniform(restore_latency)
+        ) as emu,
+    ):
         emu.create_bucket(DEMO_BUCKET)
         for prefix, counts in demo_layout(objects).items():
             emu.seed(DEMO_BUCKET, counts=counts, prefix=prefix)
         err.print(f"emulator at {emu.endpoint}, bucket {DEMO_BUCKET}: {objects} objects under {', '.join(_LAYOUT)}")
         flow_input = flow_input_from_options(
-            flow_endpoint=emu.endpoint, flow_bucketName=DEMO_BUCKET, flow_pollInterval=1, flow_workers=10, flow_days=3,
+            flow_endpoint=emu.endpoint,
+            flow_bucketName=DEMO_BUCKET,
+            flow_pollInterval=1,
+            flow_workers=10,
+            flow_days=3,
             flow_roundSeconds=5,
         )
         # The estimate first, as a real run shows it: the demo spends nothing, so it never asks.
         prices, console = load_prices(), Console()
-        for renderable in estimate_table(local_estimate(flow_input, credentials=creds, prices=prices, console=err,
-                                                        show_progress=not quiet)):
+        for renderable in estimate_table(
+            local_estimate(flow_input, credentials=creds, prices=prices, console=err, show_progress=not quiet)
+        ):
             console.print(renderable)
         run = run_local(flow_input, credentials=creds, report=out, console=err, show_progress=not quiet, prices=prices)
         restore_calls = emu.stats.get("RestoreObject")

@@ -3,6 +3,7 @@
 cdktf, python_terraform and the infra package are imported inside the commands, so `--help` and the
 local commands never start the jsii Node kernel.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,18 +22,36 @@ _OUT_DIR = click.Path(file_okay=False, resolve_path=True, path_type=Path)
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option("--out", "outdir", type=_OUT_DIR, default=DEFAULT_OUTDIR,
-                           show_default="cdktf.out", help="Synthesis output directory.")(command)
-    command = click.option("--terraform", "terraform_bin", envvar="OSS_RESTORE_TERRAFORM", default="terraform",
-                           show_default=True, help="Terraform executable (env OSS_RESTORE_TERRAFORM).")(command)
+    command = click.option(
+        "--out",
+        "outdir",
+        type=_OUT_DIR,
+        default=DEFAULT_OUTDIR,
+        show_default="cdktf.out",
+        help="Synthesis output directory.",
+    )(command)
+    command = click.option(
+        "--terraform",
+        "terraform_bin",
+        envvar="OSS_RESTORE_TERRAFORM",
+        default="terraform",
+        show_default=True,
+        help="Terraform executable (env OSS_RESTORE_TERRAFORM).",
+    )(command)
     command = click.option("--region", default=None, help="Only this region of the environment. Default: all.")(command)
     command = profile_option(command)
     return click.option("--env", "env", required=True, help="Environment from infra/environments.yaml.")(command)
 
 
 @click.command()
-@click.option("--out", "outdir", type=_OUT_DIR, default=DEFAULT_OUTDIR,
-              show_default="cdktf.out", help="Synthesis output directory.")
+@click.option(
+    "--out",
+    "outdir",
+    type=_OUT_DIR,
+    default=DEFAULT_OUTDIR,
+    show_default="cdktf.out",
+    help="Synthesis output directory.",
+)
 def synth(outdir: Path) -> None:
     """Synthesize every stack of infra/environments.yaml (no network needed)."""
     for cfg in _synthesize(outdir):
@@ -50,16 +69,21 @@ def plan(env: str, region: str | None, terraform_bin: str, outdir: Path, profile
     with provider_credentials(credentials):
         for cfg in stacks:
             result = _plan_stack(outdir, cfg, binary)
-            click.echo(f"{cfg.stack_id}: {'changes' if result.has_changes else 'no changes'}, "
-                       f"plan saved to {result.plan_file}")
+            click.echo(
+                f"{cfg.stack_id}: {'changes' if result.has_changes else 'no changes'}, plan saved to {result.plan_file}"
+            )
 
 
 @click.command()
 @_stack_options
-@click.option("--saved-plan", is_flag=True,
-              help="Apply the plan that `oss-restore plan` saved, without synthesizing again (CI promotion).")
-def deploy(env: str, region: str | None, terraform_bin: str, outdir: Path, profile: str | None,
-           saved_plan: bool) -> None:
+@click.option(
+    "--saved-plan",
+    is_flag=True,
+    help="Apply the plan that `oss-restore plan` saved, without synthesizing again (CI promotion).",
+)
+def deploy(
+    env: str, region: str | None, terraform_bin: str, outdir: Path, profile: str | None, saved_plan: bool
+) -> None:
     """Apply each selected stack from a saved plan (made now, or by an earlier `plan` with --saved-plan)."""
     from ossrestore.terraform import provider_credentials
 

@@ -1,5 +1,6 @@
 """`oss-restore report FILE.jsonl` or `oss-restore report oss://BUCKET/PREFIX/`: a run's per-object report as
 tables, and optionally one HTML page."""
+
 from __future__ import annotations
 
 import json
@@ -24,24 +25,41 @@ from restore_core.summary_task import MANIFEST
 
 @click.command()
 @click.argument("source", metavar="FILE | oss://BUCKET/PREFIX/")
-@click.option("--html", "html_out", type=FilePath(path_type=Path),
-              help="Also write one self-contained HTML page (tables and a chart; nothing fetched) to this file.")
-@click.option("--summary", "summary_file", type=FilePath(path_type=Path),
-              help="The run's summary (`run --summary-json`), for the estimated and actual cost.")
-@click.option("--endpoint", help="OSS endpoint of the report's bucket, for an oss:// report (e.g. "
-                                 "https://oss-cn-hangzhou.aliyuncs.com).")
+@click.option(
+    "--html",
+    "html_out",
+    type=FilePath(path_type=Path),
+    help="Also write one self-contained HTML page (tables and a chart; nothing fetched) to this file.",
+)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=FilePath(path_type=Path),
+    help="The run's summary (`run --summary-json`), for the estimated and actual cost.",
+)
+@click.option(
+    "--endpoint",
+    help="OSS endpoint of the report's bucket, for an oss:// report (e.g. https://oss-cn-hangzhou.aliyuncs.com).",
+)
 @click.option("--region", help="Region id, for an oss:// report: requests are signed with V4.")
 @profile_option
-def cli(source: str, html_out: Path | None, summary_file: Path | None, endpoint: str | None, region: str | None,
-        profile: str | None) -> int:
+def cli(
+    source: str,
+    html_out: Path | None,
+    summary_file: Path | None,
+    endpoint: str | None,
+    region: str | None,
+    profile: str | None,
+) -> int:
     """Summarise a run's report: a file written by `run --report FILE`, or the store a run wrote under
     oss://BUCKET/PREFIX/ (`run --report oss://...`, and the cloud's runs): objects by storage class and
     outcome, failures by OSS code, objects readable over time, the cost. Reads it once, a line or a part at
     a time."""
     summary = load_summary(summary_file) if summary_file else None
     # Checked first: a store that cannot be reached, like a page that cannot be written, fails before reading.
-    rows = _from_store(source, endpoint=endpoint, region=region, profile=profile) if source.startswith("oss://") \
-        else None
+    rows = (
+        _from_store(source, endpoint=endpoint, region=region, profile=profile) if source.startswith("oss://") else None
+    )
     if rows is None and (endpoint or region):
         raise UsageError("--endpoint and --region name the bucket of an oss:// report, not a file")
     file = Path(source)
@@ -77,8 +95,9 @@ def _from_store(url: str, *, endpoint: str | None, region: str | None, profile: 
     if checked is None:
         raise UsageError(f"--endpoint: the OSS endpoint of {url}'s bucket is needed to read it")
     assert where is not None and where.bucket is not None  # an oss:// URL names its bucket
-    bucket = make_bucket(endpoint=checked, bucket_name=where.bucket, credentials=resolve_credentials(profile=profile),
-                         region=signed_in)
+    bucket = make_bucket(
+        endpoint=checked, bucket_name=where.bucket, credentials=resolve_credentials(profile=profile), region=signed_in
+    )
     store = OssStore(bucket, where.path, url=url)
     try:
         first = store.get(MANIFEST)  # reached now: a wrong endpoint or a refusal is said before anything is drawn

@@ -1,4 +1,5 @@
 """`oss-restore run`: restore one bucket (or prefix) on the embedded engine with the project's flows."""
+
 from __future__ import annotations
 
 import sys
@@ -27,19 +28,39 @@ STDOUT = Path("-")  # --summary-json -: the summary on stdout, and nothing else 
 
 @click.command()
 @flow_input_options
-@click.option("--report", "report_target", type=ReportTarget(),
-              help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/ "
-                   "(the flows write its parts, manifest.json and summary.json there, as in the cloud).")
-@click.option("--summary-json", type=FilePath(path_type=Path, allow_dash=True),
-              help="Write the run's summary (the completion notice's body) to this file as JSON; - for stdout "
-                   "(then everything else goes to stderr).")
+@click.option(
+    "--report",
+    "report_target",
+    type=ReportTarget(),
+    help="Where the per-object report goes: a file (one JSON line per object), or oss://BUCKET/PREFIX/ "
+    "(the flows write its parts, manifest.json and summary.json there, as in the cloud).",
+)
+@click.option(
+    "--summary-json",
+    type=FilePath(path_type=Path, allow_dash=True),
+    help="Write the run's summary (the completion notice's body) to this file as JSON; - for stdout "
+    "(then everything else goes to stderr).",
+)
 @click.option("--quiet", is_flag=True, help="No live progress; only the summary.")
-@click.option("--price-table", type=FilePath(path_type=Path), default=None,
-              help="JSON price table for the estimate (the shipped one's shape). Default: the shipped table.")
+@click.option(
+    "--price-table",
+    type=FilePath(path_type=Path),
+    default=None,
+    help="JSON price table for the estimate (the shipped one's shape). Default: the shipped table.",
+)
 @guard_options
 @profile_option
-def cli(report_target: Path | str | None, summary_json: Path | None, quiet: bool, price_table: Path | None,
-        input_file: Path | None, max_cost: float | None, assume_yes: bool, profile: str | None, **options: Any) -> int:
+def cli(
+    report_target: Path | str | None,
+    summary_json: Path | None,
+    quiet: bool,
+    price_table: Path | None,
+    input_file: Path | None,
+    max_cost: float | None,
+    assume_yes: bool,
+    profile: str | None,
+    **options: Any,
+) -> int:
     """Restore every archived object under a prefix and wait until all are readable.
 
     First a dry run of the same input prices the run, and the estimate is shown before the first request;
@@ -63,33 +84,63 @@ def cli(report_target: Path | str | None, summary_json: Path | None, quiet: bool
     # Locked and probed before any request: a report that cannot be written (or that another run is writing)
     # must not be found out after the restores were paid for. What an interrupted run learned (its partial
     # report) replaces an earlier report too.
-    with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target, \
-            closing_report(None if to_stdout else open_report(summary_json, flag="--summary-json")) as summary_out:
+    with (
+        report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target,
+        closing_report(None if to_stdout else open_report(summary_json, flag="--summary-json")) as summary_out,
+    ):
         out = target.stream if target else None
         try:
             if flow_input["dryRun"]:
-                run = run_local(notice.engine_input(flow_input), credentials=credentials, report=out, console=stderr,
-                                show_progress=not quiet, prices=prices)
+                run = run_local(
+                    notice.engine_input(flow_input),
+                    credentials=credentials,
+                    report=out,
+                    console=stderr,
+                    show_progress=not quiet,
+                    prices=prices,
+                )
                 print_summary(run, human, dry_run=True)
                 if run.summary.estimate is not None:
                     guard.check(run.summary.estimate, dry_run=True)  # a dry run refuses what the real run would
             else:
-                estimate = local_estimate(notice.engine_input(flow_input), credentials=credentials, prices=prices,
-                                          console=stderr, show_progress=not quiet)
+                estimate = local_estimate(
+                    notice.engine_input(flow_input),
+                    credentials=credentials,
+                    prices=prices,
+                    console=stderr,
+                    show_progress=not quiet,
+                )
                 for renderable in estimate_table(estimate):
                     human.print(renderable)
                 guard.check(estimate)
-                run = run_local(notice.engine_input(flow_input), credentials=credentials, report=out, console=stderr,
-                                show_progress=not quiet, prices=prices)
+                run = run_local(
+                    notice.engine_input(flow_input),
+                    credentials=credentials,
+                    report=out,
+                    console=stderr,
+                    show_progress=not quiet,
+                    prices=prices,
+                )
                 print_summary(run, human, opening_estimate=False)
         except RunInterrupted as e:
             if url:  # the run ended, without a verdict: the notice says so
-                notice.send(url, notice.interrupted_document(flow_input=flow_input, exit_code=e.exit_code, message=str(e),
-                                                             finished_at=iso(time.time()) or ""),
-                            credentials=credentials, console=stderr, fmt=flow_input[notice.FORMAT_FIELD])
+                notice.send(
+                    url,
+                    notice.interrupted_document(
+                        flow_input=flow_input, exit_code=e.exit_code, message=str(e), finished_at=iso(time.time()) or ""
+                    ),
+                    credentials=credentials,
+                    console=stderr,
+                    fmt=flow_input[notice.FORMAT_FIELD],
+                )
             raise
-        document = notice.summary_document(run.summary, flow_input=flow_input, exit_code=run.summary.exit_code,
-                                           finished_at=iso(time.time()) or "", report=run.document.get("report"))
+        document = notice.summary_document(
+            run.summary,
+            flow_input=flow_input,
+            exit_code=run.summary.exit_code,
+            finished_at=iso(time.time()) or "",
+            report=run.document.get("report"),
+        )
         text = notice.body(document, credentials=credentials).decode("utf-8") + "\n"
         if to_stdout:
             sys.stdout.write(text)

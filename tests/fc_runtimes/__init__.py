@@ -14,6 +14,7 @@ The interpreter is found without machine paths: `PYTHON310` (for 3.10) if set, e
 else pyenv (`PYENV_VERSION=3.10 pyenv which python3.10`). Where none runs, the tests that need the
 runtime are skipped, saying what is missing.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -53,10 +54,13 @@ class Runtime:
 
 # FC documentation, "Python runtimes" (built-in modules per runtime),
 # alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-2.
-RUNTIMES = {r.name: r for r in (
-    Runtime("python3.10", python="3.10", oss2="2.16.0", requests="2.28.1"),
-    Runtime("python3.12", python="3.12", oss2="2.18.6", requests="2.32.3"),
-)}
+RUNTIMES = {
+    r.name: r
+    for r in (
+        Runtime("python3.10", python="3.10", oss2="2.16.0", requests="2.28.1"),
+        Runtime("python3.12", python="3.12", oss2="2.18.6", requests="2.32.3"),
+    )
+}
 
 
 class RuntimeUnavailable(Exception):
@@ -104,8 +108,12 @@ def _run_out(cmd: list[str], **env: str) -> str:
 
 def _reports_version(path: str, version: str) -> bool:
     try:
-        out = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except OSError:
         return False
     return out.returncode == 0 and out.stdout.strip() == version
@@ -126,8 +134,19 @@ def venv_python(runtime: Runtime) -> Path:
             shutil.rmtree(venv, ignore_errors=True)
             _run([interpreter, "-m", "venv", str(venv)])
             # --no-deps: exactly the pinned set, nothing resolved behind its back; pip check proves it complete.
-            _run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-                  "-r", str(runtime.requirements)])
+            _run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "-q",
+                    "--no-deps",
+                    "-r",
+                    str(runtime.requirements),
+                ]
+            )
             _run([str(python), "-m", "pip", "check", "--disable-pip-version-check"])
             stamp.touch()
     return python
@@ -155,7 +174,10 @@ class RuntimeWorker:
         python = venv_python(runtime)
         self._proc = subprocess.Popen(
             [str(python), "-I", str(HERE / "worker.py"), str(FUNCTIONS_DIR)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
         self._lock = threading.Lock()
 
@@ -186,8 +208,6 @@ class RuntimeWorker:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
-
-
 
 
 class InProcess:

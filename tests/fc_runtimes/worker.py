@@ -11,6 +11,7 @@ Requests (one answer line each, {"kind": "ok", "result": ...} or {"kind": "error
 
 Kept free of the project's other packages: it must run on the runtime's Python and nothing else.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -36,7 +37,9 @@ def _describe(_: dict[str, Any]) -> Any:
     from restore_core import listing
 
     return {
-        "python": "{}.{}".format(*sys.version_info[:2]), "oss2": oss2.__version__, "requests": requests.__version__,
+        "python": "{}.{}".format(*sys.version_info[:2]),
+        "oss2": oss2.__version__,
+        "requests": requests.__version__,
         "sdkParsesRestoreInfo": listing.SDK_PARSES_RESTORE_INFO,
     }
 

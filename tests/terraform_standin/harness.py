@@ -8,6 +8,7 @@ Terraform finds the provider through the CLI configuration's `filesystem_mirror`
 (`<mirror>/registry.terraform.io/aliyun/alicloud/<version>/<platform>/terraform-provider-alicloud_v<version>`),
 so `init` installs it as it would from the registry and writes the lock file; nothing reaches the network.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,26 +50,38 @@ class TerraformHarness:
         binary = shutil.which("terraform")
         if binary is None:
             return None
-        platform = json.loads(subprocess.run([binary, "version", "-json"], capture_output=True, text=True,
-                                             check=True).stdout)["platform"]
+        platform = json.loads(
+            subprocess.run([binary, "version", "-json"], capture_output=True, text=True, check=True).stdout
+        )["platform"]
         host_ns_name = f"registry.terraform.io/{PROVIDER_SOURCE}"
-        plugin = (root / "mirror" / host_ns_name / PROVIDER_VERSION / platform
-                  / f"terraform-provider-alicloud_v{PROVIDER_VERSION}")
+        plugin = (
+            root
+            / "mirror"
+            / host_ns_name
+            / PROVIDER_VERSION
+            / platform
+            / f"terraform-provider-alicloud_v{PROVIDER_VERSION}"
+        )
         plugin.parent.mkdir(parents=True)
         plugin.write_text(_LAUNCHER.format(python=sys.executable, tests_dir=str(_TESTS_DIR)))
         plugin.chmod(0o755)
         config = root / "terraform.rc"
         config.write_text(
-            'provider_installation {\n'
-            f'  filesystem_mirror {{\n    path = {json.dumps(str(root / "mirror"))}\n'
-            f'    include = [{json.dumps(host_ns_name)}]\n  }}\n}}\n'
-            f'plugin_cache_dir = {json.dumps(str(root / "plugin-cache"))}\n')
+            "provider_installation {\n"
+            f"  filesystem_mirror {{\n    path = {json.dumps(str(root / 'mirror'))}\n"
+            f"    include = [{json.dumps(host_ns_name)}]\n  }}\n}}\n"
+            f"plugin_cache_dir = {json.dumps(str(root / 'plugin-cache'))}\n"
+        )
         (root / "plugin-cache").mkdir()
         (root / "home").mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "ALICLOUD_", "ALIBABA_CLOUD_"))}
-        env.update(TF_CLI_CONFIG_FILE=str(config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
-                   # the plugin library caches its TLS certificate under $HOME: keep it in the test's tmp
-                   HOME=str(root / "home"))
+        env.update(
+            TF_CLI_CONFIG_FILE=str(config),
+            CHECKPOINT_DISABLE="1",
+            TF_IN_AUTOMATION="1",
+            # the plugin library caches its TLS certificate under $HOME: keep it in the test's tmp
+            HOME=str(root / "home"),
+        )
         return cls(binary=binary, root=root, env=env)
 
     def workdir(self, stack_dir: Path) -> Path:
@@ -85,11 +98,14 @@ class TerraformHarness:
         env = self.environment(work.name)
         command, *rest = args
         flags = ["-no-color", *(["-input=false"] if command in _INPUT else [])]
-        result = subprocess.run([self.binary, command, *flags, *rest], cwd=work, env=env, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [self.binary, command, *flags, *rest], cwd=work, env=env, capture_output=True, text=True, timeout=120
+        )
         if result.returncode not in ok:
-            raise TerraformFailed(f"terraform {' '.join(args)} in {work.name} exited {result.returncode}:\n"
-                                  f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+            raise TerraformFailed(
+                f"terraform {' '.join(args)} in {work.name} exited {result.returncode}:\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
         return result
 
 

@@ -3,6 +3,7 @@
 Values are Terraform's, decoded from msgpack: objects as dicts, lists and sets as lists, `Unknown` for
 values not known yet. Every function here is deterministic, so two runs of a stack give the same state.
 """
+
 from __future__ import annotations
 
 import copy
@@ -49,8 +50,12 @@ def forbidden_computed(block: dict[str, Any], config: dict[str, Any] | None) -> 
     found = []
     for path, schema, obj in block_objects(block, config):
         for name, attr in schema.get("attributes", {}).items():
-            if attr.get("computed") and not attr.get("optional") and not attr.get("required") \
-                    and obj.get(name) is not None:
+            if (
+                attr.get("computed")
+                and not attr.get("optional")
+                and not attr.get("required")
+                and obj.get(name) is not None
+            ):
                 found.append(".".join((*path, name)))
     return found
 
@@ -85,8 +90,9 @@ def _plan_object(block: dict[str, Any], obj: dict[str, Any]) -> None:
                 _plan_object(nested["block"], element)
 
 
-def apply(type_name: str, block: dict[str, Any], planned: dict[str, Any], *, account: Account,
-          workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def apply(
+    type_name: str, block: dict[str, Any], planned: dict[str, Any], *, account: Account, workdir: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The new state (every unknown filled deterministically) and what the cloud itself would report on read."""
     state = copy.deepcopy(planned)
     for alias, current in _ALIASES.get(type_name, {}).items():
@@ -126,12 +132,21 @@ def _identity(type_name: str, s: dict[str, Any], account: Account, seed: str) ->
         return {"name": name, "id": name, "service_id": _uuid(seed), "last_modified": CREATED_AT, "version": "1"}
     if type_name == "alicloud_fc_function":
         service = s["service"]
-        return {"name": name, "id": f"{service}:{name}", "function_id": _uuid(seed), "last_modified": CREATED_AT,
-                "function_arn": f"acs:fc:{region}:{acct}:services/{service}.LATEST/functions/{name}"}
+        return {
+            "name": name,
+            "id": f"{service}:{name}",
+            "function_id": _uuid(seed),
+            "last_modified": CREATED_AT,
+            "function_arn": f"acs:fc:{region}:{acct}:services/{service}.LATEST/functions/{name}",
+        }
     if type_name == "alicloud_fcv3_function":
         fname = s.get("function_name") if isinstance(s.get("function_name"), str) else _short(seed, "tf-")
-        return {"function_name": fname, "id": fname, "function_id": _uuid(seed),
-                "function_arn": f"acs:fc:{region}:{acct}:functions/{fname}"}
+        return {
+            "function_name": fname,
+            "id": fname,
+            "function_id": _uuid(seed),
+            "function_arn": f"acs:fc:{region}:{acct}:functions/{fname}",
+        }
     if type_name == "alicloud_fnf_flow":
         return {"id": s["name"], "flow_id": _uuid(seed), "last_modified_time": CREATED_AT}
     if type_name == "alicloud_log_project":
@@ -139,12 +154,21 @@ def _identity(type_name: str, s: dict[str, Any], account: Account, seed: str) ->
     if type_name == "alicloud_log_store":
         return {"id": f"{s['project_name']}:{s['logstore_name']}"}
     if type_name == "alicloud_ram_role":
-        return {"id": s["role_name"], "arn": f"acs:ram::{acct}:role/{s['role_name'].lower()}",
-                "role_id": str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:17],
-                "create_time": CREATED_AT}
+        return {
+            "id": s["role_name"],
+            "arn": f"acs:ram::{acct}:role/{s['role_name'].lower()}",
+            "role_id": str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:17],
+            "create_time": CREATED_AT,
+        }
     if type_name == "alicloud_ram_policy":
-        return {"id": s["policy_name"], "type": "Custom", "default_version": "v1", "version_id": "v1",
-                "attachment_count": 1, "create_time": CREATED_AT}
+        return {
+            "id": s["policy_name"],
+            "type": "Custom",
+            "default_version": "v1",
+            "version_id": "v1",
+            "attachment_count": 1,
+            "create_time": CREATED_AT,
+        }
     if type_name == "alicloud_ram_role_policy_attachment":
         return {"id": f"role:{s['policy_name']}:{s['policy_type']}:{s['role_name']}"}
     return {"id": _short(seed, "")}

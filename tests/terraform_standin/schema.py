@@ -3,6 +3,7 @@
 The messages are built directly from the JSON: `tf`'s own type helpers lack an Object type and a List
 nesting mode for blocks, both of which the alicloud schema uses.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ class ProviderSchema:
 @cache
 def provider_schema() -> ProviderSchema:
     raw = load_schema()
-    return ProviderSchema(provider=raw["provider"]["block"],
-                          resources={name: body for name, body in raw["resource_schemas"].items()})
+    return ProviderSchema(
+        provider=raw["provider"]["block"], resources={name: body for name, body in raw["resource_schemas"].items()}
+    )
 
 
 def schema_response() -> pb.GetProviderSchema.Response:
@@ -45,8 +47,10 @@ def schema_response() -> pb.GetProviderSchema.Response:
     return pb.GetProviderSchema.Response(
         provider=pb.Schema(version=0, block=_block(schema.provider)),
         provider_meta=pb.Schema(version=0, block=pb.Schema.Block()),
-        resource_schemas={name: pb.Schema(version=body.get("version", 0), block=_block(body["block"]))
-                          for name, body in schema.resources.items()},
+        resource_schemas={
+            name: pb.Schema(version=body.get("version", 0), block=_block(body["block"]))
+            for name, body in schema.resources.items()
+        },
     )
 
 
@@ -60,28 +64,40 @@ def _block(block: dict[str, Any]) -> pb.Schema.Block:
 
 def _attribute(name: str, attr: dict[str, Any]) -> pb.Schema.Attribute:
     return pb.Schema.Attribute(
-        name=name, type=json.dumps(attr["type"]).encode(), description=attr.get("description", ""),
-        required=attr.get("required", False), optional=attr.get("optional", False),
-        computed=attr.get("computed", False), sensitive=attr.get("sensitive", False),
+        name=name,
+        type=json.dumps(attr["type"]).encode(),
+        description=attr.get("description", ""),
+        required=attr.get("required", False),
+        optional=attr.get("optional", False),
+        computed=attr.get("computed", False),
+        sensitive=attr.get("sensitive", False),
     )
 
 
 def _nested(name: str, nested: dict[str, Any]) -> pb.Schema.NestedBlock:
-    return pb.Schema.NestedBlock(type_name=name, block=_block(nested["block"]),
-                                 nesting=_NESTING[nested["nesting_mode"]],
-                                 min_items=nested.get("min_items", 0), max_items=nested.get("max_items", 0))
+    return pb.Schema.NestedBlock(
+        type_name=name,
+        block=_block(nested["block"]),
+        nesting=_NESTING[nested["nesting_mode"]],
+        min_items=nested.get("min_items", 0),
+        max_items=nested.get("max_items", 0),
+    )
 
 
-def block_objects(block: dict[str, Any], value: dict[str, Any] | None,
-                  path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]]:
+def block_objects(
+    block: dict[str, Any], value: dict[str, Any] | None, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]]:
     """Every object of `value` (the block itself, then its nested blocks' elements) with its schema and path."""
     if value is None:
         return
     yield path, block, value
     for name, nested in block.get("block_types", {}).items():
         inner = value.get(name)
-        elements = [inner] if nested["nesting_mode"] in ("single", "group") else (
-            list(inner.values()) if isinstance(inner, dict) else inner or [])
+        elements = (
+            [inner]
+            if nested["nesting_mode"] in ("single", "group")
+            else (list(inner.values()) if isinstance(inner, dict) else inner or [])
+        )
         for element in elements:
             if isinstance(element, dict):
                 yield from block_objects(nested["block"], element, (*path, name))
