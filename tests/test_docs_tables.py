@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import click
 import pytest
@@ -12,6 +13,7 @@ from ossrestore.docs_tables import tables
 from ossrestore.errors import UsageError
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
+from restore_core import flow_inputs
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import FLOW_INPUTS, validate_flow_input
 
@@ -65,3 +67,8 @@ def test_the_command_and_the_handlers_refuse_a_value_with_the_same_message(field
     # THEN both name the field's range, and the command's message is the handlers' after the flag
     assert f"from {field.lo} to {field.hi}" in str(handler.value)
     assert str(command.value) == f"{field.flag}: {handler.value}"
+
+
+def test_every_kind_of_flow_input_has_its_check():
+    # GIVEN the kinds a flow input may have WHEN each is looked up among the checks THEN none is missing
+    assert set(flow_inputs._READERS) == set(get_args(flow_inputs.Kind))

@@ -9,7 +9,7 @@ documentation tables from it. Adding a flow input: see docs/contributing.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -55,36 +55,7 @@ class FlowInput:
 
     def value(self, raw: Mapping[str, Any]) -> Any:
         """This field of raw, checked and defaulted; InvalidParameter naming the field otherwise."""
-        if self.kind == "endpoint":
-            return params.endpoint(raw)
-        if self.kind == "bucket":
-            return params.bucket_name(raw)
-        if self.kind == "region":
-            return params.region(raw)
-        if self.kind == "text":
-            return params.text(raw, self.name, default=self.default)
-        if self.kind == "integer":
-            return params.integer(raw, self.name, default=self.default, lo=self.lo, hi=self.hi)
-        if self.kind == "choice":
-            return params.choice(raw, self.name, default=self.default, allowed=self.choices)
-        if self.kind == "patterns":
-            return selection.patterns(raw, self.name)
-        if self.kind == "classes":
-            return selection.storage_classes(raw, self.name)
-        if self.kind == "moment":
-            return selection.moment(raw, self.name) or ""
-        if self.kind == "size":
-            bytes_ = selection.size(raw, self.name)
-            return "" if bytes_ is None else bytes_
-        if self.kind == "time":
-            return params.time_with_offset(raw, self.name)
-        if self.kind == "url":
-            return params.notice_url(raw, self.name)
-        if self.kind == "store":
-            url = params.text(raw, self.name, default="", max_bytes=2048)
-            run_store.parse_url(url, self.name)
-            return url
-        return params.boolean(raw, self.name, default=self.default)
+        return _READERS[self.kind](self, raw)
 
     @property
     def allowed_text(self) -> str:
@@ -108,6 +79,35 @@ class FlowInput:
             parts.append(f"Default {self.default}.")
         return " ".join(parts)
 
+
+def _size(field: FlowInput, raw: Mapping[str, Any]) -> Any:
+    bytes_ = selection.size(raw, field.name)
+    return "" if bytes_ is None else bytes_
+
+
+def _store(field: FlowInput, raw: Mapping[str, Any]) -> str:
+    url = params.text(raw, field.name, default="", max_bytes=2048)
+    run_store.parse_url(url, field.name)
+    return url
+
+
+# Each kind's check: which rule of `params` (or `selection`) reads the field.
+_READERS: dict[str, Callable[[FlowInput, Mapping[str, Any]], Any]] = {
+    "endpoint": lambda f, raw: params.endpoint(raw),
+    "bucket": lambda f, raw: params.bucket_name(raw),
+    "region": lambda f, raw: params.region(raw),
+    "text": lambda f, raw: params.text(raw, f.name, default=f.default),
+    "integer": lambda f, raw: params.integer(raw, f.name, default=f.default, lo=f.lo, hi=f.hi),
+    "choice": lambda f, raw: params.choice(raw, f.name, default=f.default, allowed=f.choices),
+    "boolean": lambda f, raw: params.boolean(raw, f.name, default=f.default),
+    "patterns": lambda f, raw: selection.patterns(raw, f.name),
+    "classes": lambda f, raw: selection.storage_classes(raw, f.name),
+    "moment": lambda f, raw: selection.moment(raw, f.name) or "",
+    "size": _size,
+    "time": lambda f, raw: params.time_with_offset(raw, f.name),
+    "url": lambda f, raw: params.notice_url(raw, f.name),
+    "store": _store,
+}
 
 # The defaults of pollInterval, roundSeconds, maxConcurrentInvocations and roundsPerExecution are the ones
 # bench/cloud_model.py chooses for the cloud (tests/test_cloud_model.py holds them to it). A main-flow round

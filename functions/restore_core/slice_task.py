@@ -122,26 +122,9 @@ def restore_slice(
                 # would hold every line of its range.
                 part = _write_dry(store, replace(shard, p=part), dry_lines, counts, done=False).p
                 dry_lines = []
-        sent = iter(outcomes)
-        done = 0  # objects of the page this slice is finished with: up to the first unanswered request
-        contacts: list[Contact] = []
-        cut = False
-        for obj, plan in zip(objects, plans):
-            outcome = next(sent) if plan.request and not settings.dry_run else None
-            if outcome is not None and _unanswered(outcome):
-                cut = True
-            contact = None
-            if outcome is not None and not _unanswered(outcome):
-                contact = _contact(obj, outcome, sending, req, now())
-                contacts.append(contact)
-            if cut:
-                continue
-            done += 1
-            _count(counts, obj, plan, outcome, req, contact.tier if contact is not None else "")
-            escalation = escalations.get((obj.key, obj.version_id or ""))
-            if escalation is not None:
-                _count_escalation(counts, escalation)
-                contacts.append(_contact(obj, escalation, restorer, req, now()))
+        done, contacts, cut = _take_answers(
+            objects, plans, outcomes, escalations, req=req, counts=counts, sending=sending, restorer=restorer, at=now()
+        )
         if store is not None and contacts:
             name = journal.part_name(shard.id, shard.n, page_number)
             journal.write(store, name, contacts)
@@ -165,6 +148,43 @@ def restore_slice(
         moved = _write_dry(store, moved, dry_lines, counts, done=not scope.requesting(moved))
     warnings = (direct.warning,) if direct.warning else ()
     return ShardResult(moved, counts, warnings, _remaining(scope, shard, start_position, cursor, counts[LISTED]))
+
+
+def _take_answers(
+    objects: list[ObjectInfo],
+    plans: list[_Plan],
+    outcomes: list[KeyOutcome],
+    escalations: dict[tuple[str, str], KeyOutcome],
+    *,
+    req: ShardRequest,
+    counts: Counts,
+    sending: Settings,
+    restorer: Settings,
+    at: float,
+) -> tuple[int, list[Contact], bool]:
+    """A page's answers, in listing order: how many objects the slice is finished with (up to the first
+    unanswered request), the contacts to journal, and whether the page was cut short."""
+    sent = iter(outcomes)
+    done = 0
+    contacts: list[Contact] = []
+    cut = False
+    for obj, plan in zip(objects, plans):
+        outcome = next(sent) if plan.request and not req.settings.dry_run else None
+        if outcome is not None and _unanswered(outcome):
+            cut = True
+        contact = None
+        if outcome is not None and not _unanswered(outcome):
+            contact = _contact(obj, outcome, sending, req, at)
+            contacts.append(contact)
+        if cut:
+            continue
+        done += 1
+        _count(counts, obj, plan, outcome, req, contact.tier if contact is not None else "")
+        escalation = escalations.get((obj.key, obj.version_id or ""))
+        if escalation is not None:
+            _count_escalation(counts, escalation)
+            contacts.append(_contact(obj, escalation, restorer, req, at))
+    return done, contacts, cut
 
 
 def _write_dry(store: RunStore, shard: Shard, lines: list[ReportLine], counts: Counts, *, done: bool) -> Shard:
