@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ossrestore.flow_options import flow_input_from_options
-from ossrestore.local_run import Credentials
+from restore_core.client import Credentials
 
 DEMO_CREDENTIALS = Credentials("bench-access-key", "bench-access-secret")
 BUCKET = "bench-archive"

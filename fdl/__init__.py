@@ -42,7 +42,7 @@ import logging
 
 from fdl.clock import ManualClock, RealClock
 from fdl.conditions import parse_condition
-from fdl.engine import Engine, ExecutionResult
+from fdl.engine import Engine
 from fdl.errors import (
     ExecutionAlreadyExists,
     ExecutionLimitExceeded,
@@ -59,6 +59,7 @@ from fdl.errors import (
     TemplateError,
 )
 from fdl.events import Event
+from fdl.executions import ExecutionResult
 from fdl.fc import Credentials, FCContext
 from fdl.limits import Limits
 from fdl.loader import load_flow

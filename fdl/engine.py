@@ -32,8 +32,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from fdl import fc
@@ -50,54 +49,18 @@ from fdl.errors import (
     StepError,
 )
 from fdl.events import Event, EventCallback, History
+from fdl.executions import FAILED, RUNNING, STOPPED, SUCCEEDED, ExecutionResult, ExecutionRun
 from fdl.fc import Credentials
 from fdl.host import TaskFunction
 from fdl.interpreter import Interpreter
 from fdl.limits import Limits, check_name
-from fdl.model import Flow
 from fdl.quotas import FcInstances, Quotas, QuotaStats, TokenBucket
 from fdl.registry import Registry
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())
 
-SUCCEEDED, FAILED, RUNNING, STOPPED = "Succeeded", "Failed", "Running", "Stopped"
 MAPPING_MODES = ("strict", "lenient")
-
-
-@dataclass(frozen=True)
-class ExecutionResult:
-    name: str
-    flow_name: str
-    status: str
-    output: dict[str, Any] | None
-    error: str | None
-    cause: str | None
-    events: tuple[Event, ...]  # empty once the engine dropped the history (`keep_histories`)
-    message: str | None = None  # on failure: flow, execution, step and attempt, error and cause
-    event_count: int = 0  # events recorded, kept when the events themselves are dropped
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == SUCCEEDED
-
-
-@dataclass
-class ExecutionRun:
-    """Engine-internal state of one execution."""
-
-    name: str
-    flow_name: str
-    flow: Flow
-    input: dict[str, Any]
-    history: History
-    started: datetime
-    done: threading.Event = field(default_factory=threading.Event)
-    result: ExecutionResult | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.flow_name}/{self.name}"
 
 
 class Engine:

@@ -49,7 +49,7 @@ from fdl.loader import parse_timestamp
 from fdl.paths import Constant, PathExpr, first_missing, path_text, resolve, walk
 
 if TYPE_CHECKING:
-    from fdl.engine import ExecutionRun
+    from fdl.executions import ExecutionRun
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())

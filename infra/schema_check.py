@@ -65,7 +65,8 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))["provider_schemas"][PROVIDER_ADDRESS]
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["provider_schemas"][PROVIDER_ADDRESS]
+    return schema
 
 
 def check_stack(stack: dict[str, Any], schema: dict[str, Any]) -> list[str]:

@@ -38,7 +38,8 @@ class _LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         # Library errors are the user's to fix: one line and exit 2, never a traceback. A command

@@ -98,7 +98,8 @@ class Estimate:
 
     def as_dict(self) -> dict[str, Any]:
         """The plain JSON form, camelCase as the report's fields are."""
-        return _camel(asdict(self))
+        camel: dict[str, Any] = _camel(asdict(self))
+        return camel
 
 
 def _camel(value: Any) -> Any:

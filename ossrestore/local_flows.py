@@ -38,7 +38,8 @@ def local_variables() -> dict[str, str]:
 
 
 def load_handler(module_name: str) -> Callable[[Any, Any], str]:
-    return importlib.import_module(handler_module(module_name)).handler
+    handler: Callable[[Any, Any], str] = importlib.import_module(handler_module(module_name)).handler
+    return handler
 
 
 def _observed(function_name: str, handler: Callable[[Any, Any], str], observer: Observer) -> Callable[[Any, Any], str]:

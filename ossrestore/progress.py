@@ -69,7 +69,7 @@ class RunTracker:
         self.shards = 0
         self.rounds = 0
         self.started_at = clock()
-        self.store: RunStore | None = None  # where results handed back by reference are read (result_refs)
+        self.store: RunStore | None = None  # where results handed back by reference are read (shard_results)
 
     def observe(self, function_name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
         if function_name in ("restore", "restoreStatus") and isinstance(result.get("k"), str) and self.store:

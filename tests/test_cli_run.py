@@ -21,7 +21,8 @@ from ossrestore.cli import group
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
-from ossrestore.local_run import Credentials, run_local
+from ossrestore.local_run import run_local
+from restore_core.client import Credentials
 from restore_core.direct_read import DIRECT_READ_UNKNOWN
 
 AK, SK = "run-test-ak", "run-test-secret"

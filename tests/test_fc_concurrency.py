@@ -13,7 +13,8 @@ import pytest
 import fdl
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
-from ossrestore.local_run import Credentials, LocalRun, run_local
+from ossrestore.local_run import LocalRun, run_local
+from restore_core.client import Credentials
 
 AK, SK = "fc-quota-ak", "fc-quota-secret"
 BUCKET = "fc-quota-bucket"

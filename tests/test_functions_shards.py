@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ossemu import Faults
-from restore_core import inputs, plan_task, report_parts, result_refs
+from restore_core import inputs, plan_task, report_parts, shard_results
 from restore_core.settings import parse_settings
 from restore_core.slice_task import restore_slice
 from shard_calls import BUCKET, drive, plan, report_lines, settings, work
@@ -199,7 +199,7 @@ def test_counts_too_big_to_hand_back_go_by_reference_and_still_add_up(emulator, 
     # that each met every class and outcome)
     for i, cls in enumerate(["Standard", "Archive", "ColdArchive", "DeepColdArchive"] * 25):
         emulator.put_object(BUCKET, f"data/{i:04d}", b"x", storage_class=cls)
-    monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
+    monkeypatch.setattr(shard_results, "ROUND_COUNTS_BYTES", 0)
     # WHEN the run is driven round by round, restores finishing after the first round
     run = drive(
         settings(emulator, prefix="data/", reportUrl=REPORT, tier="Expedited"),
@@ -208,7 +208,7 @@ def test_counts_too_big_to_hand_back_go_by_reference_and_still_add_up(emulator, 
     # THEN every shard handed its counts back by reference, named in the run's store, and none inline
     results = run.restored + run.confirmed
     assert results and all(set(r) >= {"shard", "k"} and "c" not in r for r in results)
-    assert all(result_refs.valid(r["k"]) for r in results)
+    assert all(shard_results.valid(r["k"]) for r in results)
     # AND the planner read them: the summary counts every object once
     assert run.summary is not None and run.summary["byOutcome"] == {
         "restored": 75,

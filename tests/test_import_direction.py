@@ -100,12 +100,80 @@ def test_the_interpreter_reaches_the_engine_only_through_its_host() -> None:
     from_engine = {
         alias.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "fdl.engine"
+        if isinstance(node, ast.ImportFrom) and node.module in ("fdl.engine", "fdl.executions")
         for alias in node.names
     }
-    # THEN it uses only the interface's members, which the engine has, and takes from the engine module
+    # THEN it uses only the interface's members, which the engine has, and takes from the engine's modules
     # only the run state it executes
     assert used and used <= members, used - members
     engine = Engine(Registry())
     assert all(hasattr(engine, name) for name in members), [name for name in members if not hasattr(engine, name)]
     assert from_engine <= {"ExecutionRun"}, from_engine
+
+
+def _module_names() -> dict[str, Path]:
+    """Every module of the project by its import name (the handler modules under their code-package names)."""
+    names: dict[str, Path] = {}
+    for package in sorted(SOURCES):
+        root = SOURCES[package].parent if package != "ossrestore_functions" else SOURCES[package]
+        for path in _modules(package):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            names[".".join(parts)] = path
+    return names
+
+
+def _edges(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules `name` imports, anywhere in it (type-only imports included)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                target = f"{base}.{alias.name}"
+                found.add(target if target in modules else base)
+    return (found & set(modules)) - {name}
+
+
+def test_no_module_imports_itself_through_others_type_imports_included() -> None:
+    # GIVEN every module's imports, those for types only and those inside functions included
+    modules = _module_names()
+    graph = {name: _edges(name, path, modules) for name, path in modules.items()}
+    # WHEN the strongly connected parts of the import graph are found (Tarjan)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                top = stack.pop()
+                part.append(top)
+                if top == node:
+                    break
+            if len(part) > 1:
+                cycles.append(sorted(part))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(graph)))
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    # THEN none holds more than one module: no import cycle anywhere
+    assert not cycles, cycles

@@ -30,7 +30,7 @@ from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
-from restore_core import result_refs
+from restore_core import shard_results
 
 # What FC hands the functions: the function role's STS credentials.
 ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"
@@ -291,7 +291,7 @@ def test_counts_handed_back_by_reference_stay_within_each_stacks_ram_policies(
     stacks: list[Stack], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN results whose counters never fit inline (as in a round of many shards)
-    monkeypatch.setattr(result_refs, "ROUND_COUNTS_BYTES", 0)
+    monkeypatch.setattr(shard_results, "ROUND_COUNTS_BYTES", 0)
     for cfg, stack in stacks:
         # WHEN the stack's flows run under its own policies
         run = _run(cfg, stack, wait_per_batch=False)

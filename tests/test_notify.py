@@ -268,7 +268,8 @@ def test_markdown_and_mrkdwn_show_a_prefix_as_written():
 def test_the_main_flows_notify_step_passes_the_format_to_the_notify_function():
     # GIVEN the real flows on the engine with a notice URL and format (the cloud's way: the flow's last step)
     from ossrestore.flow_options import flow_input_from_options
-    from ossrestore.local_run import Credentials, run_local
+    from ossrestore.local_run import run_local
+    from restore_core.client import Credentials
 
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.2)) as emu, receiver() as hook:
         emu.create_bucket(BUCKET)

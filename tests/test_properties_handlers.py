@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import strategies as gen
 from ossemu import Emulator
 from ossrestore_functions import list_archive_files, restore, restore_status, summarize
-from restore_core import result_refs
+from restore_core import shard_results
 from restore_core.errors import InvalidParameter, RestoreCoreError
 from restore_core.flow_inputs import FLOW_INPUTS, validate_flow_input
 from restore_core.params import iso_time
@@ -254,7 +254,7 @@ def test_a_shard_handler_takes_any_event_without_an_untyped_error(emu, module):
             # THEN the shard handed back is the one handed in, its cursors no further back than they were
             assert result["shard"]["i"] == event["shard"]["i"]
             # AND its counts come back inline, or by the name of their object in the run's store
-            assert isinstance(result.get("c"), dict) or result_refs.valid(result.get("k", ""))
+            assert isinstance(result.get("c"), dict) or shard_results.valid(result.get("k", ""))
 
     run_property(events.strategy, check)
     assert outcomes["result"] and outcomes["InvalidParameter"], outcomes

@@ -22,7 +22,7 @@ from restore_core.counts import RE_REQUESTED, Counts
 from restore_core.deadline import time_scale
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied
-from restore_core.inputs import ShardRequest, ShardResult
+from restore_core.inputs import ShardRequest
 from restore_core.journal import Contact, better
 from restore_core.listing import ObjectInfo
 from restore_core.report_lines import (
@@ -39,6 +39,7 @@ from restore_core.report_lines import (
 from restore_core.restorer import Kind, Settings, Target, restore_all
 from restore_core.run_store import RunStore
 from restore_core.scope import MANIFEST, VERSIONS
+from restore_core.shard_results import ShardResult
 from restore_core.shards import END
 
 POLLS_PER_RESTORE = 50  # a scan waiting on a restore comes back at least this often during its documented time

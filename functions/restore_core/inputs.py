@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import json_input, params, rate, result_refs
-from restore_core.counts import Counts
+from restore_core import json_input, params, rate
 from restore_core.errors import InvalidParameter
 from restore_core.run_state import RunState, read_base, read_state
 from restore_core.scope import Scope
 from restore_core.settings import Settings, parse_settings
+from restore_core.shard_results import ShardResult, shard_result
 from restore_core.shards import Shard
 
 MAX_ROUND_SECONDS = 900
@@ -63,51 +63,6 @@ def settings_of(raw: Mapping[str, Any]) -> Settings:
 
 
 # --- listArchiveFiles: the planner -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShardResult:
-    """What one invocation of a round handed back: its shard, what it did, what it could not find out,
-    and (request slices) how many objects it expects are still to list in its shard."""
-
-    shard: Shard
-    counts: Counts
-    warnings: tuple[str, ...] = ()
-    remaining: int | None = None
-    ref: str = ""  # the run store's object holding counts and warnings, when they were too big to hand back
-
-    def to_json(self, scope: Scope) -> dict[str, Any]:
-        out: dict[str, Any] = {"shard": self.shard.to_json(scope)}
-        if self.ref:
-            out["k"] = self.ref
-        else:
-            out["c"] = self.counts.to_json()
-            if self.warnings:
-                out["w"] = list(self.warnings)
-        if self.remaining is not None:
-            out["e"] = self.remaining
-        return out
-
-
-def shard_result(value: Any, field: str, scope: Scope) -> ShardResult:
-    if not isinstance(value, Mapping):
-        raise InvalidParameter(field, "a shard's result {shard, c}", value)
-    warnings = value.get("w") or []
-    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-        raise InvalidParameter(f"{field}.w", "a list of strings", warnings)
-    remaining = value.get("e")
-    if remaining is not None:
-        remaining = params.integer(value, "e", default=0, lo=0, hi=10**18)
-    ref = value.get("k", "")
-    if not isinstance(ref, str) or (ref and not result_refs.valid(ref)):
-        raise InvalidParameter(f"{field}.k", "the name of a shard's counts in the run's store (counts/...)", ref)
-    return ShardResult(
-        Shard.from_json(value.get("shard"), f"{field}.shard", scope),
-        Counts.from_json(value.get("c"), f"{field}.c"),
-        tuple(warnings),
-        remaining,
-        ref,
-    )
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,16 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, manifest_source, params, rate, result_refs, retry, splitting
+from restore_core import budget, manifest_source, params, rate, retry, shard_results, splitting
 from restore_core.counts import LISTED, Counts
 from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
-from restore_core.inputs import PlanRequest, ShardResult
+from restore_core.inputs import PlanRequest
 from restore_core.run_state import RunState
 from restore_core.run_store import RunStore, put_json
 from restore_core.scope import KEYS, MANIFEST, Scope
 from restore_core.settings import Settings
+from restore_core.shard_results import ShardResult
 from restore_core.shards import START, Shard
 
 STEP_BYTES = 32 * 1024  # CloudFlow: a step's input + output + local
@@ -58,7 +59,7 @@ def plan(
         remaining: dict[str, int] = {}
     else:
         state, scope = req.state, req.scope
-        shards, remaining = _merge(state, tuple(result_refs.load(r, store) for r in req.results), scope)
+        shards, remaining = _merge(state, tuple(shard_results.load(r, store) for r in req.results), scope)
     shards = [s for s in shards if not _finished(scope, s, settings)]
     shards = _rebalance(bucket, settings, scope, state, shards, remaining, limiter=limiter, sleep=sleep)
     state.estimate = sum(remaining.get(s.id, 0) for s in shards if scope.requesting(s))

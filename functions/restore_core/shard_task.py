@@ -1,6 +1,6 @@
 """What the two shard handlers (restore, restoreStatus) do around their work: keep the round's seconds within
 the invocation's time, open the run's store, and hand the result back within its share of the round's step
-(`restore_core.result_refs`)."""
+(`restore_core.shard_results`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 
 import oss2
 
-from restore_core import result_refs
-from restore_core.inputs import ShardRequest, ShardResult
+from restore_core import shard_results
+from restore_core.inputs import ShardRequest
 from restore_core.run_store import RunStore, open_store
+from restore_core.shard_results import ShardResult
 
 Work = Callable[..., ShardResult]  # (bucket, request, *, store) -> its result
 
@@ -23,6 +24,6 @@ def shard_task(work: Work) -> Callable[[oss2.Bucket, ShardRequest, float | None]
             request = replace(request, seconds=min(request.seconds, seconds_left))
         store: RunStore | None = open_store(request.settings.report_url, bucket)
         result = work(bucket, request, store=store)
-        return result_refs.fit(result, invocations=request.invocations, store=store).to_json(request.scope)
+        return shard_results.fit(result, invocations=request.invocations, store=store).to_json(request.scope)
 
     return task

@@ -40,7 +40,7 @@ from restore_core.counts import (
 )
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied
-from restore_core.inputs import ShardRequest, ShardResult
+from restore_core.inputs import ShardRequest
 from restore_core.journal import Contact
 from restore_core.listing import ObjectInfo
 from restore_core.report_lines import ReportLine
@@ -48,6 +48,7 @@ from restore_core.restore_need import Need, verdict
 from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, Target, restore_all
 from restore_core.run_store import RunStore
 from restore_core.scope import KEYS, MANIFEST, Scope
+from restore_core.shard_results import ShardResult
 from restore_core.shards import END, Shard
 
 FILTERED = "filtered"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +19,8 @@ from ossrestore.paths import CDKTF_OUT
 DEFAULT_OUTDIR = CDKTF_OUT  # in the working directory: what the command writes is the user's, not the install's
 # Resolved: cdktf refuses an asset path relative to a directory without a cdktf.json (any directory of a user's).
 _OUT_DIR = click.Path(file_okay=False, resolve_path=True, path_type=Path)
+
+_T = TypeVar("_T")
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,7 +137,7 @@ def _synthesize(outdir: Path) -> tuple[Any, ...]:
     return _guard(lambda: synthesize(outdir=outdir))
 
 
-def _guard(call: Callable[[], Any]) -> Any:
+def _guard(call: Callable[[], _T]) -> _T:
     """Infra errors become the command's one-line usage errors (exit 2)."""
     from infra.errors import InfraError
 

@@ -18,8 +18,9 @@ from ossrestore.notice import load_summary
 from ossrestore.option_types import FilePath
 from ossrestore.report import closing_report, open_report, report_lines_of
 from ossrestore.report_html import write_html
-from ossrestore.report_view import class_table, cost_lines, failure_table, printable, readable_line, report_lines, tally
+from ossrestore.report_view import class_table, cost_lines, failure_table, readable_line, report_lines, tally
 from restore_core import params
+from restore_core.errors import printable
 from restore_core.summary_task import MANIFEST
 
 
