@@ -21,9 +21,9 @@ from ossrestore.local_run import check_manifest
 from ossrestore.prices import PriceTable
 from restore_core import classes, heads, manifest_source
 from restore_core.client import Credentials, make_bucket
+from restore_core.decisions import RESTORE, Skip, decide
 from restore_core.direct_read import archive_direct_read
 from restore_core.manifest import Cursor, Entry
-from restore_core.restore_need import Need, verdict
 from restore_core.tally import Tally, add, empty_tally
 
 SAMPLE_ENTRIES = 1000
@@ -72,6 +72,6 @@ def _scaled(found: list[Any], *, factor: float, direct_read: bool) -> Tally:
         if head is None or not classes.is_archive(head[0]):
             continue  # gone, or needs no restore: nothing to pay for
         storage_class, restore, size = head
-        need = verdict(storage_class, restore, direct_read=direct_read)
-        add(sampled, storage_class, size, request=need.request, direct_read=need.need is Need.DIRECT_READ)
+        decision = decide(RESTORE, storage_class, restore, direct_read=direct_read)
+        add(sampled, storage_class, size, request=decision.request, direct_read=decision.skip is Skip.DIRECT_READ)
     return {cls: {name: round(n * factor) for name, n in counts.items()} for cls, counts in sampled.items()}

@@ -17,22 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from restore_core import actions, classes, oss_errors
+from restore_core import classes, decisions, oss_errors
+from restore_core.decisions import Outcome, Skip, decide
 from restore_core.journal import Contact
 from restore_core.listing import ObjectInfo
 from restore_core.restore_info import RestoreState
-from restore_core.restore_need import Need, verdict
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
-    actions.RESTORE: ("restored", "already_restored", "in_progress", "skipped", "failed"),
-    actions.EXTEND: ("extended", "skipped", "failed"),
-    actions.CLEAN: ("cleaned", "skipped", "failed"),
+    decisions.RESTORE: ("restored", "already_restored", "in_progress", "skipped", "failed"),
+    decisions.EXTEND: ("extended", "skipped", "failed"),
+    decisions.CLEAN: ("cleaned", "skipped", "failed"),
 }
 # A dry run sends nothing: its lines say what a run would do with each object.
 DRY_OUTCOMES: dict[str, tuple[str, ...]] = {
-    actions.RESTORE: ("would_restore", "already_restored", "in_progress", "skipped", "failed"),
-    actions.EXTEND: ("would_extend", "skipped", "failed"),
-    actions.CLEAN: ("would_clean", "skipped", "failed"),
+    decisions.RESTORE: ("would_restore", "already_restored", "in_progress", "skipped", "failed"),
+    decisions.EXTEND: ("would_extend", "skipped", "failed"),
+    decisions.CLEAN: ("would_clean", "skipped", "failed"),
 }
 FIELDS = (
     "key",
@@ -47,13 +47,17 @@ FIELDS = (
     "tier",
     "readableAt",
 )
+# Each reason to leave an object alone, as its report line says it (`cls`: its class; `verb`: the action).
 _WHY = {
-    actions.NOT_ARCHIVED: "storage class {cls} has no restored copy",
-    actions.NOT_CLEANABLE: "CleanRestoredObject applies to Cold Archive and Deep Cold Archive only",
-    actions.NOT_RESTORED: "not restored: no copy to {verb}",
-    actions.IN_PROGRESS: "restore still running: no copy to {verb} yet",
+    (decisions.RESTORE, Skip.NOT_ARCHIVED): "storage class {cls} needs no restore",
+    (decisions.RESTORE, Skip.DIRECT_READ): "the bucket reads Archive objects directly (archive direct read): "
+    "no restore needed",
+    Skip.NOT_ARCHIVED: "storage class {cls} has no restored copy",
+    Skip.NOT_CLEANABLE: "CleanRestoredObject applies to Cold Archive and Deep Cold Archive only",
+    Skip.NOT_RESTORED: "not restored: no copy to {verb}",
+    Skip.IN_PROGRESS: "restore still running: no copy to {verb} yet",
 }
-_DONE = {actions.EXTEND: "extended", actions.CLEAN: "cleaned"}
+_DONE = {decisions.EXTEND: "extended", decisions.CLEAN: "cleaned"}
 
 
 def iso(moment: float | datetime | None) -> str | None:
@@ -121,54 +125,55 @@ def judge(action: str, obj: ObjectInfo, contact: Contact | None, *, direct_read:
         return Verdict(
             "failed", code, "named by the manifest, but no such object" + (" version" if obj.version_id else "")
         )
-    if action == actions.RESTORE:
+    if action == decisions.RESTORE:
         return _restore(obj, contact, direct_read=direct_read)
     return _aftercare(action, obj, contact, days=days)
 
 
 def _restore(obj: ObjectInfo, contact: Contact | None, *, direct_read: bool) -> Verdict | None:
-    need = verdict(obj.storage_class, obj.restore, direct_read=direct_read).need
-    if need is Need.NOT_ARCHIVED:
-        return Verdict("skipped", "", f"storage class {obj.storage_class} needs no restore")
-    if need is Need.DIRECT_READ:
-        return Verdict(
-            "skipped", "", "the bucket reads Archive objects directly (archive direct read): no restore needed"
-        )
-    if need is Need.ALREADY_RESTORED:
+    decision = decide(decisions.RESTORE, obj.storage_class, obj.restore, direct_read=direct_read)
+    if decision.skip is not None:
+        return _skipped(decisions.RESTORE, obj, decision.skip)
+    if decision.outcome is Outcome.READABLE:
         # Every object this run asked about was listed as not readable, so a contact means it became
         # readable during this run (a 200 too: a retried request's own 202, or a restore under way).
         if contact is None:
             return Verdict("already_restored", "", "readable before this run asked")
         return Verdict("restored", "", "readable")
-    if need is Need.IN_PROGRESS:
+    if decision.outcome is Outcome.WAIT:
         return None
     if contact is not None and refused(contact):
         return Verdict("failed", contact.code, f"restore refused with HTTP {contact.status}")
     return REREQUEST
 
 
+def _skipped(action: str, obj: ObjectInfo, reason: Skip) -> Verdict:
+    why = _WHY.get((action, reason)) or _WHY[reason]
+    return Verdict("skipped", "", why.format(cls=obj.storage_class, verb=action))
+
+
 def dry_judge(action: str, obj: ObjectInfo, *, direct_read: bool, days: int) -> Verdict:
     """What a run of `action` would do with `obj`, as listed now; nothing is sent."""
     if obj.missing:
         return judge(action, obj, None, direct_read=direct_read, days=days) or REREQUEST
-    if action == actions.RESTORE:
-        need = verdict(obj.storage_class, obj.restore, direct_read=direct_read).need
-        if need is Need.RESTORE:
-            return Verdict("would_restore", "", "frozen: a run would request its restore")
-        if need is Need.IN_PROGRESS:
-            return Verdict("in_progress", "", "restore already running: a run would wait for it")
-        found = _restore(obj, None, direct_read=direct_read)
-        assert found is not None and found is not REREQUEST
-        return found
-    reason = actions.skip_reason(action, obj.storage_class, obj.restore)
-    if reason is None:
+    decision = decide(action, obj.storage_class, obj.restore, direct_read=direct_read)
+    if decision.request and action == decisions.RESTORE:
+        return Verdict("would_restore", "", "frozen: a run would request its restore")
+    if decision.request:
         what = (
             f"a run would extend its expiry by {class_days(obj.storage_class, days)} day(s)"
-            if action == actions.EXTEND
+            if action == decisions.EXTEND
             else "a run would clean it"
         )
         return Verdict(f"would_{action}", "", f"restored: {what}")
-    return Verdict("skipped", "", _WHY[reason].format(cls=obj.storage_class, verb=action))
+    if decision.outcome is Outcome.WAIT:
+        return Verdict("in_progress", "", "restore already running: a run would wait for it")
+    if action == decisions.RESTORE:
+        found = _restore(obj, None, direct_read=direct_read)  # readable or skipped: as the run would report it
+        assert found is not None and found is not REREQUEST
+        return found
+    assert decision.skip is not None
+    return _skipped(action, obj, decision.skip)
 
 
 def class_days(storage_class: str, days: int) -> int:
@@ -185,15 +190,15 @@ def _aftercare(action: str, obj: ObjectInfo, contact: Contact | None, *, days: i
     if contact is not None and contact.status >= 300 and contact.status != 409:
         return Verdict("failed", contact.code, f"{action} refused with HTTP {contact.status}")
     if contact is not None and contact.status == 200:
-        if action == actions.EXTEND and obj.restore.state is RestoreState.RESTORED:
+        if action == decisions.EXTEND and obj.restore.state is RestoreState.RESTORED:
             return Verdict("extended", "", f"restored: expiry moved by {class_days(obj.storage_class, days)} day(s)")
-        if action == actions.CLEAN and obj.restore.state is RestoreState.FROZEN:
+        if action == decisions.CLEAN and obj.restore.state is RestoreState.FROZEN:
             return Verdict("cleaned", "", "temporary copy ended: frozen again")
         return Verdict("failed", "", f"OSS answered 200 but the listing shows it {obj.restore.state.value}")
-    reason = actions.skip_reason(action, obj.storage_class, obj.restore)
-    if reason is None:  # restored now, but not when this run listed it: nothing was sent
+    decision = decide(action, obj.storage_class, obj.restore)
+    if decision.skip is None:  # restored now, but not when this run listed it: nothing was sent
         return Verdict("skipped", "", f"restored after this run listed it: not {_DONE[action]}")
-    return Verdict("skipped", "", _WHY[reason].format(cls=obj.storage_class, verb=action))
+    return _skipped(action, obj, decision.skip)
 
 
 def line(obj: ObjectInfo, found: Verdict, contact: Contact | None, *, checked_at: str, now: float) -> ReportLine:

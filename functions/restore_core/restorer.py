@@ -23,7 +23,7 @@ import oss2
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
 from restore_core import classes, oss_errors, rate, retry, stopping
-from restore_core.actions import CLEAN, RESTORE
+from restore_core.decisions import CLEAN, RESTORE
 
 _LOGGER = logging.getLogger(__name__)
 _LOGGER.addHandler(logging.NullHandler())

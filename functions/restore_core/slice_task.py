@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 import oss2
 
 from restore_core import (
-    actions,
     classes,
+    decisions,
     journal,
     keyspace,
     listing,
@@ -38,20 +38,19 @@ from restore_core.counts import (
     REQUESTED,
     Counts,
 )
+from restore_core.decisions import Outcome, Skip
 from restore_core.direct_read import archive_direct_read
 from restore_core.errors import OSSAccessDenied
 from restore_core.inputs import ShardRequest
 from restore_core.journal import Contact
 from restore_core.listing import ObjectInfo
 from restore_core.report_lines import ReportLine
-from restore_core.restore_need import Need, verdict
 from restore_core.restorer import RESTORE_RETRY, KeyOutcome, Kind, Settings, Target, restore_all
 from restore_core.run_store import RunStore
 from restore_core.scope import KEYS, MANIFEST, Scope
 from restore_core.shard_results import ShardResult
 from restore_core.shards import END, Shard
 
-FILTERED = "filtered"
 ESCALATION_WORKERS = 50
 SHORT_CURSOR = 64  # characters: a cursor longer than this is worth a listing of one key to shorten
 
@@ -223,18 +222,15 @@ def _plan(obj: ObjectInfo, req: ShardRequest, *, direct_read: bool, answered: se
         return _Plan(False, "", "")  # named by the manifest, not in the bucket: the confirm scan reports NoSuchKey
     left_out = settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
     if left_out is not None:
-        return _Plan(False, FILTERED)
+        return _Plan(False, Skip.FILTERED.value)
     if (obj.key, obj.version_id or "") in answered:
         return _Plan(False, "", "")  # answered in the slice before, which was cut short after it
-    if settings.action != actions.RESTORE:
-        reason = actions.skip_reason(settings.action, obj.storage_class, obj.restore)
-        return _Plan(reason is None, reason or "")
-    found = verdict(obj.storage_class, obj.restore, direct_read=direct_read)
-    if found.need is Need.IN_PROGRESS:
+    decision = decisions.decide(settings.action, obj.storage_class, obj.restore, direct_read=direct_read)
+    if decision.outcome is Outcome.WAIT:
         return _Plan(False, "", IN_PROGRESS)
-    if found.need is Need.ALREADY_RESTORED:
+    if decision.outcome is Outcome.READABLE:
         return _Plan(False, "", ALREADY_RESTORED)
-    return _Plan(found.request, found.skip_reason or "")
+    return _Plan(decision.request, decision.skip.value if decision.skip else "")
 
 
 def _count(
@@ -245,17 +241,17 @@ def _count(
         counts[f"skipped.{plan.reason}"] += 1
     if plan.counter:
         counts[plan.counter] += 1
-    selected = plan.reason != FILTERED and not obj.missing and classes.is_archive(obj.storage_class)
-    if selected and req.settings.action == actions.RESTORE:
+    selected = plan.reason != Skip.FILTERED.value and not obj.missing and classes.is_archive(obj.storage_class)
+    if selected and req.settings.action == decisions.RESTORE:
         one = tally.empty_tally()
         tally.add(
-            one, obj.storage_class, obj.size, request=plan.request, direct_read=plan.reason == Need.DIRECT_READ.value
+            one, obj.storage_class, obj.size, request=plan.request, direct_read=plan.reason == Skip.DIRECT_READ.value
         )
         counts.add_tally("tally", one)
     if outcome is None:
         return
     if outcome.kind is Kind.REQUESTED or (
-        outcome.kind is Kind.ALREADY_RESTORED and req.settings.action != actions.RESTORE
+        outcome.kind is Kind.ALREADY_RESTORED and req.settings.action != decisions.RESTORE
     ):
         counts[REQUESTED] += 1
         if outcome.kind is Kind.REQUESTED and classes.is_archive(obj.storage_class):
@@ -277,7 +273,7 @@ def _count(
 
 def _contact(obj: ObjectInfo, outcome: KeyOutcome, restorer: Settings, req: ShardRequest, at: float) -> Contact:
     tier = ""
-    if req.settings.action == actions.RESTORE and outcome.kind is Kind.REQUESTED:
+    if req.settings.action == decisions.RESTORE and outcome.kind is Kind.REQUESTED:
         tier = (
             classes.fit(obj.storage_class or None, restorer.days, restorer.tiers.get(obj.storage_class, restorer.tier))[
                 0
@@ -291,7 +287,7 @@ def _contact(obj: ObjectInfo, outcome: KeyOutcome, restorer: Settings, req: Shar
 def _with_tiers(restorer: Settings, req: ShardRequest, targets: list[Target], now: float) -> Settings:
     """With a deadline, each class gets the cheapest tier that is readable in time if requested now."""
     deadline = req.settings.deadline
-    if deadline is None or req.settings.action != actions.RESTORE:
+    if deadline is None or req.settings.action != decisions.RESTORE:
         return restorer
     lenient = replace(deadline, best_effort=True)
     return replace(restorer, tiers=lenient.tiers({t.storage_class for t in targets}, now=now))
@@ -300,7 +296,7 @@ def _with_tiers(restorer: Settings, req: ShardRequest, targets: list[Target], no
 def _check_deadline(req: ShardRequest, requested: list[ObjectInfo], now: float) -> None:
     """A class no tier can restore by the deadline is refused before its first request (DeadlineUnreachable)."""
     deadline = req.settings.deadline
-    if deadline is not None and req.settings.action == actions.RESTORE:
+    if deadline is not None and req.settings.action == decisions.RESTORE:
         deadline.check({o.storage_class for o in requested}, now=now)
 
 
@@ -308,7 +304,7 @@ def _raise_if_denied(outcomes: list[KeyOutcome], action: str) -> None:
     denied = next((o for o in outcomes if o.kind is Kind.DENIED), None)
     if denied is not None:
         raise OSSAccessDenied(
-            "CleanRestoredObject" if action == actions.CLEAN else "RestoreObject", denied.code, denied.message
+            "CleanRestoredObject" if action == decisions.CLEAN else "RestoreObject", denied.code, denied.message
         )
 
 
@@ -329,7 +325,7 @@ def _escalate(
     running Cold Archive restore, not its answer's status nor whether Deep Cold can be upgraded: any other
     answer leaves the restore running as it was (best effort, counted as refused), never fails the run."""
     deadline = req.settings.deadline
-    if deadline is None or req.settings.action != actions.RESTORE or req.settings.dry_run:
+    if deadline is None or req.settings.action != decisions.RESTORE or req.settings.dry_run:
         return {}
     threatened = [
         o for o, p in zip(objects, plans) if p.counter == IN_PROGRESS and deadline.threatened(o.storage_class, now=now)

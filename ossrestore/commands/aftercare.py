@@ -16,7 +16,7 @@ from ossrestore.local_run import print_summary, run_local
 from ossrestore.option_types import ReportTarget
 from ossrestore.report import RunSummary, VerificationFailed
 from ossrestore.report_file import report_file
-from restore_core import actions, classes
+from restore_core import classes, decisions
 
 # The flow inputs extend and clean take as flags (the rest are a restore's, or set by the command: action).
 CLEAN_FIELDS = (
@@ -43,7 +43,7 @@ CLEAN_FIELDS = (
     "allVersions",
 )
 EXTEND_FIELDS = (*CLEAN_FIELDS, "days")
-FIELDS = {actions.EXTEND: EXTEND_FIELDS, actions.CLEAN: CLEAN_FIELDS}
+FIELDS = {decisions.EXTEND: EXTEND_FIELDS, decisions.CLEAN: CLEAN_FIELDS}
 
 
 def days_by_class(days: int) -> list[str]:
@@ -84,7 +84,7 @@ def _command(action: str, doc: str) -> click.Command:
         report = report_target if isinstance(report_target, Path) else None
         credentials = resolve_credentials(profile=profile)
         console = Console()
-        if action == actions.EXTEND:
+        if action == decisions.EXTEND:
             for line in days_by_class(flow_input["days"]):
                 console.print(f"days: {line}", highlight=False)
         with report_file(report, keep_on=(RunInterrupted, VerificationFailed)) as target:
