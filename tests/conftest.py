@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import oss2
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 import fc_runtimes
 from ossemu import Emulator, ManualClock
@@ -28,6 +29,7 @@ BUCKET_NAME = "test-bucket"
 # Property tests (test_properties_*): the same examples on every run, so CI is stable; no example
 # database; no deadline (each example does real I/O). `pytest --hypothesis-profile explore` draws afresh,
 # at least 2,000 examples per property.
+set_hypothesis_home_dir(str(fc_runtimes.CACHE_DIR / "hypothesis"))  # never a .hypothesis/ in the checkout
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", deadline=None, max_examples=2000)
 settings.load_profile("ci")

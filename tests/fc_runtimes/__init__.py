@@ -4,8 +4,9 @@ One row per runtime: FC's runtime id, the interpreter version it runs, and a pin
 (beside this module) holding the packages the handlers import at the runtime's preinstalled versions.
 A runtime added later is tested by adding a row and its file.
 
-For each row a virtual environment is built once from its file under `.venv/fc-runtimes/<runtime>`
-(rebuilt when the file or the interpreter changes, as bootstrap does for `.venv`), and a worker process
+For each row a virtual environment is built once from its file under the cache directory
+(`$XDG_CACHE_HOME/oss-restore/fc-runtimes/<runtime>`, by default under `~/.cache`, never in the checkout;
+rebuilt when the file or the interpreter changes, as bootstrap does for `.venv`), and a worker process
 in it serves handler invocations: JSON bytes in, the response body out, an exception back as its type
 name and message, as FC reports it. The emulator stays in the test process; the worker reaches it over
 loopback HTTP with the runtime's own oss2 and requests.
@@ -33,7 +34,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent.parent
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
-VENVS_DIR = PROJECT_ROOT / ".venv" / "fc-runtimes"
+# The project's cache directory (XDG's): built environments and caches, kept out of the checkout.
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oss-restore"
+VENVS_DIR = CACHE_DIR / "fc-runtimes"
 
 
 @dataclass(frozen=True)
