@@ -13,7 +13,7 @@ from restore_core.run_store import open_store
 
 
 def _plan(bucket: oss2.Bucket, request: PlanRequest, seconds_left: float | None) -> dict[str, Any]:
-    return plan(bucket, request, store=open_store(request.settings.report_url, bucket))
+    return plan(bucket, request, store=open_store(request.settings.report_url, bucket)).to_json()
 
 
 def handler(event: Any, context: Any) -> str:

@@ -9,10 +9,10 @@ import oss2
 from restore_core.entry import handle
 from restore_core.inputs import SummaryRequest, summary_request
 from restore_core.run_store import open_store
-from restore_core.summary_task import summarize
+from restore_core.summary_task import Summary, summarize
 
 
-def _summarize(bucket: oss2.Bucket, request: SummaryRequest, seconds_left: float | None) -> dict[str, Any]:
+def _summarize(bucket: oss2.Bucket, request: SummaryRequest, seconds_left: float | None) -> Summary:
     return summarize(request, store=open_store(request.settings.report_url, bucket))
 
 

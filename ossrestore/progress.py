@@ -15,6 +15,7 @@ from ossrestore.fit import Cells, Fitted, fitted
 from restore_core import counts as names
 from restore_core.counts import Counts
 from restore_core.errors import InvalidParameter
+from restore_core.plan_task import shards_in
 from restore_core.run_store import RunStore, get_json
 
 
@@ -87,7 +88,7 @@ class RunTracker:
                 self._warnings.update(dict.fromkeys(str(w) for w in result.get("w") or []))
             elif function_name == "listArchiveFiles":
                 self.rounds += 1
-                self.shards = len(result.get("restoring") or []) + len(result.get("confirming") or [])
+                self.shards = shards_in(result)
 
     def totals(self) -> Counts:
         with self._lock:

@@ -39,7 +39,7 @@ def handle(
     context: Any,
     *,
     parse: Callable[[Mapping[str, Any]], R],
-    task: Callable[[oss2.Bucket, R, float | None], dict[str, Any]],
+    task: Callable[[oss2.Bucket, R, float | None], Mapping[str, object]],
 ) -> str:
     """Parse the event, build the bucket, run the task with the seconds the invocation has left (None:
     no timeout known), and answer its result as JSON."""

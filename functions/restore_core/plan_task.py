@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import oss2
@@ -47,7 +47,7 @@ def plan(
     store: RunStore | None,
     sleep: retry.Sleep = time.sleep,
     now: Callable[[], float] = time.time,
-) -> dict[str, Any]:
+) -> RoundPlan:
     settings = req.settings
     limiter = rate.for_invocation(
         bucket.endpoint, bucket.bucket_name, share=settings.max_requests_per_second, sleep=sleep
@@ -65,16 +65,54 @@ def plan(
     state.estimate = sum(remaining.get(s.id, 0) for s in shards if scope.requesting(s))
     # An execution's first call comes before any round of its own: it counts none, and never hands over.
     out = _next_round(settings, scope, state, shards, now=now(), after_round=not req.first)
-    if req.first:
-        # an execution's first call: the checked settings the flow carries from here on, and no error yet
-        out.update(settings=settings.to_json(), error="", cause="")
     if store is not None:
         _progress(store, settings, state, shards, scope, now=now())
-    if req.execution_name and out["handOver"] == "true":
-        out["nextExecutionName"] = next_name(req.execution_name, "round", str(state.round))
-    elif req.execution_name:
-        out["nextExecutionName"] = ""
-    return out
+    following = None
+    if req.execution_name:
+        following = next_name(req.execution_name, "round", str(state.round)) if out.hand_over else ""
+    # an execution's first call: the checked settings the flow carries from here on, and no error yet
+    return replace(out, settings=settings if req.first else None, next_execution_name=following)
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """listArchiveFiles' output: the next round (its shards, what each invocation gets, the wait before
+    it), or the run's end (`finish`), or a hand-over to the next execution (continue-as-new)."""
+
+    scope: Scope  # how the shards' cursors are written
+    state: RunState
+    restoring: tuple[Shard, ...]  # shards whose next slice requests
+    confirming: tuple[Shard, ...]  # shards whose confirm scan is due
+    invocations: int  # the round's invocations, which share the run's request budget
+    seconds: int  # how long each invocation works
+    wait: int  # seconds before the round (nothing to request, the first confirm scan not yet due)
+    finish: bool  # every shard is done: on to the report
+    hand_over: bool  # the execution made its rounds: the next one takes over
+    settings: Settings | None = None  # an execution's first call: the checked settings the flow carries on
+    next_execution_name: str | None = None  # with an execution name: the next one's ("" unless handing over)
+
+    def to_json(self) -> dict[str, Any]:
+        """The output as the flows read it (FC's boundary)."""
+        scope = self.scope
+        out: dict[str, Any] = {
+            "state": self.state.to_json(scope),
+            "restoring": [s.to_json(scope) for s in self.restoring],
+            "confirming": [s.to_json(scope) for s in self.confirming],
+            "round": {"base": self.state.base, "invocations": self.invocations, "seconds": self.seconds},
+            "wait": self.wait,
+            "finish": "report" if self.finish else "",
+            "handOver": "true" if self.hand_over else "false",
+        }
+        if self.settings is not None:
+            out.update(settings=self.settings.to_json(), error="", cause="")
+        if self.next_execution_name is not None:
+            out["nextExecutionName"] = self.next_execution_name
+        return out
+
+
+def shards_in(output: Mapping[str, Any]) -> int:
+    """The shards of a round, read from listArchiveFiles' output as `RoundPlan.to_json` writes it."""
+    return len(output.get("restoring") or []) + len(output.get("confirming") or [])
 
 
 # A round's shards are the items of one foreach step, and CloudFlow's foreach takes at most 100 items.
@@ -183,7 +221,7 @@ def _table_size(shards: list[Shard], scope: Scope) -> int:
 
 def _next_round(
     settings: Settings, scope: Scope, state: RunState, shards: list[Shard], *, now: float, after_round: bool
-) -> dict[str, Any]:
+) -> RoundPlan:
     restoring: list[Shard] = []
     waiting: list[Shard] = []
     for shard in shards:
@@ -207,16 +245,17 @@ def _next_round(
         state.here = 0
         state.resting = sorted(shards, key=lambda s: scope.order(s.lo))
         restoring, confirming, wait = [], [], 0
-    invocations = max(1, len(restoring) + len(confirming))
-    return {
-        "state": state.to_json(scope),
-        "restoring": [s.to_json(scope) for s in restoring],
-        "confirming": [s.to_json(scope) for s in confirming],
-        "round": {"base": state.base, "invocations": invocations, "seconds": settings.round_seconds},
-        "wait": wait,
-        "finish": "report" if done else "",
-        "handOver": "true" if hand_over else "false",
-    }
+    return RoundPlan(
+        scope=scope,
+        state=state,
+        restoring=tuple(restoring),
+        confirming=tuple(confirming),
+        invocations=max(1, len(restoring) + len(confirming)),
+        seconds=settings.round_seconds,
+        wait=wait,
+        finish=done,
+        hand_over=hand_over,
+    )
 
 
 def _progress(

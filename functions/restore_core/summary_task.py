@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from restore_core import report_lines
 from restore_core.counts import LINES, Counts
@@ -23,7 +23,49 @@ SUMMARY = "summary.json"
 SCHEMA = 1
 
 
-def summarize(req: SummaryRequest, *, store: RunStore | None, now: Callable[[], float] = time.time) -> dict[str, Any]:
+class ReportIndex(TypedDict):
+    url: str
+    lines: int
+    parts: int
+    complete: bool
+
+
+class _Summary(TypedDict):
+    schema: int
+    status: str
+    error: str | None
+    errorName: str | None
+    verdict: str  # success, failed, dryRun or error
+    bucket: str
+    prefix: str
+    action: str
+    dryRun: bool
+    execution: str | None
+    started: str | None
+    ended: str | None
+    seconds: float
+    rounds: int
+    byOutcome: dict[str, int]
+    byClass: dict[str, dict[str, int]]
+    failures: dict[str, int]
+    skipped: dict[str, int]
+    counts: dict[str, int]
+    tally: dict[str, Any]
+    accepted: dict[str, Any]
+    tiers: dict[str, int]
+    settings: dict[str, Any]
+    warnings: list[str]
+    allReadable: bool
+
+
+class Summary(_Summary, total=False):
+    """summarize's output and `summary.json`: the run's counts and verdict (docs/handlers.md, README Report);
+    `report` only in a run with a store. (Not `NotRequired`: FC's python3.10 has no such name in typing.)"""
+
+    report: ReportIndex
+
+
+def summarize(req: SummaryRequest, *, store: RunStore | None, now: Callable[[], float] = time.time) -> Summary:
     settings, state = req.settings, req.state
     ended = now()
     summary = summary_of(req, ended=ended)
@@ -50,7 +92,7 @@ def summarize(req: SummaryRequest, *, store: RunStore | None, now: Callable[[], 
     return summary
 
 
-def summary_of(req: SummaryRequest, *, ended: float) -> dict[str, Any]:
+def summary_of(req: SummaryRequest, *, ended: float) -> Summary:
     settings, state = req.settings, req.state
     totals: Counts = state.totals
     outcomes = (report_lines.DRY_OUTCOMES if settings.dry_run else report_lines.OUTCOMES)[settings.action]
