@@ -20,16 +20,15 @@ from typing import Any, TextIO
 
 import oss2
 from rich.console import Console
-from rich.table import Table
 
 import fdl
 from ossrestore.errors import UsageError
-from ossrestore.estimate import actual_for, estimate_for, estimate_table, versus_table
+from ossrestore.estimate import actual_for, estimate_for
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.interruption import Interrupted, RunInterrupted, SignalState, interruptible
 from ossrestore.local_flows import MAIN_FLOW, build_registry
 from ossrestore.prices import PriceTable
-from ossrestore.progress import ProgressView, RunTracker, progress_table
+from ossrestore.progress import ProgressView, RunTracker
 from ossrestore.report import (
     RunSummary,
     VerificationFailed,
@@ -40,7 +39,7 @@ from ossrestore.report import (
 )
 
 # The handlers' own Credentials, bucket factory and listing: the command reaches OSS exactly as they do.
-from restore_core import classes, heads, manifest_source
+from restore_core import heads, manifest_source
 from restore_core.client import Credentials, make_bucket
 from restore_core.counts import Counts
 from restore_core.errors import InvalidParameter, OSSUnavailable, RestoreCoreError
@@ -334,56 +333,3 @@ def _usage(error: str, cause: str) -> UsageError:
     flag = _INPUT_ERRORS.get(error, "")
     detail = cause.split(": ", 1)[1] if cause.startswith(f"{error}: ") else cause
     return UsageError(f"{flag}: {detail}" if flag else detail)
-
-
-def adjustments(document: dict[str, Any]) -> list[str]:
-    """How Days and Tier were fitted to each class the run requested, e.g. `Archive: days 30 -> 7`."""
-    settings = document.get("settings") or {}
-    days, tier = int(settings.get("days") or 1), str(settings.get("tier") or classes.DEFAULT_TIER)
-    requested = {cls for cls, counts in read_tally(document.get("accepted")).items() if counts["objects"]}
-    found = [a for cls in classes.ARCHIVE_CLASSES if cls in requested for a in classes.fit(cls, days, tier)[1]]
-    return [f"{a.storage_class}: {a.field} {a.before} -> {a.after}" for a in found]
-
-
-def summary_table(run: LocalRun) -> Table:
-    table = Table(title="result (checked by listing)", title_justify="left")
-    table.add_column("outcome")
-    table.add_column("objects", justify="right")
-    for outcome in run.summary.outcomes:
-        table.add_row(outcome, str(run.summary.by_outcome[outcome]))
-    table.add_row("main flow executions", str(run.main_executions))
-    table.add_row("rounds (restore sub-flow executions)", str(len(run.executions) - run.main_executions))
-    return table
-
-
-def print_summary(run: LocalRun, console: Console, *, dry_run: bool = False, opening_estimate: bool = True) -> None:
-    """A dry run: the estimate. A real run: the estimate first (unless already shown before the run:
-    `opening_estimate=False`), what happened, then the two side by side."""
-    if run.summary.estimate is not None and (dry_run or opening_estimate):
-        for renderable in estimate_table(run.summary.estimate):
-            console.print(renderable)
-    if dry_run:
-        for error in run.summary.flow_errors:
-            console.print(f"[red]execution failed[/red] {error}")
-        return
-    console.print(progress_table(run.tracker))
-    console.print(summary_table(run))
-    for adjustment in adjustments(run.document):
-        console.print(f"fitted to the class: {adjustment}", highlight=False)
-    for name, n in sorted(run.totals.group("tier").items()):
-        cls, _, tier = name.rpartition(".")
-        console.print(f"tier used: {cls}: {tier} ({n})", highlight=False)
-    counters = run.tracker.snapshot()
-    if counters.escalated:
-        console.print(f"escalated to a faster tier to meet the deadline: {counters.escalated}", highlight=False)
-    if counters.escalation_refused:
-        # Best effort: a refused speed-up leaves the running restore as it was (restore_core.slice_task._escalate).
-        console.print(
-            f"speed-up refused by OSS, restore left as it was: {counters.escalation_refused}", highlight=False
-        )
-    for warning in run.summary.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}")
-    for error in run.summary.flow_errors:
-        console.print(f"[red]execution failed[/red] {error}")
-    if run.summary.estimate is not None:
-        console.print(versus_table(run.summary.estimate, run.summary.by_class, elapsed=run.elapsed))

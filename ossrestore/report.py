@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from ossrestore.errors import OssRestoreError, UsageError
 from restore_core import journal, report_lines
 from restore_core.journal import Contact
+from restore_core.report_lines import ReportLine
 from restore_core.run_store import RunStore, get_json, unpack_lines
 from restore_core.summary_task import MANIFEST, SUMMARY
 from restore_core.tally import Tally, empty_tally, read_tally
@@ -104,9 +105,9 @@ def closing_report(out: TextIO | None) -> Iterator[TextIO | None]:
             out.close()
 
 
-def write_row(out: TextIO | None, row: Mapping[str, Any]) -> None:
+def write_row(out: TextIO | None, line: ReportLine) -> None:
     if out is not None:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json.dumps(line.to_json(), ensure_ascii=False) + "\n")
 
 
 # --- reading the store ---------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def summary_document(store: RunStore) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def report_lines_of(store: RunStore) -> Iterator[dict[str, Any]]:
+def report_lines_of(store: RunStore) -> Iterator[ReportLine]:
     """Every line of a finished run's report, in key order, a part at a time."""
     manifest = get_json(store, MANIFEST)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("parts"), list):
@@ -126,14 +127,15 @@ def report_lines_of(store: RunStore) -> Iterator[dict[str, Any]]:
         yield from _part(store, str(part["name"]))
 
 
-def _part(store: RunStore, name: str) -> Iterator[dict[str, Any]]:
+def _part(store: RunStore, name: str) -> Iterator[ReportLine]:
     data = store.get(name)
     if data is None:
         raise VerificationFailed(f"{store.url}: report part {name} is missing")
-    yield from unpack_lines(data)
+    for value in unpack_lines(data):
+        yield ReportLine.from_json(value)
 
 
-def partial_lines(store: RunStore) -> Iterator[dict[str, Any]]:
+def partial_lines(store: RunStore) -> Iterator[ReportLine]:
     """After an interruption: each shard's settled lines, then a line for each object OSS answered about
     that the shard had not settled yet (as OSS answered then; `checkedAt` null: the rerun's report is the
     verdict). Shards with a record first, in key order; then the others."""
@@ -142,9 +144,9 @@ def partial_lines(store: RunStore) -> Iterator[dict[str, Any]]:
     for record in sorted(records, key=lambda r: _position(str(r.get("lo") or ""))):
         last: tuple[str, str] | None = None
         for part in record.get("parts") or []:
-            for row in _part(store, str(part[0])):
-                last = (str(row.get("key")), str(row.get("versionId") or ""))
-                yield row
+            for line in _part(store, str(part[0])):
+                last = (line.key, line.version_id or "")
+                yield line
         yield from _unsettled(store, str(record.get("id")), after=last)
     for shard in sorted({n.split("/")[1] for n in store.names(journal.PREFIX) if n.count("/") >= 2} - recorded):
         yield from _unsettled(store, shard, after=None)
@@ -160,7 +162,7 @@ def _position(lo: str) -> tuple[Any, ...]:
     return (lo,)
 
 
-def _unsettled(store: RunStore, shard: str, *, after: tuple[str, str] | None) -> Iterator[dict[str, Any]]:
+def _unsettled(store: RunStore, shard: str, *, after: tuple[str, str] | None) -> Iterator[ReportLine]:
     """The shard's journal after its last settled line, a part at a time (parts hold keys in listing order;
     its re-requests, few, override what the parts say)."""
     names = list(store.names(f"{journal.PREFIX}{shard}/"))
@@ -179,7 +181,7 @@ def _unsettled(store: RunStore, shard: str, *, after: tuple[str, str] | None) ->
             yield _answered(again[ident])
 
 
-def _answered(contact: Contact) -> dict[str, Any]:
+def _answered(contact: Contact) -> ReportLine:
     if contact.status == 200:
         outcome, reason = "restored", "interrupted: readable when the restore was requested"
     elif contact.status in (202, 409):
@@ -188,16 +190,16 @@ def _answered(contact: Contact) -> dict[str, Any]:
         outcome, reason = "skipped", "interrupted: the object changed or went away since it was listed"
     else:
         outcome, reason = "failed", f"interrupted: restore refused with HTTP {contact.status}"
-    return {
-        "key": contact.key,
-        "versionId": contact.version_id,
-        "storageClass": None,
-        "outcome": outcome,
-        "code": contact.code,
-        "reason": reason,
-        "requestedAt": iso(contact.at),
-        "checkedAt": None,
-        "expiry": None,
-        "tier": contact.tier or None,
-        "readableAt": iso(contact.at) if contact.status == 200 else None,
-    }
+    return ReportLine(
+        key=contact.key,
+        version_id=contact.version_id,
+        storage_class=None,
+        outcome=outcome,
+        code=contact.code,
+        reason=reason,
+        requested_at=iso(contact.at),
+        checked_at=None,
+        expiry=None,
+        tier=contact.tier or None,
+        readable_at=iso(contact.at) if contact.status == 200 else None,
+    )

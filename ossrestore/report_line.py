@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from restore_core.report_lines import DRY_OUTCOMES, OUTCOMES
+from restore_core.report_lines import DRY_OUTCOMES, OUTCOMES, ReportLine
 
 ALL_OUTCOMES = frozenset(o for table in (OUTCOMES, DRY_OUTCOMES) for t in table.values() for o in t)
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -84,7 +84,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def parse(raw: bytes) -> dict[str, Any]:
+def parse(raw: bytes) -> ReportLine:
     """One line as a report line; NotAReportLine saying what is wrong otherwise."""
     try:
         row = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_object)
@@ -101,4 +101,4 @@ def parse(raw: bytes) -> dict[str, Any]:
         problem = check(value)
         if problem is not None:
             raise NotAReportLine(f"not a report line: {name} {problem} (got {json.dumps(value)[:60]})")
-    return row
+    return ReportLine.from_json(row)

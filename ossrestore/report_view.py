@@ -23,6 +23,7 @@ from ossrestore.report import OUTCOMES
 from ossrestore.visible import visible_text
 from restore_core import notify
 from restore_core.errors import printable
+from restore_core.report_lines import ReportLine
 
 MAX_TIME_BUCKETS = 512
 EXAMPLE_KEYS = 5
@@ -73,21 +74,21 @@ class ReportTally:
     first_requested: float | None = None
     timed: int = 0  # restored lines that carry a readableAt
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, line: ReportLine) -> None:
         self.lines += 1
-        cls = _bounded(self.by_class, str(row.get("storageClass") or GONE))
-        outcome = str(row.get("outcome"))
+        cls = _bounded(self.by_class, line.storage_class or GONE)
+        outcome = line.outcome
         self.by_class.setdefault(cls, Counter())[outcome if outcome in OUTCOMES else OTHER] += 1
-        requested = _moment(row.get("requestedAt"))
+        requested = _moment(line.requested_at)
         if requested is not None and (self.first_requested is None or requested < self.first_requested):
             self.first_requested = requested
         if outcome == "failed":
-            code = _bounded(self.failures, str(row.get("code") or "(no code)"))
+            code = _bounded(self.failures, line.code or "(no code)")
             group = self.failures.setdefault(code, Failures())
             group.objects += 1
             if len(group.examples) < EXAMPLE_KEYS:
-                group.examples.append(printable(str(row.get("key"))))
-        readable = _moment(row.get("readableAt"))
+                group.examples.append(printable(line.key))
+        readable = _moment(line.readable_at)
         if readable is not None:
             self.timed += 1
             self.readable.add(readable)
@@ -117,7 +118,7 @@ def _moment(value: Any) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def report_lines(path: Path) -> Iterator[dict[str, Any]]:
+def report_lines(path: Path) -> Iterator[ReportLine]:
     """Each line of a report as a JSON object; UsageError naming the file and the line otherwise."""
     try:
         handle = path.open("rb")
@@ -137,10 +138,10 @@ def report_lines(path: Path) -> Iterator[dict[str, Any]]:
                 raise UsageError(f"FILE: {path} line {number}: {printable(str(e))}") from None
 
 
-def tally(rows: Iterable[dict[str, Any]]) -> ReportTally:
+def tally(lines: Iterable[ReportLine]) -> ReportTally:
     result = ReportTally()
-    for row in rows:
-        result.add(row)
+    for line in lines:
+        result.add(line)
     return result
 
 

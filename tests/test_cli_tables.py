@@ -14,6 +14,7 @@ from ossrestore.estimate import estimate, estimate_table, versus_table
 from ossrestore.prices import load as load_prices
 from ossrestore.progress import RunTracker, progress_counts, progress_table
 from ossrestore.report_view import ReportTally, class_table, failure_table
+from restore_core.report_lines import ReportLine
 from restore_core.tally import empty_tally
 
 WIDTHS = (60, 80)
@@ -97,14 +98,16 @@ def test_the_progress_fits(width):
 def test_the_report_tables_fit(width):
     t = ReportTally()
     for i in range(3):
-        t.add({"key": f"k{i}", "storageClass": "DeepColdArchive", "outcome": "already_restored"})
+        t.add(ReportLine.from_json({"key": f"k{i}", "storageClass": "DeepColdArchive", "outcome": "already_restored"}))
     t.add(
-        {
-            "key": "a-key-long-enough-to-need-folding/" + "x" * 90,
-            "storageClass": "ColdArchive",
-            "outcome": "failed",
-            "code": "InvalidObjectState",
-        }
+        ReportLine.from_json(
+            {
+                "key": "a-key-long-enough-to-need-folding/" + "x" * 90,
+                "storageClass": "ColdArchive",
+                "outcome": "failed",
+                "code": "InvalidObjectState",
+            }
+        )
     )
     text = rendered(width, class_table(t), failure_table(t))
     assert_whole(text, width, ["already_restored", "in_progress", "DeepColdArchive", "InvalidObjectState"])

@@ -24,9 +24,10 @@ from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW
-from ossrestore.local_run import print_summary, run_local
+from ossrestore.local_run import run_local
 from ossrestore.prices import load as load_prices
 from ossrestore.report import RunSummary
+from ossrestore.summary_print import print_summary
 from restore_core.client import Credentials
 
 AK, SK = "filter-test-ak", "filter-test-secret"

@@ -166,7 +166,7 @@ def test_the_report_is_read_as_a_stream(tmp_path):
     write_report(report)
     lines = report_lines(report)
     # THEN it yields one line at a time (a generator), and the tally keeps examples bounded
-    assert next(lines)["key"] == "logs/000000"
+    assert next(lines).key == "logs/000000"
     assert tally(report_lines(report)).failures["AccessDenied"].examples == [f"deep/{i:06d}" for i in range(5)]
 
 

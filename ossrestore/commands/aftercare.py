@@ -12,10 +12,11 @@ from rich.table import Table
 from ossrestore.credentials import profile_option, resolve_credentials
 from ossrestore.flow_options import flow_input_from_options, options_for
 from ossrestore.interruption import RunInterrupted
-from ossrestore.local_run import print_summary, run_local
+from ossrestore.local_run import run_local
 from ossrestore.option_types import ReportTarget
 from ossrestore.report import RunSummary, VerificationFailed
 from ossrestore.report_file import report_file
+from ossrestore.summary_print import print_summary
 from restore_core import classes, decisions
 
 # The flow inputs extend and clean take as flags (the rest are a restore's, or set by the command: action).

@@ -11,10 +11,11 @@ from rich.console import Console
 from ossrestore.estimate import estimate_table
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_estimate import local_estimate
-from ossrestore.local_run import print_summary, run_local
+from ossrestore.local_run import run_local
 from ossrestore.option_types import FilePath
 from ossrestore.prices import load as load_prices
 from ossrestore.report import closing_report, open_report
+from ossrestore.summary_print import print_summary
 from restore_core.client import Credentials
 
 DEMO_BUCKET = "demo-archive"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -21,6 +20,7 @@ from ossrestore.report_html import write_html
 from ossrestore.report_view import class_table, cost_lines, failure_table, readable_line, report_lines, tally
 from restore_core import params
 from restore_core.errors import printable
+from restore_core.report_lines import ReportLine
 from restore_core.summary_task import MANIFEST
 
 
@@ -81,7 +81,7 @@ def cli(
     return 0
 
 
-def _from_store(url: str, *, endpoint: str | None, region: str | None, profile: str | None) -> Iterator[dict[str, Any]]:
+def _from_store(url: str, *, endpoint: str | None, region: str | None, profile: str | None) -> Iterator[ReportLine]:
     """The lines of the report a run wrote under `url`, read a part at a time, each checked as a file's are."""
     from restore_core.client import make_bucket
     from restore_core.errors import InvalidParameter, RestoreCoreError
@@ -109,9 +109,10 @@ def _from_store(url: str, *, endpoint: str | None, region: str | None, profile: 
     return _checked(report_lines_of(store), url)
 
 
-def _checked(rows: Iterator[dict[str, Any]], url: str) -> Iterator[dict[str, Any]]:
-    for number, row in enumerate(rows, start=1):
+def _checked(lines: Iterator[ReportLine], url: str) -> Iterator[ReportLine]:
+    """The store's lines held to what a report line is, as a file's are."""
+    for number, line in enumerate(lines, start=1):
         try:
-            yield report_line.parse(json.dumps(row, ensure_ascii=False).encode())
+            yield report_line.parse(json.dumps(line.to_json(), ensure_ascii=False).encode())
         except report_line.NotAReportLine as e:
             raise UsageError(f"FILE: {url} line {number}: {printable(str(e))}") from None

@@ -16,12 +16,13 @@ from ossrestore.estimate import estimate_table
 from ossrestore.flow_options import flow_input_from_options, flow_input_options
 from ossrestore.interruption import RunInterrupted
 from ossrestore.local_estimate import local_estimate
-from ossrestore.local_run import print_summary, run_local
+from ossrestore.local_run import run_local
 from ossrestore.option_types import FilePath, ReportTarget
 from ossrestore.prices import load as load_prices
 from ossrestore.report import VerificationFailed, closing_report, iso, open_report
 from ossrestore.report_file import report_file
 from ossrestore.spend_guard import SpendGuard, guard_options, on_a_terminal
+from ossrestore.summary_print import print_summary
 
 STDOUT = Path("-")  # --summary-json -: the summary on stdout, and nothing else there
 
