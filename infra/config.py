@@ -28,7 +28,7 @@ FC_PYTHON_RUNTIMES: dict[str, tuple[str, ...]] = {
     "2.0": ("python3.10", "python3.9", "python3"),
     "3.0": ("python3.12", "python3.10", "python3.9", "python3"),
 }
-# The stacks declare alicloud_fc_service/alicloud_fc_function, which are FC 2.0 (see the README, "Why FC 2.0
+# The stacks declare alicloud_fc_service/alicloud_fc_function, which are FC 2.0 (see docs/cloud.md, "Why FC 2.0
 # resources"). The handlers need Python 3.10 or newer, so a runtime must be both offered and supported.
 STACK_FC_VERSION = "2.0"
 HANDLER_RUNTIMES = ("python3.10", "python3.12")

@@ -167,7 +167,7 @@ class LogStore(_Resource):
 
 
 class FcService(_Resource):
-    """FC 2.0 service (deprecated since provider 1.272.0; kept for the FDL v1 ARN form, see the README's
+    """FC 2.0 service (deprecated since provider 1.272.0; kept for the FDL v1 ARN form, see docs/cloud.md's
     "Why FC 2.0 resources")."""
 
     TYPE = "alicloud_fc_service"

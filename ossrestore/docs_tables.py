@@ -1,6 +1,6 @@
 """The documentation tables of the flow inputs, written from `restore_core.flow_inputs`.
 
-`python -m ossrestore.docs_tables [ROOT]` rewrites the tables between the markers in ROOT's README.md
+`python -m ossrestore.docs_tables [ROOT]` rewrites the tables between the markers in ROOT's docs/usage.md
 and docs/handlers.md (ROOT: the current directory); `tests/test_docs_tables.py` fails when they differ.
 """
 
@@ -45,7 +45,7 @@ def handlers_table() -> str:
 
 # file -> (table name, table)
 def tables() -> dict[str, tuple[str, str]]:
-    return {"README.md": ("flow input", readme_table()), "docs/handlers.md": ("common input", handlers_table())}
+    return {"docs/usage.md": ("flow input", readme_table()), "docs/handlers.md": ("common input", handlers_table())}
 
 
 def rewrite(text: str, name: str, table: str) -> str:

@@ -108,7 +108,7 @@ def _elapsed(seconds: float) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}"
 
 
-# What each progress counter counts, in the order shown (README, "Running a restore").
+# What each progress counter counts, in the order shown (docs/usage.md, "Running a restore").
 PROGRESS_COUNTERS = (
     "listed",
     "already readable",

@@ -21,7 +21,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_the_docs_tables_are_the_ones_the_flow_input_table_generates():
-    # GIVEN the README and docs/handlers.md WHEN their flow input tables are compared with the generated ones
+    # GIVEN docs/usage.md and docs/handlers.md WHEN their flow input tables are compared with the generated ones
     for relative, (name, table) in tables().items():
         text = (ROOT / relative).read_text(encoding="utf-8")
         # THEN each holds exactly the generated table (fix: python -m ossrestore.docs_tables)

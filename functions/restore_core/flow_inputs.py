@@ -1,7 +1,7 @@
 """The main flow's inputs: one declaration per field, from which everything else is derived.
 
 Each entry names the field, its kind (which check of `params` applies), its default, its range or
-choices, its command-line flag and help, and the words the README and `docs/handlers.md` tables show.
+choices, its command-line flag and help, and the words the `docs/usage.md` and `docs/handlers.md` tables show.
 The handlers validate with it (`value`), the command builds its options, validates and fills in defaults
 with it (`validate_flow_input`), and `python -m ossrestore.docs_tables` writes the
 documentation tables from it. Adding a flow input: see docs/contributing.md.
@@ -44,7 +44,7 @@ class FlowInput:
     kind: Kind
     flag: str  # as click declares it: "--max-keys", or "--on/--off" for a boolean
     help: str  # the flag's help, without range and default (both are appended from this entry)
-    meaning: str  # the README's "meaning" column
+    meaning: str  # the parameters table's "meaning" column (docs/usage.md)
     default: Any = None  # REQUIRED, None (absent), or the value used when the field is missing or null
     lo: int = 0
     hi: int = 0

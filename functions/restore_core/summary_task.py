@@ -59,7 +59,7 @@ class _Summary(TypedDict):
 
 
 class Summary(_Summary, total=False):
-    """summarize's output and `summary.json`: the run's counts and verdict (docs/handlers.md, README Report);
+    """summarize's output and `summary.json`: the run's counts and verdict (docs/handlers.md, docs/reports.md);
     `report` only in a run with a store. (Not `NotRequired`: FC's python3.10 has no such name in typing.)"""
 
     report: ReportIndex
