@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from infra.errors import DeploymentConfigError, UnknownStackError
+from restore_core import params
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 
@@ -41,8 +42,9 @@ RUNTIMES = tuple(r for r in FC_PYTHON_RUNTIMES[STACK_FC_VERSION] if r in HANDLER
 # and plan, then fail at apply. Multiples of 64, as FC's memory sizes step.
 MEMORY_MB = (128, 3072)
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# One definition of each naming rule, the handlers' own (restore_core.params).
+_REGION = params.REGION_ID
+_BUCKET = params.BUCKET_NAME
 _ACCOUNT = re.compile(r"^[0-9]{6,20}$")
 _ENV = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _SUFFIX = re.compile(r"^[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?$")
@@ -309,7 +311,7 @@ def _memory(source: str, where: str, raw: Any) -> int:
 
 
 def _match(source: str, where: str, raw: Any, pattern: re.Pattern[str], allowed: str) -> str:
-    if not isinstance(raw, str) or not pattern.match(raw):
+    if not isinstance(raw, str) or not pattern.fullmatch(raw):
         raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {allowed}")
     return raw
 

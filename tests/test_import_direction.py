@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "ramcheck": set(),  # RAM policy evaluation stands alone
     "restore_core": set(),  # the FC code package: only the standard library and oss2 (below)
     "ossrestore_functions": {"restore_core"},  # the FC entry modules: only their shared package
-    "infra": {"fdl", "ramcheck"},  # validates the flows it deploys, derives its policies from the RAM catalog
+    # validates the flows it deploys, derives its policies from the RAM catalog, names by the handlers' rules
+    "infra": {"fdl", "ramcheck", "restore_core"},
     "ossrestore": OURS - {"ossrestore_functions"},  # the command assembles everything; handlers by name only
 }
 # What the code package may import besides itself: what FC's Python runtime offers.

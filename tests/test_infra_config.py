@@ -10,6 +10,8 @@ import yaml
 
 from infra.config import LocalStateBackend, OssStateBackend, load_matrix, select
 from infra.errors import DeploymentConfigError, UnknownStackError
+from restore_core import params
+from restore_core.errors import InvalidParameter
 
 GOOD = {
     "name_prefix": "ossr-test",
@@ -173,3 +175,15 @@ def test_the_report_location_defaults_to_a_prefix_of_the_named_bucket(tmp_path: 
     assert cfg.report_url == "oss://some-bucket/oss-restore/reports/"
     (cfg,) = load_matrix(_write(tmp_path, report={"bucket": "reports-1", "prefix": "team/runs/"}))
     assert cfg.report_url == "oss://reports-1/team/runs/"
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou\n", "hangzhou", "1n-hangzhou", "cn-", "cn-" + "x" * 62])
+def test_the_stacks_and_the_handlers_refuse_the_same_region_ids(tmp_path: Path, region: str) -> None:
+    # GIVEN a region id the naming rule refuses (a trailing newline included)
+    # WHEN the deployment matrix names it, and WHEN a run's input does
+    with pytest.raises(DeploymentConfigError, match="regions"):
+        load_matrix(_write(tmp_path, regions=[region]))
+    # THEN both refuse it: one rule, in restore_core.params
+    with pytest.raises(InvalidParameter, match="region"):
+        params.region({"region": region})
+    assert params.REGION_ID.fullmatch("cn-north-2-gov-1") and params.REGION_ID.fullmatch("ap-southeast-1")

@@ -26,8 +26,12 @@ DEFAULT_GROUP_SIZE = 1000
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ENDPOINT = re.compile(rf"(?:(?P<scheme>https?)://)?(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?/?")
 _MAX_HOST_LENGTH = 253
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}[a-z0-9]")
+# The naming rules, once for the handlers, the command and the stacks (infra/config.py); use `fullmatch`.
+# OSS bucket names: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# Region ids as Alibaba Cloud writes them: a two-letter area and hyphenated parts (cn-hangzhou,
+# ap-southeast-1, cn-north-2-gov-1), at most 64 characters: the stricter of the two readings the project had.
+REGION_ID = re.compile(r"(?=[a-z0-9-]{4,64}\Z)[a-z]{2}(?:-[a-z0-9]+)+")
 _DIGITS = re.compile(r"\s*[0-9]+\s*")
 # Every integer the flows take fits in 10 digits; a longer digit string is refused before int() sees it,
 # since converting a few thousand digits fails (Python's int conversion limit) or costs quadratic time.
@@ -140,7 +144,7 @@ def endpoint(raw: Mapping[str, Any]) -> str:
 
 def bucket_name(raw: Mapping[str, Any]) -> str:
     value = raw.get("bucketName")
-    if not isinstance(value, str) or not _BUCKET.fullmatch(value):
+    if not isinstance(value, str) or not BUCKET_NAME.fullmatch(value):
         raise InvalidParameter(
             "bucketName",
             "a bucket name: 3 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
@@ -189,7 +193,7 @@ def region(raw: Mapping[str, Any]) -> str | None:
     if _absent(raw, "region") or raw["region"] == "":
         return None
     value = raw["region"]
-    if not isinstance(value, str) or not _REGION.fullmatch(value):
+    if not isinstance(value, str) or not REGION_ID.fullmatch(value):
         raise InvalidParameter("region", "a region id such as cn-hangzhou", value)
     return value
 
