@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 import oss2
 
-from restore_core import budget, client, redaction, time_budget
+from restore_core import client, redaction, step_bytes, time_budget
 from restore_core.errors import RestoreCoreError
 from restore_core.inputs import Location, parse_event
 
@@ -57,7 +57,7 @@ def handle(
             region=where.region,
             credentials=credentials,
         )
-        return budget.dumps(task(bucket, request, seconds_left(context)))
+        return step_bytes.dumps(task(bucket, request, seconds_left(context)))
     except RestoreCoreError:
         _LOGGER.exception("handler failed")
         raise

@@ -20,7 +20,7 @@ from typing import Any
 
 import oss2
 
-from restore_core import budget, manifest_source, params, rate, retry, shard_results, splitting
+from restore_core import manifest_source, params, rate, retry, shard_results, splitting, step_bytes
 from restore_core.counts import LISTED, Counts
 from restore_core.direct_read import archive_direct_read
 from restore_core.execution_names import next_name
@@ -127,7 +127,7 @@ def slots(settings: Settings) -> int:
 
 def table_bytes(settings: Settings, totals: Counts) -> int:
     """Bytes the shards may take in the flow's state, given the settings' and the totals' size."""
-    room = STEP_BYTES - 2 * budget.size(settings.to_json()) - 2 * budget.size(totals.to_json()) - OTHER_BYTES
+    room = STEP_BYTES - 2 * step_bytes.size(settings.to_json()) - 2 * step_bytes.size(totals.to_json()) - OTHER_BYTES
     return max(room // 4, 512)
 
 
@@ -216,7 +216,7 @@ def _rebalance(
 
 
 def _table_size(shards: list[Shard], scope: Scope) -> int:
-    return budget.size([s.to_json(scope) for s in shards])
+    return step_bytes.size([s.to_json(scope) for s in shards])
 
 
 def _next_round(

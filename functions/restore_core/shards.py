@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from restore_core import budget
+from restore_core import step_bytes
 from restore_core.errors import InvalidParameter
 
 _COUNTER_MAX = 10**9
@@ -120,7 +120,7 @@ class Codec(Protocol):
 
 def size(shards: list[Shard], codec: Codec) -> int:
     """Bytes the shards take as JSON in the flow's state."""
-    return budget.size([s.to_json(codec) for s in shards])
+    return step_bytes.size([s.to_json(codec) for s in shards])
 
 
 def _text(value: Mapping[str, Any], name: str, field: str, *, required: bool = False) -> str:

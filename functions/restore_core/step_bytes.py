@@ -1,4 +1,4 @@
-"""Keep handler outputs small: a flow step's input and output are limited to 32 KiB."""
+"""A flow step's bytes: handler outputs stay within the 32 KiB CloudFlow allows a step's input and output."""
 
 from __future__ import annotations
 
