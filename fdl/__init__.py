@@ -8,7 +8,7 @@ with an error naming the rule or limit. It knows nothing about what the handlers
     registry = fdl.Registry()
     registry.add_flow("main", flow)
     registry.add_function("acs:fc:::services/svc/functions/fn", handler)
-    result = fdl.Engine(registry, clock=fdl.ManualClock()).run("main", {...})
+    result = fdl.Engine(registry, clock=fdl.VirtualClock()).run("main", {...})
 
 Choices where CloudFlow's documentation is silent (each stated where it is implemented):
 
@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 
-from fdl.clock import ManualClock, RealClock
+from fdl.clock import RealClock, VirtualClock
 from fdl.conditions import parse_condition
 from fdl.engine import Engine
 from fdl.errors import (
@@ -115,7 +115,6 @@ __all__ = [
     "IterationMapping",
     "LimitExceeded",
     "Limits",
-    "ManualClock",
     "MappingSourceMissing",
     "ParallelStep",
     "PassStep",
@@ -129,6 +128,7 @@ __all__ = [
     "SucceedStep",
     "TaskStep",
     "TemplateError",
+    "VirtualClock",
     "WaitStep",
     "load_flow",
     "parse_condition",

@@ -1,7 +1,7 @@
 """Time for the engine: every wait, retry interval and task timeout goes through a clock.
 
-`RealClock` sleeps. `ManualClock` keeps virtual time: `sleep` advances it at once (sleeps of
-concurrent threads add up), so tests never wait. A task timeout under `ManualClock` is measured in
+`RealClock` sleeps. `VirtualClock` keeps virtual time: `sleep` advances it at once (sleeps of
+concurrent threads add up), so tests never wait. A task timeout under `VirtualClock` is measured in
 the virtual seconds the handler itself slept through the clock (`clock.sleep` from the handler's
 thread), which lets a fake handler "take" 700 s in no real time.
 """
@@ -63,7 +63,7 @@ class RealClock:
         return box["result"]  # type: ignore[return-value]  # and fn's T under "result"
 
 
-class ManualClock:
+class VirtualClock:
     """Virtual time, thread-safe. `sleeps` lists every sleep in order (retry intervals, waits)."""
 
     def __init__(self, start: datetime | None = None) -> None:

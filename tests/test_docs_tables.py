@@ -71,4 +71,4 @@ def test_the_command_and_the_handlers_refuse_a_value_with_the_same_message(field
 
 def test_every_kind_of_flow_input_has_its_check():
     # GIVEN the kinds a flow input may have WHEN each is looked up among the checks THEN none is missing
-    assert set(flow_inputs._READERS) == set(get_args(flow_inputs.Kind))
+    assert set(flow_inputs._READERS) == set(get_args(flow_inputs.InputKind))

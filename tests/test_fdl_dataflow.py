@@ -14,7 +14,7 @@ HEAD = "version: v1\ntype: flow\n"
 
 def run(body: str, payload: dict[str, Any], **functions: Any) -> fdl.ExecutionResult:
     handlers = {name: json_handler(fn) for name, fn in functions.items()}
-    engine = engine_for({"f": HEAD + body}, handlers, clock=fdl.ManualClock())
+    engine = engine_for({"f": HEAD + body}, handlers, clock=fdl.VirtualClock())
     return engine.run("f", payload, name="run1")
 
 
@@ -101,10 +101,10 @@ steps:
     serviceParams: {FlowName: child, ExecutionName: $.nextName, Input: $}
 """
     )
-    result = engine_for({"parent": parent, "child": child}, clock=fdl.ManualClock()).run("parent", {})
+    result = engine_for({"parent": parent, "child": child}, clock=fdl.VirtualClock()).run("parent", {})
     assert result.error == "FnF.MappingSourceMissing" and "serviceParams target 'ExecutionName'" in (result.cause or "")
     outputs = HEAD + "outputMappings: [{target: gone, source: $local.gone}]\nsteps: [{type: pass, name: p}]"
-    result = engine_for({"f": outputs}, clock=fdl.ManualClock()).run("f", {})
+    result = engine_for({"f": outputs}, clock=fdl.VirtualClock()).run("f", {})
     assert result.error == "FnF.MappingSourceMissing" and "flow outputMappings target 'gone'" in (result.cause or "")
 
 
@@ -114,7 +114,7 @@ def test_lenient_mappings_map_a_missing_path_to_null():
     engine = engine_for(
         {"f": HEAD + MISSING},
         {"echo": json_handler(lambda e: calls.append(e) or {})},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
         mappings="lenient",
     )
     assert engine.run("f", {"a": {"b": 1}}).status == "Succeeded"

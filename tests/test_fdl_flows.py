@@ -43,7 +43,7 @@ def double(event: dict[str, Any]) -> dict[str, Any]:
 
 def test_sync_child_output_becomes_the_step_result():
     engine = engine_for(
-        {"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock()
+        {"parent": parent("sync"), "child": CHILD}, {"double": json_handler(double)}, clock=fdl.VirtualClock()
     )
     result = engine.run("parent", {"payload": {"n": 21}, "childName": "kid"})
     assert result.output == {"n": 42}
@@ -55,13 +55,13 @@ def test_sync_child_output_becomes_the_step_result():
 def test_sync_child_failure_is_catchable_by_its_error_name():
     extra = """    catch: [{errors: [AnyCustomError], goto: handled}]
   - {type: pass, name: handled, outputMappings: [{target: handled, source: $input.payload}]}"""
-    engine = engine_for({"parent": parent("sync", extra), "child": FAILING_CHILD}, clock=fdl.ManualClock())
+    engine = engine_for({"parent": parent("sync", extra), "child": FAILING_CHILD}, clock=fdl.VirtualClock())
     result = engine.run("parent", {"payload": {"n": 1}, "childName": "kid"})
     assert result.status == "Succeeded" and result.output == {"handled": {"n": 1}}
 
 
 def test_uncaught_sync_child_failure_fails_the_parent_with_the_childs_error():
-    engine = engine_for({"parent": parent("sync"), "child": FAILING_CHILD}, clock=fdl.ManualClock())
+    engine = engine_for({"parent": parent("sync"), "child": FAILING_CHILD}, clock=fdl.VirtualClock())
     result = engine.run("parent", {"payload": {}, "childName": "kid"})
     assert (result.error, result.cause) == ("AnyCustomError", "child says no")
 
@@ -77,7 +77,7 @@ def test_request_response_returns_once_the_child_started():
     engine = engine_for(
         {"parent": parent("requestResponse"), "child": CHILD},
         {"double": json_handler(blocked)},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
     )
     # WHEN the parent runs THEN it succeeds while the child still runs
     result = engine.run("parent", {"payload": {"n": 1}, "childName": "kid"})
@@ -89,13 +89,13 @@ def test_request_response_returns_once_the_child_started():
 
 def test_without_service_params_the_child_gets_the_step_input_and_a_generated_name():
     flow = HEAD + "steps: [{type: task, name: c, resourceArn: 'acs:fnf:::flow/child', pattern: sync}]"
-    engine = engine_for({"parent": flow, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock())
+    engine = engine_for({"parent": flow, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.VirtualClock())
     assert engine.run("parent", {"n": 5}).output == {"n": 10}
     assert len(engine.executions()) == 2
 
 
 def test_a_missing_child_flow_is_fnf_flow_not_exists():
-    engine = engine_for({"parent": parent("sync")}, clock=fdl.ManualClock())
+    engine = engine_for({"parent": parent("sync")}, clock=fdl.VirtualClock())
     assert engine.run("parent", {"payload": {}, "childName": "kid"}).error == "fnf.FlowNotExists"
 
 
@@ -126,7 +126,7 @@ def pages(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_continue_as_new_chains_executions_and_wait_all_waits_for_the_whole_chain():
-    engine = engine_for({"pager": CONTINUE_AS_NEW}, {"page": json_handler(pages)}, clock=fdl.ManualClock())
+    engine = engine_for({"pager": CONTINUE_AS_NEW}, {"page": json_handler(pages)}, clock=fdl.VirtualClock())
     engine.start_execution("pager", {}, name="pager-1")
     results = engine.wait_all()
     assert sorted(r.name for r in results) == ["pager-1", "pager-2", "pager-3", "pager-4"]
@@ -139,7 +139,7 @@ def test_a_repeated_continue_as_new_is_caught_as_execution_already_exists():
     engine = engine_for(
         {"pager": CONTINUE_AS_NEW},
         {"page": json_handler(lambda e: {**pages(e), "has_more": e.get("page", 0) < 1})},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
     )
     engine.run("pager", {"page": 1}, name="pager-2")
     # WHEN an execution hands off to that same name
@@ -153,14 +153,14 @@ def test_a_repeated_continue_as_new_is_caught_as_execution_already_exists():
 
 
 def test_starting_a_name_twice_through_the_api_raises():
-    engine = engine_for({"child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock())
+    engine = engine_for({"child": CHILD}, {"double": json_handler(double)}, clock=fdl.VirtualClock())
     engine.run("child", {"n": 1}, name="once")
     with pytest.raises(fdl.ExecutionAlreadyExists, match="execution 'once' of flow 'child' already exists"):
         engine.start_execution("child", {"n": 1}, name="once")
 
 
 def test_unknown_flow_and_execution_are_typed_errors():
-    engine = engine_for({"child": CHILD}, clock=fdl.ManualClock())
+    engine = engine_for({"child": CHILD}, clock=fdl.VirtualClock())
     with pytest.raises(fdl.FlowNotFound):
         engine.start_execution("nope", {})
     with pytest.raises(fdl.ExecutionNotFound):
@@ -172,7 +172,7 @@ def test_on_event_sees_every_event_of_every_execution_in_order():
     engine = engine_for(
         {"parent": parent("sync"), "child": CHILD},
         {"double": json_handler(double)},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
         on_event=lambda execution, event: seen.append((execution, event.event_id, event.type)),
     )
     engine.run("parent", {"payload": {"n": 1}, "childName": "kid"}, name="mom")
@@ -196,5 +196,5 @@ steps:
   - {type: pass, name: late}
 """
     )
-    result = engine_for({"f": flow}, clock=fdl.ManualClock()).run("f", {})
+    result = engine_for({"f": flow}, clock=fdl.VirtualClock()).run("f", {})
     assert result.error == "FnF.ExecutionTimedOut" and "before step late" in (result.cause or "")

@@ -31,7 +31,7 @@ def double(event: dict[str, Any]) -> dict[str, Any]:
 
 def _engine(**options: Any) -> fdl.Engine:
     return engine_for(
-        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(), **options
+        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.VirtualClock(), **options
     )
 
 

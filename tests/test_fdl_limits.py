@@ -16,7 +16,7 @@ def run(
     body: str, payload: dict[str, Any], *, limits: fdl.Limits | None = None, **functions: Any
 ) -> fdl.ExecutionResult:
     handlers = {name: json_handler(fn) for name, fn in functions.items()}
-    engine = engine_for({"f": HEAD + body}, handlers, clock=fdl.ManualClock(), limits=limits or fdl.Limits())
+    engine = engine_for({"f": HEAD + body}, handlers, clock=fdl.VirtualClock(), limits=limits or fdl.Limits())
     return engine.run("f", payload)
 
 
@@ -121,7 +121,7 @@ steps:
 
 @pytest.mark.parametrize("name", ["1starts-with-digit", "has space", "", "x" * 129, "dot.ted"])
 def test_execution_names_follow_the_rule(name: str):
-    engine = engine_for({"f": HEAD + "steps: [{type: pass, name: p}]"}, clock=fdl.ManualClock())
+    engine = engine_for({"f": HEAD + "steps: [{type: pass, name: p}]"}, clock=fdl.VirtualClock())
     with pytest.raises(fdl.InvalidValueError, match=r"execution name=.*allowed 1-128 characters of \[A-Za-z0-9_-\]"):
         engine.start_execution("f", {}, name=name)
 

@@ -46,7 +46,7 @@ def held_engine(gate: Gate, **options: Any) -> fdl.Engine:
     return engine_for(
         {"held": BLOCKING, "parent": HAND_OFF, "pass": PASS},
         {"hold": json_handler(gate)},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
         **options,
     )
 
@@ -70,7 +70,7 @@ def test_starting_the_name_of_a_running_execution_returns_it_and_starts_nothing(
 
 
 def test_starting_the_name_of_a_finished_execution_is_execution_already_exists():
-    engine = engine_for({"pass": PASS}, clock=fdl.ManualClock())
+    engine = engine_for({"pass": PASS}, clock=fdl.VirtualClock())
     assert engine.run("pass", {}, name="done-1").status == "Succeeded"
     with pytest.raises(fdl.ExecutionAlreadyExists, match="done-1"):
         engine.start_execution("pass", {}, name="done-1")
@@ -94,7 +94,7 @@ def test_a_hand_off_to_a_running_execution_succeeds_without_a_second_start():
 
 
 def test_quotas_are_off_by_default():
-    engine = engine_for({"pass": PASS}, clock=fdl.ManualClock())
+    engine = engine_for({"pass": PASS}, clock=fdl.VirtualClock())
     names = [engine.start_execution("pass", {}, name=f"e{i}") for i in range(150)]
     assert len(engine.wait_all()) == len(names) == 150
     # AND nothing was throttled, though every step entry was still metered (so a benchmark can read it)
@@ -104,7 +104,7 @@ def test_quotas_are_off_by_default():
 
 def test_start_execution_is_a_bucket_of_100_refilled_at_100_per_second():
     # GIVEN CloudFlow's quotas on a clock that does not move
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     engine = engine_for({"pass": PASS}, clock=clock, quotas=fdl.Quotas())
     for i in range(100):
         engine.start_execution("pass", {}, name=f"e{i}")
@@ -137,7 +137,7 @@ def test_a_throttled_start_from_a_task_is_fnf_resource_throttled_and_retried():
 
 def test_step_entries_wait_for_the_accounts_step_tokens():
     # GIVEN a bucket of 2 step tokens refilled at 1 per second, and a flow of 5 steps
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     flow = HEAD + "steps: [" + ", ".join(f"{{type: pass, name: s{i}}}" for i in range(5)) + "]"
     engine = engine_for({"f": flow}, clock=clock, quotas=fdl.Quotas(step_tokens=2, step_refill_per_second=1))
     # WHEN it runs
@@ -150,7 +150,7 @@ def test_step_entries_wait_for_the_accounts_step_tokens():
 
 
 def test_a_foreach_of_100_steps_past_the_bucket_is_slowed_to_100_per_second():
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     flow = (
         HEAD
         + """
@@ -232,7 +232,7 @@ def test_without_quotas_or_in_another_region_nothing_is_throttled():
     gate.opened.set()
     # GIVEN the same burst without quotas THEN all run at once, none throttled
     arn = "acs:fc:cn-hangzhou:1:services/svc/functions/hold"
-    engine = engine_for({"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)}, clock=fdl.ManualClock())
+    engine = engine_for({"f": FAN_OUT.replace("{{arn}}", arn)}, {arn: json_handler(gate)}, clock=fdl.VirtualClock())
     assert engine.run("f", {"items": [1, 2, 3]}).status == "Succeeded"
     assert dataclasses.replace(engine.quota_stats, metered_entries=0) == fdl.QuotaStats()
     # AND each region has its own instances: two functions in two regions at a quota of one each
@@ -244,7 +244,7 @@ def test_without_quotas_or_in_another_region_nothing_is_throttled():
     engine = engine_for(
         {"a": FAN_OUT.replace("{{arn}}", hangzhou), "b": FAN_OUT.replace("{{arn}}", shanghai)},
         {hangzhou: json_handler(held), shanghai: json_handler(held)},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
         quotas=fdl.Quotas(fc_instances_per_region=1),
     )
     engine.start_execution("a", {"items": [1]}, name="ra")

@@ -56,7 +56,7 @@ class FakeBucket:
         return {"status": "running" if self.polls % 2 else "success"}
 
 
-def sample_engine(bucket: FakeBucket, clock: fdl.ManualClock, boolean_compare: str) -> fdl.Engine:
+def sample_engine(bucket: FakeBucket, clock: fdl.VirtualClock, boolean_compare: str) -> fdl.Engine:
     # The article's CheckJobComplete has no default, which FDL v1's choice table requires (the loader refuses
     # it, tests/test_fdl_loader.py); an empty default takes no branch, as the prose says a missing one does.
     restore = (
@@ -76,7 +76,7 @@ def sample_engine(bucket: FakeBucket, clock: fdl.ManualClock, boolean_compare: s
 
 def test_sample_restores_every_page_when_booleans_compare_as_strings():
     # GIVEN five archived keys listed two per page, and the default boolean_compare="string"
-    bucket, clock = FakeBucket(), fdl.ManualClock()
+    bucket, clock = FakeBucket(), fdl.VirtualClock()
     engine = sample_engine(bucket, clock, "string")
     # WHEN the main flow runs
     result = engine.run("mainRestoreFlow", INPUT, name="main")
@@ -91,7 +91,7 @@ def test_sample_restores_every_page_when_booleans_compare_as_strings():
 
 
 def test_sample_child_flow_output_carries_files_group_and_marker():
-    bucket, clock = FakeBucket(), fdl.ManualClock()
+    bucket, clock = FakeBucket(), fdl.VirtualClock()
     engine = sample_engine(bucket, clock, "string")
     result = engine.run("restoreFlow", {"filesGroup": [["a.txt"]], "marker": "a.txt", "pollInterval": 5})
     assert result.output == {"status": "success", "filesGroup": [["a.txt"]], "marker": "a.txt"}
@@ -100,7 +100,7 @@ def test_sample_child_flow_output_carries_files_group_and_marker():
 
 def test_with_strict_booleans_the_sample_never_sees_the_end_and_hits_the_event_limit():
     # GIVEN boolean_compare="strict": `$.end == "true"` is false for the boolean true
-    bucket, clock = FakeBucket(), fdl.ManualClock()
+    bucket, clock = FakeBucket(), fdl.VirtualClock()
     engine = sample_engine(bucket, clock, "strict")
     # WHEN the main flow runs
     result = engine.run("mainRestoreFlow", INPUT, name="main")

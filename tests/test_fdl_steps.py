@@ -13,10 +13,10 @@ HEAD = "version: v1\ntype: flow\n"
 
 
 def run(
-    body: str, payload: dict[str, Any], clock: fdl.ManualClock | None = None, **functions: Any
+    body: str, payload: dict[str, Any], clock: fdl.VirtualClock | None = None, **functions: Any
 ) -> fdl.ExecutionResult:
     handlers = {name: json_handler(fn) for name, fn in functions.items()}
-    return engine_for({"f": HEAD + body}, handlers, clock=clock or fdl.ManualClock()).run("f", payload)
+    return engine_for({"f": HEAD + body}, handlers, clock=clock or fdl.VirtualClock()).run("f", payload)
 
 
 FOREACH = """
@@ -62,7 +62,7 @@ def test_foreach_runs_at_most_the_concurrency_limit_at_once():
     engine = engine_for(
         {"f": HEAD + FOREACH},
         {"f": json_handler(track)},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
         limits=fdl.Limits(foreach_concurrency=3),
     )
     assert engine.run("f", {"items": list(range(9))}).status == "Succeeded"
@@ -153,7 +153,7 @@ steps:
 
 
 def test_wait_duration_constant_or_path_goes_through_the_clock():
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     body = """
 steps:
   - {type: wait, name: fixed, duration: 30}
@@ -165,7 +165,7 @@ steps:
 
 
 def test_wait_timestamp_waits_until_then_and_a_past_one_ends_at_once():
-    clock = fdl.ManualClock(datetime(2024, 1, 1, tzinfo=UTC))
+    clock = fdl.VirtualClock(datetime(2024, 1, 1, tzinfo=UTC))
     body = "steps: [{type: wait, name: until, timestamp: $.at}]"
     run(body, {"at": "2024-01-01T01:00:00Z"}, clock=clock)
     run(body, {"at": "2023-12-31T00:00:00+08:00"}, clock=clock)

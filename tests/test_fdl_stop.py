@@ -58,7 +58,7 @@ def test_a_failure_after_stop_is_neither_retried_nor_caught():
         engine.stop()
         raise Transient("try again")
 
-    engine = engine_for({"main": RETRIED}, {"flaky": flaky}, clock=fdl.ManualClock())
+    engine = engine_for({"main": RETRIED}, {"flaky": flaky}, clock=fdl.VirtualClock())
     # WHEN it runs THEN it is called once and the execution is Stopped, not handled
     result = engine.run("main", {})
     assert (len(calls), result.status) == (1, "Stopped")
@@ -73,7 +73,7 @@ def test_a_keyboard_interrupt_from_a_handler_ends_the_execution_instead_of_escap
     engine = engine_for(
         {"main": LONG_WAIT.replace("nap, duration: 86400", "nap, duration: 0")},
         {"after": interrupted},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
     )
     # WHEN it runs THEN the execution ends (Stopped) and wait() returns instead of hanging
     result = engine.run("main", {})

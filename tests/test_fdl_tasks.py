@@ -57,7 +57,7 @@ def test_handler_gets_json_bytes_and_an_fc_context():
         return b'{"answer": 42}'
 
     creds = fdl.Credentials("ak", "secret", "token")
-    engine = engine_for({"f": task_flow()}, {ARN: handler}, clock=fdl.ManualClock(), credentials=creds)
+    engine = engine_for({"f": task_flow()}, {ARN: handler}, clock=fdl.VirtualClock(), credentials=creds)
     # WHEN the flow runs
     result = engine.run("f", {"k": "v"})
     # THEN the event is the step input as JSON bytes and the context looks like FC's
@@ -80,25 +80,25 @@ def test_handler_gets_json_bytes_and_an_fc_context():
 
 def test_without_credentials_the_context_has_none_like_python312():
     seen: list[Any] = []
-    engine = engine_for({"f": task_flow()}, {ARN: lambda e, c: seen.append(c) or "{}"}, clock=fdl.ManualClock())
+    engine = engine_for({"f": task_flow()}, {ARN: lambda e, c: seen.append(c) or "{}"}, clock=fdl.VirtualClock())
     engine.run("f", {})
     assert not hasattr(seen[0], "credentials")
 
 
 @pytest.mark.parametrize("arn", [ARN, "acs:fc:::services/svc/functions/work", "acs:fc:::services/other/functions/work"])
 def test_arns_resolve_exact_then_service_and_function_then_function(arn: str):
-    engine = engine_for({"f": task_flow().replace(ARN, arn)}, {ARN: lambda e, c: '{"hit": 1}'}, clock=fdl.ManualClock())
+    engine = engine_for({"f": task_flow().replace(ARN, arn)}, {ARN: lambda e, c: '{"hit": 1}'}, clock=fdl.VirtualClock())
     assert engine.run("f", {}).output == {"hit": 1}
 
 
 def test_unknown_function_fails_with_fc_function_not_found():
-    result = engine_for({"f": task_flow()}, {}, clock=fdl.ManualClock()).run("f", {})
+    result = engine_for({"f": task_flow()}, {}, clock=fdl.VirtualClock()).run("f", {})
     assert result.status == "Failed" and result.error == "FC.FunctionNotFound" and ARN in (result.cause or "")
 
 
 def test_handler_exception_becomes_error_named_after_its_class():
     handler = flaky([RestoreAlreadyInProgress("The restore operation is in progress.")])
-    result = engine_for({"f": task_flow()}, {ARN: handler}, clock=fdl.ManualClock()).run("f", {})
+    result = engine_for({"f": task_flow()}, {ARN: handler}, clock=fdl.VirtualClock()).run("f", {})
     assert (result.error, result.cause) == ("RestoreAlreadyInProgress", "The restore operation is in progress.")
     failed = [e for e in result.events if e.type == "TaskFailed"]
     assert failed[0].detail == {"error": "RestoreAlreadyInProgress", "cause": "The restore operation is in progress."}
@@ -106,13 +106,13 @@ def test_handler_exception_becomes_error_named_after_its_class():
 
 @pytest.mark.parametrize("returned", ["not json", "[1, 2]", None, b"\xff"])
 def test_a_result_that_is_not_a_json_object_fails_the_task(returned: Any):
-    result = engine_for({"f": task_flow()}, {ARN: lambda e, c: returned}, clock=fdl.ManualClock()).run("f", {})
+    result = engine_for({"f": task_flow()}, {ARN: lambda e, c: returned}, clock=fdl.VirtualClock()).run("f", {})
     assert result.error == "FnF.InvalidTaskResult" and "work" in (result.cause or "")
 
 
 def test_task_timeout_seconds_gives_fnf_task_timeout():
     # GIVEN a function that takes 120 virtual seconds and a task allowing 60
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
 
     def slow(event: bytes, context: Any) -> str:
         clock.sleep(120)
@@ -129,7 +129,7 @@ def test_task_timeout_seconds_gives_fnf_task_timeout():
 
 
 def test_the_functions_own_timeout_applies_too():
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     registry = fdl.Registry()
     registry.add_flow("f", fdl.load_flow(task_flow()))
     registry.add_function(ARN, lambda e, c: clock.sleep(61) or "{}", timeout_seconds=60)
@@ -138,7 +138,7 @@ def test_the_functions_own_timeout_applies_too():
 
 def test_retry_intervals_grow_geometrically_and_are_capped():
     # GIVEN a function failing 6 times, retried at most 6 times from 1 s, x2, capped at 10 s
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     handler = flaky([Throttled("slow down")] * 6)
     retry = (
         "    retry: [{errors: [Throttled], intervalSeconds: 1, multiplier: 2, maxIntervalSeconds: 10, maxAttempts: 6}]"
@@ -150,7 +150,7 @@ def test_retry_intervals_grow_geometrically_and_are_capped():
 
 
 def test_retry_gives_up_after_max_attempts_retries():
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     handler = flaky([Throttled("1"), Throttled("2"), Throttled("3"), Throttled("4")])
     result = engine_for(
         {"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 2}]")}, {ARN: handler}, clock=clock
@@ -160,7 +160,7 @@ def test_retry_gives_up_after_max_attempts_retries():
 
 
 def test_first_matching_retry_rule_wins_and_fnf_all_matches_everything():
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     handler = flaky([Throttled("x"), ValueError("y")])
     retry = (
         "    retry: [{errors: [Throttled], intervalSeconds: 5, maxAttempts: 1},"
@@ -172,7 +172,7 @@ def test_first_matching_retry_rule_wins_and_fnf_all_matches_everything():
 
 def test_catch_goes_to_a_sibling_after_retries_with_error_mappings():
     # GIVEN a task that always fails, retried once, then caught
-    clock = fdl.ManualClock()
+    clock = fdl.VirtualClock()
     handler = flaky([RestoreAlreadyInProgress("busy")] * 5)
     extra = """    retry: [{errors: [RestoreAlreadyInProgress], maxAttempts: 1}]
     catch: [{errors: [OtherError], goto: never}, {errors: [FnF.ALL], goto: recover}]
@@ -190,7 +190,7 @@ def test_uncaught_error_names_flow_step_and_attempt():
     engine = engine_for(
         {"f": task_flow("    retry: [{errors: [Throttled], maxAttempts: 1}]")},
         {ARN: flaky([Throttled("a"), Throttled("b")])},
-        clock=fdl.ManualClock(),
+        clock=fdl.VirtualClock(),
     )
     result = engine.run("f", {}, name="exec1")
     assert result.message == "flow f, execution exec1, step work, attempt 2: Throttled: b"

@@ -70,7 +70,7 @@ def test_the_samples_parameters_alone_start_a_whole_run():
 
 
 def test_a_setting_the_table_does_not_know_fails_the_first_step_naming_it():
-    engine = fdl.Engine(build_registry(), clock=fdl.ManualClock())
+    engine = fdl.Engine(build_registry(), clock=fdl.VirtualClock())
     result = engine.run(MAIN_FLOW, {"endpoint": "http://127.0.0.1:9", "bucketName": "some-bucket", "maxkeys": 10})
     assert result.error == "InvalidParameter" and "maxkeys" in (result.cause or "")
     assert [e.step_name for e in result.events if e.type == "TaskFailed"] == ["plan"]

@@ -60,7 +60,7 @@ def _engine(hook: Hook, calls: list[dict[str, Any]]) -> fdl.Engine:
         return {"n": event.get("n", 0) * 2}
 
     return engine_for(
-        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.ManualClock(), authorize=hook
+        {"parent": PARENT, "child": CHILD}, {"double": json_handler(double)}, clock=fdl.VirtualClock(), authorize=hook
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from restore_core import classes, notice_formats, params, run_store, selection
 from restore_core.errors import InvalidParameter
 
-Kind = Literal[
+InputKind = Literal[
     "endpoint",
     "bucket",
     "region",
@@ -41,7 +41,7 @@ REQUIRED = object()  # the default of a field that must be given
 @dataclass(frozen=True, kw_only=True)
 class FlowInput:
     name: str
-    kind: Kind
+    kind: InputKind
     flag: str  # as click declares it: "--max-keys", or "--on/--off" for a boolean
     help: str  # the flag's help, without range and default (both are appended from this entry)
     meaning: str  # the parameters table's "meaning" column (docs/usage.md)
