@@ -18,6 +18,8 @@ from ossrestore.cli import group
 from ossrestore.credentials import ENV_NAMES, resolve_credentials
 from ossrestore.errors import CredentialsError
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "LTAIprofile-test-key", "profile-test-secret-0123456789"
 STS_AK, STS_SECRET, STS_TOKEN = "STS.profile-ak", "profile-sts-secret-9f8e7d", "CAIS+profile/sts-token=="
 BUCKET = "profile-bucket"

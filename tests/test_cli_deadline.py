@@ -20,6 +20,8 @@ from ossrestore.cli import group
 from restore_core.deadline import TIME_SCALE_ENV
 from restore_core.params import parse_iso_time
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "deadline-ak", "deadline-secret"
 BUCKET = "deadline-bucket"
 # Cold Archive at this scale: Expedited 0.72 s, Standard 3.6 s, Bulk 8.64 s (documented 1 h, 5 h, 12 h).

@@ -15,6 +15,8 @@ from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "care-test-ak", "care-test-secret"
 BUCKET = "care-bucket"
 COUNTS = {"Archive": 12, "ColdArchive": 9, "DeepColdArchive": 7, "Standard": 4}

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 
 import oss2
+import pytest
 from click.testing import CliRunner
 
 from conftest import use_credentials
 from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
+
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
 
 AK, SK = "faults-ak", "faults-secret"
 BUCKET = "faults-bucket"

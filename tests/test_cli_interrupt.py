@@ -24,6 +24,8 @@ from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "intr-ak", "intr-secret"
 BUCKET = "intr-bucket"
 OBJECTS = 300

@@ -19,6 +19,8 @@ from ossrestore.estimate import estimate, estimate_table, region_of
 from ossrestore.prices import load as load_prices
 from restore_core.tally import empty_tally
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "price-test-ak", "price-test-secret"
 BUCKET = "price-bucket"
 MIB64 = 64 * 1024**2  # the largest object the emulator seeds

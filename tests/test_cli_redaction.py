@@ -10,8 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ossemu import Emulator, RestoreLatency
 from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
+
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
 
 STS_AK, STS_SECRET, STS_TOKEN = "STS.verbose-ak", "verbose-sts-secret-5e4d3c", "CAIS+verbose/sts-token=="
 BUCKET = "verbose-bucket"

@@ -25,6 +25,8 @@ from ossrestore.local_run import run_local
 from restore_core.client import Credentials
 from restore_core.direct_read import DIRECT_READ_UNKNOWN
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "run-test-ak", "run-test-secret"
 BUCKET = "run-bucket"
 ARCHIVE = {"Archive", "ColdArchive", "DeepColdArchive"}

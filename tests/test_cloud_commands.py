@@ -620,6 +620,7 @@ def test_start_with_max_cost_reports_a_dry_run_refusal_as_the_run_would_be_refus
     assert [r["ExecutionName"] for r in fnf.requests if r["Action"] == "StartExecution"] == ["run-c-estimate"]
 
 
+@pytest.mark.e2e
 def test_status_json_reports_the_runs_progress_from_the_store_its_input_names(fnf: FakeFnf, tmp_path) -> None:
     # GIVEN a run whose flows (the real ones, on the engine) wrote their progress to a store in OSS
     from ossemu import Emulator, RestoreLatency

@@ -15,11 +15,13 @@ import cloud_model
 import fdl
 
 
+# Every test but the last reads rates measured by running the real flows on the engine: whole runs.
 @pytest.fixture(scope="module")
 def rates():
     return cloud_model.measure_rates("random60", small=2000, large=12000, budget=1000, round_seconds=5)
 
 
+@pytest.mark.e2e
 def test_the_flows_meter_few_entries_per_object_and_carry_no_keys(rates):
     # GIVEN the flows run on the engine over random 60-byte names, at two sizes, in 5-second rounds
     # THEN a round's metered entries (steps, iterations and branches entered) do not grow with its keys, so 1,000
@@ -40,6 +42,7 @@ def test_the_flows_meter_few_entries_per_object_and_carry_no_keys(rates):
     assert max(events for _, _, _, events in large.round_counts) < 1000
 
 
+@pytest.mark.e2e
 def test_100_million_objects_come_within_1_3_of_the_floor_at_the_request_budget(rates):
     # GIVEN the shipped defaults WHEN 100,000,000 Archive objects are restored at 10,000 requests/s, or
     # 1,000,000 at 2,000
@@ -55,6 +58,7 @@ def test_100_million_objects_come_within_1_3_of_the_floor_at_the_request_budget(
         assert p.max_main_events <= 5000 * 0.9
 
 
+@pytest.mark.e2e
 def test_cold_archive_is_bound_by_the_accounts_restore_rate(rates):
     # GIVEN 50,000,000 Cold Archive objects WHEN predicted at 10,000 requests/s
     p = cloud_model.predict(
@@ -68,6 +72,7 @@ def test_cold_archive_is_bound_by_the_accounts_restore_rate(rates):
     assert p.binding == "OSS restore rate" and p.predicted > 86_400
 
 
+@pytest.mark.e2e
 def test_the_step_quota_slows_rounds_that_meter_more_than_it_refills(rates):
     # GIVEN an account whose step quota refills at 5 entries/s, short rounds and 90 shards
     cloud = cloud_model.Cloud(requests_per_second=10_000.0, quotas=fdl.Quotas(step_refill_per_second=5))
@@ -80,6 +85,7 @@ def test_the_step_quota_slows_rounds_that_meter_more_than_it_refills(rates):
     assert slow.binding == "CloudFlow step entries" and slow.predicted > 1.5 * fast.predicted
 
 
+@pytest.mark.e2e
 def test_the_shipped_defaults_are_the_models_choice(rates):
     # GIVEN the measured flows WHEN the model chooses roundSeconds, maxConcurrentInvocations, pollInterval and
     # roundsPerExecution for its scenarios THEN the shipped defaults are its choice

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

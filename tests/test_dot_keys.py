@@ -15,6 +15,8 @@ from ossrestore.cli import group
 from restore_core.client import Credentials, make_bucket
 from shard_calls import plan, settings, work
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 DOTS = [".", ".."]
 
 

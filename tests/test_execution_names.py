@@ -65,6 +65,7 @@ def test_the_engine_names_an_unnamed_execution_with_a_uuid_as_cloudflow_does():
     assert uuid.UUID(engine.start_execution("f", {}))
 
 
+@pytest.mark.e2e
 def test_a_uuid_named_execution_hands_over_to_a_valid_name_on_the_engine(monkeypatch: pytest.MonkeyPatch):
     # GIVEN an execution started without a name, which the engine (as CloudFlow) names with a UUID
     # starting with a digit, and a listing that must continue as new after every call

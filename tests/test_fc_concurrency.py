@@ -16,6 +16,8 @@ from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_run import LocalRun, run_local
 from restore_core.client import Credentials
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "fc-quota-ak", "fc-quota-secret"
 BUCKET = "fc-quota-bucket"
 

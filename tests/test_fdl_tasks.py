@@ -87,7 +87,9 @@ def test_without_credentials_the_context_has_none_like_python312():
 
 @pytest.mark.parametrize("arn", [ARN, "acs:fc:::services/svc/functions/work", "acs:fc:::services/other/functions/work"])
 def test_arns_resolve_exact_then_service_and_function_then_function(arn: str):
-    engine = engine_for({"f": task_flow().replace(ARN, arn)}, {ARN: lambda e, c: '{"hit": 1}'}, clock=fdl.VirtualClock())
+    engine = engine_for(
+        {"f": task_flow().replace(ARN, arn)}, {ARN: lambda e, c: '{"hit": 1}'}, clock=fdl.VirtualClock()
+    )
     assert engine.run("f", {}).output == {"hit": 1}
 
 

@@ -30,6 +30,8 @@ from ossrestore.report import RunSummary
 from ossrestore.summary_print import print_summary
 from restore_core.client import Credentials
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "filter-test-ak", "filter-test-secret"
 BUCKET = "filter-bucket"
 ARCHIVE = ("Archive", "ColdArchive", "DeepColdArchive")

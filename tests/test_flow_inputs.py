@@ -9,6 +9,7 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 import fdl
@@ -46,6 +47,7 @@ def test_the_main_flow_maps_the_input_once_and_no_setting_more_than_twice():
         assert len(re.findall(rf"\b{name}\b", text)) <= 2, name
 
 
+@pytest.mark.e2e
 def test_the_samples_parameters_alone_start_a_whole_run():
     # GIVEN only the parameters the original sample's flow took
     with Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(0.05)) as emu:

@@ -84,6 +84,7 @@ def test_reading_a_manifest_page_by_page_from_cursors_gives_every_line_once(keys
     assert [e.line for e in seen] == list(range(1, len(keys) + 1))
 
 
+@pytest.mark.e2e
 def test_a_manifest_of_1000_long_lines_is_restored_in_its_order_with_step_data_in_bounds(
     emulator, bucket, report_bucket, clock
 ):

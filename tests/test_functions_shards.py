@@ -168,6 +168,7 @@ def test_a_refused_restore_is_failed_with_its_code_and_the_run_goes_on(emulator,
     assert run.summary is not None and run.summary["byOutcome"]["restored"] == 29
 
 
+@pytest.mark.e2e
 def test_step_data_stays_small_with_the_longest_keys(emulator, bucket, clock, monkeypatch):
     # GIVEN 3,000 objects with 1,023-byte random names and room for 50 invocations
     monkeypatch.setenv("OSS_RESTORE_CONCURRENT_INVOCATIONS", "50")

@@ -32,6 +32,8 @@ from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
 from restore_core import shard_results
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 # What FC hands the functions: the function role's STS credentials.
 ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"
 # The caller's account, filled into ARNs that leave it empty, when the stack pins none.

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import oss2.utils
+import pytest
 
 from infra.package import build_package, fc_crc64, package_files
 
@@ -40,6 +41,7 @@ def _synth(repo: Path) -> Path:
     return repo / "cdktf.out"
 
 
+@pytest.mark.e2e
 def test_two_copies_synthesize_byte_identical_packages_and_stacks(tmp_path: Path) -> None:
     # GIVEN two copies of the repository with different timestamps, modes and file order,
     # one of them with bytecode caches lying around

@@ -21,6 +21,8 @@ from infra.config import DeploymentConfig, OssStateBackend, load_matrix
 from terraform_standin.harness import LOCAL_BACKEND_OVERRIDE, TerraformHarness
 from terraform_standin.lifecycle import DEFAULT_ACCOUNT
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 MATRIX = {cfg.stack_id: cfg for cfg in load_matrix()}
 
 

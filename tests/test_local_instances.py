@@ -10,6 +10,8 @@ import pytest
 from ossemu import Emulator, RestoreLatency
 from ossrestore.fc_instances import FunctionInstances
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "inst-ak", "inst-secret"
 
 

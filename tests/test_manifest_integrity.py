@@ -16,6 +16,8 @@ from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from test_manifests import AK, SK, fresh_bucket, rows, run
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 SCHEMA = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, StorageClass"
 
 

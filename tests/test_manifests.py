@@ -21,6 +21,8 @@ from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "manifest-ak", "manifest-secret"
 BUCKET = "manifest-bucket"
 ARCHIVE = ("Archive", "ColdArchive", "DeepColdArchive")

@@ -35,6 +35,7 @@ def emu(monkeypatch):
         yield emu
 
 
+@pytest.mark.e2e
 def test_run_with_notify_posts_the_summary_exactly_once_and_no_secret(emu, tmp_path):
     # GIVEN 30 archive and 5 standard objects, and a receiver whose URL carries user info
     emu.seed(BUCKET, counts={"Archive": 20, "ColdArchive": 10, "Standard": 5}, prefix="n/")
@@ -199,6 +200,7 @@ def documented_shape(fmt: str, body: dict) -> str:
     return body["text"] + "\n" + body["blocks"][0]["text"]["text"] + "\n" + body["blocks"][1]["text"]["text"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["dingtalk", "feishu", "slack"])
 def test_run_posts_the_notice_in_the_chat_webhooks_documented_format(emu, tmp_path, fmt):
     emu.seed(BUCKET, counts={"Archive": 4, "Standard": 1}, prefix="c/")
@@ -265,6 +267,7 @@ def test_markdown_and_mrkdwn_show_a_prefix_as_written():
     assert "... and 2 more warnings" in slack["blocks"][1]["text"]["text"]
 
 
+@pytest.mark.e2e
 def test_the_main_flows_notify_step_passes_the_format_to_the_notify_function():
     # GIVEN the real flows on the engine with a notice URL and format (the cloud's way: the flow's last step)
     from ossrestore.flow_options import flow_input_from_options

@@ -29,6 +29,8 @@ from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 from test_cloud_commands import FakeFnf, fnf  # noqa: F401  (the loopback Serverless Workflow API)
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "prop-cli-ak", "prop-cli-secret"
 # Invocations per CI run: run 300 + start 150 + demo 100, plus 3 complete runs and 2 complete demos = 555
 # (the must-show asks for at least 500).

@@ -23,6 +23,8 @@ from ossrestore.cli import group
 from ossrestore.errors import UsageError
 from ossrestore.report_file import report_file
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "file-ak", "file-secret"
 BUCKET = "file-bucket"
 ROOT = Path(__file__).resolve().parent.parent

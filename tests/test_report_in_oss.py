@@ -22,6 +22,8 @@ from ossemu import Emulator, Faults, RestoreLatency
 from ossrestore.cli import group
 from shard_calls import report_lines
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "oss-report-ak", "oss-report-secret"
 BUCKET = "oss-report-bucket"
 REPORT = f"oss://{BUCKET}/reports/r1/"

@@ -21,6 +21,8 @@ from conftest import use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
+pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
+
 AK, SK = "guard-test-ak", "guard-test-secret-0123456789"
 BUCKET = "guard-bucket"
 
