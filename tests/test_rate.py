@@ -260,6 +260,34 @@ class Bucket:
         return not over
 
 
+def simulate(
+    lims: list[rate.RateLimiter], clock: Clock, bucket: Bucket, *, until: float, stops: dict[int, float] | None = None
+) -> Counter[tuple[int, int]]:
+    """Each limiter sends as fast as it may (limiter i stops at `stops[i]`), each answer 3 ms after its
+    request; returns what OSS accepted per (limiter, second)."""
+    stops = stops or {}
+    accepted_per: Counter[tuple[int, int]] = Counter()
+    sends = [(lim.next_send, i) for i, lim in enumerate(lims)]
+    answers: list[tuple[float, int, bool]] = []
+    while sends and sends[0][0] < until:
+        at, i = heapq.heappop(sends)
+        while answers and answers[0][0] <= at:
+            clock.now, j, accepted = heapq.heappop(answers)
+            (lims[j].succeeded if accepted else lims[j].throttled)()
+        clock.now = at
+        if at >= stops.get(i, until):
+            continue  # this one has finished its work: it sends nothing more
+        if lims[i].next_send > at:  # a throttling answer just put its next slot later
+            heapq.heappush(sends, (lims[i].next_send, i))
+            continue
+        assert lims[i].reserve() == 0
+        ok = bucket.answer(at)
+        accepted_per[(i, int(at))] += ok
+        heapq.heappush(answers, (at + 0.003, i, ok))
+        heapq.heappush(sends, (lims[i].next_send, i))
+    return accepted_per
+
+
 @pytest.mark.parametrize(
     ("instances", "limit", "share"), [(2, 500, 0), (2, 300, 0), (10, 1000, 0), (2, 500, 250), (2, 500, 400)]
 )
@@ -272,24 +300,28 @@ def test_instances_without_a_budget_find_the_bucket_limit_and_stay_just_under_it
     bucket = Bucket(limit)
     start = rate.restore_share(rate.UNBUDGETED_START, instances, concurrent=instances)
     lims = [rate.RateLimiter(share=share, clock=clock, sleep=clock.sleep, start=start) for _ in range(instances)]
-    sends = [(lim.next_send, i) for i, lim in enumerate(lims)]
-    answers: list[tuple[float, int, bool]] = []
-    end = clock.now + 60
     # WHEN they run for 60 s
-    while sends[0][0] < end:
-        at, i = heapq.heappop(sends)
-        while answers and answers[0][0] <= at:
-            clock.now, j, accepted = heapq.heappop(answers)
-            (lims[j].succeeded if accepted else lims[j].throttled)()
-        clock.now = at
-        if lims[i].next_send > at:  # a throttling answer just put its next slot later
-            heapq.heappush(sends, (lims[i].next_send, i))
-            continue
-        assert lims[i].reserve() == 0
-        heapq.heappush(answers, (at + 0.003, i, bucket.answer(at)))
-        heapq.heappush(sends, (lims[i].next_send, i))
+    simulate(lims, clock, bucket, until=clock.now + 60)
     # THEN under 1% of the requests are throttled and OSS accepts over 95% of what its limit allows,
     # the slow start included
     sent = sum(bucket.counts.values())
     assert bucket.throttled / sent < 0.01
     assert (sent - bucket.throttled) / (60 * limit) > 0.95
+
+
+@pytest.mark.parametrize(("instances", "limit"), [(2, 500), (6, 1000), (10, 300)])
+def test_an_instance_without_a_budget_takes_up_the_room_others_leave_when_they_stop(instances: int, limit: int):
+    # GIVEN `instances` limiters without a budget sharing a bucket's limit for 20 s
+    clock = Clock()
+    bucket = Bucket(limit)
+    start = rate.restore_share(rate.UNBUDGETED_START, instances, concurrent=instances)
+    lims = [rate.RateLimiter(share=0, clock=clock, sleep=clock.sleep, start=start) for _ in range(instances)]
+    t0 = clock.now
+    # WHEN all but the last stop after 20 s (their shards finished) and the last goes on alone
+    accepted = simulate(lims, clock, bucket, until=t0 + 50, stops={i: t0 + 20 for i in range(instances - 1)})
+    # THEN within about 20 s the last one sends at nearly the whole limit (not at its old part of it, probing
+    # up by PROBE a second: that took minutes), and under 1% of all requests were throttled
+    last = instances - 1
+    alone = sum(accepted[(last, int(t0) + second)] for second in range(42, 50))
+    assert alone > 0.9 * 8 * limit, alone
+    assert bucket.throttled / sum(bucket.counts.values()) < 0.01

@@ -68,6 +68,12 @@ DECREASE = 0.95  # of the learned limit, after a later throttling answer
 TARGET = 0.98  # of the learned limit: where the rate climbs back to within RECOVERY seconds
 RECOVERY = 1.0
 PROBE = 0.003  # of the learned limit per second: the climb past TARGET
+# Without a budget an instance's part of the bucket's limit is what it got while others sent too; when
+# another stops (its shard finished) the room it leaves is found only by probing. So an unbudgeted
+# instance's probe also grows with the cube of the seconds since its last throttling answer (CUBIC's
+# shape): slow near the limit it learned, where every probe past it costs throttled answers, and fast once
+# nothing has throttled it for a while (2% over the limit after 2.3 s, 2x after 10 s, 10x after 21 s).
+PROBE_CUBE = 0.001  # of the learned limit per second cubed
 WINDOW = 1.0  # OSS counts a bucket's requests per second
 # The rate grows only while the instance sends at least USED of it: a rate never reached says nothing
 # about the bucket's limit, and growing it anyway would let a stalled instance (a busy machine) burst
@@ -141,6 +147,7 @@ class RateLimiter:
         self._slow_start = False
         self._accepted: collections.deque[float] = collections.deque()  # send times OSS accepted, last WINDOW
         self._next = self._grown = self._born = self._clock()
+        self._probing = 0.0  # seconds spent probing past TARGET since the last step down
         self._last_slot = self._next
         self._due = self._next + CATCH_UP_SECONDS  # when the next request is due at the rate (no credit yet)
         self._slots: collections.deque[float] = collections.deque()  # the last send slots taken
@@ -262,6 +269,7 @@ class RateLimiter:
         self._learned = max(FLOOR, self._limit * (SLOW_START_DECREASE if self._slow_start else DECREASE))
         self._slow_start = False
         self._grown = now
+        self._probing = 0.0
         self._next = max(self._next, now + 1 / self.rate)  # a pause, before the lower rate
 
     def succeeded(self) -> None:
@@ -286,7 +294,9 @@ class RateLimiter:
                     step = (TARGET - DECREASE) / RECOVERY * self._limit * elapsed
                     self._learned = min(target, self._learned + step)
                 else:
-                    self._learned += PROBE * self._limit * elapsed
+                    cube = 3 * PROBE_CUBE * self._probing**2 if self._ceiling == float("inf") else 0.0
+                    self._learned += (PROBE + cube) * self._limit * elapsed
+                    self._probing += elapsed
 
     def _accepted_since(self, since: float) -> int:
         while self._accepted and self._accepted[0] < since:
