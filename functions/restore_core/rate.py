@@ -27,7 +27,8 @@ a throttling answer says is that the bucket's count for the current second went 
 limiter takes as the instance's part of that limit the requests OSS accepted from it in the second
 before (`limit`; never under half its rate), steps down to `DECREASE` of it (and sends nothing more
 until its last second holds fewer requests than that), climbs back within about a second to
-`TARGET` of it, and from there probes upward slowly (`PROBE` of it per second): the rate stays just
+`TARGET` of it, and from there probes upward slowly (`PROBE` of it per second; without a budget
+also with the cube of the quiet seconds, `PROBE_CUBE`): the rate stays just
 under the limit, and a probe past it costs a few answers, not a second of them. Without a
 budget the limiter starts at `UNBUDGETED_START` and doubles every second until the first throttling
 answer (slow start), split over the invocations as a budget is; what it learned stays with the
