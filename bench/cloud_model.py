@@ -250,6 +250,10 @@ class Rates:
     runs: tuple[Run, Run]
 
 
+class SameRounds(ValueError):
+    """The two runs cannot tell a round's cost from a run's: a run's rounds depend on the machine's pace."""
+
+
 def fit(small: Run, large: Run, *, shape: str) -> Rates:
     dn = large.objects - small.objects
     # Listings beyond two pages per 1,000 objects = fixed + per shard-round, from the two runs.
@@ -264,7 +268,7 @@ def fit(small: Run, large: Run, *, shape: str) -> Rates:
         (large.rounds, large.main_entries, large.main_steps, large.main_events, large.main_executions),
     ]
     if large.rounds == small.rounds:
-        raise SystemExit("both measurement runs took as many rounds: measure with more objects or a lower budget")
+        raise SameRounds("both measurement runs took as many rounds: measure with more objects or a lower budget")
     per_round = [(b - a) / (large.rounds - small.rounds) for a, b in zip(rounds[0][1:4], rounds[1][1:4])]
     fixed = [(rounds[1][i + 1] - per_round[i] * large.rounds) / large.main_executions for i in range(3)]
     counts = small.round_counts + large.round_counts
@@ -289,11 +293,21 @@ def fit(small: Run, large: Run, *, shape: str) -> Rates:
 
 
 def measure_rates(shape: str, *, small: int, large: int, budget: int, round_seconds: int | None = None) -> Rates:
-    return fit(
-        measure(shape=shape, objects=small, budget=budget, round_seconds=round_seconds),
-        measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds),
-        shape=shape,
-    )
+    """Two runs' rates; when they took as many rounds (a fast moment of the machine), the large run again
+    with twice the objects, at most twice, rather than giving up."""
+    first = measure(shape=shape, objects=small, budget=budget, round_seconds=round_seconds)
+    second = measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds)
+    for _ in range(2):
+        try:
+            return fit(first, second, shape=shape)
+        except SameRounds:
+            large *= 2
+            print(f"note: {shape}: both runs took {second.rounds} rounds; measuring {large:,} objects instead")
+            second = measure(shape=shape, objects=large, budget=budget, round_seconds=round_seconds)
+    try:
+        return fit(first, second, shape=shape)
+    except SameRounds as e:
+        raise SystemExit(str(e)) from None
 
 
 # --- the cloud ---------------------------------------------------------------------------------------------
