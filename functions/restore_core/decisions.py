@@ -63,11 +63,6 @@ class Decision:
     def request(self) -> bool:
         return self.outcome is Outcome.REQUEST
 
-    @property
-    def readable(self) -> bool:
-        """restore: GetObject reads the object now (no archive class, direct read, or restored)."""
-        return self.outcome is Outcome.READABLE or self.skip in (Skip.NOT_ARCHIVED, Skip.DIRECT_READ)
-
 
 REQUEST = Decision(Outcome.REQUEST)
 _SKIP = {reason: Decision(Outcome.SKIP, reason) for reason in Skip}
