@@ -1,4 +1,5 @@
-"""Shared fixtures: a started OSS emulator on a free loopback port, and oss2 buckets bound to it.
+"""Shared fixtures: a started OSS emulator on a free loopback port, and oss2 buckets bound to it; and the
+command as tests run it (`invoke`, `run_command`).
 
     def test_x(emulator, bucket):          # bucket: oss2.Bucket for "test-bucket", V1-signed
         emulator.put_object("test-bucket", "k", b"", storage_class="Archive")
@@ -15,12 +16,14 @@ from collections.abc import Iterator
 
 import oss2
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 import fc_runtimes
 from ossemu import Emulator, ManualClock
 from ossemu.testing import oss_bucket as _oss_bucket
+from ossrestore.cli import group
 
 ACCESS_KEY_ID = "test-ak"
 ACCESS_KEY_SECRET = "test-secret"
@@ -42,6 +45,20 @@ def oss_bucket(emulator: Emulator, name: str, **kwargs: object) -> oss2.Bucket:
     """oss2.Bucket(oss2.Auth("test-ak", "test-secret"), emulator.endpoint, name) on the shared session."""
     kwargs.setdefault("session", SESSION)
     return _oss_bucket(emulator, name, **kwargs)  # type: ignore[arg-type]  # oss2.Bucket's keywords, passed on
+
+
+def invoke(*args: str) -> Result:
+    """`oss-restore ARGS` in this process, as a user runs it (stderr kept apart from stdout)."""
+    return CliRunner(mix_stderr=False).invoke(group, list(args))
+
+
+def run_command(command: str, emu: Emulator, bucket: str, *args: str, poll: bool = True) -> Result:
+    """`oss-restore COMMAND --endpoint EMU --bucket BUCKET [--poll-interval 1] --quiet ARGS`: a whole command
+    against the emulator, confirm scans a second apart (`poll=False`: the command has no such flag)."""
+    return invoke(
+        command, "--endpoint", emu.endpoint, "--bucket", bucket, *(("--poll-interval", "1") if poll else ()),
+        "--quiet", *args,
+    )  # fmt: skip
 
 
 def use_credentials(monkeypatch: pytest.MonkeyPatch, access_key_id: str, access_key_secret: str) -> None:

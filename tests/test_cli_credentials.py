@@ -11,10 +11,10 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
+from conftest import run_command
 from ossemu import Emulator, RestoreLatency
-from ossrestore.cli import group
 from ossrestore.credentials import ENV_NAMES, resolve_credentials
 from ossrestore.errors import CredentialsError
 
@@ -75,10 +75,8 @@ def emu():
         yield emu
 
 
-def run(emu: Emulator, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
-    )
+def run(emu: Emulator, *args: str) -> Result:
+    return run_command("run", emu, BUCKET, *args)
 
 
 def restored(emu: Emulator) -> int:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 from oss2.models import RestoreConfiguration, RestoreJobParameters
 
-from conftest import use_credentials
+from conftest import run_command, use_credentials
 from ossemu import Emulator, RestoreLatency
-from ossrestore.cli import group
 from restore_core.deadline import TIME_SCALE_ENV
 from restore_core.params import parse_iso_time
 
@@ -49,10 +48,8 @@ def emu(monkeypatch):
     emu.stop()
 
 
-def run(emu: Emulator, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
-    )
+def run(emu: Emulator, *args: str) -> Result:
+    return run_command("run", emu, BUCKET, *args)
 
 
 def bucket(emu: Emulator) -> oss2.Bucket:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
-from conftest import use_credentials
+from conftest import run_command, use_credentials
 from ossemu import Emulator, RestoreLatency
 from ossrestore.cli import group
 
@@ -32,10 +32,8 @@ def emu(monkeypatch):
         yield emu
 
 
-def invoke(emu: Emulator, command: str, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        group, [command, "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
-    )
+def invoke(emu: Emulator, command: str, *args: str) -> Result:
+    return run_command(command, emu, BUCKET, *args)
 
 
 def listing(emu: Emulator) -> dict[str, oss2.models.SimplifiedObjectInfo]:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
-from conftest import use_credentials
+from conftest import run_command, use_credentials
 from ossemu import Emulator
-from ossrestore.cli import group
 from ossrestore.estimate import estimate, estimate_table, region_of
 from ossrestore.prices import load as load_prices
 from restore_core.tally import empty_tally
@@ -35,10 +34,8 @@ def emu(monkeypatch):
         yield emu
 
 
-def dry_run(emu: Emulator, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--dry-run", "--quiet", *args]
-    )
+def dry_run(emu: Emulator, *args: str) -> Result:
+    return run_command("run", emu, BUCKET, "--dry-run", *args, poll=False)
 
 
 def shipped() -> dict:

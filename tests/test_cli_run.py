@@ -12,12 +12,10 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
 
 import fdl
-from conftest import use_credentials
+from conftest import invoke, use_credentials
 from ossemu import Emulator, Faults, RestoreLatency
-from ossrestore.cli import group
 from ossrestore.fc_instances import FunctionInstances
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW, build_registry
@@ -42,10 +40,6 @@ def emu():
 @pytest.fixture
 def creds_env(monkeypatch):
     use_credentials(monkeypatch, AK, SK)
-
-
-def invoke(*args: str):
-    return CliRunner(mix_stderr=False).invoke(group, list(args))
 
 
 def listed(emu: Emulator, prefix: str = "") -> dict[str, oss2.models.SimplifiedObjectInfo]:

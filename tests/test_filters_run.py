@@ -16,12 +16,10 @@ from pathlib import Path
 
 import oss2
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
-from conftest import use_credentials
+from conftest import invoke, use_credentials
 from ossemu import Emulator, RestoreLatency
-from ossrestore.cli import group
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import MAIN_FLOW
 from ossrestore.local_run import run_local
@@ -98,10 +96,6 @@ def seed(emu: Emulator, clock: ShiftedClock, objects: list[Obj]) -> None:
         clock.offset = -400 * DAY if obj.old else 0.0
         emu.put_object(BUCKET, obj.key, b"x" * obj.size, storage_class=obj.storage_class)
     clock.offset = 0.0
-
-
-def invoke(*args: str):
-    return CliRunner(mix_stderr=False).invoke(group, list(args))
 
 
 def listed(emu: Emulator) -> dict[str, oss2.models.SimplifiedObjectInfo]:

@@ -9,22 +9,16 @@ import json
 import socket
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import use_credentials
+from conftest import invoke, use_credentials
 from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
-from ossrestore.cli import group
 from restore_core import notify, redaction
 from restore_core.retry import RetryPolicy
 
 AK, SK = "LTAInotice-test-key-id", "notice-test-secret-0123456789"
 BUCKET = "notice-bucket"
 QUICK = RetryPolicy(max_attempts=4, initial_interval=0.0, maximum_interval=0.0)
-
-
-def invoke(*args: str):
-    return CliRunner(mix_stderr=False).invoke(group, list(args))
 
 
 @pytest.fixture

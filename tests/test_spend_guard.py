@@ -15,11 +15,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
-from conftest import use_credentials
+from conftest import run_command, use_credentials
 from ossemu import Emulator, RestoreLatency
-from ossrestore.cli import group
 
 pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
 
@@ -46,10 +45,8 @@ def dear_prices(tmp_path) -> Path:
     return path
 
 
-def run(emu: Emulator, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        group, ["run", "--endpoint", emu.endpoint, "--bucket", BUCKET, "--poll-interval", "1", "--quiet", *args]
-    )
+def run(emu: Emulator, *args: str) -> Result:
+    return run_command("run", emu, BUCKET, *args)
 
 
 def test_max_cost_below_the_estimate_exits_2_naming_it_and_sends_no_restore(emu, dear_prices):
