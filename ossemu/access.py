@@ -38,6 +38,7 @@ RAM_ACTIONS: dict[str, str] = {
     "GetObjectMeta": "oss:GetObject",
     "GetObject": "oss:GetObject",
     "PutObject": "oss:PutObject",
+    "CopyObject": "oss:PutObject",  # on the destination; its source is checked as GetObject
     "DeleteObject": "oss:DeleteObject",
     "RestoreObject": "oss:RestoreObject",
     "CleanRestoredObject": "oss:CleanRestoredObject",

@@ -66,6 +66,8 @@ def route(call: Call) -> tuple[str, Operation]:
         return "CleanRestoredObject", object_ops.clean_restored_object
     if m == "HEAD":
         return ("GetObjectMeta" if "objectMeta" in p else "HeadObject"), object_ops.head
+    if m == "PUT" and not p and "x-oss-copy-source" in call.req.headers:
+        return "CopyObject", object_ops.copy
     if any(k in _BUCKET_SUBRESOURCES for k in p) or "x-oss-copy-source" in call.req.headers:
         return "Unsupported", _unsupported
     plain = {
@@ -162,6 +164,11 @@ class Service:
                     SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers)
                 )
             access.check(self._authorize, signer, op, call.bucket, call.key, versioned="versionId" in call.params)
+            if op == "CopyObject":  # and it reads its source: oss:GetObject (by version) there too
+                src_bucket, src_key, src_version = object_ops.copy_source(req.headers["x-oss-copy-source"])
+                access.check(
+                    self._authorize, signer, "GetObject", src_bucket, src_key, versioned=src_version is not None
+                )
             resp = action(self.ctx, call)
         except OssError as e:
             resp = self._error(e, req, request_id)
