@@ -30,7 +30,7 @@ from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
-from restore_core import shard_results
+from restore_core import report_parts, shard_results
 
 pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
 
@@ -165,6 +165,8 @@ def _run(
     then: tuple[str, ...] = (),
     notify_url: str = "",
     scope: str = "prefix",
+    dry_run: bool = False,
+    max_keys: int = 1000,
 ) -> Run:
     """The stack's main flow over a seeded bucket, one round per execution so that it must continue as new,
     its report written where the stack's functions may write; then, on the same bucket, one run per action
@@ -189,6 +191,8 @@ def _run(
             flow_roundSeconds=5,
             flow_waitPerBatch=wait_per_batch,
             flow_notifyUrl=notify_url,
+            flow_dryRun=dry_run,
+            flow_maxKeys=max_keys,
             **options,
         )
         flow_input["reportUrl"] = f"{cfg.report_url}{cfg.env}-run/"
@@ -306,6 +310,26 @@ def test_counts_handed_back_by_reference_stay_within_each_stacks_ram_policies(
         assert all(w.startswith(prefix) for w in written)
         assert run.summary is not None and run.summary["report"]["lines"] == 18
         assert run.summary["byOutcome"]["restored"] == 13 and run.summary["verdict"] == "success"
+
+
+def test_a_dry_run_writes_its_report_a_part_at_a_time_within_each_stacks_ram_policies(
+    stacks: list[Stack], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN report parts of about 5 lines, listing pages of 2 keys (a dry run lists as fast as OSS answers: it
+    # must not hold every line of its range)
+    monkeypatch.setattr(report_parts, "PART_LINES", 5)
+    for cfg, stack in stacks:
+        # WHEN a dry run goes through the stack's flows under its own policies
+        run = _run(cfg, stack, wait_per_batch=False, dry_run=True, max_keys=2)
+        # THEN it succeeded, wrote only under the stack's report prefix, nothing was restored, and its report
+        # holds one line per object in more parts than one
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        prefix = f"{cfg.report_bucket}/{cfg.report_prefix}{cfg.env}-run/"
+        written = [r.split(":", 4)[4] for action, r in run.function_role.allowed if action == "oss:PutObject"]
+        assert all(w.startswith(prefix) for w in written)
+        assert not run.restored and run.summary is not None and run.summary["verdict"] == "dryRun"
+        assert run.summary["report"]["lines"] == 18 and run.summary["report"]["parts"] >= 3
+        assert "oss:RestoreObject" not in {action for action, _ in run.function_role.allowed}
 
 
 def test_extend_and_clean_run_through_the_same_flows_within_the_stacks_ram_policies(stacks: list[Stack]) -> None:
