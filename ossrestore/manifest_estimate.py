@@ -71,7 +71,7 @@ def _scaled(found: list[Any], *, factor: float, direct_read: bool) -> Tally:
     for head in found:
         if head is None or not classes.is_archive(head[0]):
             continue  # gone, or needs no restore: nothing to pay for
-        storage_class, restore, size = head
+        storage_class, restore, size = head.storage_class, head.restore, head.size
         decision = decide(RESTORE, storage_class, restore, direct_read=direct_read)
         add(sampled, storage_class, size, request=decision.request, direct_read=decision.skip is Skip.DIRECT_READ)
     return {cls: {name: round(n * factor) for name, n in counts.items()} for cls, counts in sampled.items()}

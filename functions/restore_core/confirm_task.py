@@ -17,7 +17,8 @@ from typing import Any
 
 import oss2
 
-from restore_core import classes, journal, rate, report_parts, retry, stopping
+from restore_core import classes, copier, copy_step, journal, rate, report_parts, retry, stopping
+from restore_core.copy_step import CopyStep
 from restore_core.counts import RE_REQUESTED, Counts
 from restore_core.deadline import time_scale
 from restore_core.direct_read import archive_direct_read
@@ -69,6 +70,9 @@ class _Scan:
         self.leading = True
         self.rerequests: list[ObjectInfo] = []
         self.waiting: tuple[ObjectInfo, Contact | None] | None = None
+        # With convertTo or copyTo, the lines of readable objects wait for their copies (`flush`), and every
+        # line after them waits too, so the cursor never passes an object whose copy is not done.
+        self.staged: list[tuple[ReportLine, str, ObjectInfo | None]] = []
 
     def _contact_position(self, contact: Contact) -> Any:
         if self.scope.kind == MANIFEST:
@@ -81,17 +85,41 @@ class _Scan:
     def position(self, obj: ObjectInfo) -> Any:
         return self.scope.order(obj.resume) if self.scope.kind == MANIFEST else self._key_position(obj.key)
 
-    def _settle(self, settled: ReportLine, after: str) -> None:
+    def _settle(self, settled: ReportLine, after: str, copy: ObjectInfo | None = None) -> None:
+        if copy is not None or self.staged:
+            self.staged.append((settled, after, copy))
+            return
         self.lines.append(settled)
         self.frontier = after
         count(self.counts, settled)
+
+    def flush(self, step: CopyStep | None) -> bool:
+        """Send the staged copies and settle the staged lines in order, up to the first whose copy is not done;
+        False when one is not (the scan stops there, and the next one starts from it)."""
+        plan = self.req.settings.copy
+        if not self.staged or step is None or plan is None:
+            return True
+        staged, self.staged = self.staged, []
+        results = step([obj for _, _, obj in staged if obj is not None])
+        settled, again, denied = copy_step.settle_all(staged, results, plan, days=self.req.settings.days)
+        if denied is not None:
+            operation = "CopyObject" if denied.requests <= 1 else "a multipart copy"
+            raise OSSAccessDenied(operation, denied.code, denied.message)
+        for done, after in settled:
+            self._settle(done, after)
+        if len(settled) < len(staged):
+            self.leading = False
+            self.rerequests.extend(again)
+            return False
+        return True
 
     def _gone_before(self, position: Any) -> None:
         for ident, contact in list(self.pending.items()):
             if self._contact_position(contact) < position:
                 del self.pending[ident]
                 if self.leading:
-                    self._settle(gone_line(contact, checked_at=self.checked_at), self.frontier)
+                    after = self.staged[-1][1] if self.staged else self.frontier
+                    self._settle(gone_line(contact, checked_at=self.checked_at), after)
 
     def visit(self, obj: ObjectInfo, following: ObjectInfo | None) -> bool:
         """Judge one object; False when the scan stops here (it is still restoring)."""
@@ -116,6 +144,12 @@ class _Scan:
                 self._settle(filtered_line(obj, left_out, checked_at=self.checked_at), after)
             return True
         found = judge(settings.action, obj, contact, direct_read=self.direct_read, days=settings.days)
+        plan = settings.copy
+        if plan is not None and copy_step.converted_before(obj, plan, asked=contact is not None):
+            if self.leading:
+                base = line(obj, found or REREQUEST, contact, checked_at=self.checked_at, now=self.now)
+                self._settle(copy_step.converted_line(base, obj, plan), after)
+            return True
         if found is REREQUEST:
             self.leading = False
             self.rerequests.append(obj)
@@ -125,7 +159,10 @@ class _Scan:
             self.waiting = (obj, contact)
             return False
         if self.leading:
-            self._settle(line(obj, found, contact, checked_at=self.checked_at, now=self.now), after)
+            readable = plan is not None and not settings.dry_run and found.outcome in ("restored", "already_restored")
+            self._settle(
+                line(obj, found, contact, checked_at=self.checked_at, now=self.now), after, obj if readable else None
+            )
         return True
 
     def reached(self, bound: str | None) -> None:
@@ -155,6 +192,7 @@ def confirm_scan(
     scan = _Scan(req, store, direct_read=direct.enabled, now=now())
     bound = shard.m if scope.requesting(shard) else shard.hi  # waitPerBatch: only what was requested so far
     read = scope.reader(bucket, limiter=limiter, sleep=sleep)
+    step = _copy_step(bucket, req, limiter=limiter, stop_at=stop_at, clock=clock, sleep=sleep, now=now)
     cursor, going, part = shard.s, True, shard.p
     while going:
         page = read(cursor)
@@ -165,13 +203,16 @@ def confirm_scan(
             if not scan.visit(obj, objects[i + 1] if i + 1 < len(objects) else None):
                 going = False
                 break
+        if not scan.flush(step):
+            going = False
+        elif going and ended:
+            scan.reached(bound)
         if store is not None and len(scan.lines) >= report_parts.PART_LINES:
             # A scan may settle a whole shard at once: its lines go out a part at a time, so neither this
             # invocation nor a reader of the report holds more than a part of them.
             part = report_parts.write(store, replace(shard, p=part), [scan.lines], done=False).p
             scan.lines = []
         if going and ended:
-            scan.reached(bound)
             break
         if going and (clock() >= stop_at or stopping.requested()):
             break
@@ -197,6 +238,30 @@ def confirm_scan(
         moved = report_parts.write(store, moved, [scan.lines], done=scope.done(moved))
     warnings = (direct.warning,) if direct.warning else ()
     return ShardResult(moved, counts, warnings)
+
+
+def _copy_step(
+    bucket: oss2.Bucket,
+    req: ShardRequest,
+    *,
+    limiter: rate.RateLimiter,
+    stop_at: float,
+    clock: Callable[[], float],
+    sleep: retry.Sleep,
+    now: Callable[[], float],
+) -> CopyStep | None:
+    settings = req.settings
+    if settings.copy is None or settings.dry_run:
+        return None
+    return CopyStep(
+        bucket,
+        settings.copy,
+        copier.Sender(limiter, stop_at, sleep=sleep, clock=clock),
+        days=settings.days,
+        workers=settings.workers,
+        listed=req.scope.kind != MANIFEST,
+        now=now,
+    )
 
 
 def _rerequest(

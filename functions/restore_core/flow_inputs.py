@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restore_core import classes, notice_formats, params, run_store, selection
+from restore_core import classes, copy_plan, notice_formats, params, run_store, selection
 from restore_core.errors import InvalidParameter
 
 InputKind = Literal[
@@ -31,6 +31,7 @@ InputKind = Literal[
     "time",
     "url",
     "store",
+    "target",
 ]
 # Kinds that take a list: the flag is repeatable.
 LIST_KINDS = ("patterns", "classes")
@@ -91,6 +92,12 @@ def _store(field: FlowInput, raw: Mapping[str, Any]) -> str:
     return url
 
 
+def _target(field: FlowInput, raw: Mapping[str, Any]) -> str:
+    url = params.text(raw, field.name, default="", max_bytes=2048)
+    copy_plan.parse_target(url, field.name)
+    return url
+
+
 # Each kind's check: which rule of `params` (or `selection`) reads the field.
 _READERS: dict[str, Callable[[FlowInput, Mapping[str, Any]], Any]] = {
     "endpoint": lambda f, raw: params.endpoint(raw),
@@ -107,6 +114,7 @@ _READERS: dict[str, Callable[[FlowInput, Mapping[str, Any]], Any]] = {
     "time": lambda f, raw: params.time_with_offset(raw, f.name),
     "url": lambda f, raw: params.notice_url(raw, f.name),
     "store": _store,
+    "target": _target,
 }
 
 # The defaults of pollInterval, roundSeconds, maxConcurrentInvocations and roundsPerExecution are the ones
@@ -430,6 +438,41 @@ FLOW_INPUTS: tuple[FlowInput, ...] = (
         "every restored Cold/Deep Cold one (CleanRestoredObject: frozen again, no more temporary storage fees)",
     ),
     FlowInput(
+        name="convertTo",
+        kind="choice",
+        default="",
+        choices=("", *copy_plan.CLASSES),
+        flag="--convert-to",
+        help="Once each object is readable, copy it onto itself in this class (Standard or IA), keeping its bytes, "
+        "ETag, Content-Type, user metadata and tags: restored for good. Default: leave it archived.",
+        meaning="once an object is readable, convert it in place to this class (CopyObject onto itself, a multipart "
+        "copy from 1 GB on), keeping its bytes, Content-Type, user metadata and tags; a restored copy close to "
+        'expiring is extended first; `""`: leave it archived (see Converting and copying)',
+        allowed='`""`, `Standard`, `IA`; only with `action` restore, not with `allVersions` or `copyTo`',
+    ),
+    FlowInput(
+        name="copyTo",
+        kind="target",
+        default="",
+        flag="--copy-to",
+        help="Once each object is readable, copy it to oss://BUCKET/PREFIX/ (same region), its key re-rooted from "
+        "--prefix to PREFIX; an object already there with the same bytes is not copied again.",
+        meaning="once an object is readable, copy it to this bucket (same region) and prefix, its key re-rooted "
+        "from `prefix` to the target's prefix, as `copyClass`; an object already there with the same bytes is "
+        'not copied again; `""`: no copy',
+        allowed='`""`, `oss://BUCKET/` or `oss://BUCKET/PREFIX/`; in the run\'s own bucket, a prefix outside '
+        "`prefix`; only with `action` restore, not with `allVersions` or `convertTo`",
+    ),
+    FlowInput(
+        name="copyClass",
+        kind="choice",
+        default="Standard",
+        choices=copy_plan.CLASSES,
+        flag="--copy-class",
+        help="The storage class of each copy --copy-to makes.",
+        meaning="the storage class of the copies `copyTo` makes",
+    ),
+    FlowInput(
         name="notifyUrl",
         kind="url",
         default="",
@@ -500,6 +543,7 @@ def validate_flow_input(raw: Mapping[str, Any]) -> dict[str, Any]:
             out[field.name] = checked
     selection.parse_selection(out)  # the checks between fields: a date range or a size range that runs backwards
     check_scope(out)
+    copy_plan.check(out)
     return out
 
 

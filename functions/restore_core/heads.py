@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
 import oss2
 
@@ -16,6 +19,16 @@ HEAD_RETRY = retry.RetryPolicy(max_attempts=5, initial_interval=0.2, maximum_int
 # Answers that mean "no such object": the key (404 NoSuchKey) or the version (404 NoSuchVersion) is
 # not there, or the version is a delete marker (405 MethodNotAllowed).
 _GONE = (404, 405)
+
+
+class Head(NamedTuple):
+    """What HeadObject says of an object that the run uses."""
+
+    storage_class: str
+    restore: RestoreInfo
+    size: int
+    etag: str  # without quotes
+    modified: datetime | None  # Last-Modified
 
 
 def head_state(
@@ -41,8 +54,8 @@ def head_sized(
     sleep: retry.Sleep = time.sleep,
     limiter: rate.RateLimiter | None = None,
     stop_at: float | None = None,
-) -> tuple[str, RestoreInfo, int] | None:
-    """`head_state` and the object's size in bytes."""
+) -> Head | None:
+    """`head_state` and the object's size in bytes, ETag and Last-Modified."""
     params = {"versionId": version_id} if version_id else None
     try:
         result = retry.call(
@@ -59,11 +72,20 @@ def head_sized(
             return None
         raise oss_errors.translate(e, "HeadObject", bucket.bucket_name) from e
     size = result.headers.get("Content-Length") or "0"
-    return (
+    return Head(
         result.headers.get("x-oss-storage-class", ""),
         parse(result.headers.get("x-oss-restore")),
         int(size) if size.isdigit() else 0,
+        (result.headers.get("ETag") or "").strip('"'),
+        _http_date(result.headers.get("Last-Modified")),
     )
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def head_all(
@@ -74,11 +96,11 @@ def head_all(
     sleep: retry.Sleep = time.sleep,
     limiter: rate.RateLimiter | None = None,
     stop_at: float | None = None,
-) -> list[tuple[str, RestoreInfo] | None]:
-    """head_state of each (key, version ID), in order, `workers` at a time (none after `stop_at`)."""
+) -> list[Head | None]:
+    """head_sized of each (key, version ID), in order, `workers` at a time (none after `stop_at`)."""
     if not objects:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(objects)))) as pool:
         return list(
-            pool.map(lambda o: head_state(bucket, o[0], o[1], sleep=sleep, limiter=limiter, stop_at=stop_at), objects)
+            pool.map(lambda o: head_sized(bucket, o[0], o[1], sleep=sleep, limiter=limiter, stop_at=stop_at), objects)
         )

@@ -34,6 +34,7 @@ class ObjectInfo:
     version_id: str | None = None  # a version (ListObjectVersions, a manifest); None: the current one
     after: str = ""  # the marker that resumes after this object, when it is not the key (a manifest, versions)
     missing: bool = False  # a manifest names it, but there is no such object (or version)
+    etag: str = ""  # as listed, without quotes ("" where unknown)
 
     @property
     def resume(self) -> str:
@@ -95,6 +96,7 @@ def _sdk_page(bucket: oss2.Bucket, prefix: str, marker: str, max_keys: int) -> P
             parse(o.restore_info),
             o.size,
             datetime.fromtimestamp(o.last_modified, timezone.utc) if o.last_modified is not None else None,
+            etag=(o.etag or "").strip('"'),
         )
         for o in result.object_list
         if not o.is_prefix()
@@ -129,4 +131,5 @@ def _object(node: Any, decode: Any) -> ObjectInfo:
         parse(node.findtext("RestoreInfo")),
         int(size) if size.isdigit() else None,
         parse_moment((node.findtext("LastModified") or "").strip()),
+        etag=(node.findtext("ETag") or "").strip().strip('"'),
     )

@@ -342,7 +342,18 @@ def objects(
         if state is None:
             out.append(ObjectInfo(e.key, "", FROZEN, version_id=e.version_id, after=after, missing=True))
         else:
-            out.append(ObjectInfo(e.key, state[0], state[1], version_id=e.version_id, after=after))
+            out.append(
+                ObjectInfo(
+                    e.key,
+                    state.storage_class,
+                    state.restore,
+                    state.size,
+                    state.modified,
+                    version_id=e.version_id,
+                    after=after,
+                    etag=state.etag,
+                )
+            )
     return out
 
 

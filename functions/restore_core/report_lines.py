@@ -7,7 +7,8 @@ one still restoring is waited for, and a frozen one (its restore expired, or it 
 again. Every kind of run, and the command's reading of a report, use these lines.
 
 A line is a JSON object: `key`, `versionId`, `storageClass`, `outcome`, `code`, `reason`, `requestedAt`,
-`checkedAt`, `expiry`, `tier`, `readableAt` (times ISO 8601 UTC, or null).
+`checkedAt`, `expiry`, `tier`, `readableAt` (times ISO 8601 UTC, or null), and for a run that converts or
+copies, `copy` (`oss://BUCKET/KEY` of the copy), `copyEtag` and `copyVersionId` (null otherwise).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from restore_core.listing import ObjectInfo
 from restore_core.restore_info import RestoreState
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
-    decisions.RESTORE: ("restored", "already_restored", "in_progress", "skipped", "failed"),
+    decisions.RESTORE: ("restored", "already_restored", "converted", "copied", "in_progress", "skipped", "failed"),
     decisions.EXTEND: ("extended", "skipped", "failed"),
     decisions.CLEAN: ("cleaned", "skipped", "failed"),
 }
@@ -46,7 +47,12 @@ FIELDS = (
     "expiry",
     "tier",
     "readableAt",
+    "copy",
+    "copyEtag",
+    "copyVersionId",
 )
+# Readable when the run ends: restored (by this run or before it), or made permanent (`copy_plan`).
+READABLE = ("restored", "already_restored", "converted", "copied")
 # Each reason to leave an object alone, as its report line says it (`cls`: its class; `verb`: the action).
 _WHY = {
     (decisions.RESTORE, Skip.NOT_ARCHIVED): "storage class {cls} needs no restore",
@@ -81,6 +87,9 @@ class ReportLine:
     expiry: str | None
     tier: str | None
     readable_at: str | None
+    copy: str | None = None
+    copy_etag: str | None = None
+    copy_version_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(
@@ -98,6 +107,9 @@ class ReportLine:
                     self.expiry,
                     self.tier,
                     self.readable_at,
+                    self.copy,
+                    self.copy_etag,
+                    self.copy_version_id,
                 ),
             )
         )
@@ -259,7 +271,7 @@ def count(counts: Counter[str], written: ReportLine) -> None:
     """A line's counters: `lines`, `outcome.<class>.<outcome>`, `readable`, `failure.<code>`."""
     counts["lines"] += 1
     counts[f"outcome.{written.storage_class or ''}.{written.outcome}"] += 1
-    if written.outcome in ("restored", "already_restored"):
+    if written.outcome in READABLE:
         counts["readable"] += 1
     if written.outcome == "failed":
         counts[f"failure.{written.code or 'unknown'}"] += 1

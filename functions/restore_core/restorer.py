@@ -127,7 +127,7 @@ def restore_all(
             outcomes[index] = one(targets[index])
 
     lanes = max(1, min(settings.workers, len(targets)))
-    for future in [_pool().submit(lane) for _ in range(lanes)]:
+    for future in [shared_pool().submit(lane) for _ in range(lanes)]:
         future.result()
     return [
         o if o is not None else KeyOutcome(t.key, Kind.NOT_SENT, 0, version_id=t.version_id)
@@ -140,7 +140,7 @@ _shared_pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _pool() -> ThreadPoolExecutor:
+def shared_pool() -> ThreadPoolExecutor:
     """Threads outlive an invocation, like the connection pool: a warm instance reuses both instead
     of starting `workers` new threads for every group."""
     global _shared_pool

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_core import flow_inputs, run_store, selection
+from restore_core import copy_plan, flow_inputs, run_store, selection
+from restore_core.copy_plan import Plan
 from restore_core.deadline import Deadline, from_input
 from restore_core.scope import KEYS, MANIFEST, VERSIONS, Scope
 from restore_core.selection import Selection
@@ -44,6 +45,7 @@ class Settings:
     notify_url: str
     notify_format: str
     report_url: str
+    copy: Plan | None  # convertTo or copyTo: what becomes of each object once it is readable
 
     def scope(self, base: str = "") -> Scope:
         kind = MANIFEST if self.manifest else VERSIONS if self.all_versions else KEYS
@@ -94,4 +96,5 @@ def parse_settings(raw: Any) -> Settings:
         notify_url=checked["notifyUrl"],
         notify_format=checked["notifyFormat"],
         report_url=checked["reportUrl"],
+        copy=copy_plan.plan_of(checked),
     )

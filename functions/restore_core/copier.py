@@ -1,0 +1,354 @@
+"""Sending a run's copies (`restore_core.copy_plan`): each readable object converted in place, or copied to
+another bucket or prefix, with the request that fits its size, and never twice.
+
+- CopyObject for an object smaller than 1 GB: OSS's UploadPartCopy page says CopyObject copies objects
+  "smaller than 1 GB" and larger ones take UploadPartCopy
+  (https://www.alibabacloud.com/help/en/oss/developer-reference/uploadpartcopy), so exactly 1 GiB takes
+  the multipart copy too. Its metadata directive (`x-oss-metadata-directive`) and tagging directive are
+  left at their default, COPY: the copy keeps the source's Content-Type, user metadata and tags
+  (https://www.alibabacloud.com/help/en/oss/developer-reference/modify-object-metadata), and its bytes,
+  so its ETag.
+- A multipart copy above that: InitiateMultipartUpload with the source's stored headers, user metadata and
+  tags (an UploadPartCopy copies bytes only), UploadPartCopy parts in parallel, each through the
+  invocation's request budget, then CompleteMultipartUpload; aborted when it cannot finish. Its ETag is
+  OSS's multipart kind, not the source's; its bytes and CRC-64 are the source's.
+
+In a versioned bucket an in-place copy becomes the current version, and the archived one stays as a
+noncurrent version (still billed in its class) until a lifecycle rule or the user removes it.
+RAM: CopyObject is oss:PutObject on the target and oss:GetObject on the source; the multipart copy adds
+oss:AbortMultipartUpload, and oss:GetObjectTagging on the source when it has tags; converting needs
+oss:RestoreObject too (the expiry guard's extension). `infra/policies.py` grants exactly these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import oss2
+from oss2.models import PartInfo
+
+from restore_core import listing, oss_errors, rate, retry, stopping
+from restore_core.copy_plan import COPY, Plan
+from restore_core.listing import ObjectInfo
+
+COPY_OBJECT_MAX_BYTES = 1024**3 - 1
+# UploadPartCopy: each part 100 KB to 5 GB, at most 10,000 parts (OSS's multipart limits). A part of 128 MiB
+# is copied server-side in seconds; fewer, larger parts only where 10,000 would not cover the object.
+PART_BYTES = 128 * 1024 * 1024
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 5 * 1024**3
+PARALLEL_PARTS = 8
+COPY_RETRY = retry.RetryPolicy(max_attempts=6, initial_interval=0.2, maximum_interval=5.0)
+# The headers PutObject stores with an object that an UploadPartCopy does not carry over: Initiate takes them.
+_STORED = ("content-type", "content-encoding", "content-disposition", "content-language", "cache-control", "expires")
+
+
+class Done(enum.Enum):
+    COPIED = "copied"  # the copy is there (sent now, or found there with the same bytes)
+    EXPIRED = "expired"  # the source is no longer readable (its restored copy expired): restore it again
+    FAILED = "failed"  # refused for good, with OSS's code
+    DENIED = "denied"  # the role may not copy: no object can be copied
+    NOT_SENT = "notSent"  # out of time, or transient errors outlasted the retries: the next scan tries again
+
+
+@dataclass(frozen=True)
+class Copied:
+    done: Done
+    status: int = 0
+    code: str = ""
+    message: str = ""
+    etag: str = ""
+    version_id: str | None = None
+    requests: int = 0  # copy requests sent (CopyObject, or the multipart calls)
+    present: bool = False  # found at the target already: nothing sent
+
+
+def target_bucket(source: oss2.Bucket, name: str) -> oss2.Bucket:
+    """The copy's bucket, reached as the run's (same endpoint, credentials and connection pool)."""
+    if name == source.bucket_name:
+        return source
+    extra = {"region": source.region} if getattr(source, "region", None) else {}
+    return oss2.Bucket(
+        source.auth, source.endpoint, name, session=source.session, connect_timeout=source.timeout, **extra
+    )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How each request goes out: paced by the invocation's limiter, retried on transient errors, none after
+    `stop_at` (a `clock` time)."""
+
+    limiter: rate.RateLimiter | None
+    stop_at: float | None
+    sleep: retry.Sleep = time.sleep
+    clock: retry.Clock = time.monotonic
+
+    def __call__(self, fn: Callable[[], oss2.models.RequestResult]) -> oss2.models.RequestResult:
+        return retry.call(
+            rate.paced(self.limiter, fn, stop_at=self.stop_at, clock=self.clock),
+            policy=COPY_RETRY,
+            retryable=oss_errors.is_transient,
+            sleep=self.sleep,
+            stop_at=self.stop_at,
+            clock=self.clock,
+        )
+
+
+def copy_one(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender) -> Copied:
+    """Copy `obj` as the plan says; every refusal or lack of time comes back as a `Copied`, never raised."""
+    if stopping.requested() or (send.stop_at is not None and send.clock() >= send.stop_at):
+        return Copied(Done.NOT_SENT)
+    counter = _Counter()
+    try:
+        if obj.size is not None and obj.size <= COPY_OBJECT_MAX_BYTES:
+            result = send(counter.wrap(lambda: _copy_object(source, target, obj, plan)))
+            etag = _etag(result.etag)
+        else:
+            etag, result = _multipart(source, target, obj, plan, send, counter)
+        return Copied(Done.COPIED, 200, etag=etag, version_id=result.versionid, requests=counter.n)
+    except retry.OutOfTime:
+        return Copied(Done.NOT_SENT, requests=counter.n)
+    except oss_errors.SDK_ERRORS as e:
+        return refused(e, counter.n)
+
+
+def refused(e: BaseException, requests: int) -> Copied:
+    status, code = oss_errors.status_of(e), oss_errors.code_of(e)
+    message = getattr(e, "message", "") or ""
+    if status == 403 and code == "InvalidObjectState":
+        return Copied(Done.EXPIRED, status, code, message, requests=requests)
+    if status == 403 and (code in oss_errors.CREDENTIAL_CODES or code == "AccessDenied"):
+        return Copied(Done.DENIED, status, code, message, requests=requests)
+    if oss_errors.is_transient(e):
+        return Copied(Done.NOT_SENT, status, code, message, requests=requests)
+    return Copied(Done.FAILED, status, code, message, requests=requests)
+
+
+class _Counter:
+    """The copy requests one object's copy sends (each attempt counts: each is billed)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._lock = threading.Lock()
+
+    def wrap(self, fn: Callable[[], oss2.models.RequestResult]) -> Callable[[], oss2.models.RequestResult]:
+        def counted() -> oss2.models.RequestResult:
+            with self._lock:
+                self.n += 1
+            return fn()
+
+        return counted
+
+
+def _source_params(obj: ObjectInfo) -> dict[str, str] | None:
+    return {"versionId": obj.version_id} if obj.version_id else None
+
+
+def _copy_object(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan) -> oss2.models.PutObjectResult:
+    headers = {"x-oss-storage-class": plan.storage_class}
+    return target.copy_object(
+        source.bucket_name, obj.key, plan.target_key(obj.key), headers=headers, params=_source_params(obj)
+    )
+
+
+def part_ranges(size: int) -> list[tuple[int, int]]:
+    """The byte ranges (inclusive) of a multipart copy: PART_BYTES each, larger only where MAX_PARTS needs it."""
+    part = max(PART_BYTES, -(-size // MAX_PARTS))
+    if part > MAX_PART_BYTES:
+        raise ValueError(f"{size} bytes is more than {MAX_PARTS} parts of {MAX_PART_BYTES} bytes")
+    return [(start, min(start + part, size) - 1) for start in range(0, size, part)]
+
+
+_part_pool: ThreadPoolExecutor | None = None
+_part_pool_lock = threading.Lock()
+
+
+def _parts_pool() -> ThreadPoolExecutor:
+    """Parts get a pool of their own: the objects' lanes run in the restorer's pool, and a lane waiting on
+    parts queued behind other lanes in the same pool could wait for ever."""
+    global _part_pool
+    with _part_pool_lock:
+        if _part_pool is None:
+            _part_pool = ThreadPoolExecutor(max_workers=4 * PARALLEL_PARTS, thread_name_prefix="copy-part")
+        return _part_pool
+
+
+def _multipart(
+    source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, counter: _Counter
+) -> tuple[str, oss2.models.RequestResult]:
+    params = _source_params(obj)
+    head = send(lambda: source.head_object(obj.key, params=params))
+    size = int(head.headers.get("Content-Length") or 0)
+    headers = {k: v for k, v in head.headers.items() if k.lower() in _STORED or k.lower().startswith("x-oss-meta-")}
+    headers["x-oss-storage-class"] = plan.storage_class
+    if int(head.headers.get("x-oss-tagging-count") or 0):
+        tagging = send(lambda: source.get_object_tagging(obj.key, params=params))
+        headers["x-oss-tagging"] = "&".join(
+            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
+        )
+    key = plan.target_key(obj.key)
+    upload_id = send(counter.wrap(lambda: target.init_multipart_upload(key, headers=headers))).upload_id
+    try:
+        ranges = part_ranges(size)
+
+        def part(number: int) -> PartInfo:
+            start, end = ranges[number - 1]
+            copied = send(
+                counter.wrap(
+                    lambda: target.upload_part_copy(
+                        source.bucket_name, obj.key, (start, end), key, upload_id, number, params=params
+                    )
+                )
+            )
+            return PartInfo(number, copied.etag)
+
+        parts = _in_parallel(part, len(ranges))
+        done = send(counter.wrap(lambda: target.complete_multipart_upload(key, upload_id, parts)))
+    except BaseException:
+        # Best effort: parts left behind are billed as storage until a lifecycle rule removes them; the copy's
+        # own error is the one to report.
+        with contextlib.suppress(Exception):
+            send(counter.wrap(lambda: target.abort_multipart_upload(key, upload_id)))
+        raise
+    return _etag(done.etag), done
+
+
+def _in_parallel(part: Callable[[int], PartInfo], count: int) -> list[PartInfo]:
+    """Each part, PARALLEL_PARTS at a time; the first failure is raised once the others started have ended."""
+    numbers = iter(range(1, count + 1))
+    lock = threading.Lock()
+    results: dict[int, PartInfo] = {}
+    failed: list[BaseException] = []
+
+    def lane() -> None:
+        while not failed:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            try:
+                results[number] = part(number)
+            except BaseException as e:  # handed to the caller below
+                failed.append(e)
+
+    for future in [_parts_pool().submit(lane) for _ in range(min(PARALLEL_PARTS, count))]:
+        future.result()
+    if failed:
+        raise failed[0]
+    return [results[n] for n in range(1, count + 1)]
+
+
+def _etag(value: str | None) -> str:
+    return (value or "").strip('"')
+
+
+def copy_all(
+    source: oss2.Bucket,
+    objects: Sequence[ObjectInfo],
+    plan: Plan,
+    send: Sender,
+    *,
+    workers: int,
+    listed: bool,
+    pool: Callable[[], ThreadPoolExecutor],
+) -> list[Copied]:
+    """One `Copied` per object, in order, `workers` at a time. A copy to another place first looks there: an
+    object already there with the same bytes is not copied again (`listed`: the objects come from a listing, in
+    key order, so one listing of the target covers them; otherwise one HeadObject each). After a DENIED nothing
+    more is sent."""
+    target = target_bucket(source, plan.bucket)
+    try:
+        found = _present(source, target, objects, plan, send, listed=listed) if plan.mode == COPY else {}
+    except retry.OutOfTime:
+        return [Copied(Done.NOT_SENT) for _ in objects]
+    except oss_errors.SDK_ERRORS as e:
+        raise oss_errors.translate(e, "HeadObject", target.bucket_name) from e
+    denied = threading.Event()
+    results: list[Copied | None] = [None] * len(objects)
+    position = iter(range(len(objects)))
+    lock = threading.Lock()
+
+    def lane() -> None:
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            obj = objects[index]
+            there = found.get(obj.key)
+            if there is not None:
+                results[index] = Copied(Done.COPIED, 200, etag=there, present=True)
+            elif denied.is_set():
+                results[index] = Copied(Done.NOT_SENT)
+            else:
+                results[index] = copy_one(source, target, obj, plan, send)
+                if results[index].done is Done.DENIED:  # type: ignore[union-attr]
+                    denied.set()
+
+    for future in [pool().submit(lane) for _ in range(max(1, min(workers, len(objects))))]:
+        future.result()
+    return [r if r is not None else Copied(Done.NOT_SENT) for r in results]
+
+
+def _present(
+    source: oss2.Bucket, target: oss2.Bucket, objects: Sequence[ObjectInfo], plan: Plan, send: Sender, *, listed: bool
+) -> dict[str, str]:
+    """The objects whose copy is already at the target, by source key: the copy's ETag. The same ETag means the
+    same bytes; a multipart copy has an ETag of its own, so a target of the same size with a multipart ETag is
+    compared by the CRC-64 both report (two HeadObjects, for objects of 1 GB or more only)."""
+    if not objects:
+        return {}
+    there = _listed_targets(target, objects, plan, send) if listed else _headed_targets(target, objects, plan, send)
+    found: dict[str, str] = {}
+    for obj in objects:
+        seen = there.get(plan.target_key(obj.key))
+        if seen is None:
+            continue
+        etag, size = seen
+        if etag == obj.etag or ("-" in etag and size == obj.size and _same_crc(source, target, obj, plan, send)):
+            found[obj.key] = etag
+    return found
+
+
+def _listed_targets(
+    target: oss2.Bucket, objects: Sequence[ObjectInfo], plan: Plan, send: Sender
+) -> dict[str, tuple[str, int | None]]:
+    """The target's objects from the first object's copy to the last's: one ListObjects page per 1,000."""
+    first, last = plan.target_key(objects[0].key), plan.target_key(objects[-1].key)
+    marker, out = first[:-1], {}  # the key just shorter lists `first` itself; a few keys before it cost nothing
+    while True:
+        page = listing.list_page(
+            target, prefix=plan.prefix, marker=marker, max_keys=1000, limiter=send.limiter, sleep=send.sleep
+        )
+        for o in page.objects:
+            out[o.key] = (o.etag, o.size)
+        if not page.truncated or not page.objects or page.objects[-1].key >= last:
+            return out
+        marker = page.next_marker
+
+
+def _headed_targets(
+    target: oss2.Bucket, objects: Sequence[ObjectInfo], plan: Plan, send: Sender
+) -> dict[str, tuple[str, int | None]]:
+    out: dict[str, tuple[str, int | None]] = {}
+    for obj in objects:
+        key = plan.target_key(obj.key)
+        try:
+            head = send(lambda key=key: target.head_object(key))  # type: ignore[misc]
+        except oss2.exceptions.NotFound:
+            continue
+        out[key] = (_etag(head.etag), head.content_length)
+    return out
+
+
+def _same_crc(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender) -> bool:
+    theirs = send(lambda: target.head_object(plan.target_key(obj.key))).headers.get("x-oss-hash-crc64ecma")
+    ours = send(lambda: source.head_object(obj.key, params=_source_params(obj))).headers.get("x-oss-hash-crc64ecma")
+    return theirs is not None and theirs == ours
