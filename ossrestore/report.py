@@ -63,8 +63,12 @@ class RunSummary:
     def from_document(cls, document: Mapping[str, Any]) -> RunSummary:
         """The flows' `summary.json` (`restore_core.summary_task`)."""
         action = str(document.get("action") or "restore")
-        table = report_lines.DRY_OUTCOMES if document.get("dryRun") else report_lines.OUTCOMES
-        outcomes = table.get(action, OUTCOMES)
+        copying = any(o in report_lines.COPY_OUTCOMES for o in document.get("byOutcome") or {})
+        outcomes = report_lines.outcomes_for(
+            action if action in report_lines.OUTCOMES else "restore",
+            dry_run=bool(document.get("dryRun")),
+            copying=copying,
+        )
         summary = cls(
             outcomes=outcomes,
             warnings=list(document.get("warnings") or []),

@@ -23,7 +23,7 @@ from ossrestore.report import OUTCOMES
 from ossrestore.visible import visible_text
 from restore_core import notify
 from restore_core.errors import printable
-from restore_core.report_lines import ReportLine
+from restore_core.report_lines import COPY_OUTCOMES, ReportLine, outcomes_for
 
 MAX_TIME_BUCKETS = 512
 EXAMPLE_KEYS = 5
@@ -78,7 +78,8 @@ class ReportTally:
         self.lines += 1
         cls = _bounded(self.by_class, line.storage_class or GONE)
         outcome = line.outcome
-        self.by_class.setdefault(cls, Counter())[outcome if outcome in OUTCOMES else OTHER] += 1
+        known = outcome in OUTCOMES or outcome in COPY_OUTCOMES
+        self.by_class.setdefault(cls, Counter())[outcome if known else OTHER] += 1
         requested = _moment(line.requested_at)
         if requested is not None and (self.first_requested is None or requested < self.first_requested):
             self.first_requested = requested
@@ -100,8 +101,12 @@ class ReportTally:
         return total
 
     def outcomes(self) -> list[str]:
-        """The outcome columns: the five documented ones, and (other) if a line had something else."""
-        return [*OUTCOMES, *([OTHER] if self.outcome_totals()[OTHER] else [])]
+        """The outcome columns: the five documented ones (with converted and copied after already_restored when a
+        line has them), and (other) if a line had something else."""
+        totals = self.outcome_totals()
+        copying = any(totals[o] for o in COPY_OUTCOMES)
+        shown = outcomes_for("restore", dry_run=False, copying=copying)
+        return [*shown, *([OTHER] if totals[OTHER] else [])]
 
 
 def _bounded(table: dict[str, Any], name: str) -> str:

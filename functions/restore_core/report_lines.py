@@ -25,7 +25,7 @@ from restore_core.listing import ObjectInfo
 from restore_core.restore_info import RestoreState
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
-    decisions.RESTORE: ("restored", "already_restored", "converted", "copied", "in_progress", "skipped", "failed"),
+    decisions.RESTORE: ("restored", "already_restored", "in_progress", "skipped", "failed"),
     decisions.EXTEND: ("extended", "skipped", "failed"),
     decisions.CLEAN: ("cleaned", "skipped", "failed"),
 }
@@ -35,6 +35,18 @@ DRY_OUTCOMES: dict[str, tuple[str, ...]] = {
     decisions.EXTEND: ("would_extend", "skipped", "failed"),
     decisions.CLEAN: ("would_clean", "skipped", "failed"),
 }
+# A restore that converts or copies (`copy_plan`) reports each readable object as converted or copied instead.
+COPY_OUTCOMES = ("converted", "copied")
+
+
+def outcomes_for(action: str, *, dry_run: bool, copying: bool) -> tuple[str, ...]:
+    """The outcomes a run reports, in the order summaries show them."""
+    base = (DRY_OUTCOMES if dry_run else OUTCOMES)[action]
+    if copying and not dry_run and action == decisions.RESTORE:
+        return (*base[:2], *COPY_OUTCOMES, *base[2:])
+    return base
+
+
 FIELDS = (
     "key",
     "versionId",

@@ -95,7 +95,7 @@ def summarize(req: SummaryRequest, *, store: RunStore | None, now: Callable[[], 
 def summary_of(req: SummaryRequest, *, ended: float) -> Summary:
     settings, state = req.settings, req.state
     totals: Counts = state.totals
-    outcomes = (report_lines.DRY_OUTCOMES if settings.dry_run else report_lines.OUTCOMES)[settings.action]
+    outcomes = report_lines.outcomes_for(settings.action, dry_run=settings.dry_run, copying=settings.copy is not None)
     by_class: dict[str, dict[str, int]] = {}
     for name, n in totals.group("outcome").items():
         cls, _, outcome = name.rpartition(".")
