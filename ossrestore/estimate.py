@@ -12,6 +12,10 @@ any report built from the summary. Its shape:
        "retrievalCost", "requestCost", "temporaryStorageCost", "cost" (null when a price it needs is unpriced),
        "unpriced" (the prices it lacks), "pricesVerified", "sources", "restoreSeconds", "quotaSeconds"}],
      "directRead": null or {"objects", "bytes", "perGB", "cost", "verified", "source"},
+     "copy": null or {"mode" ("convert" or "copy"), "storageClass", "target" (oss://BUCKET/PREFIX/, or null in place),
+       "classes": [{"storageClass", "objects", "bytes", "requests", "requestCost", "storagePerMonth", "youngObjects",
+                    "youngByteDays", "earlyDeletionCost", "atLeast"}],
+       "requestCost", "storagePerMonth", "earlyDeletionCost" (each null when a price it needs is unpriced)},
      "total": {"objects", "bytes", "requests", "cost" (of the priced classes; null only without a table),
                "unpriced" (the classes left out of it), "seconds"}}
 
@@ -28,6 +32,15 @@ Archive objects a bucket with archive direct read serves without a restore are n
 them is billed per GB read (RetrievalDataArchiveDirect, https://www.alibabacloud.com/help/en/oss/user-guide/
 archive-direct-reading): `directRead` shows that charge for their bytes (once each), beside the total, which
 is what the restore costs.
+
+A run that converts or copies (`convertTo`, `copyTo`) adds `copy`, beside the total (which is the restore's):
+each readable object's copy requests (one CopyObject below 1 GB, a multipart copy's calls above) at the PUT
+request price of its class or the copy's, whichever is higher (OSS does not say which one a CopyObject is
+billed at: the stricter reading); the copies' storage per month at the copy's class; and, in place only, the
+early deletion: an archive object converted before its class's minimum storage duration (Archive 60 days,
+Cold and Deep Cold Archive 180) is billed the rest of it at its class's storage price
+(`restore_core.classes.MIN_STORAGE_DAYS`). Cold and Deep Cold Archive count from their transition into the
+class, which a listing does not show: from Last-Modified the charge is the least it can be (`atLeast`).
 
 Time: the run's own requests at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
 a budget) or, when slower, a class's restores at OSS's restore quota for it (`quotaSeconds`: Cold Archive
@@ -48,7 +61,16 @@ from typing import Any
 
 from ossrestore.prices import NO_TIER, Price, PriceTable, RegionPrices
 from restore_core import flow_inputs
-from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RESTORE_TIMES, fit, restore_quota_seconds
+from restore_core.classes import (
+    ARCHIVE,
+    ARCHIVE_CLASSES,
+    COLD_ARCHIVE,
+    DEEP_COLD_ARCHIVE,
+    RESTORE_TIMES,
+    fit,
+    restore_quota_seconds,
+)
+from restore_core.copy_plan import CONVERT, Plan, plan_of
 from restore_core.deadline import from_input
 from restore_core.tally import Tally
 
@@ -95,6 +117,7 @@ class Estimate:
     classes: tuple[ClassEstimate, ...]
     direct_read: dict[str, Any] | None
     total: dict[str, Any]
+    copy: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The plain JSON form, camelCase as the report's fields are."""
@@ -129,6 +152,7 @@ def estimate(
     max_requests_per_second: int,
     poll_interval: int,
     tiers: Mapping[str, str] | None = None,
+    copy: Plan | None = None,
 ) -> Estimate:
     table = prices.for_region(region)
     rate = max_requests_per_second or ASSUMED_REQUESTS_PER_SECOND
@@ -162,6 +186,7 @@ def estimate(
         classes=rows,
         direct_read=_direct_read(tally[ARCHIVE], table),
         total=total,
+        copy=None if copy is None else _copy(copy, tally, table),
     )
 
 
@@ -183,7 +208,11 @@ def estimate_for(fields: Mapping[str, Any], tally: Tally, prices: PriceTable) ->
         max_requests_per_second=value("maxRequestsPerSecond"),
         poll_interval=value("pollInterval"),
         tiers=tiers,
+        copy=plan_of({"bucketName": fields.get("bucketName") or "", **{k: value(k) for k in _COPY_FIELDS}}),
     )
+
+
+_COPY_FIELDS = ("convertTo", "copyTo", "copyClass", "prefix")
 
 
 def actual_for(fields: Mapping[str, Any], requested: Tally, prices: PriceTable) -> dict[str, Any]:
@@ -275,6 +304,60 @@ def _direct_read(counts: Mapping[str, int], table: RegionPrices | None) -> dict[
         "verified": bool(price and price.verified),
         "source": "" if price is None else price.source,
     }
+
+
+def _copy(plan: Plan, tally: Tally, table: RegionPrices | None) -> dict[str, Any]:
+    """What converting or copying the readable objects costs, per class (see the module's docstring)."""
+    rows: list[dict[str, Any]] = []
+    for cls in ARCHIVE_CLASSES:
+        counts = tally[cls]
+        objects = counts["objects"] - counts["directReadObjects"]
+        if not objects:
+            continue
+        size = counts["bytes"] - counts["directReadBytes"]
+        young = plan.mode == CONVERT and counts["youngObjects"] > 0
+        put = _higher(table.put_requests(cls), table.put_requests(plan.storage_class)) if table else None
+        rows.append(
+            {
+                "storageClass": cls,
+                "objects": objects,
+                "bytes": size,
+                "requests": counts["copyRequests"],
+                "requestCost": _round(_times(counts["copyRequests"] / 10_000, put)) if put else None,
+                "storagePerMonth": _round(_times(size / GB, table.storage(plan.storage_class))) if table else None,
+                "youngObjects": counts["youngObjects"] if young else 0,
+                "youngByteDays": counts["youngByteDays"] if young else 0,
+                "earlyDeletionCost": (
+                    _round(_times(counts["youngByteDays"] / GB / 30, table.storage(cls)))
+                    if young and table
+                    else 0.0
+                    if not young
+                    else None
+                ),
+                "atLeast": young and cls in (COLD_ARCHIVE, DEEP_COLD_ARCHIVE),
+            }
+        )
+
+    def total(name: str) -> float | None:
+        values: list[float | None] = [r[name] for r in rows]
+        return None if any(v is None for v in values) else _round(sum(v or 0.0 for v in values))
+
+    return {
+        "mode": plan.mode,
+        "storageClass": plan.storage_class,
+        "target": None if plan.mode == CONVERT else f"oss://{plan.bucket}/{plan.prefix}",
+        "classes": rows,
+        "requestCost": total("requestCost"),
+        "storagePerMonth": total("storagePerMonth"),
+        "earlyDeletionCost": total("earlyDeletionCost"),
+    }
+
+
+def _higher(a: Price, b: Price) -> Price | None:
+    """The higher of two prices; None (unpriced) when either is."""
+    if a.value is None or b.value is None:
+        return None
+    return a if a.value >= b.value else b
 
 
 def _times(quantity: float, price: Price) -> float | None:
@@ -402,6 +485,7 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
             f"unpriced: {', '.join(total['unpriced'])} (the table has no price for it: pass --price-table); "
             "+: the total is what the priced classes cost"
         )
+    notes.extend(copy_notes(est))
     direct = est.get("directRead")
     if direct:
         cost = "unpriced" if direct["cost"] is None else f"{direct['cost']:,.2f} {currency}"
@@ -410,6 +494,36 @@ def _notes(est: Mapping[str, Any]) -> list[str]:
             f"without a restore, billed per GB read: {cost} to read each once (not in the total)"
         )
     return notes
+
+
+def copy_notes(est: Mapping[str, Any]) -> list[str]:
+    """A conversion's or copy's cost, a line for its requests and storage and one per class for early deletion."""
+    copy = est.get("copy")
+    if not copy:
+        return []
+    currency = est.get("currency") or ""
+    what = (
+        f"convert in place to {copy['storageClass']}"
+        if copy["mode"] == CONVERT
+        else f"copy to {copy['target']} as {copy['storageClass']}"
+    )
+    requests = sum(r["requests"] for r in copy["classes"])
+    size = sum(r["bytes"] for r in copy["classes"])
+    lines = [
+        f"{what}: {requests:,} copy requests, {_money(copy['requestCost'])} {currency}; the copies "
+        f"({human_bytes(size)}) are stored at {_money(copy['storagePerMonth'])} {currency} a month (not in the total)"
+    ]
+    for row in copy["classes"]:
+        if row["youngObjects"]:
+            lines.append(
+                f"early deletion, {row['storageClass']}: {row['youngObjects']:,} objects younger than the class's "
+                f"minimum storage duration, {row['youngByteDays'] / GB:,.1f} GB-days left: "
+                f"{'at least ' if row['atLeast'] else ''}{_money(row['earlyDeletionCost'])} {currency} "
+                "(billed once when converted; not in the total)"
+            )
+    if copy["mode"] == CONVERT and not any(r["youngObjects"] for r in copy["classes"]):
+        lines.append("early deletion: none (every object is older than its class's minimum storage duration)")
+    return lines
 
 
 def versus_table(est: Mapping[str, Any], by_class: Mapping[tuple[str, str], int], *, elapsed: float) -> Any:

@@ -6,7 +6,9 @@ Shape (every table the same):
         "currency": "CNY", "appliesTo": [region ids], "retrieved": "YYYY-MM-DD",
         "classes": {CLASS: {"tiers": {TIER or "none": {"retrievalPerGB": PRICE, "requestsPer10000": PRICE}},
                             "temporaryStoragePerGBMonth": PRICE,
-                            "directReadPerGB": PRICE}}}}}          # Archive only: archive direct read
+                            "directReadPerGB": PRICE}},          # Archive only: archive direct read
+        "storagePerGBMonth": {ANY CLASS: PRICE},                # optional: converting and copying
+        "putRequestsPer10000": {ANY CLASS: PRICE}}}}            # optional: converting and copying
     PRICE = {"value": number >= 0 or null, "source": "where the figure was read", "verified": bool}
 
 Each table holds one currency and the regions it prices (`appliesTo`): OSS prices the Chinese mainland in
@@ -26,13 +28,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ossrestore.errors import UsageError
 from restore_core.classes import ARCHIVE, ARCHIVE_CLASSES, RULES
+
+STORAGE_CLASSES = ("Standard", "IA", *ARCHIVE_CLASSES)
 
 NO_TIER = "none"  # Archive takes no tier
 _MAX_FILE_BYTES = 1024 * 1024
@@ -67,6 +71,20 @@ class RegionPrices:
     applies_to: tuple[str, ...]
     retrieved: str
     classes: dict[str, ClassPrices]
+    # What a conversion or copy costs, per storage class (Standard and IA too): the copy's storage, the early
+    # deletion of a young archive object, and a copy's PUT requests. A class the table leaves out is unpriced.
+    storage_per_gb_month: dict[str, Price] = field(default_factory=dict)
+    put_requests_per_10000: dict[str, Price] = field(default_factory=dict)
+
+    def storage(self, storage_class: str) -> Price:
+        return self.storage_per_gb_month.get(storage_class) or _unpriced(storage_class, "storagePerGBMonth")
+
+    def put_requests(self, storage_class: str) -> Price:
+        return self.put_requests_per_10000.get(storage_class) or _unpriced(storage_class, "putRequestsPer10000")
+
+
+def _unpriced(storage_class: str, name: str) -> Price:
+    return Price(value=None, source=f"the table has no {name} for {storage_class}", verified=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,13 +202,32 @@ def _region(name: str, value: Any) -> RegionPrices:
     for cls in classes_raw:
         if cls not in ARCHIVE_CLASSES:
             raise _Bad(f"{at}.classes.{cls}", "a storage class: " + ", ".join(ARCHIVE_CLASSES), cls)
+    for key in raw:
+        if key not in _REGION_KEYS:
+            raise _Bad(f"{at}.{key}", "one of " + ", ".join(_REGION_KEYS), key)
     return RegionPrices(
         name=name,
         currency=_text(raw.get("currency"), f"{at}.currency"),
         applies_to=tuple(applies),
         retrieved=_date(raw.get("retrieved"), f"{at}.retrieved"),
         classes={cls: _class(cls, classes_raw.get(cls), f"{at}.classes.{cls}") for cls in ARCHIVE_CLASSES},
+        storage_per_gb_month=_per_class(raw.get("storagePerGBMonth"), f"{at}.storagePerGBMonth"),
+        put_requests_per_10000=_per_class(raw.get("putRequestsPer10000"), f"{at}.putRequestsPer10000"),
     )
+
+
+_REGION_KEYS = ("currency", "appliesTo", "retrieved", "classes", "storagePerGBMonth", "putRequestsPer10000")
+
+
+def _per_class(value: Any, at: str) -> dict[str, Price]:
+    """An optional {class: PRICE} of any storage class."""
+    if value is None:
+        return {}
+    raw = _object(value, at)
+    for cls in raw:
+        if cls not in STORAGE_CLASSES:
+            raise _Bad(f"{at}.{cls}", "a storage class: " + ", ".join(STORAGE_CLASSES), cls)
+    return {cls: _price(price, f"{at}.{cls}") for cls, price in raw.items()}
 
 
 def _date(value: Any, path: str) -> str:

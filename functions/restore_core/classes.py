@@ -25,6 +25,13 @@ RULES: dict[str, ClassRule] = {
     COLD_ARCHIVE: ClassRule(max_days=365, tiers=("Expedited", "Standard", "Bulk")),
     DEEP_COLD_ARCHIVE: ClassRule(max_days=365, tiers=("Expedited", "Standard")),
 }
+# Minimum storage durations: an object converted (or deleted) sooner is billed the rest of them at its class's
+# storage price ("billing method for objects whose storage duration is less than the minimum storage duration",
+# https://www.alibabacloud.com/help/en/oss/product-overview/billing-method-for-objects-whose-storage-duration-is-
+# less-than-the-minimum-storage-duration). Archive counts from Last-Modified; Cold and Deep Cold Archive from the
+# transition into the class, which only HeadObject reports (x-oss-transition-time): from a listing, Last-Modified
+# gives the least that can be charged.
+MIN_STORAGE_DAYS: dict[str, int] = {ARCHIVE: 60, COLD_ARCHIVE: 180, DEEP_COLD_ARCHIVE: 180}
 # A request every archive class accepts, for keys whose class is unknown.
 UNIVERSAL = ClassRule(max_days=7, tiers=())
 

@@ -245,7 +245,13 @@ def _count(
     if selected and req.settings.action == decisions.RESTORE:
         one = tally.empty_tally()
         tally.add(
-            one, obj.storage_class, obj.size, request=plan.request, direct_read=plan.reason == Skip.DIRECT_READ.value
+            one,
+            obj.storage_class,
+            obj.size,
+            request=plan.request,
+            direct_read=plan.reason == Skip.DIRECT_READ.value,
+            modified=obj.modified,
+            now=time.time(),
         )
         counts.add_tally("tally", one)
     if outcome is None:

@@ -7,20 +7,36 @@ run's command reads the same figures for its estimate. The estimate itself (pric
 command's (`ossrestore/estimate.py`); this is only the counting both sides share.
 
 The flow state holds it as plain JSON: {class: {"objects", "bytes", "requests", "requestBytes",
-"directReadObjects", "directReadBytes"}}. The last two count the Archive objects a bucket with archive direct
-read serves without a restore (skipped, never requested): reading them is billed per GB read, which the
-estimate shows beside the restore's cost. A tally without them (an older run's) reads them as 0.
+"directReadObjects", "directReadBytes", "copyRequests", "youngObjects", "youngByteDays"}}. The direct-read pair
+counts the Archive objects a bucket with archive direct read serves without a restore (skipped, never
+requested): reading them is billed per GB read, which the estimate shows beside the restore's cost. The last
+three price a conversion or copy (`copy_plan`): the copy requests each object takes (CopyObject, or a multipart
+copy's), and the objects younger than their class's minimum storage duration with the bytes x days left of it
+(an in-place conversion is billed those days). A tally without them (an older run's) reads them as 0.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from restore_core import classes
 from restore_core.errors import InvalidParameter
 
-COUNTS = ("objects", "bytes", "requests", "requestBytes", "directReadObjects", "directReadBytes")
+COUNTS = (
+    "objects",
+    "bytes",
+    "requests",
+    "requestBytes",
+    "directReadObjects",
+    "directReadBytes",
+    "copyRequests",
+    "youngObjects",
+    "youngByteDays",
+)
+DAY = 86400
 _MAX = 10**18  # a bound for the counters a flow hands back, far above any bucket
 
 Tally = dict[str, dict[str, int]]
@@ -50,10 +66,26 @@ def read_tally(value: Any, field: str = "tally") -> Tally:
     return out
 
 
-def add(tally: Tally, storage_class: str, size: int | None, *, request: bool, direct_read: bool = False) -> None:
+def add(
+    tally: Tally,
+    storage_class: str,
+    size: int | None,
+    *,
+    request: bool,
+    direct_read: bool = False,
+    modified: datetime | None = None,
+    now: float | None = None,
+) -> None:
     """Count one selected archive object; `request`: it needs a restore request; `direct_read`: it is left
-    to archive direct read (GetObject reads it without a restore)."""
+    to archive direct read (GetObject reads it without a restore); `modified` and `now`: its age."""
     counts = tally[storage_class]
+    if not direct_read:
+        counts["copyRequests"] += copy_requests(size)
+    if modified is not None and now is not None:
+        left = classes.MIN_STORAGE_DAYS[storage_class] - max(0.0, now - modified.timestamp()) / DAY
+        if left > 0:
+            counts["youngObjects"] += 1
+            counts["youngByteDays"] += math.ceil((size or 0) * left)
     counts["objects"] += 1
     counts["bytes"] += size or 0
     if request:
@@ -62,3 +94,19 @@ def add(tally: Tally, storage_class: str, size: int | None, *, request: bool, di
     if direct_read:
         counts["directReadObjects"] += 1
         counts["directReadBytes"] += size or 0
+
+
+def copy_requests(size: int | None) -> int:
+    """The copy requests one object of `size` bytes takes: a CopyObject below 1 GB, else a HeadObject,
+    InitiateMultipartUpload, its UploadPartCopy parts and CompleteMultipartUpload (`copier`)."""
+    if size is None or size < COPY_OBJECT_BYTES:
+        return 1
+    part = max(PART_BYTES, -(-size // MAX_PARTS))
+    return 3 + -(-size // part)
+
+
+# copier's figures, repeated here so the tally does not import the copier (and oss2) for three numbers;
+# tests/test_copy_plan.py holds them equal.
+COPY_OBJECT_BYTES = 1024**3
+PART_BYTES = 128 * 1024 * 1024
+MAX_PARTS = 10_000
