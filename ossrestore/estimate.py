@@ -339,17 +339,22 @@ def _copy(plan: Plan, tally: Tally, table: RegionPrices | None) -> dict[str, Any
         )
 
     def total(name: str) -> float | None:
-        values: list[float | None] = [r[name] for r in rows]
-        return None if any(v is None for v in values) else _round(sum(v or 0.0 for v in values))
+        """The priced classes' sum (`unpriced` names the others); None only when no class is priced."""
+        values = [r[name] for r in rows if r[name] is not None]
+        return _round(sum(values)) if values or not rows else None
 
     return {
         "mode": plan.mode,
         "storageClass": plan.storage_class,
         "target": None if plan.mode == CONVERT else f"oss://{plan.bucket}/{plan.prefix}",
+        # one-time costs of the priced classes (`unpriced` names the others), and the copies' storage a month
         "classes": rows,
         "requestCost": total("requestCost"),
         "storagePerMonth": total("storagePerMonth"),
         "earlyDeletionCost": total("earlyDeletionCost"),
+        "unpriced": [
+            r["storageClass"] for r in rows if None in (r["requestCost"], r["storagePerMonth"], r["earlyDeletionCost"])
+        ],
     }
 
 
@@ -502,6 +507,10 @@ def copy_notes(est: Mapping[str, Any]) -> list[str]:
     if not copy:
         return []
     currency = est.get("currency") or ""
+
+    def amount(value: float | None) -> str:
+        return "unpriced" if value is None else f"{value:,.2f} {currency}".strip()
+
     what = (
         f"convert in place to {copy['storageClass']}"
         if copy["mode"] == CONVERT
@@ -510,16 +519,17 @@ def copy_notes(est: Mapping[str, Any]) -> list[str]:
     requests = sum(r["requests"] for r in copy["classes"])
     size = sum(r["bytes"] for r in copy["classes"])
     lines = [
-        f"{what}: {requests:,} copy requests, {_money(copy['requestCost'])} {currency}; the copies "
-        f"({human_bytes(size)}) are stored at {_money(copy['storagePerMonth'])} {currency} a month (not in the total)"
+        f"{what}: {requests:,} copy requests, {amount(copy['requestCost'])}; the copies ({human_bytes(size)}) are "
+        f"stored at {amount(copy['storagePerMonth'])} a month (not in the total)"
+        + (f"; unpriced, not in these: {', '.join(copy['unpriced'])}" if copy.get("unpriced") else "")
     ]
     for row in copy["classes"]:
         if row["youngObjects"]:
             lines.append(
                 f"early deletion, {row['storageClass']}: {row['youngObjects']:,} objects younger than the class's "
                 f"minimum storage duration, {row['youngByteDays'] / GB:,.1f} GB-days left: "
-                f"{'at least ' if row['atLeast'] else ''}{_money(row['earlyDeletionCost'])} {currency} "
-                "(billed once when converted; not in the total)"
+                f"{'at least ' if row['atLeast'] and row['earlyDeletionCost'] is not None else ''}"
+                f"{amount(row['earlyDeletionCost'])} (billed once when converted; not in the total)"
             )
     if copy["mode"] == CONVERT and not any(r["youngObjects"] for r in copy["classes"]):
         lines.append("early deletion: none (every object is older than its class's minimum storage duration)")
