@@ -131,3 +131,20 @@ def test_a_conversion_or_copy_that_cannot_be_made_is_refused_naming_the_flag(emu
     # THEN exit 2 and a message naming the flag, no traceback
     assert result.exit_code == 2, result.output + result.stderr
     assert field in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_dry_run_of_a_conversion_prints_the_early_deletion_of_young_objects_per_class(emu):
+    # GIVEN young archive objects (put just now) of two classes, and an older Archive one
+    bucket = client(emu)
+    for i in range(4):
+        bucket.put_object(f"d/a{i}", b"a" * 2048, headers={"x-oss-storage-class": "Archive"})
+        bucket.put_object(f"d/c{i}", b"c" * 4096, headers={"x-oss-storage-class": "ColdArchive"})
+    # WHEN a dry run of a conversion to Standard is made in a priced region
+    result = run_command("run", emu, BUCKET, "--dry-run", "--convert-to", "Standard", "--region", "cn-hangzhou")
+    # THEN it sends nothing and prints the copy requests and, per class, the early deletion of the young objects
+    assert result.exit_code == 0, result.output + result.stderr
+    text = " ".join(result.output.split())
+    assert "convert in place to Standard: 8 copy requests" in text
+    assert "early deletion, Archive: 4 objects younger than the class's minimum storage duration" in text
+    assert "early deletion, ColdArchive: 4 objects" in text and "at least" in text
+    assert emu.stats.get("attempt:CopyObject") == 0 and emu.stats.get("attempt:RestoreObject") == 0

@@ -1,0 +1,79 @@
+"""The conversion and copy inputs, checked together, and the copy's arithmetic (parts, requests)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from restore_core import copier, tally
+from restore_core.copy_plan import CONVERT, COPY, Plan, parse_target, plan_of
+from restore_core.errors import InvalidParameter
+from restore_core.flow_inputs import validate_flow_input
+
+BASE = {"endpoint": "http://127.0.0.1:9", "bucketName": "source-bucket"}
+
+
+def test_a_copy_re_roots_each_key_from_the_runs_prefix_to_the_targets():
+    # GIVEN a copy of a prefix to another bucket's prefix
+    plan = plan_of(validate_flow_input({**BASE, "prefix": "data/2023/", "copyTo": "oss://other-bucket/out/"}))
+    # THEN keys lose the run's prefix and gain the target's; the class defaults to Standard
+    assert plan == Plan(COPY, "Standard", "other-bucket", "out/", "data/2023/")
+    assert plan.target_key("data/2023/x/y.csv") == "out/x/y.csv"
+    assert plan.url("data/2023/a") == "oss://other-bucket/out/a"
+
+
+def test_a_conversion_keeps_each_key():
+    plan = plan_of(validate_flow_input({**BASE, "convertTo": "IA"}))
+    assert plan == Plan(CONVERT, "IA", "source-bucket") and plan.target_key("k") == "k"
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"copyTo": "oss://x/"}, "copyTo"),  # not a bucket name
+        ({"copyTo": "oss://other-bucket/no-slash"}, "copyTo"),
+        ({"copyTo": "s3://other-bucket/"}, "copyTo"),
+        ({"copyTo": "oss://source-bucket/data/in/", "prefix": "data/"}, "copyTo"),  # inside the run's prefix
+        ({"copyTo": "oss://source-bucket/", "prefix": "data/"}, "copyTo"),  # the run's prefix inside it
+        ({"copyTo": "oss://other-bucket/", "convertTo": "IA"}, "copyTo"),
+        ({"convertTo": "Archive"}, "convertTo"),
+        ({"convertTo": "IA", "action": "extend"}, "convertTo"),
+        ({"convertTo": "IA", "allVersions": True}, "convertTo"),
+        ({"copyTo": "oss://other-bucket/", "copyClass": "ColdArchive"}, "copyClass"),
+    ],
+)
+def test_a_conversion_or_copy_that_cannot_be_made_is_refused_naming_the_field(fields, field):
+    # GIVEN / WHEN a flow input asks for one THEN InvalidParameter names the field
+    with pytest.raises(InvalidParameter) as e:
+        validate_flow_input({**BASE, **fields})
+    assert e.value.field == field
+
+
+def test_a_copy_into_the_runs_own_bucket_outside_its_prefix_is_allowed():
+    plan = plan_of(validate_flow_input({**BASE, "prefix": "data/", "copyTo": "oss://source-bucket/restored/"}))
+    assert plan is not None and plan.bucket == "source-bucket" and plan.prefix == "restored/"
+    assert parse_target("") is None
+
+
+@pytest.mark.parametrize("size", [1024**3, 5 * 1024**3 + 1, 3 * 10**12, 48 * 10**12])
+def test_a_multipart_copy_covers_the_object_in_at_most_10000_parts_of_100kb_to_5gb(size):
+    # GIVEN an object of 1 GB or more WHEN its parts are planned
+    ranges = copier.part_ranges(size)
+    # THEN they cover every byte once, in order, within OSS's part limits, and the tally counts their requests
+    assert ranges[0][0] == 0 and ranges[-1][1] == size - 1
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
+    assert len(ranges) <= copier.MAX_PARTS
+    assert all(100 * 1024 <= end - start + 1 <= copier.MAX_PART_BYTES for start, end in ranges[:-1])
+    assert tally.copy_requests(size) == len(ranges) + 3
+
+
+def test_the_tally_counts_a_copy_as_the_copier_sends_it():
+    # The tally repeats the copier's figures rather than import it: they must agree.
+    assert (tally.COPY_OBJECT_BYTES - 1, tally.PART_BYTES, tally.MAX_PARTS) == (
+        copier.COPY_OBJECT_MAX_BYTES,
+        copier.PART_BYTES,
+        copier.MAX_PARTS,
+    )
+    assert tally.copy_requests(copier.COPY_OBJECT_MAX_BYTES) == 1
+    assert tally.copy_requests(None) == 1
