@@ -42,6 +42,21 @@ RAM_ACTIONS: dict[str, str] = {
     "DeleteObject": "oss:DeleteObject",
     "RestoreObject": "oss:RestoreObject",
     "CleanRestoredObject": "oss:CleanRestoredObject",
+    # Multipart: every step that writes the object is oss:PutObject (InitiateMultipartUpload, UploadPart,
+    # UploadPartCopy and CompleteMultipartUpload pages, "Permissions"); UploadPartCopy's source is checked as
+    # GetObject, like CopyObject's. The others are actions of their own ("RAM Policy",
+    # https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview; AbortMultipartUpload,
+    # https://help.aliyun.com/en/oss/developer-reference/abortmultipartupload).
+    "InitiateMultipartUpload": "oss:PutObject",
+    "UploadPart": "oss:PutObject",
+    "UploadPartCopy": "oss:PutObject",
+    "CompleteMultipartUpload": "oss:PutObject",
+    "AbortMultipartUpload": "oss:AbortMultipartUpload",
+    "ListParts": "oss:ListParts",
+    "ListMultipartUploads": "oss:ListMultipartUploads",
+    "GetObjectTagging": "oss:GetObjectTagging",
+    "PutObjectTagging": "oss:PutObjectTagging",
+    "DeleteObjectTagging": "oss:DeleteObjectTagging",
 }
 # Operation with a `versionId` parameter -> RAM action. HeadObject and GetObjectMeta are authorized as
 # GetObject, so by version as GetObject by version.
@@ -52,6 +67,9 @@ VERSIONED_RAM_ACTIONS: dict[str, str] = {
     "DeleteObject": "oss:DeleteObjectVersion",
     "RestoreObject": "oss:RestoreObjectVersion",
     "CleanRestoredObject": "oss:CleanRestoredObjectVersion",
+    "GetObjectTagging": "oss:GetObjectVersionTagging",
+    "PutObjectTagging": "oss:PutObjectVersionTagging",
+    "DeleteObjectTagging": "oss:DeleteObjectVersionTagging",
 }
 
 

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
 
 from ossemu import classes as sc
-from ossemu import restore
+from ossemu import multipart, object_meta, restore, tagging
 from ossemu.access import Authorize
 from ossemu.auth import Verifier
 from ossemu.clock import RealClock, TimeSource
-from ossemu.errors import ConfigError
+from ossemu.errors import ConfigError, OssError
 from ossemu.faults import FaultInjector, Faults
+from ossemu.generated import Generated
 from ossemu.latency import RestoreLatency
 from ossemu.seeding import seed_bucket
 from ossemu.server import OssHTTPServer
 from ossemu.service import Service
 from ossemu.stats import Stats
-from ossemu.store import BucketStore, Content, ObjectRecord, Store
+from ossemu.store import DEFAULT_CONTENT_TYPE, BucketStore, Content, ObjectRecord, Store
 from ossemu.versions import ENABLED, NULL, SUSPENDED
 
 
@@ -177,11 +179,85 @@ class Emulator:
         with self._store.lock:
             return _prefixed(self._store.bucket(bucket), prefix)
 
+    def put_generated(
+        self,
+        bucket: str,
+        key: str,
+        size: int,
+        *,
+        storage_class: str = sc.STANDARD,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        metadata: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        seed: int = 0,
+        parts: int = 1,
+    ) -> str | None:
+        """Add an object of `size` bytes that are generated from (`seed`, offset) when read, never held
+        (`ossemu.generated`), so tests can have objects of several GB. `metadata`: user metadata by name
+        (without `x-oss-meta-`); `tags`: its tags. `parts`: how many parts the multipart upload that made it
+        had (1 to 10,000, each but the last 100 KB to 5 GB): its ETag is then the upper-case MD5 of a
+        description of it and `-parts`, and its type Multipart. `parts=0`: one PutObject made it (5 GB at
+        most); its ETag is the MD5 of its bytes, computed here, a pass over them (about 2 s a GB). Returns
+        the version ID, None without versioning."""
+        _check_class(storage_class)
+        _check_generated(size, parts)
+        names = {f"{object_meta.META_PREFIX}{name.lower()}": value for name, value in (metadata or {}).items()}
+        try:
+            stored = object_meta.user_meta(names)
+            tag_pairs = tagging.check(tuple((tags or {}).items()))
+        except OssError as e:
+            raise ConfigError("metadata or tags", e.message, "what PutObject accepts") from None
+        body = Generated(size, seed)
+        if parts:
+            described = f"ossemu generated size={size} seed={seed} parts={parts}".encode()
+            etag = f"{hashlib.md5(described).hexdigest().upper()}-{parts}"
+        else:
+            md5 = hashlib.md5()
+            for chunk in body.chunks():
+                md5.update(chunk)
+            etag = md5.hexdigest().upper()
+        content = Content(body, etag, content_type, stored, tag_pairs)
+        with self._store.lock:
+            return self._store.bucket(bucket).put_version(key, ObjectRecord(storage_class, content, self.clock.now()))
+
+    # object_bytes reads a whole object into memory: fine for what tests put, not for generated GBs.
+    OBJECT_BYTES_MAX = 256 * 1024 * 1024
+
     def object_bytes(self, bucket: str, key: str) -> bytes | None:
-        """The current version's content, whatever its storage class; None when there is no such object."""
+        """The current version's content, whatever its storage class; None when there is no such object. Up to
+        `OBJECT_BYTES_MAX` bytes; read larger objects with `read_range`."""
         with self._store.lock:
             rec = self._store.bucket(bucket).objects.get(key)
-            return None if rec is None else rec.content.data
+            if rec is None:
+                return None
+            body = rec.content.body
+        if len(body) > self.OBJECT_BYTES_MAX:
+            raise ConfigError("key", key, f"an object of at most {self.OBJECT_BYTES_MAX} bytes (use read_range)")
+        return body.read(0, len(body))
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the current version, as Python slices count them, inside the object."""
+        with self._store.lock:
+            body = self._store.record(bucket, key).content.body
+        if not 0 <= start <= end <= len(body):
+            raise ConfigError("range", (start, end), f"0 <= start <= end <= {len(body)}")
+        return body.read(start, end)
+
+    def object_crc64(self, bucket: str, key: str) -> int:
+        """The CRC-64 OSS reports for the current version (x-oss-hash-crc64ecma)."""
+        with self._store.lock:
+            content = self._store.record(bucket, key).content
+        return content.crc64
+
+    def object_tags(self, bucket: str, key: str) -> dict[str, str]:
+        with self._store.lock:
+            return dict(self._store.record(bucket, key).content.tags)
+
+    def multipart_uploads(self, bucket: str) -> list[tuple[str, str]]:
+        """(key, upload ID) of every multipart upload in progress, in ListMultipartUploads order."""
+        with self._store.lock:
+            uploads = sorted(self._store.bucket(bucket).uploads.values(), key=lambda u: (u.key, u.order))
+            return [(u.key, u.upload_id) for u in uploads]
 
     def object_count(self, bucket: str) -> int:
         with self._store.lock:
@@ -252,6 +328,23 @@ def _prefixed(b: BucketStore, prefix: str) -> list[str]:
             break
         out.append(k)
     return out
+
+
+# PutObject uploads at most 5 GB ("Simple upload: ... up to 5 GB", https://www.alibabacloud.com/help/doc-detail/32030.htm).
+PUT_OBJECT_MAX_BYTES = 5 * 1024**3
+
+
+def _check_generated(size: int, parts: int) -> None:
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ConfigError("size", size, "a whole number of bytes >= 0")
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 0 <= parts <= multipart.MAX_PART_NUMBER:
+        raise ConfigError("parts", parts, f"0 (one PutObject) to {multipart.MAX_PART_NUMBER}")
+    if parts == 0 and size > PUT_OBJECT_MAX_BYTES:
+        raise ConfigError("size", size, f"at most {PUT_OBJECT_MAX_BYTES} bytes for one PutObject (declare parts)")
+    if parts and not (parts - 1) * multipart.MIN_PART_BYTES <= size <= parts * multipart.MAX_PART_BYTES:
+        raise ConfigError(
+            "size", size, f"what {parts} parts of 100 KB to 5 GB (the last one smaller) can hold"
+        )  # fmt: skip
 
 
 def _check_class(storage_class: str) -> None:

@@ -194,8 +194,8 @@ class _Writer:
         self.parts.append(
             f"<{tag}><Key>{self.text(key)}</Key>"
             + latest
-            + f'<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>"{c.etag}"</ETag><Type>Normal</Type>'
-            f"<Size>{len(c.data)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
+            + f'<LastModified>{iso_date(rec.mtime)}</LastModified><ETag>"{c.etag}"</ETag><Type>{c.object_type}</Type>'
+            f"<Size>{len(c.body)}</Size><StorageClass>{rec.storage_class}</StorageClass>"
         )
         self.restore_info(rec, now=now)
         if not version and rec.storage_class in sc.COLD_CLASSES:

@@ -5,24 +5,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from ossemu import classes as sc
-from ossemu import conditions, object_meta, restore
+from ossemu import conditions, object_meta, restore, tagging
+from ossemu.body import Bytes
 from ossemu.errors import OssError
 from ossemu.formats import http_date, restore_value
 from ossemu.protocol import Call, Context, Response, no_bucket, no_key
-from ossemu.store import Content, ObjectRecord
+from ossemu.store import Content, ObjectRecord, Pairs
 
 
 def _object_headers(rec: ObjectRecord, *, now: float) -> dict[str, str]:
     c = rec.content
     h = {
         "Content-Type": c.content_type,
-        "Content-Length": str(len(c.data)),
+        "Content-Length": str(len(c.body)),
         "ETag": f'"{c.etag}"',
         "Last-Modified": http_date(rec.mtime),
-        "x-oss-object-type": "Normal",
+        "x-oss-object-type": c.object_type,
         "x-oss-hash-crc64ecma": str(c.crc64),
         "x-oss-storage-class": rec.storage_class,
     }
@@ -33,6 +35,7 @@ def _object_headers(rec: ObjectRecord, *, now: float) -> dict[str, str]:
         if value is not None:
             h["x-oss-restore"] = value
     h.update(c.stored_headers)
+    h.update(tagging.count_headers(c.tags))
     return h
 
 
@@ -72,25 +75,28 @@ def get(ctx: Context, call: Call) -> Response:
         return _not_modified(headers)
     headers["Accept-Ranges"] = "bytes"
     headers.update(object_meta.response_overrides(call.params))
-    data = rec.content.data
-    span = _byte_range(call.req.headers.get("range", ""), len(data))
+    body = rec.content.body
+    span = _byte_range(call.req.headers.get("range", ""), len(body))
     if span is None:
-        return Response(200, headers, data)
+        return Response(200, headers, body.data if isinstance(body, Bytes) else body)
     start, end = span
-    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
     del headers["Content-Length"]
-    return Response(206, headers, data[start : end + 1])
+    return Response(206, headers, body.read(start, end + 1))
 
 
 def put(ctx: Context, call: Call) -> Response:
     h = call.req.headers
     conditions.refuse_on_put(h)
-    storage_class = _storage_class(h)
+    storage_class = requested_class(h)
     md5 = h.get("content-md5")
     if md5 is not None and md5 != base64.b64encode(hashlib.md5(call.req.body).digest()).decode():
         raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
     content = Content.of(
-        call.req.body, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h)
+        call.req.body,
+        content_type=object_meta.content_type(h),
+        stored_headers=object_meta.stored_headers(h),
+        tags=tagging.from_header(h.get(tagging.HEADER, "")),
     )
     with ctx.store.lock:
         version_id = ctx.bucket(call).put_version(call.key, ObjectRecord(storage_class, content, ctx.clock.now()))
@@ -110,44 +116,30 @@ _DIRECTIVES = ("COPY", "REPLACE")
 def copy(ctx: Context, call: Call) -> Response:
     """CopyObject: PUT with `x-oss-copy-source: /bucket/key[?versionId=...]` (the key URL-encoded), in place or
     into another bucket. The bytes (and so the ETag) are the source's; `x-oss-metadata-directive` COPY (the
-    default) keeps its Content-Type and user metadata, REPLACE takes the request's; the copy's class is
-    `x-oss-storage-class` (default Standard) and it starts with no restore of its own. An archive source that is
-    not restored is refused as GetObject refuses it: 403 InvalidObjectState."""
+    default) keeps its Content-Type and user metadata, REPLACE takes the request's; `x-oss-tagging-directive`
+    likewise for its tags (REPLACE takes `x-oss-tagging`); the copy's class is `x-oss-storage-class` (default
+    Standard) and it starts with no restore of its own. An archive source that is not restored is refused as
+    GetObject refuses it: 403 InvalidObjectState."""
     h = call.req.headers
     conditions.refuse_on_put(h)
-    src_bucket, src_key, src_version = copy_source(h["x-oss-copy-source"])
-    directive = h.get("x-oss-metadata-directive", "COPY").upper()
-    if directive not in _DIRECTIVES:
-        raise OssError(
-            400, "InvalidArgument", f"Invalid metadata directive {directive!r}; expected COPY or REPLACE.",
-            extra={"ArgumentName": "x-oss-metadata-directive", "ArgumentValue": directive},
-        )  # fmt: skip
-    storage_class = _storage_class(h)
+    directive = _directive(h, "x-oss-metadata-directive")
+    tags_directive = tagging_directive(h)
+    replaced_tags = copy_tags_replaced(h)
+    storage_class = requested_class(h)
     with ctx.store.lock:
-        source_store = ctx.store.buckets.get(src_bucket)
-        if source_store is None:
-            raise no_bucket(src_bucket)
-        if src_version is not None:
-            rec = source_store.read_version(src_key, src_version)
-        else:
-            found = source_store.objects.get(src_key)
-            if found is None:
-                raise no_key(src_key)
-            rec = found
         now = ctx.clock.now()
-        if rec.storage_class in sc.ARCHIVE_CLASSES and restore.state_of(rec, now) != restore.RESTORED:
-            raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
-        if len(rec.content.data) > COPY_OBJECT_MAX_BYTES:
+        rec, src_version = read_source(ctx, h["x-oss-copy-source"], now=now)
+        if len(rec.content.body) > COPY_OBJECT_MAX_BYTES:
             raise OssError(
                 400, "InvalidRequest", "The source object is 1 GB or larger: copy it with UploadPartCopy."
             )  # fmt: skip
         source = rec.content
-        content = (
-            Content.of(source.data, content_type=source.content_type, stored_headers=source.stored_headers)
-            if directive == "COPY"
-            else Content.of(
-                source.data, content_type=object_meta.content_type(h), stored_headers=object_meta.stored_headers(h)
-            )
+        content = Content(
+            source.body,
+            source.etag,
+            source.content_type if directive == "COPY" else object_meta.content_type(h),
+            source.stored_headers if directive == "COPY" else object_meta.stored_headers(h),
+            source.tags if tags_directive == "COPY" else replaced_tags,
         )
         version_id = ctx.bucket(call).put_version(call.key, ObjectRecord(storage_class, content, now))
     body = (
@@ -162,6 +154,79 @@ def copy(ctx: Context, call: Call) -> Response:
     return Response(200, headers, body)
 
 
+TAGGING_DIRECTIVE = "x-oss-tagging-directive"
+
+
+def _directive(h: dict[str, str], name: str) -> str:
+    directive = h.get(name, "COPY").upper()
+    if directive not in _DIRECTIVES:
+        raise OssError(
+            400, "InvalidArgument", f"Invalid {name} {directive!r}; expected COPY or REPLACE.",
+            extra={"ArgumentName": name, "ArgumentValue": directive},
+        )  # fmt: skip
+    return directive
+
+
+def tagging_directive(h: dict[str, str]) -> str:
+    return _directive(h, TAGGING_DIRECTIVE)
+
+
+def copy_tags_replaced(h: dict[str, str]) -> Pairs:
+    """The tags a CopyObject request gives its copy under `x-oss-tagging-directive: REPLACE`. With COPY (the
+    default) OSS documents the source's tags and no use for `x-oss-tagging`; the emulator refuses the header
+    there rather than drop it silently (the stricter reading: CopyObject,
+    https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject)."""
+    if tagging_directive(h) == "COPY":
+        if tagging.HEADER in h:
+            raise OssError(
+                400, "InvalidArgument", "x-oss-tagging needs x-oss-tagging-directive: Replace.",
+                extra={"ArgumentName": tagging.HEADER},
+            )  # fmt: skip
+        return ()
+    return tagging.from_header(h.get(tagging.HEADER, ""))
+
+
+# UploadPartCopy's conditions on its source: each of the four fails with 412 where GetObject's namesake would
+# fail or answer 304 (UploadPartCopy, "x-oss-copy-source-if-*", https://www.alibabacloud.com/help/tc/object-
+# storage-service/latest/uploadpartcopy: "否則返回412"). CopyObject does not check them yet.
+_SOURCE_CONDITIONS = {f"x-oss-copy-source-{name.lower()}": name for name in conditions.HEADERS}
+
+
+def read_source(
+    ctx: Context, header: str, *, now: float, conditions_in: Mapping[str, str] | None = None
+) -> tuple[ObjectRecord, str | None]:
+    """The object `x-oss-copy-source` names and the version it names, readable as GetObject reads it: an
+    archive object must be restored (403 InvalidObjectState otherwise), and the request's
+    `x-oss-copy-source-if-*` headers (in `conditions_in`) must hold. Caller holds the store lock."""
+    src_bucket, src_key, src_version = copy_source(header)
+    source_store = ctx.store.buckets.get(src_bucket)
+    if source_store is None:
+        raise no_bucket(src_bucket)
+    if src_version is not None:
+        rec = source_store.read_version(src_key, src_version)
+    else:
+        found = source_store.objects.get(src_key)
+        if found is None:
+            raise no_key(src_key)
+        rec = found
+    if rec.storage_class in sc.ARCHIVE_CLASSES and restore.state_of(rec, now) != restore.RESTORED:
+        raise OssError(403, "InvalidObjectState", "The operation is not valid for the object's state")
+    given = conditions_in or {}
+    asked = {plain.lower(): given[name] for name, plain in _SOURCE_CONDITIONS.items() if name in given}
+    if asked and conditions.not_modified(asked, etag=rec.content.etag, mtime=rec.mtime):
+        raise OssError(412, "PreconditionFailed", conditions.PRECONDITION_MESSAGE, ec=conditions.PRECONDITION_EC)
+    return rec, src_version
+
+
+def source_tags(ctx: Context, header: str) -> Pairs:
+    """The tags of the object `x-oss-copy-source` names; none when it names nothing (the copy fails later)."""
+    with ctx.store.lock:
+        try:
+            return read_source(ctx, header, now=ctx.clock.now())[0].content.tags
+        except OssError:
+            return ()
+
+
 def copy_source(value: str) -> tuple[str, str, str | None]:
     """`/bucket/key[?versionId=ID]`, the key URL-encoded: (bucket, key, version ID or None)."""
     path, _, query = value.partition("?")
@@ -172,7 +237,7 @@ def copy_source(value: str) -> tuple[str, str, str | None]:
     return bucket, unquote(key), version
 
 
-def _storage_class(h: dict[str, str]) -> str:
+def requested_class(h: dict[str, str]) -> str:
     storage_class = h.get("x-oss-storage-class", sc.STANDARD)
     if storage_class not in sc.STORAGE_CLASSES:
         raise OssError(

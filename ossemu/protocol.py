@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ossemu.body import Body
 from ossemu.clock import TimeSource
 from ossemu.errors import OssError
 from ossemu.latency import RestoreLatency
@@ -22,9 +23,11 @@ class Request:
 
 @dataclass
 class Response:
+    """`body`: bytes, or an object's `Body`, which the transport streams without materializing it."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes | Body = b""
 
 
 @dataclass(frozen=True)

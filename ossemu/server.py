@@ -106,7 +106,14 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Unknown')}"]
         lines.extend(f"{k}: {v}" for k, v in h.items())
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        self.wfile.write(data if head else data + resp.body)
+        if head:
+            self.wfile.write(data)
+        elif isinstance(resp.body, bytes):
+            self.wfile.write(data + resp.body)
+        else:  # an object's body: a chunk at a time, so a GB object never sits in memory whole
+            self.wfile.write(data)
+            for chunk in resp.body.chunks():
+                self.wfile.write(chunk)
 
 
 class OssHTTPServer(ThreadingHTTPServer):

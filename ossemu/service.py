@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from ossemu import access, bucket_ops, object_ops
+from ossemu import access, bucket_ops, multipart_lists, multipart_ops, object_ops, tagging
 from ossemu.auth import SignedRequest, Verifier
 from ossemu.clock import TimeSource
 from ossemu.errors import OssError
@@ -68,6 +68,14 @@ def route(call: Call) -> tuple[str, Operation]:
         return ("GetObjectMeta" if "objectMeta" in p else "HeadObject"), object_ops.head
     if m == "PUT" and not p and "x-oss-copy-source" in call.req.headers:
         return "CopyObject", object_ops.copy
+    if m == "POST" and "uploads" in p:
+        return "InitiateMultipartUpload", multipart_ops.initiate
+    if "uploadId" in p and m in _UPLOAD_OPERATIONS:
+        if m == "PUT" and "x-oss-copy-source" in call.req.headers:
+            return "UploadPartCopy", multipart_ops.upload_part_copy
+        return _UPLOAD_OPERATIONS[m]
+    if "tagging" in p and m in _TAGGING_OPERATIONS:
+        return _TAGGING_OPERATIONS[m]
     if any(k in _BUCKET_SUBRESOURCES for k in p) or "x-oss-copy-source" in call.req.headers:
         return "Unsupported", _unsupported
     plain = {
@@ -76,6 +84,19 @@ def route(call: Call) -> tuple[str, Operation]:
         "DELETE": ("DeleteObject", object_ops.delete),
     }
     return plain.get(m, ("Unsupported", _unsupported))
+
+
+_UPLOAD_OPERATIONS: dict[str, tuple[str, Operation]] = {
+    "PUT": ("UploadPart", multipart_ops.upload_part),
+    "POST": ("CompleteMultipartUpload", multipart_ops.complete),
+    "DELETE": ("AbortMultipartUpload", multipart_ops.abort),
+    "GET": ("ListParts", multipart_lists.list_parts),
+}
+_TAGGING_OPERATIONS: dict[str, tuple[str, Operation]] = {
+    "GET": ("GetObjectTagging", tagging.get_object_tagging),
+    "PUT": ("PutObjectTagging", tagging.put_object_tagging),
+    "DELETE": ("DeleteObjectTagging", tagging.delete_object_tagging),
+}
 
 
 def _route_bucket(m: str, p: dict[str, str]) -> tuple[str, Operation]:
@@ -89,6 +110,8 @@ def _route_bucket(m: str, p: dict[str, str]) -> tuple[str, Operation]:
         return f"{m.title()}BucketVersioning", bucket_ops.versioning
     if m == "GET" and "versions" in p:
         return "ListObjectVersions", bucket_ops.list_versions
+    if m == "GET" and "uploads" in p:
+        return "ListMultipartUploads", multipart_lists.list_uploads
     if m == "GET" and not any(k in _BUCKET_SUBRESOURCES for k in p):
         return (
             ("ListObjectsV2", bucket_ops.list_v2) if p.get("list-type") == "2" else ("ListObjects", bucket_ops.list_v1)
@@ -164,16 +187,42 @@ class Service:
                     SignedRequest(req.method, call.bucket, call.key, list(call.params.items()), req.headers)
                 )
             access.check(self._authorize, signer, op, call.bucket, call.key, versioned="versionId" in call.params)
-            if op == "CopyObject":  # and it reads its source: oss:GetObject (by version) there too
-                src_bucket, src_key, src_version = object_ops.copy_source(req.headers["x-oss-copy-source"])
-                access.check(
-                    self._authorize, signer, "GetObject", src_bucket, src_key, versioned=src_version is not None
-                )
+            for also, bucket, key, versioned in self._also_authorized(op, call):
+                access.check(self._authorize, signer, also, bucket, key, versioned=versioned)
             resp = action(self.ctx, call)
         except OssError as e:
             resp = self._error(e, req, request_id)
         self.stats.incr(f"{op}:{resp.status}")
         return self._finish(resp, request_id)
+
+    def _also_authorized(self, op: str, call: Call) -> list[tuple[str, str, str, bool]]:
+        """What a request needs beyond its own action: (operation, bucket, key, by version).
+
+        CopyObject and UploadPartCopy read their source: oss:GetObject (oss:GetObjectVersion by version) there
+        (UploadPartCopy, https://help.aliyun.com/en/oss/developer-reference/uploadpartcopy, "Permissions").
+        Tags written with an object need oss:PutObjectTagging on it (PutObject's and InitiateMultipartUpload's
+        `x-oss-tagging`, https://help.aliyun.com/en/oss/developer-reference/initiatemultipartupload). CopyObject
+        lists oss:GetObjectTagging and oss:PutObjectTagging together, "If you copy object tags through
+        x-oss-tagging, these permissions are required", and oss:GetObjectVersionTagging for a source version's
+        tags (copy-object, https://www.alibabacloud.com/help/en/oss/developer-reference/copy-objects-by-calling-
+        an-api-operation). Read strictly: a copy whose result has tags, kept from a tagged source (the default
+        directive) or given by `x-oss-tagging` under Replace, needs both, on its source and on itself; a copy
+        without tags needs neither, as the page ties them to copying tags."""
+        h = call.req.headers
+        out: list[tuple[str, str, str, bool]] = []
+        if op in ("CopyObject", "UploadPartCopy"):
+            header = h["x-oss-copy-source"] if op == "CopyObject" else multipart_ops.copy_source_header(h)
+            src_bucket, src_key, src_version = object_ops.copy_source(header)
+            out.append(("GetObject", src_bucket, src_key, src_version is not None))
+            if op == "CopyObject":
+                replaced = object_ops.copy_tags_replaced(h)
+                kept = object_ops.tagging_directive(h) == "COPY" and object_ops.source_tags(self.ctx, header)
+                if kept or replaced:
+                    out.append(("GetObjectTagging", src_bucket, src_key, src_version is not None))
+                    out.append(("PutObjectTagging", call.bucket, call.key, False))
+        elif op in ("PutObject", "InitiateMultipartUpload") and h.get(tagging.HEADER):
+            out.append(("PutObjectTagging", call.bucket, call.key, False))
+        return out
 
     @staticmethod
     def _finish(resp: Response, request_id: str) -> Response:

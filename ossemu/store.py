@@ -7,23 +7,16 @@ costs O(log n + page). Records use `__slots__`, and seeded objects share one con
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import threading
 from dataclasses import dataclass
 
-from oss2.utils import Crc64
 from sortedcontainers import SortedList
 
+from ossemu.body import Body, Bytes
 from ossemu.errors import NoSuchBucketError, NoSuchKeyError, OssError
 from ossemu.versions import ENABLED, NULL, History, Version, VersionIds
-
-
-def _crc64(data: bytes) -> int:
-    """The CRC-64 OSS reports in x-oss-hash-crc64ecma, by the SDK's own implementation (`oss2.utils.Crc64`),
-    the one oss2 checks answers against; infra's code package checksum uses the same."""
-    crc = Crc64()
-    crc.update(data)
-    return int(crc.crc)
-
 
 # PutObject without a Content-Type: "If the object name has no extension, OSS defaults to
 # application/octet-stream"; inferring a type from the extension is the SDKs' job, not the server's
@@ -31,24 +24,39 @@ def _crc64(data: bytes) -> int:
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
+Pairs = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Content:
-    """Bytes with the checksums OSS reports for them and the headers PutObject stored with them
-    (Content-Type; the other standard HTTP headers and the user metadata as (name, value) pairs,
-    values as sent on the wire). Shared by every object seeded with the same size, so the headers
-    cost nothing per seeded object."""
+    """An object's bytes (`ossemu.body`), its ETag, and what PutObject stored with them: Content-Type, the
+    other standard HTTP headers and the user metadata as (name, value) pairs (values as sent on the wire),
+    and the object's tags (`ossemu.tagging`). Shared by every object seeded with the same size, so none of
+    it costs anything per seeded object; changing one object's tags gives that object a copy.
 
-    data: bytes
+    The CRC-64 is the body's, computed when first asked for and cached there. An ETag with a `-N` suffix
+    is a multipart upload's (N parts); such objects are of type Multipart, the others Normal."""
+
+    body: Body
     etag: str
-    crc64: int
     content_type: str = DEFAULT_CONTENT_TYPE
-    stored_headers: tuple[tuple[str, str], ...] = ()
+    stored_headers: Pairs = ()
+    tags: Pairs = ()
+
+    @property
+    def crc64(self) -> int:
+        return self.body.crc()
+
+    @property
+    def object_type(self) -> str:
+        return "Multipart" if "-" in self.etag else "Normal"
 
     @classmethod
     def of(
-        cls, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE, stored_headers: tuple[tuple[str, str], ...] = ()
+        cls, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE, stored_headers: Pairs = (), tags: Pairs = ()
     ) -> Content:
-        return cls(data, hashlib.md5(data).hexdigest().upper(), _crc64(data), content_type, stored_headers)
+        """What PutObject makes of a request body: the ETag is the body's MD5."""
+        return cls(Bytes(data), hashlib.md5(data).hexdigest().upper(), content_type, stored_headers, tags)
 
 
 class RestoreRecord:
@@ -73,6 +81,46 @@ class ObjectRecord:
         self.restore: RestoreRecord | None = None
 
 
+_upload_order = itertools.count()
+
+
+class Part:
+    __slots__ = ("body", "etag", "mtime")
+
+    def __init__(self, body: Body, etag: str, mtime: float) -> None:
+        self.body, self.etag, self.mtime = body, etag, mtime
+
+
+class Upload:
+    """One InitiateMultipartUpload: what the object will be stored with, and the parts so far
+    (`ossemu.multipart` has the rules)."""
+
+    __slots__ = (
+        "content_type",
+        "initiated",
+        "key",
+        "order",
+        "parts",
+        "storage_class",
+        "stored_headers",
+        "tags",
+        "upload_id",
+    )
+
+    def __init__(
+        self, key: str, *, initiated: float, storage_class: str, content_type: str, stored_headers: Pairs, tags: Pairs
+    ) -> None:
+        self.key = key
+        self.upload_id = os.urandom(16).hex().upper()
+        self.initiated = initiated
+        self.order = next(_upload_order)  # uploads of one key list in the order they were initiated
+        self.storage_class = storage_class
+        self.content_type = content_type
+        self.stored_headers = stored_headers
+        self.tags = tags
+        self.parts: dict[int, Part] = {}
+
+
 class BucketStore:
     def __init__(self, name: str, created: float) -> None:
         self.name = name
@@ -87,6 +135,8 @@ class BucketStore:
         self.versioning = ""
         self.history = History()
         self._version_ids = VersionIds()
+        # Multipart uploads in progress (InitiateMultipartUpload until Complete or Abort), by upload ID.
+        self.uploads: dict[str, Upload] = {}
 
     def put(self, key: str, record: ObjectRecord) -> None:
         if key not in self.objects:
