@@ -103,8 +103,7 @@ class _Scan:
         results = step([obj for _, _, obj in staged if obj is not None])
         settled, again, denied = copy_step.settle_all(staged, results, plan, days=self.req.settings.days)
         if denied is not None:
-            operation = "CopyObject" if denied.requests <= 1 else "a multipart copy"
-            raise OSSAccessDenied(operation, denied.code, denied.message)
+            raise OSSAccessDenied(denied.operation, denied.code, denied.message)
         for done, after in settled:
             self._settle(done, after)
         if len(settled) < len(staged):

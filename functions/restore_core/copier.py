@@ -68,6 +68,7 @@ class Copied:
     version_id: str | None = None
     requests: int = 0  # copy requests sent (CopyObject, or the multipart calls)
     present: bool = False  # found at the target already: nothing sent
+    operation: str = ""  # the request OSS refused (for a DENIED answer's error)
 
 
 def target_bucket(source: oss2.Bucket, name: str) -> oss2.Bucket:
@@ -108,7 +109,7 @@ def copy_one(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Pl
     counter = _Counter()
     try:
         if obj.size is not None and obj.size <= COPY_OBJECT_MAX_BYTES:
-            result = send(counter.wrap(lambda: _copy_object(source, target, obj, plan)))
+            result = send(counter.wrap("CopyObject", lambda: _copy_object(source, target, obj, plan)))
             etag = _etag(result.etag)
         else:
             etag, result = _multipart(source, target, obj, plan, send, counter)
@@ -116,35 +117,41 @@ def copy_one(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Pl
     except retry.OutOfTime:
         return Copied(Done.NOT_SENT, requests=counter.n)
     except oss_errors.SDK_ERRORS as e:
-        return refused(e, counter.n)
+        return refused(e, counter.n, counter.operation)
 
 
-def refused(e: BaseException, requests: int) -> Copied:
+def refused(e: BaseException, requests: int, operation: str) -> Copied:
     status, code = oss_errors.status_of(e), oss_errors.code_of(e)
     message = getattr(e, "message", "") or ""
     if status == 403 and code == "InvalidObjectState":
-        return Copied(Done.EXPIRED, status, code, message, requests=requests)
-    if status == 403 and (code in oss_errors.CREDENTIAL_CODES or code == "AccessDenied"):
-        return Copied(Done.DENIED, status, code, message, requests=requests)
-    if oss_errors.is_transient(e):
-        return Copied(Done.NOT_SENT, status, code, message, requests=requests)
-    return Copied(Done.FAILED, status, code, message, requests=requests)
+        done = Done.EXPIRED
+    elif status == 403 and (code in oss_errors.CREDENTIAL_CODES or code == "AccessDenied"):
+        done = Done.DENIED
+    elif oss_errors.is_transient(e):
+        done = Done.NOT_SENT
+    else:
+        done = Done.FAILED
+    return Copied(done, status, code, message, requests=requests, operation=operation)
 
 
 class _Counter:
-    """The copy requests one object's copy sends (each attempt counts: each is billed)."""
+    """The copy requests one object's copy sends (each attempt counts: each is billed), and the last one sent."""
 
     def __init__(self) -> None:
         self.n = 0
+        self.operation = ""
         self._lock = threading.Lock()
 
-    def wrap(self, fn: Callable[[], oss2.models.RequestResult]) -> Callable[[], oss2.models.RequestResult]:
-        def counted() -> oss2.models.RequestResult:
+    def wrap(
+        self, operation: str, fn: Callable[[], oss2.models.RequestResult], *, counted: bool = True
+    ) -> Callable[[], oss2.models.RequestResult]:
+        def sent() -> oss2.models.RequestResult:
             with self._lock:
-                self.n += 1
+                self.n += counted
+                self.operation = operation
             return fn()
 
-        return counted
+        return sent
 
 
 def _source_params(obj: ObjectInfo) -> dict[str, str] | None:
@@ -184,17 +191,21 @@ def _multipart(
     source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, counter: _Counter
 ) -> tuple[str, oss2.models.RequestResult]:
     params = _source_params(obj)
-    head = send(lambda: source.head_object(obj.key, params=params))
+    head = send(counter.wrap("HeadObject", lambda: source.head_object(obj.key, params=params), counted=False))
     size = int(head.headers.get("Content-Length") or 0)
     headers = {k: v for k, v in head.headers.items() if k.lower() in _STORED or k.lower().startswith("x-oss-meta-")}
     headers["x-oss-storage-class"] = plan.storage_class
     if int(head.headers.get("x-oss-tagging-count") or 0):
-        tagging = send(lambda: source.get_object_tagging(obj.key, params=params))
+        tagging = send(
+            counter.wrap("GetObjectTagging", lambda: source.get_object_tagging(obj.key, params=params), counted=False)
+        )
         headers["x-oss-tagging"] = "&".join(
             f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
         )
     key = plan.target_key(obj.key)
-    upload_id = send(counter.wrap(lambda: target.init_multipart_upload(key, headers=headers))).upload_id
+    upload_id = send(
+        counter.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
+    ).upload_id
     try:
         ranges = part_ranges(size)
 
@@ -202,20 +213,25 @@ def _multipart(
             start, end = ranges[number - 1]
             copied = send(
                 counter.wrap(
+                    "UploadPartCopy",
                     lambda: target.upload_part_copy(
                         source.bucket_name, obj.key, (start, end), key, upload_id, number, params=params
-                    )
+                    ),
                 )
             )
             return PartInfo(number, copied.etag)
 
         parts = _in_parallel(part, len(ranges))
-        done = send(counter.wrap(lambda: target.complete_multipart_upload(key, upload_id, parts)))
+        done = send(
+            counter.wrap("CompleteMultipartUpload", lambda: target.complete_multipart_upload(key, upload_id, parts))
+        )
     except BaseException:
         # Best effort: parts left behind are billed as storage until a lifecycle rule removes them; the copy's
         # own error is the one to report.
+        failed_at = counter.operation
         with contextlib.suppress(Exception):
-            send(counter.wrap(lambda: target.abort_multipart_upload(key, upload_id)))
+            send(counter.wrap("AbortMultipartUpload", lambda: target.abort_multipart_upload(key, upload_id)))
+        counter.operation = failed_at
         raise
     return _etag(done.etag), done
 
