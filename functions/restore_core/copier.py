@@ -203,13 +203,20 @@ def _multipart(
             f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
         )
     key = plan.target_key(obj.key)
-    upload_id = send(
-        counter.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
-    ).upload_id
+    ranges = part_ranges(size)
+    found = _unfinished(target, key, ranges, send, counter)
+    if found is None:
+        upload_id = send(
+            counter.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
+        ).upload_id
+        done: dict[int, PartInfo] = {}
+    else:
+        upload_id, done = found
     try:
-        ranges = part_ranges(size)
 
         def part(number: int) -> PartInfo:
+            if number in done:
+                return done[number]
             start, end = ranges[number - 1]
             copied = send(
                 counter.wrap(
@@ -222,18 +229,48 @@ def _multipart(
             return PartInfo(number, copied.etag)
 
         parts = _in_parallel(part, len(ranges))
-        done = send(
+        completed = send(
             counter.wrap("CompleteMultipartUpload", lambda: target.complete_multipart_upload(key, upload_id, parts))
         )
+    except retry.OutOfTime:
+        raise  # the upload stays: the next scan finds it (`_unfinished`) and copies only the parts it lacks
     except BaseException:
-        # Best effort: parts left behind are billed as storage until a lifecycle rule removes them; the copy's
-        # own error is the one to report.
+        # Refused for good: best effort to remove the parts (billed as storage until a lifecycle rule removes
+        # them); the copy's own error is the one to report.
         failed_at = counter.operation
         with contextlib.suppress(Exception):
             send(counter.wrap("AbortMultipartUpload", lambda: target.abort_multipart_upload(key, upload_id)))
         counter.operation = failed_at
         raise
-    return _etag(done.etag), done
+    return _etag(completed.etag), completed
+
+
+def _unfinished(
+    target: oss2.Bucket, key: str, ranges: list[tuple[int, int]], send: Sender, counter: _Counter
+) -> tuple[str, dict[int, PartInfo]] | None:
+    """The newest upload of `key` an earlier scan left when its time ran out (a multipart copy of a large
+    object can outlast an invocation), with the parts it holds that match this copy's ranges; None if none."""
+    listed = send(
+        counter.wrap("ListMultipartUploads", lambda: target.list_multipart_uploads(prefix=key), counted=False)
+    )
+    uploads = [u for u in listed.upload_list if u.key == key]
+    if not uploads:
+        return None
+    upload_id = max(uploads, key=lambda u: u.initiation_date).upload_id
+    done: dict[int, PartInfo] = {}
+    marker = ""
+    while True:
+        page = send(
+            counter.wrap("ListParts", lambda m=marker: target.list_parts(key, upload_id, marker=m), counted=False)  # type: ignore[misc]
+        )
+        for p in page.parts:
+            if 1 <= p.part_number <= len(ranges):
+                start, end = ranges[p.part_number - 1]
+                if p.size == end - start + 1:
+                    done[p.part_number] = PartInfo(p.part_number, p.etag)
+        if not page.is_truncated:
+            return upload_id, done
+        marker = page.next_marker
 
 
 def _in_parallel(part: Callable[[int], PartInfo], count: int) -> list[PartInfo]:
