@@ -10,14 +10,17 @@ another bucket or prefix, with the request that fits its size, and never twice.
   so its ETag.
 - A multipart copy above that: InitiateMultipartUpload with the source's stored headers, user metadata and
   tags (an UploadPartCopy copies bytes only), UploadPartCopy parts in parallel, each through the
-  invocation's request budget, then CompleteMultipartUpload; aborted when it cannot finish. Its ETag is
-  OSS's multipart kind, not the source's; its bytes and CRC-64 are the source's.
+  invocation's request budget, then CompleteMultipartUpload; aborted when OSS refuses it for good, kept
+  when the invocation's time runs out (the next scan resumes it). Its ETag is OSS's multipart kind, not the
+  source's; its bytes and CRC-64 are the source's.
 
 In a versioned bucket an in-place copy becomes the current version, and the archived one stays as a
 noncurrent version (still billed in its class) until a lifecycle rule or the user removes it.
-RAM: CopyObject is oss:PutObject on the target and oss:GetObject on the source; the multipart copy adds
-oss:AbortMultipartUpload, and oss:GetObjectTagging on the source when it has tags; converting needs
-oss:RestoreObject too (the expiry guard's extension). `infra/policies.py` grants exactly these.
+RAM: CopyObject is oss:PutObject on the target and oss:GetObject on the source, and when the source has tags
+(the copy keeps them) oss:GetObjectTagging on it and oss:PutObjectTagging on the copy; the multipart copy adds
+oss:ListMultipartUploads (the target bucket), oss:ListParts and oss:AbortMultipartUpload (the target object);
+a copy to another place lists the target (oss:ListObjects) or heads it (oss:GetObject); the expiry guard's
+extension is oss:RestoreObject. `infra/policies.py` grants exactly these.
 """
 
 from __future__ import annotations
