@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from infra.errors import DeploymentConfigError, UnknownStackError
-from restore_core import params
+from restore_core import copy_plan, params
+from restore_core.errors import InvalidParameter
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 
@@ -58,6 +59,13 @@ _LOG_PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _STATE_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 # A report prefix: the same segments, ending with '/' (every run's report is a folder below it).
 _REPORT_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)+$")
+# A copy target: what the handlers take as `copyTo` (restore_core.copy_plan.parse_target), its prefix narrowed to
+# the report prefix's segments, since the prefix goes into a RAM resource, where '*' and '?' are wildcards.
+_COPY_TARGET_ALLOWED = (
+    "oss://BUCKET/ or oss://BUCKET/PREFIX/: an OSS bucket name (3-63 lowercase letters, digits and '-'), then no "
+    "prefix or '/'-separated segments of letters, digits, '.', '_' and '-' ending with '/' (at most 700 bytes; "
+    "no '*' or '?', which RAM reads as wildcards)"
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,23 @@ StateBackend = LocalStateBackend | OssStateBackend
 
 
 @dataclass(frozen=True)
+class CopyTarget:
+    """A place the functions may copy restored objects to (`copyTo`): a bucket and a key prefix ("" or ending
+    with '/')."""
+
+    bucket: str
+    prefix: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"oss://{self.bucket}/{self.prefix}"
+
+    def covers(self, bucket: str, prefix: str) -> bool:
+        """Whether a run copying to `oss://bucket/prefix` writes only below this target."""
+        return bucket == self.bucket and prefix.startswith(self.prefix)
+
+
+@dataclass(frozen=True)
 class DeploymentConfig:
     """Everything one stack needs; constructs read only this, never environment names."""
 
@@ -105,6 +130,13 @@ class DeploymentConfig:
     log_project_suffix: str | None = None
     report_bucket: str = ""  # where the flows write each run's report: oss://<report_bucket>/<report_prefix>
     report_prefix: str = "oss-restore/reports/"
+    convert: bool = False  # the functions may convert objects of `buckets` in place (convertTo)
+    copy_targets: tuple[CopyTarget, ...] = ()  # the places the functions may copy objects to (copyTo)
+
+    def may_copy_to(self, url: str) -> bool:
+        """Whether this stack's functions may make the copies of a run with `copyTo` `url` (a checked one)."""
+        target = copy_plan.parse_target(url)
+        return target is not None and any(t.covers(*target) for t in self.copy_targets)
 
     @property
     def report_url(self) -> str:
@@ -198,6 +230,8 @@ def _environment(source: str, env: str, body: Any) -> list[DeploymentConfig]:
             "1-16 lowercase letters, digits and '-', starting and ending with a letter or digit",
         ),
         **_report(source, f"{where}.report", body.get("report")),
+        convert=_optional_bool(source, f"{where}.convert", body.get("convert")),
+        copy_targets=_copy_targets(source, f"{where}.copy_targets", body.get("copy_targets")),
     )
     configs = [DeploymentConfig(region=region, **common) for region in regions]  # type: ignore[arg-type]  # common: checked per field above
     for cfg in configs:
@@ -249,7 +283,7 @@ def _backend(source: str, where: str, raw: Any) -> StateBackend:
 
 
 def _report(source: str, where: str, raw: Any) -> dict[str, str]:
-    """Where the flows write reports: a bucket and a key prefix (the functions may write nowhere else)."""
+    """Where the flows write reports: a bucket and a key prefix (the functions write nowhere else, unless they convert or copy)."""
     body = _mapping(source, where, raw)
     prefix = body.get("prefix", "oss-restore/reports/")
     return {
@@ -268,6 +302,36 @@ def _report(source: str, where: str, raw: Any) -> dict[str, str]:
             "'/'-separated segments of letters, digits, '.', '_' and '-', ending with '/'",
         ),
     }
+
+
+def _copy_targets(source: str, where: str, raw: Any) -> tuple[CopyTarget, ...]:
+    """Where the functions may copy to (none unless listed): each target as the handlers read `copyTo`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise DeploymentConfigError(source, where, f"must be a list of {_COPY_TARGET_ALLOWED}")
+    targets = [_copy_target(source, f"{where}[{i}]", item) for i, item in enumerate(raw)]
+    if len(set(targets)) != len(targets):
+        raise DeploymentConfigError(source, where, "lists a value twice")
+    return tuple(targets)
+
+
+def _copy_target(source: str, where: str, raw: Any) -> CopyTarget:
+    try:
+        parsed = copy_plan.parse_target(raw) if isinstance(raw, str) else None
+    except InvalidParameter:
+        parsed = None
+    if parsed is None or (parsed[1] and not _REPORT_PREFIX.fullmatch(parsed[1])):
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: {_COPY_TARGET_ALLOWED}")
+    return CopyTarget(*parsed)
+
+
+def _optional_bool(source: str, where: str, raw: Any) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise DeploymentConfigError(source, where, f"got {raw!r}; allowed: true or false (default false)")
+    return raw
 
 
 def _runtime(source: str, where: str, raw: Any) -> str:

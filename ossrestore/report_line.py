@@ -12,9 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from restore_core.report_lines import DRY_OUTCOMES, OUTCOMES, ReportLine
+from restore_core.report_lines import COPY_OUTCOMES, DRY_OUTCOMES, OUTCOMES, ReportLine
 
-ALL_OUTCOMES = frozenset(o for table in (OUTCOMES, DRY_OUTCOMES) for t in table.values() for o in t)
+ALL_OUTCOMES = frozenset(
+    (*COPY_OUTCOMES, *(o for table in (OUTCOMES, DRY_OUTCOMES) for t in table.values() for o in t))
+)
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
@@ -67,6 +69,9 @@ FIELDS: dict[str, Callable[[Any], str | None]] = {
     "expiry": _moment,
     "tier": _optional_text,
     "readableAt": _moment,
+    "copy": _optional_text,
+    "copyEtag": _optional_text,
+    "copyVersionId": _optional_text,
 }
 REQUIRED = ("key", "outcome")
 

@@ -27,6 +27,20 @@ _SLS_LOGSTORE = "https://www.alibabacloud.com/help/doc-detail/29018.html"
 # ossutil's `unrestore` (CleanRestoredObject over a prefix, versions included) needs both
 # oss:CleanRestoredObject and oss:CleanRestoredObjectVersion; the RAM overview's table predates the API.
 _OSS_UNRESTORE = "https://help.aliyun.com/zh/oss/developer-reference/unrestore"
+# The copies a run makes (convertTo, copyTo), each API page's "Permissions" table:
+# - CopyObject: oss:GetObject on the source (oss:GetObjectVersion naming a versionId), oss:PutObject on the
+#   copy; copying tags, oss:GetObjectTagging on the source (oss:GetObjectVersionTagging naming a versionId)
+#   and oss:PutObjectTagging on the copy.
+# - InitiateMultipartUpload: oss:PutObject; with x-oss-tagging, oss:PutObjectTagging.
+# - UploadPartCopy: oss:GetObject (oss:GetObjectVersion) on the source, oss:PutObject on the copy.
+# - AbortMultipartUpload: oss:AbortMultipartUpload (on the object of the upload: it is a DELETE of it).
+# - ListMultipartUploads: oss:ListMultipartUploads (GET /?uploads: a request of the bucket).
+# - ListParts: oss:ListParts (GET /ObjectName?uploadId=...: the object of the upload).
+_OSS_COPY = "https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject"
+_OSS_INITIATE = "https://help.aliyun.com/en/oss/developer-reference/initiatemultipartupload"
+_OSS_ABORT = "https://help.aliyun.com/en/oss/developer-reference/abortmultipartupload"
+_OSS_LIST_UPLOADS = "https://www.alibabacloud.com/help/doc-detail/31997.html"
+_OSS_LIST_PARTS = "https://help.aliyun.com/en/oss/developer-reference/listparts"
 
 OSS_BUCKET = "acs:oss:*:{account}:{bucket}"
 OSS_OBJECT = "acs:oss:*:{account}:{bucket}/{key}"
@@ -71,6 +85,18 @@ _SPECS = (
     ActionSpec("oss:GetObjectVersion", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:RestoreObjectVersion", OSS_OBJECT, _OSS_RAM),
     ActionSpec("oss:CleanRestoredObjectVersion", OSS_OBJECT, _OSS_UNRESTORE),
+    # A copy that carries its source's tags reads them from the source and writes them with the copy: CopyObject
+    # keeps them by default (x-oss-tagging-directive COPY), a multipart copy reads them (GetObjectTagging) and
+    # hands them to InitiateMultipartUpload as x-oss-tagging. Object actions, named after their APIs.
+    ActionSpec("oss:GetObjectTagging", OSS_OBJECT, _OSS_COPY),
+    ActionSpec("oss:GetObjectVersionTagging", OSS_OBJECT, _OSS_COPY),
+    ActionSpec("oss:PutObjectTagging", OSS_OBJECT, _OSS_INITIATE),
+    # A multipart copy that outlasted its invocation is resumed: the bucket's unfinished uploads of the key
+    # (ListMultipartUploads names the bucket), then the parts that upload holds (ListParts, like
+    # AbortMultipartUpload, names the object the upload was to write).
+    ActionSpec("oss:ListMultipartUploads", OSS_BUCKET, _OSS_LIST_UPLOADS),
+    ActionSpec("oss:ListParts", OSS_OBJECT, _OSS_LIST_PARTS),
+    ActionSpec("oss:AbortMultipartUpload", OSS_OBJECT, _OSS_ABORT),
     # SLS: logstore actions name acs:log:{#regionId}:{#accountId}:project/{#ProjectName}/logstore/{#LogstoreName}.
     ActionSpec(
         "log:PostLogStoreLogs", "acs:log:{region}:{account}:project/{project}/logstore/{logstore}", _SLS_LOGSTORE
@@ -86,6 +112,9 @@ VERSIONED: dict[str, str] = {
     "oss:RestoreObject": "oss:RestoreObjectVersion",
     "oss:CleanRestoredObject": "oss:CleanRestoredObjectVersion",
     "oss:DeleteObject": "oss:DeleteObjectVersion",
+    # CopyObject's table: "oss:GetObjectVersionTagging: If you specify the tags of a specific version of the
+    # source object through versionId" (_OSS_COPY).
+    "oss:GetObjectTagging": "oss:GetObjectVersionTagging",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import oss2
 import pytest
 
-from conftest import run_command, use_credentials
+from conftest import invoke, run_command, use_credentials
 from ossemu import Emulator, RestoreLatency
 
 pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
@@ -81,6 +81,10 @@ def test_convert_to_standard_keeps_etag_type_and_metadata_with_one_restore_and_o
     assert {k: (r["outcome"], r["copyEtag"]) for k, r in rows.items()} == {
         k: ("converted", v[1]) for k, v in put.items()
     }
+    # AND `oss-restore report` reads it back, converted objects as a column of their own
+    shown = invoke("report", str(tmp_path / "r.jsonl"))
+    assert shown.exit_code == 0, shown.stderr
+    assert "converted" in shown.output
 
 
 def test_copy_to_another_bucket_copies_each_once_and_a_rerun_copies_nothing(emu, tmp_path):

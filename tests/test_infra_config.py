@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.config import LocalStateBackend, OssStateBackend, load_matrix, select
+from infra.config import CopyTarget, LocalStateBackend, OssStateBackend, load_matrix, select
 from infra.errors import DeploymentConfigError, UnknownStackError
 from restore_core import params
 from restore_core.errors import InvalidParameter
@@ -83,6 +83,29 @@ def test_shipped_matrix_has_two_environments_and_one_in_two_regions() -> None:
             {"bucket": "b-1", "prefix": "no-slash"},
             "environments.test.report.prefix: got 'no-slash'; allowed: '/'-separated segments",
         ),
+        (
+            "convert",
+            "yes please",
+            "environments.test.convert: got 'yes please'; allowed: true or false (default false)",
+        ),
+        ("convert", 1, "environments.test.convert: got 1; allowed: true or false"),
+        ("copy_targets", "oss://copies/", "environments.test.copy_targets: must be a list of oss://BUCKET/ or "),
+        (
+            "copy_targets",
+            ["oss://copies/restored"],
+            "environments.test.copy_targets[0]: got 'oss://copies/restored'; allowed: oss://BUCKET/ or "
+            "oss://BUCKET/PREFIX/: an OSS bucket name (3-63 lowercase letters, digits and '-'), then no prefix or "
+            "'/'-separated segments of letters, digits, '.', '_' and '-' ending with '/' (at most 700 bytes; "
+            "no '*' or '?', which RAM reads as wildcards)",
+        ),
+        ("copy_targets", ["oss://copies/a/", "copies/b/"], "environments.test.copy_targets[1]: got 'copies/b/'"),
+        ("copy_targets", ["oss://Copies/"], "environments.test.copy_targets[0]: got 'oss://Copies/'"),
+        ("copy_targets", ["oss://copies/*/"], "environments.test.copy_targets[0]: got 'oss://copies/*/'"),
+        ("copy_targets", ["oss://copies/a?/"], "environments.test.copy_targets[0]: got 'oss://copies/a?/'"),
+        ("copy_targets", ["oss://copies//"], "environments.test.copy_targets[0]: got 'oss://copies//'"),
+        ("copy_targets", ["oss://copies/" + "a/" * 351], "environments.test.copy_targets[0]: got 'oss://copies/a/a/"),
+        ("copy_targets", [None], "environments.test.copy_targets[0]: got None"),
+        ("copy_targets", ["oss://copies/a/", "oss://copies/a/"], "environments.test.copy_targets: lists a value twice"),
     ],
 )
 def test_bad_values_name_the_field_and_the_allowed_range(
@@ -187,3 +210,36 @@ def test_the_stacks_and_the_handlers_refuse_the_same_region_ids(tmp_path: Path, 
     with pytest.raises(InvalidParameter, match="region"):
         params.region({"region": region})
     assert params.REGION_ID.fullmatch("cn-north-2-gov-1") and params.REGION_ID.fullmatch("ap-southeast-1")
+
+
+def test_converting_and_copying_are_off_unless_configured(tmp_path: Path) -> None:
+    # GIVEN an environment naming neither key WHEN it is loaded THEN it converts nothing and copies nowhere
+    (cfg,) = load_matrix(_write(tmp_path))
+    assert (cfg.convert, cfg.copy_targets) == (False, ())
+    assert not cfg.may_copy_to("oss://some-bucket/")
+    # GIVEN both keys WHEN loaded THEN each target is a bucket and a prefix, in the order given
+    (cfg,) = load_matrix(
+        _write(
+            tmp_path, convert=True, copy_targets=["oss://copies-1/restored/2024/", "oss://copies-2/", "oss://copies-3"]
+        )
+    )
+    assert cfg.convert is True
+    assert cfg.copy_targets == (
+        CopyTarget("copies-1", "restored/2024/"),
+        CopyTarget("copies-2", ""),
+        CopyTarget("copies-3", ""),
+    )
+    assert [t.url for t in cfg.copy_targets] == ["oss://copies-1/restored/2024/", "oss://copies-2/", "oss://copies-3/"]
+    # AND a run's copyTo is one the stack may make at or below a target only
+    assert cfg.may_copy_to("oss://copies-1/restored/2024/") and cfg.may_copy_to("oss://copies-1/restored/2024/x/")
+    assert cfg.may_copy_to("oss://copies-2/any/where/")
+    assert not cfg.may_copy_to("oss://copies-1/restored/") and not cfg.may_copy_to("oss://copies-1/other/")
+    assert not cfg.may_copy_to("oss://copies-4/") and not cfg.may_copy_to("")
+    (cfg,) = load_matrix(_write(tmp_path, convert=False, copy_targets=[]))
+    assert (cfg.convert, cfg.copy_targets) == (False, ())
+
+
+def test_the_shipped_matrix_converts_in_dev_and_copies_in_prod() -> None:
+    by_env = {cfg.env: cfg for cfg in load_matrix()}
+    assert by_env["dev"].convert and not by_env["dev"].copy_targets
+    assert not by_env["prod"].convert and by_env["prod"].copy_targets

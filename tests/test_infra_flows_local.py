@@ -13,9 +13,11 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import oss2
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -26,21 +28,27 @@ from infra.app import synthesize
 from infra.config import DeploymentConfig
 from infra.flows import from_terraform_literal
 from infra.naming import FUNCTIONS, names_for
+from infra.policies import function_policy
 from notice_receiver import receiver
 from ossemu import Emulator, RestoreLatency
 from ossrestore.flow_options import flow_input_from_options
 from ossrestore.local_flows import load_handler
-from restore_core import report_parts, shard_results
+from restore_core import copier, report_parts, shard_results
 
 pytestmark = pytest.mark.e2e  # whole commands and whole runs of the flows
 
 # What FC hands the functions: the function role's STS credentials.
 ROLE_AK, ROLE_SK, ROLE_TOKEN = "STS.stack-test-fc-role", "stack-test-fc-role-secret", "stack-test-fc-role-token"
+# The test's own key, which seeds and checks buckets over HTTP (oss2); its requests are not judged.
+SEED_AK, SEED_SK = "stack-test-seeder", "stack-test-seeder-secret"
 # The caller's account, filled into ARNs that leave it empty, when the stack pins none.
 ACCOUNT = "1234567890123456"
 _FC_ARN = re.compile(r"acs:fc:[A-Za-z0-9-]*:[0-9*]*:services/[A-Za-z0-9_-]+/functions/[A-Za-z0-9_-]+")
 
 Stack = tuple[DeploymentConfig, dict[str, Any]]
+# Seeds a bucket for a run: (emulator, bucket) -> (the flow options that select the objects, the (key, version)
+# the run should restore).
+Seeder = Callable[[Emulator, str], tuple[dict[str, Any], list[tuple[str, str | None]]]]
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +104,19 @@ class Run:
     restored: list[tuple[str, str | None]]  # those of them restored when it ended
 
 
-def _policies(cfg: DeploymentConfig, stack: dict[str, Any], *, without: str | None) -> tuple[Judged, Judged]:
-    """The stack's own flow and function policies, as synthesized, optionally minus one action."""
+def _policies(
+    cfg: DeploymentConfig,
+    stack: dict[str, Any],
+    *,
+    without: str | None,
+    policy_config: DeploymentConfig | None = None,
+) -> tuple[Judged, Judged]:
+    """The stack's own flow and function policies, as synthesized, optionally minus one action; with
+    `policy_config`, the function policy the stack would have been synthesized with under that configuration."""
     names = names_for(cfg)
     documents = {p["policy_name"]: p["policy_document"] for p in stack["resource"]["alicloud_ram_policy"].values()}
+    if policy_config is not None:
+        documents[names.fc_policy] = function_policy(policy_config, names)
 
     def judged(policy_name: str) -> Judged:
         policy = ramcheck.Policy.parse(documents[policy_name])
@@ -167,22 +184,35 @@ def _run(
     scope: str = "prefix",
     dry_run: bool = False,
     max_keys: int = 1000,
+    seed: Seeder | None = None,
+    flow: dict[str, Any] | None = None,
+    policy_config: DeploymentConfig | None = None,
+    buckets: tuple[str, ...] = (),
 ) -> Run:
     """The stack's main flow over a seeded bucket, one round per execution so that it must continue as new,
     its report written where the stack's functions may write; then, on the same bucket, one run per action
-    in `then` (extend, clean)."""
-    flow_role, function_role = _policies(cfg, stack, without=without)
+    in `then` (extend, clean).
+
+    `seed` seeds the bucket instead of `_seed` (`scope`), `flow` adds flow inputs (convertTo, copyTo, ...),
+    `policy_config` judges the functions by the policy of the stack configured so (see `_policies`), and the
+    copy targets' buckets and `buckets` exist besides the stack's own."""
+    flow_role, function_role = _policies(cfg, stack, without=without, policy_config=policy_config)
     bucket_name = cfg.buckets[0]
-    # Only the function role's STS key is known to the emulator: every request is the functions'.
+    # Besides the test's own seeding key, only the function role's STS key is known to the emulator: every
+    # request of the run is the functions'.
     emu = Emulator(
+        credentials={SEED_AK: SEED_SK},
         sts_tokens={ROLE_AK: (ROLE_SK, ROLE_TOKEN)},
         latency=RestoreLatency.uniform(0.2),
-        authorize=lambda access_key_id, action, resource: function_role(action, resource),
+        authorize=lambda access_key_id, action, resource: (
+            None if access_key_id == SEED_AK else function_role(action, resource)
+        ),
     )
     with emu:
-        for name in {bucket_name, cfg.report_bucket}:
+        for name in dict.fromkeys([bucket_name, cfg.report_bucket, *(t.bucket for t in cfg.copy_targets), *buckets]):
             emu.create_bucket(name)
-        options, expected = _seed(emu, bucket_name, scope)
+        options, expected = seed(emu, bucket_name) if seed is not None else _seed(emu, bucket_name, scope)
+        options = {**options, **{f"flow_{name}": value for name, value in (flow or {}).items()}}
         flow_input = flow_input_from_options(
             flow_endpoint=emu.endpoint,
             flow_bucketName=bucket_name,
@@ -411,3 +441,178 @@ def test_a_stack_missing_one_permission_fails_its_local_run_naming_the_action(
     if run.summary is not None:
         failures.append(str(run.summary["error"]))
     assert any(f.startswith(f"{error}: ") and action in f for f in failures), failures
+
+
+# Objects a converting or copying run finds archived, put over HTTP as a client would: (key, class, Content-Type,
+# tags as x-oss-tagging or ""). The Standard one is readable already: neither converted nor copied.
+CONVERTIBLE = (
+    ("c/a.csv", "Archive", "text/csv", ""),
+    ("c/b.json", "ColdArchive", "application/json", "team=data&keep=yes"),
+    ("c/c.png", "Archive", "image/png", "team=media"),
+    ("c/d.txt", "ColdArchive", "text/plain; charset=utf-8", ""),
+    ("c/e.bin", "Standard", "application/octet-stream", ""),
+)
+
+
+def _seeder(tagged: bool = True) -> Seeder:
+    def seed(emu: Emulator, bucket: str) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
+        client = _client(emu, bucket)
+        for key, cls, content_type, tags in CONVERTIBLE:
+            headers = {"x-oss-storage-class": cls, "Content-Type": content_type}
+            if tags and tagged:
+                headers["x-oss-tagging"] = tags
+            client.put_object(key, f"{key} {cls}\n".encode() * 40, headers=headers)
+        return {"flow_prefix": "c/"}, [(key, None) for key, cls, _, _ in CONVERTIBLE if cls != "Standard"]
+
+    return seed
+
+
+def _client(emu: Emulator, bucket: str) -> oss2.Bucket:
+    return oss2.Bucket(oss2.Auth(SEED_AK, SEED_SK), emu.endpoint, bucket)
+
+
+def _failures(run: Run) -> list[str]:
+    failures = [f"{r.error}: {r.cause}" for r in run.results if r.status == "Failed"]
+    return failures + ([str(run.summary["error"])] if run.summary is not None and run.summary.get("error") else [])
+
+
+@pytest.mark.parametrize("size", ["copy-object", "multipart"])
+def test_every_converting_stack_converts_in_place_within_its_own_ram_policies(
+    stacks: list[Stack], monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    if size == "multipart":  # every object takes the multipart copy objects of 1 GB or more take
+        monkeypatch.setattr(copier, "COPY_OBJECT_MAX_BYTES", 0)
+    converting = [(cfg, stack) for cfg, stack in stacks if cfg.convert]
+    assert converting  # the shipped matrix has one (test_infra_config)
+    for cfg, stack in converting:
+        # GIVEN Archive and Cold Archive objects put with a Content-Type, some with tags, and a Standard one
+        # WHEN the stack's main flow restores them with convertTo Standard, under its own synthesized policies
+        run = _run(cfg, stack, wait_per_batch=False, seed=_seeder(), flow={"convertTo": "Standard"})
+        # THEN every execution succeeded, nothing was denied, and each archived object was converted
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        assert run.summary is not None and run.summary["verdict"] == "success"
+        assert run.summary["byOutcome"]["converted"] == len(run.expected) == 4
+        # AND every object is Standard, with its Content-Type and tags (read back over HTTP)
+        with run.emulator:
+            client = _client(run.emulator, run.bucket_name)
+            for key, _, content_type, tags in CONVERTIBLE:
+                head = client.head_object(key)
+                assert (head.headers["x-oss-storage-class"], head.content_type) == ("Standard", content_type), key
+                assert run.emulator.object_tags(run.bucket_name, key) == dict(
+                    pair.split("=") for pair in tags.split("&") if pair
+                )
+        assert run.emulator.multipart_uploads(run.bucket_name) == []
+        # AND the copies were written onto the archived objects themselves, their tags read and written with them
+        written = {r.split(":", 4)[4] for action, r in run.function_role.allowed if action == "oss:PutObject"}
+        archived = {f"{run.bucket_name}/{key}" for key, _ in run.expected}
+        assert archived <= written
+        assert all(w in archived or w.startswith(f"{cfg.report_bucket}/{cfg.report_prefix}") for w in written)
+        tagged = {f"{run.bucket_name}/{key}" for key, _, _, tags in CONVERTIBLE if tags}
+        for action in ("oss:GetObjectTagging", "oss:PutObjectTagging"):
+            assert {r.split(":", 4)[4] for a, r in run.function_role.allowed if a == action} == tagged, action
+        # AND a multipart copy first looked for an upload to resume, in the bucket it writes to
+        listed_uploads = {r.split(":", 4)[4] for a, r in run.function_role.allowed if a == "oss:ListMultipartUploads"}
+        assert listed_uploads == ({run.bucket_name} if size == "multipart" else set())
+
+
+@pytest.mark.parametrize(
+    ("case", "action", "tagged"),
+    [
+        ("not configured to convert", "oss:PutObject", False),
+        ("without oss:GetObjectTagging", "oss:GetObjectTagging", True),
+        ("without oss:PutObjectTagging", "oss:PutObjectTagging", True),
+    ],
+)
+def test_a_stack_not_granted_the_conversion_fails_its_converting_run_naming_the_action(
+    stacks: list[Stack], case: str, action: str, tagged: bool
+) -> None:
+    cfg, stack = next((cfg, stack) for cfg, stack in stacks if cfg.convert)
+    # GIVEN the stack's function policy as synthesized without `convert` (the report prefix still writable), or
+    # with it but without one of the tagging actions a copy of a tagged object needs
+    if case == "not configured to convert":
+        options: dict[str, Any] = {"policy_config": replace(cfg, convert=False, copy_targets=())}
+    else:
+        options = {"without": action}
+    # WHEN its main flow restores archived objects with convertTo Standard
+    run = _run(cfg, stack, wait_per_batch=False, seed=_seeder(tagged), flow={"convertTo": "Standard"}, **options)
+    # THEN the function role denied exactly that action, on the objects of the bucket
+    denied = run.function_role.denied
+    assert denied and all(d.startswith(f"{action} on acs:oss:*:{ACCOUNT}:{run.bucket_name}/c/") for d in denied), denied
+    # AND the run failed with OSS's refusal of the CopyObject, naming the action
+    failures = _failures(run)
+    assert any(f.startswith("OSSAccessDenied: CopyObject denied") and action in f for f in failures), failures
+    # AND no object whose copy needs the action changed class (without a tagging action: the tagged ones)
+    needs = [(key, cls) for key, cls, _, tags in CONVERTIBLE if not tagged or tags]
+    assert [(key, run.emulator.storage_class(run.bucket_name, key)) for key, _ in needs] == needs
+
+
+@pytest.mark.parametrize("size", ["copy-object", "multipart"])
+def test_every_copying_stack_copies_to_its_configured_target_within_its_own_ram_policies(
+    stacks: list[Stack], monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    if size == "multipart":
+        monkeypatch.setattr(copier, "COPY_OBJECT_MAX_BYTES", 0)
+    copying = [(cfg, stack) for cfg, stack in stacks if cfg.copy_targets]
+    assert copying  # the shipped matrix has one (test_infra_config)
+    for cfg, stack in copying:
+        target = cfg.copy_targets[0]
+        # GIVEN archived objects WHEN the stack's main flow restores them with copyTo its configured target, as IA
+        run = _run(cfg, stack, wait_per_batch=False, seed=_seeder(), flow={"copyTo": target.url, "copyClass": "IA"})
+        # THEN every execution succeeded, nothing was denied, and each archived object was copied
+        assert {r.status for r in run.results} == {"Succeeded"}, [(r.name, r.error, r.cause) for r in run.results]
+        assert run.flow_role.denied == [] and run.function_role.denied == []
+        assert run.summary is not None and run.summary["byOutcome"]["copied"] == len(run.expected) == 4
+        # AND each copy is at the target, re-rooted from the run's prefix, IA, with its source's Content-Type; the
+        # sources stay where and as they were
+        with run.emulator:
+            copies = _client(run.emulator, target.bucket)
+            for key, cls, content_type, _ in CONVERTIBLE:
+                copy = target.prefix + key[len("c/") :]
+                if cls == "Standard":
+                    assert not copies.object_exists(copy), copy
+                    continue
+                head = copies.head_object(copy)
+                assert (head.headers["x-oss-storage-class"], head.content_type) == ("IA", content_type), copy
+                assert run.emulator.object_tags(target.bucket, copy) == run.emulator.object_tags(run.bucket_name, key)
+                assert run.emulator.storage_class(run.bucket_name, key) == cls
+        assert run.emulator.multipart_uploads(target.bucket) == []
+        # AND the role wrote nothing outside the target's prefix and the report prefix
+        written = {r.split(":", 4)[4] for action, r in run.function_role.allowed if action == "oss:PutObject"}
+        assert all(
+            w.startswith((f"{target.bucket}/{target.prefix}", f"{cfg.report_bucket}/{cfg.report_prefix}"))
+            for w in written
+        ), written
+        assert (
+            "oss:ListObjects",
+            f"acs:oss:*:{cfg.account_id or ACCOUNT}:{target.bucket}",
+        ) in run.function_role.allowed
+
+
+@pytest.mark.parametrize(
+    ("where", "action", "operation"),
+    [("another bucket", "oss:ListObjects", "ListObjects"), ("another prefix", "oss:PutObject", "CopyObject")],
+)
+def test_a_copy_to_a_place_not_configured_fails_naming_the_action(
+    stacks: list[Stack], where: str, action: str, operation: str
+) -> None:
+    cfg, stack = next((cfg, stack) for cfg, stack in stacks if cfg.copy_targets)
+    # GIVEN a copyTo outside the stack's copy targets: a bucket not listed, or another prefix of a listed bucket
+    outside = "oss://example-unlisted-copies/restored/" if where == "another bucket" else None
+    if outside is None:
+        outside = f"oss://{cfg.copy_targets[0].bucket}/not-{cfg.copy_targets[0].prefix}"
+    assert not cfg.may_copy_to(outside)
+    # WHEN the stack's main flow restores archived objects with it
+    run = _run(
+        cfg, stack, wait_per_batch=False, seed=_seeder(), flow={"copyTo": outside}, buckets=("example-unlisted-copies",)
+    )
+    # THEN the function role denied that action, there, and the run failed with OSS's refusal naming it
+    denied = run.function_role.denied
+    place = outside[len("oss://") :]
+    place = place.split("/")[0] if action == "oss:ListObjects" else place
+    assert denied and all(d.startswith(f"{action} on acs:oss:*:{ACCOUNT}:{place}") for d in denied), denied
+    failures = _failures(run)
+    assert any(f.startswith(f"OSSAccessDenied: {operation}") and action in f for f in failures), failures
+    # AND nothing was copied anywhere
+    assert run.emulator.keys("example-unlisted-copies") == []
+    assert all(run.emulator.keys(t.bucket, t.prefix) == [] for t in cfg.copy_targets)

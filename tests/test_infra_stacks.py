@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,15 @@ import fdl
 import ramcheck
 from fdl.paths import Constant
 from infra.app import synthesize
-from infra.config import DeploymentConfig
+from infra.config import CopyTarget, DeploymentConfig
 from infra.flows import from_terraform_literal
 from infra.naming import names_for
 from infra.package import fc_crc64
-from infra.policies import PolicyFormError, grant
+from infra.policies import PolicyFormError, function_policy, grant
 from infra.schema_check import check_stack, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "1234567890123456"
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +174,30 @@ def test_the_catalog_agrees_with_the_documented_list() -> None:
     assert unscoped == DOCUMENTED_WITHOUT_RESOURCE_LEVEL
 
 
+def _copy_grants(cfg: DeploymentConfig) -> dict[tuple[str, ...], list[str]]:
+    """What `convert` and `copy_targets` add to the function role, written out: nothing when neither is set."""
+    objects = [f"acs:oss:*:*:{b}/*" for b in cfg.buckets]
+    write = ("oss:PutObject", "oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts")
+    tags = ("oss:GetObjectTagging", "oss:GetObjectVersionTagging")
+    grants: dict[tuple[str, ...], list[str]] = {}
+    if cfg.convert:
+        grants[(*write, *tags)] = objects
+        grants[("oss:ListMultipartUploads",)] = [f"acs:oss:*:*:{b}" for b in cfg.buckets]
+    elif cfg.copy_targets:
+        grants[tags] = objects
+    if cfg.copy_targets:
+        grants[(*write, "oss:GetObject")] = [f"acs:oss:*:*:{t.bucket}/{t.prefix}*" for t in cfg.copy_targets]
+        grants[("oss:ListObjects", "oss:ListMultipartUploads")] = sorted(
+            {f"acs:oss:*:*:{t.bucket}" for t in cfg.copy_targets}
+        )
+    return grants
+
+
 def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesized: dict[str, Any]) -> None:
     for cfg, stack, _ in synthesized.values():
         names = names_for(cfg)
-        grants = {tuple(s["Action"]): s["Resource"] for s in _policy(stack, names.fc_policy)["Statement"]}
+        statements = _policy(stack, names.fc_policy)["Statement"]
+        grants = {tuple(s["Action"]): s["Resource"] for s in statements[:5]}
         assert grants == {
             ("oss:ListObjects", "oss:GetBucketArchiveDirectRead", "oss:ListObjectVersions"): [
                 f"acs:oss:*:*:{b}" for b in cfg.buckets
@@ -192,6 +214,66 @@ def test_function_role_is_scoped_to_the_configured_buckets_and_own_logs(synthesi
             ("oss:ListObjects",): [f"acs:oss:*:*:{cfg.report_bucket}"],
             ("log:PostLogStoreLogs",): [f"acs:log:{cfg.region}:*:project/{names.log_project}/logstore/functions"],
         }
+        # AND after those, exactly what converting and copying need, only where configured
+        added = {tuple(s["Action"]): sorted(s["Resource"]) for s in statements[5:]}
+        assert len(added) == len(statements[5:]) and added == {
+            actions: sorted(resources) for actions, resources in _copy_grants(cfg).items()
+        }
+
+
+def test_the_shipped_matrix_has_a_converting_stack_and_a_copying_one(synthesized: dict[str, Any]) -> None:
+    # (so that the checks above and the local runs in test_infra_flows_local.py cover both grants)
+    configs = [cfg for cfg, _, _ in synthesized.values()]
+    assert any(c.convert for c in configs) and any(c.copy_targets for c in configs)
+
+
+TARGETS = (CopyTarget("copies-1", "restored/"), CopyTarget("copies-1", "again/"), CopyTarget("copies-2"))
+
+
+@pytest.mark.parametrize(
+    ("convert", "targets"),
+    [(False, ()), (True, ()), (False, TARGETS), (True, TARGETS[:1])],
+    ids=["neither", "convert", "copy-targets", "both"],
+)
+def test_the_function_role_may_convert_and_copy_exactly_where_configured(
+    synthesized: dict[str, Any], convert: bool, targets: tuple[CopyTarget, ...]
+) -> None:
+    base_cfg, _, _ = synthesized["oss-restore-prod-cn-hangzhou"]
+    plain = replace(base_cfg, convert=False, copy_targets=())
+    cfg = replace(plain, convert=convert, copy_targets=targets, account_id=ACCOUNT)
+    names = names_for(cfg)
+    # GIVEN the function policy of a stack configured with or without `convert` and `copy_targets`
+    document = json.loads(function_policy(cfg, names))
+    # THEN its first statements are those of the same stack configured with neither, and the rest exactly the
+    # copy grants (none for neither)
+    base = json.loads(function_policy(replace(plain, account_id=ACCOUNT), names))["Statement"]
+    assert document["Statement"][: len(base)] == base
+    added = {tuple(s["Action"]): sorted(s["Resource"]) for s in document["Statement"][len(base) :]}
+    expected = {
+        actions: sorted(r.replace(":*:*:", f":*:{ACCOUNT}:") for r in resources)
+        for actions, resources in _copy_grants(cfg).items()
+    }
+    assert added == expected
+    assert bool(added) == (convert or bool(targets))
+    # AND judged as RAM would: a copy is written in place only with `convert`, below a target only when listed
+    authorize = ramcheck.Authorizer(ramcheck.Policy.parse(document), region=cfg.region, account=ACCOUNT)
+    source = f"acs:oss:*::{cfg.buckets[0]}/data/k"
+    write = ("oss:PutObject", "oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts")
+    for action in write:
+        assert authorize.allows(action, source) is convert, action
+    assert authorize.allows("oss:ListMultipartUploads", f"acs:oss:*::{cfg.buckets[0]}") is convert
+    for action in ("oss:GetObjectTagging", "oss:GetObjectVersionTagging"):
+        assert authorize.allows(action, source) is (convert or bool(targets)), action
+    for target in TARGETS:
+        listed = target in targets
+        for action in (*write, "oss:GetObject"):
+            assert authorize.allows(action, f"acs:oss:*::{target.bucket}/{target.prefix}k") is listed, (target, action)
+        for action in ("oss:ListObjects", "oss:ListMultipartUploads"):
+            assert authorize.allows(action, f"acs:oss:*::{target.bucket}") is any(
+                t.bucket == target.bucket for t in targets
+            ), (target, action)
+    # AND never outside a target's prefix
+    assert not authorize.allows("oss:PutObject", "acs:oss:*::copies-1/elsewhere/k")
 
 
 def test_flow_role_may_invoke_only_its_functions_and_start_executions_in_the_form_the_api_honours(

@@ -142,6 +142,56 @@ def test_a_request_naming_a_version_id_is_checked_as_the_versioned_action() -> N
     assert ramcheck.request_action("oss:ListObjects", version_id=True) == "oss:ListObjects"
 
 
+# The copies a run makes (convertTo, copyTo): each action with the page whose "Permissions" table names it.
+COPY_ACTIONS = {
+    "oss:PutObjectTagging": "/oss/developer-reference/initiatemultipartupload",  # Initiate with x-oss-tagging
+    "oss:AbortMultipartUpload": "/oss/developer-reference/abortmultipartupload",
+    "oss:ListParts": "/oss/developer-reference/listparts",  # resuming a multipart copy
+    "oss:GetObjectTagging": "/oss/developer-reference/copyobject",  # CopyObject copying tags
+    "oss:GetObjectVersionTagging": "/oss/developer-reference/copyobject",  # ... of a source named with a versionId
+}
+
+
+@pytest.mark.parametrize("action", sorted(COPY_ACTIONS))
+def test_the_copy_actions_are_object_actions_with_their_pages(action: str) -> None:
+    # GIVEN the catalog entry of an action a copy needs
+    spec = ramcheck.spec_of(action)
+    # THEN it is authorized on the object, with the API page that documents it
+    assert spec is not None and spec.resource == "acs:oss:*:{account}:{bucket}/{key}", spec
+    assert spec.source.endswith(COPY_ACTIONS[action]), spec.source
+    # AND a grant on the bucket's objects allows it on an object, never on the bucket
+    authorize = _authorizer(_allow(action, "acs:oss:*:*:b/*"))
+    authorize(action, "acs:oss:*::b/dir/k")
+    assert not authorize.allows(action, "acs:oss:*::b")
+    assert not authorize.allows(action, "acs:oss:*::other/k")
+
+
+def test_listing_a_buckets_unfinished_uploads_is_a_bucket_action() -> None:
+    # GIVEN the catalog entry of ListMultipartUploads (GET /?uploads, which a resumed multipart copy sends)
+    spec = ramcheck.spec_of("oss:ListMultipartUploads")
+    # THEN it is authorized on the bucket, with its API page
+    assert spec is not None and spec.resource == "acs:oss:*:{account}:{bucket}", spec
+    assert spec.source == "https://www.alibabacloud.com/help/doc-detail/31997.html"
+    authorize = _authorizer(_allow("oss:ListMultipartUploads", "acs:oss:*:*:b"))
+    authorize("oss:ListMultipartUploads", "acs:oss:*::b")
+    assert not authorize.allows("oss:ListMultipartUploads", "acs:oss:*::b/k")  # not of the documented form
+    assert not authorize.allows("oss:ListMultipartUploads", "acs:oss:*::other")
+
+
+def test_reading_a_versions_tags_is_its_own_action() -> None:
+    # GIVEN a role granted oss:GetObjectTagging only
+    authorize = _authorizer(_allow("oss:GetObjectTagging", "acs:oss:*:*:b/*"))
+    # WHEN a copy reads the tags of a source named with a versionId THEN RAM checks oss:GetObjectVersionTagging
+    action = ramcheck.request_action("oss:GetObjectTagging", version_id=True)
+    assert action == "oss:GetObjectVersionTagging" == ramcheck.VERSIONED["oss:GetObjectTagging"]
+    authorize("oss:GetObjectTagging", "acs:oss:*::b/k")
+    with pytest.raises(ramcheck.AccessDenied, match=r"^oss:GetObjectVersionTagging on .* no statement allows it$"):
+        authorize(action, "acs:oss:*::b/k")
+    # AND the tags written with a copy (PutObjectTagging) and an abort have no versioned form
+    for plain in ("oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"):
+        assert ramcheck.request_action(plain, version_id=True) == plain
+
+
 def test_without_removes_one_action_and_drops_emptied_statements() -> None:
     policy = _policy(_allow(["fnf:StartExecution", "fnf:DescribeExecution"], "*"), _allow("fc:InvokeFunction", FN))
     assert policy.without("fnf:StartExecution").statements == (
