@@ -342,6 +342,10 @@ def test_the_fake_service_rejects_an_invalid_name_as_cloudflow_does(fnf: FakeFnf
             ["--bucket", "example-archive-dev", "--notify", "ftp://hooks.example.com/x"],
             "--notify: notifyUrl must be an http://",
         ),
+        (
+            ["--bucket", "example-archive-dev", "--copy-to", "oss://somewhere-else/out/"],
+            "--copy-to: 'oss://somewhere-else/out/' is not under a copy target of the dev functions; allowed: none",
+        ),
     ],
 )
 def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list[str], message: str) -> None:
@@ -349,6 +353,17 @@ def test_start_refuses_bad_input_before_calling_the_api(fnf: FakeFnf, args: list
     result = CliRunner().invoke(start, [*base, *args])
     assert isinstance(result.exception, UsageError), result.output
     assert message in str(result.exception)
+    assert fnf.requests == []
+
+
+def test_start_refuses_a_conversion_the_stacks_role_may_not_make(fnf: FakeFnf) -> None:
+    # GIVEN the prod stacks, configured to copy to one target but not to convert in place
+    # WHEN a conversion is started there
+    args = ["--env", "prod", "--region", "cn-hangzhou", "--bucket", "example-archive-prod", "--convert-to", "IA"]
+    result = CliRunner().invoke(start, args)
+    # THEN it is refused before any call, naming the flag and the setting that would allow it
+    assert isinstance(result.exception, UsageError), result.output
+    assert "--convert-to: the prod functions may not convert objects in place" in str(result.exception)
     assert fnf.requests == []
 
 

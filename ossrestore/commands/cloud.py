@@ -72,6 +72,16 @@ def start(
             f"--bucket: {flow_input['bucketName']!r} is not a bucket the {env} functions may restore; "
             f"allowed: {', '.join(cfg.buckets)}"
         )
+    if flow_input.get("convertTo") and not cfg.convert:
+        raise UsageError(
+            f"--convert-to: the {env} functions may not convert objects in place (set convert: true for {env} "
+            "in infra/environments.yaml and deploy)"
+        )
+    if flow_input.get("copyTo") and not cfg.may_copy_to(flow_input["copyTo"]):
+        allowed = ", ".join(f"oss://{t.bucket}/{t.prefix}" for t in cfg.copy_targets) or "none"
+        raise UsageError(
+            f"--copy-to: {flow_input['copyTo']!r} is not under a copy target of the {env} functions; allowed: {allowed}"
+        )
     manifest = flow_input.get("manifest") or ""
     if manifest and not manifest.startswith("oss://"):
         # The functions read the manifest from OSS; their first listing call checks every line of it.
