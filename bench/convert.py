@@ -9,12 +9,16 @@ fresh emulator:
     convert      --convert-to Standard
     copy         --copy-to oss://<another bucket>/out/, then the same run again (`rerun`)
 
+    big          --convert-to Standard of one generated object of `--big-gib` GiB (default 3): a multipart copy
+
 For each: seconds (the command's wall time), exit (0: every object readable), restore_requests_per_object
 (RestoreObject attempts / N), copy_requests_per_object (CopyObject attempts / N), copy_refused (CopyObject
 answered 403: a copy tried on an object not readable), done (objects Standard, or copies at the target, out of
-N), and `ratio` (seconds over the restore's). With `--fault-rate`, that share of every request is answered 503.
+N), and `ratio` (seconds over the restore's); for `big`: parts (UploadPartCopy answered 200), copy_requests
+(the multipart calls sent), same_crc64 (the copy's CRC-64 equals the source's). With `--fault-rate`, that
+share of every request is answered 503.
 
-    python bench/convert.py [--objects 3000] [--restore-latency 1] [--fault-rate 0]
+    python bench/convert.py [--objects 3000] [--restore-latency 1] [--fault-rate 0] [--big-gib 3]
 
 The emulator runs in this process and the command in its own, so they do not share an interpreter lock.
 """
@@ -89,11 +93,42 @@ def run_case(name: str, args: tuple[str, ...], *, objects: int, latency: float, 
     return runs[0][1][1]
 
 
+def big_case(*, gib: float, latency: float, fault_rate: float) -> None:
+    size = int(gib * 1024**3)
+    with (
+        Emulator(credentials={AK: SK}, latency=RestoreLatency.uniform(latency)) as emu,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        emu.create_bucket(BUCKET)
+        emu.put_generated(BUCKET, "data/big.bin", size, storage_class="ColdArchive", metadata={"team": "ml"})
+        crc = emu.object_crc64(BUCKET, "data/big.bin")
+        if fault_rate:
+            emu.set_faults(Faults(rate=fault_rate, kinds=("503",)))
+        code, seconds, stderr = command(emu, Path(tmp) / "report.jsonl", "--convert-to", "Standard")
+        stats = emu.stats.snapshot()
+        emu.set_faults(Faults())
+        same = (
+            emu.object_crc64(BUCKET, "data/big.bin") == crc and emu.storage_class(BUCKET, "data/big.bin") == "Standard"
+        )
+    if code != 0:
+        print(f"big: stderr: {stderr[-2000:]}", file=sys.stderr)
+    sent = sum(
+        stats.get(f"attempt:{op}", 0) for op in ("InitiateMultipartUpload", "UploadPartCopy", "CompleteMultipartUpload")
+    )
+    print(f"big: exit: {code}")
+    print(f"big: bytes: {size}")
+    print(f"big: seconds: {seconds:.1f}")
+    print(f"big: parts: {stats.get('UploadPartCopy:200', 0)}")
+    print(f"big: copy_requests: {sent}")
+    print(f"big: same_crc64: {same}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=3000)
     parser.add_argument("--restore-latency", type=float, default=1.0)
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--big-gib", type=float, default=3.0)
     args = parser.parse_args()
     common = {"objects": args.objects, "latency": args.restore_latency, "fault_rate": args.fault_rate}
     floor = run_case("restore", (), **common)
@@ -103,6 +138,7 @@ def main() -> None:
     ):
         seconds = run_case(name, flags, **common)
         print(f"{name}: ratio: {seconds / floor:.2f}", flush=True)
+    big_case(gib=args.big_gib, latency=args.restore_latency, fault_rate=args.fault_rate)
 
 
 if __name__ == "__main__":
