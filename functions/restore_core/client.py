@@ -167,3 +167,14 @@ def dot_safe(bucket: oss2.Bucket) -> oss2.Bucket:
     if not isinstance(bucket._make_url, _DotSafeUrls):
         bucket._make_url = _DotSafeUrls(bucket._make_url)
     return bucket
+
+
+def sibling_bucket(bucket: oss2.Bucket, name: str) -> oss2.Bucket:
+    """Another bucket reached as `bucket` is (same endpoint, signer, region and connection pool): the run's
+    report bucket, a copy's target bucket."""
+    if name == bucket.bucket_name:
+        return bucket
+    extra = {"region": bucket.region} if getattr(bucket, "region", None) else {}
+    return dot_safe(
+        oss2.Bucket(bucket.auth, bucket.endpoint, name, session=bucket.session, connect_timeout=bucket.timeout, **extra)
+    )

@@ -37,7 +37,7 @@ from urllib.parse import quote
 import oss2
 from oss2.models import PartInfo
 
-from restore_core import listing, oss_errors, rate, retry, stopping
+from restore_core import client, listing, oss_errors, rate, retry, stopping
 from restore_core.copy_plan import COPY, Plan
 from restore_core.listing import ObjectInfo
 
@@ -72,16 +72,6 @@ class Copied:
     requests: int = 0  # copy requests sent (CopyObject, or the multipart calls)
     present: bool = False  # found at the target already: nothing sent
     operation: str = ""  # the request OSS refused (for a DENIED answer's error)
-
-
-def target_bucket(source: oss2.Bucket, name: str) -> oss2.Bucket:
-    """The copy's bucket, reached as the run's (same endpoint, credentials and connection pool)."""
-    if name == source.bucket_name:
-        return source
-    extra = {"region": source.region} if getattr(source, "region", None) else {}
-    return oss2.Bucket(
-        source.auth, source.endpoint, name, session=source.session, connect_timeout=source.timeout, **extra
-    )
 
 
 @dataclass(frozen=True)
@@ -319,7 +309,7 @@ def copy_all(
     object already there with the same bytes is not copied again (`listed`: the objects come from a listing, in
     key order, so one listing of the target covers them; otherwise one HeadObject each). After a DENIED nothing
     more is sent."""
-    target = target_bucket(source, plan.bucket)
+    target = client.sibling_bucket(source, plan.bucket)
     try:
         found = _present(source, target, objects, plan, send, listed=listed) if plan.mode == COPY else {}
     except retry.OutOfTime:

@@ -74,18 +74,9 @@ class _Reader:
     ) -> None:
         self._run_bucket, self._sleep, self._limiter, self._chunk = run_bucket, sleep, limiter, chunk_bytes
 
-    def _bucket(self, name: str) -> oss2.Bucket:
-        b = self._run_bucket
-        if name == b.bucket_name:
-            return b
-        extra = {"region": b.region} if getattr(b, "region", None) else {}
-        return client.dot_safe(
-            oss2.Bucket(b.auth, b.endpoint, name, session=b.session, connect_timeout=b.timeout, **extra)
-        )
-
     def _get(self, where: Location, byte_range: tuple[int, int] | None) -> oss2.models.GetObjectResult | None:
         assert where.bucket is not None
-        bucket = self._bucket(where.bucket)
+        bucket = client.sibling_bucket(self._run_bucket, where.bucket)
         try:
             return retry.call(
                 rate.paced(self._limiter, lambda: bucket.get_object(where.key, byte_range=byte_range)),

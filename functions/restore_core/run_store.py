@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlparse
 
 import oss2
 
-from restore_core import oss_errors, params, rate, retry
+from restore_core import client, oss_errors, params, rate, retry
 from restore_core.errors import InvalidParameter
 
 STORE_RETRY = retry.RetryPolicy(max_attempts=6, initial_interval=0.3, maximum_interval=8.0)
@@ -87,22 +87,7 @@ def open_store(
         return None
     if where.bucket is None:
         return DirStore(where.path, url=url)
-    return OssStore(_bucket(run_bucket, where.bucket), where.path, url=url, limiter=limiter, sleep=sleep)
-
-
-def _bucket(run_bucket: oss2.Bucket, name: str) -> oss2.Bucket:
-    """The report's bucket, reached as the run's (same endpoint, credentials and connection pool)."""
-    if name == run_bucket.bucket_name:
-        return run_bucket
-    extra = {"region": run_bucket.region} if getattr(run_bucket, "region", None) else {}
-    return oss2.Bucket(
-        run_bucket.auth,
-        run_bucket.endpoint,
-        name,
-        session=run_bucket.session,
-        connect_timeout=run_bucket.timeout,
-        **extra,
-    )
+    return OssStore(client.sibling_bucket(run_bucket, where.bucket), where.path, url=url, limiter=limiter, sleep=sleep)
 
 
 class OssStore:
