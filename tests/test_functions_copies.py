@@ -84,9 +84,9 @@ def test_a_retried_scan_converts_nothing_twice_and_still_reports_each_object(emu
     keys = [f"data/{i}" for i in range(6)]
     for i, key in enumerate(keys):
         put(bucket, key, ("Archive", "ColdArchive")[i % 2])
-    # WHEN a run converts them to IA, and every confirm scan's first attempt is lost after it ran
+    # WHEN a run of those two classes converts them to IA, and every confirm scan's first attempt is lost after it ran
     run = drive(
-        settings(emulator, prefix="data/", convertTo="IA", reportUrl=REPORT),
+        settings(emulator, prefix="data/", storageClass=["Archive", "ColdArchive"], convertTo="IA", reportUrl=REPORT),
         runtime=EveryScanTwice(fc_runtime),
         between=finish_restores(emulator),
     )

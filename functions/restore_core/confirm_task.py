@@ -133,22 +133,22 @@ class _Scan:
             again = self.contacts.rerequested(ident)
             if again is not None:
                 contact = again if contact is None else better(contact, again)
-        settings = self.req.settings
+        settings, plan = self.req.settings, self.req.settings.copy
+        after = self.scope.after(obj, following)
+        # Before the filters: its new class may be one a class filter leaves out.
+        if plan is not None and copy_step.converted_before(obj, plan, asked=contact is not None):
+            if self.leading:
+                base = line(obj, REREQUEST, contact, checked_at=self.checked_at, now=self.now)
+                self._settle(copy_step.converted_line(base, obj, plan), after)
+            return True
         left_out = (
             None if obj.missing else settings.selection.selects(obj.key, obj.storage_class, obj.size, obj.modified)
         )
-        after = self.scope.after(obj, following)
         if left_out is not None:
             if self.leading:
                 self._settle(filtered_line(obj, left_out, checked_at=self.checked_at), after)
             return True
         found = judge(settings.action, obj, contact, direct_read=self.direct_read, days=settings.days)
-        plan = settings.copy
-        if plan is not None and copy_step.converted_before(obj, plan, asked=contact is not None):
-            if self.leading:
-                base = line(obj, found or REREQUEST, contact, checked_at=self.checked_at, now=self.now)
-                self._settle(copy_step.converted_line(base, obj, plan), after)
-            return True
         if found is REREQUEST:
             self.leading = False
             self.rerequests.append(obj)
