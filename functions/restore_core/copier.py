@@ -69,7 +69,6 @@ class Copied:
     message: str = ""
     etag: str = ""
     version_id: str | None = None
-    requests: int = 0  # copy requests sent (CopyObject, or the multipart calls)
     present: bool = False  # found at the target already: nothing sent
     operation: str = ""  # the request OSS refused (for a DENIED answer's error)
 
@@ -99,21 +98,21 @@ def copy_one(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Pl
     """Copy `obj` as the plan says; every refusal or lack of time comes back as a `Copied`, never raised."""
     if stopping.requested() or (send.stop_at is not None and send.clock() >= send.stop_at):
         return Copied(Done.NOT_SENT)
-    counter = _Counter()
+    last = _LastRequest()
     try:
         if obj.size is not None and obj.size <= COPY_OBJECT_MAX_BYTES:
-            result = send(counter.wrap("CopyObject", lambda: _copy_object(source, target, obj, plan)))
+            result = send(last.wrap("CopyObject", lambda: _copy_object(source, target, obj, plan)))
             etag = _etag(result.etag)
         else:
-            etag, result = _multipart(source, target, obj, plan, send, counter)
-        return Copied(Done.COPIED, 200, etag=etag, version_id=result.versionid, requests=counter.n)
+            etag, result = _multipart(source, target, obj, plan, send, last)
+        return Copied(Done.COPIED, 200, etag=etag, version_id=result.versionid)
     except retry.OutOfTime:
-        return Copied(Done.NOT_SENT, requests=counter.n)
+        return Copied(Done.NOT_SENT)
     except oss_errors.SDK_ERRORS as e:
-        return refused(e, counter.n, counter.operation)
+        return refused(e, last.operation)
 
 
-def refused(e: BaseException, requests: int, operation: str) -> Copied:
+def refused(e: BaseException, operation: str) -> Copied:
     status, code = oss_errors.status_of(e), oss_errors.code_of(e)
     message = getattr(e, "message", "") or ""
     if status == 403 and code == "InvalidObjectState":
@@ -124,24 +123,20 @@ def refused(e: BaseException, requests: int, operation: str) -> Copied:
         done = Done.NOT_SENT
     else:
         done = Done.FAILED
-    return Copied(done, status, code, message, requests=requests, operation=operation)
+    return Copied(done, status, code, message, operation=operation)
 
 
-class _Counter:
-    """The copy requests one object's copy sends (each attempt counts: each is billed), and the last one sent."""
+class _LastRequest:
+    """The last request one object's copy sent: the one to name when OSS refuses it."""
 
     def __init__(self) -> None:
-        self.n = 0
         self.operation = ""
-        self._lock = threading.Lock()
 
     def wrap(
-        self, operation: str, fn: Callable[[], oss2.models.RequestResult], *, counted: bool = True
+        self, operation: str, fn: Callable[[], oss2.models.RequestResult]
     ) -> Callable[[], oss2.models.RequestResult]:
         def sent() -> oss2.models.RequestResult:
-            with self._lock:
-                self.n += counted
-                self.operation = operation
+            self.operation = operation
             return fn()
 
         return sent
@@ -181,26 +176,24 @@ def _parts_pool() -> ThreadPoolExecutor:
 
 
 def _multipart(
-    source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, counter: _Counter
+    source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, last: _LastRequest
 ) -> tuple[str, oss2.models.RequestResult]:
     params = _source_params(obj)
-    head = send(counter.wrap("HeadObject", lambda: source.head_object(obj.key, params=params), counted=False))
+    head = send(last.wrap("HeadObject", lambda: source.head_object(obj.key, params=params)))
     size = int(head.headers.get("Content-Length") or 0)
     headers = {k: v for k, v in head.headers.items() if k.lower() in _STORED or k.lower().startswith("x-oss-meta-")}
     headers["x-oss-storage-class"] = plan.storage_class
     if int(head.headers.get("x-oss-tagging-count") or 0):
-        tagging = send(
-            counter.wrap("GetObjectTagging", lambda: source.get_object_tagging(obj.key, params=params), counted=False)
-        )
+        tagging = send(last.wrap("GetObjectTagging", lambda: source.get_object_tagging(obj.key, params=params)))
         headers["x-oss-tagging"] = "&".join(
             f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
         )
     key = plan.target_key(obj.key)
     ranges = part_ranges(size)
-    found = _unfinished(target, key, ranges, send, counter)
+    found = _unfinished(target, key, ranges, send, last)
     if found is None:
         upload_id = send(
-            counter.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
+            last.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
         ).upload_id
         done: dict[int, PartInfo] = {}
     else:
@@ -212,7 +205,7 @@ def _multipart(
                 return done[number]
             start, end = ranges[number - 1]
             copied = send(
-                counter.wrap(
+                last.wrap(
                     "UploadPartCopy",
                     lambda: target.upload_part_copy(
                         source.bucket_name, obj.key, (start, end), key, upload_id, number, params=params
@@ -223,29 +216,27 @@ def _multipart(
 
         parts = _in_parallel(part, len(ranges))
         completed = send(
-            counter.wrap("CompleteMultipartUpload", lambda: target.complete_multipart_upload(key, upload_id, parts))
+            last.wrap("CompleteMultipartUpload", lambda: target.complete_multipart_upload(key, upload_id, parts))
         )
     except retry.OutOfTime:
         raise  # the upload stays: the next scan finds it (`_unfinished`) and copies only the parts it lacks
     except BaseException:
         # Refused for good: best effort to remove the parts (billed as storage until a lifecycle rule removes
         # them); the copy's own error is the one to report.
-        failed_at = counter.operation
+        failed_at = last.operation
         with contextlib.suppress(Exception):
-            send(counter.wrap("AbortMultipartUpload", lambda: target.abort_multipart_upload(key, upload_id)))
-        counter.operation = failed_at
+            send(last.wrap("AbortMultipartUpload", lambda: target.abort_multipart_upload(key, upload_id)))
+        last.operation = failed_at
         raise
     return _etag(completed.etag), completed
 
 
 def _unfinished(
-    target: oss2.Bucket, key: str, ranges: list[tuple[int, int]], send: Sender, counter: _Counter
+    target: oss2.Bucket, key: str, ranges: list[tuple[int, int]], send: Sender, last: _LastRequest
 ) -> tuple[str, dict[int, PartInfo]] | None:
     """The newest upload of `key` an earlier scan left when its time ran out (a multipart copy of a large
     object can outlast an invocation), with the parts it holds that match this copy's ranges; None if none."""
-    listed = send(
-        counter.wrap("ListMultipartUploads", lambda: target.list_multipart_uploads(prefix=key), counted=False)
-    )
+    listed = send(last.wrap("ListMultipartUploads", lambda: target.list_multipart_uploads(prefix=key)))
     uploads = [u for u in listed.upload_list if u.key == key]
     if not uploads:
         return None
@@ -254,7 +245,7 @@ def _unfinished(
     marker = ""
     while True:
         page = send(
-            counter.wrap("ListParts", lambda m=marker: target.list_parts(key, upload_id, marker=m), counted=False)  # type: ignore[misc]
+            last.wrap("ListParts", lambda m=marker: target.list_parts(key, upload_id, marker=m))  # type: ignore[misc]
         )
         for p in page.parts:
             if 1 <= p.part_number <= len(ranges):
