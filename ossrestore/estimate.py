@@ -42,7 +42,7 @@ Cold and Deep Cold Archive 180) is billed the rest of it at its class's storage 
 (`restore_core.classes.MIN_STORAGE_DAYS`). Cold and Deep Cold Archive count from their transition into the
 class, which a listing does not show: from Last-Modified the charge is the least it can be (`atLeast`).
 
-Time: the run's own requests at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
+Time: the run's own requests (a conversion's or copy's included) at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
 a budget) or, when slower, a class's restores at OSS's restore quota for it (`quotaSeconds`: Cold Archive
 500 objects/s and 100 TB a day, Deep Cold 100 objects/s and 10 TB a day, `restore_core.classes`), then
 the slowest documented restore among the classes that need one (the upper bound of OSS's range,
@@ -164,8 +164,10 @@ def estimate(
     )
     requests = sum(r.requests for r in rows)
     restore = max((r.restore_seconds for r in rows if r.requests), default=0)
-    # Each class's restore quota is its own; the request budget is shared: the slower of the two paces the run.
-    sending = max([requests / rate, *(r.quota_seconds for r in rows)])
+    # Each class's restore quota is its own; the request budget is shared (a conversion's or copy's requests
+    # too): the slower of the two paces the run.
+    copies = sum(tally[c]["copyRequests"] for c in ARCHIVE_CLASSES) if copy is not None else 0
+    sending = max([(requests + copies) / rate, *(r.quota_seconds for r in rows)])
     total = {
         "objects": sum(r.objects for r in rows),
         "bytes": sum(r.bytes for r in rows),

@@ -6,6 +6,8 @@ import itertools
 
 import pytest
 
+from ossrestore.estimate import GB, estimate_for
+from ossrestore.prices import load as load_prices
 from restore_core import copier, tally
 from restore_core.copy_plan import CONVERT, COPY, Plan, parse_target, plan_of
 from restore_core.errors import InvalidParameter
@@ -77,3 +79,32 @@ def test_the_tally_counts_a_copy_as_the_copier_sends_it():
     )
     assert tally.copy_requests(copier.COPY_OBJECT_MAX_BYTES) == 1
     assert tally.copy_requests(None) == 1
+
+
+def test_the_estimate_prices_a_conversions_requests_storage_and_early_deletion_per_class():
+    # GIVEN a tally of 1,000 Archive objects (10 GiB), 400 of them young with 100 GiB-days of their 60 days left
+    counts = tally.empty_tally()
+    counts["Archive"].update(
+        objects=1000, bytes=10 * GB, requests=1000, requestBytes=10 * GB, copyRequests=1000, youngObjects=400,
+        youngByteDays=100 * GB,
+    )  # fmt: skip
+    prices = load_prices()
+    table = prices.for_region("cn-hangzhou")
+    assert table is not None
+    fields = {"endpoint": "https://oss-cn-hangzhou.aliyuncs.com", "bucketName": "b-bucket", "maxRequestsPerSecond": 10}
+    plain = estimate_for(fields, counts, prices).as_dict()
+    # WHEN it is estimated as a conversion to Standard
+    est = estimate_for({**fields, "convertTo": "Standard"}, counts, prices).as_dict()
+    # THEN the copy adds its requests (at the higher PUT price), the copies' storage and the early deletion
+    (row,) = est["copy"]["classes"]
+    put = max(table.put_requests("Archive").value, table.put_requests("Standard").value)
+    assert row["requestCost"] == pytest.approx(1000 / 10_000 * put)
+    assert row["storagePerMonth"] == pytest.approx(10 * table.storage("Standard").value)
+    assert row["earlyDeletionCost"] == pytest.approx(100 / 30 * table.storage("Archive").value)
+    assert (row["youngObjects"], row["atLeast"]) == (400, False)
+    # AND its requests share the request budget: the run takes longer, the restore's own cost is unchanged
+    assert est["total"]["seconds"] >= plain["total"]["seconds"] + 1000 // 10
+    assert est["total"]["cost"] == plain["total"]["cost"] and plain["copy"] is None
+    # AND a copy elsewhere bills no early deletion (the archived object stays)
+    copy = estimate_for({**fields, "copyTo": "oss://other-bucket/x/"}, counts, prices).as_dict()["copy"]
+    assert copy["classes"][0]["earlyDeletionCost"] == 0.0 and copy["classes"][0]["youngObjects"] == 0
