@@ -38,6 +38,8 @@ _OSS_UNRESTORE = "https://help.aliyun.com/zh/oss/developer-reference/unrestore"
 # - ListParts: oss:ListParts (GET /ObjectName?uploadId=...: the object of the upload).
 _OSS_COPY = "https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject"
 _OSS_INITIATE = "https://help.aliyun.com/en/oss/developer-reference/initiatemultipartupload"
+_OSS_PUT_TAGGING = "https://help.aliyun.com/en/oss/developer-reference/putobjecttagging"
+_OSS_DELETE_TAGGING = "https://www.alibabacloud.com/help/doc-detail/114879.html"
 _OSS_ABORT = "https://help.aliyun.com/en/oss/developer-reference/abortmultipartupload"
 _OSS_LIST_UPLOADS = "https://www.alibabacloud.com/help/doc-detail/31997.html"
 _OSS_LIST_PARTS = "https://help.aliyun.com/en/oss/developer-reference/listparts"
@@ -91,6 +93,11 @@ _SPECS = (
     ActionSpec("oss:GetObjectTagging", OSS_OBJECT, _OSS_COPY),
     ActionSpec("oss:GetObjectVersionTagging", OSS_OBJECT, _OSS_COPY),
     ActionSpec("oss:PutObjectTagging", OSS_OBJECT, _OSS_INITIATE),
+    # By version: DeleteObjectTagging's page names oss:DeleteObjectVersionTagging; PutObjectTagging's takes a
+    # versionId too, and the stricter reading gives it its versioned action as well (the emulator does).
+    ActionSpec("oss:PutObjectVersionTagging", OSS_OBJECT, _OSS_PUT_TAGGING),
+    ActionSpec("oss:DeleteObjectTagging", OSS_OBJECT, _OSS_DELETE_TAGGING),
+    ActionSpec("oss:DeleteObjectVersionTagging", OSS_OBJECT, _OSS_DELETE_TAGGING),
     # A multipart copy that outlasted its invocation is resumed: the bucket's unfinished uploads of the key
     # (ListMultipartUploads names the bucket), then the parts that upload holds (ListParts, like
     # AbortMultipartUpload, names the object the upload was to write).
@@ -113,8 +120,11 @@ VERSIONED: dict[str, str] = {
     "oss:CleanRestoredObject": "oss:CleanRestoredObjectVersion",
     "oss:DeleteObject": "oss:DeleteObjectVersion",
     # CopyObject's table: "oss:GetObjectVersionTagging: If you specify the tags of a specific version of the
-    # source object through versionId" (_OSS_COPY).
+    # source object through versionId" (_OSS_COPY). The tagging APIs by version likewise (the RAM overview's
+    # object-level actions); the emulator authorizes them so (`ossemu.access.VERSIONED_RAM_ACTIONS`).
     "oss:GetObjectTagging": "oss:GetObjectVersionTagging",
+    "oss:PutObjectTagging": "oss:PutObjectVersionTagging",
+    "oss:DeleteObjectTagging": "oss:DeleteObjectVersionTagging",
 }
 
 

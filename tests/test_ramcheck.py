@@ -187,8 +187,9 @@ def test_reading_a_versions_tags_is_its_own_action() -> None:
     authorize("oss:GetObjectTagging", "acs:oss:*::b/k")
     with pytest.raises(ramcheck.AccessDenied, match=r"^oss:GetObjectVersionTagging on .* no statement allows it$"):
         authorize(action, "acs:oss:*::b/k")
-    # AND the tags written with a copy (PutObjectTagging) and an abort have no versioned form
-    for plain in ("oss:PutObjectTagging", "oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"):
+    # AND so is tagging a version (the copy's own tags name no version), while an abort has no versioned form
+    assert ramcheck.request_action("oss:PutObjectTagging", version_id=True) == "oss:PutObjectVersionTagging"
+    for plain in ("oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"):
         assert ramcheck.request_action(plain, version_id=True) == plain
 
 
