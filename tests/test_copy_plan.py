@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from ossrestore.estimate import GB, estimate_for
+from ossrestore.prices import Price
 from ossrestore.prices import load as load_prices
 from restore_core import copier, tally
 from restore_core.copy_plan import CONVERT, COPY, Plan, parse_target, plan_of
@@ -97,10 +98,10 @@ def test_the_estimate_prices_a_conversions_requests_storage_and_early_deletion_p
     est = estimate_for({**fields, "convertTo": "Standard"}, counts, prices).as_dict()
     # THEN the copy adds its requests (at the higher PUT price), the copies' storage and the early deletion
     (row,) = est["copy"]["classes"]
-    put = max(table.put_requests("Archive").value, table.put_requests("Standard").value)
+    put = max(_value(table.put_requests("Archive")), _value(table.put_requests("Standard")))
     assert row["requestCost"] == pytest.approx(1000 / 10_000 * put)
-    assert row["storagePerMonth"] == pytest.approx(10 * table.storage("Standard").value)
-    assert row["earlyDeletionCost"] == pytest.approx(100 / 30 * table.storage("Archive").value)
+    assert row["storagePerMonth"] == pytest.approx(10 * _value(table.storage("Standard")))
+    assert row["earlyDeletionCost"] == pytest.approx(100 / 30 * _value(table.storage("Archive")))
     assert (row["youngObjects"], row["atLeast"]) == (400, False)
     # AND its requests share the request budget: the run takes longer, the restore's own cost is unchanged
     assert est["total"]["seconds"] >= plain["total"]["seconds"] + 1000 // 10
@@ -108,3 +109,8 @@ def test_the_estimate_prices_a_conversions_requests_storage_and_early_deletion_p
     # AND a copy elsewhere bills no early deletion (the archived object stays)
     copy = estimate_for({**fields, "copyTo": "oss://other-bucket/x/"}, counts, prices).as_dict()["copy"]
     assert copy["classes"][0]["earlyDeletionCost"] == 0.0 and copy["classes"][0]["youngObjects"] == 0
+
+
+def _value(price: Price) -> float:
+    assert price.value is not None, price.source
+    return price.value
