@@ -117,6 +117,18 @@ def test_copy_to_another_bucket_copies_each_once_and_a_rerun_copies_nothing(emu,
     assert again.exit_code == 0, again.output + again.stderr
     assert emu.stats.snapshot().get("attempt:CopyObject", 0) == copied
     assert {r["outcome"] for r in report(tmp_path / "2.jsonl").values()} == {"copied"}
+    # WHEN the sources' restored copies have expired and the run is made once more
+    for key in put:
+        emu.expire_restore(BUCKET, key)
+    restores = emu.stats.snapshot().get("attempt:RestoreObject", 0)
+    third = run_command("run", emu, BUCKET, *args, "--report", str(tmp_path / "3.jsonl"))
+    # THEN nothing is restored or copied again: every copy is found at the target, and reported so
+    assert third.exit_code == 0, third.output + third.stderr
+    stats = emu.stats.snapshot()
+    assert stats.get("attempt:RestoreObject", 0) == restores and stats.get("attempt:CopyObject", 0) == copied
+    rows = report(tmp_path / "3.jsonl").values()
+    assert {r["outcome"] for r in rows} == {"copied"}
+    assert all("not restored or copied again" in r["reason"] for r in rows)
 
 
 @pytest.mark.parametrize(

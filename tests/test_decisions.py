@@ -55,7 +55,7 @@ def test_the_table(action: str, storage_class: str, restore: RestoreInfo, direct
 def test_every_action_has_its_reasons_and_they_are_the_handlers_output_names():
     assert set(SKIP_REASONS) == set(ACTIONS)
     assert {s.value for s in Skip} == {
-        "notArchived", "archiveDirectRead", "notRestored", "restoreInProgress", "notCleanable", "filtered"
+        "notArchived", "archiveDirectRead", "notRestored", "restoreInProgress", "notCleanable", "filtered", "atTarget"
     }  # fmt: skip
     assert RESTORING.state is RestoreState.RESTORING and RESTORED.state is RestoreState.RESTORED
 

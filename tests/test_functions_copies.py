@@ -116,12 +116,13 @@ def test_a_manifests_copies_are_looked_for_at_the_target_one_by_one(emulator, bu
         runtime=fc_runtime,
         between=finish_restores(emulator),
     )  # fmt: skip
-    # THEN the two missing ones are copied and the one already there (same bytes, same ETag) is not
-    assert emulator.stats.get("CopyObject") == 2
+    # THEN the two missing ones are restored and copied; the one already there (same bytes, same ETag) is neither
+    assert emulator.stats.get("CopyObject") == 2 and emulator.stats.get("RestoreObject:202") == 2
+    assert emulator.restore_state(BUCKET_NAME, "m/b") == "frozen"
     assert {o.key for o in oss2.ObjectIterator(target)} == {"out/m/a", "out/m/b", "out/m/c"}
     lines = {line["key"]: line for line in report_lines(bucket, REPORT)}
     assert {k: lines[k]["outcome"] for k in ("m/a", "m/b", "m/c")} == dict.fromkeys(("m/a", "m/b", "m/c"), "copied")
-    assert "not copied again" in lines["m/b"]["reason"]
+    assert "not restored or copied again" in lines["m/b"]["reason"]
     assert lines["m/a"]["copy"] == "oss://copy-target/out/m/a"
     assert run.summary is not None and run.summary["verdict"] == "success"
 

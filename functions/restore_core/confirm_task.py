@@ -18,6 +18,7 @@ from typing import Any
 import oss2
 
 from restore_core import classes, copier, copy_step, journal, rate, report_parts, retry, stopping
+from restore_core.copy_plan import COPY
 from restore_core.copy_step import CopyStep
 from restore_core.counts import RE_REQUESTED, Counts
 from restore_core.deadline import time_scale
@@ -72,7 +73,7 @@ class _Scan:
         self.waiting: tuple[ObjectInfo, Contact | None] | None = None
         # With convertTo or copyTo, the lines of readable objects wait for their copies (`flush`), and every
         # line after them waits too, so the cursor never passes an object whose copy is not done.
-        self.staged: list[tuple[ReportLine, str, ObjectInfo | None]] = []
+        self.staged: list[copy_step.Staged] = []
 
     def _contact_position(self, contact: Contact) -> Any:
         if self.scope.kind == MANIFEST:
@@ -85,9 +86,9 @@ class _Scan:
     def position(self, obj: ObjectInfo) -> Any:
         return self.scope.order(obj.resume) if self.scope.kind == MANIFEST else self._key_position(obj.key)
 
-    def _settle(self, settled: ReportLine, after: str, copy: ObjectInfo | None = None) -> None:
+    def _settle(self, settled: ReportLine, after: str, copy: ObjectInfo | None = None, *, frozen: bool = False) -> None:
         if copy is not None or self.staged:
-            self.staged.append((settled, after, copy))
+            self.staged.append((settled, after, copy, frozen))
             return
         self.lines.append(settled)
         self.frontier = after
@@ -100,7 +101,8 @@ class _Scan:
         if not self.staged or step is None or plan is None:
             return True
         staged, self.staged = self.staged, []
-        results = step([obj for _, _, obj in staged if obj is not None])
+        copies = [(obj, frozen) for _, _, obj, frozen in staged if obj is not None]
+        results = step([obj for obj, _ in copies], frozen={i for i, (_, frozen) in enumerate(copies) if frozen})
         settled, again, denied = copy_step.settle_all(staged, results, plan, days=self.req.settings.days)
         if denied is not None:
             raise OSSAccessDenied(denied.operation, denied.code, denied.message)
@@ -120,8 +122,9 @@ class _Scan:
                     after = self.staged[-1][1] if self.staged else self.frontier
                     self._settle(gone_line(contact, checked_at=self.checked_at), after)
 
-    def visit(self, obj: ObjectInfo, following: ObjectInfo | None) -> bool:
-        """Judge one object; False when the scan stops here (it is still restoring)."""
+    def _contact_of(self, obj: ObjectInfo) -> Contact | None:
+        """What OSS answered this run about `obj` (the journal up to its position), settling what was deleted
+        before it."""
         position = self.position(obj)
         if self.contacts is not None:
             for read in self.contacts.upto(position):
@@ -133,6 +136,11 @@ class _Scan:
             again = self.contacts.rerequested(ident)
             if again is not None:
                 contact = again if contact is None else better(contact, again)
+        return contact
+
+    def visit(self, obj: ObjectInfo, following: ObjectInfo | None) -> bool:
+        """Judge one object; False when the scan stops here (it is still restoring)."""
+        contact = self._contact_of(obj)
         settings, plan = self.req.settings, self.req.settings.copy
         after = self.scope.after(obj, following)
         # Before the filters: its new class may be one a class filter leaves out.
@@ -149,6 +157,12 @@ class _Scan:
                 self._settle(filtered_line(obj, left_out, checked_at=self.checked_at), after)
             return True
         found = judge(settings.action, obj, contact, direct_read=self.direct_read, days=settings.days)
+        if found is REREQUEST and self.leading and plan is not None and plan.mode == COPY and not settings.dry_run:
+            # Frozen, but a copy elsewhere may be there already (an earlier run's): looked for before a restore.
+            self._settle(
+                line(obj, REREQUEST, contact, checked_at=self.checked_at, now=self.now), after, obj, frozen=True
+            )
+            return True
         if found is REREQUEST:
             self.leading = False
             self.rerequests.append(obj)
@@ -217,6 +231,7 @@ def confirm_scan(
             break
         cursor = page.next_marker
     counts = scan.counts
+    scan.rerequests = _not_at_target(bucket, step, scan.rerequests)
     if scan.rerequests and not settings.dry_run:
         _rerequest(
             bucket,
@@ -261,6 +276,15 @@ def _copy_step(
         listed=req.scope.kind != MANIFEST,
         now=now,
     )
+
+
+def _not_at_target(bucket: oss2.Bucket, step: CopyStep | None, frozen: list[ObjectInfo]) -> list[ObjectInfo]:
+    """With copyTo, the frozen objects whose copy is not at the target: one that is (an earlier run copied it) is
+    not restored again, and the scan settles it as copied once its cursor reaches it."""
+    if step is None or step.plan.mode != COPY or not frozen:
+        return frozen
+    there = copier.present(bucket, frozen, step.plan, step.send, listed=step.listed)
+    return [o for o in frozen if o.key not in there]
 
 
 def _rerequest(

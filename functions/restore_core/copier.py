@@ -29,7 +29,7 @@ import contextlib
 import enum
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -295,18 +295,18 @@ def copy_all(
     workers: int,
     listed: bool,
     pool: Callable[[], ThreadPoolExecutor],
+    look_only: Collection[int] = (),
 ) -> list[Copied]:
     """One `Copied` per object, in order, `workers` at a time. A copy to another place first looks there: an
     object already there with the same bytes is not copied again (`listed`: the objects come from a listing, in
-    key order, so one listing of the target covers them; otherwise one HeadObject each). After a DENIED nothing
-    more is sent."""
+    key order, so one listing of the target covers them; otherwise one HeadObject each). The objects at the
+    indices `look_only` (frozen ones) are only looked for: one not there comes back EXPIRED (restore it). After
+    a DENIED nothing more is sent."""
     target = client.sibling_bucket(source, plan.bucket)
     try:
-        found = _present(source, target, objects, plan, send, listed=listed) if plan.mode == COPY else {}
+        found = present(source, objects, plan, send, listed=listed)
     except retry.OutOfTime:
         return [Copied(Done.NOT_SENT) for _ in objects]
-    except oss_errors.SDK_ERRORS as e:
-        raise oss_errors.translate(e, "HeadObject", target.bucket_name) from e
     denied = threading.Event()
     results: list[Copied | None] = [None] * len(objects)
     position = iter(range(len(objects)))
@@ -322,6 +322,8 @@ def copy_all(
             there = found.get(obj.key)
             if there is not None:
                 results[index] = Copied(Done.COPIED, 200, etag=there, present=True)
+            elif index in look_only:
+                results[index] = Copied(Done.EXPIRED)
             elif denied.is_set():
                 results[index] = Copied(Done.NOT_SENT)
             else:
@@ -332,6 +334,20 @@ def copy_all(
     for future in [pool().submit(lane) for _ in range(max(1, min(workers, len(objects))))]:
         future.result()
     return [r if r is not None else Copied(Done.NOT_SENT) for r in results]
+
+
+def present(
+    source: oss2.Bucket, objects: Sequence[ObjectInfo], plan: Plan, send: Sender, *, listed: bool
+) -> dict[str, str]:
+    """Which objects a copy elsewhere finds at the target already (source key: the copy's ETag); none for a
+    conversion. The restore slice asks too: a frozen object already copied is not restored again."""
+    if plan.mode != COPY or not objects:
+        return {}
+    target = client.sibling_bucket(source, plan.bucket)
+    try:
+        return _present(source, target, objects, plan, send, listed=listed)
+    except oss_errors.SDK_ERRORS as e:
+        raise oss_errors.translate(e, "HeadObject", target.bucket_name) from e
 
 
 def _present(

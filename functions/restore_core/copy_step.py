@@ -13,7 +13,7 @@ between) is requested again, never reported lost.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import oss2
@@ -50,8 +50,10 @@ class CopyStep:
     listed: bool  # the objects come from a listing, in key order
     now: Callable[[], float] = time.time
 
-    def __call__(self, objects: Sequence[ObjectInfo]) -> list[Result]:
-        extended = self._guard(objects)
+    def __call__(self, objects: Sequence[ObjectInfo], frozen: Collection[int] = ()) -> list[Result]:
+        """Each object copied, but those at the indices `frozen`: not readable, they are only looked for at the
+        target (a copy made by an earlier run spares their restore)."""
+        extended = self._guard([o for i, o in enumerate(objects) if i not in frozen])
         copied = copier.copy_all(
             self.bucket,
             objects,
@@ -60,6 +62,7 @@ class CopyStep:
             workers=self.workers,
             listed=self.listed,
             pool=restorer.shared_pool,
+            look_only=frozen,
         )
         return [Result(c, extended.get(id(o))) for o, c in zip(objects, copied)]
 
@@ -85,8 +88,9 @@ class CopyStep:
         }
 
 
-def line(settled: ReportLine, result: Result, plan: Plan, *, days: int) -> ReportLine:
-    """The line of an object whose copy is done (`Done.COPIED`) or refused for good (`Done.FAILED`)."""
+def line(settled: ReportLine, result: Result, plan: Plan, *, days: int, frozen: bool = False) -> ReportLine:
+    """The line of an object whose copy is done (`Done.COPIED`) or refused for good (`Done.FAILED`); `frozen`:
+    it was not readable, and its copy was found at the target."""
     copied = result.copied
     if copied.done is Done.FAILED:
         verb = "conversion" if plan.mode == CONVERT else "copy"
@@ -99,9 +103,10 @@ def line(settled: ReportLine, result: Result, plan: Plan, *, days: int) -> Repor
     if plan.mode == CONVERT:
         outcome, reason = "converted", f"readable, then converted in place to {plan.storage_class}"
     elif copied.present:
+        where = f"already at {plan.url(settled.key)} with the same bytes"
         outcome, reason = (
             "copied",
-            f"readable; already at {plan.url(settled.key)} with the same bytes: not copied again",
+            (f"{where}: not restored or copied again" if frozen else f"readable; {where}: not copied again"),
         )
     else:
         outcome, reason = "copied", f"readable, then copied to {plan.url(settled.key)} as {plan.storage_class}"
@@ -135,28 +140,32 @@ def converted_line(base: ReportLine, obj: ObjectInfo, plan: Plan) -> ReportLine:
     )
 
 
+Staged = tuple[ReportLine, str, "ObjectInfo | None", bool]  # a line, the position after it, what to copy, frozen
+
+
 def settle_all(
-    staged: Sequence[tuple[ReportLine, str, ObjectInfo | None]],
-    results: Sequence[Result],
-    plan: Plan,
-    *,
-    days: int,
+    staged: Sequence[Staged], results: Sequence[Result], plan: Plan, *, days: int
 ) -> tuple[list[tuple[ReportLine, str]], list[ObjectInfo], Copied | None]:
     """The staged lines in order, each copied one's with its copy, up to the first whose copy is not done:
-    (the lines settled with the position after each, the objects to restore again, a DENIED answer if any)."""
+    (the lines settled with the position after each, the objects to restore again, a DENIED answer if any).
+    Every frozen object not found at the target is restored again, also past that first one."""
     out: list[tuple[ReportLine, str]] = []
+    again: list[ObjectInfo] = []
     found = iter(results)
-    for settled, after, obj in staged:
+    stopped = False
+    for settled, after, obj, frozen in staged:
         if obj is None:
-            out.append((settled, after))
+            if not stopped:
+                out.append((settled, after))
             continue
         result = next(found)
         done = result.copied.done
         if done is Done.DENIED:
             return out, [], result.copied
         if done is Done.EXPIRED:
-            return out, [obj], None
-        if done is Done.NOT_SENT:
-            return out, [], None
-        out.append((line(settled, result, plan, days=days), after))
-    return out, [], None
+            again.append(obj)
+        if stopped or done in (Done.EXPIRED, Done.NOT_SENT):
+            stopped = True
+            continue
+        out.append((line(settled, result, plan, days=days, frozen=frozen), after))
+    return out, again, None

@@ -43,6 +43,7 @@ class Skip(enum.Enum):
     IN_PROGRESS = "restoreInProgress"  # extend, clean: the copy is not there yet
     NOT_CLEANABLE = "notCleanable"  # clean: Archive has no CleanRestoredObject
     FILTERED = "filtered"  # left out by the run's selection (include, exclude, class, size, time)
+    AT_TARGET = "atTarget"  # restore with copyTo: frozen, but its copy is at the target already (`copier.present`)
 
 
 class Outcome(enum.Enum):
@@ -87,7 +88,7 @@ _BY_STATE: dict[str, dict[RestoreState, Decision]] = {
 }
 # The reasons each action may give, in the order the summary shows them.
 SKIP_REASONS: dict[str, tuple[Skip, ...]] = {
-    RESTORE: (Skip.NOT_ARCHIVED, Skip.DIRECT_READ, Skip.FILTERED),
+    RESTORE: (Skip.NOT_ARCHIVED, Skip.DIRECT_READ, Skip.FILTERED, Skip.AT_TARGET),
     EXTEND: (Skip.NOT_ARCHIVED, Skip.NOT_RESTORED, Skip.IN_PROGRESS, Skip.FILTERED),
     CLEAN: (Skip.NOT_ARCHIVED, Skip.NOT_CLEANABLE, Skip.NOT_RESTORED, Skip.IN_PROGRESS, Skip.FILTERED),
 }

@@ -17,6 +17,7 @@ import oss2
 
 from restore_core import (
     classes,
+    copier,
     decisions,
     journal,
     keyspace,
@@ -103,6 +104,7 @@ def restore_slice(
             cursor = scope.after(inside[-1], None)  # a page of the run's own objects: on to the next
             continue
         plans = [_plan(o, req, direct_read=direct.enabled, answered=answered) for o in objects]
+        plans = _skip_copied(bucket, req, objects, plans, copier.Sender(limiter, stop_at, sleep=sleep, clock=clock))
         _check_deadline(req, [o for o, p in zip(objects, plans) if p.request], now())
         targets = [Target(o.key, o.storage_class or None, o.version_id) for o, p in zip(objects, plans) if p.request]
         sending = _with_tiers(restorer, req, targets, now())
@@ -148,6 +150,23 @@ def restore_slice(
         moved = _write_dry(store, moved, dry_lines, counts, done=not scope.requesting(moved))
     warnings = (direct.warning,) if direct.warning else ()
     return ShardResult(moved, counts, warnings, _remaining(scope, shard, start_position, cursor, counts[LISTED]))
+
+
+def _skip_copied(
+    bucket: oss2.Bucket, req: ShardRequest, objects: list[ObjectInfo], plans: list[_Plan], send: copier.Sender
+) -> list[_Plan]:
+    """With copyTo, a frozen object whose copy is at the target already (an earlier run made it) needs no
+    restore: its restore would be paid twice."""
+    plan = req.settings.copy
+    if plan is None or req.settings.dry_run:
+        return plans
+    asked = [o for o, p in zip(objects, plans) if p.request]
+    try:
+        there = copier.present(bucket, asked, plan, send, listed=req.scope.kind != MANIFEST)
+    except retry.OutOfTime:
+        return plans  # not looked for: the confirm scan looks again before it asks again
+    at_target = _Plan(False, Skip.AT_TARGET.value)
+    return [at_target if p.request and o.key in there else p for o, p in zip(objects, plans)]
 
 
 def _take_answers(
