@@ -1,4 +1,5 @@
-"""The conversion and copy inputs, checked together, and the copy's arithmetic (parts, requests)."""
+"""The conversion and copy inputs, checked together, the copy's arithmetic (parts, requests, prices), and how a
+scan settles the copies it sent."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from ossrestore.estimate import GB, estimate_for
 from ossrestore.prices import Price
 from ossrestore.prices import load as load_prices
 from restore_core import copier, tally
+from restore_core.copier import Copied, Done
 from restore_core.copy_plan import CONVERT, COPY, Plan, parse_target, plan_of
+from restore_core.copy_step import Result, settle_all
 from restore_core.errors import InvalidParameter
 from restore_core.flow_inputs import validate_flow_input
+from restore_core.listing import ObjectInfo
+from restore_core.report_lines import ReportLine
+from restore_core.restore_info import RestoreInfo, RestoreState
 
 BASE = {"endpoint": "http://127.0.0.1:9", "bucketName": "source-bucket"}
 
@@ -114,3 +120,26 @@ def test_the_estimate_prices_a_conversions_requests_storage_and_early_deletion_p
 def _value(price: Price) -> float:
     assert price.value is not None, price.source
     return price.value
+
+
+def test_a_copy_refused_as_expired_is_restored_again_and_nothing_after_it_is_settled():
+    # GIVEN four staged lines: copied, refused as InvalidObjectState (expired in between), copied, frozen and absent
+    objs = [ObjectInfo(f"k{i}", "Archive", RestoreInfo(RestoreState.RESTORED)) for i in range(4)]
+    staged = [(_line(o.key), f"k{i}", o, i == 3) for i, o in enumerate(objs)]
+    results = [
+        Result(Copied(Done.COPIED, 200, etag="E0")),
+        Result(Copied(Done.EXPIRED, 403, "InvalidObjectState")),
+        Result(Copied(Done.COPIED, 200, etag="E2")),
+        Result(Copied(Done.EXPIRED)),
+    ]
+    plan = Plan(COPY, "Standard", "other-bucket", "out/")
+    # WHEN the scan settles them
+    settled, again, denied = settle_all(staged, results, plan, days=1)
+    # THEN only the first is settled (the cursor stops before the expired one), and both the expired one and the
+    # frozen one not at the target are restored again: none is reported lost
+    assert [(line.key, line.outcome, after) for line, after in settled] == [("k0", "copied", "k0")]
+    assert [o.key for o in again] == ["k1", "k3"] and denied is None
+
+
+def _line(key: str) -> ReportLine:
+    return ReportLine(key, None, "Archive", "restored", "", "readable", None, None, None, None, None)
