@@ -163,21 +163,21 @@ def test_an_object_above_copyobjects_limit_is_converted_by_a_multipart_copy_byte
 
 
 def test_a_multipart_copy_cut_short_by_its_time_resumes_where_it_stopped(emulator, bucket):
-    # GIVEN a 1.6 GB Cold Archive object (13 parts) and a budget of 2 requests a second, so a 5-second scan
+    # GIVEN a 1.1 GB Cold Archive object (9 parts) and a budget of 3 requests a second, so a 3-second scan
     # can copy only some of its parts
-    size = 12 * 128 * 1024**2 + 999
+    size = 8 * 128 * 1024**2 + 999
     emulator.put_generated(BUCKET_NAME, "big/cut.bin", size, storage_class="ColdArchive", seed=3)
     crc = emulator.object_crc64(BUCKET_NAME, "big/cut.bin")
-    # WHEN a run converts it, each scan working 5 seconds
+    # WHEN a run converts it, each scan working 3 seconds
     run = drive(
-        settings(emulator, prefix="big/", convertTo="IA", maxRequestsPerSecond=2, reportUrl=REPORT),
+        settings(emulator, prefix="big/", convertTo="IA", maxRequestsPerSecond=3, reportUrl=REPORT),
         between=finish_restores(emulator),
-        seconds=5,
+        seconds=3,
     )
     # THEN more than one scan worked on it, yet one upload was made and each part copied once
     assert emulator.stats.get("ListParts") >= 1
     assert emulator.stats.get("InitiateMultipartUpload") == 1
-    assert emulator.stats.get("UploadPartCopy:200") == 13
+    assert emulator.stats.get("UploadPartCopy:200") == 9
     assert emulator.stats.get("AbortMultipartUpload") == 0 and emulator.multipart_uploads(BUCKET_NAME) == []
     assert emulator.object_crc64(BUCKET_NAME, "big/cut.bin") == crc
     assert bucket.head_object("big/cut.bin").headers["x-oss-storage-class"] == "IA"

@@ -179,24 +179,17 @@ def _multipart(
     source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, last: _LastRequest
 ) -> tuple[str, oss2.models.RequestResult]:
     params = _source_params(obj)
-    head = send(last.wrap("HeadObject", lambda: source.head_object(obj.key, params=params)))
-    size = int(head.headers.get("Content-Length") or 0)
-    headers = {k: v for k, v in head.headers.items() if k.lower() in _STORED or k.lower().startswith("x-oss-meta-")}
-    headers["x-oss-storage-class"] = plan.storage_class
-    if int(head.headers.get("x-oss-tagging-count") or 0):
-        tagging = send(last.wrap("GetObjectTagging", lambda: source.get_object_tagging(obj.key, params=params)))
-        headers["x-oss-tagging"] = "&".join(
-            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
-        )
     key = plan.target_key(obj.key)
+    size = obj.size if obj.size is not None else _size(_head(source, obj, send, last))
     ranges = part_ranges(size)
     found = _unfinished(target, key, ranges, send, last)
     if found is None:
+        headers = _initiate_headers(source, obj, plan, send, last)
         upload_id = send(
             last.wrap("InitiateMultipartUpload", lambda: target.init_multipart_upload(key, headers=headers))
         ).upload_id
         done: dict[int, PartInfo] = {}
-    else:
+    else:  # resumed: the upload holds the headers it was initiated with, so the source is not read again
         upload_id, done = found
     try:
 
@@ -229,6 +222,31 @@ def _multipart(
         last.operation = failed_at
         raise
     return _etag(completed.etag), completed
+
+
+def _head(source: oss2.Bucket, obj: ObjectInfo, send: Sender, last: _LastRequest) -> oss2.models.HeadObjectResult:
+    return send(last.wrap("HeadObject", lambda: source.head_object(obj.key, params=_source_params(obj))))
+
+
+def _size(head: oss2.models.HeadObjectResult) -> int:
+    return int(head.headers.get("Content-Length") or 0)
+
+
+def _initiate_headers(
+    source: oss2.Bucket, obj: ObjectInfo, plan: Plan, send: Sender, last: _LastRequest
+) -> dict[str, str]:
+    """What InitiateMultipartUpload must carry for the copy to keep the source's headers, metadata and tags (an
+    UploadPartCopy copies bytes only), in the copy's class."""
+    params = _source_params(obj)
+    head = _head(source, obj, send, last)
+    headers = {k: v for k, v in head.headers.items() if k.lower() in _STORED or k.lower().startswith("x-oss-meta-")}
+    headers["x-oss-storage-class"] = plan.storage_class
+    if int(head.headers.get("x-oss-tagging-count") or 0):
+        tagging = send(last.wrap("GetObjectTagging", lambda: source.get_object_tagging(obj.key, params=params)))
+        headers["x-oss-tagging"] = "&".join(
+            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in tagging.tag_set.tagging_rule.items()
+        )
+    return headers
 
 
 def _unfinished(
