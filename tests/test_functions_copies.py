@@ -182,3 +182,24 @@ def test_a_multipart_copy_cut_short_by_its_time_resumes_where_it_stopped(emulato
     assert emulator.object_crc64(BUCKET_NAME, "big/cut.bin") == crc
     assert bucket.head_object("big/cut.bin").headers["x-oss-storage-class"] == "IA"
     assert run.summary is not None and run.summary["byOutcome"]["converted"] == 1
+
+
+def test_a_version_a_manifest_names_is_restored_but_not_converted_over_the_current_one(emulator, bucket, clock):
+    # GIVEN a versioned bucket where a key has two archived versions, and a manifest naming the older one
+    emulator.set_versioning(BUCKET_NAME, "Enabled")
+    older = bucket.put_object("v/k", b"old", headers={"x-oss-storage-class": "Archive"}).versionid
+    newer = bucket.put_object("v/k", b"new", headers={"x-oss-storage-class": "Archive"}).versionid
+    bucket.put_object("lists/versions.csv", f"{BUCKET_NAME},v/k,{older}\n")
+    # WHEN a run restores what the manifest names and converts it to Standard
+    run = drive(
+        settings(emulator, manifest=f"oss://{BUCKET_NAME}/lists/versions.csv", convertTo="Standard", reportUrl=REPORT),
+        between=lambda _round: clock.advance(2 * ARCHIVE_RESTORE),  # the version's restore ends
+    )
+    # THEN the older version is restored, nothing is copied, and the current version is still the newer one
+    assert emulator.stats.get("attempt:CopyObject") == 0
+    assert emulator.restore_state(BUCKET_NAME, "v/k", older) == "restored"
+    current = bucket.head_object("v/k")
+    assert (current.versionid, current.headers["x-oss-storage-class"]) == (newer, "Archive")
+    (line,) = report_lines(bucket, REPORT)
+    assert line["outcome"] == "restored" and "not converted in place" in line["reason"]
+    assert run.summary is not None and run.summary["verdict"] == "success"

@@ -172,10 +172,11 @@ class _Scan:
             self.waiting = (obj, contact)
             return False
         if self.leading:
+            settled = line(obj, found, contact, checked_at=self.checked_at, now=self.now)
             readable = plan is not None and not settings.dry_run and found.outcome in ("restored", "already_restored")
-            self._settle(
-                line(obj, found, contact, checked_at=self.checked_at, now=self.now), after, obj if readable else None
-            )
+            if readable and plan is not None and not copy_step.may_copy(obj, plan):
+                settled, readable = copy_step.version_kept(settled, plan), False
+            self._settle(settled, after, obj if readable else None)
         return True
 
     def reached(self, bound: str | None) -> None:

@@ -123,6 +123,20 @@ def line(settled: ReportLine, result: Result, plan: Plan, *, days: int, frozen: 
     )
 
 
+def may_copy(obj: ObjectInfo, plan: Plan) -> bool:
+    """Whether the plan copies this readable object: a version a manifest names is not converted in place (the
+    copy would become the key's current version, over whatever version is current now)."""
+    return not (plan.mode == CONVERT and obj.version_id)
+
+
+def version_kept(settled: ReportLine, plan: Plan) -> ReportLine:
+    return replace(
+        settled,
+        reason=f"{settled.reason}; a version is not converted in place to {plan.storage_class} (its copy would "
+        "become the current version)",
+    )
+
+
 def converted_before(obj: ObjectInfo, plan: Plan, *, asked: bool) -> bool:
     """An object this run asked to restore that is already in the class it converts to: an earlier attempt of
     this scan converted it (its line was not written then), so it is reported converted, not skipped."""
