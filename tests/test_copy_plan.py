@@ -143,3 +143,21 @@ def test_a_copy_refused_as_expired_is_restored_again_and_nothing_after_it_is_set
 
 def _line(key: str) -> ReportLine:
     return ReportLine(key, None, "Archive", "restored", "", "readable", None, None, None, None, None)
+
+
+def test_an_object_deleted_before_its_copy_is_skipped_as_gone_and_a_refused_copy_fails_with_osss_code():
+    # GIVEN two readable objects: one deleted before its copy (404), one whose copy OSS refuses (400)
+    objs = [ObjectInfo(f"k{i}", "Archive", RestoreInfo(RestoreState.RESTORED)) for i in range(2)]
+    staged = [(_line(o.key), o.key, o, False) for o in objs]
+    results = [
+        Result(Copied(Done.FAILED, 404, "NoSuchKey")),
+        Result(Copied(Done.FAILED, 400, "InvalidArgument")),
+    ]
+    # WHEN the scan settles them
+    settled, again, _ = settle_all(staged, results, Plan(CONVERT, "IA", "b-bucket"), days=1)
+    # THEN the first is skipped as gone (as the report says of any object deleted during a run), the second failed
+    assert [(line.outcome, line.code) for line, _ in settled] == [
+        ("skipped", "NoSuchKey"),
+        ("failed", "InvalidArgument"),
+    ]
+    assert settled[0][0].reason == "object no longer exists" and again == []

@@ -92,6 +92,8 @@ def line(settled: ReportLine, result: Result, plan: Plan, *, days: int, frozen: 
     """The line of an object whose copy is done (`Done.COPIED`) or refused for good (`Done.FAILED`); `frozen`:
     it was not readable, and its copy was found at the target."""
     copied = result.copied
+    if copied.done is Done.FAILED and copied.status == 404:  # deleted since it was listed, as `gone_line` says
+        return replace(settled, outcome="skipped", code=copied.code or "NoSuchKey", reason="object no longer exists")
     if copied.done is Done.FAILED:
         verb = "conversion" if plan.mode == CONVERT else "copy"
         return replace(
