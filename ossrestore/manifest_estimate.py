@@ -12,6 +12,7 @@ smaller than the manifest every count is an estimate, rounded.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,6 +22,7 @@ from ossrestore.local_run import check_manifest
 from ossrestore.prices import PriceTable
 from restore_core import classes, heads, manifest_source
 from restore_core.client import Credentials, make_bucket
+from restore_core.copy_plan import plan_of
 from restore_core.decisions import RESTORE, Skip, decide
 from restore_core.direct_read import archive_direct_read
 from restore_core.manifest import Cursor, Entry
@@ -60,18 +62,26 @@ def manifest_estimate(flow_input: Mapping[str, Any], *, credentials: Credentials
     direct = archive_direct_read(bucket).enabled
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         found = list(pool.map(lambda e: heads.head_sized(bucket, e.key, e.version_id), sample))
-    tally = _scaled(found, factor=seen / len(sample) if sample else 0.0, direct_read=direct)
+    copying = plan_of(flow_input) is not None
+    tally = _scaled(found, factor=seen / len(sample) if sample else 0.0, direct_read=direct, copying=copying)
     est = estimate_for(flow_input, tally, prices).as_dict()
     est["sampled"] = {"entries": seen, "sample": len(sample)}
     return est
 
 
-def _scaled(found: list[Any], *, factor: float, direct_read: bool) -> Tally:
-    sampled = empty_tally()
+def _scaled(found: list[Any], *, factor: float, direct_read: bool, copying: bool) -> Tally:
+    sampled, now = empty_tally(), time.time()
     for head in found:
         if head is None or not classes.is_archive(head[0]):
             continue  # gone, or needs no restore: nothing to pay for
         storage_class, restore, size = head.storage_class, head.restore, head.size
         decision = decide(RESTORE, storage_class, restore, direct_read=direct_read)
-        add(sampled, storage_class, size, request=decision.request, direct_read=decision.skip is Skip.DIRECT_READ)
+        add(
+            sampled,
+            storage_class,
+            size,
+            request=decision.request,
+            direct_read=decision.skip is Skip.DIRECT_READ,
+            copy_since=(head.modified, now) if copying else None,
+        )
     return {cls: {name: round(n * factor) for name, n in counts.items()} for cls, counts in sampled.items()}

@@ -164,3 +164,22 @@ def test_a_dry_run_of_a_conversion_prints_the_early_deletion_of_young_objects_pe
     assert "early deletion, Archive: 4 objects younger than the class's minimum storage duration" in text
     assert "early deletion, ColdArchive: 4 objects" in text and "at least" in text
     assert emu.stats.get("attempt:CopyObject") == 0 and emu.stats.get("attempt:RestoreObject") == 0
+
+
+def test_a_manifest_runs_estimate_prices_its_conversion_from_its_sample(emu, tmp_path):
+    # GIVEN three young Archive objects named by a manifest
+    bucket = client(emu)
+    for i in range(3):
+        bucket.put_object(f"m/{i}", b"m" * 4096, headers={"x-oss-storage-class": "Archive"})
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("".join(f"{BUCKET},m/{i}\n" for i in range(3)))
+    # WHEN a dry run of their conversion is made
+    result = run_command(
+        "run", emu, BUCKET, "--manifest", str(manifest), "--dry-run", "--convert-to", "Standard",
+        "--region", "cn-hangzhou",
+    )  # fmt: skip
+    # THEN the sampled estimate prints the copy requests and the early deletion, as a listed run's does
+    assert result.exit_code == 0, result.output + result.stderr
+    text = " ".join(result.output.split())
+    assert "convert in place to Standard: 3 copy requests" in text
+    assert "early deletion, Archive: 3 objects younger than the class's minimum storage duration" in text

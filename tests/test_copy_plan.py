@@ -10,7 +10,7 @@ import pytest
 from ossrestore.estimate import GB, estimate_for
 from ossrestore.prices import Price
 from ossrestore.prices import load as load_prices
-from restore_core import copier, tally
+from restore_core import copy_plan, tally
 from restore_core.copier import Copied, Done
 from restore_core.copy_plan import CONVERT, COPY, Plan, parse_target, plan_of
 from restore_core.copy_step import Result, settle_all
@@ -68,24 +68,19 @@ def test_a_copy_into_the_runs_own_bucket_outside_its_prefix_is_allowed():
 @pytest.mark.parametrize("size", [1024**3, 5 * 1024**3 + 1, 3 * 10**12, 48 * 10**12])
 def test_a_multipart_copy_covers_the_object_in_at_most_10000_parts_of_100kb_to_5gb(size):
     # GIVEN an object of 1 GB or more WHEN its parts are planned
-    ranges = copier.part_ranges(size)
+    ranges = copy_plan.part_ranges(size)
     # THEN they cover every byte once, in order, within OSS's part limits, and the tally counts their requests
     assert ranges[0][0] == 0 and ranges[-1][1] == size - 1
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
-    assert len(ranges) <= copier.MAX_PARTS
-    assert all(100 * 1024 <= end - start + 1 <= copier.MAX_PART_BYTES for start, end in ranges[:-1])
-    assert tally.copy_requests(size) == len(ranges) + 3
+    assert len(ranges) <= copy_plan.MAX_PARTS
+    assert all(100 * 1024 <= end - start + 1 <= copy_plan.MAX_PART_BYTES for start, end in ranges[:-1])
+    assert copy_plan.copy_requests(size) == len(ranges) + 4
 
 
-def test_the_tally_counts_a_copy_as_the_copier_sends_it():
-    # The tally repeats the copier's figures rather than import it: they must agree.
-    assert (tally.COPY_OBJECT_BYTES - 1, tally.PART_BYTES, tally.MAX_PARTS) == (
-        copier.COPY_OBJECT_MAX_BYTES,
-        copier.PART_BYTES,
-        copier.MAX_PARTS,
-    )
-    assert tally.copy_requests(copier.COPY_OBJECT_MAX_BYTES) == 1
-    assert tally.copy_requests(None) == 1
+def test_an_object_below_1_gb_is_one_copyobject():
+    assert copy_plan.copy_requests(copy_plan.COPY_OBJECT_MAX_BYTES) == 1
+    assert copy_plan.copy_requests(copy_plan.COPY_OBJECT_MAX_BYTES + 1) == 4 + 8
+    assert copy_plan.copy_requests(None) == 1
 
 
 def test_the_estimate_prices_a_conversions_requests_storage_and_early_deletion_per_class():

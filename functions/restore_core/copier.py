@@ -1,13 +1,11 @@
 """Sending a run's copies (`restore_core.copy_plan`): each readable object converted in place, or copied to
 another bucket or prefix, with the request that fits its size, and never twice.
 
-- CopyObject for an object smaller than 1 GB: OSS's UploadPartCopy page says CopyObject copies objects
-  "smaller than 1 GB" and larger ones take UploadPartCopy
-  (https://www.alibabacloud.com/help/en/oss/developer-reference/uploadpartcopy), so exactly 1 GiB takes
-  the multipart copy too. Its metadata directive (`x-oss-metadata-directive`) and tagging directive are
-  left at their default, COPY: the copy keeps the source's Content-Type, user metadata and tags
-  (https://www.alibabacloud.com/help/en/oss/developer-reference/modify-object-metadata), and its bytes,
-  so its ETag.
+- CopyObject for an object smaller than 1 GB (`copy_plan.COPY_OBJECT_MAX_BYTES`). Its metadata directive
+  (`x-oss-metadata-directive`) and tagging directive are left at their default, COPY: the copy keeps the
+  source's Content-Type, user metadata and tags
+  (https://www.alibabacloud.com/help/en/oss/developer-reference/modify-object-metadata), and its bytes, so its
+  ETag.
 - A multipart copy above that: InitiateMultipartUpload with the source's stored headers, user metadata and
   tags (an UploadPartCopy copies bytes only), UploadPartCopy parts in parallel, each through the
   invocation's request budget, then CompleteMultipartUpload; aborted when OSS refuses it for good, kept
@@ -38,15 +36,9 @@ import oss2
 from oss2.models import PartInfo
 
 from restore_core import client, listing, oss_errors, rate, retry, stopping
-from restore_core.copy_plan import COPY, Plan
+from restore_core.copy_plan import COPY, COPY_OBJECT_MAX_BYTES, Plan, part_ranges
 from restore_core.listing import ObjectInfo
 
-COPY_OBJECT_MAX_BYTES = 1024**3 - 1
-# UploadPartCopy: each part 100 KB to 5 GB, at most 10,000 parts (OSS's multipart limits). A part of 128 MiB
-# is copied server-side in seconds; fewer, larger parts only where 10,000 would not cover the object.
-PART_BYTES = 128 * 1024 * 1024
-MAX_PARTS = 10_000
-MAX_PART_BYTES = 5 * 1024**3
 PARALLEL_PARTS = 8
 COPY_RETRY = retry.RetryPolicy(max_attempts=6, initial_interval=0.2, maximum_interval=5.0)
 # The headers PutObject stores with an object that an UploadPartCopy does not carry over: Initiate takes them.
@@ -151,14 +143,6 @@ def _copy_object(source: oss2.Bucket, target: oss2.Bucket, obj: ObjectInfo, plan
     return target.copy_object(
         source.bucket_name, obj.key, plan.target_key(obj.key), headers=headers, params=_source_params(obj)
     )
-
-
-def part_ranges(size: int) -> list[tuple[int, int]]:
-    """The byte ranges (inclusive) of a multipart copy: PART_BYTES each, larger only where MAX_PARTS needs it."""
-    part = max(PART_BYTES, -(-size // MAX_PARTS))
-    if part > MAX_PART_BYTES:
-        raise ValueError(f"{size} bytes is more than {MAX_PARTS} parts of {MAX_PART_BYTES} bytes")
-    return [(start, min(start + part, size) - 1) for start in range(0, size, part)]
 
 
 _part_pool: ThreadPoolExecutor | None = None

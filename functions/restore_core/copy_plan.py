@@ -1,6 +1,7 @@
 """What a run does with each object it finds readable, when asked to make the restore permanent: convert
 it in place to a readable class (`convertTo`), or copy it to another bucket or prefix (`copyTo`,
-`copyClass`). The flow input's fields are checked here, together; `restore_core.copier` sends the copies.
+`copyClass`). The flow input's fields are checked here, together, and the size rules say which requests each
+copy takes (the tally counts them, `restore_core.copier` sends them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from restore_core.params import bucket_name
 CONVERT = "convert"
 COPY = "copy"
 CLASSES = ("Standard", "IA")  # what a copy may be: readable classes (an archive copy would need a restore again)
+# CopyObject copies objects "smaller than 1 GB" and larger ones take UploadPartCopy (OSS's UploadPartCopy page,
+# https://www.alibabacloud.com/help/en/oss/developer-reference/uploadpartcopy): exactly 1 GiB takes the multipart
+# copy too. Its parts: 100 KB to 5 GB each, at most 10,000. A part of 128 MiB is copied server-side in seconds;
+# fewer, larger parts only where 10,000 would not cover the object.
+COPY_OBJECT_MAX_BYTES = 1024**3 - 1
+PART_BYTES = 128 * 1024 * 1024
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 5 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -91,3 +100,19 @@ def check(checked: Mapping[str, object]) -> None:
                 f"a prefix outside the run's prefix {source!r} in the same bucket (the run would list its own copies)",
                 checked["copyTo"],
             )
+
+
+def part_ranges(size: int) -> list[tuple[int, int]]:
+    """The byte ranges (inclusive) of a multipart copy: PART_BYTES each, larger only where MAX_PARTS needs it."""
+    part = max(PART_BYTES, -(-size // MAX_PARTS))
+    if part > MAX_PART_BYTES:
+        raise ValueError(f"{size} bytes is more than {MAX_PARTS} parts of {MAX_PART_BYTES} bytes")
+    return [(start, min(start + part, size) - 1) for start in range(0, size, part)]
+
+
+def copy_requests(size: int | None) -> int:
+    """The requests one object's copy takes: a CopyObject up to COPY_OBJECT_MAX_BYTES, else HeadObject,
+    ListMultipartUploads, InitiateMultipartUpload, one UploadPartCopy per part and CompleteMultipartUpload."""
+    if size is None or size <= COPY_OBJECT_MAX_BYTES:
+        return 1
+    return 4 + len(part_ranges(size))

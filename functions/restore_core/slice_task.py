@@ -269,8 +269,7 @@ def _count(
             obj.size,
             request=plan.request,
             direct_read=plan.reason == Skip.DIRECT_READ.value,
-            modified=obj.modified,
-            now=time.time(),
+            copy_since=(obj.modified, time.time()) if req.settings.copy is not None else None,
         )
         counts.add_tally("tally", one)
     if outcome is None:

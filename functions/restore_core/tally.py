@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from restore_core import classes
+from restore_core import classes, copy_plan
 from restore_core.errors import InvalidParameter
 
 COUNTS = (
@@ -73,16 +73,16 @@ def add(
     *,
     request: bool,
     direct_read: bool = False,
-    modified: datetime | None = None,
-    now: float | None = None,
+    copy_since: tuple[datetime | None, float] | None = None,
 ) -> None:
     """Count one selected archive object; `request`: it needs a restore request; `direct_read`: it is left
-    to archive direct read (GetObject reads it without a restore); `modified` and `now`: its age."""
+    to archive direct read (GetObject reads it without a restore); `copy_since`: a run that converts or copies
+    counts its copy too, with (its Last-Modified, now) for its age."""
     counts = tally[storage_class]
-    if not direct_read:
-        counts["copyRequests"] += copy_requests(size)
-    if modified is not None and now is not None:
-        left = classes.MIN_STORAGE_DAYS[storage_class] - max(0.0, now - modified.timestamp()) / DAY
+    if copy_since is not None and not direct_read:
+        counts["copyRequests"] += copy_plan.copy_requests(size)
+        modified, now = copy_since  # an unknown age (no Last-Modified) counts as new: the higher charge
+        left = classes.MIN_STORAGE_DAYS[storage_class] - (max(0.0, now - modified.timestamp()) / DAY if modified else 0)
         if left > 0:
             counts["youngObjects"] += 1
             counts["youngByteDays"] += math.ceil((size or 0) * left)
@@ -94,19 +94,3 @@ def add(
     if direct_read:
         counts["directReadObjects"] += 1
         counts["directReadBytes"] += size or 0
-
-
-def copy_requests(size: int | None) -> int:
-    """The copy requests one object of `size` bytes takes: a CopyObject below 1 GB, else a HeadObject,
-    InitiateMultipartUpload, its UploadPartCopy parts and CompleteMultipartUpload (`copier`)."""
-    if size is None or size < COPY_OBJECT_BYTES:
-        return 1
-    part = max(PART_BYTES, -(-size // MAX_PARTS))
-    return 3 + -(-size // part)
-
-
-# copier's figures, repeated here so the tally does not import the copier (and oss2) for three numbers;
-# tests/test_copy_plan.py holds them equal.
-COPY_OBJECT_BYTES = 1024**3
-PART_BYTES = 128 * 1024 * 1024
-MAX_PARTS = 10_000
