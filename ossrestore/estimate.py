@@ -15,7 +15,7 @@ any report built from the summary. Its shape:
      "copy": null or {"mode" ("convert" or "copy"), "storageClass", "target" (oss://BUCKET/PREFIX/, or null in place),
        "classes": [{"storageClass", "objects", "bytes", "requests", "requestCost", "storagePerMonth", "youngObjects",
                     "youngByteDays", "earlyDeletionCost", "atLeast"}],
-       "requestCost", "storagePerMonth", "earlyDeletionCost" (each null when a price it needs is unpriced)},
+       "requestCost", "storagePerMonth", "earlyDeletionCost" (of the priced classes), "unpriced" (the others)},
      "total": {"objects", "bytes", "requests", "cost" (of the priced classes; null only without a table),
                "unpriced" (the classes left out of it), "seconds"}}
 
@@ -42,11 +42,11 @@ Cold and Deep Cold Archive 180) is billed the rest of it at its class's storage 
 (`restore_core.classes.MIN_STORAGE_DAYS`). Cold and Deep Cold Archive count from their transition into the
 class, which a listing does not show: from Last-Modified the charge is the least it can be (`atLeast`).
 
-Time: the run's own requests (a conversion's or copy's included) at its rate (`maxRequestsPerSecond`, or ASSUMED_REQUESTS_PER_SECOND without
-a budget) or, when slower, a class's restores at OSS's restore quota for it (`quotaSeconds`: Cold Archive
-500 objects/s and 100 TB a day, Deep Cold 100 objects/s and 10 TB a day, `restore_core.classes`), then
-the slowest documented restore among the classes that need one (the upper bound of OSS's range,
-`restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
+Time: the run's own requests (a conversion's or copy's included) at its rate (`maxRequestsPerSecond`, or
+ASSUMED_REQUESTS_PER_SECOND without a budget) or, when slower, a class's restores at OSS's restore quota for
+it (`quotaSeconds`: Cold Archive 500 objects/s and 100 TB a day, Deep Cold 100 objects/s and 10 TB a day,
+`restore_core.classes`), then the slowest documented restore among the classes that need one (the upper
+bound of OSS's range, `restore_core.classes.RESTORE_TIMES`), then one poll interval for the confirm scan. With a
 deadline each class is priced at the tier the deadline picks for it (`restore_core.deadline`).
 """
 
@@ -319,6 +319,9 @@ def _copy(plan: Plan, tally: Tally, table: RegionPrices | None) -> dict[str, Any
         size = counts["bytes"] - counts["directReadBytes"]
         young = plan.mode == CONVERT and counts["youngObjects"] > 0
         put = _higher(table.put_requests(cls), table.put_requests(plan.storage_class)) if table else None
+        early: float | None = 0.0  # a copy elsewhere leaves the archived object where it is: no early deletion
+        if young:
+            early = _round(_times(counts["youngByteDays"] / GB / 30, table.storage(cls))) if table else None
         rows.append(
             {
                 "storageClass": cls,
@@ -329,13 +332,7 @@ def _copy(plan: Plan, tally: Tally, table: RegionPrices | None) -> dict[str, Any
                 "storagePerMonth": _round(_times(size / GB, table.storage(plan.storage_class))) if table else None,
                 "youngObjects": counts["youngObjects"] if young else 0,
                 "youngByteDays": counts["youngByteDays"] if young else 0,
-                "earlyDeletionCost": (
-                    _round(_times(counts["youngByteDays"] / GB / 30, table.storage(cls)))
-                    if young and table
-                    else 0.0
-                    if not young
-                    else None
-                ),
+                "earlyDeletionCost": early,
                 "atLeast": young and cls in (COLD_ARCHIVE, DEEP_COLD_ARCHIVE),
             }
         )
