@@ -70,6 +70,8 @@ class _Scan:
         self.frontier = self.shard.s
         self.leading = True
         self.rerequests: list[ObjectInfo] = []
+        # Frozen or expired ones `flush` found (a copy elsewhere has looked for them at its target already).
+        self.restore_again: list[ObjectInfo] = []
         self.waiting: tuple[ObjectInfo, Contact | None] | None = None
         # With convertTo or copyTo, the lines of readable objects wait for their copies (`flush`), and every
         # line after them waits too, so the cursor never passes an object whose copy is not done.
@@ -108,9 +110,9 @@ class _Scan:
             raise OSSAccessDenied(denied.operation, denied.code, denied.message)
         for done, after in settled:
             self._settle(done, after)
+        self.restore_again.extend(again)
         if len(settled) < len(staged):
             self.leading = False
-            self.rerequests.extend(again)
             return False
         return True
 
@@ -232,7 +234,8 @@ def confirm_scan(
             break
         cursor = page.next_marker
     counts = scan.counts
-    scan.rerequests = _not_at_target(bucket, step, scan.rerequests)
+    # Frozen objects past the leading run were not looked for at the target yet; those `flush` found were.
+    scan.rerequests = [*scan.restore_again, *_not_at_target(bucket, step, scan.rerequests)]
     if scan.rerequests and not settings.dry_run:
         _rerequest(
             bucket,
